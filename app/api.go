@@ -1,0 +1,143 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/assets"
+	"librecours/course"
+)
+
+// decodeJSON reads a JSON body into v strictly: a body over 1 MiB is 413,
+// malformed JSON or an unknown field is 400, a value of the wrong type is 422
+// naming the field.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	body := c.Body()
+	if len(body) > maxBodyBytes {
+		return errBodyTooLarge
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("app.error.json_empty")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		if _, terr := dec.Token(); terr != io.EOF {
+			return badRequest("app.error.json_trailing")
+		}
+		return nil
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return badRequest("app.error.json_malformed")
+		}
+		return &httpError{Status: http.StatusUnprocessableEntity, Code: "invalid", Key: "app.error.json_type", Field: field}
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("app.error.json_malformed")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no typed error for unknown fields.
+		return badRequest("app.error.json_unknown_field", "Field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+	default:
+		return badRequest("app.error.json_malformed")
+	}
+}
+
+// parseTime reads an optional RFC 3339 time field.
+func parseTime(field string, v *string) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(*v))
+	if err != nil {
+		return nil, course.Invalid(field, "app.error.time_invalid")
+	}
+	t = t.UTC()
+	return &t, nil
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+type userJSON struct {
+	ID     string   `json:"id"`
+	Email  string   `json:"email"`
+	Name   string   `json:"name"`
+	Roles  []string `json:"roles"`
+	Locale string   `json:"locale,omitempty"`
+}
+
+func toUserJSON(u *course.User) userJSON {
+	j := userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Roles: []string{}, Locale: u.Locale}
+	for _, r := range u.Roles {
+		j.Roles = append(j.Roles, string(r))
+	}
+	return j
+}
+
+type partJSON struct {
+	Number        int    `json:"number"`
+	Title         string `json:"title"`
+	OpensAt       string `json:"opens_at"`
+	SubmissionDue string `json:"submission_due"`
+	ReviewDue     string `json:"review_due"`
+}
+
+func toPartJSON(p course.Part) partJSON {
+	return partJSON{Number: p.Number, Title: p.Title, OpensAt: rfc3339(p.OpensAt), SubmissionDue: rfc3339(p.SubmissionDue), ReviewDue: rfc3339(p.ReviewDue)}
+}
+
+type windowJSON struct {
+	OpensAt string `json:"opens_at"`
+	Due     string `json:"due"`
+}
+
+func toWindowJSON(w course.Window) windowJSON {
+	return windowJSON{OpensAt: rfc3339(w.OpensAt), Due: rfc3339(w.Due)}
+}
+
+type sessionJSON struct {
+	ID         string     `json:"id"`
+	Code       string     `json:"code"`
+	Format     string     `json:"format"`
+	StartsOn   string     `json:"starts_on"`
+	EndsOn     string     `json:"ends_on"`
+	Status     string     `json:"status"`
+	Capacity   int        `json:"capacity"`
+	Enrolled   int        `json:"enrolled"`
+	TimeZone   string     `json:"time_zone"`
+	Parts      []partJSON `json:"parts"`
+	Evaluation windowJSON `json:"evaluation"`
+	Animators  []string   `json:"animators"`
+}
+
+func toSessionJSON(s *course.Session, now time.Time) sessionJSON {
+	j := sessionJSON{
+		ID: s.ID, Code: s.Code, Format: string(s.Format), StartsOn: s.StartsOn, EndsOn: s.EndsOn,
+		Status: string(s.Status(now)), Capacity: s.Capacity, Enrolled: s.Enrolled, TimeZone: s.TimeZone,
+		Parts: make([]partJSON, 0, len(s.Parts)), Evaluation: toWindowJSON(s.Evaluation),
+		Animators: append([]string{}, s.Animators...),
+	}
+	for _, p := range s.Parts {
+		j.Parts = append(j.Parts, toPartJSON(p))
+	}
+	return j
+}
+
+func (s *Server) handleOpenAPI(c *fiber.Ctx) error {
+	b, err := assets.OpenAPI()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(b)
+}

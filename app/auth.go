@@ -1,0 +1,263 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/app/mongostore"
+	"librecours/course"
+)
+
+// Cookie base names; over https they carry the __Host- prefix.
+const (
+	cookieSession = "lc_session"
+	cookieCSRF    = "lc_csrf"
+	cookieLang    = "lc_lang"
+	cookieFlash   = "lc_flash"
+)
+
+// Sign-in throttling: failures allowed per window, per account and per IP.
+const (
+	throttleWindow     = 15 * time.Minute
+	throttlePerAccount = 5
+	throttlePerIP      = 30
+)
+
+const (
+	localUser = "user"
+	localAuth = "auth"
+	localCSRF = "csrf"
+)
+
+// cookieName prefixes name with __Host- when served over https, so the cookie
+// is bound to this exact host and path.
+func (s *Server) cookieName(name string) string {
+	if s.cfg.Secure() {
+		return "__Host-" + name
+	}
+	return name
+}
+
+func (s *Server) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	ck := &fiber.Cookie{
+		Name: s.cookieName(name), Value: value, Path: "/",
+		HTTPOnly: true, Secure: s.cfg.Secure(), SameSite: fiber.CookieSameSiteLaxMode,
+	}
+	if maxAge < 0 {
+		ck.Expires = time.Unix(1, 0)
+		ck.MaxAge = -1
+	} else if maxAge > 0 {
+		ck.MaxAge = int(maxAge.Seconds())
+	}
+	c.Cookie(ck)
+}
+
+func (s *Server) cookie(c *fiber.Ctx, name string) string { return c.Cookies(s.cookieName(name)) }
+
+// randomToken returns 32 random bytes, URL-safe.
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("app: crypto/rand: %v", err)) // the OS RNG failing is not recoverable
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}
+
+func currentUser(c *fiber.Ctx) *course.User {
+	u, _ := c.Locals(localUser).(*course.User)
+	return u
+}
+
+func currentAuth(c *fiber.Ctx) *mongostore.AuthSession {
+	a, _ := c.Locals(localAuth).(*mongostore.AuthSession)
+	return a
+}
+
+func csrfToken(c *fiber.Ctx) string {
+	t, _ := c.Locals(localCSRF).(string)
+	return t
+}
+
+// loadUser finds who is calling: a Bearer token on the API, the session cookie
+// on pages. The API uses no cookies, so it needs no CSRF token.
+func (s *Server) loadUser(c *fiber.Ctx) error {
+	var token, kind string
+	if isAPI(c) {
+		if h := c.Get(fiber.HeaderAuthorization); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			token, kind = strings.TrimSpace(h[7:]), "api"
+		}
+	} else {
+		token, kind = s.cookie(c, cookieSession), "web"
+	}
+	if token == "" || len(token) > 200 {
+		return c.Next()
+	}
+	ctx := c.UserContext()
+	now := s.now()
+	a, err := s.auth.Session(ctx, hashToken(token), now)
+	if errors.Is(err, course.ErrNotFound) || (err == nil && a.Kind != kind) {
+		if kind == "web" {
+			s.setCookie(c, cookieSession, "", -1)
+		}
+		return c.Next()
+	}
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(ctx, a.UserID)
+	if errors.Is(err, course.ErrNotFound) {
+		return c.Next()
+	}
+	if err != nil {
+		return err
+	}
+	if now.Sub(a.LastSeen) > time.Minute {
+		idle := s.cfg.SessionIdle
+		if kind == "api" {
+			idle = s.cfg.TokenTTL
+		}
+		if err := s.auth.Touch(ctx, a.TokenHash, now, now.Add(idle)); err != nil {
+			return err
+		}
+	}
+	c.Locals(localUser, u)
+	c.Locals(localAuth, a)
+	return c.Next()
+}
+
+// checkCSRF guards every HTML form: a signed-in person's token is bound to
+// their session, an anonymous visitor's to a cookie (double submit).
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	if isAPI(c) {
+		return c.Next()
+	}
+	var token string
+	if a := currentAuth(c); a != nil {
+		token = a.CSRF
+	} else {
+		token = s.cookie(c, cookieCSRF)
+		if len(token) < 32 {
+			token = randomToken()
+			s.setCookie(c, cookieCSRF, token, 0)
+		}
+	}
+	c.Locals(localCSRF, token)
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	sent := c.FormValue("_csrf")
+	if sent == "" {
+		sent = c.Get("X-CSRF-Token")
+	}
+	if subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+		return errCSRF
+	}
+	return c.Next()
+}
+
+// signIn checks credentials with throttling per account and per IP; the
+// counters live in the database so they hold across instances.
+func (s *Server) signIn(ctx context.Context, email, password, ip string) (*course.User, error) {
+	email = course.NormalizeEmail(email)
+	now := s.now()
+	keys := []struct {
+		key   string
+		limit int
+	}{{"email:" + email, throttlePerAccount}, {"ip:" + ip, throttlePerIP}}
+	for _, k := range keys {
+		n, err := s.auth.Failures(ctx, k.key, now, throttleWindow)
+		if err != nil {
+			return nil, err
+		}
+		if n >= k.limit {
+			return nil, course.ErrTooManyAttempts
+		}
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	hash := dummyHash
+	if err == nil {
+		hash = u.PasswordHash
+	} else if !errors.Is(err, course.ErrNotFound) {
+		return nil, err
+	}
+	ok, _ := checkPassword(hash, password)
+	if err != nil || !ok {
+		for _, k := range keys {
+			if ferr := s.auth.RecordFailure(ctx, k.key, now, throttleWindow); ferr != nil {
+				return nil, ferr
+			}
+		}
+		return nil, course.ErrBadCredentials
+	}
+	if err := s.auth.ResetFailures(ctx, keys[0].key); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// startSession creates a session or token for u and returns its secret.
+func (s *Server) startSession(ctx context.Context, u *course.User, kind string) (string, error) {
+	now := s.now()
+	token := randomToken()
+	a := mongostore.AuthSession{
+		TokenHash: hashToken(token), Kind: kind, UserID: u.ID,
+		CreatedAt: now, LastSeen: now,
+	}
+	if kind == "web" {
+		a.CSRF = randomToken()
+		a.ExpiresAt, a.IdleExpiresAt = now.Add(s.cfg.SessionMax), now.Add(s.cfg.SessionIdle)
+	} else {
+		a.ExpiresAt, a.IdleExpiresAt = now.Add(s.cfg.TokenTTL), now.Add(s.cfg.TokenTTL)
+	}
+	if err := s.auth.CreateSession(ctx, a); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// requireUser returns the signed-in person or ErrUnauthenticated.
+func requireUser(c *fiber.Ctx) (*course.User, error) {
+	u := currentUser(c)
+	if u == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	return u, nil
+}
+
+// flash keeps a one-time message (a message ID) for the next page.
+func (s *Server) flash(c *fiber.Ctx, key string) { s.setCookie(c, cookieFlash, key, time.Minute) }
+
+func (s *Server) takeFlash(c *fiber.Ctx) string {
+	key := s.cookie(c, cookieFlash)
+	if key == "" || !strings.HasPrefix(key, "app.flash.") {
+		return ""
+	}
+	s.setCookie(c, cookieFlash, "", -1)
+	return s.translator(c).T(key)
+}
+
+// safeNext keeps a redirect target on this site.
+func safeNext(next, def string) string {
+	u, err := url.Parse(next)
+	if next == "" || err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return def
+	}
+	return next
+}

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is read once from the environment at start and validated.
+type Config struct {
+	Addr             string // LIBRECOURS_ADDR
+	DataDir          string // LIBRECOURS_DATA
+	MongoURI         string // MONGODB_URI
+	Database         string // LIBRECOURS_DB_NAME
+	BaseURL          string // LIBRECOURS_BASE_URL
+	AdminEmail       string // LIBRECOURS_ADMIN_EMAIL
+	AdminPassword    string // LIBRECOURS_ADMIN_PASSWORD or _FILE
+	AdminName        string // LIBRECOURS_ADMIN_NAME
+	TimeZone         string // LIBRECOURS_TIMEZONE
+	SelfRegistration bool   // LIBRECOURS_SELF_REGISTRATION
+	Organisation     string // LIBRECOURS_ORGANISATION
+	LogLevel         slog.Level
+	SessionIdle      time.Duration // LIBRECOURS_SESSION_IDLE
+	SessionMax       time.Duration // LIBRECOURS_SESSION_MAX
+	TokenTTL         time.Duration // LIBRECOURS_TOKEN_TTL
+}
+
+// Secure reports whether the platform is served over https.
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// Embedded reports whether the platform runs its own database.
+func (c Config) Embedded() bool { return c.MongoURI == "" }
+
+// ConfigFromEnv reads the configuration; getenv is os.Getenv outside tests.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	str := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	dur := func(k string, def time.Duration) time.Duration {
+		v := getenv(k)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 30m or 12h", k, v))
+			return def
+		}
+		return d
+	}
+	c := Config{
+		Addr:          str("LIBRECOURS_ADDR", "localhost:8080"),
+		DataDir:       str("LIBRECOURS_DATA", "./data"),
+		MongoURI:      str("MONGODB_URI", ""),
+		Database:      str("LIBRECOURS_DB_NAME", "librecours"),
+		BaseURL:       strings.TrimRight(str("LIBRECOURS_BASE_URL", ""), "/"),
+		AdminEmail:    str("LIBRECOURS_ADMIN_EMAIL", ""),
+		AdminName:     str("LIBRECOURS_ADMIN_NAME", "Coordination"),
+		TimeZone:      str("LIBRECOURS_TIMEZONE", "Europe/Paris"),
+		Organisation:  str("LIBRECOURS_ORGANISATION", "Picasoft"),
+		SessionIdle:   dur("LIBRECOURS_SESSION_IDLE", 2*time.Hour),
+		SessionMax:    dur("LIBRECOURS_SESSION_MAX", 7*24*time.Hour),
+		TokenTTL:      dur("LIBRECOURS_TOKEN_TTL", 30*24*time.Hour),
+		AdminPassword: getenv("LIBRECOURS_ADMIN_PASSWORD"),
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	if f := str("LIBRECOURS_ADMIN_PASSWORD_FILE", ""); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LIBRECOURS_ADMIN_PASSWORD_FILE: %w", err))
+		}
+		c.AdminPassword = strings.TrimRight(string(b), "\r\n")
+	}
+	switch v := strings.ToLower(str("LIBRECOURS_SELF_REGISTRATION", "true")); v {
+	case "true", "1", "yes", "on":
+		c.SelfRegistration = true
+	case "false", "0", "no", "off":
+	default:
+		errs = append(errs, fmt.Errorf("LIBRECOURS_SELF_REGISTRATION: %q is not true or false", v))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(str("LIBRECOURS_LOG_LEVEL", "info"))); err != nil {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_LOG_LEVEL: %w", err))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_ADDR: %q is not host:port", c.Addr))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_BASE_URL: %q is not an http(s) URL", c.BaseURL))
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_TIMEZONE: %w", err))
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		errs = append(errs, errors.New("LIBRECOURS_ADMIN_EMAIL and LIBRECOURS_ADMIN_PASSWORD(_FILE) go together"))
+	}
+	return c, errors.Join(errs...)
+}

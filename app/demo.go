@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"time"
+
+	"librecours/app/mongostore"
+	"librecours/course"
+)
+
+// demoPerson is an account of the demo data.
+type demoPerson struct {
+	Email string
+	Name  string
+	Role  course.Role
+}
+
+var demoPeople = []demoPerson{
+	{"coordination@demo.librecours.test", "Dominique Coordination", course.RoleCoordinator},
+	{"animation1@demo.librecours.test", "Aurélie Animatrice", course.RoleAnimator},
+	{"animation2@demo.librecours.test", "Bastien Animateur", course.RoleAnimator},
+	{"camille@demo.librecours.test", "Camille Martin", course.RoleParticipant},
+	{"leo@demo.librecours.test", "Léo Bernard", course.RoleParticipant},
+	{"ines@demo.librecours.test", "Inès Dubois", course.RoleParticipant},
+	{"hugo@demo.librecours.test", "Hugo Thomas", course.RoleParticipant},
+	{"chloe@demo.librecours.test", "Chloé Robert", course.RoleParticipant},
+	{"nathan@demo.librecours.test", "Nathan Richard", course.RoleParticipant},
+	{"zoe@demo.librecours.test", "Zoé Petit", course.RoleParticipant},
+	{"lucas@demo.librecours.test", "Lucas Durand", course.RoleParticipant},
+	{"manon@demo.librecours.test", "Manon Leroy", course.RoleParticipant},
+	{"theo@demo.librecours.test", "Théo Moreau", course.RoleParticipant},
+	{"lea@demo.librecours.test", "Léa Simon", course.RoleParticipant},
+	{"noah@demo.librecours.test", "Noah Laurent", course.RoleParticipant},
+}
+
+type demoMarker struct {
+	Sessions []string `bson:"sessions"`
+}
+
+const demoKey = "demo"
+
+// seedDemo creates the demo accounts and sessions once: accounts that already
+// exist are kept (their passwords were printed when they were created), and
+// the sessions are created only if the marker says they were not.
+func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Writer) error {
+	svc := p.courseService(now)
+	store := mongostore.NewCourseStore(p.DB)
+	settings := mongostore.NewSettings(p.DB)
+	var marker demoMarker
+	err := settings.Get(ctx, demoKey, &marker)
+	if err == nil {
+		fmt.Fprintln(out, "Demo data is already there; its passwords were printed when it was first seeded.")
+		for _, d := range demoPeople {
+			fmt.Fprintf(out, "  %-12s %s\n", d.Role, d.Email)
+		}
+		return nil
+	}
+	if !errors.Is(err, course.ErrNotFound) {
+		return err
+	}
+
+	users := make([]*course.User, len(demoPeople))
+	fmt.Fprintln(out, "Demo accounts (passwords are shown this once):")
+	for i, d := range demoPeople {
+		pw, err := demoPassword()
+		if err != nil {
+			return err
+		}
+		u, err := svc.Bootstrap(ctx, course.NewUser{Email: d.Email, Name: d.Name, Password: pw, Roles: []course.Role{d.Role}})
+		switch {
+		case errors.Is(err, course.ErrEmailTaken):
+			if u, err = store.UserByEmail(ctx, d.Email); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "  %-12s %-38s (already existed)\n", d.Role, d.Email)
+		case err != nil:
+			return err
+		default:
+			fmt.Fprintf(out, "  %-12s %-38s %s\n", d.Role, d.Email, pw)
+		}
+		users[i] = u
+	}
+	coord := users[0]
+
+	// LCIII started on this week's Monday, so it is running; LCVI starts
+	// next Monday, so people can still enrol.
+	loc, err := time.LoadLocation(p.Config.TimeZone)
+	if err != nil {
+		return err
+	}
+	today := now().In(loc)
+	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	plans := []struct {
+		format   course.Format
+		start    time.Time
+		anims    []*course.User
+		students []*course.User
+	}{
+		{course.LCIII, monday, users[1:3], users[3:11]},
+		{course.LCVI, monday.AddDate(0, 0, 7), users[2:3], users[11:]},
+	}
+	for _, pl := range plans {
+		sess, err := svc.CreateSession(ctx, coord, course.NewSession{Format: string(pl.format), StartsOn: pl.start.Format(course.DateLayout), Capacity: 30})
+		if err != nil {
+			return err
+		}
+		for _, a := range pl.anims {
+			if err := svc.AddAnimator(ctx, coord, sess.ID, a.ID); err != nil {
+				return err
+			}
+		}
+		for _, st := range pl.students {
+			if err := svc.Enrol(ctx, coord, sess.ID, st.ID); err != nil && !errors.Is(err, course.ErrAlreadyEnrolled) {
+				return err
+			}
+		}
+		marker.Sessions = append(marker.Sessions, sess.ID)
+		fmt.Fprintf(out, "Demo session %s starts on %s with %d participants.\n", sess.Code, sess.StartsOn, len(pl.students))
+	}
+	return settings.Put(ctx, demoKey, marker)
+}
+
+// demoPassword returns a readable random password of 14 characters.
+func demoPassword() (string, error) {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY345679"
+	b := make([]byte, 14)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			return "", err
+		}
+		b[i] = alphabet[n.Int64()]
+	}
+	return string(b), nil
+}

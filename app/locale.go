@@ -1,0 +1,86 @@
+package app
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"librecours/assets"
+)
+
+// Languages the platform speaks, the default first.
+var languages = []string{"fr", "en"}
+
+// newBundle loads assets/locales/active.*.toml.
+func newBundle() (*i18n.Bundle, error) {
+	b := i18n.NewBundle(language.French)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, l := range languages {
+		name := "active." + l + ".toml"
+		data, err := fs.ReadFile(assets.Locales, name)
+		if err != nil {
+			return nil, fmt.Errorf("app: locale %s: %w", name, err)
+		}
+		if _, err := b.ParseMessageFileBytes(data, name); err != nil {
+			return nil, fmt.Errorf("app: locale %s: %w", name, err)
+		}
+	}
+	return b, nil
+}
+
+// translator localizes message IDs for one language.
+type translator struct {
+	lang string
+	loc  *i18n.Localizer
+}
+
+func newTranslator(b *i18n.Bundle, lang string) *translator {
+	return &translator{lang: lang, loc: i18n.NewLocalizer(b, lang)}
+}
+
+// T returns the message id filled with args given as key, value pairs, or as
+// one map. A missing message shows its ID (the locale test keeps that from
+// shipping).
+func (t *translator) T(id string, args ...any) string {
+	var data map[string]any
+	if len(args) == 1 {
+		data, _ = args[0].(map[string]any)
+	} else {
+		data = kv2map(args)
+	}
+	var count any
+	if c, ok := data["Count"]; ok {
+		count = c
+	}
+	s, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+// pickLanguage chooses between an explicit choice and the Accept-Language
+// header; French is the default.
+func pickLanguage(choice, acceptLanguage string) string {
+	for _, l := range languages {
+		if choice == l {
+			return l
+		}
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err == nil {
+		for _, tag := range tags {
+			base, _ := tag.Base()
+			for _, l := range languages {
+				if strings.EqualFold(base.String(), l) {
+					return l
+				}
+			}
+		}
+	}
+	return languages[0]
+}

@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "time/tzdata" // session time zones work on machines without tzdata
+
+	"librecours/course"
+)
+
+const usage = `librecours: the Libre cours platform
+
+Usage:
+  librecours serve                 run the server
+  librecours demo                  run the server with demo data (seeded once)
+  librecours user add --email E --name N --role R[,R] --password-file F
+                                   create an account (roles: participant,
+                                   animator, coordinator; F may be - for stdin)
+
+Configuration comes from the environment; see README.md.
+`
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"serve"}
+	}
+	cfg, err := ConfigFromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "configuration:\n%v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, cfg, log, stdout, false)
+	case "demo":
+		err = serve(ctx, cfg, log, stdout, true)
+	case "user":
+		err = userCommand(ctx, cfg, log, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "%v\n\n%s", err, usage)
+			return 2
+		}
+		fmt.Fprintf(stderr, "librecours: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// serve runs the platform until ctx ends (SIGINT or SIGTERM), then drains
+// requests and stops the database.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, demo bool) error {
+	start := time.Now()
+	p, err := OpenPlatform(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer p.Close(context.Background())
+	if err := p.bootstrapAdmin(ctx); err != nil {
+		return err
+	}
+	if demo {
+		if err := seedDemo(ctx, p, time.Now, stdout); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	srv, err := NewServer(Deps{Config: cfg, Log: log, DB: p.DB, Now: time.Now})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(cfg.Addr) }()
+	log.Info("ready", "url", cfg.BaseURL, "embedded_db", cfg.Embedded(), "startup_ms", time.Since(start).Milliseconds())
+	fmt.Fprintf(stdout, "Libre cours is running at %s (Ctrl+C to stop)\n", cfg.BaseURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return usageError{"user: expected 'user add'"}
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "e-mail address")
+	name := fs.String("name", "", "display name")
+	roleList := fs.String("role", "participant", "roles, comma-separated")
+	pwFile := fs.String("password-file", "", "file holding the password, or - for stdin")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError{"user add: " + err.Error()}
+	}
+	if *email == "" || *name == "" || *pwFile == "" {
+		return usageError{"user add: --email, --name and --password-file are required"}
+	}
+	var roles []course.Role
+	for _, r := range strings.Split(*roleList, ",") {
+		role, ok := course.ParseRole(r)
+		if !ok {
+			return usageError{fmt.Sprintf("user add: unknown role %q", r)}
+		}
+		roles = append(roles, role)
+	}
+	var pw []byte
+	var err error
+	if *pwFile == "-" {
+		pw, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
+	} else {
+		pw, err = os.ReadFile(*pwFile)
+	}
+	if err != nil {
+		return fmt.Errorf("read password: %w", err)
+	}
+	p, err := OpenPlatform(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer p.Close(context.Background())
+	u, err := p.courseService(time.Now).Bootstrap(ctx, course.NewUser{
+		Email: *email, Name: *name, Password: strings.TrimRight(string(pw), "\r\n"), Roles: roles,
+	})
+	if err != nil {
+		var ve *course.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("invalid %s (%s)", ve.Field, ve.Key)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s <%s> with roles %v (id %s)\n", u.Name, u.Email, u.Roles, u.ID)
+	return nil
+}

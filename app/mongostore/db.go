@@ -1,0 +1,205 @@
+// Package mongostore holds every line of the platform that speaks MongoDB:
+// documents, indexes and queries. It serves a real MongoDB (standalone,
+// replica set or sharded cluster) and the embedded FerretDB alike, so it keeps
+// to what both support: no multi-document transactions, no $lookup, $facet,
+// $expr, text or TTL indexes.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+)
+
+// Options configure a connection.
+type Options struct {
+	URI      string
+	Database string
+	// SingleWriter sends every write through one connection. The embedded
+	// FerretDB loses concurrent updates to one document; one connection
+	// serialises them.
+	SingleWriter bool
+	// Monitor, when set, sees every command (tests count them).
+	Monitor *event.CommandMonitor
+}
+
+// DB is a connected database: reads go through a pooled client, writes through
+// the writer (the same client unless SingleWriter).
+type DB struct {
+	readClient  *mongo.Client
+	writeClient *mongo.Client
+	read        *mongo.Database
+	write       *mongo.Database
+}
+
+// Connect opens the clients. It does not wait for the server: call Ping.
+func Connect(o Options) (*DB, error) {
+	if o.Database == "" {
+		o.Database = "librecours"
+	}
+	base := func() *options.ClientOptions {
+		co := options.Client().ApplyURI(o.URI).
+			SetServerSelectionTimeout(5 * time.Second).
+			SetConnectTimeout(5 * time.Second).
+			SetAppName("librecours")
+		if o.Monitor != nil {
+			co.SetMonitor(o.Monitor)
+		}
+		return co
+	}
+	rc, err := mongo.Connect(base())
+	if err != nil {
+		return nil, fmt.Errorf("mongostore: connect: %w", err)
+	}
+	wc := rc
+	if o.SingleWriter {
+		wc, err = mongo.Connect(base().SetMaxPoolSize(1).SetMinPoolSize(1))
+		if err != nil {
+			_ = rc.Disconnect(context.Background())
+			return nil, fmt.Errorf("mongostore: connect writer: %w", err)
+		}
+	}
+	return &DB{
+		readClient: rc, writeClient: wc,
+		read: rc.Database(o.Database), write: wc.Database(o.Database),
+	}, nil
+}
+
+// R returns a collection for reading.
+func (db *DB) R(name string) *mongo.Collection { return db.read.Collection(name) }
+
+// W returns a collection for writing.
+func (db *DB) W(name string) *mongo.Collection { return db.write.Collection(name) }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.readClient.Ping(ctx, readpref.Primary()); err != nil {
+		return fmt.Errorf("mongostore: ping: %w", err)
+	}
+	return nil
+}
+
+// WaitReady pings until the database answers or ctx ends.
+func (db *DB) WaitReady(ctx context.Context) error {
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := db.Ping(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Close disconnects the clients.
+func (db *DB) Close(ctx context.Context) error {
+	err := db.readClient.Disconnect(ctx)
+	if db.writeClient != db.readClient {
+		err = errors.Join(err, db.writeClient.Disconnect(ctx))
+	}
+	return err
+}
+
+// Collection names.
+const (
+	colUsers      = "users"
+	colSessions   = "sessions"
+	colEnrolments = "enrolments"
+	colCounters   = "counters"
+	colAuth       = "auth_sessions"
+	colThrottle   = "login_throttle"
+	colSettings   = "settings"
+)
+
+// index declares one index of a collection.
+type index struct {
+	coll   string
+	name   string
+	keys   bson.D
+	unique bool
+}
+
+// indexes lists every index the platform relies on; docs/performance.md says
+// which query each one serves.
+var indexes = []index{
+	{colUsers, "email_unique", bson.D{{Key: "email", Value: 1}}, true},
+	{colSessions, "code_unique", bson.D{{Key: "code", Value: 1}}, true},
+	{colSessions, "starts_on", bson.D{{Key: "starts_on", Value: -1}}, false},
+	{colSessions, "animators", bson.D{{Key: "animators", Value: 1}}, false},
+	{colEnrolments, "session_user_unique", bson.D{{Key: "session_id", Value: 1}, {Key: "user_id", Value: 1}}, true},
+	{colEnrolments, "user", bson.D{{Key: "user_id", Value: 1}}, false},
+	{colAuth, "user", bson.D{{Key: "user_id", Value: 1}}, false},
+	{colAuth, "expires_at", bson.D{{Key: "expires_at", Value: 1}}, false},
+}
+
+// EnsureIndexes creates the indexes; it is idempotent.
+func (db *DB) EnsureIndexes(ctx context.Context) error {
+	for _, ix := range indexes {
+		m := mongo.IndexModel{Keys: ix.keys, Options: options.Index().SetName(ix.name).SetUnique(ix.unique)}
+		if _, err := db.W(ix.coll).Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("mongostore: create index %s.%s: %w", ix.coll, ix.name, err)
+		}
+	}
+	return nil
+}
+
+// Increment atomically adds one to the named counter and returns its new value.
+func (db *DB) Increment(ctx context.Context, name string) (int64, error) {
+	var doc struct {
+		Seq int64 `bson:"seq"`
+	}
+	err := db.W(colCounters).FindOneAndUpdate(ctx,
+		bson.M{"_id": name},
+		bson.M{"$inc": bson.M{"seq": int64(1)}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
+	).Decode(&doc)
+	if err != nil {
+		return 0, fmt.Errorf("mongostore: increment %s: %w", name, err)
+	}
+	return doc.Seq, nil
+}
+
+// Counter reads a counter's value (0 when it does not exist).
+func (db *DB) Counter(ctx context.Context, name string) (int64, error) {
+	var doc struct {
+		Seq int64 `bson:"seq"`
+	}
+	err := db.R(colCounters).FindOne(ctx, bson.M{"_id": name}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("mongostore: counter %s: %w", name, err)
+	}
+	return doc.Seq, nil
+}
+
+// newID returns a fresh domain ID.
+func newID() string { return bson.NewObjectID().Hex() }
+
+// Unavailable reports whether err means the database could not be reached
+// (no server selected, a network error or a time-out), as opposed to an
+// error in the request itself.
+func Unavailable(err error) bool {
+	var sse topology.ServerSelectionError
+	return errors.As(err, &sse) || mongo.IsNetworkError(err) || mongo.IsTimeout(err) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, mongo.ErrClientDisconnected)
+}
+
+// DropDatabase removes the whole database (tests on a shared server).
+func (db *DB) DropDatabase(ctx context.Context) error {
+	return db.write.Drop(ctx)
+}

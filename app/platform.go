@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"librecours/app/embeddb"
+	"librecours/app/mongostore"
+	"librecours/course"
+)
+
+// Platform is a started database (embedded or not) with its indexes.
+type Platform struct {
+	Config Config
+	Log    *slog.Logger
+	DB     *mongostore.DB
+	embed  *embeddb.Server
+}
+
+// OpenPlatform starts the embedded database when MONGODB_URI is unset,
+// connects, waits until it answers and creates the indexes.
+func OpenPlatform(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
+	p := &Platform{Config: cfg, Log: log}
+	uri := cfg.MongoURI
+	if cfg.Embedded() {
+		quiet := slog.New(log.Handler().WithGroup("ferretdb"))
+		quiet = slog.New(levelFilter{Handler: quiet.Handler(), min: slog.LevelWarn})
+		srv, err := embeddb.Start(ctx, embeddb.Options{Dir: filepath.Join(cfg.DataDir, "db"), Logger: quiet})
+		if err != nil {
+			return nil, err
+		}
+		p.embed, uri = srv, srv.URI()
+	}
+	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: cfg.Database, SingleWriter: cfg.Embedded()})
+	if err != nil {
+		p.Close(ctx)
+		return nil, err
+	}
+	p.DB = db
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := db.WaitReady(wctx); err != nil {
+		p.Close(ctx)
+		return nil, err
+	}
+	if err := db.EnsureIndexes(ctx); err != nil {
+		p.Close(ctx)
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close disconnects and stops the embedded database.
+func (p *Platform) Close(ctx context.Context) {
+	if p.DB != nil {
+		if err := p.DB.Close(ctx); err != nil {
+			p.Log.Warn("close database", "err", err)
+		}
+	}
+	if p.embed != nil {
+		p.embed.Stop()
+	}
+}
+
+// courseService returns the course service over the platform's database.
+func (p *Platform) courseService(now func() time.Time) *course.Service {
+	return &course.Service{
+		Store: mongostore.NewCourseStore(p.DB), Now: now, HashPassword: hashPassword,
+		TimeZone: p.Config.TimeZone, SelfRegistration: p.Config.SelfRegistration,
+	}
+}
+
+// bootstrapAdmin creates the coordinator named by LIBRECOURS_ADMIN_EMAIL if
+// that account does not exist.
+func (p *Platform) bootstrapAdmin(ctx context.Context) error {
+	if p.Config.AdminEmail == "" {
+		return nil
+	}
+	svc := p.courseService(time.Now)
+	_, err := svc.Bootstrap(ctx, course.NewUser{
+		Email: p.Config.AdminEmail, Name: p.Config.AdminName, Password: p.Config.AdminPassword,
+		Roles: []course.Role{course.RoleCoordinator},
+	})
+	switch {
+	case errors.Is(err, course.ErrEmailTaken):
+		return nil
+	case err != nil:
+		return fmt.Errorf("create administrator %s: %w", p.Config.AdminEmail, err)
+	}
+	p.Log.Info("administrator created", "email", p.Config.AdminEmail)
+	return nil
+}
+
+// levelFilter drops records below min (FerretDB logs every connection).
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h levelFilter) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelFilter{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h levelFilter) WithGroup(name string) slog.Handler {
+	return levelFilter{Handler: h.Handler.WithGroup(name), min: h.min}
+}

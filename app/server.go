@@ -1,0 +1,306 @@
+// Package app is the web platform: fiber setup, routes, handlers, middleware,
+// authentication, configuration, locales and the command line.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/etag"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/template/html/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"librecours/app/mongostore"
+	"librecours/assets"
+	"librecours/course"
+)
+
+// Body size limits: a JSON or form body over 1 MiB gets 413.
+const (
+	maxBodyBytes   = 1 << 20
+	fiberBodyLimit = 12 << 20 // the transport's own limit, above every route's
+)
+
+// Deps are what a Server is built from.
+type Deps struct {
+	Config Config
+	Log    *slog.Logger
+	DB     *mongostore.DB
+	Now    func() time.Time // the clock; time.Now outside tests
+}
+
+// Server is the web platform: one fiber app over the services.
+type Server struct {
+	cfg         Config
+	log         *slog.Logger
+	db          *mongostore.DB
+	now         func() time.Time
+	course      *course.Service
+	store       *mongostore.CourseStore
+	auth        *mongostore.AuthStore
+	bundle      *i18n.Bundle
+	translators map[string]*translator
+	static      *assets.Hashed
+	app         *fiber.App
+}
+
+// NewServer wires the services and the routes.
+func NewServer(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	bundle, err := newBundle()
+	if err != nil {
+		return nil, err
+	}
+	static, err := assets.HashStatic()
+	if err != nil {
+		return nil, fmt.Errorf("app: hash static files: %w", err)
+	}
+	store := mongostore.NewCourseStore(d.DB)
+	s := &Server{
+		cfg: d.Config, log: d.Log, db: d.DB, now: d.Now,
+		store: store, auth: mongostore.NewAuthStore(d.DB),
+		bundle: bundle, translators: map[string]*translator{}, static: static,
+	}
+	for _, l := range languages {
+		s.translators[l] = newTranslator(bundle, l)
+	}
+	s.course = &course.Service{
+		Store: store, Now: d.Now, HashPassword: hashPassword,
+		TimeZone: d.Config.TimeZone, SelfRegistration: d.Config.SelfRegistration,
+	}
+
+	engine := html.NewFileSystem(http.FS(assets.Templates), ".html")
+	engine.AddFunc("dict", func(kv ...any) map[string]any { return kv2map(kv) })
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("app: templates: %w", err)
+	}
+	s.app = fiber.New(fiber.Config{
+		Immutable:             true,
+		Views:                 engine,
+		ErrorHandler:          s.handleError,
+		BodyLimit:             fiberBodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		AppName:               "librecours",
+	})
+	s.routes()
+	return s, nil
+}
+
+// App returns the fiber app (tests drive it with app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting requests and waits for those in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func (s *Server) routes() {
+	a := s.app
+	a.Use(recover.New())
+	a.Use(requestid.New())
+	a.Use(s.accessLog)
+	a.Use(s.securityHeaders)
+	a.Use(s.limitBody)
+	a.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+
+	a.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	a.Get("/readyz", s.handleReady)
+	a.Get("/static/*", etag.New(), s.handleStatic)
+
+	a.Use(s.loadUser)
+	a.Use(s.checkCSRF)
+
+	s.registerHomeRoutes()
+	s.registerAccountRoutes()
+	s.registerSessionRoutes()
+}
+
+func (s *Server) handleReady(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		return c.Status(http.StatusServiceUnavailable).SendString("database unavailable")
+	}
+	return c.SendString("ready")
+}
+
+// handleStatic serves embedded files: hashed names are cached for a year,
+// plain names are revalidated.
+func (s *Server) handleStatic(c *fiber.Ctx) error {
+	name := c.Params("*")
+	cache := "no-cache"
+	if n, ok := s.static.Name(name); ok {
+		name, cache = n, "public, max-age=31536000, immutable"
+	}
+	b, err := fs.ReadFile(assets.Static, name)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = fiber.MIMEOctetStream
+	}
+	c.Set(fiber.HeaderContentType, ct)
+	c.Set(fiber.HeaderCacheControl, cache)
+	return c.Send(b)
+}
+
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		status = classify(err).Status
+	}
+	s.log.Info("request", "method", c.Method(), "path", c.Path(), "status", status,
+		"duration_ms", time.Since(start).Milliseconds(), "ip", c.IP(), "request_id", requestID(c))
+	return err
+}
+
+func requestID(c *fiber.Ctx) string {
+	if v, ok := c.Locals(requestid.ConfigDefault.ContextKey).(string); ok {
+		return v
+	}
+	return ""
+}
+
+// contentSecurityPolicy allows nothing from other origins and no inline code.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if s.cfg.Secure() {
+		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	return c.Next()
+}
+
+func (s *Server) limitBody(c *fiber.Ctx) error {
+	if len(c.Request().Body()) > maxBodyBytes {
+		return errBodyTooLarge
+	}
+	return c.Next()
+}
+
+// translator returns the translator of the request's language: the person's
+// remembered choice, then the language cookie, then Accept-Language (the API
+// follows Accept-Language only).
+func (s *Server) translator(c *fiber.Ctx) *translator {
+	choice := ""
+	if !isAPI(c) {
+		if u := currentUser(c); u != nil && u.Locale != "" {
+			choice = u.Locale
+		} else {
+			choice = c.Cookies(cookieLang)
+		}
+	}
+	return s.translators[pickLanguage(choice, c.Get(fiber.HeaderAcceptLanguage))]
+}
+
+// page is what every template receives.
+type page struct {
+	*translator
+	Title  string
+	User   *course.User
+	CSRF   string
+	Path   string
+	Flash  string
+	Error  string
+	Form   map[string]string
+	Data   any
+	static *assets.Hashed
+}
+
+func (s *Server) newPage(c *fiber.Ctx, titleKey string) *page {
+	tr := s.translator(c)
+	return &page{
+		translator: tr,
+		Title:      tr.T(titleKey),
+		User:       currentUser(c),
+		CSRF:       csrfToken(c),
+		Path:       c.OriginalURL(),
+		Flash:      s.takeFlash(c),
+		Form:       map[string]string{},
+		static:     s.static,
+	}
+}
+
+// render sends a page with the main layout; personal pages are never cached.
+func (s *Server) render(c *fiber.Ctx, name string, p *page) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Render(name, p, "layouts/main")
+}
+
+// Lang is the page's language code.
+func (p *page) Lang() string { return p.lang }
+
+// Asset is the content-hashed URL of a static file.
+func (p *page) Asset(name string) string { return p.static.URL(name) }
+
+// Time shows t in the time zone tz, in the page's language.
+func (p *page) Time(t time.Time, tz string) string {
+	if t.IsZero() {
+		return ""
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	lt := t.In(loc)
+	return p.T("app.time.format",
+		"Weekday", p.T(fmt.Sprintf("app.weekday.%d", lt.Weekday())),
+		"Day", lt.Day(),
+		"Month", p.T(fmt.Sprintf("app.month.%d", lt.Month())),
+		"Year", lt.Year(),
+		"Clock", lt.Format("15:04"),
+		"Zone", lt.Format("MST"))
+}
+
+// Date shows a YYYY-MM-DD date in the page's language.
+func (p *page) Date(s string) string {
+	d, err := time.Parse(course.DateLayout, s)
+	if err != nil {
+		return s
+	}
+	return p.T("app.date.format", "Day", d.Day(), "Month", p.T(fmt.Sprintf("app.month.%d", d.Month())), "Year", d.Year())
+}
+
+// InputTime formats t in tz for a datetime-local input.
+func (p *page) InputTime(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02T15:04")
+}
+
+// HasRole reports whether the signed-in person holds role r.
+func (p *page) HasRole(r string) bool { return p.User.Has(course.Role(r)) }
+
+// Upper upper-cases s (for initials and codes).
+func (p *page) Upper(s string) string { return strings.ToUpper(s) }

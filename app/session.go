@@ -1,0 +1,521 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/course"
+)
+
+func (s *Server) registerSessionRoutes() {
+	a := s.app
+	a.Get("/dashboard", s.handleDashboard)
+	a.Get("/sessions", s.handleSessionIndex)
+	a.Get("/sessions/new", s.handleSessionNew)
+	a.Post("/sessions", s.handleSessionCreate)
+	a.Get("/sessions/:id", s.handleSessionShow)
+	a.Post("/sessions/:id/enrol", s.handleSessionEnrolSelf)
+	a.Post("/sessions/:id/enrolments", s.handleSessionEnrolOther)
+	a.Post("/sessions/:id/capacity", s.handleSessionCapacity)
+	a.Post("/sessions/:id/animators", s.handleSessionAnimatorAdd)
+	a.Post("/sessions/:id/parts/:n", s.handleSessionPartUpdate)
+	a.Post("/sessions/:id/evaluation", s.handleSessionEvaluationUpdate)
+
+	api := a.Group("/api/v1/sessions")
+	api.Get("/", s.handleAPISessionIndex)
+	api.Post("/", s.handleAPISessionCreate)
+	api.Get("/:id", s.handleAPISessionShow)
+	api.Patch("/:id", s.handleAPISessionUpdate)
+	api.Get("/:id/enrolments", s.handleAPIEnrolmentIndex)
+	api.Post("/:id/enrolments", s.handleAPIEnrolmentCreate)
+	api.Post("/:id/animators", s.handleAPIAnimatorCreate)
+	api.Patch("/:id/parts/:n", s.handleAPIPartUpdate)
+	api.Patch("/:id/evaluation", s.handleAPIEvaluationUpdate)
+}
+
+// Pages
+
+func (s *Server) handleDashboard(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	mine, err := s.course.Dashboard(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.dashboard.title")
+	p.Data = fiber.Map{"Sessions": mine, "Now": s.now()}
+	return s.render(c, "pages/dashboard", p)
+}
+
+// sessionRow is a session in the list, with what the viewer may do.
+type sessionRow struct {
+	Session  *course.Session
+	Status   string
+	Enrolled bool
+	CanEnrol bool
+}
+
+func (s *Server) handleSessionIndex(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	all, err := s.course.Sessions(ctx, u)
+	if err != nil {
+		return err
+	}
+	enrols, err := s.store.EnrolmentsByUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	mine := map[string]bool{}
+	for _, e := range enrols {
+		mine[e.SessionID] = true
+	}
+	now := s.now()
+	rows := make([]sessionRow, 0, len(all))
+	for _, sess := range all {
+		rows = append(rows, sessionRow{
+			Session: sess, Status: string(sess.Status(now)), Enrolled: mine[sess.ID],
+			CanEnrol: !mine[sess.ID] && u.Has(course.RoleParticipant) && sess.EnrolmentOpen(now) && !sess.Full(),
+		})
+	}
+	p := s.newPage(c, "app.sessions.title")
+	p.Data = fiber.Map{"Rows": rows}
+	return s.render(c, "pages/sessions/index", p)
+}
+
+func (s *Server) handleSessionNew(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if !u.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	p := s.newPage(c, "app.sessions.new.title")
+	p.Form["format"], p.Form["capacity"] = "LCIII", "0"
+	return s.render(c, "pages/sessions/new", p)
+}
+
+func (s *Server) handleSessionCreate(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.sessions.new.title")
+	p.Form["format"], p.Form["starts_on"], p.Form["capacity"] = c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity")
+	capacity, err := formInt(c, "capacity")
+	if err == nil {
+		var sess *course.Session
+		sess, err = s.course.CreateSession(c.UserContext(), u, course.NewSession{
+			Format: c.FormValue("format"), StartsOn: c.FormValue("starts_on"), Capacity: capacity,
+		})
+		if err == nil {
+			s.flash(c, "app.flash.session_created")
+			return c.Redirect("/sessions/"+sess.ID, http.StatusSeeOther)
+		}
+	}
+	return s.formError(c, err, p, s.formPage(c, "pages/sessions/new", p))
+}
+
+// formInt reads an optional integer form field (empty is 0).
+func formInt(c *fiber.Ctx, field string) (int, error) {
+	v := strings.TrimSpace(c.FormValue(field))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, course.Invalid(field, "app.error.number_invalid")
+	}
+	return n, nil
+}
+
+// formTime reads a datetime-local field in the session's time zone.
+func formTime(c *fiber.Ctx, field string, loc *time.Location) (*time.Time, error) {
+	v := strings.TrimSpace(c.FormValue(field))
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04", v, loc)
+	if err != nil {
+		return nil, course.Invalid(field, "app.error.time_invalid")
+	}
+	t = t.UTC()
+	return &t, nil
+}
+
+func (s *Server) handleSessionShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderSession(c, u, c.Params("id"), s.newPage(c, "app.session.title"))
+}
+
+func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page) error {
+	ctx := c.UserContext()
+	sess, err := s.course.Session(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	enrolled, err := s.store.IsEnrolled(ctx, sess.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	data := fiber.Map{
+		"Session": sess, "Status": string(sess.Status(now)), "Enrolled": enrolled,
+		"CanEnrol":  !enrolled && u.Has(course.RoleParticipant) && sess.EnrolmentOpen(now) && !sess.Full(),
+		"CanManage": course.CanManage(u, sess), "IsCoordinator": u.IsCoordinator(),
+		"Next": sess.NextDeadlines(now, 3),
+	}
+	if course.CanManage(u, sess) {
+		parts, err := s.course.Participants(ctx, u, sess.ID)
+		if err != nil {
+			return err
+		}
+		anims, err := s.store.UsersByIDs(ctx, sess.Animators)
+		if err != nil {
+			return err
+		}
+		data["Participants"], data["Animators"] = parts, anims
+		if u.IsCoordinator() {
+			users, err := s.store.ListUsers(ctx)
+			if err != nil {
+				return err
+			}
+			data["Users"] = users
+		}
+	}
+	p.Title = sess.Code
+	p.Data = data
+	return s.render(c, "pages/sessions/show", p)
+}
+
+// sessionAction runs a form action on a session, then comes back to its page
+// with a flash message, or shows the page again with the error.
+func (s *Server) sessionAction(c *fiber.Ctx, flash string, act func(u *course.User, id string) error) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id := c.Params("id")
+	if err := act(u, id); err != nil {
+		p := s.newPage(c, "app.session.title")
+		return s.formError(c, err, p, func() error { return s.renderSession(c, u, id, p) })
+	}
+	s.flash(c, flash)
+	return c.Redirect("/sessions/"+id, http.StatusSeeOther)
+}
+
+func (s *Server) handleSessionEnrolSelf(c *fiber.Ctx) error {
+	return s.sessionAction(c, "app.flash.enrolled", func(u *course.User, id string) error {
+		return s.course.Enrol(c.UserContext(), u, id, "")
+	})
+}
+
+func (s *Server) handleSessionEnrolOther(c *fiber.Ctx) error {
+	return s.sessionAction(c, "app.flash.participant_enrolled", func(u *course.User, id string) error {
+		if !u.IsCoordinator() {
+			return course.ErrForbidden
+		}
+		other, err := s.store.UserByEmail(c.UserContext(), c.FormValue("email"))
+		if errors.Is(err, course.ErrNotFound) {
+			return course.Invalid("email", "course.enrol.user_unknown")
+		}
+		if err != nil {
+			return err
+		}
+		return s.course.Enrol(c.UserContext(), u, id, other.ID)
+	})
+}
+
+func (s *Server) handleSessionCapacity(c *fiber.Ctx) error {
+	return s.sessionAction(c, "app.flash.capacity_saved", func(u *course.User, id string) error {
+		n, err := formInt(c, "capacity")
+		if err != nil {
+			return err
+		}
+		_, err = s.course.SetCapacity(c.UserContext(), u, id, n)
+		return err
+	})
+}
+
+func (s *Server) handleSessionAnimatorAdd(c *fiber.Ctx) error {
+	return s.sessionAction(c, "app.flash.animator_added", func(u *course.User, id string) error {
+		return s.course.AddAnimator(c.UserContext(), u, id, c.FormValue("user_id"))
+	})
+}
+
+func (s *Server) handleSessionPartUpdate(c *fiber.Ctx) error {
+	return s.sessionAction(c, "app.flash.part_saved", func(u *course.User, id string) error {
+		sess, err := s.course.Session(c.UserContext(), u, id)
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(c.Params("n"))
+		if err != nil {
+			return course.ErrNotFound
+		}
+		loc := sess.Location()
+		var patch course.PartPatch
+		if t := c.FormValue("title"); t != "" || c.Request().PostArgs().Has("title") {
+			patch.Title = &t
+		}
+		if patch.OpensAt, err = formTime(c, "opens_at", loc); err != nil {
+			return err
+		}
+		if patch.SubmissionDue, err = formTime(c, "submission_due", loc); err != nil {
+			return err
+		}
+		if patch.ReviewDue, err = formTime(c, "review_due", loc); err != nil {
+			return err
+		}
+		_, err = s.course.UpdatePart(c.UserContext(), u, id, n, patch)
+		return err
+	})
+}
+
+func (s *Server) handleSessionEvaluationUpdate(c *fiber.Ctx) error {
+	return s.sessionAction(c, "app.flash.evaluation_saved", func(u *course.User, id string) error {
+		sess, err := s.course.Session(c.UserContext(), u, id)
+		if err != nil {
+			return err
+		}
+		var patch course.WindowPatch
+		if patch.OpensAt, err = formTime(c, "opens_at", sess.Location()); err != nil {
+			return err
+		}
+		if patch.Due, err = formTime(c, "due", sess.Location()); err != nil {
+			return err
+		}
+		_, err = s.course.UpdateEvaluation(c.UserContext(), u, id, patch)
+		return err
+	})
+}
+
+// API
+
+type newSessionJSON struct {
+	Format   string `json:"format"`
+	StartsOn string `json:"starts_on"`
+	Capacity int    `json:"capacity"`
+	TimeZone string `json:"time_zone"`
+}
+
+func (s *Server) handleAPISessionCreate(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if !u.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	var in newSessionJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	sess, err := s.course.CreateSession(c.UserContext(), u, course.NewSession(in))
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(toSessionJSON(sess, s.now()))
+}
+
+func (s *Server) handleAPISessionIndex(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	all, err := s.course.Sessions(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	out := make([]sessionJSON, 0, len(all))
+	for _, sess := range all {
+		out = append(out, toSessionJSON(sess, now))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPISessionShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toSessionJSON(sess, s.now()))
+}
+
+type sessionPatchJSON struct {
+	Capacity *int `json:"capacity"`
+}
+
+func (s *Server) handleAPISessionUpdate(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in sessionPatchJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if !u.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if in.Capacity != nil {
+		if sess, err = s.course.SetCapacity(c.UserContext(), u, sess.ID, *in.Capacity); err != nil {
+			return err
+		}
+	}
+	return c.JSON(toSessionJSON(sess, s.now()))
+}
+
+type enrolmentJSON struct {
+	SessionID  string `json:"session_id"`
+	UserID     string `json:"user_id"`
+	Name       string `json:"name,omitempty"`
+	EnrolledAt string `json:"enrolled_at,omitempty"`
+}
+
+// optionalJSON decodes an optional body: an empty one leaves v as it is.
+func optionalJSON(c *fiber.Ctx, v any) error {
+	if len(strings.TrimSpace(string(c.Body()))) == 0 {
+		return nil
+	}
+	return decodeJSON(c, v)
+}
+
+func (s *Server) handleAPIEnrolmentCreate(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		UserID string `json:"user_id"`
+	}
+	if err := optionalJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.course.Enrol(c.UserContext(), u, c.Params("id"), in.UserID); err != nil {
+		return err
+	}
+	if in.UserID == "" {
+		in.UserID = u.ID
+	}
+	return c.Status(http.StatusCreated).JSON(enrolmentJSON{SessionID: c.Params("id"), UserID: in.UserID, EnrolledAt: rfc3339(s.now())})
+}
+
+func (s *Server) handleAPIEnrolmentIndex(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	parts, err := s.course.Participants(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]enrolmentJSON, 0, len(parts))
+	for _, p := range parts {
+		out = append(out, enrolmentJSON{SessionID: c.Params("id"), UserID: p.User.ID, Name: p.User.Name, EnrolledAt: rfc3339(p.EnrolledAt)})
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIAnimatorCreate(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		UserID string `json:"user_id"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.course.AddAnimator(c.UserContext(), u, c.Params("id"), in.UserID); err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{"session_id": c.Params("id"), "user_id": in.UserID})
+}
+
+type partPatchJSON struct {
+	Title         *string `json:"title"`
+	OpensAt       *string `json:"opens_at"`
+	SubmissionDue *string `json:"submission_due"`
+	ReviewDue     *string `json:"review_due"`
+}
+
+func (s *Server) handleAPIPartUpdate(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(c.Params("n"))
+	if err != nil || n < 1 || n > course.PartCount {
+		return course.ErrNotFound
+	}
+	var in partPatchJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	patch := course.PartPatch{Title: in.Title}
+	if patch.OpensAt, err = parseTime("opens_at", in.OpensAt); err != nil {
+		return err
+	}
+	if patch.SubmissionDue, err = parseTime("submission_due", in.SubmissionDue); err != nil {
+		return err
+	}
+	if patch.ReviewDue, err = parseTime("review_due", in.ReviewDue); err != nil {
+		return err
+	}
+	p, err := s.course.UpdatePart(c.UserContext(), u, c.Params("id"), n, patch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPartJSON(p))
+}
+
+func (s *Server) handleAPIEvaluationUpdate(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		OpensAt *string `json:"opens_at"`
+		Due     *string `json:"due"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	var patch course.WindowPatch
+	if patch.OpensAt, err = parseTime("opens_at", in.OpensAt); err != nil {
+		return err
+	}
+	if patch.Due, err = parseTime("due", in.Due); err != nil {
+		return err
+	}
+	w, err := s.course.UpdateEvaluation(c.UserContext(), u, c.Params("id"), patch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toWindowJSON(w))
+}

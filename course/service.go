@@ -1,0 +1,353 @@
+package course
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Store is what the course service needs from the database. app/mongostore
+// implements it; every method returns ErrNotFound for a missing object.
+type Store interface {
+	CreateUser(ctx context.Context, u *User) error // ErrEmailTaken
+	UserByID(ctx context.Context, id string) (*User, error)
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	UsersByIDs(ctx context.Context, ids []string) ([]*User, error)
+	ListUsers(ctx context.Context) ([]*User, error)
+	AddUserRole(ctx context.Context, id string, r Role) error
+	SetUserLocale(ctx context.Context, id, locale string) error
+	SetUserPassword(ctx context.Context, id, hash string) error
+
+	NextSessionNumber(ctx context.Context, f Format) (int, error)
+	CreateSession(ctx context.Context, s *Session) error
+	SessionByID(ctx context.Context, id string) (*Session, error)
+	ListSessions(ctx context.Context) ([]*Session, error)
+	UpdatePart(ctx context.Context, sessionID string, p Part) error
+	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
+	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
+	AddAnimator(ctx context.Context, sessionID, userID string) error
+
+	// Enrol records the enrolment and takes a seat, atomically refusing with
+	// ErrAlreadyEnrolled or ErrSessionFull.
+	Enrol(ctx context.Context, e Enrolment) error
+	IsEnrolled(ctx context.Context, sessionID, userID string) (bool, error)
+	EnrolmentsByUser(ctx context.Context, userID string) ([]Enrolment, error)
+	EnrolmentsBySession(ctx context.Context, sessionID string) ([]Enrolment, error)
+}
+
+// Enrolment is a participant's place in a session.
+type Enrolment struct {
+	SessionID  string
+	UserID     string
+	EnrolledAt time.Time
+}
+
+// Service holds the rules of accounts, sessions and enrolment, and checks who
+// may do what. Web pages and the JSON API both call it.
+type Service struct {
+	Store            Store
+	Now              func() time.Time
+	HashPassword     func(password string) (string, error)
+	TimeZone         string // for new sessions; DefaultTimeZone when empty
+	SelfRegistration bool
+}
+
+// Register creates a participant account for someone signing up.
+func (s *Service) Register(ctx context.Context, n NewUser) (*User, error) {
+	if !s.SelfRegistration {
+		return nil, ErrRegistrationOff
+	}
+	n.Roles = []Role{RoleParticipant}
+	return s.createUser(ctx, n)
+}
+
+// CreateUser lets a coordinator create an account with any roles.
+func (s *Service) CreateUser(ctx context.Context, actor *User, n NewUser) (*User, error) {
+	if !actor.IsCoordinator() {
+		return nil, ErrForbidden
+	}
+	return s.createUser(ctx, n)
+}
+
+// Bootstrap creates an account without an actor: for the command line, the
+// administrator from the environment and the demo data.
+func (s *Service) Bootstrap(ctx context.Context, n NewUser) (*User, error) {
+	return s.createUser(ctx, n)
+}
+
+func (s *Service) createUser(ctx context.Context, n NewUser) (*User, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	hash, err := s.HashPassword(n.Password)
+	if err != nil {
+		return nil, fmt.Errorf("course: hash password: %w", err)
+	}
+	u := &User{
+		Email: n.Email, Name: n.Name, Roles: n.Roles, Locale: n.Locale,
+		PasswordHash: hash, CreatedAt: s.Now().UTC(),
+	}
+	if err := s.Store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// SetLocale remembers a signed-in person's language.
+func (s *Service) SetLocale(ctx context.Context, actor *User, locale string) error {
+	if actor == nil {
+		return ErrUnauthenticated
+	}
+	if locale != "fr" && locale != "en" {
+		return Invalid("locale", "course.user.locale_invalid")
+	}
+	return s.Store.SetUserLocale(ctx, actor.ID, locale)
+}
+
+// CreateSession lays out a new session from its format and start date.
+func (s *Service) CreateSession(ctx context.Context, actor *User, n NewSession) (*Session, error) {
+	if !actor.IsCoordinator() {
+		return nil, ErrForbidden
+	}
+	if n.TimeZone == "" {
+		n.TimeZone = s.TimeZone
+	}
+	f, start, loc, err := n.Validate()
+	if err != nil {
+		return nil, err
+	}
+	num, err := s.Store.NextSessionNumber(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	plan := PlanSchedule(f, start, loc)
+	sess := &Session{
+		Code: SessionCode(f, num), Format: f, Number: num,
+		StartsOn: plan.StartsOn, EndsOn: plan.EndsOn, TimeZone: loc.String(),
+		Capacity: n.Capacity, Parts: plan.Parts, Evaluation: plan.Evaluation,
+		Animators: []string{}, Settings: DefaultSettings(),
+		CreatedAt: s.Now().UTC(), CreatedBy: actor.ID,
+	}
+	if err := s.Store.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Session returns one session to a signed-in person.
+func (s *Service) Session(ctx context.Context, actor *User, id string) (*Session, error) {
+	if actor == nil {
+		return nil, ErrUnauthenticated
+	}
+	return s.Store.SessionByID(ctx, id)
+}
+
+// Sessions lists every session to a signed-in person.
+func (s *Service) Sessions(ctx context.Context, actor *User) ([]*Session, error) {
+	if actor == nil {
+		return nil, ErrUnauthenticated
+	}
+	return s.Store.ListSessions(ctx)
+}
+
+// CanManage reports whether actor may run session sess (a coordinator, or one
+// of its animators).
+func CanManage(actor *User, sess *Session) bool {
+	return actor.IsCoordinator() || (actor != nil && sess.HasAnimator(actor.ID))
+}
+
+// Enrol enrols userID in a session: participants enrol themselves (userID empty
+// or their own), coordinators enrol anyone.
+func (s *Service) Enrol(ctx context.Context, actor *User, sessionID, userID string) error {
+	if actor == nil {
+		return ErrUnauthenticated
+	}
+	if userID == "" {
+		userID = actor.ID
+	}
+	switch {
+	case actor.IsCoordinator():
+		if _, err := s.Store.UserByID(ctx, userID); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return Invalid("user_id", "course.enrol.user_unknown")
+			}
+			return err
+		}
+	case userID != actor.ID || !actor.Has(RoleParticipant):
+		return ErrForbidden
+	}
+	sess, err := s.Store.SessionByID(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	if !sess.EnrolmentOpen(s.Now()) {
+		return ErrSessionClosed
+	}
+	return s.Store.Enrol(ctx, Enrolment{SessionID: sess.ID, UserID: userID, EnrolledAt: s.Now().UTC()})
+}
+
+// AddAnimator makes userID an animator of the session (and gives them the
+// animator role), whatever roles they held before.
+func (s *Service) AddAnimator(ctx context.Context, actor *User, sessionID, userID string) error {
+	if !actor.IsCoordinator() {
+		return ErrForbidden
+	}
+	if _, err := s.Store.SessionByID(ctx, sessionID); err != nil {
+		return err
+	}
+	if _, err := s.Store.UserByID(ctx, userID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Invalid("user_id", "course.enrol.user_unknown")
+		}
+		return err
+	}
+	if err := s.Store.AddAnimator(ctx, sessionID, userID); err != nil {
+		return err
+	}
+	return s.Store.AddUserRole(ctx, userID, RoleAnimator)
+}
+
+// SetCapacity changes how many people may enrol (0: no limit).
+func (s *Service) SetCapacity(ctx context.Context, actor *User, sessionID string, capacity int) (*Session, error) {
+	if !actor.IsCoordinator() {
+		return nil, ErrForbidden
+	}
+	if err := ValidateCapacity(capacity); err != nil {
+		return nil, err
+	}
+	if err := s.Store.SetCapacity(ctx, sessionID, capacity); err != nil {
+		if errors.Is(err, ErrCapacityTooSmall) {
+			return nil, Invalid("capacity", "course.session.capacity_below_enrolled")
+		}
+		return nil, err
+	}
+	return s.Store.SessionByID(ctx, sessionID)
+}
+
+// UpdatePart renames or moves a part: coordinators and the session's animators.
+func (s *Service) UpdatePart(ctx context.Context, actor *User, sessionID string, n int, patch PartPatch) (Part, error) {
+	if actor == nil {
+		return Part{}, ErrUnauthenticated
+	}
+	sess, err := s.Store.SessionByID(ctx, sessionID)
+	if err != nil {
+		return Part{}, err
+	}
+	if !CanManage(actor, sess) {
+		return Part{}, ErrForbidden
+	}
+	p, ok := sess.Part(n)
+	if !ok {
+		return Part{}, ErrNotFound
+	}
+	p, err = patch.Apply(p)
+	if err != nil {
+		return Part{}, err
+	}
+	if err := s.Store.UpdatePart(ctx, sessionID, p); err != nil {
+		return Part{}, err
+	}
+	return p, nil
+}
+
+// UpdateEvaluation moves the final evaluation window: coordinators only.
+func (s *Service) UpdateEvaluation(ctx context.Context, actor *User, sessionID string, patch WindowPatch) (Window, error) {
+	if !actor.IsCoordinator() {
+		return Window{}, ErrForbidden
+	}
+	sess, err := s.Store.SessionByID(ctx, sessionID)
+	if err != nil {
+		return Window{}, err
+	}
+	w, err := patch.Apply(sess.Evaluation)
+	if err != nil {
+		return Window{}, err
+	}
+	if err := s.Store.UpdateEvaluationWindow(ctx, sessionID, w); err != nil {
+		return Window{}, err
+	}
+	return w, nil
+}
+
+// MySession is a session seen from one person's dashboard.
+type MySession struct {
+	Session   *Session
+	Animating bool
+	Enrolled  bool
+	Next      []Deadline
+}
+
+// Dashboard lists the sessions actor takes part in (enrolled or animating),
+// each with its next deadlines.
+func (s *Service) Dashboard(ctx context.Context, actor *User) ([]MySession, error) {
+	if actor == nil {
+		return nil, ErrUnauthenticated
+	}
+	enrols, err := s.Store.EnrolmentsByUser(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	enrolled := make(map[string]bool, len(enrols))
+	for _, e := range enrols {
+		enrolled[e.SessionID] = true
+	}
+	all, err := s.Store.ListSessions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var out []MySession
+	for _, sess := range all {
+		anim := sess.HasAnimator(actor.ID)
+		if !anim && !enrolled[sess.ID] {
+			continue
+		}
+		out = append(out, MySession{Session: sess, Animating: anim, Enrolled: enrolled[sess.ID], Next: sess.NextDeadlines(now, 3)})
+	}
+	return out, nil
+}
+
+// Participant is an enrolled person, for staff.
+type Participant struct {
+	User       *User
+	EnrolledAt time.Time
+}
+
+// Participants lists a session's participants to its staff, in two queries
+// whatever their number.
+func (s *Service) Participants(ctx context.Context, actor *User, sessionID string) ([]Participant, error) {
+	if actor == nil {
+		return nil, ErrUnauthenticated
+	}
+	sess, err := s.Store.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !CanManage(actor, sess) {
+		return nil, ErrForbidden
+	}
+	enrols, err := s.Store.EnrolmentsBySession(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(enrols))
+	for i, e := range enrols {
+		ids[i] = e.UserID
+	}
+	users, err := s.Store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	out := make([]Participant, 0, len(enrols))
+	for _, e := range enrols {
+		if u := byID[e.UserID]; u != nil {
+			out = append(out, Participant{User: u, EnrolledAt: e.EnrolledAt})
+		}
+	}
+	return out, nil
+}
