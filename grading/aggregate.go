@@ -1,0 +1,779 @@
+package grading
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// GradeMethod tells how the grade of a submission was produced.
+type GradeMethod string
+
+// Grade methods reported by Aggregate.
+const (
+	// GradeMethodPeersModel: the peer scores, corrected for each reviewer's bias and
+	// weighted by each reviewer's reliability (the session-wide model).
+	GradeMethodPeersModel GradeMethod = "peers_model"
+	// GradeMethodPeersMedian: the median of the raw peer scores, used when there is
+	// too little data for the model.
+	GradeMethodPeersMedian GradeMethod = "peers_median"
+	// GradeMethodAnimator: the animator's grade, which always wins.
+	GradeMethodAnimator GradeMethod = "animator"
+)
+
+// Errors returned by Aggregate, wrapped with the offending value.
+var (
+	ErrAggregateInput   = errors.New("grading: invalid aggregation input")
+	ErrAggregateOptions = errors.New("grading: invalid aggregation options")
+)
+
+// PeerScore is one peer review reduced to its score: the rubric total as a
+// percentage of the maximum, 0..100.
+type PeerScore struct {
+	ReviewerID   string
+	SubmissionID string
+	Score        float64
+}
+
+// AggregateInput is everything Aggregate needs for one session, all parts together,
+// so that a reviewer's bias and reliability are learnt from all their reviews.
+type AggregateInput struct {
+	Reviews []PeerScore
+	// AnimatorGrades maps a submission ID to the animator's grade, 0..100. These are
+	// ground truth: the final grade of that submission, and evidence about the bias and
+	// reliability of the peers who reviewed it. A submission may have no review.
+	AnimatorGrades map[string]float64
+}
+
+// AggregateOptions tunes Aggregate. The zero value gives the defaults in brackets;
+// a negative value is an error.
+type AggregateOptions struct {
+	// MinReviewerReviews is the number of reviews (of submissions the model or an
+	// animator grades) a reviewer needs for their bias and reliability to be
+	// estimated; below it they keep the prior: no individual bias correction and the
+	// prior reliability [2].
+	MinReviewerReviews int
+	// MinSubmissionReviews is the number of peer reviews a submission needs to be
+	// graded by the model; below it, the median of its scores [2].
+	MinSubmissionReviews int
+	// MinSessionReviews is the number of reviews, written by reviewers who reach
+	// MinReviewerReviews, the session needs for the model to run at all; below it
+	// every peer grade is a median [20].
+	MinSessionReviews int
+
+	// ScoreSD is the prior standard deviation of true scores around the session mean,
+	// in points [0: estimated from the session].
+	ScoreSD float64
+	// BiasSD is the prior standard deviation of reviewer biases around the cohort's
+	// common offset, in points [0: estimated from the session; it goes to ~0 when
+	// reviewers show no bias].
+	BiasSD float64
+	// CommonBiasSD is the prior standard deviation of the common offset of the
+	// peers to the animators' scale, learnt from animator grades only [3].
+	CommonBiasSD float64
+	// AnimatorSD is the prior standard deviation, in points, of the gap between an
+	// animator's grade and what the peers would agree on for the same work (the
+	// animator's own noise and what peers miss together). It is estimated from the
+	// animator grades, with 4 pseudo-grades at this value [5].
+	AnimatorSD float64
+	// NoiseSD is the prior noise standard deviation of a reviewer, in points: the
+	// noise of reviewers with too few reviews, and the reference of
+	// ReviewerStats.ReliabilityNorm (a reviewer at NoiseSD has 0.5) [10].
+	NoiseSD float64
+	// NoiseWeight is how many reviews' worth of evidence the NoiseSD prior carries
+	// when a reviewer's noise is estimated (2α of the Gamma prior) [4].
+	NoiseWeight float64
+
+	// UnreliableNoiseSD and UnreliableBias define ReviewerStats.Unreliable: an
+	// estimated reviewer whose noise standard deviation exceeds UnreliableNoiseSD
+	// [20; random scores have ~29] or whose |bias| exceeds UnreliableBias [25].
+	UnreliableNoiseSD float64
+	UnreliableBias    float64
+	// QualityScale is the mean absolute gap to the final grades, in points, at which
+	// ReviewerStats.Quality reaches 0 [30].
+	QualityScale float64
+
+	// MaxIterations bounds the fixed-point iteration [200].
+	MaxIterations int
+	// Tolerance stops the iteration when no score or bias moves by more, in points
+	// [1e-3].
+	Tolerance float64
+}
+
+// AggregateGrade is the grade of one submission.
+type AggregateGrade struct {
+	SubmissionID string
+	Grade        float64 // 0..100
+	Method       GradeMethod
+	ReviewCount  int
+	// Disagreement, in points, is the reliability-weighted root mean square gap
+	// between the grade and the peer scores once each reviewer's bias is removed:
+	// sqrt(Σ τ_v (z_v − b_v − grade)² / Σ τ_v), with the values of ReviewerStats.
+	// High values deserve an animator's look first.
+	Disagreement float64
+}
+
+// ReviewerStats describes one reviewer over the session.
+type ReviewerStats struct {
+	ReviewerID  string
+	ReviewCount int
+	// Estimated is false when the reviewer kept the priors (too few reviews, or the
+	// model did not run): Bias is the CommonBias (0 without animator grades) and
+	// Reliability is 1/NoiseSD².
+	Estimated bool
+	// Bias is the reviewer's estimated systematic offset, in points: positive means
+	// they grade too high. It is subtracted from their scores.
+	Bias float64
+	// Reliability is the estimated precision τ = 1/σ² of the reviewer's scores once
+	// the bias is removed, σ in points.
+	Reliability float64
+	// ReliabilityNorm maps Reliability to 0..1 as 1/(1 + σ²/NoiseSD²).
+	ReliabilityNorm float64
+	// Quality, 0..100, rates the agreement of the reviewer's raw scores with the final
+	// grades: 100·max(0, 1 − mean|score − grade|/QualityScale).
+	Quality float64
+	// Unreliable flags an estimated reviewer whose noise standard deviation 1/√τ
+	// exceeds UnreliableNoiseSD or whose |Bias| exceeds UnreliableBias. Reviewers
+	// who kept the priors are never flagged.
+	Unreliable bool
+}
+
+// AggregateResult holds the grades, sorted by submission ID, and the reviewer
+// statistics, sorted by reviewer ID.
+type AggregateResult struct {
+	Submissions []AggregateGrade
+	Reviewers   []ReviewerStats
+	// ModelRan tells whether the session had enough data for the model.
+	ModelRan bool
+	// Iterations and Converged describe the fixed-point iteration.
+	Iterations int
+	Converged  bool
+	// ScoreMean, ScoreSD, BiasSD and AnimatorSD are the hyperparameters the model
+	// ended with, in points.
+	ScoreMean, ScoreSD, BiasSD, AnimatorSD float64
+	// CommonBias is how much higher than the animators the peers grade as a whole,
+	// in points; it is part of every ReviewerStats.Bias (0 without animator grades).
+	CommonBias float64
+}
+
+// Aggregate turns the peer reviews of a session into grades, in the spirit of model
+// PG1 of Piech et al. (2013), "Tuned Models of Peer Assessment in MOOCs":
+//
+//	true score  s_u ~ N(μ, 1/γ)
+//	bias        b_v = c + d_v,  d_v ~ N(0, 1/η),  c ~ N(0, CommonBiasSD²)
+//	reliability τ_v ~ Gamma(α, β)
+//	score       z_uv ~ N(s_u + b_v, 1/τ_v)
+//	animator    g_u ~ N(s_u, AnimatorSD²), the final grade of u
+//
+// Inference is a deterministic fixed-point iteration. Given the reviewers, each s_u
+// is its exact Gaussian posterior mean. Given the scores, a reviewer is judged
+// against the leave-one-out estimate of each submission they reviewed (from the
+// other reviewers, or the animator's grade), so their own score never vouches for
+// them: d_v is the shrunk, precision-weighted mean gap and 1/τ_v the mean squared
+// residual minus the leave-one-out variance, with NoiseWeight pseudo-reviews at
+// NoiseSD. The d_v are centred: only animator grades can shift the cohort as a
+// whole, through c, which is learnt once per animator-graded submission, so one
+// disputed grade moves the cohort little and many consistent ones move it fully. The hyperparameters μ, γ, η and AnimatorSD
+// are set by empirical Bayes (moments), unless given, so that a cohort without
+// bias gets almost no bias correction. Careless reviewers end up with a large σ
+// and a small weight. Final grades are clamped to 0..100. The output depends only
+// on the input, not on its order.
+func Aggregate(in AggregateInput, opts AggregateOptions) (AggregateResult, error) {
+	o, err := opts.aggResolve()
+	if err != nil {
+		return AggregateResult{}, err
+	}
+	g, err := aggBuildGraph(in)
+	if err != nil {
+		return AggregateResult{}, err
+	}
+	m := aggNewModel(g, o)
+	m.plan()
+	if m.modelRan {
+		m.run()
+	}
+	return m.result(), nil
+}
+
+// aggResolve validates the options and fills in the defaults.
+func (o AggregateOptions) aggResolve() (AggregateOptions, error) {
+	ints := []struct {
+		name string
+		v    *int
+		def  int
+	}{
+		{"MinReviewerReviews", &o.MinReviewerReviews, 2},
+		{"MinSubmissionReviews", &o.MinSubmissionReviews, 2},
+		{"MinSessionReviews", &o.MinSessionReviews, 20},
+		{"MaxIterations", &o.MaxIterations, 200},
+	}
+	for _, f := range ints {
+		if *f.v < 0 {
+			return o, fmt.Errorf("%w: %s %d is negative", ErrAggregateOptions, f.name, *f.v)
+		}
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	floats := []struct {
+		name string
+		v    *float64
+		def  float64
+	}{
+		{"ScoreSD", &o.ScoreSD, 0},
+		{"BiasSD", &o.BiasSD, 0},
+		{"CommonBiasSD", &o.CommonBiasSD, 3},
+		{"AnimatorSD", &o.AnimatorSD, 5},
+		{"NoiseSD", &o.NoiseSD, 10},
+		{"NoiseWeight", &o.NoiseWeight, 4},
+		{"UnreliableNoiseSD", &o.UnreliableNoiseSD, 20},
+		{"UnreliableBias", &o.UnreliableBias, 25},
+		{"QualityScale", &o.QualityScale, 30},
+		{"Tolerance", &o.Tolerance, 1e-3},
+	}
+	for _, f := range floats {
+		if math.IsNaN(*f.v) || math.IsInf(*f.v, 0) || *f.v < 0 {
+			return o, fmt.Errorf("%w: %s %v is not a finite non-negative number", ErrAggregateOptions, f.name, *f.v)
+		}
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	return o, nil
+}
+
+// aggGraph is the validated input with IDs interned in sorted order and the reviews
+// stored twice, by submission (reviewers ascending) and by reviewer (submissions
+// ascending), so that every sum runs in a fixed order over contiguous memory.
+type aggGraph struct {
+	subIDs, revIDs []string
+	truth          []float64 // animator grade per submission, NaN when none
+
+	subStart []int32 // reviews of submission u: [subStart[u], subStart[u+1])
+	subRev   []int32
+	subZ     []float64
+	revStart []int32 // reviews of reviewer v: [revStart[v], revStart[v+1])
+	revSub   []int32
+	revZ     []float64
+}
+
+func aggValidScore(x float64) bool { return !math.IsNaN(x) && x >= 0 && x <= 100 }
+
+// aggIntern numbers distinct IDs, first in order of appearance.
+type aggIntern struct {
+	idx   map[string]int32
+	names []string
+}
+
+func (t *aggIntern) add(id string) int32 {
+	if i, ok := t.idx[id]; ok {
+		return i
+	}
+	i := int32(len(t.names))
+	t.idx[id] = i
+	t.names = append(t.names, id)
+	return i
+}
+
+// sorted sorts the names and returns the map from first-seen to sorted index.
+func (t *aggIntern) sorted() []int32 {
+	order := make([]int32, len(t.names))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(t.names[a], t.names[b]) })
+	rank := make([]int32, len(order))
+	names := make([]string, len(order))
+	for r, i := range order {
+		rank[i] = int32(r)
+		names[r] = t.names[i]
+	}
+	t.names = names
+	return rank
+}
+
+// aggCSR groups the items 0..len(keys)-1 by key (0..n-1), keeping their order
+// inside a group, and returns the group starts and the grouped items.
+func aggCSR(keys []int32, n int) (start, items []int32) {
+	start = make([]int32, n+1)
+	for _, k := range keys {
+		start[k+1]++
+	}
+	for i := range n {
+		start[i+1] += start[i]
+	}
+	items = make([]int32, len(keys))
+	next := slices.Clone(start[:n])
+	for i, k := range keys {
+		items[next[k]] = int32(i)
+		next[k]++
+	}
+	return start, items
+}
+
+func aggBuildGraph(in AggregateInput) (*aggGraph, error) {
+	subs := aggIntern{idx: make(map[string]int32, len(in.Reviews)/2+len(in.AnimatorGrades))}
+	revs := aggIntern{idx: make(map[string]int32, len(in.Reviews)/2)}
+	sub := make([]int32, len(in.Reviews))
+	rev := make([]int32, len(in.Reviews))
+	for i, r := range in.Reviews {
+		switch {
+		case r.ReviewerID == "":
+			return nil, fmt.Errorf("%w: review %d has no reviewer", ErrAggregateInput, i)
+		case r.SubmissionID == "":
+			return nil, fmt.Errorf("%w: review %d has no submission", ErrAggregateInput, i)
+		case !aggValidScore(r.Score):
+			return nil, fmt.Errorf("%w: review %d by %q of %q: score %v is outside 0..100",
+				ErrAggregateInput, i, r.ReviewerID, r.SubmissionID, r.Score)
+		}
+		sub[i], rev[i] = subs.add(r.SubmissionID), revs.add(r.ReviewerID)
+	}
+	animated := make([]string, 0, len(in.AnimatorGrades))
+	for id := range in.AnimatorGrades {
+		animated = append(animated, id)
+	}
+	slices.Sort(animated)
+	for _, id := range animated {
+		if x := in.AnimatorGrades[id]; id == "" || !aggValidScore(x) {
+			return nil, fmt.Errorf("%w: animator grade %v of submission %q", ErrAggregateInput, x, id)
+		}
+		subs.add(id)
+	}
+
+	subRank, revRank := subs.sorted(), revs.sorted()
+	g := &aggGraph{subIDs: subs.names, revIDs: revs.names, truth: make([]float64, len(subs.names))}
+	for u := range g.truth {
+		g.truth[u] = math.NaN()
+	}
+	for _, id := range animated {
+		g.truth[subRank[subs.idx[id]]] = in.AnimatorGrades[id]
+	}
+	for i := range sub {
+		sub[i], rev[i] = subRank[sub[i]], revRank[rev[i]]
+	}
+
+	// By submission, then by reviewer inside each submission.
+	var bySub []int32
+	g.subStart, bySub = aggCSR(sub, len(g.subIDs))
+	for u := range len(g.subIDs) {
+		es := bySub[g.subStart[u]:g.subStart[u+1]]
+		slices.SortFunc(es, func(a, b int32) int { return cmp.Compare(rev[a], rev[b]) })
+		for i := 1; i < len(es); i++ {
+			if rev[es[i]] == rev[es[i-1]] {
+				return nil, fmt.Errorf("%w: reviewer %q reviewed submission %q twice",
+					ErrAggregateInput, g.revIDs[rev[es[i]]], g.subIDs[u])
+			}
+		}
+	}
+	g.subRev = make([]int32, len(bySub))
+	g.subZ = make([]float64, len(bySub))
+	sortedRev := make([]int32, len(bySub))
+	for p, i := range bySub {
+		g.subRev[p], g.subZ[p] = rev[i], in.Reviews[i].Score
+		sortedRev[p] = rev[i]
+	}
+	// By reviewer: a stable grouping of the submission order.
+	var byRev []int32
+	g.revStart, byRev = aggCSR(sortedRev, len(g.revIDs))
+	g.revSub = make([]int32, len(byRev))
+	g.revZ = make([]float64, len(byRev))
+	for p, i := range byRev {
+		g.revSub[p], g.revZ[p] = sub[bySub[i]], g.subZ[i]
+	}
+	return g, nil
+}
+
+// aggMinNoiseSD bounds a reviewer's estimated noise from below, in points, so that
+// no reviewer gets an unbounded weight.
+const aggMinNoiseSD = 1.0
+
+// aggMinVar bounds the score, bias and animator variances from below, in points².
+const aggMinVar = 0.25
+
+// aggKind is how a submission is graded, inside the model.
+type aggKind uint8
+
+const (
+	aggKindMedian aggKind = iota
+	aggKindModel
+	aggKindTruth
+)
+
+func (k aggKind) method() GradeMethod {
+	switch k {
+	case aggKindModel:
+		return GradeMethodPeersModel
+	case aggKindTruth:
+		return GradeMethodAnimator
+	}
+	return GradeMethodPeersMedian
+}
+
+// aggSub is the state of a submission: its estimate s (the grade for an animator's),
+// and num = γμ + Σ τ_v(z_v − c − d_v) and prec = γ + Σ τ_v, plus g/AnimatorSD² and
+// 1/AnimatorSD² for an animator's, so that the posterior mean is num/prec.
+type aggSub struct {
+	s, num, prec float64
+	kind         aggKind
+}
+
+// aggRev is the state of a reviewer.
+type aggRev struct {
+	b, tau float64 // b is the deviation d_v from the common offset
+	est    bool    // estimated; otherwise b = 0 and τ = 1/NoiseSD²
+}
+
+// aggModel holds the state of the inference.
+type aggModel struct {
+	g *aggGraph
+	o AggregateOptions
+
+	subs     []aggSub
+	revs     []aggRev
+	modelRan bool
+	nEst     int
+
+	mu, gamma, eta  float64
+	common, animVar float64 // c and AnimatorSD²
+
+	loo, looVar []float64 // per review, by reviewer: leave-one-out score and variance
+	dNew, dVar  []float64 // per reviewer: next deviation and its variance
+	iterations  int
+	converged   bool
+}
+
+func aggNewModel(g *aggGraph, o AggregateOptions) *aggModel {
+	m := &aggModel{g: g, o: o, subs: make([]aggSub, len(g.subIDs)), revs: make([]aggRev, len(g.revIDs)),
+		animVar: o.AnimatorSD * o.AnimatorSD}
+	for v := range m.revs {
+		m.revs[v].tau = 1 / (o.NoiseSD * o.NoiseSD)
+	}
+	return m
+}
+
+// plan applies the data thresholds: which submissions the model grades and which
+// reviewers it estimates.
+func (m *aggModel) plan() {
+	g, o := m.g, m.o
+	informed := 0
+	for v := range m.revs {
+		if n := int(g.revStart[v+1] - g.revStart[v]); n >= o.MinReviewerReviews {
+			informed += n
+		}
+	}
+	m.modelRan = informed >= o.MinSessionReviews
+	for u := range m.subs {
+		switch {
+		case !math.IsNaN(g.truth[u]):
+			m.subs[u].kind, m.subs[u].s = aggKindTruth, g.truth[u]
+		case m.modelRan && int(g.subStart[u+1]-g.subStart[u]) >= o.MinSubmissionReviews:
+			m.subs[u].kind = aggKindModel
+		}
+	}
+	if !m.modelRan {
+		return
+	}
+	// A reviewer is estimated from their reviews of submissions whose score the model
+	// knows (model or animator graded); a lone review tells nothing about its author.
+	for v := range m.revs {
+		n := 0
+		for _, u := range g.revSub[g.revStart[v]:g.revStart[v+1]] {
+			if m.subs[u].kind != aggKindMedian {
+				n++
+			}
+		}
+		if n >= o.MinReviewerReviews {
+			m.revs[v].est = true
+			m.nEst++
+		}
+	}
+	if m.nEst == 0 {
+		m.modelRan = false
+		for u := range m.subs {
+			if m.subs[u].kind == aggKindModel {
+				m.subs[u].kind = aggKindMedian
+			}
+		}
+	}
+}
+
+// run iterates the updates until the scores and biases settle.
+func (m *aggModel) run() {
+	g, o := m.g, m.o
+	var buf []float64
+	for u := range m.subs {
+		if m.subs[u].kind == aggKindModel {
+			buf = append(buf[:0], g.subZ[g.subStart[u]:g.subStart[u+1]]...)
+			m.subs[u].s = aggMedian(buf)
+		}
+	}
+	m.updateScoreHyper()
+	m.eta = 1 / (o.NoiseSD * o.NoiseSD)
+	if o.BiasSD > 0 {
+		m.eta = 1 / (o.BiasSD * o.BiasSD)
+	}
+	m.updateScores()
+	m.loo, m.looVar = make([]float64, len(g.revZ)), make([]float64, len(g.revZ))
+	m.dNew, m.dVar = make([]float64, len(m.revs)), make([]float64, len(m.revs))
+	for m.iterations < o.MaxIterations {
+		m.iterations++
+		delta := m.updateReviewers()
+		delta = max(delta, m.updateCommon())
+		delta = max(delta, m.updateScores())
+		m.updateScoreHyper()
+		if delta < o.Tolerance {
+			m.converged = true
+			break
+		}
+	}
+}
+
+// updateScoreHyper sets μ and γ from the current scores (empirical Bayes).
+func (m *aggModel) updateScoreHyper() {
+	var sum, n float64
+	for _, su := range m.subs {
+		if su.kind != aggKindMedian {
+			sum += su.s
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	m.mu = sum / n
+	if m.o.ScoreSD > 0 {
+		m.gamma = 1 / (m.o.ScoreSD * m.o.ScoreSD)
+		return
+	}
+	var ss float64
+	for _, su := range m.subs {
+		if su.kind != aggKindMedian {
+			ss += (su.s - m.mu) * (su.s - m.mu)
+		}
+		if su.kind == aggKindModel && su.prec > 0 {
+			ss += 1 / su.prec
+		}
+	}
+	m.gamma = 1 / max(ss/n, aggMinVar)
+}
+
+// updateScores recomputes each model-graded score as its Gaussian posterior mean
+// given the reviewers, and returns the largest change. An animator-graded score
+// stays the animator's grade, but its num and prec, which the reviewers are judged
+// against, count the grade as an observation of precision 1/AnimatorSD².
+func (m *aggModel) updateScores() float64 {
+	g := m.g
+	var delta float64
+	for u := range m.subs {
+		su := &m.subs[u]
+		num, prec := m.gamma*m.mu, m.gamma
+		switch su.kind {
+		case aggKindMedian:
+			continue
+		case aggKindTruth:
+			num, prec = num+su.s/m.animVar, prec+1/m.animVar
+		}
+		for p := g.subStart[u]; p < g.subStart[u+1]; p++ {
+			r := m.revs[g.subRev[p]]
+			num += r.tau * (g.subZ[p] - m.common - r.b)
+			prec += r.tau
+		}
+		su.num, su.prec = num, prec
+		if su.kind == aggKindModel {
+			delta = max(delta, math.Abs(num/prec-su.s))
+			su.s = num / prec
+		}
+	}
+	return delta
+}
+
+// updateReviewers re-estimates every estimated reviewer's deviation d_v and
+// reliability against leave-one-out scores, then η, and returns the largest change
+// of a deviation. The deviations are centred: a shift shared by all reviewers is
+// the common offset c, which only animator grades can reveal.
+func (m *aggModel) updateReviewers() float64 {
+	g, o := m.g, m.o
+	// Gather first: loads from scattered submissions overlap best in a loop
+	// that does nothing else.
+	for p, u := range g.revSub {
+		su := &m.subs[u]
+		m.loo[p], m.looVar[p] = su.num, su.prec
+		if su.kind == aggKindMedian {
+			m.looVar[p] = -1
+		}
+	}
+	var sumD, sumRaw, sumRaw2, sumVar float64
+	for v := range m.revs {
+		r := &m.revs[v]
+		if !r.est {
+			continue
+		}
+		var sw, swr float64
+		for p := g.revStart[v]; p < g.revStart[v+1]; p++ {
+			if m.looVar[p] < 0 {
+				continue
+			}
+			z := g.revZ[p]
+			inv := 1 / (m.looVar[p] - r.tau)
+			m.loo[p], m.looVar[p] = (m.loo[p]-r.tau*(z-m.common-r.b))*inv, inv
+			w := 1 / (1/r.tau + inv)
+			sw += w
+			swr += w * (z - m.common - m.loo[p])
+		}
+		m.dNew[v], m.dVar[v] = swr/(m.eta+sw), 1/(m.eta+sw)
+		sumD += m.dNew[v]
+		sumRaw, sumRaw2, sumVar = sumRaw+swr/sw, sumRaw2+(swr/sw)*(swr/sw), sumVar+1/sw
+	}
+	n := float64(m.nEst)
+	var delta float64
+	prior := o.NoiseWeight * o.NoiseSD * o.NoiseSD
+	for v := range m.revs {
+		r := &m.revs[v]
+		if !r.est {
+			continue
+		}
+		d := m.dNew[v] - sumD/n
+		var ss, k float64
+		for p := g.revStart[v]; p < g.revStart[v+1]; p++ {
+			if m.looVar[p] >= 0 {
+				e := g.revZ[p] - m.common - d - m.loo[p]
+				ss += e*e - m.looVar[p]
+				k++
+			}
+		}
+		delta = max(delta, math.Abs(d-r.b))
+		r.b = d
+		r.tau = 1 / max((prior+ss+k*m.dVar[v])/(o.NoiseWeight+k), aggMinNoiseSD*aggMinNoiseSD)
+	}
+	// η from the moments of the unshrunk deviations around their mean: their
+	// spread minus their sampling variance.
+	switch {
+	case o.BiasSD > 0:
+	case n >= 2:
+		spread := (sumRaw2 - sumRaw*sumRaw/n) / (n - 1)
+		m.eta = 1 / max(spread-sumVar/n, aggMinVar)
+	default:
+		m.eta = 1 / aggMinVar
+	}
+	return delta
+}
+
+// aggAnimatorWeight is how many animator grades' worth of evidence the AnimatorSD
+// prior carries.
+const aggAnimatorWeight = 4
+
+// updateCommon re-estimates the common offset c of the peers to the animators and
+// the animator variance from the animator-graded submissions that have peer
+// reviews, one piece of evidence per submission; it returns the change of c.
+func (m *aggModel) updateCommon() float64 {
+	g, o := m.g, m.o
+	var sw, swd, ss, n float64
+	for u := range m.subs {
+		if m.subs[u].kind != aggKindTruth || g.subStart[u] == g.subStart[u+1] {
+			continue
+		}
+		var num, prec float64
+		for p := g.subStart[u]; p < g.subStart[u+1]; p++ {
+			r := m.revs[g.subRev[p]]
+			num += r.tau * (g.subZ[p] - r.b)
+			prec += r.tau
+		}
+		gap, varPeers := num/prec-m.subs[u].s, 1/prec
+		w := 1 / (varPeers + m.animVar)
+		sw += w
+		swd += w * gap
+		ss += (gap-m.common)*(gap-m.common) - varPeers
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	c := swd / (1/(o.CommonBiasSD*o.CommonBiasSD) + sw)
+	m.animVar = max((aggAnimatorWeight*o.AnimatorSD*o.AnimatorSD+ss)/(aggAnimatorWeight+n), aggMinVar)
+	delta := math.Abs(c - m.common)
+	m.common = c
+	return delta
+}
+
+// result assembles the grades and the reviewer statistics.
+func (m *aggModel) result() AggregateResult {
+	g, o := m.g, m.o
+	res := AggregateResult{
+		Submissions: make([]AggregateGrade, len(g.subIDs)),
+		Reviewers:   make([]ReviewerStats, len(g.revIDs)),
+		ModelRan:    m.modelRan,
+		Iterations:  m.iterations,
+		Converged:   m.converged,
+	}
+	if m.modelRan {
+		res.ScoreMean, res.ScoreSD, res.BiasSD = m.mu, 1/math.Sqrt(m.gamma), 1/math.Sqrt(m.eta)
+		res.AnimatorSD, res.CommonBias = math.Sqrt(m.animVar), m.common
+	}
+	grades := make([]float64, len(g.subIDs))
+	var buf []float64
+	for u, id := range g.subIDs {
+		lo, hi := g.subStart[u], g.subStart[u+1]
+		kind := m.subs[u].kind
+		var grade float64
+		switch kind {
+		case aggKindTruth:
+			grade = g.truth[u]
+		case aggKindModel:
+			grade = min(max(m.subs[u].s, 0), 100)
+		default:
+			buf = append(buf[:0], g.subZ[lo:hi]...)
+			grade = aggMedian(buf)
+		}
+		var sw, swd float64
+		for p := lo; p < hi; p++ {
+			r := m.revs[g.subRev[p]]
+			d := g.subZ[p] - m.common - r.b - grade
+			sw += r.tau
+			swd += r.tau * d * d
+		}
+		var gap float64
+		if sw > 0 {
+			gap = math.Sqrt(swd / sw)
+		}
+		grades[u] = grade
+		res.Submissions[u] = AggregateGrade{SubmissionID: id, Grade: grade, Method: kind.method(),
+			ReviewCount: int(hi - lo), Disagreement: gap}
+	}
+	for v, id := range g.revIDs {
+		lo, hi := g.revStart[v], g.revStart[v+1]
+		var gap float64
+		for p := lo; p < hi; p++ {
+			gap += math.Abs(g.revZ[p] - grades[g.revSub[p]])
+		}
+		gap /= float64(hi - lo)
+		r := m.revs[v]
+		sigma2, bias := 1/r.tau, m.common+r.b
+		res.Reviewers[v] = ReviewerStats{
+			ReviewerID:      id,
+			ReviewCount:     int(hi - lo),
+			Estimated:       r.est,
+			Bias:            bias,
+			Reliability:     r.tau,
+			ReliabilityNorm: 1 / (1 + sigma2/(o.NoiseSD*o.NoiseSD)),
+			Quality:         100 * max(0, 1-gap/o.QualityScale),
+			Unreliable: r.est && (math.Sqrt(sigma2) > o.UnreliableNoiseSD ||
+				math.Abs(bias) > o.UnreliableBias),
+		}
+	}
+	return res
+}
+
+// aggMedian returns the median of xs, which it sorts; 0 for none.
+func aggMedian(xs []float64) float64 {
+	n := len(xs)
+	if n == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
