@@ -1,0 +1,206 @@
+package grading
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits that an exercise and its rubric must respect.
+const (
+	// ExerciseMaxInstructionsBytes is the largest accepted size of the
+	// Markdown instructions of an exercise, in bytes.
+	ExerciseMaxInstructionsBytes = 50_000
+	// ExerciseMaxCriteria is the largest number of criteria in a rubric.
+	ExerciseMaxCriteria = 20
+	// ExerciseMaxLabelRunes is the longest accepted criterion label, in characters.
+	ExerciseMaxLabelRunes = 300
+	// ExerciseMaxPointsPerCriterion is the most points a single criterion may be worth.
+	ExerciseMaxPointsPerCriterion = 100
+	// ExerciseMaxIDLength is the longest accepted criterion, question or choice ID.
+	ExerciseMaxIDLength = 40
+)
+
+// Number of parts in a session: exercises and parts are numbered 1..PartCount.
+const exercisePartCount = 6
+
+// ValidationError reports an invalid value supplied by a user. Field names the
+// offending value (a JSON-like path such as "rubric[2].label", or the ID of a
+// criterion or question) and Key is the go-i18n message ID that explains the
+// problem; Args holds the template data for that message.
+type ValidationError struct {
+	Field string
+	Key   string
+	Args  map[string]any
+}
+
+// Error describes the error in English for logs; user-facing text comes from
+// translating Key with Args.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("grading: invalid ")
+	b.WriteString(e.Field)
+	b.WriteString(": ")
+	b.WriteString(e.Key)
+	if len(e.Args) > 0 {
+		b.WriteString(" (")
+		for i, k := range slices.Sorted(maps.Keys(e.Args)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s=%v", k, e.Args[k])
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// invalid returns a validation error for field with the translation key key.
+// Callers may set Args on the result.
+func invalid(field, key string) *ValidationError {
+	return &ValidationError{Field: field, Key: key}
+}
+
+// Exercise is the peer-reviewed exercise of one part of a session.
+type Exercise struct {
+	// Part is the number of the part, 1..6.
+	Part int `json:"part"`
+	// Instructions are written in Markdown.
+	Instructions string `json:"instructions"`
+	// Rubric lists the criteria reviewers score.
+	Rubric []Criterion `json:"rubric"`
+}
+
+// Criterion is one line of a rubric: reviewers give it 0..MaxPoints points.
+type Criterion struct {
+	ID        string `json:"id"`
+	Label     string `json:"label"`
+	MaxPoints int    `json:"max_points"`
+}
+
+// Validate reports the first invalid value of the exercise as a *ValidationError.
+func (e Exercise) Validate() error {
+	if e.Part < 1 || e.Part > exercisePartCount {
+		err := invalid("part", "grading.exercise.part_out_of_range")
+		err.Args = map[string]any{"Min": 1, "Max": exercisePartCount}
+		return err
+	}
+	if strings.TrimSpace(e.Instructions) == "" {
+		return invalid("instructions", "grading.exercise.instructions_required")
+	}
+	if len(e.Instructions) > ExerciseMaxInstructionsBytes {
+		err := invalid("instructions", "grading.exercise.instructions_too_long")
+		err.Args = map[string]any{"Max": ExerciseMaxInstructionsBytes}
+		return err
+	}
+	return exerciseCheckRubric(e.Rubric)
+}
+
+// MaxTotal returns the sum of the maximum points of the rubric's criteria.
+func (e Exercise) MaxTotal() int {
+	return exerciseRubricTotal(e.Rubric)
+}
+
+func exerciseRubricTotal(rubric []Criterion) int {
+	total := 0
+	for _, c := range rubric {
+		total += c.MaxPoints
+	}
+	return total
+}
+
+// exerciseCheckRubric validates a rubric on its own, so that ScoreReview can
+// rely on it as much as Exercise.Validate does.
+func exerciseCheckRubric(rubric []Criterion) error {
+	if len(rubric) == 0 {
+		return invalid("rubric", "grading.exercise.rubric_empty")
+	}
+	if len(rubric) > ExerciseMaxCriteria {
+		err := invalid("rubric", "grading.exercise.rubric_too_long")
+		err.Args = map[string]any{"Max": ExerciseMaxCriteria}
+		return err
+	}
+	seen := make(map[string]bool, len(rubric))
+	for i, c := range rubric {
+		field := fmt.Sprintf("rubric[%d]", i)
+		args := map[string]any{"Position": i + 1, "Criterion": c.ID}
+		fail := func(suffix, key string) error {
+			err := invalid(field+suffix, key)
+			err.Args = args
+			return err
+		}
+		if !exerciseValidID(c.ID) {
+			return fail(".id", "grading.exercise.criterion_id_invalid")
+		}
+		if seen[c.ID] {
+			return fail(".id", "grading.exercise.criterion_id_duplicate")
+		}
+		seen[c.ID] = true
+		if strings.TrimSpace(c.Label) == "" {
+			return fail(".label", "grading.exercise.criterion_label_required")
+		}
+		if utf8.RuneCountInString(c.Label) > ExerciseMaxLabelRunes {
+			args["Max"] = ExerciseMaxLabelRunes
+			return fail(".label", "grading.exercise.criterion_label_too_long")
+		}
+		if c.MaxPoints < 1 || c.MaxPoints > ExerciseMaxPointsPerCriterion {
+			args["Min"] = 1
+			args["Max"] = ExerciseMaxPointsPerCriterion
+			return fail(".max_points", "grading.exercise.criterion_points_out_of_range")
+		}
+	}
+	return nil
+}
+
+// exerciseValidID reports whether id matches ^[a-z0-9_-]{1,40}$.
+func exerciseValidID(id string) bool {
+	if id == "" || len(id) > ExerciseMaxIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// ScoreReview turns a reviewer's scores into a percentage of the rubric's total,
+// 0..100. Every criterion must be scored within 0..MaxPoints and no score may
+// name a criterion outside the rubric; otherwise the *ValidationError has the
+// criterion ID as Field. An invalid rubric is reported as Exercise.Validate does.
+func ScoreReview(rubric []Criterion, scores map[string]int) (percent float64, err error) {
+	if err := exerciseCheckRubric(rubric); err != nil {
+		return 0, err
+	}
+	known := make(map[string]bool, len(rubric))
+	for _, c := range rubric {
+		known[c.ID] = true
+	}
+	for _, id := range slices.Sorted(maps.Keys(scores)) {
+		if !known[id] {
+			e := invalid(id, "grading.review.unknown_criterion")
+			e.Args = map[string]any{"Criterion": id}
+			return 0, e
+		}
+	}
+	sum := 0
+	for _, c := range rubric {
+		points, ok := scores[c.ID]
+		if !ok {
+			e := invalid(c.ID, "grading.review.score_missing")
+			e.Args = map[string]any{"Criterion": c.Label}
+			return 0, e
+		}
+		if points < 0 || points > c.MaxPoints {
+			e := invalid(c.ID, "grading.review.score_out_of_range")
+			e.Args = map[string]any{"Criterion": c.Label, "Min": 0, "Max": c.MaxPoints}
+			return 0, e
+		}
+		sum += points
+	}
+	return 100 * float64(sum) / float64(exerciseRubricTotal(rubric)), nil
+}
