@@ -43,11 +43,7 @@ func (s *Server) formError(c *fiber.Ctx, err error, p *page, show func() error) 
 			return err
 		}
 	}
-	msg := p.T(pr.Key, pr.Args)
-	if pr.Field != "" && pr.Code == "invalid" {
-		msg = p.T("app.error.field", "Field", p.T("app.field."+pr.Field), "Message", msg)
-	}
-	p.Error = msg
+	p.Error = p.message(pr)
 	c.Status(pr.Status)
 	return show()
 }

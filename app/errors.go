@@ -12,6 +12,7 @@ import (
 	"librecours/app/mongostore"
 
 	"librecours/course"
+	"librecours/grading"
 )
 
 // httpError is an error raised by the web layer itself (bad JSON, CSRF, …).
@@ -73,6 +74,16 @@ var sentinels = []struct {
 	{course.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{course.ErrBadCredentials, http.StatusUnauthorized, "bad_credentials"},
 	{course.ErrTooManyAttempts, http.StatusTooManyRequests, "too_many_attempts"},
+	{grading.ErrNotFound, http.StatusNotFound, "not_found"},
+	{grading.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{grading.ErrPartNotOpen, http.StatusConflict, "part_not_open"},
+	{grading.ErrSubmissionsClosed, http.StatusConflict, "submissions_closed"},
+	{grading.ErrReviewsClosed, http.StatusConflict, "reviews_closed"},
+	{grading.ErrReviewsNotOpen, http.StatusConflict, "reviews_not_open"},
+	{grading.ErrTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large"},
+	{grading.ErrNoWork, http.StatusNotFound, "no_work"},
+	{grading.ErrConflict, http.StatusConflict, "conflict"},
+	{grading.ErrAlreadyFlagged, http.StatusConflict, "already_flagged"},
 }
 
 // classify turns any error into a problem. Unknown errors are 500.
@@ -80,7 +91,10 @@ func classify(err error) problem {
 	var he *httpError
 	var ve *course.ValidationError
 	var fe *fiber.Error
+	var gve *grading.ValidationError
 	switch {
+	case errors.As(err, &gve):
+		return problem{Status: http.StatusUnprocessableEntity, Code: "invalid", Key: gve.Key, Args: gve.Args, Field: gve.Field}
 	case errors.As(err, &he):
 		return problem{Status: he.Status, Code: he.Code, Key: he.Key, Args: he.Args, Field: he.Field}
 	case errors.As(err, &ve):
@@ -116,10 +130,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.log.Warn("database unavailable", "path", c.Path(), "request_id", requestID(c), "err", err)
 	}
 	tr := s.translator(c)
-	msg := tr.T(p.Key, p.Args)
-	if p.Field != "" && p.Code == "invalid" {
-		msg = tr.T("app.error.field", "Field", tr.T("app.field."+p.Field), "Message", msg)
-	}
+	msg := tr.message(p)
 	if p.Status == http.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "5")
 	}
@@ -145,3 +156,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// message is the localized text of a problem, naming the field when there
+// is one (its label, or the field itself for rubric criteria and the like).
+func (t *translator) message(p problem) string {
+	msg := t.T(p.Key, p.Args)
+	if p.Field == "" || p.Code != "invalid" {
+		return msg
+	}
+	label := t.T("app.field." + p.Field)
+	if label == "app.field."+p.Field {
+		label = p.Field
+	}
+	return t.T("app.error.field", "Field", label, "Message", msg)
+}

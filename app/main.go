@@ -97,6 +97,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	schedDone := make(chan struct{})
+	go func() { srv.RunScheduler(schedCtx, 30*time.Second); close(schedDone) }()
+	defer func() { stopSched(); <-schedDone }()
 	log.Info("ready", "url", cfg.BaseURL, "embedded_db", cfg.Embedded(), "startup_ms", time.Since(start).Milliseconds())
 	fmt.Fprintf(stdout, "Libre cours is running at %s (Ctrl+C to stop)\n", cfg.BaseURL)
 	select {
@@ -107,7 +111,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err = srv.Shutdown(sctx)
+	stopSched()
+	<-schedDone
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/PuerkitoBio/goquery"
@@ -129,29 +131,74 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// peerWork has the participant and four others submit part 1, then assigns
+// the reviews; it returns another participant's submission and one of the
+// fixture participant's reviews.
+func (f *fixture) peerWork(t *testing.T) (submissionID, reviewID string) {
+	t.Helper()
+	ctx := t.Context()
+	f.e.clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	people := []*course.User{f.part}
+	for i := range 4 {
+		people = append(people, f.e.user(fmt.Sprintf("peer%d@example.org", i), fmt.Sprintf("Pair %d", i), course.RoleParticipant))
+	}
+	for i, u := range people {
+		if err := f.e.srv.course.Enrol(ctx, f.coord, f.session.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		sub, err := f.e.srv.grading.Submit(ctx, u, f.session.ID, 1, fmt.Sprintf("# Travail %d\n\nUn texte **en Markdown**.", i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			submissionID = sub.ID
+		}
+	}
+	if _, err := f.e.srv.grading.AssignPart(ctx, f.coord, f.session.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := f.e.srv.grading.MyReviews(ctx, f.part, f.session.ID, 1)
+	if err != nil || len(tasks) != 3 {
+		t.Fatalf("reviews of the fixture participant: %d, %v", len(tasks), err)
+	}
+	return submissionID, tasks[0].Review.ID
+}
+
 // TestEveryTemplateRenders renders every page template through a real
 // request; a new template without a case here fails the test.
 func TestEveryTemplateRenders(t *testing.T) {
 	f := newFixture(t)
+	sid, rid := f.peerWork(t)
 	coord := f.e.browser()
 	coord.login(f.coord)
 	part := f.e.browser()
 	part.login(f.part)
 	anon := f.e.browser()
+	anim := f.e.browser()
+	anim.login(f.anim)
+	reviewer := f.e.browser()
+	reviewer.login(f.part)
+	pp := "/sessions/" + f.session.ID + "/parts/1"
 	cases := map[string]struct {
 		b    *browser
 		path string
 		want string // a selector that must be on the page
 	}{
-		"pages/home":             {anon, "/", "h1"},
-		"pages/error":            {part, "/sessions/does-not-exist", "h1"},
-		"pages/account/login":    {anon, "/login", `form[action="/login"] input[name="password"]`},
-		"pages/account/register": {anon, "/register", `form[action="/register"]`},
-		"pages/dashboard":        {part, "/dashboard", "h1"},
-		"pages/sessions/index":   {part, "/sessions", "table"},
-		"pages/sessions/new":     {coord, "/sessions/new", `form[action="/sessions"]`},
-		"pages/sessions/show":    {coord, "/sessions/" + f.session.ID, `form[action$="/parts/6"]`},
-		"pages/users/index":      {coord, "/users", `form[action="/users"]`},
+		"pages/home":                   {anon, "/", "h1"},
+		"pages/error":                  {part, "/sessions/does-not-exist", "h1"},
+		"pages/account/login":          {anon, "/login", `form[action="/login"] input[name="password"]`},
+		"pages/account/register":       {anon, "/register", `form[action="/register"]`},
+		"pages/dashboard":              {part, "/dashboard", "h1"},
+		"pages/sessions/index":         {part, "/sessions", "table"},
+		"pages/sessions/new":           {coord, "/sessions/new", `form[action="/sessions"]`},
+		"pages/sessions/show":          {coord, "/sessions/" + f.session.ID, `form[action$="/parts/6"]`},
+		"pages/users/index":            {coord, "/users", `form[action="/users"]`},
+		"pages/parts/show":             {part, pp, `form[action$="/extra"], .people a[href^="/reviews/"]`},
+		"pages/parts/exercise":         {coord, pp + "/exercise/edit", `form[action$="/exercise"] textarea[name="instructions"]`},
+		"pages/reviews/index":          {reviewer, "/sessions/" + f.session.ID + "/reviews", "table"},
+		"pages/reviews/show":           {reviewer, "/reviews/" + rid, `form textarea[name="comment"]`},
+		"pages/corrections/index":      {anim, "/sessions/" + f.session.ID + "/corrections", "h1"},
+		"pages/corrections/submission": {anim, "/submissions/" + sid, `form[action$="/grade"]`},
 	}
 	var names []string
 	_ = fs.WalkDir(assets.Templates, "pages", func(p string, d fs.DirEntry, err error) error {
@@ -511,7 +558,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			continue
 		}
 		p := strings.TrimSuffix(r.Path, "/")
-		for _, seg := range []string{"id", "n", "code"} {
+		for _, seg := range []string{"id", "n", "code", "rid", "sid"} {
 			p = strings.ReplaceAll(p, "/:"+seg, "/{"+seg+"}")
 		}
 		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {

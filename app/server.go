@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,15 +22,19 @@ import (
 	"github.com/gofiber/template/html/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
+	"librecours/app/markdown"
 	"librecours/app/mongostore"
 	"librecours/assets"
 	"librecours/course"
+	"librecours/grading"
 )
 
-// Body size limits: a JSON or form body over 1 MiB gets 413.
+// Body size limits: a JSON or form body over 1 MiB gets 413; a multipart
+// upload may carry a 10 MiB file and a 200 KB text.
 const (
-	maxBodyBytes   = 1 << 20
-	fiberBodyLimit = 12 << 20 // the transport's own limit, above every route's
+	maxBodyBytes      = 1 << 20
+	maxMultipartBytes = grading.MaxUploadBytes + grading.MaxTextBytes + 64<<10
+	fiberBodyLimit    = 12 << 20 // the transport's own limit, above every route's
 )
 
 // Deps are what a Server is built from.
@@ -47,6 +52,8 @@ type Server struct {
 	db          *mongostore.DB
 	now         func() time.Time
 	course      *course.Service
+	grading     *grading.Service
+	markdown    *markdown.Renderer
 	store       *mongostore.CourseStore
 	auth        *mongostore.AuthStore
 	bundle      *i18n.Bundle
@@ -85,8 +92,20 @@ func NewServer(d Deps) (*Server, error) {
 		TimeZone: d.Config.TimeZone, SelfRegistration: d.Config.SelfRegistration,
 	}
 
+	s.grading = &grading.Service{Store: mongostore.NewGradingStore(d.DB), Course: store, Now: d.Now}
+	s.markdown = markdown.New()
+
 	engine := html.NewFileSystem(http.FS(assets.Templates), ".html")
 	engine.AddFunc("dict", func(kv ...any) map[string]any { return kv2map(kv) })
+	engine.AddFunc("add", func(a, b int) int { return a + b })
+	engine.AddFunc("markdown", s.markdown.Render)
+	engine.AddFunc("scoreOf", func(m map[string]int, id string) string {
+		if v, ok := m[id]; ok {
+			return strconv.Itoa(v)
+		}
+		return ""
+	})
+	engine.AddFunc("pct", func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) })
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
@@ -133,6 +152,9 @@ func (s *Server) routes() {
 	s.registerHomeRoutes()
 	s.registerAccountRoutes()
 	s.registerSessionRoutes()
+	s.registerPartRoutes()
+	s.registerReviewRoutes()
+	s.registerCorrectionRoutes()
 }
 
 func (s *Server) handleReady(c *fiber.Ctx) error {
@@ -201,7 +223,11 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 }
 
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	if len(c.Request().Body()) > maxBodyBytes {
+	limit := maxBodyBytes
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		limit = maxMultipartBytes
+	}
+	if len(c.Request().Body()) > limit {
 		return errBodyTooLarge
 	}
 	return c.Next()

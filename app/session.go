@@ -116,7 +116,7 @@ func (s *Server) handleSessionCreate(c *fiber.Ctx) error {
 	capacity, err := formInt(c, "capacity")
 	if err == nil {
 		var sess *course.Session
-		sess, err = s.course.CreateSession(c.UserContext(), u, course.NewSession{
+		sess, err = s.createSession(c, u, course.NewSession{
 			Format: c.FormValue("format"), StartsOn: c.FormValue("starts_on"), Capacity: capacity,
 		})
 		if err == nil {
@@ -125,6 +125,18 @@ func (s *Server) handleSessionCreate(c *fiber.Ctx) error {
 		}
 	}
 	return s.formError(c, err, p, s.formPage(c, "pages/sessions/new", p))
+}
+
+// createSession creates a session with its six default exercises.
+func (s *Server) createSession(c *fiber.Ctx, u *course.User, n course.NewSession) (*course.Session, error) {
+	sess, err := s.course.CreateSession(c.UserContext(), u, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.grading.InitSession(c.UserContext(), sess.ID); err != nil {
+		return nil, err
+	}
+	return sess, nil
 }
 
 // formInt reads an optional integer form field (empty is 0).
@@ -325,7 +337,7 @@ func (s *Server) handleAPISessionCreate(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	sess, err := s.course.CreateSession(c.UserContext(), u, course.NewSession(in))
+	sess, err := s.createSession(c, u, course.NewSession(in))
 	if err != nil {
 		return err
 	}

@@ -145,9 +145,14 @@ var indexes = []index{
 	{colAuth, "expires_at", bson.D{{Key: "expires_at", Value: 1}}, false},
 }
 
+// allIndexes lists the indexes of every store.
+func allIndexes() []index {
+	return append(append(append([]index{}, indexes...), gradingIndexes...), peerIndexes...)
+}
+
 // EnsureIndexes creates the indexes; it is idempotent.
 func (db *DB) EnsureIndexes(ctx context.Context) error {
-	for _, ix := range indexes {
+	for _, ix := range allIndexes() {
 		m := mongo.IndexModel{Keys: ix.keys, Options: options.Index().SetName(ix.name).SetUnique(ix.unique)}
 		if _, err := db.W(ix.coll).Indexes().CreateOne(ctx, m); err != nil {
 			return fmt.Errorf("mongostore: create index %s.%s: %w", ix.coll, ix.name, err)

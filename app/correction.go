@@ -1,0 +1,287 @@
+package app
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/course"
+	"librecours/grading"
+)
+
+func (s *Server) registerCorrectionRoutes() {
+	a := s.app
+	a.Get("/sessions/:id/corrections", s.handleCorrectionIndex)
+	a.Get("/submissions/:sid", s.handleStaffSubmissionShow)
+	a.Post("/submissions/:sid/grade", s.handleStaffGrade)
+	a.Post("/submissions/:sid/confirm", s.handleStaffConfirm)
+	a.Post("/reviews/:rid/reassign", s.handleStaffReassign)
+
+	a.Get("/api/v1/sessions/:id/corrections", s.handleAPICorrections)
+	a.Get("/api/v1/submissions/:sid", s.handleAPIStaffSubmission)
+	a.Put("/api/v1/submissions/:sid/grade", s.handleAPIGrade)
+	a.Post("/api/v1/submissions/:sid/confirm", s.handleAPIConfirm)
+	a.Post("/api/v1/reviews/:rid/reassign", s.handleAPIReassign)
+}
+
+func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	items, err := s.grading.Corrections(c.UserContext(), u, sess.ID)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.corrections.title")
+	p.Data = fiber.Map{"Session": sess, "Items": items}
+	return s.render(c, "pages/corrections/index", p)
+}
+
+// names maps user IDs to display names, in one query.
+func (s *Server) names(c *fiber.Ctx, ids []string) (map[string]string, error) {
+	users, err := s.store.UsersByIDs(c.UserContext(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(users))
+	for _, u := range users {
+		out[u.ID] = u.Name
+	}
+	return out, nil
+}
+
+func (s *Server) handleStaffSubmissionShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderStaffSubmission(c, u, s.newPage(c, "app.submission.title"), c.Params("sid"))
+}
+
+func (s *Server) renderStaffSubmission(c *fiber.Ctx, u *course.User, p *page, sid string) error {
+	ctx := c.UserContext()
+	item, err := s.grading.StaffSubmission(ctx, u, sid)
+	if err != nil {
+		return err
+	}
+	sess, err := s.course.Session(ctx, u, item.Submission.SessionID)
+	if err != nil {
+		return err
+	}
+	ids := []string{item.Submission.AuthorID}
+	for _, r := range item.Reviews {
+		ids = append(ids, r.Review.ReviewerID)
+	}
+	parts, err := s.course.Participants(ctx, u, sess.ID)
+	if err != nil {
+		return err
+	}
+	names, err := s.names(c, ids)
+	if err != nil {
+		return err
+	}
+	ex, err := s.grading.Exercise(ctx, u, sess.ID, item.Part)
+	if err != nil {
+		return err
+	}
+	p.Title = p.T("app.submission.heading", "Code", sess.Code, "Part", item.Part)
+	p.Data = fiber.Map{"Session": sess, "Item": item, "Names": names, "Participants": parts, "Rubric": ex.Rubric}
+	return s.render(c, "pages/corrections/submission", p)
+}
+
+// staffAction runs a correction form and comes back to the submission.
+func (s *Server) staffAction(c *fiber.Ctx, flash string, act func(u *course.User) (string, error)) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	back, err := act(u)
+	if err != nil {
+		p := s.newPage(c, "app.submission.title")
+		p.Form["comment"], p.Form["score"] = c.FormValue("comment"), c.FormValue("score")
+		if back == "" {
+			return err
+		}
+		return s.formError(c, err, p, func() error { return s.renderStaffSubmission(c, u, p, back) })
+	}
+	s.flash(c, flash)
+	return c.Redirect("/submissions/"+back, http.StatusSeeOther)
+}
+
+func parseScore(v string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(v), ",", "."), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, &grading.ValidationError{Field: "score", Key: "grading.grade.score_range"}
+	}
+	return f, nil
+}
+
+func (s *Server) handleStaffGrade(c *fiber.Ctx) error {
+	return s.staffAction(c, "app.flash.grade_saved", func(u *course.User) (string, error) {
+		sid := c.Params("sid")
+		score, err := parseScore(c.FormValue("score"))
+		if err != nil {
+			return sid, err
+		}
+		_, err = s.grading.SetGrade(c.UserContext(), u, sid, score, c.FormValue("comment"))
+		return sid, err
+	})
+}
+
+func (s *Server) handleStaffConfirm(c *fiber.Ctx) error {
+	return s.staffAction(c, "app.flash.grade_confirmed", func(u *course.User) (string, error) {
+		sid := c.Params("sid")
+		_, err := s.grading.ConfirmGrade(c.UserContext(), u, sid, c.FormValue("comment"))
+		return sid, err
+	})
+}
+
+func (s *Server) handleStaffReassign(c *fiber.Ctx) error {
+	return s.staffAction(c, "app.flash.review_reassigned", func(u *course.User) (string, error) {
+		r, err := s.grading.Store.ReviewByID(c.UserContext(), c.Params("rid"))
+		if err != nil {
+			return "", err
+		}
+		_, err = s.grading.Reassign(c.UserContext(), u, r.ID, c.FormValue("reviewer_id"))
+		return r.SubmissionID, err
+	})
+}
+
+// API
+
+type staffReviewJSON struct {
+	ID          string         `json:"id"`
+	ReviewerID  string         `json:"reviewer_id"`
+	Status      string         `json:"status"`
+	Scores      map[string]int `json:"scores"`
+	Percent     float64        `json:"percent"`
+	Comment     string         `json:"comment"`
+	Reliability float64        `json:"reliability"`
+	Quality     float64        `json:"quality"`
+	Unreliable  bool           `json:"unreliable"`
+	Flag        *string        `json:"flag"`
+}
+
+type queueItemJSON struct {
+	SubmissionID string            `json:"submission_id"`
+	Part         int               `json:"part"`
+	Reasons      []string          `json:"reasons"`
+	Disagreement float64           `json:"disagreement"`
+	Grade        *gradeJSON        `json:"grade"`
+	EnteredAt    string            `json:"entered_at,omitempty"`
+	Reviews      []staffReviewJSON `json:"reviews"`
+}
+
+func toQueueItemJSON(it grading.QueueItem) queueItemJSON {
+	j := queueItemJSON{SubmissionID: it.Submission.ID, Part: it.Part, Reasons: append([]string{}, it.Reasons...),
+		Disagreement: math.Round(it.Disagreement*10) / 10, Grade: toGradeJSON(it.Submission.Grade), Reviews: []staffReviewJSON{}}
+	if !it.EnteredAt.IsZero() {
+		j.EnteredAt = rfc3339(it.EnteredAt)
+	}
+	for _, r := range it.Reviews {
+		rj := staffReviewJSON{ID: r.Review.ID, ReviewerID: r.Review.ReviewerID, Status: string(r.Review.Status), Scores: r.Review.Scores,
+			Percent: r.Review.Percent, Comment: r.Review.Comment, Reliability: math.Round(r.Reliability*100) / 100,
+			Quality: math.Round(r.Quality*10) / 10, Unreliable: r.Unreliable}
+		if r.Review.Flag != nil {
+			rj.Flag = &r.Review.Flag.Reason
+		}
+		j.Reviews = append(j.Reviews, rj)
+	}
+	return j
+}
+
+func (s *Server) handleAPICorrections(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	items, err := s.grading.Corrections(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]queueItemJSON, 0, len(items))
+	for _, it := range items {
+		out = append(out, toQueueItemJSON(it))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIStaffSubmission(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	it, err := s.grading.StaffSubmission(c.UserContext(), u, c.Params("sid"))
+	if err != nil {
+		return err
+	}
+	j := toQueueItemJSON(*it)
+	return c.JSON(fiber.Map{"submission_id": j.SubmissionID, "part": j.Part, "author_id": it.Submission.AuthorID, "text": it.Submission.Text,
+		"late": it.Submission.Late, "grade": j.Grade, "reasons": j.Reasons, "reviews": j.Reviews})
+}
+
+func (s *Server) handleAPIGrade(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Score   *float64 `json:"score"`
+		Comment string   `json:"comment"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Score == nil {
+		return &grading.ValidationError{Field: "score", Key: "grading.grade.score_range"}
+	}
+	sub, err := s.grading.SetGrade(c.UserContext(), u, c.Params("sid"), *in.Score, in.Comment)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"submission_id": sub.ID, "grade": toGradeJSON(sub.Grade)})
+}
+
+func (s *Server) handleAPIConfirm(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Comment string `json:"comment"`
+	}
+	if err := optionalJSON(c, &in); err != nil {
+		return err
+	}
+	sub, err := s.grading.ConfirmGrade(c.UserContext(), u, c.Params("sid"), in.Comment)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"submission_id": sub.ID, "grade": toGradeJSON(sub.Grade), "confirmed": true})
+}
+
+func (s *Server) handleAPIReassign(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		ReviewerID string `json:"reviewer_id"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.grading.Reassign(c.UserContext(), u, c.Params("rid"), in.ReviewerID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": r.ID, "reviewer_id": r.ReviewerID, "status": r.Status})
+}

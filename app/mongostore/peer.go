@@ -1,0 +1,597 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"librecours/grading"
+)
+
+// Collections of the peer exercises.
+const (
+	colExercises  = "exercises"
+	colPartStates = "part_states"
+	colSubs       = "submissions"
+	colVersions   = "submission_versions"
+	colReviews    = "reviews"
+	colFiles      = "files"
+	colChunks     = "file_chunks"
+)
+
+// peerIndexes serve the queries below on MongoDB (FerretDB scans anyway).
+var peerIndexes = []index{
+	{colExercises, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                                              // Exercises
+	{colPartStates, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                                             // PartStates
+	{colSubs, "session_part_author", bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}, {Key: "author_id", Value: 1}}, true}, // SubmissionByAuthor, Submissions
+	{colVersions, "submission_n", bson.D{{Key: "submission_id", Value: 1}, {Key: "n", Value: 1}}, true},                                  // Versions
+	{colReviews, "session_part", bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}}, false},                                  // Reviews
+	{colReviews, "session_reviewer", bson.D{{Key: "session_id", Value: 1}, {Key: "reviewer_id", Value: 1}}, false},                       // ReviewsByReviewer
+	{colReviews, "submission", bson.D{{Key: "submission_id", Value: 1}}, false},                                                          // ReviewsBySubmission
+	{colChunks, "file_n", bson.D{{Key: "file_id", Value: 1}, {Key: "n", Value: 1}}, true},                                                // File
+}
+
+// GradingStore stores exercises, part states, submissions, reviews and files.
+type GradingStore struct{ db *DB }
+
+var _ grading.Store = (*GradingStore)(nil)
+
+// NewGradingStore returns the grading store over db.
+func NewGradingStore(db *DB) *GradingStore { return &GradingStore{db: db} }
+
+func notFound(err error, what string) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return grading.ErrNotFound
+	}
+	return fmt.Errorf("mongostore: %s: %w", what, err)
+}
+
+func partKey(sessionID string, part int) string { return sessionID + ":" + strconv.Itoa(part) }
+
+type criterionDoc struct {
+	ID        string `bson:"id"`
+	Label     string `bson:"label"`
+	MaxPoints int    `bson:"max_points"`
+}
+
+type exerciseDoc struct {
+	ID           string         `bson:"_id"`
+	SessionID    string         `bson:"session_id"`
+	Part         int            `bson:"part"`
+	Instructions string         `bson:"instructions"`
+	Rubric       []criterionDoc `bson:"rubric"`
+}
+
+// PutExercise replaces a part's exercise.
+func (s *GradingStore) PutExercise(ctx context.Context, sessionID string, e grading.Exercise) error {
+	d := exerciseDoc{ID: partKey(sessionID, e.Part), SessionID: sessionID, Part: e.Part, Instructions: e.Instructions, Rubric: []criterionDoc{}}
+	for _, c := range e.Rubric {
+		d.Rubric = append(d.Rubric, criterionDoc(c))
+	}
+	if _, err := s.db.W(colExercises).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("mongostore: put exercise %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// Exercises returns a session's stored exercises, by part.
+func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]grading.Exercise, error) {
+	var docs []exerciseDoc
+	if err := s.findAll(ctx, colExercises, bson.M{"session_id": sessionID}, bson.D{{Key: "part", Value: 1}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]grading.Exercise, 0, len(docs))
+	for _, d := range docs {
+		e := grading.Exercise{Part: d.Part, Instructions: d.Instructions}
+		for _, c := range d.Rubric {
+			e.Rubric = append(e.Rubric, grading.Criterion(c))
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (s *GradingStore) findAll(ctx context.Context, coll string, filter bson.M, sort bson.D, out any) error {
+	opts := options.Find()
+	if sort != nil {
+		opts.SetSort(sort)
+	}
+	cur, err := s.db.R(coll).Find(ctx, filter, opts)
+	if err != nil {
+		return fmt.Errorf("mongostore: find %s: %w", coll, err)
+	}
+	if err := cur.All(ctx, out); err != nil {
+		return fmt.Errorf("mongostore: read %s: %w", coll, err)
+	}
+	return nil
+}
+
+type partStateDoc struct {
+	ID         string    `bson:"_id"`
+	SessionID  string    `bson:"session_id"`
+	Part       int       `bson:"part"`
+	Phase      string    `bson:"phase"`
+	ClaimedAt  time.Time `bson:"claimed_at"`
+	AssignedAt time.Time `bson:"assigned_at"`
+	ClosedAt   time.Time `bson:"closed_at"`
+	Mode       string    `bson:"mode"`
+	EffectiveK int       `bson:"effective_k"`
+}
+
+func (d partStateDoc) state() grading.PartState {
+	return grading.PartState{SessionID: d.SessionID, Part: d.Part, Phase: grading.Phase(d.Phase), ClaimedAt: d.ClaimedAt.UTC(),
+		AssignedAt: d.AssignedAt.UTC(), ClosedAt: d.ClosedAt.UTC(), Mode: grading.AssignMode(d.Mode), EffectiveK: d.EffectiveK}
+}
+
+// PartState returns a part's state; a part never touched is in PhaseSubmission.
+func (s *GradingStore) PartState(ctx context.Context, sessionID string, part int) (grading.PartState, error) {
+	var d partStateDoc
+	err := s.db.R(colPartStates).FindOne(ctx, bson.M{"_id": partKey(sessionID, part)}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return grading.PartState{SessionID: sessionID, Part: part, Phase: grading.PhaseSubmission}, nil
+	}
+	if err != nil {
+		return grading.PartState{}, fmt.Errorf("mongostore: part state: %w", err)
+	}
+	return d.state(), nil
+}
+
+// PartStates returns the stored states of a session's parts.
+func (s *GradingStore) PartStates(ctx context.Context, sessionID string) ([]grading.PartState, error) {
+	var docs []partStateDoc
+	if err := s.findAll(ctx, colPartStates, bson.M{"session_id": sessionID}, bson.D{{Key: "part", Value: 1}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]grading.PartState, len(docs))
+	for i, d := range docs {
+		out[i] = d.state()
+	}
+	return out, nil
+}
+
+// TransitionPart moves a part with one conditional update, so exactly one
+// caller wins; a missing state is created by an insert, whose duplicate-key
+// error tells a losing racer.
+func (s *GradingStore) TransitionPart(ctx context.Context, st grading.PartState, from []grading.Phase, staleBefore time.Time) (bool, error) {
+	id := partKey(st.SessionID, st.Part)
+	d := partStateDoc{ID: id, SessionID: st.SessionID, Part: st.Part, Phase: string(st.Phase), ClaimedAt: st.ClaimedAt,
+		AssignedAt: st.AssignedAt, ClosedAt: st.ClosedAt, Mode: string(st.Mode), EffectiveK: st.EffectiveK}
+	phases := bson.A{}
+	fromSubmission := false
+	for _, p := range from {
+		phases = append(phases, string(p))
+		fromSubmission = fromSubmission || p == grading.PhaseSubmission
+	}
+	or := bson.A{bson.M{"phase": bson.M{"$in": phases}}}
+	if !staleBefore.IsZero() {
+		or = append(or, bson.M{"phase": bson.M{"$in": bson.A{string(grading.PhaseAssigning), string(grading.PhaseClosing)}}, "claimed_at": bson.M{"$lt": staleBefore}})
+	}
+	set := bson.M{"phase": d.Phase, "claimed_at": d.ClaimedAt, "assigned_at": d.AssignedAt, "closed_at": d.ClosedAt, "mode": d.Mode, "effective_k": d.EffectiveK}
+	res, err := s.db.W(colPartStates).UpdateOne(ctx, bson.M{"_id": id, "$or": or}, bson.M{"$set": set})
+	if err != nil {
+		return false, fmt.Errorf("mongostore: transition %s: %w", id, err)
+	}
+	if res.MatchedCount > 0 {
+		return true, nil
+	}
+	if !fromSubmission {
+		return false, nil
+	}
+	if _, err := s.db.W(colPartStates).InsertOne(ctx, d); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("mongostore: create part state %s: %w", id, err)
+	}
+	return true, nil
+}
+
+type attachmentDoc struct {
+	FileID      string `bson:"file_id"`
+	Name        string `bson:"name"`
+	ContentType string `bson:"content_type"`
+	Size        int64  `bson:"size"`
+}
+
+func toAttachmentDoc(a *grading.Attachment) *attachmentDoc {
+	if a == nil {
+		return nil
+	}
+	d := attachmentDoc(*a)
+	return &d
+}
+
+func (d *attachmentDoc) attachment() *grading.Attachment {
+	if d == nil {
+		return nil
+	}
+	a := grading.Attachment(*d)
+	return &a
+}
+
+type gradeDoc struct {
+	Score        float64   `bson:"score"`
+	Source       string    `bson:"source"`
+	Method       string    `bson:"method"`
+	ReviewCount  int       `bson:"review_count"`
+	Disagreement float64   `bson:"disagreement"`
+	ComputedAt   time.Time `bson:"computed_at"`
+}
+
+type animatorDoc struct {
+	Score   float64   `bson:"score"`
+	Comment string    `bson:"comment"`
+	By      string    `bson:"by"`
+	At      time.Time `bson:"at"`
+	Confirm bool      `bson:"confirm"`
+}
+
+type submissionDoc struct {
+	ID          string         `bson:"_id"`
+	SessionID   string         `bson:"session_id"`
+	Part        int            `bson:"part"`
+	AuthorID    string         `bson:"author_id"`
+	Text        string         `bson:"text"`
+	Attachment  *attachmentDoc `bson:"attachment,omitempty"`
+	Version     int            `bson:"version"`
+	SubmittedAt time.Time      `bson:"submitted_at"`
+	UpdatedAt   time.Time      `bson:"updated_at"`
+	Late        bool           `bson:"late"`
+	Grade       *gradeDoc      `bson:"grade,omitempty"`
+	Animator    *animatorDoc   `bson:"animator,omitempty"`
+	QueuedAt    *time.Time     `bson:"queued_at,omitempty"`
+}
+
+func (d *submissionDoc) submission() *grading.Submission {
+	s := &grading.Submission{ID: d.ID, SessionID: d.SessionID, Part: d.Part, AuthorID: d.AuthorID, Text: d.Text,
+		Attachment: d.Attachment.attachment(), Version: d.Version, SubmittedAt: d.SubmittedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Late: d.Late}
+	if g := d.Grade; g != nil {
+		s.Grade = &grading.Grade{Score: g.Score, Source: g.Source, Method: grading.GradeMethod(g.Method), ReviewCount: g.ReviewCount, Disagreement: g.Disagreement, ComputedAt: g.ComputedAt.UTC()}
+	}
+	if a := d.Animator; a != nil {
+		s.Animator = &grading.AnimatorGrade{Score: a.Score, Comment: a.Comment, By: a.By, At: a.At.UTC(), Confirm: a.Confirm}
+	}
+	if d.QueuedAt != nil {
+		q := d.QueuedAt.UTC()
+		s.QueuedAt = &q
+	}
+	return s
+}
+
+type versionDoc struct {
+	ID           string         `bson:"_id"`
+	SubmissionID string         `bson:"submission_id"`
+	N            int            `bson:"n"`
+	Text         string         `bson:"text"`
+	Attachment   *attachmentDoc `bson:"attachment,omitempty"`
+	At           time.Time      `bson:"at"`
+}
+
+// SaveSubmission keeps the version first, then writes the submission, so an
+// acknowledged save is never lost. Grades and animator decisions are left as
+// they are.
+func (s *GradingStore) SaveSubmission(ctx context.Context, sub *grading.Submission, v grading.Version) error {
+	if sub.ID == "" {
+		sub.ID = newID()
+	}
+	vd := versionDoc{ID: sub.ID + ":" + strconv.Itoa(v.N), SubmissionID: sub.ID, N: v.N, Text: v.Text, Attachment: toAttachmentDoc(v.Attachment), At: v.At}
+	if _, err := s.db.W(colVersions).InsertOne(ctx, vd); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("mongostore: insert version: %w", err)
+	}
+	set := bson.M{"session_id": sub.SessionID, "part": sub.Part, "author_id": sub.AuthorID, "text": sub.Text,
+		"version": sub.Version, "submitted_at": sub.SubmittedAt, "updated_at": sub.UpdatedAt, "late": sub.Late}
+	update := bson.M{"$set": set}
+	if sub.Attachment != nil {
+		set["attachment"] = toAttachmentDoc(sub.Attachment)
+	} else {
+		update["$unset"] = bson.M{"attachment": ""}
+	}
+	if _, err := s.db.W(colSubs).UpdateOne(ctx, bson.M{"_id": sub.ID}, update, options.UpdateOne().SetUpsert(true)); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return grading.ErrConflict
+		}
+		return fmt.Errorf("mongostore: save submission: %w", err)
+	}
+	return nil
+}
+
+func (s *GradingStore) findSubmission(ctx context.Context, filter bson.M) (*grading.Submission, error) {
+	var d submissionDoc
+	if err := s.db.R(colSubs).FindOne(ctx, filter).Decode(&d); err != nil {
+		return nil, notFound(err, "find submission")
+	}
+	return d.submission(), nil
+}
+
+// SubmissionByID returns one submission.
+func (s *GradingStore) SubmissionByID(ctx context.Context, id string) (*grading.Submission, error) {
+	return s.findSubmission(ctx, bson.M{"_id": id})
+}
+
+// SubmissionByAuthor returns an author's submission of a part.
+func (s *GradingStore) SubmissionByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*grading.Submission, error) {
+	return s.findSubmission(ctx, bson.M{"session_id": sessionID, "part": part, "author_id": authorID})
+}
+
+// Submissions returns a part's submissions (every part's when part is 0).
+func (s *GradingStore) Submissions(ctx context.Context, sessionID string, part int) ([]*grading.Submission, error) {
+	filter := bson.M{"session_id": sessionID}
+	if part != 0 {
+		filter["part"] = part
+	}
+	var docs []submissionDoc
+	if err := s.findAll(ctx, colSubs, filter, bson.D{{Key: "part", Value: 1}, {Key: "submitted_at", Value: 1}, {Key: "_id", Value: 1}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]*grading.Submission, len(docs))
+	for i := range docs {
+		out[i] = docs[i].submission()
+	}
+	return out, nil
+}
+
+// Versions returns every kept version of a submission, oldest first.
+func (s *GradingStore) Versions(ctx context.Context, submissionID string) ([]grading.Version, error) {
+	var docs []versionDoc
+	if err := s.findAll(ctx, colVersions, bson.M{"submission_id": submissionID}, bson.D{{Key: "n", Value: 1}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]grading.Version, len(docs))
+	for i, d := range docs {
+		out[i] = grading.Version{SubmissionID: d.SubmissionID, N: d.N, Text: d.Text, Attachment: d.Attachment.attachment(), At: d.At.UTC()}
+	}
+	return out, nil
+}
+
+// SetGrades stores computed grades.
+func (s *GradingStore) SetGrades(ctx context.Context, grades map[string]grading.Grade) error {
+	for id, g := range grades {
+		d := gradeDoc{Score: g.Score, Source: g.Source, Method: string(g.Method), ReviewCount: g.ReviewCount, Disagreement: g.Disagreement, ComputedAt: g.ComputedAt}
+		if _, err := s.db.W(colSubs).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"grade": d}}); err != nil {
+			return fmt.Errorf("mongostore: set grade %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// SetAnimatorGrade records an animator's decision on a submission.
+func (s *GradingStore) SetAnimatorGrade(ctx context.Context, submissionID string, g grading.AnimatorGrade) error {
+	res, err := s.db.W(colSubs).UpdateOne(ctx, bson.M{"_id": submissionID}, bson.M{"$set": bson.M{"animator": animatorDoc(g)}})
+	if err != nil {
+		return fmt.Errorf("mongostore: set animator grade: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return grading.ErrNotFound
+	}
+	return nil
+}
+
+// MarkQueued records when submissions first needed an animator.
+func (s *GradingStore) MarkQueued(ctx context.Context, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.W(colSubs).UpdateMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "queued_at": nil}, bson.M{"$set": bson.M{"queued_at": at}})
+	if err != nil {
+		return fmt.Errorf("mongostore: mark queued: %w", err)
+	}
+	return nil
+}
+
+type flagDoc struct {
+	Reason string    `bson:"reason"`
+	At     time.Time `bson:"at"`
+}
+
+type reviewDoc struct {
+	ID           string         `bson:"_id"`
+	SessionID    string         `bson:"session_id"`
+	Part         int            `bson:"part"`
+	SubmissionID string         `bson:"submission_id"`
+	AuthorID     string         `bson:"author_id"`
+	ReviewerID   string         `bson:"reviewer_id"`
+	Status       string         `bson:"status"`
+	Scores       map[string]int `bson:"scores,omitempty"`
+	Comment      string         `bson:"comment"`
+	Percent      float64        `bson:"percent"`
+	AssignedAt   time.Time      `bson:"assigned_at"`
+	UpdatedAt    time.Time      `bson:"updated_at"`
+	DoneAt       *time.Time     `bson:"done_at,omitempty"`
+	Required     bool           `bson:"required"`
+	TakenFrom    string         `bson:"taken_from,omitempty"`
+	Flag         *flagDoc       `bson:"flag,omitempty"`
+}
+
+func toReviewDoc(r grading.Review) reviewDoc {
+	d := reviewDoc{ID: r.ID, SessionID: r.SessionID, Part: r.Part, SubmissionID: r.SubmissionID, AuthorID: r.AuthorID,
+		ReviewerID: r.ReviewerID, Status: string(r.Status), Scores: r.Scores, Comment: r.Comment, Percent: r.Percent,
+		AssignedAt: r.AssignedAt, UpdatedAt: r.UpdatedAt, DoneAt: r.DoneAt, Required: r.Required, TakenFrom: r.TakenFrom}
+	if r.Flag != nil {
+		d.Flag = &flagDoc{Reason: r.Flag.Reason, At: r.Flag.At}
+	}
+	return d
+}
+
+func (d reviewDoc) review() grading.Review {
+	r := grading.Review{ID: d.ID, SessionID: d.SessionID, Part: d.Part, SubmissionID: d.SubmissionID, AuthorID: d.AuthorID,
+		ReviewerID: d.ReviewerID, Status: grading.ReviewStatus(d.Status), Scores: d.Scores, Comment: d.Comment, Percent: d.Percent,
+		AssignedAt: d.AssignedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Required: d.Required, TakenFrom: d.TakenFrom}
+	if d.DoneAt != nil {
+		t := d.DoneAt.UTC()
+		r.DoneAt = &t
+	}
+	if d.Flag != nil {
+		r.Flag = &grading.Flag{Reason: d.Flag.Reason, At: d.Flag.At.UTC()}
+	}
+	return r
+}
+
+// InsertReviews inserts reviews one by one, ignoring IDs already there (a
+// retried assignment), which works alike on MongoDB and FerretDB.
+func (s *GradingStore) InsertReviews(ctx context.Context, rs []grading.Review) error {
+	for _, r := range rs {
+		if _, err := s.db.W(colReviews).InsertOne(ctx, toReviewDoc(r)); err != nil && !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("mongostore: insert review: %w", err)
+		}
+	}
+	return nil
+}
+
+// ReviewByID returns one review.
+func (s *GradingStore) ReviewByID(ctx context.Context, id string) (*grading.Review, error) {
+	var d reviewDoc
+	if err := s.db.R(colReviews).FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
+		return nil, notFound(err, "find review")
+	}
+	r := d.review()
+	return &r, nil
+}
+
+func (s *GradingStore) reviews(ctx context.Context, filter bson.M) ([]grading.Review, error) {
+	var docs []reviewDoc
+	if err := s.findAll(ctx, colReviews, filter, bson.D{{Key: "part", Value: 1}, {Key: "assigned_at", Value: 1}, {Key: "_id", Value: 1}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]grading.Review, len(docs))
+	for i, d := range docs {
+		out[i] = d.review()
+	}
+	return out, nil
+}
+
+// Reviews returns a part's reviews (every part's when part is 0).
+func (s *GradingStore) Reviews(ctx context.Context, sessionID string, part int) ([]grading.Review, error) {
+	filter := bson.M{"session_id": sessionID}
+	if part != 0 {
+		filter["part"] = part
+	}
+	return s.reviews(ctx, filter)
+}
+
+// ReviewsByReviewer returns the reviews a person has in a session.
+func (s *GradingStore) ReviewsByReviewer(ctx context.Context, sessionID, reviewerID string) ([]grading.Review, error) {
+	return s.reviews(ctx, bson.M{"session_id": sessionID, "reviewer_id": reviewerID})
+}
+
+// ReviewsBySubmission returns the reviews of one submission.
+func (s *GradingStore) ReviewsBySubmission(ctx context.Context, submissionID string) ([]grading.Review, error) {
+	return s.reviews(ctx, bson.M{"submission_id": submissionID})
+}
+
+// SaveReview stores the reviewer's work if the review is still theirs.
+func (s *GradingStore) SaveReview(ctx context.Context, r grading.Review) error {
+	res, err := s.db.W(colReviews).UpdateOne(ctx, bson.M{"_id": r.ID, "reviewer_id": r.ReviewerID}, bson.M{"$set": bson.M{
+		"status": string(r.Status), "scores": r.Scores, "comment": r.Comment, "percent": r.Percent,
+		"updated_at": r.UpdatedAt, "done_at": r.DoneAt}})
+	if err != nil {
+		return fmt.Errorf("mongostore: save review: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		if _, err := s.ReviewByID(ctx, r.ID); err != nil {
+			return err
+		}
+		return grading.ErrForbidden
+	}
+	return nil
+}
+
+// TakeOver hands an untouched review to another reviewer, atomically.
+func (s *GradingStore) TakeOver(ctx context.Context, reviewID, oldReviewer, newReviewer string, untouchedAt, now time.Time) (bool, error) {
+	res, err := s.db.W(colReviews).UpdateOne(ctx,
+		bson.M{"_id": reviewID, "reviewer_id": oldReviewer, "status": string(grading.ReviewAssigned), "updated_at": bson.M{"$lte": untouchedAt}},
+		bson.M{"$set": bson.M{"reviewer_id": newReviewer, "taken_from": oldReviewer, "assigned_at": now, "updated_at": now, "required": false}})
+	if err != nil {
+		return false, fmt.Errorf("mongostore: take over review: %w", err)
+	}
+	return res.MatchedCount > 0, nil
+}
+
+// SetFlag records an appeal against a review, once.
+func (s *GradingStore) SetFlag(ctx context.Context, reviewID string, f grading.Flag) error {
+	res, err := s.db.W(colReviews).UpdateOne(ctx, bson.M{"_id": reviewID, "flag": nil}, bson.M{"$set": bson.M{"flag": flagDoc{Reason: f.Reason, At: f.At}}})
+	if err != nil {
+		return fmt.Errorf("mongostore: flag review: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		if _, err := s.ReviewByID(ctx, reviewID); err != nil {
+			return err
+		}
+		return grading.ErrAlreadyFlagged
+	}
+	return nil
+}
+
+const chunkSize = 255 << 10
+
+type fileDoc struct {
+	ID          string    `bson:"_id"`
+	Name        string    `bson:"name"`
+	ContentType string    `bson:"content_type"`
+	Size        int64     `bson:"size"`
+	SessionID   string    `bson:"session_id"`
+	OwnerID     string    `bson:"owner_id"`
+	Chunks      int       `bson:"chunks"`
+	CreatedAt   time.Time `bson:"created_at"`
+}
+
+type chunkDoc struct {
+	ID     string `bson:"_id"`
+	FileID string `bson:"file_id"`
+	N      int    `bson:"n"`
+	Data   []byte `bson:"data"`
+}
+
+// PutFile stores a file in chunks (so a replica set holds it too): chunks
+// first, the metadata last.
+func (s *GradingStore) PutFile(ctx context.Context, a *grading.Attachment, data []byte, sessionID, ownerID string) error {
+	if a.FileID == "" {
+		a.FileID = newID()
+	}
+	n := 0
+	for off := 0; off < len(data) || n == 0; off += chunkSize {
+		end := min(off+chunkSize, len(data))
+		c := chunkDoc{ID: a.FileID + ":" + strconv.Itoa(n), FileID: a.FileID, N: n, Data: data[off:end]}
+		if _, err := s.db.W(colChunks).InsertOne(ctx, c); err != nil {
+			return fmt.Errorf("mongostore: insert file chunk: %w", err)
+		}
+		n++
+		if end == len(data) {
+			break
+		}
+	}
+	d := fileDoc{ID: a.FileID, Name: a.Name, ContentType: a.ContentType, Size: int64(len(data)), SessionID: sessionID, OwnerID: ownerID, Chunks: n, CreatedAt: time.Now().UTC()}
+	if _, err := s.db.W(colFiles).InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("mongostore: insert file: %w", err)
+	}
+	a.Size = d.Size
+	return nil
+}
+
+// File returns a file's metadata and bytes.
+func (s *GradingStore) File(ctx context.Context, fileID string) (grading.Attachment, []byte, error) {
+	var d fileDoc
+	if err := s.db.R(colFiles).FindOne(ctx, bson.M{"_id": fileID}).Decode(&d); err != nil {
+		return grading.Attachment{}, nil, notFound(err, "find file")
+	}
+	var chunks []chunkDoc
+	if err := s.findAll(ctx, colChunks, bson.M{"file_id": fileID}, bson.D{{Key: "n", Value: 1}}, &chunks); err != nil {
+		return grading.Attachment{}, nil, err
+	}
+	data := make([]byte, 0, d.Size)
+	for i, c := range chunks {
+		if c.N != i {
+			return grading.Attachment{}, nil, fmt.Errorf("mongostore: file %s: chunk %d missing", fileID, i)
+		}
+		data = append(data, c.Data...)
+	}
+	if int64(len(data)) != d.Size {
+		return grading.Attachment{}, nil, fmt.Errorf("mongostore: file %s: %d bytes, want %d", fileID, len(data), d.Size)
+	}
+	return grading.Attachment{FileID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size}, data, nil
+}

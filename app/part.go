@@ -1,0 +1,501 @@
+package app
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/course"
+	"librecours/grading"
+)
+
+func (s *Server) registerPartRoutes() {
+	a := s.app
+	a.Get("/sessions/:id/parts/:n", s.handlePartShow)
+	a.Post("/sessions/:id/parts/:n/submission", s.handleSubmissionSave)
+	a.Get("/sessions/:id/parts/:n/exercise/edit", s.handleExerciseEdit)
+	a.Post("/sessions/:id/parts/:n/exercise", s.handleExerciseSave)
+	a.Post("/sessions/:id/parts/:n/assign", s.handlePartAssign)
+	a.Post("/sessions/:id/parts/:n/close", s.handlePartClose)
+	a.Get("/submissions/:sid/file", s.handleSubmissionFile)
+
+	api := a.Group("/api/v1/sessions/:id/parts/:n")
+	api.Get("/exercise", s.handleAPIExerciseShow)
+	api.Put("/exercise", s.handleAPIExercisePut)
+	api.Get("/submission", s.handleAPISubmissionShow)
+	api.Put("/submission", s.handleAPISubmissionPut)
+	api.Post("/submission/attachment", s.handleAPISubmissionAttach)
+	api.Post("/assign", s.handleAPIPartAssign)
+	api.Post("/close", s.handleAPIPartClose)
+	a.Get("/api/v1/submissions/:sid/file", s.handleSubmissionFile)
+}
+
+// partParams reads the session ID and part number of the path.
+func partParams(c *fiber.Ctx) (string, int, error) {
+	n, err := strconv.Atoi(c.Params("n"))
+	if err != nil || n < 1 || n > course.PartCount {
+		return "", 0, course.ErrNotFound
+	}
+	return c.Params("id"), n, nil
+}
+
+// upload reads the optional "file" of a multipart form.
+func upload(c *fiber.Ctx) (*grading.Upload, error) {
+	fh, err := c.FormFile("file")
+	if err != nil || fh == nil || fh.Size == 0 {
+		return nil, nil //nolint:nilerr // no file sent
+	}
+	if fh.Size > grading.MaxUploadBytes {
+		return nil, grading.ErrTooLarge
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, badRequest("app.error.upload")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, grading.MaxUploadBytes+1))
+	if err != nil {
+		return nil, badRequest("app.error.upload")
+	}
+	return &grading.Upload{Data: data}, nil
+}
+
+// partView is what the part page shows.
+type partView struct {
+	Session   *course.Session
+	Part      course.Part
+	Exercise  grading.Exercise
+	State     grading.PartState
+	CanManage bool
+	Enrolled  bool
+	Mine      *grading.MySubmission
+	CanSubmit bool
+	LateOnly  bool
+	Reviews   []grading.ReviewTask
+	AllDone   bool
+	Stats     partStats
+	Versions  int
+}
+
+type partStats struct{ Submissions, Reviews, ReviewsDone int }
+
+func (s *Server) handlePartShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	return s.renderPart(c, u, s.newPage(c, "app.part.title"), id, n)
+}
+
+func (s *Server) renderPart(c *fiber.Ctx, u *course.User, p *page, id string, n int) error {
+	ctx := c.UserContext()
+	ex, err := s.grading.Exercise(ctx, u, id, n)
+	if err != nil {
+		return err
+	}
+	sess, err := s.course.Session(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	part, _ := sess.Part(n)
+	states, err := s.grading.PartStates(ctx, id)
+	if err != nil {
+		return err
+	}
+	v := partView{Session: sess, Part: part, Exercise: ex, State: states[n], CanManage: course.CanManage(u, sess)}
+	if v.Enrolled, err = s.store.IsEnrolled(ctx, id, u.ID); err != nil {
+		return err
+	}
+	now := s.now()
+	if v.Enrolled {
+		mine, err := s.grading.MySubmission(ctx, u, id, n)
+		if err != nil && !errors.Is(err, grading.ErrNotFound) {
+			return err
+		}
+		v.Mine = mine
+		open := !now.Before(part.OpensAt)
+		onTime := v.State.Phase == grading.PhaseSubmission && now.Before(part.SubmissionDue)
+		lateOK := mine == nil && sess.Settings.AcceptLate && now.Before(part.ReviewDue) &&
+			(v.State.Phase == grading.PhaseSubmission || v.State.Phase == grading.PhaseReview)
+		v.CanSubmit, v.LateOnly = open && (onTime || lateOK), open && !onTime && lateOK
+		if v.Reviews, err = s.grading.MyReviews(ctx, u, id, n); err != nil {
+			return err
+		}
+		v.AllDone = true
+		for _, r := range v.Reviews {
+			if r.Review.Status != grading.ReviewDone {
+				v.AllDone = false
+			}
+		}
+	}
+	if v.CanManage {
+		st, err := s.partStats(c, id, n)
+		if err != nil {
+			return err
+		}
+		v.Stats = st
+	}
+	p.Title = p.T("app.part.heading", "Code", sess.Code, "Part", n)
+	p.Data = v
+	if p.Form["text"] == "" && v.Mine != nil {
+		p.Form["text"] = v.Mine.Submission.Text
+	}
+	return s.render(c, "pages/parts/show", p)
+}
+
+func (s *Server) partStats(c *fiber.Ctx, id string, n int) (partStats, error) {
+	subs, err := s.grading.Store.Submissions(c.UserContext(), id, n)
+	if err != nil {
+		return partStats{}, err
+	}
+	rs, err := s.grading.Store.Reviews(c.UserContext(), id, n)
+	if err != nil {
+		return partStats{}, err
+	}
+	st := partStats{Submissions: len(subs), Reviews: len(rs)}
+	for _, r := range rs {
+		if r.Status == grading.ReviewDone {
+			st.ReviewsDone++
+		}
+	}
+	return st, nil
+}
+
+// partAction runs a form action of the part page and comes back to it.
+func (s *Server) partAction(c *fiber.Ctx, flash string, act func(u *course.User, id string, n int) error) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	if err := act(u, id, n); err != nil {
+		p := s.newPage(c, "app.part.title")
+		p.Form["text"] = c.FormValue("text")
+		return s.formError(c, err, p, func() error { return s.renderPart(c, u, p, id, n) })
+	}
+	s.flash(c, flash)
+	return c.Redirect("/sessions/"+id+"/parts/"+strconv.Itoa(n), http.StatusSeeOther)
+}
+
+func (s *Server) handleSubmissionSave(c *fiber.Ctx) error {
+	return s.partAction(c, "app.flash.submission_saved", func(u *course.User, id string, n int) error {
+		up, err := upload(c)
+		if err != nil {
+			return err
+		}
+		_, err = s.grading.Submit(c.UserContext(), u, id, n, c.FormValue("text"), up)
+		return err
+	})
+}
+
+func (s *Server) handlePartAssign(c *fiber.Ctx) error {
+	return s.partAction(c, "app.flash.part_assigned", func(u *course.User, id string, n int) error {
+		_, err := s.grading.AssignPart(c.UserContext(), u, id, n)
+		return err
+	})
+}
+
+func (s *Server) handlePartClose(c *fiber.Ctx) error {
+	return s.partAction(c, "app.flash.part_closed", func(u *course.User, id string, n int) error {
+		_, err := s.grading.ClosePart(c.UserContext(), u, id, n)
+		return err
+	})
+}
+
+func (s *Server) handleExerciseEdit(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderExerciseEdit(c, u, s.newPage(c, "app.exercise.edit_title"), nil)
+}
+
+func (s *Server) renderExerciseEdit(c *fiber.Ctx, u *course.User, p *page, draft *grading.Exercise) error {
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	sess, err := s.course.Session(c.UserContext(), u, id)
+	if err != nil {
+		return err
+	}
+	if !course.CanManage(u, sess) {
+		return course.ErrForbidden
+	}
+	ex, err := s.grading.Exercise(c.UserContext(), u, id, n)
+	if err != nil {
+		return err
+	}
+	if draft != nil {
+		ex = *draft
+	}
+	rows := append([]grading.Criterion{}, ex.Rubric...)
+	for len(rows) < len(ex.Rubric)+2 {
+		rows = append(rows, grading.Criterion{})
+	}
+	part, _ := sess.Part(n)
+	p.Data = fiber.Map{"Session": sess, "Part": part, "Exercise": ex, "Rows": rows}
+	return s.render(c, "pages/parts/exercise", p)
+}
+
+// exerciseFromForm reads the instructions and the rubric rows of the form.
+func exerciseFromForm(c *fiber.Ctx, n int) grading.Exercise {
+	ex := grading.Exercise{Part: n, Instructions: c.FormValue("instructions")}
+	args := c.Request().PostArgs()
+	ids, labels, points := args.PeekMulti("criterion_id"), args.PeekMulti("criterion_label"), args.PeekMulti("criterion_points")
+	for i := range labels {
+		label := strings.TrimSpace(string(labels[i]))
+		if label == "" {
+			continue
+		}
+		cr := grading.Criterion{Label: label}
+		if i < len(ids) {
+			cr.ID = strings.TrimSpace(string(ids[i]))
+		}
+		if cr.ID == "" {
+			cr.ID = "c" + strconv.Itoa(i+1)
+		}
+		if i < len(points) {
+			cr.MaxPoints, _ = strconv.Atoi(strings.TrimSpace(string(points[i])))
+		}
+		ex.Rubric = append(ex.Rubric, cr)
+	}
+	return ex
+}
+
+func (s *Server) handleExerciseSave(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	ex := exerciseFromForm(c, n)
+	if err := s.grading.PutExercise(c.UserContext(), u, id, ex); err != nil {
+		p := s.newPage(c, "app.exercise.edit_title")
+		return s.formError(c, err, p, func() error { return s.renderExerciseEdit(c, u, p, &ex) })
+	}
+	s.flash(c, "app.flash.exercise_saved")
+	return c.Redirect("/sessions/"+id+"/parts/"+strconv.Itoa(n), http.StatusSeeOther)
+}
+
+// handleSubmissionFile sends an attachment under its generated name, to its
+// author, the staff and its reviewers.
+func (s *Server) handleSubmissionFile(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	att, data, err := s.grading.File(c.UserContext(), u, c.Params("sid"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, att.ContentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+att.Name+`"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(data)
+}
+
+// API
+
+type criterionJSON struct {
+	ID        string `json:"id"`
+	Label     string `json:"label"`
+	MaxPoints int    `json:"max_points"`
+}
+
+type exerciseJSON struct {
+	Instructions string          `json:"instructions"`
+	Rubric       []criterionJSON `json:"rubric"`
+}
+
+func toExerciseJSON(e grading.Exercise) exerciseJSON {
+	j := exerciseJSON{Instructions: e.Instructions, Rubric: make([]criterionJSON, 0, len(e.Rubric))}
+	for _, c := range e.Rubric {
+		j.Rubric = append(j.Rubric, criterionJSON(c))
+	}
+	return j
+}
+
+func (s *Server) handleAPIExerciseShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	ex, err := s.grading.Exercise(c.UserContext(), u, id, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toExerciseJSON(ex))
+}
+
+func (s *Server) handleAPIExercisePut(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	var in exerciseJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ex := grading.Exercise{Part: n, Instructions: in.Instructions}
+	for _, cr := range in.Rubric {
+		ex.Rubric = append(ex.Rubric, grading.Criterion(cr))
+	}
+	if err := s.grading.PutExercise(c.UserContext(), u, id, ex); err != nil {
+		return err
+	}
+	return c.JSON(toExerciseJSON(ex))
+}
+
+type gradeJSON struct {
+	Score  float64 `json:"score"`
+	Source string  `json:"source"`
+	Method string  `json:"method,omitempty"`
+}
+
+func toGradeJSON(g *grading.Grade) *gradeJSON {
+	if g == nil {
+		return nil
+	}
+	return &gradeJSON{Score: g.Score, Source: g.Source, Method: string(g.Method)}
+}
+
+func (s *Server) handleAPISubmissionPut(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	sub, err := s.grading.Submit(c.UserContext(), u, id, n, in.Text, nil)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": sub.ID, "submitted_at": rfc3339(sub.SubmittedAt), "updated_at": rfc3339(sub.UpdatedAt), "late": sub.Late, "version": sub.Version})
+}
+
+func (s *Server) handleAPISubmissionAttach(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	up, err := upload(c)
+	if err != nil {
+		return err
+	}
+	if up == nil {
+		return course.Invalid("file", "grading.submission.file_required")
+	}
+	text := c.FormValue("text")
+	if text == "" {
+		if mine, err := s.grading.MySubmission(c.UserContext(), u, id, n); err == nil {
+			text = mine.Submission.Text
+		}
+	}
+	sub, err := s.grading.Submit(c.UserContext(), u, id, n, text, up)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": sub.ID, "submitted_at": rfc3339(sub.SubmittedAt), "late": sub.Late, "version": sub.Version,
+		"attachment": fiber.Map{"name": sub.Attachment.Name, "content_type": sub.Attachment.ContentType, "size": sub.Attachment.Size}})
+}
+
+type receivedReviewJSON struct {
+	ID      string         `json:"id"`
+	Scores  map[string]int `json:"scores"`
+	Comment string         `json:"comment"`
+	Flagged bool           `json:"flagged"`
+}
+
+func (s *Server) handleAPISubmissionShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	mine, err := s.grading.MySubmission(c.UserContext(), u, id, n)
+	if err != nil {
+		return err
+	}
+	sub := mine.Submission
+	reviews := make([]receivedReviewJSON, 0, len(mine.Reviews))
+	for _, r := range mine.Reviews {
+		reviews = append(reviews, receivedReviewJSON{ID: r.ID, Scores: r.Scores, Comment: r.Comment, Flagged: r.Flag != nil})
+	}
+	out := fiber.Map{"id": sub.ID, "text": sub.Text, "submitted_at": rfc3339(sub.SubmittedAt), "updated_at": rfc3339(sub.UpdatedAt),
+		"late": sub.Late, "version": sub.Version, "grade": toGradeJSON(sub.Grade), "reviews": reviews}
+	if sub.Attachment != nil {
+		out["attachment"] = fiber.Map{"name": sub.Attachment.Name, "content_type": sub.Attachment.ContentType, "size": sub.Attachment.Size,
+			"url": "/api/v1/submissions/" + sub.ID + "/file"}
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIPartAssign(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	rep, err := s.grading.AssignPart(c.UserContext(), u, id, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"submissions": rep.Submissions, "reviews_assigned": rep.ReviewsAssigned, "mode": rep.Mode, "effective_k": rep.EffectiveK, "already_assigned": rep.Already})
+}
+
+func (s *Server) handleAPIPartClose(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	graded, err := s.grading.ClosePart(c.UserContext(), u, id, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"graded": graded})
+}

@@ -1,0 +1,278 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/course"
+	"librecours/grading"
+)
+
+func (s *Server) registerReviewRoutes() {
+	a := s.app
+	a.Get("/sessions/:id/reviews", s.handleReviewIndex)
+	a.Post("/sessions/:id/parts/:n/extra", s.handleReviewExtra)
+	a.Get("/reviews/:rid", s.handleReviewShow)
+	a.Post("/reviews/:rid", s.handleReviewSave)
+	a.Post("/reviews/:rid/flag", s.handleReviewFlag)
+
+	a.Get("/api/v1/me/reviews", s.handleAPIMyReviews)
+	a.Put("/api/v1/reviews/:rid", s.handleAPIReviewPut)
+	a.Post("/api/v1/reviews/:rid/flag", s.handleAPIReviewFlag)
+	a.Post("/api/v1/sessions/:id/parts/:n/reviews/extra", s.handleAPIReviewExtra)
+}
+
+func (s *Server) handleReviewIndex(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	tasks, err := s.grading.MyReviews(c.UserContext(), u, sess.ID, 0)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.reviews.title")
+	p.Data = fiber.Map{"Session": sess, "Tasks": tasks}
+	return s.render(c, "pages/reviews/index", p)
+}
+
+// findTask returns the actor's review task with that ID: reviewers only see
+// their own reviews (others get 404, which tells nothing).
+func (s *Server) findTask(c *fiber.Ctx, u *course.User, rid string) (*grading.ReviewTask, *course.Session, error) {
+	r, err := s.grading.Store.ReviewByID(c.UserContext(), rid)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.ReviewerID != u.ID {
+		return nil, nil, course.ErrForbidden
+	}
+	sess, err := s.course.Session(c.UserContext(), u, r.SessionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	tasks, err := s.grading.MyReviews(c.UserContext(), u, r.SessionID, r.Part)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range tasks {
+		if tasks[i].Review.ID == rid {
+			return &tasks[i], sess, nil
+		}
+	}
+	return nil, nil, grading.ErrNotFound
+}
+
+func (s *Server) handleReviewShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderReview(c, u, s.newPage(c, "app.review.title"), nil)
+}
+
+func (s *Server) renderReview(c *fiber.Ctx, u *course.User, p *page, draft map[string]int) error {
+	task, sess, err := s.findTask(c, u, c.Params("rid"))
+	if err != nil {
+		return err
+	}
+	scores := task.Review.Scores
+	if draft != nil {
+		scores = draft
+	}
+	if p.Form["comment"] == "" {
+		p.Form["comment"] = task.Review.Comment
+	}
+	part, _ := sess.Part(task.Review.Part)
+	p.Data = fiber.Map{"Session": sess, "Part": part, "Task": task, "Scores": scores, "MinComment": sess.Settings.CommentMinLength}
+	return s.render(c, "pages/reviews/show", p)
+}
+
+// scoresFromForm reads "score_<criterion>" fields; an empty one is left out
+// so the service names the missing criterion.
+func scoresFromForm(c *fiber.Ctx) (map[string]int, error) {
+	scores := map[string]int{}
+	var bad error
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		if !strings.HasPrefix(key, "score_") || strings.TrimSpace(string(v)) == "" {
+			return
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(v)))
+		if err != nil {
+			bad = &grading.ValidationError{Field: strings.TrimPrefix(key, "score_"), Key: "grading.review.score_out_of_range"}
+			return
+		}
+		scores[strings.TrimPrefix(key, "score_")] = n
+	})
+	return scores, bad
+}
+
+func (s *Server) handleReviewSave(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	scores, err := scoresFromForm(c)
+	if err == nil {
+		_, err = s.grading.SaveReview(c.UserContext(), u, c.Params("rid"), scores, c.FormValue("comment"))
+	}
+	if err != nil {
+		p := s.newPage(c, "app.review.title")
+		p.Form["comment"] = c.FormValue("comment")
+		return s.formError(c, err, p, func() error { return s.renderReview(c, u, p, scores) })
+	}
+	s.flash(c, "app.flash.review_saved")
+	r, err := s.grading.Store.ReviewByID(c.UserContext(), c.Params("rid"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/sessions/"+r.SessionID+"/reviews", http.StatusSeeOther)
+}
+
+func (s *Server) handleReviewExtra(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.grading.ExtraReview(c.UserContext(), u, id, n)
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/reviews/"+r.ID, http.StatusSeeOther)
+}
+
+func (s *Server) handleReviewFlag(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.grading.Store.ReviewByID(c.UserContext(), c.Params("rid"))
+	if err != nil {
+		return err
+	}
+	if r.AuthorID != u.ID {
+		return grading.ErrNotFound
+	}
+	back := "/sessions/" + r.SessionID + "/parts/" + strconv.Itoa(r.Part)
+	if err := s.grading.FlagReview(c.UserContext(), u, r.ID, c.FormValue("reason")); err != nil {
+		p := s.newPage(c, "app.part.title")
+		return s.formError(c, err, p, func() error { return s.renderPart(c, u, p, r.SessionID, r.Part) })
+	}
+	s.flash(c, "app.flash.review_flagged")
+	return c.Redirect(back, http.StatusSeeOther)
+}
+
+// API
+
+type reviewTaskJSON struct {
+	ID         string          `json:"id"`
+	Part       int             `json:"part"`
+	Status     string          `json:"status"`
+	Required   bool            `json:"required"`
+	Open       bool            `json:"open"`
+	Submission map[string]any  `json:"submission"`
+	Rubric     []criterionJSON `json:"rubric"`
+	Scores     map[string]int  `json:"scores,omitempty"`
+	Comment    string          `json:"comment,omitempty"`
+}
+
+func toReviewTaskJSON(t grading.ReviewTask) reviewTaskJSON {
+	j := reviewTaskJSON{ID: t.Review.ID, Part: t.Review.Part, Status: string(t.Review.Status), Required: t.Review.Required, Open: t.Open,
+		Submission: map[string]any{"text": t.Text}, Rubric: make([]criterionJSON, 0, len(t.Rubric)),
+		Scores: t.Review.Scores, Comment: t.Review.Comment}
+	if t.HasAttachment {
+		j.Submission["attachment_url"] = "/api/v1/submissions/" + t.Review.SubmissionID + "/file"
+	}
+	for _, c := range t.Rubric {
+		j.Rubric = append(j.Rubric, criterionJSON(c))
+	}
+	return j
+}
+
+func (s *Server) handleAPIMyReviews(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	part := 0
+	if v := c.Query("part"); v != "" {
+		if part, err = strconv.Atoi(v); err != nil || part < 1 || part > course.PartCount {
+			return course.Invalid("part", "app.error.number_invalid")
+		}
+	}
+	if c.Query("session") == "" {
+		return course.Invalid("session", "app.error.session_required")
+	}
+	tasks, err := s.grading.MyReviews(c.UserContext(), u, c.Query("session"), part)
+	if err != nil {
+		return err
+	}
+	out := make([]reviewTaskJSON, 0, len(tasks))
+	for _, t := range tasks {
+		out = append(out, toReviewTaskJSON(t))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIReviewPut(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Scores  map[string]int `json:"scores"`
+		Comment string         `json:"comment"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.grading.SaveReview(c.UserContext(), u, c.Params("rid"), in.Scores, in.Comment)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": r.ID, "status": r.Status, "scores": r.Scores, "comment": r.Comment, "updated_at": rfc3339(r.UpdatedAt)})
+}
+
+func (s *Server) handleAPIReviewFlag(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.grading.FlagReview(c.UserContext(), u, c.Params("rid"), in.Reason); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": c.Params("rid"), "flagged": true})
+}
+
+func (s *Server) handleAPIReviewExtra(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id, n, err := partParams(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.grading.ExtraReview(c.UserContext(), u, id, n)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{"id": r.ID, "status": r.Status, "part": r.Part})
+}

@@ -1,0 +1,562 @@
+package grading
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"librecours/course"
+)
+
+// leaseOf is how long an assigned review stays with its reviewer untouched
+// before someone who is done may take it: half the review window.
+func leaseOf(p course.Part) time.Duration {
+	return max(p.ReviewDue.Sub(p.SubmissionDue)/2, time.Minute)
+}
+
+// ExtraReview gives a participant who finished their reviews of a part one
+// more: first a late submission short of reviewers, then a review whose lease
+// ran out untouched. ErrNoWork when there is none.
+func (s *Service) ExtraReview(ctx context.Context, actor *course.User, sessionID string, part int) (*Review, error) {
+	sess, _, enrolled, err := s.session(ctx, actor, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !enrolled {
+		return nil, course.ErrForbidden
+	}
+	p, err := sessionPart(sess, part)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Store.PartState(ctx, sessionID, part)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	if st.Phase != PhaseReview || !now.Before(p.ReviewDue) {
+		return nil, ErrReviewsClosed
+	}
+	rs, err := s.Store.Reviews(ctx, sessionID, part)
+	if err != nil {
+		return nil, err
+	}
+	if ok, has := finished(rs)[actor.ID]; has && !ok {
+		return nil, ErrNoWork // finish your own reviews first
+	}
+	before := len(rs)
+	if err := s.fillLate(ctx, sess, part, st); err != nil {
+		return nil, err
+	}
+	if rs, err = s.Store.Reviews(ctx, sessionID, part); err != nil {
+		return nil, err
+	}
+	if len(rs) > before {
+		for _, r := range rs {
+			if r.ReviewerID == actor.ID && r.Status == ReviewAssigned {
+				return &r, nil
+			}
+		}
+	}
+	// A lapsed lease: the oldest untouched review that actor may take.
+	reviewing := map[string]bool{}
+	var mySubmission string
+	for _, r := range rs {
+		if r.ReviewerID == actor.ID {
+			reviewing[r.SubmissionID] = true
+		}
+	}
+	if sub, err := s.Store.SubmissionByAuthor(ctx, sessionID, part, actor.ID); err == nil {
+		mySubmission = sub.ID
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	lease := leaseOf(p)
+	slices.SortStableFunc(rs, func(a, b Review) int { return a.AssignedAt.Compare(b.AssignedAt) })
+	for _, r := range rs {
+		if r.Status != ReviewAssigned || !r.UpdatedAt.Equal(r.AssignedAt) || now.Sub(r.AssignedAt) < lease ||
+			reviewing[r.SubmissionID] || r.SubmissionID == mySubmission || r.ReviewerID == actor.ID {
+			continue
+		}
+		ok, err := s.Store.TakeOver(ctx, r.ID, r.ReviewerID, actor.ID, r.AssignedAt, now)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return s.Store.ReviewByID(ctx, r.ID)
+		}
+	}
+	return nil, ErrNoWork
+}
+
+// ClosePart closes a part's reviews and computes its grades. Staff call it to
+// close early (actor set); the scheduler calls it at review_due.
+func (s *Service) ClosePart(ctx context.Context, actor *course.User, sessionID string, part int) (int, error) {
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return 0, err
+	}
+	if actor != nil && !course.CanManage(actor, sess) {
+		return 0, course.ErrForbidden
+	}
+	p, err := sessionPart(sess, part)
+	if err != nil {
+		return 0, err
+	}
+	st, err := s.Store.PartState(ctx, sessionID, part)
+	if err != nil {
+		return 0, err
+	}
+	switch st.Phase {
+	case PhaseClosed:
+		subs, err := s.Store.Submissions(ctx, sessionID, part)
+		return len(subs), err
+	case PhaseSubmission, PhaseAssigning:
+		if actor != nil {
+			return 0, ErrReviewsNotOpen
+		}
+		if _, err := s.AssignPart(ctx, nil, sessionID, part); err != nil {
+			return 0, err
+		}
+		if st, err = s.Store.PartState(ctx, sessionID, part); err != nil {
+			return 0, err
+		}
+	}
+	now := s.Now().UTC()
+	claim := st
+	claim.Phase, claim.ClaimedAt = PhaseClosing, now
+	won, err := s.Store.TransitionPart(ctx, claim, []Phase{PhaseReview}, now.Add(-claimTimeout))
+	if err != nil {
+		return 0, err
+	}
+	if !won {
+		return 0, ErrConflict
+	}
+	if actor != nil && p.ReviewDue.After(now) {
+		p.ReviewDue = now
+		if err := s.Course.UpdatePart(ctx, sessionID, p); err != nil {
+			return 0, err
+		}
+	}
+	graded, err := s.grade(ctx, sess, part, st.EffectiveK, now)
+	if err != nil {
+		return 0, err
+	}
+	claim.Phase, claim.ClosedAt = PhaseClosed, now
+	if _, err := s.Store.TransitionPart(ctx, claim, []Phase{PhaseClosing}, time.Time{}); err != nil {
+		return 0, err
+	}
+	return graded, nil
+}
+
+// aggregate runs the estimator over every handed-in review of the session,
+// with the animators' grades as ground truth.
+func (s *Service) aggregate(subs []*Submission, rs []Review) (AggregateResult, error) {
+	in := AggregateInput{AnimatorGrades: map[string]float64{}}
+	for _, r := range rs {
+		if r.Status == ReviewDone {
+			in.Reviews = append(in.Reviews, PeerScore{ReviewerID: r.ReviewerID, SubmissionID: r.SubmissionID, Score: r.Percent})
+		}
+	}
+	for _, sub := range subs {
+		if sub.Animator != nil && !sub.Animator.Confirm {
+			in.AnimatorGrades[sub.ID] = sub.Animator.Score
+		}
+	}
+	return Aggregate(in, AggregateOptions{})
+}
+
+// grade computes the grades of a part's submissions and queues those short of
+// reviews; it returns how many got a grade.
+func (s *Service) grade(ctx context.Context, sess *course.Session, part, effK int, now time.Time) (int, error) {
+	subs, err := s.Store.Submissions(ctx, sess.ID, 0)
+	if err != nil {
+		return 0, err
+	}
+	rs, err := s.Store.Reviews(ctx, sess.ID, 0)
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.aggregate(subs, rs)
+	if err != nil {
+		return 0, err
+	}
+	byID := map[string]AggregateGrade{}
+	for _, g := range res.Submissions {
+		byID[g.SubmissionID] = g
+	}
+	grades := map[string]Grade{}
+	var queue []string
+	want := max(min(k(sess), effK), 1)
+	for _, sub := range subs {
+		if sub.Part != part {
+			continue
+		}
+		g, ok := byID[sub.ID]
+		if sub.Animator != nil && !sub.Animator.Confirm {
+			grades[sub.ID] = Grade{Score: sub.Animator.Score, Source: SourceAnimator, Method: GradeMethodAnimator, ReviewCount: g.ReviewCount, ComputedAt: now}
+			continue
+		}
+		if !ok || g.ReviewCount < want {
+			queue = append(queue, sub.ID)
+		}
+		if ok && g.ReviewCount > 0 {
+			grades[sub.ID] = Grade{Score: round1(g.Grade), Source: SourcePeers, Method: g.Method, ReviewCount: g.ReviewCount, Disagreement: g.Disagreement, ComputedAt: now}
+		}
+	}
+	if err := s.Store.SetGrades(ctx, grades); err != nil {
+		return 0, err
+	}
+	if err := s.Store.MarkQueued(ctx, queue, now); err != nil {
+		return 0, err
+	}
+	return len(grades), nil
+}
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// Queue reasons, most urgent first.
+const (
+	ReasonMissingReviews = "missing_reviews"
+	ReasonAppeal         = "appeal"
+	ReasonDisagreement   = "disagreement"
+	ReasonUnreliable     = "unreliable_reviewer"
+	ReasonFewSubmitters  = "few_submitters"
+)
+
+var reasonRank = map[string]int{ReasonMissingReviews: 0, ReasonAppeal: 1, ReasonDisagreement: 2, ReasonUnreliable: 3, ReasonFewSubmitters: 4}
+
+// DisagreementThreshold, in points, puts a submission in the queue.
+const DisagreementThreshold = 15.0
+
+// StaffReview is a review as animators see it, with its reviewer's standing.
+type StaffReview struct {
+	Review      Review
+	Reliability float64 // 0..1
+	Quality     float64 // 0..100, agreement with final grades
+	Unreliable  bool
+	Estimated   bool
+}
+
+// QueueItem is a submission that needs an animator.
+type QueueItem struct {
+	Submission   *Submission
+	Part         int
+	Reasons      []string
+	Reviews      []StaffReview
+	Disagreement float64
+	EnteredAt    time.Time
+	Resolved     bool
+}
+
+// Corrections returns the session's correction queue, most doubtful first:
+// missing reviews, appeals, strong disagreement, unreliable reviewers.
+// Resolved items (an animator decided after the last appeal) are left out.
+func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID string) ([]QueueItem, error) {
+	items, err := s.review(ctx, actor, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	out := items[:0]
+	for _, it := range items {
+		if len(it.Reasons) > 0 && !it.Resolved {
+			out = append(out, it)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b QueueItem) int {
+		if ra, rb := reasonRank[a.Reasons[0]], reasonRank[b.Reasons[0]]; ra != rb {
+			return ra - rb
+		}
+		if a.Disagreement != b.Disagreement {
+			if a.Disagreement > b.Disagreement {
+				return -1
+			}
+			return 1
+		}
+		if c := a.EnteredAt.Compare(b.EnteredAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Submission.ID, b.Submission.ID)
+	})
+	return out, nil
+}
+
+// StaffSubmission returns one submission with every review and the reasons it
+// may need an animator, to the session's staff.
+func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submissionID string) (*QueueItem, error) {
+	sub, err := s.Store.SubmissionByID(ctx, submissionID)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.review(ctx, actor, sub.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		if items[i].Submission.ID == submissionID {
+			return &items[i], nil
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// review examines every submission of a session for the staff.
+func (s *Service) review(ctx context.Context, actor *course.User, sessionID string) ([]QueueItem, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !course.CanManage(actor, sess) {
+		return nil, course.ErrForbidden
+	}
+	subs, err := s.Store.Submissions(ctx, sessionID, 0)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.Store.Reviews(ctx, sessionID, 0)
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.states(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.aggregate(subs, rs)
+	if err != nil {
+		return nil, err
+	}
+	stats := map[string]ReviewerStats{}
+	for _, r := range res.Reviewers {
+		stats[r.ReviewerID] = r
+	}
+	agg := map[string]AggregateGrade{}
+	for _, g := range res.Submissions {
+		agg[g.SubmissionID] = g
+	}
+	bySub := map[string][]Review{}
+	for _, r := range rs {
+		bySub[r.SubmissionID] = append(bySub[r.SubmissionID], r)
+	}
+	out := make([]QueueItem, 0, len(subs))
+	for _, sub := range subs {
+		st := states[sub.Part]
+		it := QueueItem{Submission: sub, Part: sub.Part, Disagreement: agg[sub.ID].Disagreement}
+		var lastFlag time.Time
+		done := 0
+		for _, r := range bySub[sub.ID] {
+			rv := stats[r.ReviewerID]
+			it.Reviews = append(it.Reviews, StaffReview{Review: r, Reliability: rv.ReliabilityNorm, Quality: rv.Quality, Unreliable: rv.Unreliable, Estimated: rv.Estimated})
+			if r.Status == ReviewDone {
+				done++
+				if rv.Unreliable && !slices.Contains(it.Reasons, ReasonUnreliable) {
+					it.Reasons = append(it.Reasons, ReasonUnreliable)
+				}
+			}
+			if r.Flag != nil {
+				if !slices.Contains(it.Reasons, ReasonAppeal) {
+					it.Reasons = append(it.Reasons, ReasonAppeal)
+				}
+				if r.Flag.At.After(lastFlag) {
+					lastFlag = r.Flag.At
+				}
+			}
+		}
+		if st.Phase == PhaseClosed && done < max(min(k(sess), st.EffectiveK), 1) {
+			it.Reasons = append(it.Reasons, ReasonMissingReviews)
+		}
+		if it.Disagreement >= DisagreementThreshold && done >= 2 {
+			it.Reasons = append(it.Reasons, ReasonDisagreement)
+		}
+		if (st.Mode == AssignModeAllPairs || st.Mode == AssignModeLone) && st.Phase == PhaseClosed {
+			it.Reasons = append(it.Reasons, ReasonFewSubmitters)
+		}
+		slices.SortStableFunc(it.Reasons, func(a, b string) int { return reasonRank[a] - reasonRank[b] })
+		if sub.QueuedAt != nil {
+			it.EnteredAt = *sub.QueuedAt
+		} else if !lastFlag.IsZero() {
+			it.EnteredAt = lastFlag
+		} else {
+			it.EnteredAt = st.ClosedAt
+		}
+		it.Resolved = sub.Animator != nil && !sub.Animator.At.Before(lastFlag)
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// SetGrade lets an animator grade a submission; the grade replaces the peers'.
+func (s *Service) SetGrade(ctx context.Context, actor *course.User, submissionID string, score float64, comment string) (*Submission, error) {
+	if math.IsNaN(score) || score < 0 || score > 100 {
+		return nil, invalid("score", "grading.grade.score_range")
+	}
+	comment = strings.TrimSpace(comment)
+	if comment == "" {
+		return nil, invalid("comment", "grading.grade.comment_required")
+	}
+	if utf8.RuneCountInString(comment) > 5000 {
+		return nil, invalid("comment", "grading.review.comment_too_long")
+	}
+	return s.decide(ctx, actor, submissionID, AnimatorGrade{Score: round1(score), Comment: comment})
+}
+
+// ConfirmGrade lets an animator confirm the peer grade of a submission.
+func (s *Service) ConfirmGrade(ctx context.Context, actor *course.User, submissionID, comment string) (*Submission, error) {
+	return s.decide(ctx, actor, submissionID, AnimatorGrade{Confirm: true, Comment: strings.TrimSpace(comment)})
+}
+
+func (s *Service) decide(ctx context.Context, actor *course.User, submissionID string, g AnimatorGrade) (*Submission, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	sub, err := s.Store.SubmissionByID(ctx, submissionID)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.Course.SessionByID(ctx, sub.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !course.CanManage(actor, sess) {
+		return nil, course.ErrForbidden
+	}
+	if g.Confirm {
+		if sub.Grade == nil {
+			return nil, ErrConflict // nothing to confirm yet
+		}
+		g.Score = sub.Grade.Score
+	}
+	g.By, g.At = actor.ID, s.Now().UTC()
+	if err := s.Store.SetAnimatorGrade(ctx, sub.ID, g); err != nil {
+		return nil, err
+	}
+	if !g.Confirm {
+		grade := Grade{Score: g.Score, Source: SourceAnimator, Method: GradeMethodAnimator, ComputedAt: g.At}
+		if sub.Grade != nil {
+			grade.ReviewCount = sub.Grade.ReviewCount
+		}
+		if err := s.Store.SetGrades(ctx, map[string]Grade{sub.ID: grade}); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.SubmissionByID(ctx, sub.ID)
+}
+
+// Reassign lets staff hand an unfinished review to another participant of the
+// session (not the author, not already reviewing it).
+func (s *Service) Reassign(ctx context.Context, actor *course.User, reviewID, reviewerID string) (*Review, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	r, err := s.Store.ReviewByID(ctx, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.Course.SessionByID(ctx, r.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !course.CanManage(actor, sess) {
+		return nil, course.ErrForbidden
+	}
+	if r.Status == ReviewDone {
+		return nil, ErrConflict
+	}
+	if ok, err := s.Course.IsEnrolled(ctx, sess.ID, reviewerID); err != nil {
+		return nil, err
+	} else if !ok || reviewerID == r.AuthorID {
+		return nil, invalid("reviewer_id", "grading.review.reviewer_invalid")
+	}
+	others, err := s.Store.ReviewsBySubmission(ctx, r.SubmissionID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range others {
+		if o.ReviewerID == reviewerID {
+			return nil, invalid("reviewer_id", "grading.review.reviewer_invalid")
+		}
+	}
+	now := s.Now().UTC()
+	ok, err := s.Store.TakeOver(ctx, r.ID, r.ReviewerID, reviewerID, now, now)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrConflict
+	}
+	return s.Store.ReviewByID(ctx, r.ID)
+}
+
+// FlagReview lets the author of a reviewed submission appeal a review they
+// find unfair; the submission goes to the animators.
+func (s *Service) FlagReview(ctx context.Context, actor *course.User, reviewID, reason string) error {
+	if actor == nil {
+		return course.ErrUnauthenticated
+	}
+	r, err := s.Store.ReviewByID(ctx, reviewID)
+	if err != nil {
+		return err
+	}
+	if r.AuthorID != actor.ID {
+		return ErrNotFound
+	}
+	if r.Status != ReviewDone {
+		return ErrConflict
+	}
+	reason = strings.TrimSpace(reason)
+	if n := utf8.RuneCountInString(reason); n < 10 || n > 5000 {
+		return &ValidationError{Field: "reason", Key: "grading.flag.reason_length", Args: map[string]any{"Min": 10}}
+	}
+	now := s.Now().UTC()
+	if err := s.Store.SetFlag(ctx, r.ID, Flag{Reason: reason, At: now}); err != nil {
+		return err
+	}
+	return s.Store.MarkQueued(ctx, []string{r.SubmissionID}, now)
+}
+
+// Tick runs what is due: assignment at submission_due, grading at review_due.
+// The scheduler calls it; the part claims make it safe to run anywhere.
+func (s *Service) Tick(ctx context.Context) error {
+	sessions, err := s.Course.ListSessions(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	var errs []error
+	for _, sess := range sessions {
+		if sess.ClosedAt != nil || len(sess.Parts) == 0 || now.Before(sess.Parts[0].SubmissionDue) {
+			continue
+		}
+		states, err := s.states(ctx, sess.ID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, p := range sess.Parts {
+			st := states[p.Number]
+			var err error
+			switch {
+			case st.Phase == PhaseSubmission && !now.Before(p.SubmissionDue):
+				_, err = s.AssignPart(ctx, nil, sess.ID, p.Number)
+			case st.Phase == PhaseReview && !now.Before(p.ReviewDue):
+				_, err = s.ClosePart(ctx, nil, sess.ID, p.Number)
+			}
+			if err != nil && !errors.Is(err, ErrConflict) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// PartStates returns the state of each part of a session (fresh parts in
+// PhaseSubmission), by part number.
+func (s *Service) PartStates(ctx context.Context, sessionID string) (map[int]PartState, error) {
+	return s.states(ctx, sessionID)
+}

@@ -1,0 +1,679 @@
+package grading
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"librecours/course"
+)
+
+// claimTimeout is how long an assigning or closing claim holds before
+// another worker may take it over (a crashed worker's claim).
+const claimTimeout = 2 * time.Minute
+
+// Service runs the peer exercises. Pages, the JSON API and the scheduler call
+// it; it checks who may do what.
+type Service struct {
+	Store  Store
+	Course course.Store
+	Now    func() time.Time
+}
+
+// session loads a session and whether actor manages it or is enrolled in it.
+func (s *Service) session(ctx context.Context, actor *course.User, sessionID string) (*course.Session, bool, bool, error) {
+	if actor == nil {
+		return nil, false, false, course.ErrUnauthenticated
+	}
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, false, false, err
+	}
+	enrolled, err := s.Course.IsEnrolled(ctx, sessionID, actor.ID)
+	if err != nil {
+		return nil, false, false, err
+	}
+	return sess, course.CanManage(actor, sess), enrolled, nil
+}
+
+func sessionPart(sess *course.Session, n int) (course.Part, error) {
+	p, ok := sess.Part(n)
+	if !ok {
+		return course.Part{}, ErrNotFound
+	}
+	return p, nil
+}
+
+// InitSession stores the default exercises of a new session.
+func (s *Service) InitSession(ctx context.Context, sessionID string) error {
+	for _, e := range DefaultExercises() {
+		if err := s.Store.PutExercise(ctx, sessionID, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exercise returns the session's exercise of a part, or the default one.
+func (s *Service) exercise(ctx context.Context, sessionID string, part int) (Exercise, error) {
+	all, err := s.Store.Exercises(ctx, sessionID)
+	if err != nil {
+		return Exercise{}, err
+	}
+	for _, e := range all {
+		if e.Part == part {
+			return e, nil
+		}
+	}
+	defs := DefaultExercises()
+	if part < 1 || part > len(defs) {
+		return Exercise{}, ErrNotFound
+	}
+	return defs[part-1], nil
+}
+
+// Exercise returns a part's exercise to enrolled participants and staff.
+func (s *Service) Exercise(ctx context.Context, actor *course.User, sessionID string, part int) (Exercise, error) {
+	sess, manage, enrolled, err := s.session(ctx, actor, sessionID)
+	if err != nil {
+		return Exercise{}, err
+	}
+	if !manage && !enrolled {
+		return Exercise{}, course.ErrForbidden
+	}
+	if _, err := sessionPart(sess, part); err != nil {
+		return Exercise{}, err
+	}
+	return s.exercise(ctx, sessionID, part)
+}
+
+// PutExercise replaces a part's exercise: coordinators and session animators.
+func (s *Service) PutExercise(ctx context.Context, actor *course.User, sessionID string, e Exercise) error {
+	sess, manage, _, err := s.session(ctx, actor, sessionID)
+	if err != nil {
+		return err
+	}
+	if !manage {
+		return course.ErrForbidden
+	}
+	if _, err := sessionPart(sess, e.Part); err != nil {
+		return err
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return s.Store.PutExercise(ctx, sessionID, e)
+}
+
+// Upload is a file sent with a submission, its type not yet checked.
+type Upload struct {
+	Data []byte
+}
+
+// Submit saves a participant's work for a part. Before submission_due it may be
+// edited freely (every version is kept); after it, an existing submission is
+// closed, and a first one is accepted as late while reviews are open, unless
+// the session turned late work off.
+func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID string, part int, text string, up *Upload) (*Submission, error) {
+	sess, _, enrolled, err := s.session(ctx, actor, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !enrolled {
+		return nil, course.ErrForbidden
+	}
+	p, err := sessionPart(sess, part)
+	if err != nil {
+		return nil, err
+	}
+	if len(text) > MaxTextBytes {
+		return nil, ErrTooLarge
+	}
+	if !utf8.ValidString(text) {
+		return nil, invalid("text", "grading.submission.text_encoding")
+	}
+	text = strings.TrimSpace(text)
+	now := s.Now().UTC()
+	if now.Before(p.OpensAt) {
+		return nil, ErrPartNotOpen
+	}
+	st, err := s.Store.PartState(ctx, sessionID, part)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := s.Store.SubmissionByAuthor(ctx, sessionID, part, actor.ID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	onTime := st.Phase == PhaseSubmission && now.Before(p.SubmissionDue)
+	late := false
+	if !onTime {
+		open := st.Phase == PhaseSubmission || st.Phase == PhaseAssigning || st.Phase == PhaseReview
+		if prev != nil || !sess.Settings.AcceptLate || !open || !now.Before(p.ReviewDue) {
+			return nil, ErrSubmissionsClosed
+		}
+		late = true
+	}
+	var att *Attachment
+	if up != nil && len(up.Data) > 0 {
+		if att, err = checkUpload(up.Data); err != nil {
+			return nil, err
+		}
+	} else if prev != nil {
+		att = prev.Attachment
+	}
+	if text == "" && att == nil {
+		return nil, invalid("text", "grading.submission.text_required")
+	}
+	sub := &Submission{SessionID: sessionID, Part: part, AuthorID: actor.ID, Text: text, Attachment: att,
+		Version: 1, SubmittedAt: now, UpdatedAt: now, Late: late}
+	if prev != nil {
+		sub.ID, sub.Version, sub.SubmittedAt, sub.Late = prev.ID, prev.Version+1, prev.SubmittedAt, prev.Late
+	}
+	if up != nil && len(up.Data) > 0 {
+		if err := s.Store.PutFile(ctx, att, up.Data, sessionID, actor.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Store.SaveSubmission(ctx, sub, Version{N: sub.Version, Text: text, Attachment: att, At: now}); err != nil {
+		return nil, err
+	}
+	if late && st.Phase == PhaseReview {
+		if err := s.fillLate(ctx, sess, part, st); err != nil {
+			return nil, err
+		}
+	}
+	return sub, nil
+}
+
+// File returns an attachment to its author, the session's staff, or a
+// reviewer assigned to the submission.
+func (s *Service) File(ctx context.Context, actor *course.User, submissionID string) (Attachment, []byte, error) {
+	sub, err := s.Store.SubmissionByID(ctx, submissionID)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	if sub.Attachment == nil {
+		return Attachment{}, nil, ErrNotFound
+	}
+	if err := s.canSee(ctx, actor, sub); err != nil {
+		return Attachment{}, nil, err
+	}
+	return s.Store.File(ctx, sub.Attachment.FileID)
+}
+
+// canSee allows a submission's author, its session's staff and its reviewers.
+func (s *Service) canSee(ctx context.Context, actor *course.User, sub *Submission) error {
+	if actor == nil {
+		return course.ErrUnauthenticated
+	}
+	if sub.AuthorID == actor.ID {
+		return nil
+	}
+	sess, err := s.Course.SessionByID(ctx, sub.SessionID)
+	if err != nil {
+		return err
+	}
+	if course.CanManage(actor, sess) {
+		return nil
+	}
+	rs, err := s.Store.ReviewsBySubmission(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.ReviewerID == actor.ID {
+			return nil
+		}
+	}
+	return ErrNotFound // not yours to know about
+}
+
+// ReceivedReview is a review as its author sees it: anonymous.
+type ReceivedReview struct {
+	ID      string
+	Scores  map[string]int
+	Percent float64
+	Comment string
+	Flag    *Flag
+}
+
+// MySubmission is a participant's own submission of a part, with the grade
+// and the reviews received once the part is closed.
+type MySubmission struct {
+	Submission *Submission
+	Reviews    []ReceivedReview
+	Closed     bool
+}
+
+// MySubmission returns the actor's own submission of a part.
+func (s *Service) MySubmission(ctx context.Context, actor *course.User, sessionID string, part int) (*MySubmission, error) {
+	sess, _, enrolled, err := s.session(ctx, actor, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !enrolled {
+		return nil, course.ErrForbidden
+	}
+	if _, err := sessionPart(sess, part); err != nil {
+		return nil, err
+	}
+	sub, err := s.Store.SubmissionByAuthor(ctx, sessionID, part, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Store.PartState(ctx, sessionID, part)
+	if err != nil {
+		return nil, err
+	}
+	out := &MySubmission{Submission: sub, Closed: st.Phase == PhaseClosed}
+	if !out.Closed {
+		out.Submission = withoutGrade(sub)
+		return out, nil
+	}
+	rs, err := s.Store.ReviewsBySubmission(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		if r.Status == ReviewDone {
+			out.Reviews = append(out.Reviews, ReceivedReview{ID: r.ID, Scores: r.Scores, Percent: r.Percent, Comment: r.Comment, Flag: r.Flag})
+		}
+	}
+	return out, nil
+}
+
+func withoutGrade(sub *Submission) *Submission {
+	c := *sub
+	c.Grade, c.Animator = nil, nil
+	return &c
+}
+
+// AssignReport says what an assignment did.
+type AssignReport struct {
+	Submissions     int
+	ReviewsAssigned int
+	Mode            AssignMode
+	EffectiveK      int
+	Already         bool // the part had been assigned before
+}
+
+// AssignPart closes a part's submissions and assigns the peer reviews. Staff
+// call it to close the phase early (actor set); the scheduler calls it at
+// submission_due (actor nil). The claim on the part's state makes it run once.
+func (s *Service) AssignPart(ctx context.Context, actor *course.User, sessionID string, part int) (AssignReport, error) {
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return AssignReport{}, err
+	}
+	if actor != nil && !course.CanManage(actor, sess) {
+		return AssignReport{}, course.ErrForbidden
+	}
+	p, err := sessionPart(sess, part)
+	if err != nil {
+		return AssignReport{}, err
+	}
+	now := s.Now().UTC()
+	won, err := s.Store.TransitionPart(ctx, PartState{SessionID: sessionID, Part: part, Phase: PhaseAssigning, ClaimedAt: now},
+		[]Phase{PhaseSubmission}, now.Add(-claimTimeout))
+	if err != nil {
+		return AssignReport{}, err
+	}
+	if !won {
+		st, err := s.Store.PartState(ctx, sessionID, part)
+		if err != nil {
+			return AssignReport{}, err
+		}
+		if st.Phase == PhaseAssigning {
+			return AssignReport{}, ErrConflict // another worker is on it
+		}
+		rs, err := s.Store.Reviews(ctx, sessionID, part)
+		if err != nil {
+			return AssignReport{}, err
+		}
+		subs, err := s.Store.Submissions(ctx, sessionID, part)
+		if err != nil {
+			return AssignReport{}, err
+		}
+		return AssignReport{Submissions: len(subs), ReviewsAssigned: len(rs), Mode: st.Mode, EffectiveK: st.EffectiveK, Already: true}, nil
+	}
+	if actor != nil && p.SubmissionDue.After(now) {
+		p.SubmissionDue = now
+		if p.ReviewDue.Before(now) {
+			p.ReviewDue = now
+		}
+		if err := s.Course.UpdatePart(ctx, sessionID, p); err != nil {
+			return AssignReport{}, err
+		}
+	}
+	subs, err := s.Store.Submissions(ctx, sessionID, part)
+	if err != nil {
+		return AssignReport{}, err
+	}
+	history, err := s.history(ctx, sessionID, part)
+	if err != nil {
+		return AssignReport{}, err
+	}
+	in := AssignInput{K: k(sess), History: history}
+	for _, sub := range subs {
+		in.Submitters = append(in.Submitters, AssignSubmitter{Author: sub.AuthorID, Submission: sub.ID})
+	}
+	res, err := Assign(in, seeded(sessionID, part, "assign"))
+	if err != nil {
+		return AssignReport{}, err
+	}
+	reviews := make([]Review, 0, len(res.Assignments))
+	for _, a := range res.Assignments {
+		reviews = append(reviews, newReview(sessionID, part, a, now, true))
+	}
+	if err := s.Store.InsertReviews(ctx, reviews); err != nil {
+		return AssignReport{}, err
+	}
+	if len(res.Unreviewed) > 0 {
+		ids := make([]string, len(res.Unreviewed))
+		for i, u := range res.Unreviewed {
+			ids[i] = u.Submission
+		}
+		if err := s.Store.MarkQueued(ctx, ids, now); err != nil {
+			return AssignReport{}, err
+		}
+	}
+	done := PartState{SessionID: sessionID, Part: part, Phase: PhaseReview, ClaimedAt: now, AssignedAt: now, Mode: res.Mode, EffectiveK: res.EffectiveK}
+	if _, err := s.Store.TransitionPart(ctx, done, []Phase{PhaseAssigning}, time.Time{}); err != nil {
+		return AssignReport{}, err
+	}
+	return AssignReport{Submissions: len(subs), ReviewsAssigned: len(reviews), Mode: res.Mode, EffectiveK: res.EffectiveK}, nil
+}
+
+func k(sess *course.Session) int {
+	if sess.Settings.ReviewsPerSubmission > 0 {
+		return sess.Settings.ReviewsPerSubmission
+	}
+	return AssignDefaultK
+}
+
+// seeded returns a generator seeded from the session, part and purpose, so an
+// assignment is reproducible.
+func seeded(parts ...any) *rand.Rand {
+	sum := sha256.Sum256([]byte(fmt.Sprint(parts...)))
+	return rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])))
+}
+
+// reviewID is deterministic, so a retried assignment inserts nothing twice.
+func reviewID(sessionID string, part int, reviewer, submission string) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%s|%s", sessionID, part, reviewer, submission)))
+	return hex.EncodeToString(sum[:12])
+}
+
+func newReview(sessionID string, part int, a Assignment, now time.Time, required bool) Review {
+	return Review{ID: reviewID(sessionID, part, a.Reviewer, a.Submission), SessionID: sessionID, Part: part,
+		SubmissionID: a.Submission, AuthorID: a.Author, ReviewerID: a.Reviewer, Status: ReviewAssigned,
+		AssignedAt: now, UpdatedAt: now, Required: required}
+}
+
+// history counts the pairs of the session's earlier parts.
+func (s *Service) history(ctx context.Context, sessionID string, part int) (PairHistory, error) {
+	all, err := s.Store.Reviews(ctx, sessionID, 0)
+	if err != nil {
+		return nil, err
+	}
+	h := PairHistory{}
+	for _, r := range all {
+		if r.Part != part {
+			h.Add(r.ReviewerID, r.AuthorID)
+		}
+	}
+	return h, nil
+}
+
+// ReviewTask is a review to do, as its reviewer sees it: never the author.
+type ReviewTask struct {
+	Review        Review
+	Text          string
+	HasAttachment bool
+	Rubric        []Criterion
+	Instructions  string
+	Open          bool // reviews still accepted
+}
+
+// MyReviews lists the reviews assigned to actor in a session (one part, or
+// every part when part is 0).
+func (s *Service) MyReviews(ctx context.Context, actor *course.User, sessionID string, part int) ([]ReviewTask, error) {
+	sess, _, enrolled, err := s.session(ctx, actor, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !enrolled {
+		return nil, course.ErrForbidden
+	}
+	if part != 0 {
+		if _, err := sessionPart(sess, part); err != nil {
+			return nil, err
+		}
+	}
+	rs, err := s.Store.ReviewsByReviewer(ctx, sessionID, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.Store.Submissions(ctx, sessionID, part)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*Submission, len(subs))
+	for _, sub := range subs {
+		byID[sub.ID] = sub
+	}
+	exs, err := s.exercises(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.states(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var out []ReviewTask
+	for _, r := range rs {
+		sub := byID[r.SubmissionID]
+		if (part != 0 && r.Part != part) || sub == nil {
+			continue
+		}
+		p, _ := sess.Part(r.Part)
+		out = append(out, ReviewTask{Review: r, Text: sub.Text, HasAttachment: sub.Attachment != nil,
+			Rubric: exs[r.Part].Rubric, Instructions: exs[r.Part].Instructions,
+			Open: states[r.Part].Phase == PhaseReview && now.Before(p.ReviewDue)})
+	}
+	slices.SortStableFunc(out, func(a, b ReviewTask) int {
+		return cmp.Or(cmp.Compare(a.Review.Part, b.Review.Part), cmp.Compare(a.Review.AssignedAt.UnixNano(), b.Review.AssignedAt.UnixNano()), cmp.Compare(a.Review.ID, b.Review.ID))
+	})
+	return out, nil
+}
+
+func (s *Service) exercises(ctx context.Context, sessionID string) (map[int]Exercise, error) {
+	out := map[int]Exercise{}
+	for i, e := range DefaultExercises() {
+		out[i+1] = e
+	}
+	stored, err := s.Store.Exercises(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range stored {
+		out[e.Part] = e
+	}
+	return out, nil
+}
+
+func (s *Service) states(ctx context.Context, sessionID string) (map[int]PartState, error) {
+	list, err := s.Store.PartStates(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]PartState{}
+	for n := 1; n <= course.PartCount; n++ {
+		out[n] = PartState{SessionID: sessionID, Part: n, Phase: PhaseSubmission}
+	}
+	for _, st := range list {
+		out[st.Part] = st
+	}
+	return out, nil
+}
+
+// SaveReview records a reviewer's scores and comment. Every criterion must be
+// scored within its range and the comment long enough; reviews may be edited
+// until review_due.
+func (s *Service) SaveReview(ctx context.Context, actor *course.User, reviewID string, scores map[string]int, comment string) (*Review, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	r, err := s.Store.ReviewByID(ctx, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	if r.ReviewerID != actor.ID {
+		return nil, course.ErrForbidden
+	}
+	sess, err := s.Course.SessionByID(ctx, r.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := sessionPart(sess, r.Part)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Store.PartState(ctx, r.SessionID, r.Part)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	switch {
+	case st.Phase == PhaseSubmission || st.Phase == PhaseAssigning:
+		return nil, ErrReviewsNotOpen
+	case st.Phase != PhaseReview || !now.Before(p.ReviewDue):
+		return nil, ErrReviewsClosed
+	}
+	ex, err := s.exercise(ctx, r.SessionID, r.Part)
+	if err != nil {
+		return nil, err
+	}
+	pct, err := ScoreReview(ex.Rubric, scores)
+	if err != nil {
+		return nil, err
+	}
+	comment = strings.TrimSpace(comment)
+	if min := sess.Settings.CommentMinLength; utf8.RuneCountInString(comment) < min {
+		return nil, &ValidationError{Field: "comment", Key: "grading.review.comment_too_short", Args: map[string]any{"Min": min}}
+	}
+	if len(comment) > 20_000 {
+		return nil, invalid("comment", "grading.review.comment_too_long")
+	}
+	r.Scores, r.Comment, r.Percent, r.Status, r.UpdatedAt = scores, comment, pct, ReviewDone, now
+	if r.DoneAt == nil {
+		r.DoneAt = &now
+	}
+	if err := s.Store.SaveReview(ctx, *r); err != nil {
+		return nil, err
+	}
+	// Someone who just finished their reviews of the part is offered late work.
+	mine, err := s.Store.ReviewsByReviewer(ctx, r.SessionID, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	if finished(slices.DeleteFunc(mine, func(o Review) bool { return o.Part != r.Part }))[actor.ID] {
+		if err := s.fillLate(ctx, sess, r.Part, st); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// finished reports, per reviewer, whether all their reviews of the part are done.
+func finished(rs []Review) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range rs {
+		if _, ok := out[r.ReviewerID]; !ok {
+			out[r.ReviewerID] = true
+		}
+		if r.Status != ReviewDone {
+			out[r.ReviewerID] = false
+		}
+	}
+	return out
+}
+
+// fillLate offers late submissions that lack reviewers to the participants
+// who finished their own reviews of the part, as extra work.
+func (s *Service) fillLate(ctx context.Context, sess *course.Session, part int, st PartState) error {
+	if st.Phase != PhaseReview {
+		return nil
+	}
+	subs, err := s.Store.Submissions(ctx, sess.ID, part)
+	if err != nil {
+		return err
+	}
+	rs, err := s.Store.Reviews(ctx, sess.ID, part)
+	if err != nil {
+		return err
+	}
+	want := max(st.EffectiveK, min(k(sess), len(subs)-1))
+	count := map[string]int{}
+	for _, r := range rs {
+		count[r.SubmissionID]++
+	}
+	var short []*Submission
+	for _, sub := range subs {
+		if sub.Late && count[sub.ID] < want {
+			short = append(short, sub)
+		}
+	}
+	if len(short) == 0 {
+		return nil
+	}
+	history, err := s.history(ctx, sess.ID, part)
+	if err != nil {
+		return err
+	}
+	done := finished(rs)
+	loads := map[string]int{}
+	for _, r := range rs {
+		loads[r.ReviewerID]++
+	}
+	now := s.Now().UTC()
+	var extra []Review
+	for _, sub := range short {
+		in := AssignExtraInput{Author: sub.AuthorID, Submission: sub.ID, History: history}
+		for _, r := range rs {
+			if r.SubmissionID == sub.ID {
+				in.Exclude = append(in.Exclude, r.ReviewerID)
+			}
+		}
+		for reviewer, ok := range done {
+			if ok {
+				in.Candidates = append(in.Candidates, AssignCandidate{Reviewer: reviewer, Load: loads[reviewer]})
+			}
+		}
+		slices.SortFunc(in.Candidates, func(a, b AssignCandidate) int { return strings.Compare(a.Reviewer, b.Reviewer) })
+		as, err := AssignLate(in, want-count[sub.ID], seeded(sess.ID, part, sub.ID, "late", len(rs)))
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			extra = append(extra, newReview(sess.ID, part, a, now, false))
+			loads[a.Reviewer]++
+			done[a.Reviewer] = false
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	return s.Store.InsertReviews(ctx, extra)
+}
