@@ -44,11 +44,17 @@ func isODT(b []byte) bool {
 	if len(b) < header || !bytes.Equal(b[:4], []byte("PK\x03\x04")) {
 		return false
 	}
+	flags := binary.LittleEndian.Uint16(b[6:8])
 	method := binary.LittleEndian.Uint16(b[8:10])
 	size := int(binary.LittleEndian.Uint32(b[18:22]))
 	nameLen := int(binary.LittleEndian.Uint16(b[26:28]))
 	extraLen := int(binary.LittleEndian.Uint16(b[28:30]))
 	start := header + nameLen + extraLen
+	// A streamed entry (flag bit 3) has its sizes in a data descriptor after
+	// the data, so its header says 0.
+	if size == 0 && flags&0x8 != 0 {
+		size = len(odtType)
+	}
 	if method != 0 || string(b[header:min(header+nameLen, len(b))]) != "mimetype" || size != len(odtType) || start+size > len(b) {
 		return false
 	}
