@@ -98,11 +98,12 @@ func csrfToken(c *fiber.Ctx) string {
 // on pages. The API uses no cookies, so it needs no CSRF token.
 func (s *Server) loadUser(c *fiber.Ctx) error {
 	var token, kind string
-	if isAPI(c) {
+	if isAPI(c) || bearerAllowed(c) {
 		if h := c.Get(fiber.HeaderAuthorization); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 			token, kind = strings.TrimSpace(h[7:]), "api"
 		}
-	} else {
+	}
+	if token == "" && !isAPI(c) {
 		token, kind = s.cookie(c, cookieSession), "web"
 	}
 	if token == "" || len(token) > 200 {
@@ -139,6 +140,13 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	c.Locals(localUser, u)
 	c.Locals(localAuth, a)
 	return c.Next()
+}
+
+// bearerAllowed tells the page routes that also take an API token: the
+// certificate files, fetched by scripts and wallets.
+func bearerAllowed(c *fiber.Ctx) bool {
+	p := c.Path()
+	return c.Method() == fiber.MethodGet && strings.HasPrefix(p, "/certificates/") && (strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, "/badge.jwt"))
 }
 
 // checkCSRF guards every HTML form: a signed-in person's token is bound to

@@ -11,6 +11,7 @@ import (
 
 	"librecours/app/mongostore"
 
+	"librecours/certificates"
 	"librecours/course"
 	"librecours/grading"
 )
@@ -84,6 +85,11 @@ var sentinels = []struct {
 	{grading.ErrNoWork, http.StatusNotFound, "no_work"},
 	{grading.ErrConflict, http.StatusConflict, "conflict"},
 	{grading.ErrAlreadyFlagged, http.StatusConflict, "already_flagged"},
+	{grading.ErrNoAttemptLeft, http.StatusConflict, "no_attempt_left"},
+	{grading.ErrEvaluationClosed, http.StatusConflict, "evaluation_closed"},
+	{certificates.ErrNotFound, http.StatusNotFound, "not_found"},
+	{certificates.ErrRevoked, http.StatusConflict, "revoked"},
+	{certificates.ErrNotEligible, http.StatusConflict, "not_eligible"},
 }
 
 // classify turns any error into a problem. Unknown errors are 500.
@@ -92,9 +98,12 @@ func classify(err error) problem {
 	var ve *course.ValidationError
 	var fe *fiber.Error
 	var gve *grading.ValidationError
+	var cve *certificates.ValidationError
 	switch {
 	case errors.As(err, &gve):
 		return problem{Status: http.StatusUnprocessableEntity, Code: "invalid", Key: gve.Key, Args: gve.Args, Field: gve.Field}
+	case errors.As(err, &cve):
+		return problem{Status: http.StatusUnprocessableEntity, Code: "invalid", Key: cve.Key, Field: cve.Field}
 	case errors.As(err, &he):
 		return problem{Status: he.Status, Code: he.Code, Key: he.Key, Args: he.Args, Field: he.Field}
 	case errors.As(err, &ve):

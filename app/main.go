@@ -26,6 +26,10 @@ Usage:
   librecours user add --email E --name N --role R[,R] --password-file F
                                    create an account (roles: participant,
                                    animator, coordinator; F may be - for stdin)
+  librecours certificates verify FILE.jwt [--jwks URL|FILE]
+                                   check an Open Badges credential offline
+  librecours certificates rotate-key
+                                   sign new certificates with a new key
 
 Configuration comes from the environment; see README.md.
 `
@@ -51,6 +55,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, cfg, log, stdout, true)
 	case "user":
 		err = userCommand(ctx, cfg, log, args[1:], stdout)
+	case "certificates":
+		err = certificatesCommand(ctx, cfg, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -94,6 +100,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 	srv, err := NewServer(Deps{Config: cfg, Log: log, DB: p.DB, Now: time.Now})
 	if err != nil {
 		return err
+	}
+	if err := srv.certs.EnsureKey(ctx); err != nil {
+		return fmt.Errorf("signing key: %w", err)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
@@ -172,3 +181,5 @@ func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 	fmt.Fprintf(stdout, "created %s <%s> with roles %v (id %s)\n", u.Name, u.Email, u.Roles, u.ID)
 	return nil
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

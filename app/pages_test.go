@@ -179,6 +179,15 @@ func TestEveryTemplateRenders(t *testing.T) {
 	reviewer := f.e.browser()
 	reviewer.login(f.part)
 	pp := "/sessions/" + f.session.ID + "/parts/1"
+	sp := "/sessions/" + f.session.ID
+	if err := f.e.srv.certs.SetOverride(t.Context(), f.coord, f.session.ID, f.part.ID, 1, "Jury de test"); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := f.e.srv.certs.Close(t.Context(), f.coord, f.session.ID)
+	if err != nil || len(closed.Issued) != 1 {
+		t.Fatalf("close: %+v %v", closed, err)
+	}
+	code := closed.Issued[0].Code
 	cases := map[string]struct {
 		b    *browser
 		path string
@@ -199,6 +208,12 @@ func TestEveryTemplateRenders(t *testing.T) {
 		"pages/reviews/show":           {reviewer, "/reviews/" + rid, `form textarea[name="comment"]`},
 		"pages/corrections/index":      {anim, "/sessions/" + f.session.ID + "/corrections", "h1"},
 		"pages/corrections/submission": {anim, "/submissions/" + sid, `form[action$="/grade"]`},
+		"pages/evaluation/show":        {coord, sp + "/evaluation", "ol.questions li"},
+		"pages/evaluation/edit":        {coord, sp + "/evaluation/edit", `textarea[name="questions"]`},
+		"pages/certificates/close":     {coord, sp + "/close", `form[action$="/overrides"]`},
+		"pages/certificates/report":    {coord, sp + "/report", `svg[role="img"] title`},
+		"pages/certificates/index":     {coord, sp + "/certificates", `a[href$=".pdf"]`},
+		"pages/certificates/verify":    {anon, "/certificates/" + code, ".verify dd"},
 	}
 	var names []string
 	_ = fs.WalkDir(assets.Templates, "pages", func(p string, d fs.DirEntry, err error) error {
@@ -246,16 +261,23 @@ func TestEveryTemplateRenders(t *testing.T) {
 // TestFormsNeedCSRF posts every form of the pages without its token: 403.
 func TestFormsNeedCSRF(t *testing.T) {
 	f := newFixture(t)
+	sid, rid := f.peerWork(t)
 	coord := f.e.browser()
 	coord.login(f.coord)
 	anon := f.e.browser()
+	part := f.e.browser()
+	part.login(f.part)
+	sp := "/sessions/" + f.session.ID
 	// Collect the forms of the pages people use.
 	actions := map[string]*browser{}
 	for _, pg := range []struct {
 		b    *browser
 		path string
 	}{{anon, "/login"}, {anon, "/register"}, {anon, "/"}, {coord, "/dashboard"}, {coord, "/sessions"},
-		{coord, "/sessions/new"}, {coord, "/sessions/" + f.session.ID}, {coord, "/users"}} {
+		{coord, "/sessions/new"}, {coord, "/sessions/" + f.session.ID}, {coord, "/users"},
+		{coord, sp + "/parts/1"}, {coord, sp + "/parts/1/exercise/edit"}, {coord, "/submissions/" + sid},
+		{coord, sp + "/close"}, {coord, sp + "/evaluation/edit"},
+		{part, sp + "/parts/1"}, {part, "/reviews/" + rid}, {part, sp}} {
 		p := pg.b.get(pg.path)
 		p.Doc.Find("form").Each(func(_ int, form *goquery.Selection) {
 			if m, _ := form.Attr("method"); strings.EqualFold(m, "post") {
@@ -270,7 +292,9 @@ func TestFormsNeedCSRF(t *testing.T) {
 	for _, a := range []string{"/login", "/register", "/lang", "/logout", "/sessions", "/users",
 		"/sessions/" + f.session.ID + "/capacity", "/sessions/" + f.session.ID + "/animators",
 		"/sessions/" + f.session.ID + "/enrolments", "/sessions/" + f.session.ID + "/parts/1",
-		"/sessions/" + f.session.ID + "/evaluation"} {
+		"/sessions/" + f.session.ID + "/evaluation", sp + "/parts/1/close", sp + "/parts/1/exercise",
+		"/submissions/" + sid + "/grade", "/reviews/" + rid, sp + "/rules", sp + "/overrides", sp + "/close",
+		sp + "/evaluation/questions", sp + "/commitment"} {
 		if actions[a] == nil {
 			t.Errorf("no form posts to %s", a)
 		}
@@ -558,7 +582,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			continue
 		}
 		p := strings.TrimSuffix(r.Path, "/")
-		for _, seg := range []string{"id", "n", "code", "rid", "sid"} {
+		for _, seg := range []string{"id", "n", "code", "rid", "sid", "uid"} {
 			p = strings.ReplaceAll(p, "/:"+seg, "/{"+seg+"}")
 		}
 		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {

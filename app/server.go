@@ -25,6 +25,7 @@ import (
 	"librecours/app/markdown"
 	"librecours/app/mongostore"
 	"librecours/assets"
+	"librecours/certificates"
 	"librecours/course"
 	"librecours/grading"
 )
@@ -53,6 +54,9 @@ type Server struct {
 	now         func() time.Time
 	course      *course.Service
 	grading     *grading.Service
+	quiz        *grading.Quiz
+	certs       *certificates.Service
+	pdf         *certificates.PDFRenderer
 	markdown    *markdown.Renderer
 	store       *mongostore.CourseStore
 	auth        *mongostore.AuthStore
@@ -94,10 +98,18 @@ func NewServer(d Deps) (*Server, error) {
 
 	s.grading = &grading.Service{Store: mongostore.NewGradingStore(d.DB), Course: store, Now: d.Now}
 	s.markdown = markdown.New()
+	s.quiz = &grading.Quiz{Store: mongostore.NewEvaluationStore(d.DB), Course: store, Now: d.Now}
+	s.certs = &certificates.Service{Store: mongostore.NewCertificateStore(d.DB), Course: store, Grading: s.grading.Store,
+		Quiz: s.quiz, Now: d.Now, BaseURL: d.Config.BaseURL, Organisation: d.Config.Organisation, Texts: certTexts{s}}
+	if s.pdf, err = certificates.NewPDFRenderer(); err != nil {
+		return nil, fmt.Errorf("app: certificate fonts: %w", err)
+	}
 
 	engine := html.NewFileSystem(http.FS(assets.Templates), ".html")
 	engine.AddFunc("dict", func(kv ...any) map[string]any { return kv2map(kv) })
 	engine.AddFunc("add", func(a, b int) int { return a + b })
+	engine.AddFunc("deref", func(f *float64) float64 { return *f })
+	engine.AddFunc("derefTime", func(t *time.Time) time.Time { return *t })
 	engine.AddFunc("markdown", s.markdown.Render)
 	engine.AddFunc("scoreOf", func(m map[string]int, id string) string {
 		if v, ok := m[id]; ok {
@@ -155,6 +167,8 @@ func (s *Server) routes() {
 	s.registerPartRoutes()
 	s.registerReviewRoutes()
 	s.registerCorrectionRoutes()
+	s.registerEvaluationRoutes()
+	s.registerCertificateRoutes()
 }
 
 func (s *Server) handleReady(c *fiber.Ctx) error {

@@ -49,8 +49,12 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	certs, err := s.certs.MyCertificates(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
 	p := s.newPage(c, "app.dashboard.title")
-	p.Data = fiber.Map{"Sessions": mine, "Now": s.now()}
+	p.Data = fiber.Map{"Sessions": mine, "Now": s.now(), "Certificates": certs}
 	return s.render(c, "pages/dashboard", p)
 }
 
@@ -190,6 +194,13 @@ func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page)
 		"CanEnrol":  !enrolled && u.Has(course.RoleParticipant) && sess.EnrolmentOpen(now) && !sess.Full(),
 		"CanManage": course.CanManage(u, sess), "IsCoordinator": u.IsCoordinator(),
 		"Next": sess.NextDeadlines(now, 3),
+	}
+	if enrolled {
+		prog, err := s.certs.Progress(ctx, u, sess.ID)
+		if err != nil {
+			return err
+		}
+		data["Progress"] = prog
 	}
 	if course.CanManage(u, sess) {
 		parts, err := s.course.Participants(ctx, u, sess.ID)

@@ -27,6 +27,7 @@ type Store interface {
 	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
 	AddAnimator(ctx context.Context, sessionID, userID string) error
+	SetClosed(ctx context.Context, sessionID string, at *time.Time) error // nil reopens
 
 	// Enrol records the enrolment and takes a seat, atomically refusing with
 	// ErrAlreadyEnrolled or ErrSessionFull.

@@ -318,6 +318,14 @@ func (s *CourseStore) SetCapacity(ctx context.Context, sessionID string, capacit
 	return nil
 }
 
+// SetClosed closes the session at at, or reopens it when at is nil.
+func (s *CourseStore) SetClosed(ctx context.Context, sessionID string, at *time.Time) error {
+	if at == nil {
+		return s.updateSessionByID(ctx, sessionID, bson.M{"$unset": bson.M{"closed_at": ""}})
+	}
+	return s.updateSessionByID(ctx, sessionID, bson.M{"$set": bson.M{"closed_at": at.UTC()}})
+}
+
 // AddAnimator adds userID to the session's animators.
 func (s *CourseStore) AddAnimator(ctx context.Context, sessionID, userID string) error {
 	return s.updateSessionByID(ctx, sessionID, bson.M{"$addToSet": bson.M{"animators": userID}})

@@ -147,7 +147,7 @@ var indexes = []index{
 
 // allIndexes lists the indexes of every store.
 func allIndexes() []index {
-	return append(append([]index{}, indexes...), peerIndexes...)
+	return append(append(append(append([]index{}, indexes...), peerIndexes...), certIndexes...), evaluationIndexes...)
 }
 
 // EnsureIndexes creates the indexes; it is idempotent.

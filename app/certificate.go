@@ -1,0 +1,561 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+
+	"librecours/certificates"
+	"librecours/course"
+)
+
+func (s *Server) registerCertificateRoutes() {
+	a := s.app
+	a.Get("/sessions/:id/close", s.handleCloseShow)
+	a.Post("/sessions/:id/rules", s.handleRulesSave)
+	a.Post("/sessions/:id/overrides", s.handleOverrideSave)
+	a.Post("/sessions/:id/close", s.handleCloseConfirm)
+	a.Post("/sessions/:id/reopen", s.handleReopen)
+	a.Get("/sessions/:id/report", s.handleReportShow)
+	a.Get("/sessions/:id/certificates", s.handleCertificateIndex)
+	a.Post("/certificates/:code/revoke", s.handleRevoke)
+
+	// Verification is public and rate-limited per address, so codes cannot
+	// be guessed by brute force.
+	verify := limiter.New(limiter.Config{Max: 60, Expiration: time.Minute,
+		LimitReached: func(c *fiber.Ctx) error { return course.ErrTooManyAttempts }})
+	a.Get("/certificates/:code.pdf", s.handleCertificatePDF)
+	a.Get("/certificates/:code/badge.jwt", s.handleCertificateBadge)
+	a.Get("/certificates/:code", verify, s.handleVerifyShow)
+	a.Get("/.well-known/jwks.json", s.handleJWKS)
+
+	api := a.Group("/api/v1")
+	api.Get("/certificates/:code", verify, s.handleAPIVerify)
+	api.Post("/certificates/:code/revoke", s.handleAPIRevoke)
+	api.Get("/me/certificates", s.handleAPIMyCertificates)
+	api.Post("/sessions/:id/close", s.handleAPIClose)
+	api.Post("/sessions/:id/reopen", s.handleAPIReopen)
+	api.Get("/sessions/:id/results", s.handleAPIResults)
+	api.Get("/sessions/:id/report", s.handleAPIReport)
+	api.Get("/sessions/:id/certificates", s.handleAPISessionCertificates)
+	api.Get("/sessions/:id/rules", s.handleAPIRulesShow)
+	api.Put("/sessions/:id/rules", s.handleAPIRulesPut)
+	api.Put("/sessions/:id/overrides/:uid", s.handleAPIOverride)
+}
+
+// certTexts localizes certificate texts with the platform's bundle.
+type certTexts struct{ s *Server }
+
+func (t certTexts) T(lang, id string, args map[string]any) string {
+	tr, ok := t.s.translators[lang]
+	if !ok {
+		tr = t.s.translators[languages[0]]
+	}
+	return tr.T(id, args)
+}
+
+func (s *Server) handleCloseShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderClose(c, u, s.newPage(c, "app.close.title"))
+}
+
+func (s *Server) renderClose(c *fiber.Ctx, u *course.User, p *page) error {
+	if !u.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	ctx := c.UserContext()
+	sess, err := s.course.Session(ctx, u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	results, err := s.certs.Results(ctx, u, sess.ID)
+	if err != nil {
+		return err
+	}
+	rules, err := s.certs.SessionRules(ctx, u, sess.ID)
+	if err != nil {
+		return err
+	}
+	p.Title = p.T("app.close.heading", "Code", sess.Code)
+	p.Data = fiber.Map{"Session": sess, "Results": results, "Rules": rules, "Report": countLevels(results)}
+	return s.render(c, "pages/certificates/close", p)
+}
+
+func countLevels(rs []certificates.Result) certificates.Report {
+	rep := certificates.Report{Participants: len(rs)}
+	for _, r := range rs {
+		switch r.Level() {
+		case certificates.LevelI:
+			rep.Level1++
+			rep.Validated++
+		case certificates.LevelII:
+			rep.Level2++
+			rep.Validated++
+		}
+	}
+	return rep
+}
+
+// closeAction runs a form of the close screen and comes back to it.
+func (s *Server) closeAction(c *fiber.Ctx, flash, back string, act func(u *course.User, id string) error) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	id := c.Params("id")
+	if err := act(u, id); err != nil {
+		p := s.newPage(c, "app.close.title")
+		return s.formError(c, err, p, func() error { return s.renderClose(c, u, p) })
+	}
+	s.flash(c, flash)
+	return c.Redirect("/sessions/"+id+back, http.StatusSeeOther)
+}
+
+func formFloat(c *fiber.Ctx, field string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(c.FormValue(field)), ",", "."), 64)
+	if err != nil {
+		return 0, course.Invalid(field, "app.error.number_invalid")
+	}
+	return f, nil
+}
+
+func (s *Server) handleRulesSave(c *fiber.Ctx) error {
+	return s.closeAction(c, "app.flash.rules_saved", "/close", func(u *course.User, id string) error {
+		var r certificates.Rules
+		var err error
+		for _, f := range []struct {
+			name string
+			dst  *float64
+		}{{"pass_grade", &r.PassGrade}, {"level1_evaluation", &r.Level1Evaluation}, {"level2_evaluation", &r.Level2Evaluation}} {
+			if *f.dst, err = formFloat(c, f.name); err != nil {
+				return err
+			}
+		}
+		if r.Level1Exercises, err = formInt(c, "level1_exercises"); err != nil {
+			return err
+		}
+		if r.Level2Exercises, err = formInt(c, "level2_exercises"); err != nil {
+			return err
+		}
+		r.Level2ReviewsOnTime = c.FormValue("level2_reviews_on_time") == "on"
+		r.Level2Commitment = c.FormValue("level2_commitment") == "on"
+		return s.certs.SetRules(c.UserContext(), u, id, r)
+	})
+}
+
+func (s *Server) handleOverrideSave(c *fiber.Ctx) error {
+	return s.closeAction(c, "app.flash.override_saved", "/close", func(u *course.User, id string) error {
+		lvl, err := strconv.Atoi(c.FormValue("level"))
+		if err != nil {
+			return course.Invalid("level", "certificates.override.level_invalid")
+		}
+		return s.certs.SetOverride(c.UserContext(), u, id, c.FormValue("user_id"), lvl, c.FormValue("reason"))
+	})
+}
+
+func (s *Server) handleCloseConfirm(c *fiber.Ctx) error {
+	return s.closeAction(c, "app.flash.session_closed", "/report", func(u *course.User, id string) error {
+		_, err := s.certs.Close(c.UserContext(), u, id)
+		return err
+	})
+}
+
+func (s *Server) handleReopen(c *fiber.Ctx) error {
+	return s.closeAction(c, "app.flash.session_reopened", "/close", func(u *course.User, id string) error {
+		return s.certs.Reopen(c.UserContext(), u, id, c.FormValue("reason"))
+	})
+}
+
+// reportView gathers what the report page and API show.
+type reportView struct {
+	Session  *course.Session
+	Report   certificates.Report
+	Parts    []certificates.PartStats
+	Sentence string
+	Grades   any
+	Funnel   any
+}
+
+func (s *Server) reportView(c *fiber.Ctx, u *course.User, tr *translator) (*reportView, error) {
+	ctx := c.UserContext()
+	sess, err := s.course.Session(ctx, u, c.Params("id"))
+	if err != nil {
+		return nil, err
+	}
+	rep, _, err := s.certs.SessionReport(ctx, u, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := s.certs.Completion(ctx, u, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &reportView{Session: sess, Report: rep, Parts: parts,
+		Sentence: tr.T("app.report.sentence", "Validated", rep.Validated, "Participants", rep.Participants, "Level2", rep.Level2, "Count", rep.Validated)}
+	return v, nil
+}
+
+func (s *Server) handleReportShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.report.title")
+	v, err := s.reportView(c, u, p.translator)
+	if err != nil {
+		return err
+	}
+	v.Grades, v.Funnel = s.reportCharts(p.translator, v)
+	p.Title = p.T("app.report.heading", "Code", v.Session.Code)
+	p.Data = v
+	return s.render(c, "pages/certificates/report", p)
+}
+
+func (s *Server) handleCertificateIndex(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	list, err := s.certs.SessionCertificates(c.UserContext(), u, sess.ID)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.certificates.title")
+	p.Data = fiber.Map{"Session": sess, "Certificates": list, "Base": s.cfg.BaseURL}
+	return s.render(c, "pages/certificates/index", p)
+}
+
+func (s *Server) handleRevoke(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	if err != nil {
+		return err
+	}
+	if err := s.certs.Revoke(c.UserContext(), u, cert.Code, c.FormValue("reason")); err != nil {
+		return err
+	}
+	s.flash(c, "app.flash.certificate_revoked")
+	return c.Redirect("/sessions/"+cert.SessionID+"/certificates", http.StatusSeeOther)
+}
+
+func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
+	cert, err := s.certs.Lookup(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.verify.title")
+	p.Data = fiber.Map{"Cert": cert, "Organisation": s.cfg.Organisation, "JWKS": s.cfg.BaseURL + "/.well-known/jwks.json"}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.Render("pages/certificates/verify", p, "layouts/main")
+}
+
+// certificatePDF renders the PDF of a certificate in its language.
+func (s *Server) certificatePDF(cert *certificates.Certificate) ([]byte, error) {
+	tr := s.translators[cert.Lang]
+	if tr == nil {
+		tr = s.translators[languages[0]]
+	}
+	lvl := int(cert.Level)
+	return s.pdf.Render(certificates.CertificatePDF{
+		Labels: certificates.PDFLabels{Title: tr.T("certificates.pdf.title"), AwardedTo: tr.T("certificates.pdf.awarded_to"),
+			Session: tr.T("certificates.pdf.session"), IssuedBy: tr.T("certificates.pdf.issued_by"),
+			Code: tr.T("certificates.pdf.code"), Verify: tr.T("certificates.pdf.verify")},
+		HolderName: cert.HolderName, LevelName: tr.T(fmt.Sprintf("certificates.level%d.name", lvl)),
+		LevelMeaning: tr.T(fmt.Sprintf("certificates.level%d.meaning", lvl)),
+		SessionCode:  cert.SessionCode,
+		SessionDates: tr.T("certificates.pdf.dates", "From", datePhrase(tr, cert.SessionStart), "To", datePhrase(tr, cert.SessionEnd)),
+		Issuer:       s.cfg.Organisation, IssuedOn: tr.T("certificates.pdf.issued_on", "Date", datePhrase(tr, cert.IssuedAt.Format(course.DateLayout))),
+		IssuedAt: cert.IssuedAt, Code: cert.Code, VerifyURL: certificates.VerifyURL(s.cfg.BaseURL, cert.Code),
+	})
+}
+
+func datePhrase(tr *translator, d string) string {
+	t, err := time.Parse(course.DateLayout, d)
+	if err != nil {
+		return d
+	}
+	return tr.T("app.date.format", "Day", t.Day(), "Month", tr.T(fmt.Sprintf("app.month.%d", t.Month())), "Year", t.Year())
+}
+
+func (s *Server) handleCertificatePDF(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	if err != nil {
+		return err
+	}
+	b, err := s.certificatePDF(cert)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="certificat-`+cert.Code+`.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(b)
+}
+
+func (s *Server) handleCertificateBadge(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/jwt")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="badge-`+cert.Code+`.jwt"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.SendString(cert.Badge)
+}
+
+func (s *Server) handleJWKS(c *fiber.Ctx) error {
+	keys, err := s.certs.Keys(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return c.JSON(certificates.JWKS(keys))
+}
+
+// API
+
+type certificateJSON struct {
+	Code      string `json:"code"`
+	UserID    string `json:"user_id"`
+	Level     int    `json:"level"`
+	IssuedAt  string `json:"issued_at"`
+	VerifyURL string `json:"verify_url"`
+	Status    string `json:"status"`
+	RevokedAt string `json:"revoked_at,omitempty"`
+}
+
+func (s *Server) toCertificateJSON(c certificates.Certificate) certificateJSON {
+	j := certificateJSON{Code: c.Code, UserID: c.UserID, Level: int(c.Level), IssuedAt: rfc3339(c.IssuedAt),
+		VerifyURL: certificates.VerifyURL(s.cfg.BaseURL, c.Code), Status: "valid"}
+	if c.RevokedAt != nil {
+		j.Status, j.RevokedAt = "revoked", rfc3339(*c.RevokedAt)
+	}
+	return j
+}
+
+func (s *Server) certificateList(list []certificates.Certificate) []certificateJSON {
+	out := make([]certificateJSON, 0, len(list))
+	for _, c := range list {
+		out = append(out, s.toCertificateJSON(c))
+	}
+	return out
+}
+
+func (s *Server) handleAPIVerify(c *fiber.Ctx) error {
+	cert, err := s.certs.Lookup(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"code": cert.Code, "level": int(cert.Level), "holder": cert.HolderName,
+		"session":   fiber.Map{"code": cert.SessionCode, "starts_on": cert.SessionStart, "ends_on": cert.SessionEnd},
+		"issued_at": rfc3339(cert.IssuedAt), "status": "valid", "issuer": s.cfg.Organisation}
+	if cert.RevokedAt != nil {
+		out["status"], out["revoked_at"], out["revoke_reason"] = "revoked", rfc3339(*cert.RevokedAt), cert.RevokeReason
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIRevoke(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if !u.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	norm, ok := certificates.NormalizeCode(c.Params("code"))
+	if !ok {
+		return certificates.ErrNotFound
+	}
+	if err := s.certs.Revoke(c.UserContext(), u, norm, in.Reason); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"code": norm, "status": "revoked"})
+}
+
+func (s *Server) handleAPIMyCertificates(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.certs.MyCertificates(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.certificateList(list))
+}
+
+func reportJSON(r certificates.Report) fiber.Map {
+	return fiber.Map{"participants": r.Participants, "validated": r.Validated, "level1": r.Level1, "level2": r.Level2}
+}
+
+func (s *Server) handleAPIClose(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.certs.Close(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	out := reportJSON(res.Report)
+	out["issued"], out["revoked"] = len(res.Issued), len(res.Revoked)
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIReopen(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.certs.Reopen(c.UserContext(), u, c.Params("id"), in.Reason); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"status": "reopened"})
+}
+
+func (s *Server) handleAPIResults(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	rs, err := s.certs.Results(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, 0, len(rs))
+	for _, r := range rs {
+		m := fiber.Map{"user_id": r.User.ID, "name": r.User.Name, "exercises_passed": r.Outcome.ExercisesPassed,
+			"reviews_done": r.ReviewsDone, "reviews_assigned": r.ReviewsAssigned, "evaluation_score": r.Input.EvaluationScore,
+			"level": int(r.Level()), "computed_level": int(r.Computed), "commitment_declined": r.Input.CommitmentDeclined}
+		if r.Override != nil {
+			m["override"] = fiber.Map{"level": int(r.Override.Level), "reason": r.Override.Reason}
+		}
+		out = append(out, m)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIReport(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.reportView(c, u, s.translator(c))
+	if err != nil {
+		return err
+	}
+	out := reportJSON(v.Report)
+	out["sentence"] = v.Sentence
+	parts := make([]fiber.Map, 0, len(v.Parts))
+	for _, p := range v.Parts {
+		parts = append(parts, fiber.Map{"part": p.Part, "submitted": p.Submitted, "reviews_assigned": p.ReviewsAssigned, "reviews_done": p.ReviewsDone})
+	}
+	out["parts"] = parts
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPISessionCertificates(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.certs.SessionCertificates(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.certificateList(list))
+}
+
+type rulesJSON struct {
+	PassGrade           float64 `json:"pass_grade"`
+	Level1Exercises     int     `json:"level1_exercises"`
+	Level1Evaluation    float64 `json:"level1_evaluation"`
+	Level2Exercises     int     `json:"level2_exercises"`
+	Level2Evaluation    float64 `json:"level2_evaluation"`
+	Level2ReviewsOnTime bool    `json:"level2_reviews_on_time"`
+	Level2Commitment    bool    `json:"level2_commitment"`
+}
+
+func (s *Server) handleAPIRulesShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.certs.SessionRules(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(rulesJSON(r))
+}
+
+func (s *Server) handleAPIRulesPut(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in rulesJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.certs.SetRules(c.UserContext(), u, c.Params("id"), certificates.Rules(in)); err != nil {
+		return err
+	}
+	return c.JSON(in)
+}
+
+func (s *Server) handleAPIOverride(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Level  *int   `json:"level"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Level == nil {
+		return course.Invalid("level", "certificates.override.level_invalid")
+	}
+	if err := s.certs.SetOverride(c.UserContext(), u, c.Params("id"), c.Params("uid"), *in.Level, in.Reason); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user_id": c.Params("uid"), "level": *in.Level})
+}

@@ -1,0 +1,292 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/course"
+	"librecours/grading"
+)
+
+func (s *Server) registerEvaluationRoutes() {
+	a := s.app
+	a.Get("/sessions/:id/evaluation", s.handleEvaluationShow)
+	a.Post("/sessions/:id/evaluation/answers", s.handleEvaluationAnswer)
+	a.Get("/sessions/:id/evaluation/edit", s.handleEvaluationEdit)
+	a.Post("/sessions/:id/evaluation/questions", s.handleEvaluationSave)
+	a.Post("/sessions/:id/commitment", s.handleCommitment)
+
+	api := a.Group("/api/v1/sessions/:id")
+	api.Get("/evaluation", s.handleAPIEvaluationShow)
+	api.Put("/evaluation", s.handleAPIEvaluationPut)
+	api.Post("/evaluation/attempt", s.handleAPIEvaluationAttempt)
+	api.Put("/evaluation/draft", s.handleAPIEvaluationDraft)
+	api.Put("/commitment", s.handleAPICommitment)
+}
+
+func (s *Server) handleEvaluationShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderEvaluation(c, u, s.newPage(c, "app.evaluation.title"), nil)
+}
+
+func (s *Server) renderEvaluation(c *fiber.Ctx, u *course.User, p *page, draft map[string][]string) error {
+	ctx := c.UserContext()
+	sess, err := s.course.Session(ctx, u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.quiz.View(ctx, u, sess.ID)
+	if err != nil {
+		return err
+	}
+	chosen := map[string]bool{}
+	answers := draft
+	if answers == nil && v.Current != nil {
+		answers = v.Current.Answers
+	}
+	for q, cs := range answers {
+		for _, ch := range cs {
+			chosen[q+"/"+ch] = true
+		}
+	}
+	p.Data = fiber.Map{"Session": sess, "View": v, "Chosen": chosen, "Staff": course.CanManage(u, sess)}
+	return s.render(c, "pages/evaluation/show", p)
+}
+
+// answersFromForm reads checkboxes named "q_<question>" whose values are
+// choice IDs.
+func answersFromForm(c *fiber.Ctx) map[string][]string {
+	out := map[string][]string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if key := string(k); strings.HasPrefix(key, "q_") {
+			out[strings.TrimPrefix(key, "q_")] = append(out[strings.TrimPrefix(key, "q_")], string(v))
+		}
+	})
+	return out
+}
+
+func (s *Server) handleEvaluationAnswer(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	answers := answersFromForm(c)
+	submit := c.FormValue("action") == "submit"
+	if _, err := s.quiz.Answer(c.UserContext(), u, c.Params("id"), answers, submit); err != nil {
+		p := s.newPage(c, "app.evaluation.title")
+		return s.formError(c, err, p, func() error { return s.renderEvaluation(c, u, p, answers) })
+	}
+	if submit {
+		s.flash(c, "app.flash.evaluation_submitted")
+	} else {
+		s.flash(c, "app.flash.answers_saved")
+	}
+	return c.Redirect("/sessions/"+c.Params("id")+"/evaluation", http.StatusSeeOther)
+}
+
+func (s *Server) handleEvaluationEdit(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderEvaluationEdit(c, u, s.newPage(c, "app.evaluation.edit_title"))
+}
+
+func (s *Server) renderEvaluationEdit(c *fiber.Ctx, u *course.User, p *page) error {
+	if !u.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.quiz.View(c.UserContext(), u, sess.ID)
+	if err != nil {
+		return err
+	}
+	if _, ok := p.Form["questions"]; !ok {
+		p.Form["questions"] = grading.FormatQuestions(v.Evaluation.Questions)
+		p.Form["attempts"] = strconv.Itoa(v.Evaluation.Settings.AttemptsAllowed())
+		p.Form["time_limit"] = strconv.Itoa(int(v.Evaluation.Settings.TimeLimit.Minutes()))
+	}
+	p.Data = fiber.Map{"Session": sess, "Count": len(v.Evaluation.Questions)}
+	return s.render(c, "pages/evaluation/edit", p)
+}
+
+func (s *Server) handleEvaluationSave(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.evaluation.edit_title")
+	p.Form["questions"], p.Form["attempts"], p.Form["time_limit"] = c.FormValue("questions"), c.FormValue("attempts"), c.FormValue("time_limit")
+	err = func() error {
+		qs, err := grading.ParseQuestions(c.FormValue("questions"))
+		if err != nil {
+			return err
+		}
+		attempts, err := formInt(c, "attempts")
+		if err != nil {
+			return err
+		}
+		minutes, err := formInt(c, "time_limit")
+		if err != nil {
+			return err
+		}
+		return s.quiz.PutEvaluation(c.UserContext(), u, c.Params("id"), grading.Evaluation{Questions: qs,
+			Settings: grading.EvaluationSettings{Attempts: attempts, TimeLimit: time.Duration(minutes) * time.Minute}})
+	}()
+	if err != nil {
+		return s.formError(c, err, p, func() error { return s.renderEvaluationEdit(c, u, p) })
+	}
+	s.flash(c, "app.flash.questions_saved")
+	return c.Redirect("/sessions/"+c.Params("id")+"/evaluation", http.StatusSeeOther)
+}
+
+func (s *Server) handleCommitment(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if err := s.certs.SetCommitment(c.UserContext(), u, c.Params("id"), c.FormValue("accept") == "true"); err != nil {
+		return err
+	}
+	s.flash(c, "app.flash.commitment_saved")
+	return c.Redirect("/sessions/"+c.Params("id"), http.StatusSeeOther)
+}
+
+// API
+
+type choiceJSON struct {
+	ID      string `json:"id"`
+	Text    string `json:"text"`
+	Correct *bool  `json:"correct,omitempty"`
+}
+
+type questionJSON struct {
+	ID      string       `json:"id"`
+	Text    string       `json:"text"`
+	Choices []choiceJSON `json:"choices"`
+}
+
+func toQuestionsJSON(qs []grading.Question, withKey bool) []questionJSON {
+	out := make([]questionJSON, 0, len(qs))
+	for _, q := range qs {
+		j := questionJSON{ID: q.ID, Text: q.Text, Choices: make([]choiceJSON, 0, len(q.Choices))}
+		for _, ch := range q.Choices {
+			cj := choiceJSON{ID: ch.ID, Text: ch.Text}
+			if withKey {
+				correct := ch.Correct
+				cj.Correct = &correct
+			}
+			j.Choices = append(j.Choices, cj)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.quiz.View(c.UserContext(), u, sess.ID)
+	if err != nil {
+		return err
+	}
+	staff := course.CanManage(u, sess)
+	out := fiber.Map{"questions": toQuestionsJSON(v.Evaluation.Questions, staff),
+		"attempts": v.Evaluation.Settings.AttemptsAllowed(), "time_limit_minutes": int(v.Evaluation.Settings.TimeLimit.Minutes()),
+		"opens_at": rfc3339(v.Window.OpensAt), "due": rfc3339(v.Window.Due), "open": v.Open}
+	if !staff {
+		out["attempts_left"] = v.Left
+		if v.Current != nil {
+			out["draft"] = v.Current.Answers
+		}
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIEvaluationPut(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Questions        []questionJSON `json:"questions"`
+		Attempts         int            `json:"attempts"`
+		TimeLimitMinutes int            `json:"time_limit_minutes"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	e := grading.Evaluation{Settings: grading.EvaluationSettings{Attempts: in.Attempts, TimeLimit: time.Duration(in.TimeLimitMinutes) * time.Minute}}
+	for _, q := range in.Questions {
+		gq := grading.Question{ID: q.ID, Text: q.Text}
+		for _, ch := range q.Choices {
+			gq.Choices = append(gq.Choices, grading.Choice{ID: ch.ID, Text: ch.Text, Correct: ch.Correct != nil && *ch.Correct})
+		}
+		e.Questions = append(e.Questions, gq)
+	}
+	if err := s.quiz.PutEvaluation(c.UserContext(), u, c.Params("id"), e); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"questions": toQuestionsJSON(e.Questions, true)})
+}
+
+func (s *Server) apiAnswer(c *fiber.Ctx, submit bool) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Answers map[string][]string `json:"answers"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	a, err := s.quiz.Answer(c.UserContext(), u, c.Params("id"), in.Answers, submit)
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"attempt": a.N, "answers": a.Answers}
+	if a.Score != nil {
+		out["score"] = *a.Score
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPIEvaluationAttempt(c *fiber.Ctx) error { return s.apiAnswer(c, true) }
+func (s *Server) handleAPIEvaluationDraft(c *fiber.Ctx) error   { return s.apiAnswer(c, false) }
+
+func (s *Server) handleAPICommitment(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Accept *bool `json:"accept"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Accept == nil {
+		return course.Invalid("accept", "app.error.accept_required")
+	}
+	if err := s.certs.SetCommitment(c.UserContext(), u, c.Params("id"), *in.Accept); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"accept": *in.Accept})
+}

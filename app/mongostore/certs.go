@@ -1,0 +1,386 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"librecours/certificates"
+)
+
+// Collections of the certificates.
+const (
+	colCertRules      = "certificate_rules"
+	colCommitChoices  = "commitment_choices"
+	colLevelOverrides = "level_overrides"
+	colCertificates   = "certificates"
+	colCommitments    = "commitments"
+	colSigningKeys    = "signing_keys"
+	colAuditLog       = "audit_log"
+)
+
+// certIndexes serve the queries below on MongoDB (FerretDB scans anyway).
+var certIndexes = []index{
+	{colCertificates, "session_issued", bson.D{{Key: "session_id", Value: 1}, {Key: "issued_at", Value: 1}}, false}, // CertificatesBySession
+	{colCertificates, "user", bson.D{{Key: "user_id", Value: 1}}, false},                                            // CertificatesByUser
+	{colLevelOverrides, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                    // Overrides
+	{colCommitChoices, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                     // Declined
+	{colCommitments, "user", bson.D{{Key: "user_id", Value: 1}}, false},                                             // a holder's commitments (by user_id)
+	{colAuditLog, "session_at", bson.D{{Key: "session_id", Value: 1}, {Key: "at", Value: 1}}, false},                // AuditLog of one session
+}
+
+// CertificateStore stores certificates, the rules and decisions they are
+// issued under, animator commitments, signing keys and the audit log.
+type CertificateStore struct{ db *DB }
+
+var _ certificates.Store = (*CertificateStore)(nil)
+
+// NewCertificateStore returns the certificate store over db.
+func NewCertificateStore(db *DB) *CertificateStore { return &CertificateStore{db: db} }
+
+// certUserKey is the _id of a person's document in a session.
+func certUserKey(sessionID, userID string) string { return sessionID + ":" + userID }
+
+// find runs a query on the reader and decodes every document into out.
+func (s *CertificateStore) find(ctx context.Context, coll string, filter bson.M, opts *options.FindOptionsBuilder, out any) error {
+	cur, err := s.db.R(coll).Find(ctx, filter, opts)
+	if err != nil {
+		return fmt.Errorf("mongostore: find %s: %w", coll, err)
+	}
+	if err := cur.All(ctx, out); err != nil {
+		return fmt.Errorf("mongostore: read %s: %w", coll, err)
+	}
+	return nil
+}
+
+// certRulesDoc mirrors certificates.Rules field for field, so a conversion
+// between them stops compiling when Rules changes.
+type certRulesDoc struct {
+	PassGrade           float64 `bson:"pass_grade"`
+	Level1Exercises     int     `bson:"level1_exercises"`
+	Level1Evaluation    float64 `bson:"level1_evaluation"`
+	Level2Exercises     int     `bson:"level2_exercises"`
+	Level2Evaluation    float64 `bson:"level2_evaluation"`
+	Level2ReviewsOnTime bool    `bson:"level2_reviews_on_time"`
+	Level2Commitment    bool    `bson:"level2_commitment"`
+}
+
+type sessionRulesDoc struct {
+	ID    string       `bson:"_id"` // session ID
+	Rules certRulesDoc `bson:",inline"`
+}
+
+// Rules returns a session's rules, or certificates.ErrNotFound when the
+// session uses the defaults.
+func (s *CertificateStore) Rules(ctx context.Context, sessionID string) (certificates.Rules, error) {
+	var d sessionRulesDoc
+	err := s.db.R(colCertRules).FindOne(ctx, bson.M{"_id": sessionID}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return certificates.Rules{}, certificates.ErrNotFound
+	}
+	if err != nil {
+		return certificates.Rules{}, fmt.Errorf("mongostore: find rules of %s: %w", sessionID, err)
+	}
+	return certificates.Rules(d.Rules), nil
+}
+
+// PutRules replaces a session's rules.
+func (s *CertificateStore) PutRules(ctx context.Context, sessionID string, r certificates.Rules) error {
+	d := sessionRulesDoc{ID: sessionID, Rules: certRulesDoc(r)}
+	if _, err := s.db.W(colCertRules).ReplaceOne(ctx, bson.M{"_id": sessionID}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("mongostore: put rules of %s: %w", sessionID, err)
+	}
+	return nil
+}
+
+type commitChoiceDoc struct {
+	ID        string `bson:"_id"` // session ID + ":" + user ID
+	SessionID string `bson:"session_id"`
+	UserID    string `bson:"user_id"`
+	Declined  bool   `bson:"declined"`
+}
+
+// Declined returns who declined the animator commitment in a session; those
+// who accepted it, or never chose, are left out.
+func (s *CertificateStore) Declined(ctx context.Context, sessionID string) (map[string]bool, error) {
+	var docs []commitChoiceDoc
+	if err := s.find(ctx, colCommitChoices, bson.M{"session_id": sessionID, "declined": true}, options.Find(), &docs); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		out[d.UserID] = true
+	}
+	return out, nil
+}
+
+// SetDeclined records a participant's choice on the animator commitment.
+func (s *CertificateStore) SetDeclined(ctx context.Context, sessionID, userID string, declined bool) error {
+	d := commitChoiceDoc{ID: certUserKey(sessionID, userID), SessionID: sessionID, UserID: userID, Declined: declined}
+	if _, err := s.db.W(colCommitChoices).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("mongostore: set commitment choice %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+type overrideDoc struct {
+	ID        string    `bson:"_id"` // session ID + ":" + user ID
+	SessionID string    `bson:"session_id"`
+	UserID    string    `bson:"user_id"`
+	Level     int       `bson:"level"`
+	Reason    string    `bson:"reason"`
+	By        string    `bson:"by"`
+	At        time.Time `bson:"at"`
+}
+
+// Overrides returns a session's level overrides by user ID.
+func (s *CertificateStore) Overrides(ctx context.Context, sessionID string) (map[string]certificates.Override, error) {
+	var docs []overrideDoc
+	if err := s.find(ctx, colLevelOverrides, bson.M{"session_id": sessionID}, options.Find(), &docs); err != nil {
+		return nil, err
+	}
+	out := make(map[string]certificates.Override, len(docs))
+	for _, d := range docs {
+		out[d.UserID] = certificates.Override{UserID: d.UserID, Level: certificates.Level(d.Level), Reason: d.Reason, By: d.By, At: d.At.UTC()}
+	}
+	return out, nil
+}
+
+// PutOverride sets, or replaces, a person's level override in a session.
+func (s *CertificateStore) PutOverride(ctx context.Context, sessionID string, o certificates.Override) error {
+	d := overrideDoc{ID: certUserKey(sessionID, o.UserID), SessionID: sessionID, UserID: o.UserID, Level: int(o.Level),
+		Reason: o.Reason, By: o.By, At: o.At}
+	if _, err := s.db.W(colLevelOverrides).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("mongostore: put override %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// DeleteOverride removes a person's level override, if any.
+func (s *CertificateStore) DeleteOverride(ctx context.Context, sessionID, userID string) error {
+	id := certUserKey(sessionID, userID)
+	if _, err := s.db.W(colLevelOverrides).DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+		return fmt.Errorf("mongostore: delete override %s: %w", id, err)
+	}
+	return nil
+}
+
+type certificateDoc struct {
+	Code         string       `bson:"_id"`
+	SessionID    string       `bson:"session_id"`
+	SessionCode  string       `bson:"session_code"`
+	SessionStart string       `bson:"session_start"`
+	SessionEnd   string       `bson:"session_end"`
+	UserID       string       `bson:"user_id"`
+	HolderName   string       `bson:"holder_name"`
+	Level        int          `bson:"level"`
+	Lang         string       `bson:"lang"`
+	Salt         string       `bson:"salt"`
+	Badge        string       `bson:"badge"`
+	Rules        certRulesDoc `bson:"rules"`
+	IssuedAt     time.Time    `bson:"issued_at"`
+	RevokedAt    *time.Time   `bson:"revoked_at,omitempty"`
+	RevokeReason string       `bson:"revoke_reason,omitempty"`
+}
+
+func (d *certificateDoc) certificate() certificates.Certificate {
+	c := certificates.Certificate{Code: d.Code, SessionID: d.SessionID, SessionCode: d.SessionCode, SessionStart: d.SessionStart,
+		SessionEnd: d.SessionEnd, UserID: d.UserID, HolderName: d.HolderName, Level: certificates.Level(d.Level), Lang: d.Lang,
+		Salt: d.Salt, Badge: d.Badge, Rules: certificates.Rules(d.Rules), IssuedAt: d.IssuedAt.UTC(), RevokeReason: d.RevokeReason}
+	if d.RevokedAt != nil {
+		t := d.RevokedAt.UTC()
+		c.RevokedAt = &t
+	}
+	return c
+}
+
+// InsertCertificate stores a new certificate; its code is its key.
+func (s *CertificateStore) InsertCertificate(ctx context.Context, c certificates.Certificate) error {
+	d := certificateDoc{Code: c.Code, SessionID: c.SessionID, SessionCode: c.SessionCode, SessionStart: c.SessionStart,
+		SessionEnd: c.SessionEnd, UserID: c.UserID, HolderName: c.HolderName, Level: int(c.Level), Lang: c.Lang, Salt: c.Salt,
+		Badge: c.Badge, Rules: certRulesDoc(c.Rules), IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt, RevokeReason: c.RevokeReason}
+	if _, err := s.db.W(colCertificates).InsertOne(ctx, d); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("mongostore: insert certificate %s: code already used: %w", c.Code, err)
+		}
+		return fmt.Errorf("mongostore: insert certificate %s: %w", c.Code, err)
+	}
+	return nil
+}
+
+// Certificate returns a certificate by its code, revoked or not.
+func (s *CertificateStore) Certificate(ctx context.Context, code string) (*certificates.Certificate, error) {
+	var d certificateDoc
+	err := s.db.R(colCertificates).FindOne(ctx, bson.M{"_id": code}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, certificates.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mongostore: find certificate %s: %w", code, err)
+	}
+	c := d.certificate()
+	return &c, nil
+}
+
+func (s *CertificateStore) listCertificates(ctx context.Context, filter bson.M) ([]certificates.Certificate, error) {
+	var docs []certificateDoc
+	sort := bson.D{{Key: "issued_at", Value: 1}, {Key: "_id", Value: 1}}
+	if err := s.find(ctx, colCertificates, filter, options.Find().SetSort(sort), &docs); err != nil {
+		return nil, err
+	}
+	out := make([]certificates.Certificate, len(docs))
+	for i := range docs {
+		out[i] = docs[i].certificate()
+	}
+	return out, nil
+}
+
+// CertificatesBySession lists a session's certificates, revoked ones
+// included, first issued first.
+func (s *CertificateStore) CertificatesBySession(ctx context.Context, sessionID string) ([]certificates.Certificate, error) {
+	return s.listCertificates(ctx, bson.M{"session_id": sessionID})
+}
+
+// CertificatesByUser lists a person's certificates, revoked ones included,
+// first issued first.
+func (s *CertificateStore) CertificatesByUser(ctx context.Context, userID string) ([]certificates.Certificate, error) {
+	return s.listCertificates(ctx, bson.M{"user_id": userID})
+}
+
+// Revoke revokes a certificate with one conditional update, so it is revoked
+// once: certificates.ErrRevoked if it already was, certificates.ErrNotFound
+// if there is no such code.
+func (s *CertificateStore) Revoke(ctx context.Context, code, reason string, at time.Time) error {
+	res, err := s.db.W(colCertificates).UpdateOne(ctx, bson.M{"_id": code, "revoked_at": nil},
+		bson.M{"$set": bson.M{"revoked_at": at, "revoke_reason": reason}})
+	if err != nil {
+		return fmt.Errorf("mongostore: revoke certificate %s: %w", code, err)
+	}
+	if res.MatchedCount > 0 {
+		return nil
+	}
+	if _, err := s.Certificate(ctx, code); err != nil {
+		return err
+	}
+	return certificates.ErrRevoked
+}
+
+type commitmentDoc struct {
+	ID              string    `bson:"_id"`
+	UserID          string    `bson:"user_id"`
+	FromSessionID   string    `bson:"from_session_id"`
+	FromSessionCode string    `bson:"from_session_code"`
+	FromStart       string    `bson:"from_start"`
+	Certificate     string    `bson:"certificate"`
+	Status          string    `bson:"status"`
+	CreatedAt       time.Time `bson:"created_at"`
+	FulfilledBy     string    `bson:"fulfilled_by"`
+	Reason          string    `bson:"reason"`
+}
+
+// Commitments returns every animator commitment, oldest first.
+func (s *CertificateStore) Commitments(ctx context.Context) ([]certificates.Commitment, error) {
+	var docs []commitmentDoc
+	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}
+	if err := s.find(ctx, colCommitments, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
+		return nil, err
+	}
+	out := make([]certificates.Commitment, len(docs))
+	for i, d := range docs {
+		out[i] = certificates.Commitment{ID: d.ID, UserID: d.UserID, FromSessionID: d.FromSessionID, FromSessionCode: d.FromSessionCode,
+			FromStart: d.FromStart, Certificate: d.Certificate, Status: d.Status, CreatedAt: d.CreatedAt.UTC(),
+			FulfilledBy: d.FulfilledBy, Reason: d.Reason}
+	}
+	return out, nil
+}
+
+// PutCommitment inserts a commitment or replaces the one with its ID.
+func (s *CertificateStore) PutCommitment(ctx context.Context, c certificates.Commitment) error {
+	d := commitmentDoc{ID: c.ID, UserID: c.UserID, FromSessionID: c.FromSessionID, FromSessionCode: c.FromSessionCode,
+		FromStart: c.FromStart, Certificate: c.Certificate, Status: c.Status, CreatedAt: c.CreatedAt,
+		FulfilledBy: c.FulfilledBy, Reason: c.Reason}
+	if _, err := s.db.W(colCommitments).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("mongostore: put commitment %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+type signingKeyDoc struct {
+	ID        string    `bson:"_id"`
+	PEM       []byte    `bson:"pem"`
+	CreatedAt time.Time `bson:"created_at"`
+}
+
+// SigningKeys returns every stored signing key, oldest first.
+func (s *CertificateStore) SigningKeys(ctx context.Context) ([]certificates.StoredKey, error) {
+	var docs []signingKeyDoc
+	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}
+	if err := s.find(ctx, colSigningKeys, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
+		return nil, err
+	}
+	out := make([]certificates.StoredKey, len(docs))
+	for i, d := range docs {
+		out[i] = certificates.StoredKey{PEM: d.PEM, CreatedAt: d.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// AddSigningKey stores a new signing key.
+func (s *CertificateStore) AddSigningKey(ctx context.Context, k certificates.StoredKey) error {
+	d := signingKeyDoc{ID: newID(), PEM: k.PEM, CreatedAt: k.CreatedAt}
+	if _, err := s.db.W(colSigningKeys).InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("mongostore: insert signing key: %w", err)
+	}
+	return nil
+}
+
+type auditDoc struct {
+	ID        string    `bson:"_id"`
+	At        time.Time `bson:"at"`
+	ActorID   string    `bson:"actor_id"`
+	Action    string    `bson:"action"`
+	SessionID string    `bson:"session_id"`
+	Target    string    `bson:"target"`
+	Detail    string    `bson:"detail"`
+	Reason    string    `bson:"reason"`
+}
+
+// Audit appends an entry to the audit log.
+func (s *CertificateStore) Audit(ctx context.Context, e certificates.AuditEntry) error {
+	d := auditDoc{ID: newID(), At: e.At, ActorID: e.ActorID, Action: e.Action, SessionID: e.SessionID, Target: e.Target,
+		Detail: e.Detail, Reason: e.Reason}
+	if _, err := s.db.W(colAuditLog).InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("mongostore: insert audit entry %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// AuditLog returns the newest audit entries first, those of one session, or
+// of every session when sessionID is "". A limit of 0 or less returns them
+// all. Entries at the same instant come in reverse order of their generated
+// IDs, which is the reverse order of insertion within one process.
+func (s *CertificateStore) AuditLog(ctx context.Context, sessionID string, limit int) ([]certificates.AuditEntry, error) {
+	filter := bson.M{}
+	if sessionID != "" {
+		filter["session_id"] = sessionID
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}})
+	if limit > 0 {
+		opts.SetLimit(int64(limit))
+	}
+	var docs []auditDoc
+	if err := s.find(ctx, colAuditLog, filter, opts, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]certificates.AuditEntry, len(docs))
+	for i, d := range docs {
+		out[i] = certificates.AuditEntry{At: d.At.UTC(), ActorID: d.ActorID, Action: d.Action, SessionID: d.SessionID,
+			Target: d.Target, Detail: d.Detail, Reason: d.Reason}
+	}
+	return out, nil
+}

@@ -1,0 +1,729 @@
+package certificates
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"librecours/course"
+	"librecours/grading"
+)
+
+// Certificate is an issued certificate.
+type Certificate struct {
+	Code         string
+	SessionID    string
+	SessionCode  string
+	SessionStart string
+	SessionEnd   string
+	UserID       string
+	HolderName   string // as issued, kept if the account goes
+	Level        Level
+	Lang         string
+	Salt         string
+	Badge        string // the signed VC-JWT
+	Rules        Rules  // applied at issue
+	IssuedAt     time.Time
+	RevokedAt    *time.Time
+	RevokeReason string
+}
+
+// Valid reports whether the certificate is not revoked.
+func (c *Certificate) Valid() bool { return c.RevokedAt == nil }
+
+// Override is a coordinator's decision on one person's level.
+type Override struct {
+	UserID string
+	Level  Level
+	Reason string
+	By     string
+	At     time.Time
+}
+
+// Commitment is a level II holder's promise to animate a later session.
+type Commitment struct {
+	ID              string
+	UserID          string
+	FromSessionID   string
+	FromSessionCode string
+	FromStart       string
+	Certificate     string
+	Status          string // pending, fulfilled, released
+	CreatedAt       time.Time
+	FulfilledBy     string // session code
+	Reason          string // release reason
+}
+
+// Commitment statuses.
+const (
+	CommitmentPending   = "pending"
+	CommitmentFulfilled = "fulfilled"
+	CommitmentReleased  = "released"
+)
+
+// AuditEntry records a sensitive action: who, when, what, why.
+type AuditEntry struct {
+	At        time.Time
+	ActorID   string
+	Action    string
+	SessionID string
+	Target    string
+	Detail    string
+	Reason    string
+}
+
+// StoredKey is a signing key as stored.
+type StoredKey struct {
+	PEM       []byte
+	CreatedAt time.Time
+}
+
+// Store is what the certificates service needs from the database.
+type Store interface {
+	Rules(ctx context.Context, sessionID string) (Rules, error) // ErrNotFound: defaults
+	PutRules(ctx context.Context, sessionID string, r Rules) error
+	Declined(ctx context.Context, sessionID string) (map[string]bool, error)
+	SetDeclined(ctx context.Context, sessionID, userID string, declined bool) error
+	Overrides(ctx context.Context, sessionID string) (map[string]Override, error)
+	PutOverride(ctx context.Context, sessionID string, o Override) error
+	DeleteOverride(ctx context.Context, sessionID, userID string) error
+
+	InsertCertificate(ctx context.Context, c Certificate) error
+	Certificate(ctx context.Context, code string) (*Certificate, error)
+	CertificatesBySession(ctx context.Context, sessionID string) ([]Certificate, error)
+	CertificatesByUser(ctx context.Context, userID string) ([]Certificate, error)
+	Revoke(ctx context.Context, code, reason string, at time.Time) error // ErrRevoked if already
+
+	Commitments(ctx context.Context) ([]Commitment, error)
+	PutCommitment(ctx context.Context, c Commitment) error // inserts or replaces by ID
+
+	SigningKeys(ctx context.Context) ([]StoredKey, error)
+	AddSigningKey(ctx context.Context, k StoredKey) error
+
+	Audit(ctx context.Context, e AuditEntry) error
+}
+
+// Texts localizes the texts a certificate carries (level names, criteria).
+type Texts interface {
+	T(lang, id string, args map[string]any) string
+}
+
+// Service issues, verifies and revokes certificates.
+type Service struct {
+	Store        Store
+	Course       course.Store
+	Grading      grading.Store
+	Quiz         *grading.Quiz
+	Now          func() time.Time
+	BaseURL      string
+	Organisation string
+	Texts        Texts
+}
+
+// Result is one participant's standing in a session.
+type Result struct {
+	User            *course.User
+	Input           ParticipantResult
+	Outcome         Outcome
+	Computed        Level // by the rules, before any override
+	Override        *Override
+	ReviewsDone     int
+	ReviewsAssigned int
+}
+
+// Level returns the level after any override.
+func (r Result) Level() Level { return r.Outcome.Level }
+
+func (s *Service) manage(ctx context.Context, actor *course.User, sessionID string, coordinatorOnly bool) (*course.Session, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if coordinatorOnly && !actor.IsCoordinator() || !course.CanManage(actor, sess) {
+		return nil, course.ErrForbidden
+	}
+	return sess, nil
+}
+
+// rules returns the session's rules or the defaults.
+func (s *Service) rules(ctx context.Context, sessionID string) (Rules, error) {
+	r, err := s.Store.Rules(ctx, sessionID)
+	if errors.Is(err, ErrNotFound) {
+		return DefaultRules(), nil
+	}
+	return r, err
+}
+
+// SessionRules returns a session's rules to its staff.
+func (s *Service) SessionRules(ctx context.Context, actor *course.User, sessionID string) (Rules, error) {
+	if _, err := s.manage(ctx, actor, sessionID, false); err != nil {
+		return Rules{}, err
+	}
+	return s.rules(ctx, sessionID)
+}
+
+// SetRules changes a session's thresholds before it is closed.
+func (s *Service) SetRules(ctx context.Context, actor *course.User, sessionID string, r Rules) error {
+	sess, err := s.manage(ctx, actor, sessionID, true)
+	if err != nil {
+		return err
+	}
+	if sess.ClosedAt != nil {
+		return course.ErrSessionClosed
+	}
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if err := s.Store.PutRules(ctx, sessionID, r); err != nil {
+		return err
+	}
+	return s.audit(ctx, actor, "rules.change", sessionID, "", fmt.Sprintf("%+v", r), "")
+}
+
+func (s *Service) audit(ctx context.Context, actor *course.User, action, sessionID, target, detail, reason string) error {
+	e := AuditEntry{At: s.Now().UTC(), Action: action, SessionID: sessionID, Target: target, Detail: detail, Reason: reason}
+	if actor != nil {
+		e.ActorID = actor.ID
+	}
+	return s.Store.Audit(ctx, e)
+}
+
+// results computes every participant's standing with a constant number of
+// queries, whatever the number of participants.
+func (s *Service) results(ctx context.Context, sess *course.Session) ([]Result, Rules, error) {
+	rules, err := s.rules(ctx, sess.ID)
+	if err != nil {
+		return nil, rules, err
+	}
+	enrols, err := s.Course.EnrolmentsBySession(ctx, sess.ID)
+	if err != nil {
+		return nil, rules, err
+	}
+	ids := make([]string, len(enrols))
+	for i, e := range enrols {
+		ids[i] = e.UserID
+	}
+	users, err := s.Course.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, rules, err
+	}
+	subs, err := s.Grading.Submissions(ctx, sess.ID, 0)
+	if err != nil {
+		return nil, rules, err
+	}
+	reviews, err := s.Grading.Reviews(ctx, sess.ID, 0)
+	if err != nil {
+		return nil, rules, err
+	}
+	states, err := s.Grading.PartStates(ctx, sess.ID)
+	if err != nil {
+		return nil, rules, err
+	}
+	scores, err := s.Quiz.BestScores(ctx, sess.ID)
+	if err != nil {
+		return nil, rules, err
+	}
+	declined, err := s.Store.Declined(ctx, sess.ID)
+	if err != nil {
+		return nil, rules, err
+	}
+	overrides, err := s.Store.Overrides(ctx, sess.ID)
+	if err != nil {
+		return nil, rules, err
+	}
+	closedAt := map[int]time.Time{}
+	for _, p := range sess.Parts {
+		closedAt[p.Number] = p.ReviewDue
+	}
+	for _, st := range states {
+		if st.Phase == grading.PhaseClosed && !st.ClosedAt.IsZero() {
+			closedAt[st.Part] = st.ClosedAt
+		}
+	}
+	grades := map[string]*[PartCount]*float64{}
+	for _, sub := range subs {
+		if sub.Grade == nil || sub.Part < 1 || sub.Part > PartCount {
+			continue
+		}
+		if grades[sub.AuthorID] == nil {
+			grades[sub.AuthorID] = &[PartCount]*float64{}
+		}
+		g := sub.Grade.Score
+		grades[sub.AuthorID][sub.Part-1] = &g
+	}
+	assigned, onTime := map[string]int{}, map[string]int{}
+	for _, r := range reviews {
+		switch {
+		case r.TakenFrom != "":
+			assigned[r.TakenFrom]++ // a lapsed review counts against who let it lapse
+		case r.Required:
+			assigned[r.ReviewerID]++
+			if r.Status == grading.ReviewDone && r.DoneAt != nil && !r.DoneAt.After(closedAt[r.Part]) {
+				onTime[r.ReviewerID]++
+			}
+		}
+	}
+	out := make([]Result, 0, len(users))
+	for _, u := range users {
+		in := ParticipantResult{ReviewsAssigned: assigned[u.ID], ReviewsOnTime: onTime[u.ID], CommitmentDeclined: declined[u.ID]}
+		if g := grades[u.ID]; g != nil {
+			in.Grades = *g
+		}
+		if sc, ok := scores[u.ID]; ok {
+			in.EvaluationScore = &sc
+		}
+		r := Result{User: u, Input: in, Outcome: Evaluate(rules, in), ReviewsDone: onTime[u.ID], ReviewsAssigned: assigned[u.ID]}
+		r.Computed = r.Outcome.Level
+		if o, ok := overrides[u.ID]; ok {
+			r.Override = &o
+			r.Outcome.Level = o.Level
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Result) int {
+		return cmp.Or(strings.Compare(a.User.Name, b.User.Name), strings.Compare(a.User.ID, b.User.ID))
+	})
+	return out, rules, nil
+}
+
+// Results returns the session's results table to its staff.
+func (s *Service) Results(ctx context.Context, actor *course.User, sessionID string) ([]Result, error) {
+	sess, err := s.manage(ctx, actor, sessionID, false)
+	if err != nil {
+		return nil, err
+	}
+	rs, _, err := s.results(ctx, sess)
+	return rs, err
+}
+
+// Progress returns one participant's own standing (dashboard).
+func (s *Service) Progress(ctx context.Context, actor *course.User, sessionID string) (*Result, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	rs, _, err := s.results(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		if rs[i].User.ID == actor.ID {
+			return &rs[i], nil
+		}
+	}
+	return nil, course.ErrForbidden
+}
+
+// SetCommitment records whether a participant accepts the animator
+// commitment; declining caps them at level I.
+func (s *Service) SetCommitment(ctx context.Context, actor *course.User, sessionID string, accept bool) error {
+	if actor == nil {
+		return course.ErrUnauthenticated
+	}
+	ok, err := s.Course.IsEnrolled(ctx, sessionID, actor.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return course.ErrForbidden
+	}
+	return s.Store.SetDeclined(ctx, sessionID, actor.ID, !accept)
+}
+
+// SetOverride sets one person's level by hand, with a reason; level -1
+// removes the override.
+func (s *Service) SetOverride(ctx context.Context, actor *course.User, sessionID, userID string, level int, reason string) error {
+	if _, err := s.manage(ctx, actor, sessionID, true); err != nil {
+		return err
+	}
+	if ok, err := s.Course.IsEnrolled(ctx, sessionID, userID); err != nil {
+		return err
+	} else if !ok {
+		return &ValidationError{Field: "user_id", Key: "certificates.override.not_enrolled"}
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) < 5 {
+		return &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	}
+	if level == -1 {
+		if err := s.Store.DeleteOverride(ctx, sessionID, userID); err != nil {
+			return err
+		}
+		return s.audit(ctx, actor, "level.override_removed", sessionID, userID, "", reason)
+	}
+	if level < 0 || level > 2 {
+		return &ValidationError{Field: "level", Key: "certificates.override.level_invalid"}
+	}
+	o := Override{UserID: userID, Level: Level(level), Reason: reason, By: actor.ID, At: s.Now().UTC()}
+	if err := s.Store.PutOverride(ctx, sessionID, o); err != nil {
+		return err
+	}
+	return s.audit(ctx, actor, "level.override", sessionID, userID, fmt.Sprintf("level %d", level), reason)
+}
+
+// Report counts a session's outcome.
+type Report struct {
+	Participants int
+	Validated    int
+	Level1       int
+	Level2       int
+}
+
+// CloseResult says what a close did.
+type CloseResult struct {
+	Report  Report
+	Issued  []Certificate
+	Revoked []string
+}
+
+// Close computes the results and issues the certificates; it may run at any
+// time and again: a second close issues nothing new, and after a reopening
+// only what changed is revoked and issued again.
+func (s *Service) Close(ctx context.Context, actor *course.User, sessionID string) (*CloseResult, error) {
+	sess, err := s.manage(ctx, actor, sessionID, true)
+	if err != nil {
+		return nil, err
+	}
+	results, rules, err := s.results(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.Store.CertificatesBySession(ctx, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	valid := map[string]Certificate{}
+	for _, c := range existing {
+		if c.Valid() {
+			valid[c.UserID] = c
+		}
+	}
+	key, err := s.signingKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	out := &CloseResult{}
+	for _, r := range results {
+		lvl := r.Level()
+		old, had := valid[r.User.ID]
+		if had && old.Level == lvl {
+			continue
+		}
+		if had {
+			if err := s.Store.Revoke(ctx, old.Code, "reissued", now); err != nil && !errors.Is(err, ErrRevoked) {
+				return nil, err
+			}
+			if err := s.audit(ctx, actor, "certificate.revoke", sess.ID, old.Code, "level changed at re-close", "reissued"); err != nil {
+				return nil, err
+			}
+			out.Revoked = append(out.Revoked, old.Code)
+		}
+		if lvl == LevelNone {
+			continue
+		}
+		c, err := s.issue(ctx, sess, r, rules, key, now)
+		if err != nil {
+			return nil, err
+		}
+		out.Issued = append(out.Issued, c)
+		if err := s.audit(ctx, actor, "certificate.issue", sess.ID, c.Code, fmt.Sprintf("level %d for %s", c.Level, r.User.ID), ""); err != nil {
+			return nil, err
+		}
+	}
+	if sess.ClosedAt == nil {
+		if err := s.Course.SetClosed(ctx, sess.ID, &now); err != nil {
+			return nil, err
+		}
+		if err := s.fulfil(ctx, sess, now); err != nil {
+			return nil, err
+		}
+		if err := s.audit(ctx, actor, "session.close", sess.ID, sess.Code, "", ""); err != nil {
+			return nil, err
+		}
+	}
+	out.Report = countReport(results)
+	return out, nil
+}
+
+func countReport(results []Result) Report {
+	rep := Report{Participants: len(results)}
+	for _, r := range results {
+		switch r.Level() {
+		case LevelI:
+			rep.Level1++
+			rep.Validated++
+		case LevelII:
+			rep.Level2++
+			rep.Validated++
+		}
+	}
+	return rep
+}
+
+// issue makes, signs and stores one certificate; level II also records the
+// holder's commitment.
+func (s *Service) issue(ctx context.Context, sess *course.Session, r Result, rules Rules, key SigningKey, now time.Time) (Certificate, error) {
+	code, err := NewCode(string(sess.Format), nil)
+	if err != nil {
+		return Certificate{}, err
+	}
+	salt, err := NewSalt(nil)
+	if err != nil {
+		return Certificate{}, err
+	}
+	lang := r.User.Locale
+	if lang == "" {
+		lang = "fr"
+	}
+	lvl := int(r.Level())
+	t := func(id string) string { return s.Texts.T(lang, id, map[string]any{"Level": lvl}) }
+	cred, err := BuildCredential(BadgeInput{
+		BaseURL: s.BaseURL, IssuerName: s.Organisation, Code: code, Level: r.Level(), SessionCode: sess.Code,
+		AchievementName:        t(fmt.Sprintf("certificates.level%d.name", lvl)),
+		AchievementDescription: t(fmt.Sprintf("certificates.level%d.meaning", lvl)),
+		CriteriaNarrative:      t(fmt.Sprintf("certificates.level%d.criteria", lvl)),
+		HolderEmail:            r.User.Email, Salt: salt, ValidFrom: now,
+	})
+	if err != nil {
+		return Certificate{}, err
+	}
+	jwt, err := SignCredential(key, cred)
+	if err != nil {
+		return Certificate{}, err
+	}
+	c := Certificate{Code: code, SessionID: sess.ID, SessionCode: sess.Code, SessionStart: sess.StartsOn, SessionEnd: sess.EndsOn,
+		UserID: r.User.ID, HolderName: r.User.Name, Level: r.Level(), Lang: lang, Salt: salt, Badge: jwt, Rules: rules, IssuedAt: now}
+	if err := s.Store.InsertCertificate(ctx, c); err != nil {
+		return Certificate{}, err
+	}
+	if c.Level == LevelII {
+		cm := Commitment{ID: r.User.ID + ":" + sess.ID, UserID: r.User.ID, FromSessionID: sess.ID, FromSessionCode: sess.Code,
+			FromStart: sess.StartsOn, Certificate: code, Status: CommitmentPending, CreatedAt: now}
+		if err := s.Store.PutCommitment(ctx, cm); err != nil {
+			return Certificate{}, err
+		}
+	}
+	return c, nil
+}
+
+// fulfil marks fulfilled the pending commitments of this session's animators
+// made in a session that started before this one.
+func (s *Service) fulfil(ctx context.Context, sess *course.Session, now time.Time) error {
+	all, err := s.Store.Commitments(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range all {
+		if c.Status == CommitmentPending && sess.HasAnimator(c.UserID) && c.FromStart < sess.StartsOn {
+			c.Status, c.FulfilledBy = CommitmentFulfilled, sess.Code
+			if err := s.Store.PutCommitment(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Reopen lets a coordinator correct a closed session; closing it again
+// issues or revokes only what changed.
+func (s *Service) Reopen(ctx context.Context, actor *course.User, sessionID, reason string) error {
+	sess, err := s.manage(ctx, actor, sessionID, true)
+	if err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) < 5 {
+		return &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	}
+	if sess.ClosedAt == nil {
+		return nil
+	}
+	if err := s.Course.SetClosed(ctx, sess.ID, nil); err != nil {
+		return err
+	}
+	return s.audit(ctx, actor, "session.reopen", sess.ID, sess.Code, "", reason)
+}
+
+// Revoke revokes a certificate with a reason: coordinators.
+func (s *Service) Revoke(ctx context.Context, actor *course.User, code, reason string) error {
+	if !actor.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	c, err := s.Store.Certificate(ctx, code)
+	if err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) < 5 {
+		return &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	}
+	if err := s.Store.Revoke(ctx, c.Code, reason, s.Now().UTC()); err != nil {
+		return err
+	}
+	return s.audit(ctx, actor, "certificate.revoke", c.SessionID, c.Code, "", reason)
+}
+
+// Lookup returns a certificate for its public verification.
+func (s *Service) Lookup(ctx context.Context, code string) (*Certificate, error) {
+	norm, ok := NormalizeCode(code)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return s.Store.Certificate(ctx, norm)
+}
+
+// Owned returns a certificate to its holder or a coordinator.
+func (s *Service) Owned(ctx context.Context, actor *course.User, code string) (*Certificate, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	c, err := s.Lookup(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if c.UserID != actor.ID && !actor.IsCoordinator() {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}
+
+// SessionCertificates lists a session's certificates: coordinators.
+func (s *Service) SessionCertificates(ctx context.Context, actor *course.User, sessionID string) ([]Certificate, error) {
+	if _, err := s.manage(ctx, actor, sessionID, true); err != nil {
+		return nil, err
+	}
+	return s.Store.CertificatesBySession(ctx, sessionID)
+}
+
+// MyCertificates lists the actor's certificates.
+func (s *Service) MyCertificates(ctx context.Context, actor *course.User) ([]Certificate, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	return s.Store.CertificatesByUser(ctx, actor.ID)
+}
+
+// EnsureKey creates the first signing key at the platform's first start.
+func (s *Service) EnsureKey(ctx context.Context) error {
+	_, err := s.signingKey(ctx)
+	return err
+}
+
+// signingKey returns the newest key, creating the first one if there is none.
+func (s *Service) signingKey(ctx context.Context) (SigningKey, error) {
+	keys, err := s.Keys(ctx)
+	if err != nil {
+		return SigningKey{}, err
+	}
+	if k, ok := LatestKey(keys); ok {
+		return k, nil
+	}
+	return s.RotateKey(ctx)
+}
+
+// Keys returns every signing key, old ones included.
+func (s *Service) Keys(ctx context.Context) ([]SigningKey, error) {
+	stored, err := s.Store.SigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]SigningKey, 0, len(stored))
+	for _, k := range stored {
+		sk, err := ParseSigningKeyPEM(k.PEM, k.CreatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("certificates: stored key: %w", err)
+		}
+		keys = append(keys, sk)
+	}
+	return keys, nil
+}
+
+// RotateKey adds a new signing key; older public keys stay published.
+func (s *Service) RotateKey(ctx context.Context) (SigningKey, error) {
+	k, err := GenerateSigningKey(nil, s.Now().UTC())
+	if err != nil {
+		return SigningKey{}, err
+	}
+	pem, err := k.MarshalPEM()
+	if err != nil {
+		return SigningKey{}, err
+	}
+	if err := s.Store.AddSigningKey(ctx, StoredKey{PEM: pem, CreatedAt: k.CreatedAt}); err != nil {
+		return SigningKey{}, err
+	}
+	return k, nil
+}
+
+// SessionReport returns a session's report: counts over its results.
+func (s *Service) SessionReport(ctx context.Context, actor *course.User, sessionID string) (Report, []Result, error) {
+	sess, err := s.manage(ctx, actor, sessionID, false)
+	if err != nil {
+		return Report{}, nil, err
+	}
+	rs, _, err := s.results(ctx, sess)
+	if err != nil {
+		return Report{}, nil, err
+	}
+	return countReport(rs), rs, nil
+}
+
+// PartStats is one part's completion, for the report.
+type PartStats struct {
+	Part            int
+	Title           string
+	Submitted       int
+	ReviewsAssigned int
+	ReviewsDone     int
+	Grades          []float64
+}
+
+// Completion returns each part's submissions, reviews and grades.
+func (s *Service) Completion(ctx context.Context, actor *course.User, sessionID string) ([]PartStats, error) {
+	sess, err := s.manage(ctx, actor, sessionID, false)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.Grading.Submissions(ctx, sessionID, 0)
+	if err != nil {
+		return nil, err
+	}
+	reviews, err := s.Grading.Reviews(ctx, sessionID, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PartStats, len(sess.Parts))
+	idx := map[int]int{}
+	for i, p := range sess.Parts {
+		out[i] = PartStats{Part: p.Number, Title: p.Title}
+		idx[p.Number] = i
+	}
+	for _, sub := range subs {
+		if i, ok := idx[sub.Part]; ok {
+			out[i].Submitted++
+			if sub.Grade != nil {
+				out[i].Grades = append(out[i].Grades, sub.Grade.Score)
+			}
+		}
+	}
+	for _, r := range reviews {
+		if i, ok := idx[r.Part]; ok {
+			out[i].ReviewsAssigned++
+			if r.Status == grading.ReviewDone {
+				out[i].ReviewsDone++
+			}
+		}
+	}
+	return out, nil
+}
