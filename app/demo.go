@@ -11,6 +11,7 @@ import (
 
 	"librecours/app/mongostore"
 	"librecours/course"
+	"librecours/grading"
 )
 
 // demoPerson is an account of the demo data.
@@ -119,10 +120,81 @@ func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Wri
 				return err
 			}
 		}
+		grad := &grading.Service{Store: mongostore.NewGradingStore(p.DB), Course: store, Now: now}
+		if err := grad.InitSession(ctx, sess.ID); err != nil {
+			return err
+		}
+		if pl.format == course.LCIII {
+			if err := seedPart1(ctx, grad, sess, pl.students, now()); err != nil {
+				return err
+			}
+		}
 		marker.Sessions = append(marker.Sessions, sess.ID)
 		fmt.Fprintf(out, "Demo session %s starts on %s with %d participants.\n", sess.Code, sess.StartsOn, len(pl.students))
 	}
 	return settings.Put(ctx, demoKey, marker)
+}
+
+var demoTexts = []string{
+	"## Mon analyse\n\nLe projet de Camille mêle des **photos prises par elle-même** (elle en est l'autrice, droits moraux et patrimoniaux compris) et des extraits d'un roman encore protégé : l'auteur est mort il y a moins de 70 ans. La courte citation est possible dans un but critique, en citant l'auteur et la source.",
+	"## Réponse\n\nLes droits patrimoniaux durent toute la vie de l'auteur et 70 ans après sa mort ; ensuite l'œuvre entre dans le *domaine public*. Les droits moraux, eux, sont perpétuels : il faut toujours citer l'auteur. Pour la musique de la vidéo, il faut une autorisation ou une œuvre sous licence libre.",
+	"## Synthèse\n\n1. Les photos de Camille : elle peut les utiliser librement.\n2. Le texte du roman : courte citation seulement.\n3. La carte : les données OpenStreetMap sont sous ODbL, il faut créditer « © les contributeurs d'OpenStreetMap ».",
+}
+
+// seedPart1 gives the running LCIII demo session a realistic part 1: work
+// submitted, reviews assigned and partly done, graded if its time has come.
+func seedPart1(ctx context.Context, grad *grading.Service, sess *course.Session, students []*course.User, now time.Time) error {
+	p1 := sess.Parts[0]
+	if now.Before(p1.OpensAt) {
+		return nil
+	}
+	clock := earliest(p1.OpensAt.Add(3*time.Hour), now)
+	g := *grad
+	g.Now = func() time.Time { return clock }
+	for i, st := range students[:len(students)-1] {
+		if _, err := g.Submit(ctx, st, sess.ID, 1, demoTexts[i%len(demoTexts)], nil); err != nil {
+			return err
+		}
+	}
+	if now.Before(p1.SubmissionDue) {
+		return nil
+	}
+	clock = p1.SubmissionDue.Add(time.Minute)
+	if _, err := g.AssignPart(ctx, nil, sess.ID, 1); err != nil {
+		return err
+	}
+	clock = earliest(p1.SubmissionDue.Add(2*time.Hour), now)
+	ex := grading.DefaultExercises()[0]
+	for i, st := range students[:5] {
+		tasks, err := g.MyReviews(ctx, st, sess.ID, 1)
+		if err != nil {
+			return err
+		}
+		for j, t := range tasks {
+			scores := map[string]int{}
+			for _, c := range ex.Rubric {
+				scores[c.ID] = max(1, c.MaxPoints-(i+j)%3)
+			}
+			comment := "Analyse claire et bien argumentée ; pensez à citer l'article du Code de la propriété intellectuelle."
+			if _, err := g.SaveReview(ctx, st, t.Review.ID, scores, comment); err != nil {
+				return err
+			}
+		}
+	}
+	if now.After(p1.ReviewDue) {
+		clock = p1.ReviewDue.Add(time.Minute)
+		if _, err := g.ClosePart(ctx, nil, sess.ID, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // demoPassword returns a readable random password of 14 characters.
