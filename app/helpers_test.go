@@ -30,7 +30,7 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // testEnv is a Server on a fresh embedded database with an injected clock.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	clock *clock
 	db    *storetest.DB
@@ -47,12 +47,12 @@ func testConfig() Config {
 	return cfg
 }
 
-func newEnv(t *testing.T) *testEnv {
+func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	return newEnvWith(t, testConfig())
 }
 
-func newEnvWith(t *testing.T, cfg Config) *testEnv {
+func newEnvWith(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
 	db := storetest.Open(t, storetest.Options{})
 	clk := &clock{t: testStart}
@@ -88,7 +88,7 @@ type apiResult struct {
 	Body   []byte
 }
 
-func (r apiResult) decode(t *testing.T, v any) {
+func (r apiResult) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
