@@ -46,18 +46,6 @@ func NewCertificateStore(db *DB) *CertificateStore { return &CertificateStore{db
 // certUserKey is the _id of a person's document in a session.
 func certUserKey(sessionID, userID string) string { return sessionID + ":" + userID }
 
-// find runs a query on the reader and decodes every document into out.
-func (s *CertificateStore) find(ctx context.Context, coll string, filter bson.M, opts *options.FindOptionsBuilder, out any) error {
-	cur, err := s.db.R(coll).Find(ctx, filter, opts)
-	if err != nil {
-		return fmt.Errorf("mongostore: find %s: %w", coll, err)
-	}
-	if err := cur.All(ctx, out); err != nil {
-		return fmt.Errorf("mongostore: read %s: %w", coll, err)
-	}
-	return nil
-}
-
 // certRulesDoc mirrors certificates.Rules field for field, so a conversion
 // between them stops compiling when Rules changes.
 type certRulesDoc struct {
@@ -109,7 +97,7 @@ type commitChoiceDoc struct {
 // who accepted it, or never chose, are left out.
 func (s *CertificateStore) Declined(ctx context.Context, sessionID string) (map[string]bool, error) {
 	var docs []commitChoiceDoc
-	if err := s.find(ctx, colCommitChoices, bson.M{"session_id": sessionID, "declined": true}, options.Find(), &docs); err != nil {
+	if err := s.db.findAll(ctx, colCommitChoices, bson.M{"session_id": sessionID, "declined": true}, options.Find(), &docs); err != nil {
 		return nil, err
 	}
 	out := make(map[string]bool, len(docs))
@@ -141,7 +129,7 @@ type overrideDoc struct {
 // Overrides returns a session's level overrides by user ID.
 func (s *CertificateStore) Overrides(ctx context.Context, sessionID string) (map[string]certificates.Override, error) {
 	var docs []overrideDoc
-	if err := s.find(ctx, colLevelOverrides, bson.M{"session_id": sessionID}, options.Find(), &docs); err != nil {
+	if err := s.db.findAll(ctx, colLevelOverrides, bson.M{"session_id": sessionID}, options.Find(), &docs); err != nil {
 		return nil, err
 	}
 	out := make(map[string]certificates.Override, len(docs))
@@ -230,7 +218,7 @@ func (s *CertificateStore) Certificate(ctx context.Context, code string) (*certi
 func (s *CertificateStore) listCertificates(ctx context.Context, filter bson.M) ([]certificates.Certificate, error) {
 	var docs []certificateDoc
 	sort := bson.D{{Key: "issued_at", Value: 1}, {Key: "_id", Value: 1}}
-	if err := s.find(ctx, colCertificates, filter, options.Find().SetSort(sort), &docs); err != nil {
+	if err := s.db.findAll(ctx, colCertificates, filter, options.Find().SetSort(sort), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]certificates.Certificate, len(docs))
@@ -287,7 +275,7 @@ type commitmentDoc struct {
 func (s *CertificateStore) Commitments(ctx context.Context) ([]certificates.Commitment, error) {
 	var docs []commitmentDoc
 	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}
-	if err := s.find(ctx, colCommitments, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
+	if err := s.db.findAll(ctx, colCommitments, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]certificates.Commitment, len(docs))
@@ -320,7 +308,7 @@ type signingKeyDoc struct {
 func (s *CertificateStore) SigningKeys(ctx context.Context) ([]certificates.StoredKey, error) {
 	var docs []signingKeyDoc
 	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}
-	if err := s.find(ctx, colSigningKeys, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
+	if err := s.db.findAll(ctx, colSigningKeys, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]certificates.StoredKey, len(docs))
@@ -374,7 +362,7 @@ func (s *CertificateStore) AuditLog(ctx context.Context, sessionID string, limit
 		opts.SetLimit(int64(limit))
 	}
 	var docs []auditDoc
-	if err := s.find(ctx, colAuditLog, filter, opts, &docs); err != nil {
+	if err := s.db.findAll(ctx, colAuditLog, filter, opts, &docs); err != nil {
 		return nil, err
 	}
 	out := make([]certificates.AuditEntry, len(docs))

@@ -8,7 +8,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"librecours/course"
 )
@@ -77,13 +76,9 @@ func (s *CourseStore) UserByEmail(ctx context.Context, email string) (*course.Us
 }
 
 func (s *CourseStore) findUsers(ctx context.Context, filter bson.M) ([]*course.User, error) {
-	cur, err := s.db.R(colUsers).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("mongostore: find users: %w", err)
-	}
 	var docs []userDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("mongostore: read users: %w", err)
+	if err := s.db.findAll(ctx, colUsers, filter, sortBy(bson.D{{Key: "name", Value: 1}}), &docs); err != nil {
+		return nil, err
 	}
 	out := make([]*course.User, len(docs))
 	for i := range docs {
@@ -241,13 +236,9 @@ func (s *CourseStore) SessionByID(ctx context.Context, id string) (*course.Sessi
 
 // ListSessions returns every session, latest start first.
 func (s *CourseStore) ListSessions(ctx context.Context) ([]*course.Session, error) {
-	cur, err := s.db.R(colSessions).Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("mongostore: list sessions: %w", err)
-	}
 	var docs []sessionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("mongostore: read sessions: %w", err)
+	if err := s.db.findAll(ctx, colSessions, bson.M{}, sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}), &docs); err != nil {
+		return nil, err
 	}
 	out := make([]*course.Session, len(docs))
 	for i := range docs {
@@ -386,13 +377,9 @@ func (s *CourseStore) IsEnrolled(ctx context.Context, sessionID, userID string) 
 }
 
 func (s *CourseStore) enrolments(ctx context.Context, filter bson.M) ([]course.Enrolment, error) {
-	cur, err := s.db.R(colEnrolments).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "enrolled_at", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("mongostore: find enrolments: %w", err)
-	}
 	var docs []enrolmentDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("mongostore: read enrolments: %w", err)
+	if err := s.db.findAll(ctx, colEnrolments, filter, sortBy(bson.D{{Key: "enrolled_at", Value: 1}}), &docs); err != nil {
+		return nil, err
 	}
 	out := make([]course.Enrolment, len(docs))
 	for i, d := range docs {

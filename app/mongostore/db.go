@@ -192,6 +192,21 @@ func (db *DB) Counter(ctx context.Context, name string) (int64, error) {
 	return doc.Seq, nil
 }
 
+// findAll runs a query on the reader and decodes every document into out.
+func (db *DB) findAll(ctx context.Context, coll string, filter any, opts *options.FindOptionsBuilder, out any) error {
+	cur, err := db.R(coll).Find(ctx, filter, opts)
+	if err != nil {
+		return fmt.Errorf("mongostore: find %s: %w", coll, err)
+	}
+	if err := cur.All(ctx, out); err != nil {
+		return fmt.Errorf("mongostore: read %s: %w", coll, err)
+	}
+	return nil
+}
+
+// sortBy is a find option sorting by keys.
+func sortBy(keys bson.D) *options.FindOptionsBuilder { return options.Find().SetSort(keys) }
+
 // newID returns a fresh domain ID.
 func newID() string { return bson.NewObjectID().Hex() }
 

@@ -117,13 +117,9 @@ func (d *attemptDoc) attempt() grading.Attempt {
 }
 
 func (s *EvaluationStore) attempts(ctx context.Context, filter bson.M, sort bson.D) ([]grading.Attempt, error) {
-	cur, err := s.db.R(colAttempts).Find(ctx, filter, options.Find().SetSort(sort))
-	if err != nil {
-		return nil, fmt.Errorf("mongostore: find attempts: %w", err)
-	}
 	var docs []attemptDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("mongostore: read attempts: %w", err)
+	if err := s.db.findAll(ctx, colAttempts, filter, sortBy(sort), &docs); err != nil {
+		return nil, err
 	}
 	out := make([]grading.Attempt, len(docs))
 	for i := range docs {

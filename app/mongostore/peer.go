@@ -83,7 +83,7 @@ func (s *GradingStore) PutExercise(ctx context.Context, sessionID string, e grad
 // Exercises returns a session's stored exercises, by part.
 func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]grading.Exercise, error) {
 	var docs []exerciseDoc
-	if err := s.findAll(ctx, colExercises, bson.M{"session_id": sessionID}, bson.D{{Key: "part", Value: 1}}, &docs); err != nil {
+	if err := s.db.findAll(ctx, colExercises, bson.M{"session_id": sessionID}, sortBy(bson.D{{Key: "part", Value: 1}}), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]grading.Exercise, 0, len(docs))
@@ -95,21 +95,6 @@ func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]gradi
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-func (s *GradingStore) findAll(ctx context.Context, coll string, filter bson.M, sort bson.D, out any) error {
-	opts := options.Find()
-	if sort != nil {
-		opts.SetSort(sort)
-	}
-	cur, err := s.db.R(coll).Find(ctx, filter, opts)
-	if err != nil {
-		return fmt.Errorf("mongostore: find %s: %w", coll, err)
-	}
-	if err := cur.All(ctx, out); err != nil {
-		return fmt.Errorf("mongostore: read %s: %w", coll, err)
-	}
-	return nil
 }
 
 type partStateDoc struct {
@@ -145,7 +130,7 @@ func (s *GradingStore) PartState(ctx context.Context, sessionID string, part int
 // PartStates returns the stored states of a session's parts.
 func (s *GradingStore) PartStates(ctx context.Context, sessionID string) ([]grading.PartState, error) {
 	var docs []partStateDoc
-	if err := s.findAll(ctx, colPartStates, bson.M{"session_id": sessionID}, bson.D{{Key: "part", Value: 1}}, &docs); err != nil {
+	if err := s.db.findAll(ctx, colPartStates, bson.M{"session_id": sessionID}, sortBy(bson.D{{Key: "part", Value: 1}}), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]grading.PartState, len(docs))
@@ -326,7 +311,7 @@ func (s *GradingStore) Submissions(ctx context.Context, sessionID string, part i
 		filter["part"] = part
 	}
 	var docs []submissionDoc
-	if err := s.findAll(ctx, colSubs, filter, bson.D{{Key: "part", Value: 1}, {Key: "submitted_at", Value: 1}, {Key: "_id", Value: 1}}, &docs); err != nil {
+	if err := s.db.findAll(ctx, colSubs, filter, sortBy(bson.D{{Key: "part", Value: 1}, {Key: "submitted_at", Value: 1}, {Key: "_id", Value: 1}}), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]*grading.Submission, len(docs))
@@ -339,7 +324,7 @@ func (s *GradingStore) Submissions(ctx context.Context, sessionID string, part i
 // Versions returns every kept version of a submission, oldest first.
 func (s *GradingStore) Versions(ctx context.Context, submissionID string) ([]grading.Version, error) {
 	var docs []versionDoc
-	if err := s.findAll(ctx, colVersions, bson.M{"submission_id": submissionID}, bson.D{{Key: "n", Value: 1}}, &docs); err != nil {
+	if err := s.db.findAll(ctx, colVersions, bson.M{"submission_id": submissionID}, sortBy(bson.D{{Key: "n", Value: 1}}), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]grading.Version, len(docs))
@@ -455,7 +440,7 @@ func (s *GradingStore) ReviewByID(ctx context.Context, id string) (*grading.Revi
 
 func (s *GradingStore) reviews(ctx context.Context, filter bson.M) ([]grading.Review, error) {
 	var docs []reviewDoc
-	if err := s.findAll(ctx, colReviews, filter, bson.D{{Key: "part", Value: 1}, {Key: "assigned_at", Value: 1}, {Key: "_id", Value: 1}}, &docs); err != nil {
+	if err := s.db.findAll(ctx, colReviews, filter, sortBy(bson.D{{Key: "part", Value: 1}, {Key: "assigned_at", Value: 1}, {Key: "_id", Value: 1}}), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]grading.Review, len(docs))
@@ -580,7 +565,7 @@ func (s *GradingStore) File(ctx context.Context, fileID string) (grading.Attachm
 		return grading.Attachment{}, nil, notFound(err, "find file")
 	}
 	var chunks []chunkDoc
-	if err := s.findAll(ctx, colChunks, bson.M{"file_id": fileID}, bson.D{{Key: "n", Value: 1}}, &chunks); err != nil {
+	if err := s.db.findAll(ctx, colChunks, bson.M{"file_id": fileID}, sortBy(bson.D{{Key: "n", Value: 1}}), &chunks); err != nil {
 		return grading.Attachment{}, nil, err
 	}
 	data := make([]byte, 0, d.Size)
