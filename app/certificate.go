@@ -551,11 +551,12 @@ func (s *Server) handleAPIOverride(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.Level == nil {
-		return course.Invalid("level", "certificates.override.level_invalid")
+	level := -99 // missing: refused as invalid, once the caller is authorized
+	if in.Level != nil {
+		level = *in.Level
 	}
-	if err := s.certs.SetOverride(c.UserContext(), u, c.Params("id"), c.Params("uid"), *in.Level, in.Reason); err != nil {
+	if err := s.certs.SetOverride(c.UserContext(), u, c.Params("id"), c.Params("uid"), level, in.Reason); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"user_id": c.Params("uid"), "level": *in.Level})
+	return c.JSON(fiber.Map{"user_id": c.Params("uid"), "level": level})
 }

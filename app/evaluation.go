@@ -155,7 +155,8 @@ func (s *Server) handleCommitment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.certs.SetCommitment(c.UserContext(), u, c.Params("id"), c.FormValue("accept") == "true"); err != nil {
+	accept := c.FormValue("accept") == "true"
+	if err := s.certs.SetCommitment(c.UserContext(), u, c.Params("id"), &accept); err != nil {
 		return err
 	}
 	s.flash(c, "app.flash.commitment_saved")
@@ -282,10 +283,7 @@ func (s *Server) handleAPICommitment(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.Accept == nil {
-		return course.Invalid("accept", "app.error.accept_required")
-	}
-	if err := s.certs.SetCommitment(c.UserContext(), u, c.Params("id"), *in.Accept); err != nil {
+	if err := s.certs.SetCommitment(c.UserContext(), u, c.Params("id"), in.Accept); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"accept": *in.Accept})

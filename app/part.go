@@ -418,6 +418,10 @@ func (s *Server) handleAPISubmissionAttach(c *fiber.Ctx) error {
 		return err
 	}
 	if up == nil {
+		// Only an enrolled participant learns that the file is missing.
+		if _, err := s.grading.MySubmission(c.UserContext(), u, id, n); err != nil && !errors.Is(err, grading.ErrNotFound) {
+			return err
+		}
 		return course.Invalid("file", "grading.submission.file_required")
 	}
 	text := c.FormValue("text")

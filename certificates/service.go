@@ -327,7 +327,7 @@ func (s *Service) Progress(ctx context.Context, actor *course.User, sessionID st
 
 // SetCommitment records whether a participant accepts the animator
 // commitment; declining caps them at level I.
-func (s *Service) SetCommitment(ctx context.Context, actor *course.User, sessionID string, accept bool) error {
+func (s *Service) SetCommitment(ctx context.Context, actor *course.User, sessionID string, accept *bool) error {
 	if actor == nil {
 		return course.ErrUnauthenticated
 	}
@@ -338,7 +338,10 @@ func (s *Service) SetCommitment(ctx context.Context, actor *course.User, session
 	if !ok {
 		return course.ErrForbidden
 	}
-	return s.Store.SetDeclined(ctx, sessionID, actor.ID, !accept)
+	if accept == nil {
+		return &ValidationError{Field: "accept", Key: "certificates.commitment.accept_required"}
+	}
+	return s.Store.SetDeclined(ctx, sessionID, actor.ID, !*accept)
 }
 
 // SetOverride sets one person's level by hand, with a reason; level -1

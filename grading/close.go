@@ -393,25 +393,28 @@ func (s *Service) review(ctx context.Context, actor *course.User, sessionID stri
 
 // SetGrade lets an animator grade a submission; the grade replaces the peers'.
 func (s *Service) SetGrade(ctx context.Context, actor *course.User, submissionID string, score float64, comment string) (*Submission, error) {
-	if math.IsNaN(score) || score < 0 || score > 100 {
-		return nil, invalid("score", "grading.grade.score_range")
-	}
 	comment = strings.TrimSpace(comment)
-	if comment == "" {
-		return nil, invalid("comment", "grading.grade.comment_required")
-	}
-	if utf8.RuneCountInString(comment) > 5000 {
-		return nil, invalid("comment", "grading.review.comment_too_long")
-	}
-	return s.decide(ctx, actor, submissionID, AnimatorGrade{Score: round1(score), Comment: comment})
+	return s.decide(ctx, actor, submissionID, AnimatorGrade{Score: round1(score), Comment: comment}, func() error {
+		switch {
+		case math.IsNaN(score) || score < 0 || score > 100:
+			return invalid("score", "grading.grade.score_range")
+		case comment == "":
+			return invalid("comment", "grading.grade.comment_required")
+		case utf8.RuneCountInString(comment) > 5000:
+			return invalid("comment", "grading.review.comment_too_long")
+		}
+		return nil
+	})
 }
 
 // ConfirmGrade lets an animator confirm the peer grade of a submission.
 func (s *Service) ConfirmGrade(ctx context.Context, actor *course.User, submissionID, comment string) (*Submission, error) {
-	return s.decide(ctx, actor, submissionID, AnimatorGrade{Confirm: true, Comment: strings.TrimSpace(comment)})
+	return s.decide(ctx, actor, submissionID, AnimatorGrade{Confirm: true, Comment: strings.TrimSpace(comment)}, func() error { return nil })
 }
 
-func (s *Service) decide(ctx context.Context, actor *course.User, submissionID string, g AnimatorGrade) (*Submission, error) {
+// decide records an animator's decision once the actor is known to run the
+// session, then the input is valid: who may act is checked first.
+func (s *Service) decide(ctx context.Context, actor *course.User, submissionID string, g AnimatorGrade, validate func() error) (*Submission, error) {
 	if actor == nil {
 		return nil, course.ErrUnauthenticated
 	}
@@ -425,6 +428,9 @@ func (s *Service) decide(ctx context.Context, actor *course.User, submissionID s
 	}
 	if !course.CanManage(actor, sess) {
 		return nil, course.ErrForbidden
+	}
+	if err := validate(); err != nil {
+		return nil, err
 	}
 	if g.Confirm {
 		if sub.Grade == nil {
