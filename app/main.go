@@ -15,6 +15,7 @@ import (
 
 	_ "time/tzdata" // session time zones work on machines without tzdata
 
+	"librecours/app/mongostore"
 	"librecours/course"
 )
 
@@ -30,6 +31,9 @@ Usage:
                                    check an Open Badges credential offline
   librecours certificates rotate-key
                                    sign new certificates with a new key
+  librecours backup DIR            export every collection, files included
+                                   (works while the server runs)
+  librecours restore DIR           rebuild an empty database from a backup
 
 Configuration comes from the environment; see README.md.
 `
@@ -57,6 +61,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = userCommand(ctx, cfg, log, args[1:], stdout)
 	case "certificates":
 		err = certificatesCommand(ctx, cfg, args[1:], stdout)
+	case "backup", "restore":
+		err = backupCommand(ctx, cfg, args[0], args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -183,3 +189,30 @@ func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// backupCommand runs "backup DIR" and "restore DIR".
+func backupCommand(ctx context.Context, cfg Config, verb string, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return usageError{verb + ": expected a folder"}
+	}
+	p, err := openPlatform(ctx, cfg, discardLogger(), verb == "backup")
+	if err != nil {
+		return err
+	}
+	defer p.Close(context.Background())
+	var m *mongostore.BackupManifest
+	if verb == "backup" {
+		m, err = p.DB.Backup(ctx, args[0])
+	} else {
+		m, err = p.DB.Restore(ctx, args[0])
+	}
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, n := range m.Collections {
+		total += n
+	}
+	fmt.Fprintf(stdout, "%s: %d documents in %d collections (%s)\n", verb, total, len(m.Collections), args[0])
+	return nil
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"librecours/app/embeddb"
@@ -24,8 +26,31 @@ type Platform struct {
 // OpenPlatform starts the embedded database when MONGODB_URI is unset,
 // connects, waits until it answers and creates the indexes.
 func OpenPlatform(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
+	return openPlatform(ctx, cfg, log, false)
+}
+
+// addrFile is where a running server writes its embedded database's URI.
+func addrFile(cfg Config) string { return filepath.Join(cfg.DataDir, "db", "ADDRESS") }
+
+func openPlatform(ctx context.Context, cfg Config, log *slog.Logger, attach bool) (*Platform, error) {
 	p := &Platform{Config: cfg, Log: log}
 	uri := cfg.MongoURI
+	if cfg.Embedded() && attach {
+		// A running server publishes its embedded database's address: tools
+		// (backup) use that instance rather than opening the files twice.
+		if b, err := os.ReadFile(addrFile(cfg)); err == nil {
+			if db, err := mongostore.Connect(mongostore.Options{URI: strings.TrimSpace(string(b)), Database: cfg.Database, SingleWriter: true}); err == nil {
+				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				err = db.Ping(pctx)
+				cancel()
+				if err == nil {
+					p.DB = db
+					return p, nil
+				}
+				_ = db.Close(ctx)
+			}
+		}
+	}
 	if cfg.Embedded() {
 		quiet := slog.New(log.Handler().WithGroup("ferretdb"))
 		quiet = slog.New(levelFilter{Handler: quiet.Handler(), min: slog.LevelWarn})
@@ -34,6 +59,10 @@ func OpenPlatform(ctx context.Context, cfg Config, log *slog.Logger) (*Platform,
 			return nil, err
 		}
 		p.embed, uri = srv, srv.URI()
+		if err := os.WriteFile(addrFile(cfg), []byte(uri+"\n"), 0o600); err != nil {
+			p.Close(ctx)
+			return nil, fmt.Errorf("app: write %s: %w", addrFile(cfg), err)
+		}
 	}
 	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: cfg.Database, SingleWriter: cfg.Embedded()})
 	if err != nil {
@@ -62,6 +91,7 @@ func (p *Platform) Close(ctx context.Context) {
 		}
 	}
 	if p.embed != nil {
+		_ = os.Remove(addrFile(p.Config))
 		p.embed.Stop()
 	}
 }
