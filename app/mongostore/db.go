@@ -29,6 +29,11 @@ type Options struct {
 	SingleWriter bool
 	// Monitor, when set, sees every command (tests count them).
 	Monitor *event.CommandMonitor
+	// Timeout bounds server selection, so requests fail fast (503) while the
+	// database is away; 5 s when zero. Heartbeat is how often the driver
+	// checks a server it lost; 2 s when zero.
+	Timeout   time.Duration
+	Heartbeat time.Duration
 }
 
 // DB is a connected database: reads go through a pooled client, writes through
@@ -45,10 +50,17 @@ func Connect(o Options) (*DB, error) {
 	if o.Database == "" {
 		o.Database = "librecours"
 	}
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Second
+	}
+	if o.Heartbeat == 0 {
+		o.Heartbeat = 2 * time.Second
+	}
 	base := func() *options.ClientOptions {
 		co := options.Client().ApplyURI(o.URI).
-			SetServerSelectionTimeout(5 * time.Second).
-			SetConnectTimeout(5 * time.Second).
+			SetServerSelectionTimeout(o.Timeout).
+			SetConnectTimeout(o.Timeout).
+			SetHeartbeatInterval(o.Heartbeat).
 			SetAppName("librecours")
 		if o.Monitor != nil {
 			co.SetMonitor(o.Monitor)

@@ -3,6 +3,8 @@ package mongostore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"librecours/app/mongostore"
 	"librecours/app/mongostore/storetest"
 	"librecours/course"
+	"librecours/grading"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -380,5 +383,47 @@ func TestRestart(t *testing.T) {
 	next := newSession(t, s, course.LCIII, 0)
 	if next.Code != "LCIII-002" {
 		t.Fatalf("counter after restart gave %s, want LCIII-002", next.Code)
+	}
+}
+
+// TestVersionNumberTaken: a save whose version number is taken by a save that
+// failed half-way (version kept, submission not updated) keeps its own text
+// under the next number, while a retry of the very same save stays one copy.
+func TestVersionNumberTaken(t *testing.T) {
+	db := storetest.Open(t, storetest.Options{})
+	s := mongostore.NewGradingStore(db.DB)
+	ctx := context.Background()
+	sub := &grading.Submission{SessionID: "s", Part: 1, AuthorID: "a", Text: "un", Version: 1, SubmittedAt: t0, UpdatedAt: t0}
+	if err := s.SaveSubmission(ctx, sub, grading.Version{N: 1, Text: "un", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	// The failed save left version 2 ("deux"); the next save also computes 2.
+	failed := *sub
+	failed.Text, failed.Version = "deux", 2
+	if err := s.SaveSubmission(ctx, &failed, grading.Version{N: 2, Text: "deux", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	next := *sub
+	next.Text, next.Version = "trois", 2
+	if err := s.SaveSubmission(ctx, &next, grading.Version{N: 2, Text: "trois", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSubmission(ctx, &next, grading.Version{N: 3, Text: "trois", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := s.Versions(ctx, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, v := range vs {
+		texts = append(texts, fmt.Sprintf("%d:%s", v.N, v.Text))
+	}
+	if got := strings.Join(texts, " "); got != "1:un 2:deux 3:trois" {
+		t.Fatalf("versions = %s", got)
+	}
+	got, _ := s.SubmissionByID(ctx, sub.ID)
+	if got.Version != 3 || got.Text != "trois" {
+		t.Fatalf("submission = version %d %q", got.Version, got.Text)
 	}
 }

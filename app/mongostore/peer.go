@@ -265,9 +265,28 @@ func (s *GradingStore) SaveSubmission(ctx context.Context, sub *grading.Submissi
 	if sub.ID == "" {
 		sub.ID = newID()
 	}
-	vd := versionDoc{ID: sub.ID + ":" + strconv.Itoa(v.N), SubmissionID: sub.ID, N: v.N, Text: v.Text, Attachment: toAttachmentDoc(v.Attachment), At: v.At}
-	if _, err := s.db.W(colVersions).InsertOne(ctx, vd); err != nil && !mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("mongostore: insert version: %w", err)
+	// A version number already taken belongs to a save that failed after
+	// keeping its version: this one takes the next number, so no
+	// acknowledged text is ever folded into another's.
+	for n := v.N; ; n++ {
+		vd := versionDoc{ID: sub.ID + ":" + strconv.Itoa(n), SubmissionID: sub.ID, N: n, Text: v.Text, Attachment: toAttachmentDoc(v.Attachment), At: v.At}
+		_, err := s.db.W(colVersions).InsertOne(ctx, vd)
+		if err == nil {
+			sub.Version = n
+			break
+		}
+		if !mongo.IsDuplicateKeyError(err) || n > v.N+100 {
+			return fmt.Errorf("mongostore: insert version: %w", err)
+		}
+		var prev versionDoc
+		if err := s.db.R(colVersions).FindOne(ctx, bson.M{"_id": vd.ID}).Decode(&prev); err != nil {
+			return fmt.Errorf("mongostore: read version: %w", err)
+		}
+		if prev.Text == vd.Text && (prev.Attachment == nil) == (vd.Attachment == nil) &&
+			(prev.Attachment == nil || *prev.Attachment == *vd.Attachment) {
+			sub.Version = n // the same save, retried
+			break
+		}
 	}
 	set := bson.M{"session_id": sub.SessionID, "part": sub.Part, "author_id": sub.AuthorID, "text": sub.Text,
 		"version": sub.Version, "submitted_at": sub.SubmittedAt, "updated_at": sub.UpdatedAt, "late": sub.Late}
