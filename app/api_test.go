@@ -58,19 +58,22 @@ func TestAPIAccounts(t *testing.T) {
 		{"me with a bad token", "GET", "/api/v1/me", "nope", nil, 401, "unauthenticated"},
 		{"wrong password", "POST", "/api/v1/auth/token", "", map[string]string{"email": "coord@example.org", "password": "wrong-password"}, 401, "bad_credentials"},
 		{"unknown email", "POST", "/api/v1/auth/token", "", map[string]string{"email": "nobody@example.org", "password": "whatever1"}, 401, "bad_credentials"},
-		{"duplicate email", "POST", "/api/v1/auth/register", "", map[string]string{"email": "COORD@example.org", "name": "X", "password": "12345678"}, 409, "email_taken"},
+		{"duplicate email", "POST", "/api/v1/auth/register", "", map[string]string{"email": "COORD@example.org", "name": "X", "password": "cle-de-test-42"}, 409, "email_taken"},
 		{"short password", "POST", "/api/v1/auth/register", "", map[string]string{"email": "b@example.org", "name": "B", "password": "short"}, 422, "invalid"},
-		{"bad email", "POST", "/api/v1/auth/register", "", map[string]string{"email": "b", "name": "B", "password": "12345678"}, 422, "invalid"},
-		{"roles on register", "POST", "/api/v1/auth/register", "", map[string]any{"email": "b@example.org", "name": "B", "password": "12345678", "roles": []string{"coordinator"}}, 422, "invalid"},
+		{"bad email", "POST", "/api/v1/auth/register", "", map[string]string{"email": "b", "name": "B", "password": "cle-de-test-42"}, 422, "invalid"},
+		{"common password", "POST", "/api/v1/auth/register", "", map[string]string{"email": "b@example.org", "name": "B", "password": "password1"}, 422, "invalid"},
+		{"common password in capitals", "POST", "/api/v1/auth/register", "", map[string]string{"email": "b@example.org", "name": "B", "password": "PASSWORD1"}, 422, "invalid"},
+		{"common password for a coordinator too", "POST", "/api/v1/users", ctok, map[string]any{"email": "c@example.org", "name": "C", "password": "12345678"}, 422, "invalid"},
+		{"roles on register", "POST", "/api/v1/auth/register", "", map[string]any{"email": "b@example.org", "name": "B", "password": "cle-de-test-42", "roles": []string{"coordinator"}}, 422, "invalid"},
 		{"malformed JSON", "POST", "/api/v1/auth/register", "", `{"email": `, 400, "bad_request"},
 		{"empty body", "POST", "/api/v1/auth/register", "", "", 400, "bad_request"},
-		{"unknown field", "POST", "/api/v1/auth/register", "", `{"email":"b@example.org","name":"B","password":"12345678","admin":true}`, 400, "bad_request"},
-		{"wrong type", "POST", "/api/v1/auth/register", "", `{"email":42,"name":"B","password":"12345678"}`, 422, "invalid"},
-		{"trailing data", "POST", "/api/v1/auth/register", "", `{"email":"b@example.org","name":"B","password":"12345678"} {}`, 400, "bad_request"},
+		{"unknown field", "POST", "/api/v1/auth/register", "", `{"email":"b@example.org","name":"B","password":"cle-de-test-42","admin":true}`, 400, "bad_request"},
+		{"wrong type", "POST", "/api/v1/auth/register", "", `{"email":42,"name":"B","password":"cle-de-test-42"}`, 422, "invalid"},
+		{"trailing data", "POST", "/api/v1/auth/register", "", `{"email":"b@example.org","name":"B","password":"cle-de-test-42"} {}`, 400, "bad_request"},
 		{"body over 1 MiB", "POST", "/api/v1/auth/register", "", `{"name":"` + strings.Repeat("a", 1<<20) + `"}`, 413, "payload_too_large"},
-		{"users by anonymous", "POST", "/api/v1/users", "", map[string]any{"email": "c@example.org", "name": "C", "password": "12345678"}, 401, "unauthenticated"},
-		{"users with a bad role", "POST", "/api/v1/users", ctok, map[string]any{"email": "c@example.org", "name": "C", "password": "12345678", "roles": []string{"root"}}, 422, "invalid"},
-		{"users duplicate", "POST", "/api/v1/users", ctok, map[string]any{"email": "coord@example.org", "name": "C", "password": "12345678"}, 409, "email_taken"},
+		{"users by anonymous", "POST", "/api/v1/users", "", map[string]any{"email": "c@example.org", "name": "C", "password": "cle-de-test-42"}, 401, "unauthenticated"},
+		{"users with a bad role", "POST", "/api/v1/users", ctok, map[string]any{"email": "c@example.org", "name": "C", "password": "cle-de-test-42", "roles": []string{"root"}}, 422, "invalid"},
+		{"users duplicate", "POST", "/api/v1/users", ctok, map[string]any{"email": "coord@example.org", "name": "C", "password": "cle-de-test-42"}, 409, "email_taken"},
 		{"unknown API route", "GET", "/api/v1/nothing-here", ctok, nil, 404, "not_found"},
 	}
 	for _, tc := range tests {
@@ -86,14 +89,14 @@ func TestAPIAccounts(t *testing.T) {
 	}
 
 	t.Run("coordinator creates users with roles; participants cannot", func(t *testing.T) {
-		res := e.api("POST", "/api/v1/users", ctok, map[string]any{"email": "anim@example.org", "name": "Anim", "password": "12345678", "roles": []string{"animator", "participant"}})
+		res := e.api("POST", "/api/v1/users", ctok, map[string]any{"email": "anim@example.org", "name": "Anim", "password": "cle-de-test-42", "roles": []string{"animator", "participant"}})
 		var u userJSON
 		res.decode(t, &u)
 		if res.Status != 201 || len(u.Roles) != 2 {
 			t.Fatalf("create animator: %d %s", res.Status, res.Body)
 		}
 		p := e.user("p@example.org", "P", course.RoleParticipant)
-		res = e.api("POST", "/api/v1/users", e.token(p), map[string]any{"email": "x@example.org", "name": "X", "password": "12345678"})
+		res = e.api("POST", "/api/v1/users", e.token(p), map[string]any{"email": "x@example.org", "name": "X", "password": "cle-de-test-42"})
 		if res.Status != 403 || res.errorCode() != "forbidden" {
 			t.Fatalf("participant creating a user: %d %s", res.Status, res.Body)
 		}

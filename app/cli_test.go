@@ -41,7 +41,11 @@ func TestUserAddCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(context.Background())
-	u, err := p.courseService(time.Now).Store.UserByEmail(context.Background(), "coord@example.org")
+	svc, err := p.courseService(time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.Store.UserByEmail(context.Background(), "coord@example.org")
 	if err != nil || !u.IsCoordinator() || !u.Has(course.RoleAnimator) {
 		t.Fatalf("account: %+v %v", u, err)
 	}

@@ -49,11 +49,14 @@ const demoKey = "demo"
 // exist are kept (their passwords were printed when they were created), and
 // the sessions are created only if the marker says they were not.
 func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Writer) error {
-	svc := p.courseService(now)
+	svc, err := p.courseService(now)
+	if err != nil {
+		return err
+	}
 	store := mongostore.NewCourseStore(p.DB)
 	settings := mongostore.NewSettings(p.DB)
 	var marker demoMarker
-	err := settings.Get(ctx, demoKey, &marker)
+	err = settings.Get(ctx, demoKey, &marker)
 	if err == nil {
 		fmt.Fprintln(out, "Demo data is already there; its passwords were printed when it was first seeded.")
 		for _, d := range demoPeople {

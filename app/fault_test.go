@@ -1,6 +1,8 @@
 package app
 
 import (
+	"log/slog"
+	"os"
 	"context"
 	"fmt"
 	"net/http"
@@ -38,7 +40,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-	srv, err := NewServer(Deps{Config: testConfig(), DB: db, Now: clk.Now})
+	srv, err := NewServer(Deps{Config: testConfig(), DB: db, Now: clk.Now, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -174,7 +174,11 @@ func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 		return err
 	}
 	defer p.Close(context.Background())
-	u, err := p.courseService(time.Now).Bootstrap(ctx, course.NewUser{
+	svc, err := p.courseService(time.Now)
+	if err != nil {
+		return err
+	}
+	u, err := svc.Bootstrap(ctx, course.NewUser{
 		Email: *email, Name: *name, Password: strings.TrimRight(string(pw), "\r\n"), Roles: roles,
 	})
 	if err != nil {

@@ -470,7 +470,7 @@ func TestCoordinatorPages(t *testing.T) {
 		t.Fatalf("animator changing capacity: %d", p.Status)
 	}
 	// Accounts page creates accounts with roles.
-	p = b.post("/users", url.Values{"_csrf": {b.csrf("/users")}, "name": {"Nina"}, "email": {"nina@example.org"}, "password": {"12345678"}, "roles": {"animator", "participant"}})
+	p = b.post("/users", url.Values{"_csrf": {b.csrf("/users")}, "name": {"Nina"}, "email": {"nina@example.org"}, "password": {"cle-de-test-42"}, "roles": {"animator", "participant"}})
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("create account: %d %s", p.Status, p.Doc.Find(".alert").Text())
 	}
@@ -478,7 +478,7 @@ func TestCoordinatorPages(t *testing.T) {
 	if err != nil || !nina.Has(course.RoleAnimator) {
 		t.Fatalf("account created as %+v, %v", nina, err)
 	}
-	p = b.post("/users", url.Values{"_csrf": {b.csrf("/users")}, "name": {"Nina"}, "email": {"nina@example.org"}, "password": {"12345678"}})
+	p = b.post("/users", url.Values{"_csrf": {b.csrf("/users")}, "name": {"Nina"}, "email": {"nina@example.org"}, "password": {"cle-de-test-42"}})
 	if p.Status != http.StatusConflict {
 		t.Fatalf("duplicate account: %d", p.Status)
 	}
@@ -507,7 +507,7 @@ func TestRegisterPage(t *testing.T) {
 	if p := closed.browser().get("/register"); p.Status != http.StatusForbidden {
 		t.Fatalf("register page with self-registration off: %d", p.Status)
 	}
-	if res := closed.api("POST", "/api/v1/auth/register", "", map[string]string{"email": "a@b.fr", "name": "A", "password": "12345678"}); res.Status != 403 {
+	if res := closed.api("POST", "/api/v1/auth/register", "", map[string]string{"email": "a@b.fr", "name": "A", "password": "cle-de-test-42"}); res.Status != 403 {
 		t.Fatalf("API register with self-registration off: %d", res.Status)
 	}
 }

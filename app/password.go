@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"librecours/assets"
 )
 
 // Argon2id parameters: OWASP's first recommendation (19 MiB, 2 passes, 1 lane).
@@ -67,3 +69,26 @@ func checkPassword(hash, password string) (bool, error) {
 // dummyHash is checked against when an account does not exist, so that a
 // sign-in takes as long for an unknown e-mail as for a wrong password.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V0rR4q8gdGb3v0sWv1l8H2r0aQ0+4C7E1TtR0Bq9iA"
+
+// commonPasswords is the set of the 10,000 most common passwords, in lower case.
+type commonPasswords map[string]struct{}
+
+func loadCommonPasswords() (commonPasswords, error) {
+	b, err := assets.CommonPasswords()
+	if err != nil {
+		return nil, err
+	}
+	set := make(commonPasswords, 10000)
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			set[strings.ToLower(line)] = struct{}{}
+		}
+	}
+	return set, nil
+}
+
+// Has reports whether password is on the list, whatever its case.
+func (c commonPasswords) Has(password string) bool {
+	_, ok := c[strings.ToLower(strings.TrimSpace(password))]
+	return ok
+}

@@ -97,11 +97,15 @@ func (p *Platform) Close(ctx context.Context) {
 }
 
 // courseService returns the course service over the platform's database.
-func (p *Platform) courseService(now func() time.Time) *course.Service {
+func (p *Platform) courseService(now func() time.Time) (*course.Service, error) {
+	common, err := loadCommonPasswords()
+	if err != nil {
+		return nil, err
+	}
 	return &course.Service{
 		Store: mongostore.NewCourseStore(p.DB), Now: now, HashPassword: hashPassword,
-		TimeZone: p.Config.TimeZone, SelfRegistration: p.Config.SelfRegistration,
-	}
+		TimeZone: p.Config.TimeZone, SelfRegistration: p.Config.SelfRegistration, CommonPassword: common.Has,
+	}, nil
 }
 
 // bootstrapAdmin creates the coordinator named by LIBRECOURS_ADMIN_EMAIL if
@@ -110,8 +114,11 @@ func (p *Platform) bootstrapAdmin(ctx context.Context) error {
 	if p.Config.AdminEmail == "" {
 		return nil
 	}
-	svc := p.courseService(time.Now)
-	_, err := svc.Bootstrap(ctx, course.NewUser{
+	svc, err := p.courseService(time.Now)
+	if err != nil {
+		return err
+	}
+	_, err = svc.Bootstrap(ctx, course.NewUser{
 		Email: p.Config.AdminEmail, Name: p.Config.AdminName, Password: p.Config.AdminPassword,
 		Roles: []course.Role{course.RoleCoordinator},
 	})

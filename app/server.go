@@ -91,9 +91,13 @@ func NewServer(d Deps) (*Server, error) {
 	for _, l := range languages {
 		s.translators[l] = newTranslator(bundle, l)
 	}
+	common, err := loadCommonPasswords()
+	if err != nil {
+		return nil, fmt.Errorf("app: common passwords: %w", err)
+	}
 	s.course = &course.Service{
 		Store: store, Now: d.Now, HashPassword: hashPassword,
-		TimeZone: d.Config.TimeZone, SelfRegistration: d.Config.SelfRegistration,
+		TimeZone: d.Config.TimeZone, SelfRegistration: d.Config.SelfRegistration, CommonPassword: common.Has,
 	}
 
 	s.grading = &grading.Service{Store: mongostore.NewGradingStore(d.DB), Course: store, Now: d.Now}

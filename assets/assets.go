@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-//go:embed templates locales static openapi.json
+//go:embed templates locales static openapi.json passwords/common-10k.txt
 var files embed.FS
 
 // Templates holds layouts/, partials/ and pages/.
@@ -22,6 +22,9 @@ var Locales = mustSub("locales")
 
 // Static holds the CSS, images and fonts served under /static/.
 var Static = mustSub("static")
+
+// CommonPasswords returns the 10,000 most common passwords, one a line.
+func CommonPasswords() ([]byte, error) { return files.ReadFile("passwords/common-10k.txt") }
 
 // OpenAPI is the OpenAPI 3 document of the JSON API.
 func OpenAPI() ([]byte, error) { return files.ReadFile("openapi.json") }

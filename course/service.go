@@ -52,6 +52,8 @@ type Service struct {
 	HashPassword     func(password string) (string, error)
 	TimeZone         string // for new sessions; DefaultTimeZone when empty
 	SelfRegistration bool
+	// CommonPassword reports passwords too common to accept; nil accepts all.
+	CommonPassword func(password string) bool
 }
 
 // Register creates a participant account for someone signing up.
@@ -80,6 +82,9 @@ func (s *Service) Bootstrap(ctx context.Context, n NewUser) (*User, error) {
 func (s *Service) createUser(ctx context.Context, n NewUser) (*User, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
+	}
+	if s.CommonPassword != nil && s.CommonPassword(n.Password) {
+		return nil, Invalid("password", "course.user.password_common")
 	}
 	hash, err := s.HashPassword(n.Password)
 	if err != nil {

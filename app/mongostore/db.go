@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 )
 
@@ -227,7 +228,8 @@ func newID() string { return bson.NewObjectID().Hex() }
 // error in the request itself.
 func Unavailable(err error) bool {
 	var sse topology.ServerSelectionError
-	return errors.As(err, &sse) || mongo.IsNetworkError(err) || mongo.IsTimeout(err) ||
+	var pool driver.RetryablePoolError // "connection pool was cleared"
+	return errors.As(err, &sse) || errors.As(err, &pool) || mongo.IsNetworkError(err) || mongo.IsTimeout(err) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, mongo.ErrClientDisconnected)
 }
 
