@@ -1,11 +1,11 @@
 package app
 
 import (
-	"log/slog"
-	"os"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
