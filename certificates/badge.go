@@ -22,14 +22,14 @@ import (
 // The JSON-LD contexts of an Open Badges 3.0 credential under the
 // Verifiable Credentials Data Model 2.0, in the required order.
 const (
-	ContextCredentialsV2 = "https://www.w3.org/ns/credentials/v2"
+	ContextCredentialsV2 = "https://www.w3.org/ns/credentials/v2" // #nosec G101 -- a public JSON-LD context URL, not a credential
 	ContextOpenBadgesV3  = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 )
 
 // Credential and subject types.
 const (
-	TypeVerifiableCredential = "VerifiableCredential"
-	TypeOpenBadgeCredential  = "OpenBadgeCredential"
+	TypeVerifiableCredential = "VerifiableCredential" // #nosec G101 -- a credential type name, not a secret
+	TypeOpenBadgeCredential  = "OpenBadgeCredential"  // #nosec G101 -- a credential type name, not a secret
 	TypeAchievementSubject   = "AchievementSubject"
 )
 

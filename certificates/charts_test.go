@@ -42,17 +42,6 @@ func (n chartNode) all(name string) []chartNode {
 
 // text returns the character data of n and its descendants except <title>
 // and <desc>, that is what is drawn.
-func (n chartNode) text() string {
-	if n.XMLName.Local == "title" || n.XMLName.Local == "desc" {
-		return ""
-	}
-	s := n.Text
-	for _, c := range n.Nodes {
-		s += c.text()
-	}
-	return s
-}
-
 // bars returns the elements of class chart-bar.
 func (n chartNode) bars() []chartNode {
 	var out []chartNode

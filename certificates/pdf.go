@@ -153,9 +153,9 @@ const (
 // rgb is a colour as 0xRRGGBB.
 type rgb uint32
 
-func (c rgb) r() uint8 { return uint8(c >> 16) }
-func (c rgb) g() uint8 { return uint8(c >> 8) }
-func (c rgb) b() uint8 { return uint8(c) }
+func (c rgb) r() uint8 { return uint8(c >> 16) } // #nosec G115 -- a colour channel is the low 8 bits by design
+func (c rgb) g() uint8 { return uint8(c >> 8) }  // #nosec G115 -- a colour channel is the low 8 bits by design
+func (c rgb) b() uint8 { return uint8(c) }       // #nosec G115 -- a colour channel is the low 8 bits by design
 
 // Render draws c on one A4 landscape page and returns the PDF bytes.
 func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {

@@ -271,7 +271,7 @@ func (t *aggIntern) add(id string) int32 {
 	if i, ok := t.idx[id]; ok {
 		return i
 	}
-	i := int32(len(t.names))
+	i := int32(len(t.names)) // #nosec G115 -- the number of IDs is bounded by AggregateMaxReviews < 2^31
 	t.idx[id] = i
 	t.names = append(t.names, id)
 	return i
@@ -313,7 +313,13 @@ func aggCSR(keys []int32, n int) (start, items []int32) {
 	return start, items
 }
 
+// AggregateMaxReviews bounds one aggregation, so every index fits an int32.
+const AggregateMaxReviews = 100_000_000
+
 func aggBuildGraph(in AggregateInput) (*aggGraph, error) {
+	if len(in.Reviews) > AggregateMaxReviews || len(in.AnimatorGrades) > AggregateMaxReviews {
+		return nil, fmt.Errorf("%w: more than %d reviews", ErrAggregateInput, AggregateMaxReviews)
+	}
 	subs := aggIntern{idx: make(map[string]int32, len(in.Reviews)/2+len(in.AnimatorGrades))}
 	revs := aggIntern{idx: make(map[string]int32, len(in.Reviews)/2)}
 	sub := make([]int32, len(in.Reviews))

@@ -16,6 +16,7 @@ var (
 	ErrAssignInvalidK    = errors.New("grading: reviews per submission must be at least 1")
 	ErrAssignEmptyID     = errors.New("grading: empty id in review assignment")
 	ErrAssignDuplicateID = errors.New("grading: duplicate id in review assignment")
+	ErrAssignTooMany     = errors.New("grading: too many submitters for one assignment")
 )
 
 // PairKey is an unordered pair of participants, with A <= B. Build it with
@@ -130,7 +131,7 @@ func Assign(in AssignInput, rng *rand.Rand) (AssignResult, error) {
 		s.hist = assignHistory{h: in.History, subs: in.Submitters, memo: map[uint64]int32{}}
 		s.met = make([]int32, len(s.tgt))
 		for e, a := range s.tgt {
-			s.met[e] = s.hist.lookup(int32(e/s.k), a)
+			s.met[e] = s.hist.lookup(int32(e/s.k), a) // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
 		}
 		if s.k < n-1 {
 			s.repair(rng)
@@ -159,7 +160,14 @@ func Assign(in AssignInput, rng *rand.Rand) (AssignResult, error) {
 
 // assignValidate rejects empty or duplicate authors and duplicate non-empty
 // submission IDs.
+// AssignMaxSubmitters bounds one part's submitters, so that every index of
+// the k·n assignments fits an int32.
+const AssignMaxSubmitters = 10_000_000
+
 func assignValidate(subs []AssignSubmitter) error {
+	if len(subs) > AssignMaxSubmitters {
+		return fmt.Errorf("%w: more than %d submitters", ErrAssignTooMany, AssignMaxSubmitters)
+	}
 	authors := make(map[string]struct{}, len(subs))
 	var seen map[string]struct{}
 	for i, s := range subs {
@@ -233,7 +241,7 @@ func (c *assignHistory) lookup(u, v int32) int32 {
 
 // count is lookup through the memo.
 func (c *assignHistory) count(u, v int32) int32 {
-	key := uint64(min(u, v))<<32 | uint64(max(u, v))
+	key := uint64(min(u, v))<<32 | uint64(max(u, v)) // #nosec G115 -- u and v are non-negative indexes
 	x, ok := c.memo[key]
 	if !ok {
 		x = c.lookup(u, v)
@@ -282,7 +290,7 @@ func (s *assignState) cost(r, a int32) int32 {
 // costOf is the cost of review e.
 func (s *assignState) costOf(e int) int32 {
 	c := s.met[e]
-	if s.reviews(s.tgt[e], int32(e/s.k)) {
+	if s.reviews(s.tgt[e], int32(e/s.k)) { // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
 		c++
 	}
 	return c
@@ -333,7 +341,7 @@ func (s *assignState) repair(rng *rand.Rand) {
 				stall = 0
 			}
 			if e2 >= 0 {
-				r1, r2 := int32(e1/s.k), int32(e2/s.k)
+				r1, r2 := int32(e1/s.k), int32(e2/s.k) // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
 				s.tgt[e1], s.tgt[e2] = s.tgt[e2], s.tgt[e1]
 				s.met[e1], s.met[e2] = s.hist.count(r1, s.tgt[e1]), s.hist.count(r2, s.tgt[e2])
 				push(e2)
@@ -350,7 +358,7 @@ func (s *assignState) repair(rng *rand.Rand) {
 // keeps the objective from rising.
 func (s *assignState) bestSwap(e1 int, c1 int32, tries int, rng *rand.Rand) (int, int32) {
 	m := len(s.tgt)
-	r1, a1 := int32(e1/s.k), s.tgt[e1]
+	r1, a1 := int32(e1/s.k), s.tgt[e1] // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
 	start := rng.IntN(m)
 	best, bestD := -1, int32(1)
 	for t := range tries {
@@ -358,7 +366,7 @@ func (s *assignState) bestSwap(e1 int, c1 int32, tries int, rng *rand.Rand) (int
 		if m > assignScanAll {
 			e2 = rng.IntN(m)
 		}
-		r2, a2 := int32(e2/s.k), s.tgt[e2]
+		r2, a2 := int32(e2/s.k), s.tgt[e2] // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
 		if r2 == r1 || a2 == r1 || a1 == r2 || s.reviews(r1, a2) || s.reviews(r2, a1) {
 			continue
 		}
