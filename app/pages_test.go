@@ -590,3 +590,39 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionTimeouts: a web session ends after LIBRECOURS_SESSION_IDLE
+// without a request, and after LIBRECOURS_SESSION_MAX whatever happens.
+func TestSessionTimeouts(t *testing.T) {
+	f := newFixture(t)
+	idle, maxAge := f.e.srv.cfg.SessionIdle, f.e.srv.cfg.SessionMax
+	b := f.e.browser()
+	b.login(f.part)
+	f.e.clock.Set(testStart.Add(idle - time.Minute))
+	if p := b.get("/dashboard"); p.Status != 200 {
+		t.Fatalf("within the idle time: %d", p.Status)
+	}
+	f.e.clock.Set(testStart.Add(2*idle - 3*time.Minute)) // idle time counted from the last request
+	if p := b.get("/dashboard"); p.Status != 200 {
+		t.Fatalf("active session: %d", p.Status)
+	}
+	f.e.clock.Set(testStart.Add(3*idle + time.Minute))
+	if p := b.get("/dashboard"); p.Status != http.StatusSeeOther {
+		t.Fatalf("after the idle time: %d", p.Status)
+	}
+
+	// Keep a session active every hour: it still ends at the absolute limit.
+	f.e.clock.Set(testStart)
+	b = f.e.browser()
+	b.login(f.part)
+	for at := time.Hour; at < maxAge; at += time.Hour {
+		f.e.clock.Set(testStart.Add(at))
+		if p := b.get("/dashboard"); p.Status != 200 {
+			t.Fatalf("active session at %v: %d", at, p.Status)
+		}
+	}
+	f.e.clock.Set(testStart.Add(maxAge + time.Minute))
+	if p := b.get("/dashboard"); p.Status != http.StatusSeeOther {
+		t.Fatalf("after the absolute limit: %d", p.Status)
+	}
+}
