@@ -43,6 +43,16 @@ func partParams(c *fiber.Ctx) (string, int, error) {
 	return c.Params("id"), n, nil
 }
 
+// partCaller returns the signed-in caller and the session and part of the path.
+func partCaller(c *fiber.Ctx) (*course.User, string, int, error) {
+	u, err := requireUser(c)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	id, n, err := partParams(c)
+	return u, id, n, err
+}
+
 // upload reads the optional "file" of a multipart form.
 func upload(c *fiber.Ctx) (*grading.Upload, error) {
 	fh, err := c.FormFile("file")
@@ -84,11 +94,7 @@ type partView struct {
 type partStats struct{ Submissions, Reviews, ReviewsDone int }
 
 func (s *Server) handlePartShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -171,11 +177,7 @@ func (s *Server) partStats(c *fiber.Ctx, id string, n int) (partStats, error) {
 
 // partAction runs a form action of the part page and comes back to it.
 func (s *Server) partAction(c *fiber.Ctx, flash string, act func(u *course.User, id string, n int) error) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -275,11 +277,7 @@ func exerciseFromForm(c *fiber.Ctx, n int) grading.Exercise {
 }
 
 func (s *Server) handleExerciseSave(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -331,11 +329,7 @@ func toExerciseJSON(e grading.Exercise) exerciseJSON {
 }
 
 func (s *Server) handleAPIExerciseShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -347,11 +341,7 @@ func (s *Server) handleAPIExerciseShow(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPIExercisePut(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -383,11 +373,7 @@ func toGradeJSON(g *grading.Grade) *gradeJSON {
 }
 
 func (s *Server) handleAPISubmissionPut(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -405,11 +391,7 @@ func (s *Server) handleAPISubmissionPut(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPISubmissionAttach(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -446,11 +428,7 @@ type receivedReviewJSON struct {
 }
 
 func (s *Server) handleAPISubmissionShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -473,11 +451,7 @@ func (s *Server) handleAPISubmissionShow(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPIPartAssign(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -489,11 +463,7 @@ func (s *Server) handleAPIPartAssign(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPIPartClose(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}

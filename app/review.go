@@ -137,11 +137,7 @@ func (s *Server) handleReviewSave(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleReviewExtra(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
@@ -262,11 +258,7 @@ func (s *Server) handleAPIReviewFlag(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPIReviewExtra(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	id, n, err := partParams(c)
+	u, id, n, err := partCaller(c)
 	if err != nil {
 		return err
 	}
