@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -91,12 +92,28 @@ func (b *tab) step(name string, actions ...chromedp.Action) {
 	}
 }
 
-// open navigates without waiting for the load event, then waits for sel.
+// open navigates, waits until the document is the one asked for and has
+// loaded (so no element of the previous page is matched), then waits for sel.
 func (b *tab) open(path, sel string) chromedp.Action {
+	check := fmt.Sprintf("location.pathname + location.search === %q && document.readyState === 'complete'", path)
 	return chromedp.Tasks{
 		chromedp.ActionFunc(func(ctx context.Context) error {
 			_, _, _, _, err := cdpage.Navigate(b.base + path).Do(ctx)
 			return err
+		}),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			// Evaluating fails while the old document goes away: try again.
+			for {
+				var ok bool
+				if err := chromedp.Evaluate(check, &ok).Do(ctx); err == nil && ok {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
 		}),
 		chromedp.WaitVisible(sel, chromedp.ByQuery),
 	}
@@ -168,11 +185,29 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("review status %s", r.Status)
 	}
 
-	var header string
+	// The browser asks for English; the participant chose French before.
+	if err := e.srv.course.SetLocale(ctx, f.part, "fr"); err != nil {
+		t.Fatal(err)
+	}
+	var lang, header string
 	b.step("switch to English",
-		b.open("/dashboard", "header button[name=lang]"),
-		chromedp.Click(`header button[name="lang"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`html[lang="en"]`, chromedp.ByQuery),
+		b.open("/dashboard", `header button[name="lang"][value="en"]`),
+		chromedp.Evaluate(`document.documentElement.lang`, &lang),
+		chromedp.Click(`header button[name="lang"]`, chromedp.ByQuery))
+	if lang != "fr" {
+		t.Fatalf("page language before switching: %q", lang)
+	}
+	for i := 0; ; i++ { // one click, remembered for the account
+		if u, _ := e.srv.store.UserByID(ctx, f.part.ID); u.Locale == "en" {
+			break
+		}
+		if i == 200 {
+			t.Fatal("the language choice was not remembered")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.step("English pages",
+		b.open("/sessions", `html[lang="en"]`),
 		chromedp.Text("header", &header, chromedp.ByQuery))
 	if !strings.Contains(header, "Sign out") {
 		t.Fatalf("header after switching: %q", header)
