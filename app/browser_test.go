@@ -132,10 +132,11 @@ func (b *tab) consoleErrors() []string {
 func TestBrowser(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	_, _ = f.peerWork(t) // part 1 in review for the fixture participant
 	e := f.e
-	// Part 2 opens for the keyboard-only submission.
-	e.clock.Set(f.session.Parts[1].OpensAt.Add(time.Hour))
+	e.clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) // part 1 is open
+	if err := e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -152,10 +153,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys("#password", pw+kb.Enter, chromedp.ByID),
 		chromedp.WaitVisible(`a[href="/dashboard"]`, chromedp.ByQuery))
 
-	part2 := "/sessions/" + f.session.ID + "/parts/2"
+	part1 := "/sessions/" + f.session.ID + "/parts/1"
 	var flash string
 	b.step("keyboard-only submission",
-		b.open(part2, "#text"),
+		b.open(part1, "#text"),
 		chromedp.Focus("#text", chromedp.ByID),
 		chromedp.KeyEvent("Mon travail, tapé au clavier : la licence CC BY-SA permet le partage à l'identique."),
 		chromedp.KeyEvent(kb.Tab), // the file field
@@ -163,10 +164,11 @@ func TestBrowser(t *testing.T) {
 		chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
 		chromedp.Text(".flash", &flash, chromedp.ByQuery))
-	sub, err := e.srv.grading.Store.SubmissionByAuthor(ctx, f.session.ID, 2, f.part.ID)
+	sub, err := e.srv.grading.Store.SubmissionByAuthor(ctx, f.session.ID, 1, f.part.ID)
 	if err != nil || !strings.Contains(sub.Text, "CC BY-SA") {
 		t.Fatalf("submission after the keyboard-only form: %+v %v (flash %q)", sub, err, flash)
 	}
+	f.peerWork(t) // four others submit part 1; reviews are assigned
 
 	tasks, err := e.srv.grading.MyReviews(ctx, f.part, f.session.ID, 1)
 	if err != nil || len(tasks) == 0 {
