@@ -85,23 +85,8 @@ func (s *Server) renderClose(c *fiber.Ctx, u *course.User, p *page) error {
 		return err
 	}
 	p.Title = p.T("app.close.heading", "Code", sess.Code)
-	p.Data = fiber.Map{"Session": sess, "Results": results, "Rules": rules, "Report": countLevels(results)}
+	p.Data = fiber.Map{"Session": sess, "Results": results, "Rules": rules, "Report": certificates.CountReport(results)}
 	return s.render(c, "pages/certificates/close", p)
-}
-
-func countLevels(rs []certificates.Result) certificates.Report {
-	rep := certificates.Report{Participants: len(rs)}
-	for _, r := range rs {
-		switch r.Level() {
-		case certificates.LevelI:
-			rep.Level1++
-			rep.Validated++
-		case certificates.LevelII:
-			rep.Level2++
-			rep.Validated++
-		}
-	}
-	return rep
 }
 
 // closeAction runs a form of the close screen and comes back to it.

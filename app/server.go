@@ -326,13 +326,7 @@ func (p *page) Time(t time.Time, tz string) string {
 }
 
 // Date shows a YYYY-MM-DD date in the page's language.
-func (p *page) Date(s string) string {
-	d, err := time.Parse(course.DateLayout, s)
-	if err != nil {
-		return s
-	}
-	return p.T("app.date.format", "Day", d.Day(), "Month", p.T(fmt.Sprintf("app.month.%d", d.Month())), "Year", d.Year())
-}
+func (p *page) Date(s string) string { return datePhrase(p.translator, s) }
 
 // InputTime formats t in tz for a datetime-local input.
 func (p *page) InputTime(t time.Time, tz string) string {

@@ -456,11 +456,12 @@ func (s *Service) Close(ctx context.Context, actor *course.User, sessionID strin
 			return nil, err
 		}
 	}
-	out.Report = countReport(results)
+	out.Report = CountReport(results)
 	return out, nil
 }
 
-func countReport(results []Result) Report {
+// CountReport counts participants and certificates by level from results.
+func CountReport(results []Result) Report {
 	rep := Report{Participants: len(results)}
 	for _, r := range results {
 		switch r.Level() {
@@ -679,7 +680,7 @@ func (s *Service) SessionReport(ctx context.Context, actor *course.User, session
 	if err != nil {
 		return Report{}, nil, err
 	}
-	return countReport(rs), rs, nil
+	return CountReport(rs), rs, nil
 }
 
 // PartStats is one part's completion, for the report.
