@@ -15,18 +15,33 @@ import (
 // Languages the platform speaks, the default first.
 var languages = []string{"fr", "en"}
 
-// newBundle loads assets/locales/active.*.toml.
+// localeFiles lists the message files of language l: active.l.toml, then
+// any AREA.l.toml (one per area keeps files short).
+func localeFiles(l string) ([]string, error) {
+	names, err := fs.Glob(assets.Locales, "*."+l+".toml")
+	if err != nil || len(names) == 0 {
+		return nil, fmt.Errorf("app: no locale files for %s", l)
+	}
+	return names, nil
+}
+
+// newBundle loads assets/locales/*.LANG.toml.
 func newBundle() (*i18n.Bundle, error) {
 	b := i18n.NewBundle(language.French)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, l := range languages {
-		name := "active." + l + ".toml"
-		data, err := fs.ReadFile(assets.Locales, name)
+		names, err := localeFiles(l)
 		if err != nil {
-			return nil, fmt.Errorf("app: locale %s: %w", name, err)
+			return nil, err
 		}
-		if _, err := b.ParseMessageFileBytes(data, name); err != nil {
-			return nil, fmt.Errorf("app: locale %s: %w", name, err)
+		for _, name := range names {
+			data, err := fs.ReadFile(assets.Locales, name)
+			if err != nil {
+				return nil, fmt.Errorf("app: locale %s: %w", name, err)
+			}
+			if _, err := b.ParseMessageFileBytes(data, name); err != nil {
+				return nil, fmt.Errorf("app: locale %s: %w", name, err)
+			}
 		}
 	}
 	return b, nil

@@ -24,13 +24,26 @@ import (
 func TestLocalesHaveSameKeys(t *testing.T) {
 	keys := map[string]map[string]bool{}
 	for _, l := range languages {
-		var raw map[string]any
-		b, err := fs.ReadFile(assets.Locales, "active."+l+".toml")
+		raw := map[string]any{}
+		names, err := localeFiles(l)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := toml.Unmarshal(b, &raw); err != nil {
-			t.Fatalf("%s: %v", l, err)
+		for _, name := range names {
+			var part map[string]any
+			b, err := fs.ReadFile(assets.Locales, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := toml.Unmarshal(b, &part); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			for k, v := range part {
+				if _, dup := raw[k]; dup {
+					t.Errorf("%s: %s is defined twice", name, k)
+				}
+				raw[k] = v
+			}
 		}
 		keys[l] = map[string]bool{}
 		for k, v := range raw {

@@ -64,6 +64,7 @@ type Server struct {
 	translators map[string]*translator
 	static      *assets.Hashed
 	app         *fiber.App
+	notifier    *notifier // app/notify.go
 }
 
 // NewServer wires the services and the routes.
@@ -173,6 +174,11 @@ func (s *Server) routes() {
 	s.registerCorrectionRoutes()
 	s.registerEvaluationRoutes()
 	s.registerCertificateRoutes()
+	s.registerAnimatorRoutes()
+	s.registerNotifyRoutes()
+	s.registerRosterRoutes()
+	s.registerExportRoutes()
+	s.registerPrivacyRoutes()
 }
 
 func (s *Server) handleReady(c *fiber.Ctx) error {

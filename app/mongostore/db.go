@@ -160,7 +160,11 @@ var indexes = []index{
 
 // allIndexes lists the indexes of every store.
 func allIndexes() []index {
-	return append(append(append(append([]index{}, indexes...), peerIndexes...), certIndexes...), evaluationIndexes...)
+	var all []index
+	for _, l := range [][]index{indexes, peerIndexes, certIndexes, evaluationIndexes, animatorIndexes, outboxIndexes, rosterIndexes} {
+		all = append(all, l...)
+	}
+	return all
 }
 
 // EnsureIndexes creates the indexes; it is idempotent.

@@ -1,0 +1,3 @@
+package mongostore
+
+var animatorIndexes []index

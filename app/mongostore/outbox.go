@@ -1,0 +1,3 @@
+package mongostore
+
+var outboxIndexes []index

@@ -1,0 +1,3 @@
+package mongostore
+
+var rosterIndexes []index
