@@ -184,6 +184,23 @@ func (f *fixture) peerWork(t *testing.T) (submissionID, reviewID string) {
 	return submissionID, tasks[0].Review.ID
 }
 
+// renderCase is a page that shows a template: who asks, where, and a
+// selector that must be on the page.
+type renderCase struct {
+	b    *browser
+	path string
+	want string
+}
+
+// moreRenderCases lets each area's test file add the cases of its templates
+// (from an init function). who holds the fixture's browsers by name: coord,
+// part, anon, anim, reviewer; the session is closed with one certificate.
+var moreRenderCases []func(t *testing.T, f *fixture, who map[string]*browser) map[string]renderCase
+
+// moreFormPages lets each area's test file add pages whose forms
+// TestFormsNeedCSRF checks, and form actions that must be found on them.
+var moreFormPages []func(t *testing.T, f *fixture, coord, part *browser) (pages map[string]*browser, actions []string)
+
 // TestEveryTemplateRenders renders every page template through a real
 // request; a new template without a case here fails the test.
 func TestEveryTemplateRenders(t *testing.T) {
@@ -208,11 +225,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 		t.Fatalf("close: %+v %v", closed, err)
 	}
 	code := closed.Issued[0].Code
-	cases := map[string]struct {
-		b    *browser
-		path string
-		want string // a selector that must be on the page
-	}{
+	cases := map[string]renderCase{
 		"pages/home":                   {anon, "/", "h1"},
 		"pages/error":                  {part, "/sessions/does-not-exist", "h1"},
 		"pages/account/login":          {anon, "/login", `form[action="/login"] input[name="password"]`},
@@ -234,6 +247,12 @@ func TestEveryTemplateRenders(t *testing.T) {
 		"pages/certificates/report":    {coord, sp + "/report", `svg[role="img"] title`},
 		"pages/certificates/index":     {coord, sp + "/certificates", `a[href$=".pdf"]`},
 		"pages/certificates/verify":    {anon, "/certificates/" + code, ".verify dd"},
+	}
+	who := map[string]*browser{"coord": coord, "part": part, "anon": anon, "anim": anim, "reviewer": reviewer}
+	for _, more := range moreRenderCases {
+		for k, v := range more(t, f, who) {
+			cases[k] = v
+		}
 	}
 	var names []string
 	_ = fs.WalkDir(assets.Templates, "pages", func(p string, d fs.DirEntry, err error) error {
@@ -290,14 +309,27 @@ func TestFormsNeedCSRF(t *testing.T) {
 	sp := "/sessions/" + f.session.ID
 	// Collect the forms of the pages people use.
 	actions := map[string]*browser{}
-	for _, pg := range []struct {
+	type formPage struct {
 		b    *browser
 		path string
-	}{{anon, "/login"}, {anon, "/register"}, {anon, "/"}, {coord, "/dashboard"}, {coord, "/sessions"},
+	}
+	var pages []formPage
+	for _, pg := range []formPage{{anon, "/login"}, {anon, "/register"}, {anon, "/"}, {coord, "/dashboard"}, {coord, "/sessions"},
 		{coord, "/sessions/new"}, {coord, "/sessions/" + f.session.ID}, {coord, "/users"},
 		{coord, sp + "/parts/1"}, {coord, sp + "/parts/1/exercise/edit"}, {coord, "/submissions/" + sid},
 		{coord, sp + "/close"}, {coord, sp + "/evaluation/edit"},
 		{part, sp + "/parts/1"}, {part, "/reviews/" + rid}, {part, sp}} {
+		pages = append(pages, pg)
+	}
+	var wanted []string
+	for _, more := range moreFormPages {
+		m, acts := more(t, f, coord, part)
+		for path, b := range m {
+			pages = append(pages, formPage{b, path})
+		}
+		wanted = append(wanted, acts...)
+	}
+	for _, pg := range pages {
 		p := pg.b.get(pg.path)
 		p.Doc.Find("form").Each(func(_ int, form *goquery.Selection) {
 			if m, _ := form.Attr("method"); strings.EqualFold(m, "post") {
@@ -315,6 +347,9 @@ func TestFormsNeedCSRF(t *testing.T) {
 		"/sessions/" + f.session.ID + "/evaluation", sp + "/parts/1/close", sp + "/parts/1/exercise",
 		"/submissions/" + sid + "/grade", "/reviews/" + rid, sp + "/rules", sp + "/overrides", sp + "/close",
 		sp + "/evaluation/questions", sp + "/commitment"} {
+		wanted = append(wanted, a)
+	}
+	for _, a := range wanted {
 		if actions[a] == nil {
 			t.Errorf("no form posts to %s", a)
 		}
