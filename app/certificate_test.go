@@ -3,15 +3,18 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
 
 	"librecours/certificates"
+	"librecours/course"
 )
 
 // answersFor answers the first share of questions right and the rest wrong.
@@ -121,6 +124,24 @@ func TestTenPersonSession(t *testing.T) {
 		if levels[name] != l {
 			t.Errorf("%s: level %v, want %v (%+v)", name, levels[name], l, results)
 		}
+	}
+	// Each participant's own progress, computed from their documents only,
+	// agrees with the session's table.
+	all, err := e.srv.certs.Results(ctx, w.coord, w.sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		mine, err := e.srv.certs.Progress(ctx, r.User, w.sess.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mine.Level() != r.Level() || mine.ReviewsDone != r.ReviewsDone || mine.ReviewsAssigned != r.ReviewsAssigned || !reflect.DeepEqual(mine.Input, r.Input) {
+			t.Errorf("progress of %s: %+v, results say %+v", r.User.Name, mine, r)
+		}
+	}
+	if _, err := e.srv.certs.Progress(ctx, w.coord, w.sess.ID); !errors.Is(err, course.ErrForbidden) {
+		t.Errorf("progress of someone not enrolled: %v", err)
 	}
 	if res := e.api("POST", "/api/v1/sessions/"+w.sess.ID+"/close", w.atok, nil); res.Status != http.StatusForbidden {
 		t.Fatalf("animator closing: %d", res.Status)

@@ -196,38 +196,71 @@ func (s *Service) audit(ctx context.Context, actor *course.User, action, session
 	return s.Store.Audit(ctx, e)
 }
 
+// resultInput is what results are computed from: a whole session's, or one
+// participant's.
+type resultInput struct {
+	users    []*course.User
+	subs     []*grading.Submission
+	reviews  []grading.Review
+	scores   map[string]float64
+}
+
 // results computes every participant's standing with a constant number of
 // queries, whatever the number of participants.
 func (s *Service) results(ctx context.Context, sess *course.Session) ([]Result, Rules, error) {
-	rules, err := s.rules(ctx, sess.ID)
-	if err != nil {
-		return nil, rules, err
-	}
+	var in resultInput
 	enrols, err := s.Course.EnrolmentsBySession(ctx, sess.ID)
 	if err != nil {
-		return nil, rules, err
+		return nil, Rules{}, err
 	}
 	ids := make([]string, len(enrols))
 	for i, e := range enrols {
 		ids[i] = e.UserID
 	}
-	users, err := s.Course.UsersByIDs(ctx, ids)
+	if in.users, err = s.Course.UsersByIDs(ctx, ids); err != nil {
+		return nil, Rules{}, err
+	}
+	if in.subs, err = s.Grading.Submissions(ctx, sess.ID, 0); err != nil {
+		return nil, Rules{}, err
+	}
+	if in.reviews, err = s.Grading.Reviews(ctx, sess.ID, 0); err != nil {
+		return nil, Rules{}, err
+	}
+	if in.scores, err = s.Quiz.BestScores(ctx, sess.ID); err != nil {
+		return nil, Rules{}, err
+	}
+	return s.compute(ctx, sess, in)
+}
+
+// resultOf computes one participant's standing, reading only their own
+// submissions, reviews and attempts: the work does not grow with the session.
+func (s *Service) resultOf(ctx context.Context, sess *course.Session, u *course.User) (*Result, error) {
+	in := resultInput{users: []*course.User{u}}
+	var err error
+	if in.subs, err = s.Grading.SubmissionsByAuthor(ctx, sess.ID, u.ID); err != nil {
+		return nil, err
+	}
+	if in.reviews, err = s.Grading.ReviewsInvolving(ctx, sess.ID, u.ID); err != nil {
+		return nil, err
+	}
+	if in.scores, err = s.Quiz.BestScoreOf(ctx, sess.ID, u.ID); err != nil {
+		return nil, err
+	}
+	rs, _, err := s.compute(ctx, sess, in)
+	if err != nil || len(rs) != 1 {
+		return nil, cmp.Or(err, course.ErrForbidden)
+	}
+	return &rs[0], nil
+}
+
+// compute applies the session's rules, decisions and part closings to in.
+func (s *Service) compute(ctx context.Context, sess *course.Session, in resultInput) ([]Result, Rules, error) {
+	rules, err := s.rules(ctx, sess.ID)
 	if err != nil {
 		return nil, rules, err
 	}
-	subs, err := s.Grading.Submissions(ctx, sess.ID, 0)
-	if err != nil {
-		return nil, rules, err
-	}
-	reviews, err := s.Grading.Reviews(ctx, sess.ID, 0)
-	if err != nil {
-		return nil, rules, err
-	}
+	users, subs, reviews, scores := in.users, in.subs, in.reviews, in.scores
 	states, err := s.Grading.PartStates(ctx, sess.ID)
-	if err != nil {
-		return nil, rules, err
-	}
-	scores, err := s.Quiz.BestScores(ctx, sess.ID)
 	if err != nil {
 		return nil, rules, err
 	}
@@ -313,16 +346,14 @@ func (s *Service) Progress(ctx context.Context, actor *course.User, sessionID st
 	if err != nil {
 		return nil, err
 	}
-	rs, _, err := s.results(ctx, sess)
+	enrolled, err := s.Course.IsEnrolled(ctx, sessionID, actor.ID)
 	if err != nil {
 		return nil, err
 	}
-	for i := range rs {
-		if rs[i].User.ID == actor.ID {
-			return &rs[i], nil
-		}
+	if !enrolled {
+		return nil, course.ErrForbidden
 	}
-	return nil, course.ErrForbidden
+	return s.resultOf(ctx, sess, actor)
 }
 
 // SetCommitment records whether a participant accepts the animator

@@ -147,6 +147,10 @@ type Store interface {
 	SubmissionByID(ctx context.Context, id string) (*Submission, error)
 	SubmissionByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*Submission, error)
 	Submissions(ctx context.Context, sessionID string, part int) ([]*Submission, error) // part 0: every part
+	SubmissionsByAuthor(ctx context.Context, sessionID, authorID string) ([]*Submission, error)
+	// Corrections returns the submissions an animator graded or confirmed,
+	// in every session (the animator pool's statistics).
+	Corrections(ctx context.Context) ([]*Submission, error)
 	Versions(ctx context.Context, submissionID string) ([]Version, error)
 	SetGrades(ctx context.Context, grades map[string]Grade) error
 	SetAnimatorGrade(ctx context.Context, submissionID string, g AnimatorGrade) error
@@ -156,6 +160,8 @@ type Store interface {
 	ReviewByID(ctx context.Context, id string) (*Review, error)
 	Reviews(ctx context.Context, sessionID string, part int) ([]Review, error) // part 0: every part
 	ReviewsByReviewer(ctx context.Context, sessionID, reviewerID string) ([]Review, error)
+	// ReviewsInvolving returns the reviews userID holds or let lapse (TakenFrom).
+	ReviewsInvolving(ctx context.Context, sessionID, userID string) ([]Review, error)
 	ReviewsBySubmission(ctx context.Context, submissionID string) ([]Review, error)
 	// SaveReview stores the reviewer's scores and comment if the review is
 	// still theirs and the part still open for reviews (checked by the caller).

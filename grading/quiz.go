@@ -217,13 +217,27 @@ func (q *Quiz) BestScores(ctx context.Context, sessionID string) (map[string]flo
 	if err != nil {
 		return nil, err
 	}
+	return bestScores(all), nil
+}
+
+// BestScoreOf returns one participant's best submitted score, in the same
+// map shape as BestScores (empty when they submitted none).
+func (q *Quiz) BestScoreOf(ctx context.Context, sessionID, userID string) (map[string]float64, error) {
+	mine, err := q.Store.Attempts(ctx, sessionID, userID)
+	if err != nil {
+		return nil, err
+	}
+	return bestScores(mine), nil
+}
+
+func bestScores(all []Attempt) map[string]float64 {
 	out := map[string]float64{}
 	for _, a := range all {
 		if prev, ok := out[a.UserID]; a.Score != nil && (!ok || *a.Score > prev) {
 			out[a.UserID] = *a.Score
 		}
 	}
-	return out, nil
+	return out
 }
 
 // ParseQuestions reads questions written as plain text, one block per

@@ -329,6 +329,11 @@ func (s *GradingStore) Submissions(ctx context.Context, sessionID string, part i
 	if part != 0 {
 		filter["part"] = part
 	}
+	return s.submissions(ctx, filter)
+}
+
+// submissions returns the submissions matching filter, by part and time.
+func (s *GradingStore) submissions(ctx context.Context, filter bson.M) ([]*grading.Submission, error) {
 	var docs []submissionDoc
 	if err := s.db.findAll(ctx, colSubs, filter, sortBy(bson.D{{Key: "part", Value: 1}, {Key: "submitted_at", Value: 1}, {Key: "_id", Value: 1}}), &docs); err != nil {
 		return nil, err
