@@ -84,6 +84,7 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("app: hash static files: %w", err)
 	}
 	store := mongostore.NewCourseStore(d.DB)
+	certStore := mongostore.NewCertificateStore(d.DB)
 	s := &Server{
 		cfg: d.Config, log: d.Log, db: d.DB, now: d.Now,
 		store: store, auth: mongostore.NewAuthStore(d.DB),
@@ -99,12 +100,13 @@ func NewServer(d Deps) (*Server, error) {
 	s.course = &course.Service{
 		Store: store, Now: d.Now, HashPassword: hashPassword,
 		TimeZone: d.Config.TimeZone, SelfRegistration: d.Config.SelfRegistration, CommonPassword: common.Has,
+		Audit: certStore,
 	}
 
-	s.grading = &grading.Service{Store: mongostore.NewGradingStore(d.DB), Course: store, Now: d.Now}
+	s.grading = &grading.Service{Store: mongostore.NewGradingStore(d.DB), Course: store, Now: d.Now, Audit: certStore}
 	s.markdown = markdown.New()
 	s.quiz = &grading.Quiz{Store: mongostore.NewEvaluationStore(d.DB), Course: store, Now: d.Now}
-	s.certs = &certificates.Service{Store: mongostore.NewCertificateStore(d.DB), Course: store, Grading: s.grading.Store,
+	s.certs = &certificates.Service{Store: certStore, Course: store, Grading: s.grading.Store,
 		Quiz: s.quiz, Now: d.Now, BaseURL: d.Config.BaseURL, Organisation: d.Config.Organisation, Texts: certTexts{s}}
 	if s.pdf, err = certificates.NewPDFRenderer(); err != nil {
 		return nil, fmt.Errorf("app: certificate fonts: %w", err)

@@ -67,15 +67,7 @@ const (
 )
 
 // AuditEntry records a sensitive action: who, when, what, why.
-type AuditEntry struct {
-	At        time.Time
-	ActorID   string
-	Action    string
-	SessionID string
-	Target    string
-	Detail    string
-	Reason    string
-}
+type AuditEntry = course.AuditEntry
 
 // StoredKey is a signing key as stored.
 type StoredKey struct {
@@ -189,20 +181,16 @@ func (s *Service) SetRules(ctx context.Context, actor *course.User, sessionID st
 }
 
 func (s *Service) audit(ctx context.Context, actor *course.User, action, sessionID, target, detail, reason string) error {
-	e := AuditEntry{At: s.Now().UTC(), Action: action, SessionID: sessionID, Target: target, Detail: detail, Reason: reason}
-	if actor != nil {
-		e.ActorID = actor.ID
-	}
-	return s.Store.Audit(ctx, e)
+	return course.Record(ctx, s.Store, s.Now(), actor, AuditEntry{Action: action, SessionID: sessionID, Target: target, Detail: detail, Reason: reason})
 }
 
 // resultInput is what results are computed from: a whole session's, or one
 // participant's.
 type resultInput struct {
-	users    []*course.User
-	subs     []*grading.Submission
-	reviews  []grading.Review
-	scores   map[string]float64
+	users   []*course.User
+	subs    []*grading.Submission
+	reviews []grading.Review
+	scores  map[string]float64
 }
 
 // results computes every participant's standing with a constant number of

@@ -54,6 +54,8 @@ type Service struct {
 	SelfRegistration bool
 	// CommonPassword reports passwords too common to accept; nil accepts all.
 	CommonPassword func(password string) bool
+	// Audit records role changes and session tools; nil records nothing.
+	Audit Auditor
 }
 
 // Register creates a participant account for someone signing up.
@@ -70,7 +72,11 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, n NewUser) (*User
 	if !actor.IsCoordinator() {
 		return nil, ErrForbidden
 	}
-	return s.createUser(ctx, n)
+	u, err := s.createUser(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return u, Record(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, Target: u.ID, Detail: "account created with roles " + fmt.Sprint(u.Roles)})
 }
 
 // Bootstrap creates an account without an actor: for the command line, the
@@ -199,7 +205,8 @@ func (s *Service) AddAnimator(ctx context.Context, actor *User, sessionID, userI
 	if !actor.IsCoordinator() {
 		return ErrForbidden
 	}
-	if _, err := s.Store.SessionByID(ctx, sessionID); err != nil {
+	sess, err := s.Store.SessionByID(ctx, sessionID)
+	if err != nil {
 		return err
 	}
 	if _, err := s.Store.UserByID(ctx, userID); err != nil {
@@ -211,7 +218,10 @@ func (s *Service) AddAnimator(ctx context.Context, actor *User, sessionID, userI
 	if err := s.Store.AddAnimator(ctx, sessionID, userID); err != nil {
 		return err
 	}
-	return s.Store.AddUserRole(ctx, userID, RoleAnimator)
+	if err := s.Store.AddUserRole(ctx, userID, RoleAnimator); err != nil {
+		return err
+	}
+	return Record(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, SessionID: sessionID, Target: userID, Detail: "animator of " + sess.Code})
 }
 
 // SetCapacity changes how many people may enrol (0: no limit).

@@ -3,6 +3,7 @@ package grading
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -451,6 +452,13 @@ func (s *Service) decide(ctx context.Context, actor *course.User, submissionID s
 			return nil, err
 		}
 	}
+	e := course.AuditEntry{Action: course.AuditGradeOverride, SessionID: sess.ID, Target: sub.ID, Detail: fmt.Sprintf("part %d: %.1f", sub.Part, g.Score), Reason: g.Comment}
+	if g.Confirm {
+		e.Action = course.AuditGradeConfirm
+	}
+	if err := course.Record(ctx, s.Audit, g.At, actor, e); err != nil {
+		return nil, err
+	}
 	return s.Store.SubmissionByID(ctx, sub.ID)
 }
 
@@ -495,6 +503,10 @@ func (s *Service) Reassign(ctx context.Context, actor *course.User, reviewID, re
 	}
 	if !ok {
 		return nil, ErrConflict
+	}
+	e := course.AuditEntry{Action: course.AuditReassign, SessionID: sess.ID, Target: r.ID, Detail: fmt.Sprintf("part %d", r.Part)}
+	if err := course.Record(ctx, s.Audit, now, actor, e); err != nil {
+		return nil, err
 	}
 	return s.Store.ReviewByID(ctx, r.ID)
 }

@@ -27,6 +27,7 @@ type Service struct {
 	Store  Store
 	Course course.Store
 	Now    func() time.Time
+	Audit  course.Auditor // grade decisions and reassignments; nil records nothing
 }
 
 // session loads a session and whether actor manages it or is enrolled in it.
