@@ -90,6 +90,7 @@ var sentinels = []struct {
 	{certificates.ErrNotFound, http.StatusNotFound, "not_found"},
 	{certificates.ErrRevoked, http.StatusConflict, "revoked"},
 	{certificates.ErrNotEligible, http.StatusConflict, "not_eligible"},
+	{certificates.ErrCommitmentNotPending, http.StatusConflict, "commitment_not_pending"},
 }
 
 // classify turns any error into a problem. Unknown errors are 500.

@@ -106,7 +106,7 @@ func NewServer(d Deps) (*Server, error) {
 	s.grading = &grading.Service{Store: mongostore.NewGradingStore(d.DB), Course: store, Now: d.Now, Audit: certStore}
 	s.markdown = markdown.New()
 	s.quiz = &grading.Quiz{Store: mongostore.NewEvaluationStore(d.DB), Course: store, Now: d.Now}
-	s.certs = &certificates.Service{Store: certStore, Course: store, Grading: s.grading.Store,
+	s.certs = &certificates.Service{Store: certStore, Animators: certStore, Course: store, Grading: s.grading.Store,
 		Quiz: s.quiz, Now: d.Now, BaseURL: d.Config.BaseURL, Organisation: d.Config.Organisation, Texts: certTexts{s}}
 	if s.pdf, err = certificates.NewPDFRenderer(); err != nil {
 		return nil, fmt.Errorf("app: certificate fonts: %w", err)

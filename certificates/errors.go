@@ -12,6 +12,9 @@ var (
 	ErrNotFound = errors.New("certificates: certificate not found")
 	// ErrRevoked means the certificate exists but a coordinator revoked it.
 	ErrRevoked = errors.New("certificates: certificate revoked")
+	// ErrCommitmentNotPending means the commitment was already fulfilled or
+	// released.
+	ErrCommitmentNotPending = errors.New("certificates: commitment not pending")
 )
 
 // Badge verification errors, returned wrapped with the detail of what failed

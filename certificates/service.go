@@ -92,12 +92,14 @@ type Store interface {
 	Revoke(ctx context.Context, code, reason string, at time.Time) error // ErrRevoked if already
 
 	Commitments(ctx context.Context) ([]Commitment, error)
+	CommitmentsOf(ctx context.Context, userID string) ([]Commitment, error) // oldest first
 	PutCommitment(ctx context.Context, c Commitment) error // inserts or replaces by ID
 
 	SigningKeys(ctx context.Context) ([]StoredKey, error)
 	AddSigningKey(ctx context.Context, k StoredKey) error
 
 	Audit(ctx context.Context, e AuditEntry) error
+	AuditSearch(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
 // Texts localizes the texts a certificate carries (level names, criteria).
@@ -108,6 +110,7 @@ type Texts interface {
 // Service issues, verifies and revokes certificates.
 type Service struct {
 	Store        Store
+	Animators    AnimatorStore
 	Course       course.Store
 	Grading      grading.Store
 	Quiz         *grading.Quiz
@@ -181,7 +184,7 @@ func (s *Service) SetRules(ctx context.Context, actor *course.User, sessionID st
 }
 
 func (s *Service) audit(ctx context.Context, actor *course.User, action, sessionID, target, detail, reason string) error {
-	return course.Record(ctx, s.Store, s.Now(), actor, AuditEntry{Action: action, SessionID: sessionID, Target: target, Detail: detail, Reason: reason})
+	return course.RecordAudit(ctx, s.Store, s.Now(), actor, AuditEntry{Action: action, SessionID: sessionID, Target: target, Detail: detail, Reason: reason})
 }
 
 // resultInput is what results are computed from: a whole session's, or one

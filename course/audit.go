@@ -31,9 +31,9 @@ type Auditor interface {
 	Audit(ctx context.Context, e AuditEntry) error
 }
 
-// Record writes e to a, stamped now and signed by actor; a nil Auditor
+// RecordAudit writes e to a, stamped now and signed by actor; a nil Auditor
 // records nothing (tests of other rules).
-func Record(ctx context.Context, a Auditor, now time.Time, actor *User, e AuditEntry) error {
+func RecordAudit(ctx context.Context, a Auditor, now time.Time, actor *User, e AuditEntry) error {
 	if a == nil {
 		return nil
 	}

@@ -76,7 +76,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, n NewUser) (*User
 	if err != nil {
 		return nil, err
 	}
-	return u, Record(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, Target: u.ID, Detail: "account created with roles " + fmt.Sprint(u.Roles)})
+	return u, RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, Target: u.ID, Detail: "account created with roles " + fmt.Sprint(u.Roles)})
 }
 
 // Bootstrap creates an account without an actor: for the command line, the
@@ -221,7 +221,7 @@ func (s *Service) AddAnimator(ctx context.Context, actor *User, sessionID, userI
 	if err := s.Store.AddUserRole(ctx, userID, RoleAnimator); err != nil {
 		return err
 	}
-	return Record(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, SessionID: sessionID, Target: userID, Detail: "animator of " + sess.Code})
+	return RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, SessionID: sessionID, Target: userID, Detail: "animator of " + sess.Code})
 }
 
 // SetCapacity changes how many people may enrol (0: no limit).

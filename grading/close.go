@@ -456,7 +456,7 @@ func (s *Service) decide(ctx context.Context, actor *course.User, submissionID s
 	if g.Confirm {
 		e.Action = course.AuditGradeConfirm
 	}
-	if err := course.Record(ctx, s.Audit, g.At, actor, e); err != nil {
+	if err := course.RecordAudit(ctx, s.Audit, g.At, actor, e); err != nil {
 		return nil, err
 	}
 	return s.Store.SubmissionByID(ctx, sub.ID)
@@ -505,7 +505,7 @@ func (s *Service) Reassign(ctx context.Context, actor *course.User, reviewID, re
 		return nil, ErrConflict
 	}
 	e := course.AuditEntry{Action: course.AuditReassign, SessionID: sess.ID, Target: r.ID, Detail: fmt.Sprintf("part %d", r.Part)}
-	if err := course.Record(ctx, s.Audit, now, actor, e); err != nil {
+	if err := course.RecordAudit(ctx, s.Audit, now, actor, e); err != nil {
 		return nil, err
 	}
 	return s.Store.ReviewByID(ctx, r.ID)

@@ -2,9 +2,13 @@ package mongostore
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"librecours/certificates"
 	"librecours/grading"
 )
 
@@ -12,6 +16,7 @@ import (
 var animatorIndexes = []index{
 	{colSubs, "session_author", bson.D{{Key: "session_id", Value: 1}, {Key: "author_id", Value: 1}}, false},         // SubmissionsByAuthor
 	{colSubs, "animator_by", bson.D{{Key: "animator.by", Value: 1}}, false},                                         // Corrections
+	{colAvailability, "user", bson.D{{Key: "user_id", Value: 1}}, false},                                            // AvailabilitiesOf
 	{colReviews, "session_taken_from", bson.D{{Key: "session_id", Value: 1}, {Key: "taken_from", Value: 1}}, false}, // ReviewsInvolving
 }
 
@@ -28,4 +33,48 @@ func (s *GradingStore) Corrections(ctx context.Context) ([]*grading.Submission, 
 // ReviewsInvolving returns the reviews a person holds or let lapse.
 func (s *GradingStore) ReviewsInvolving(ctx context.Context, sessionID, userID string) ([]grading.Review, error) {
 	return s.reviews(ctx, bson.M{"session_id": sessionID, "$or": bson.A{bson.M{"reviewer_id": userID}, bson.M{"taken_from": userID}}})
+}
+
+const colAvailability = "availability"
+
+var _ certificates.AnimatorStore = (*CertificateStore)(nil)
+
+type availabilityDoc struct {
+	ID        string    `bson:"_id"` // user:session
+	UserID    string    `bson:"user_id"`
+	SessionID string    `bson:"session_id"`
+	Available bool      `bson:"available"`
+	At        time.Time `bson:"at"`
+}
+
+// SetAvailability records a person's declaration for a session, replacing
+// the previous one.
+func (s *CertificateStore) SetAvailability(ctx context.Context, a certificates.Availability) error {
+	d := availabilityDoc{ID: certUserKey(a.SessionID, a.UserID), UserID: a.UserID, SessionID: a.SessionID, Available: a.Available, At: a.At}
+	if _, err := s.db.W(colAvailability).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("mongostore: set availability: %w", err)
+	}
+	return nil
+}
+
+// Availabilities returns every declaration.
+func (s *CertificateStore) Availabilities(ctx context.Context) ([]certificates.Availability, error) {
+	return s.availabilities(ctx, bson.M{})
+}
+
+// AvailabilitiesOf returns one person's declarations.
+func (s *CertificateStore) AvailabilitiesOf(ctx context.Context, userID string) ([]certificates.Availability, error) {
+	return s.availabilities(ctx, bson.M{"user_id": userID})
+}
+
+func (s *CertificateStore) availabilities(ctx context.Context, filter bson.M) ([]certificates.Availability, error) {
+	var docs []availabilityDoc
+	if err := s.db.findAll(ctx, colAvailability, filter, sortBy(bson.D{{Key: "_id", Value: 1}}), &docs); err != nil {
+		return nil, err
+	}
+	out := make([]certificates.Availability, len(docs))
+	for i, d := range docs {
+		out[i] = certificates.Availability{UserID: d.UserID, SessionID: d.SessionID, Available: d.Available, At: d.At.UTC()}
+	}
+	return out, nil
 }

@@ -32,6 +32,8 @@ var certIndexes = []index{
 	{colCommitChoices, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                     // Declined
 	{colCommitments, "user", bson.D{{Key: "user_id", Value: 1}}, false},                                             // a holder's commitments (by user_id)
 	{colAuditLog, "session_at", bson.D{{Key: "session_id", Value: 1}, {Key: "at", Value: 1}}, false},                // AuditLog of one session
+	{colAuditLog, "action_at", bson.D{{Key: "action", Value: 1}, {Key: "at", Value: 1}}, false},                     // AuditSearch by action
+	{colAuditLog, "at", bson.D{{Key: "at", Value: -1}}, false},                                                      // AuditSearch, newest first
 }
 
 // CertificateStore stores certificates, the rules and decisions they are
@@ -273,9 +275,18 @@ type commitmentDoc struct {
 
 // Commitments returns every animator commitment, oldest first.
 func (s *CertificateStore) Commitments(ctx context.Context) ([]certificates.Commitment, error) {
+	return s.commitments(ctx, bson.M{})
+}
+
+// CommitmentsOf returns one person's commitments, oldest first.
+func (s *CertificateStore) CommitmentsOf(ctx context.Context, userID string) ([]certificates.Commitment, error) {
+	return s.commitments(ctx, bson.M{"user_id": userID})
+}
+
+func (s *CertificateStore) commitments(ctx context.Context, filter bson.M) ([]certificates.Commitment, error) {
 	var docs []commitmentDoc
 	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}
-	if err := s.db.findAll(ctx, colCommitments, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
+	if err := s.db.findAll(ctx, colCommitments, filter, options.Find().SetSort(sort), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]certificates.Commitment, len(docs))
@@ -353,13 +364,25 @@ func (s *CertificateStore) Audit(ctx context.Context, e certificates.AuditEntry)
 // all. Entries at the same instant come in reverse order of their generated
 // IDs, which is the reverse order of insertion within one process.
 func (s *CertificateStore) AuditLog(ctx context.Context, sessionID string, limit int) ([]certificates.AuditEntry, error) {
+	return s.AuditSearch(ctx, certificates.AuditFilter{SessionID: sessionID, Limit: limit})
+}
+
+// AuditSearch returns the newest entries first that match every field set
+// in f: the session, the action, and a person as actor or target.
+func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.AuditFilter) ([]certificates.AuditEntry, error) {
 	filter := bson.M{}
-	if sessionID != "" {
-		filter["session_id"] = sessionID
+	if f.SessionID != "" {
+		filter["session_id"] = f.SessionID
+	}
+	if f.Action != "" {
+		filter["action"] = f.Action
+	}
+	if f.Person != "" {
+		filter["$or"] = bson.A{bson.M{"actor_id": f.Person}, bson.M{"target": f.Person}}
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}})
-	if limit > 0 {
-		opts.SetLimit(int64(limit))
+	if f.Limit > 0 {
+		opts.SetLimit(int64(f.Limit))
 	}
 	var docs []auditDoc
 	if err := s.db.findAll(ctx, colAuditLog, filter, opts, &docs); err != nil {
