@@ -1,3 +1,305 @@
 package app
 
-func (s *Server) registerAnimatorRoutes() {}
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/certificates"
+	"librecours/course"
+)
+
+func (s *Server) registerAnimatorRoutes() {
+	a := s.app
+	a.Get("/animators", s.handleAnimatorPool)
+	a.Post("/animators/:uid/release", s.handleCommitmentRelease)
+	a.Post("/availability", s.handleAvailability)
+	a.Get("/audit", s.handleAuditLog)
+
+	api := a.Group("/api/v1")
+	api.Get("/animators", s.handleAPIAnimatorPool)
+	api.Post("/animators/:uid/release", s.handleAPICommitmentRelease)
+	api.Get("/me/availability", s.handleAPIMyAvailability)
+	api.Put("/me/availability", s.handleAPIAvailability)
+	api.Get("/audit", s.handleAPIAuditLog)
+}
+
+// Pages
+
+func (s *Server) handleAnimatorPool(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderPool(c, u, s.newPage(c, "app.animators.title"))
+}
+
+func (s *Server) renderPool(c *fiber.Ctx, u *course.User, p *page) error {
+	pool, err := s.certs.Pool(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	var upcoming []certificates.SessionAvailability
+	if len(pool) > 0 {
+		upcoming = pool[0].Upcoming
+	}
+	p.Data = fiber.Map{"Pool": pool, "Upcoming": upcoming}
+	return s.render(c, "pages/animators/index", p)
+}
+
+func (s *Server) handleCommitmentRelease(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), c.FormValue("commitment"), c.FormValue("reason"))
+	if err != nil {
+		p := s.newPage(c, "app.animators.title")
+		p.Form["reason"] = c.FormValue("reason")
+		return s.formError(c, err, p, func() error { return s.renderPool(c, u, p) })
+	}
+	s.flash(c, "app.flash.commitment_released")
+	return c.Redirect("/animators", http.StatusSeeOther)
+}
+
+func (s *Server) handleAvailability(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var available *bool
+	if v := c.FormValue("available"); v == "yes" || v == "no" {
+		yes := v == "yes"
+		available = &yes
+	}
+	if err := s.certs.DeclareAvailability(c.UserContext(), u, c.FormValue("session_id"), available); err != nil {
+		p := s.newPage(c, "app.dashboard.title")
+		return s.formError(c, err, p, func() error { return s.renderDashboard(c, u, p) })
+	}
+	s.flash(c, "app.flash.availability_saved")
+	return c.Redirect("/dashboard", http.StatusSeeOther)
+}
+
+// auditRow is an audit entry with the names it refers to.
+type auditRow struct {
+	certificates.AuditEntry
+	Actor   string
+	Person  string // the target's name when the target is a person
+	Session string // the session's code
+}
+
+func (s *Server) handleAuditLog(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	f := certificates.AuditFilter{SessionID: c.Query("session"), Action: c.Query("action"), Person: c.Query("person")}
+	p := s.newPage(c, "app.audit.title")
+	rows, err := s.auditRows(c, u, f)
+	if err != nil {
+		pr := classify(err)
+		if pr.Status != http.StatusUnprocessableEntity {
+			return err
+		}
+		p.Error = p.message(pr)
+		c.Status(pr.Status)
+	}
+	ctx := c.UserContext()
+	sessions, err := s.course.Sessions(ctx, u)
+	if err != nil {
+		return err
+	}
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	p.Form["session"], p.Form["action"], p.Form["person"] = f.SessionID, f.Action, f.Person
+	p.Data = fiber.Map{"Rows": rows, "Sessions": sessions, "Users": users, "Actions": certificates.AuditActions, "TZ": s.cfg.TimeZone}
+	return s.render(c, "pages/audit/index", p)
+}
+
+// auditRows runs the search and names the people and sessions involved.
+func (s *Server) auditRows(c *fiber.Ctx, u *course.User, f certificates.AuditFilter) ([]auditRow, error) {
+	ctx := c.UserContext()
+	entries, err := s.certs.AuditLog(ctx, u, f)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		ids = append(ids, e.ActorID, e.Target)
+	}
+	users, err := s.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, x := range users {
+		names[x.ID] = x.Name
+	}
+	sessions, err := s.store.ListSessions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	codes := map[string]string{}
+	for _, x := range sessions {
+		codes[x.ID] = x.Code
+	}
+	rows := make([]auditRow, len(entries))
+	for i, e := range entries {
+		rows[i] = auditRow{AuditEntry: e, Actor: names[e.ActorID], Person: names[e.Target], Session: codes[e.SessionID]}
+	}
+	return rows, nil
+}
+
+// API
+
+type poolJSON struct {
+	UserID           string             `json:"user_id"`
+	Name             string             `json:"name"`
+	Commitment       *commitmentJSON    `json:"commitment"`
+	Commitments      []commitmentJSON   `json:"commitments"`
+	SessionsAnimated []string           `json:"sessions_animated"`
+	Corrections      int                `json:"corrections"`
+	MedianDelayHours *float64           `json:"median_delay_hours"`
+	Availability     []availabilityJSON `json:"availability"`
+}
+
+type commitmentJSON struct {
+	ID          string    `json:"id"`
+	Status      string    `json:"status"`
+	FromSession string    `json:"from_session"`
+	Certificate string    `json:"certificate"`
+	CreatedAt   time.Time `json:"created_at"`
+	FulfilledBy string    `json:"fulfilled_by,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
+}
+
+type availabilityJSON struct {
+	SessionID   string `json:"session_id"`
+	SessionCode string `json:"session_code"`
+	StartsOn    string `json:"starts_on"`
+	Available   *bool  `json:"available"`
+}
+
+func toCommitmentJSON(c certificates.Commitment) commitmentJSON {
+	return commitmentJSON{ID: c.ID, Status: c.Status, FromSession: c.FromSessionCode, Certificate: c.Certificate,
+		CreatedAt: c.CreatedAt, FulfilledBy: c.FulfilledBy, Reason: c.Reason}
+}
+
+func toAvailabilityJSON(list []certificates.SessionAvailability) []availabilityJSON {
+	out := make([]availabilityJSON, len(list))
+	for i, a := range list {
+		out[i] = availabilityJSON{SessionID: a.Session.ID, SessionCode: a.Session.Code, StartsOn: a.Session.StartsOn, Available: a.Available}
+	}
+	return out
+}
+
+func (s *Server) handleAPIAnimatorPool(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	pool, err := s.certs.Pool(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	out := make([]poolJSON, len(pool))
+	for i, e := range pool {
+		j := poolJSON{UserID: e.User.ID, Name: e.User.Name, SessionsAnimated: append([]string{}, e.Animated...),
+			Corrections: e.Corrections, Commitments: []commitmentJSON{}, Availability: toAvailabilityJSON(e.Upcoming)}
+		if e.Commitment != nil {
+			cj := toCommitmentJSON(*e.Commitment)
+			j.Commitment = &cj
+		}
+		for _, cm := range e.Commitments {
+			j.Commitments = append(j.Commitments, toCommitmentJSON(cm))
+		}
+		if e.MedianDelay != nil {
+			h := e.MedianDelay.Hours()
+			j.MedianDelayHours = &h
+		}
+		out[i] = j
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) handleAPICommitmentRelease(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		CommitmentID string `json:"commitment_id"`
+		Reason       string `json:"reason"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cm, err := s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), in.CommitmentID, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toCommitmentJSON(*cm))
+}
+
+func (s *Server) handleAPIMyAvailability(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	mine, err := s.certs.MyAvailability(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAvailabilityJSON(mine))
+}
+
+func (s *Server) handleAPIAvailability(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		SessionID string `json:"session_id"`
+		Available *bool  `json:"available"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.certs.DeclareAvailability(c.UserContext(), u, in.SessionID, in.Available); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"session_id": in.SessionID, "available": in.Available})
+}
+
+type auditJSON struct {
+	At          time.Time `json:"at"`
+	ActorID     string    `json:"actor_id"`
+	Actor       string    `json:"actor"`
+	Action      string    `json:"action"`
+	SessionID   string    `json:"session_id,omitempty"`
+	SessionCode string    `json:"session_code,omitempty"`
+	Target      string    `json:"target"`
+	Detail      string    `json:"detail"`
+	Reason      string    `json:"reason"`
+}
+
+func (s *Server) handleAPIAuditLog(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	f := certificates.AuditFilter{SessionID: c.Query("session"), Action: c.Query("action"), Person: c.Query("person")}
+	rows, err := s.auditRows(c, u, f)
+	if err != nil {
+		return err
+	}
+	out := make([]auditJSON, len(rows))
+	for i, r := range rows {
+		out[i] = auditJSON{At: r.At, ActorID: r.ActorID, Actor: r.Actor, Action: r.Action, SessionID: r.SessionID,
+			SessionCode: r.Session, Target: r.Target, Detail: r.Detail, Reason: r.Reason}
+	}
+	return c.JSON(out)
+}

@@ -117,6 +117,7 @@ func NewServer(d Deps) (*Server, error) {
 	engine.AddFunc("add", func(a, b int) int { return a + b })
 	engine.AddFunc("deref", func(f *float64) float64 { return *f })
 	engine.AddFunc("derefTime", func(t *time.Time) time.Time { return *t })
+	engine.AddFunc("derefBool", func(b *bool) bool { return b != nil && *b })
 	engine.AddFunc("markdown", s.markdown.Render)
 	engine.AddFunc("scoreOf", func(m map[string]int, id string) string {
 		if v, ok := m[id]; ok {
@@ -343,6 +344,18 @@ func (p *page) InputTime(t time.Time, tz string) string {
 		loc = time.UTC
 	}
 	return t.In(loc).Format("2006-01-02T15:04")
+}
+
+// Duration shows a delay in days and hours, or hours and minutes.
+func (p *page) Duration(d *time.Duration) string {
+	if d == nil {
+		return ""
+	}
+	m := int(d.Round(time.Minute) / time.Minute)
+	if m >= 24*60 {
+		return p.T("app.duration.days_hours", "Days", m/(24*60), "Hours", m%(24*60)/60)
+	}
+	return p.T("app.duration.hours_minutes", "Hours", m/60, "Minutes", m%60)
 }
 
 // HasRole reports whether the signed-in person holds role r.

@@ -45,6 +45,10 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderDashboard(c, u, s.newPage(c, "app.dashboard.title"))
+}
+
+func (s *Server) renderDashboard(c *fiber.Ctx, u *course.User, p *page) error {
 	mine, err := s.course.Dashboard(c.UserContext(), u)
 	if err != nil {
 		return err
@@ -53,8 +57,11 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := s.newPage(c, "app.dashboard.title")
-	p.Data = fiber.Map{"Sessions": mine, "Now": s.now(), "Certificates": certs}
+	avail, err := s.certs.MyAvailability(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	p.Data = fiber.Map{"Sessions": mine, "Now": s.now(), "Certificates": certs, "Availability": avail}
 	return s.render(c, "pages/dashboard", p)
 }
 
@@ -213,11 +220,11 @@ func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page)
 		}
 		data["Participants"], data["Animators"] = parts, anims
 		if u.IsCoordinator() {
-			users, err := s.store.ListUsers(ctx)
+			cands, err := s.certs.Candidates(ctx, u, sess.ID)
 			if err != nil {
 				return err
 			}
-			data["Users"] = users
+			data["Candidates"] = cands
 		}
 	}
 	p.Title = sess.Code

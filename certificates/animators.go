@@ -324,7 +324,8 @@ func (s *Service) MyAvailability(ctx context.Context, actor *course.User) ([]Ses
 }
 
 // DeclareAvailability records whether actor can animate an upcoming session.
-func (s *Service) DeclareAvailability(ctx context.Context, actor *course.User, sessionID string, available bool) error {
+// available nil is refused once the caller is known to be allowed.
+func (s *Service) DeclareAvailability(ctx context.Context, actor *course.User, sessionID string, available *bool) error {
 	if actor == nil {
 		return course.ErrUnauthenticated
 	}
@@ -332,6 +333,9 @@ func (s *Service) DeclareAvailability(ctx context.Context, actor *course.User, s
 		return err
 	} else if !ok {
 		return course.ErrForbidden
+	}
+	if available == nil {
+		return &ValidationError{Field: "available", Key: "certificates.availability.answer_required"}
 	}
 	if sessionID == "" {
 		return &ValidationError{Field: "session_id", Key: "certificates.availability.session_required"}
@@ -343,7 +347,7 @@ func (s *Service) DeclareAvailability(ctx context.Context, actor *course.User, s
 	if sess.Status(s.Now()) != course.StatusUpcoming {
 		return &ValidationError{Field: "session_id", Key: "certificates.availability.not_upcoming"}
 	}
-	return s.Animators.SetAvailability(ctx, Availability{UserID: actor.ID, SessionID: sess.ID, Available: available, At: s.Now().UTC()})
+	return s.Animators.SetAvailability(ctx, Availability{UserID: actor.ID, SessionID: sess.ID, Available: *available, At: s.Now().UTC()})
 }
 
 // ReleaseCommitment lets a coordinator release a person from their pending

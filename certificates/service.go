@@ -93,7 +93,7 @@ type Store interface {
 
 	Commitments(ctx context.Context) ([]Commitment, error)
 	CommitmentsOf(ctx context.Context, userID string) ([]Commitment, error) // oldest first
-	PutCommitment(ctx context.Context, c Commitment) error // inserts or replaces by ID
+	PutCommitment(ctx context.Context, c Commitment) error                  // inserts or replaces by ID
 
 	SigningKeys(ctx context.Context) ([]StoredKey, error)
 	AddSigningKey(ctx context.Context, k StoredKey) error
