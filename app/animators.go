@@ -16,6 +16,8 @@ func (s *Server) registerAnimatorRoutes() {
 	a.Post("/animators/:uid/release", s.handleCommitmentRelease)
 	a.Post("/availability", s.handleAvailability)
 	a.Get("/audit", s.handleAuditLog)
+	a.Post("/sessions/:id/duplicate", s.handleSessionDuplicate)
+	a.Post("/sessions/:id/shift", s.handleSessionShift)
 
 	api := a.Group("/api/v1")
 	api.Get("/animators", s.handleAPIAnimatorPool)
@@ -23,6 +25,8 @@ func (s *Server) registerAnimatorRoutes() {
 	api.Get("/me/availability", s.handleAPIMyAvailability)
 	api.Put("/me/availability", s.handleAPIAvailability)
 	api.Get("/audit", s.handleAPIAuditLog)
+	api.Post("/sessions/:id/duplicate", s.handleAPISessionDuplicate)
+	api.Post("/sessions/:id/shift", s.handleAPISessionShift)
 }
 
 // Pages

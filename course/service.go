@@ -28,6 +28,7 @@ type Store interface {
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
 	AddAnimator(ctx context.Context, sessionID, userID string) error
 	SetClosed(ctx context.Context, sessionID string, at *time.Time) error // nil reopens
+	SetSchedule(ctx context.Context, sessionID string, plan Schedule) error // dates, parts and evaluation at once
 
 	// Enrol records the enrolment and takes a seat, atomically refusing with
 	// ErrAlreadyEnrolled or ErrSessionFull.

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"librecours/certificates"
+	"librecours/course"
 	"librecours/grading"
 )
 
@@ -77,4 +78,15 @@ func (s *CertificateStore) availabilities(ctx context.Context, filter bson.M) ([
 		out[i] = certificates.Availability{UserID: d.UserID, SessionID: d.SessionID, Available: d.Available, At: d.At.UTC()}
 	}
 	return out, nil
+}
+
+// SetSchedule replaces a session's dates, parts and evaluation window in one
+// update.
+func (s *CourseStore) SetSchedule(ctx context.Context, sessionID string, plan course.Schedule) error {
+	parts := make([]partDoc, len(plan.Parts))
+	for i, p := range plan.Parts {
+		parts[i] = toPartDoc(p)
+	}
+	return s.updateSessionByID(ctx, sessionID, bson.M{"$set": bson.M{"starts_on": plan.StartsOn, "ends_on": plan.EndsOn,
+		"parts": parts, "evaluation": windowDoc{OpensAt: plan.Evaluation.OpensAt, Due: plan.Evaluation.Due}}})
 }
