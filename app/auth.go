@@ -111,18 +111,11 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	now := s.now()
-	a, err := s.auth.Session(ctx, hashToken(token), now)
+	a, u, err := s.auth.Caller(ctx, hashToken(token), now)
 	if errors.Is(err, course.ErrNotFound) || (err == nil && a.Kind != kind) {
 		if kind == "web" {
 			s.setCookie(c, cookieSession, "", -1)
 		}
-		return c.Next()
-	}
-	if err != nil {
-		return err
-	}
-	u, err := s.store.UserByID(ctx, a.UserID)
-	if errors.Is(err, course.ErrNotFound) {
 		return c.Next()
 	}
 	if err != nil {
@@ -141,6 +134,12 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	c.Locals(localAuth, a)
 	return c.Next()
 }
+
+// forgetUser makes the next request of every session of userID read the
+// account again: call it whenever an account's roles, locale or password
+// change, or it is deleted. The caller cache (mongostore.AuthStore.Caller)
+// otherwise serves what it read for up to mongostore.DefaultCallerTTL.
+func (s *Server) forgetUser(userID string) { s.auth.ForgetUser(userID) }
 
 // bearerAllowed tells the page routes that also take an API token: the
 // certificate files, fetched by scripts and wallets.
@@ -222,6 +221,13 @@ func (s *Server) signIn(ctx context.Context, email, password, ip string) (*cours
 
 // startSession creates a session or token for u and returns its secret.
 func (s *Server) startSession(ctx context.Context, u *course.User, kind string) (string, error) {
+	token, _, err := s.newAuthSession(ctx, u, kind)
+	return token, err
+}
+
+// newAuthSession creates a session ("web") or token ("api") for u and
+// returns its secret and what was stored (the CSRF token of a web session).
+func (s *Server) newAuthSession(ctx context.Context, u *course.User, kind string) (string, mongostore.AuthSession, error) {
 	now := s.now()
 	token := randomToken()
 	a := mongostore.AuthSession{
@@ -235,9 +241,9 @@ func (s *Server) startSession(ctx context.Context, u *course.User, kind string) 
 		a.ExpiresAt, a.IdleExpiresAt = now.Add(s.cfg.TokenTTL), now.Add(s.cfg.TokenTTL)
 	}
 	if err := s.auth.CreateSession(ctx, a); err != nil {
-		return "", err
+		return "", a, err
 	}
-	return token, nil
+	return token, a, nil
 }
 
 // requireUser returns the signed-in person or ErrUnauthenticated.

@@ -191,6 +191,7 @@ func TestBrowser(t *testing.T) {
 	if err := e.srv.course.SetLocale(ctx, f.part, "fr"); err != nil {
 		t.Fatal(err)
 	}
+	e.srv.forgetUser(f.part.ID)
 	var lang, header string
 	b.step("switch to English",
 		b.open("/dashboard", `header button[name="lang"][value="en"]`),
