@@ -91,6 +91,7 @@ var sentinels = []struct {
 	{certificates.ErrRevoked, http.StatusConflict, "revoked"},
 	{certificates.ErrNotEligible, http.StatusConflict, "not_eligible"},
 	{certificates.ErrCommitmentNotPending, http.StatusConflict, "commitment_not_pending"},
+	{course.ErrLastCoordinator, http.StatusConflict, "last_coordinator"},
 }
 
 // classify turns any error into a problem. Unknown errors are 500.

@@ -1,3 +1,170 @@
 package app
 
-func (s *Server) registerPrivacyRoutes() {}
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/course"
+)
+
+// The account page, the export of one's personal data and the deletion of
+// one's account.
+func (s *Server) registerPrivacyRoutes() {
+	a := s.app
+	a.Get("/account", s.handleAccountShow)
+	a.Get("/account/export.json", s.handleAccountExport)
+	a.Post("/account/delete", s.handleAccountDelete)
+
+	api := a.Group("/api/v1")
+	api.Get("/me/export", s.handleAPIMeExport)
+	api.Delete("/me", s.handleAPIMeDelete)
+}
+
+// personalDataFormat names the layout of the export, for whoever reads it.
+const personalDataFormat = "librecours-personal-data/1"
+
+func (s *Server) handleAccountShow(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	return s.renderAccount(c, u, s.newPage(c, "app.privacy.title"))
+}
+
+func (s *Server) renderAccount(c *fiber.Ctx, u *course.User, p *page) error {
+	last := false
+	if err := s.course.DeletionBlocked(c.UserContext(), u); errors.Is(err, course.ErrLastCoordinator) {
+		last = true
+	} else if err != nil {
+		return err
+	}
+	p.Data = fiber.Map{"LastCoordinator": last, "TZ": s.cfg.TimeZone}
+	return s.render(c, "pages/account/show", p)
+}
+
+// accountJSON is the account in an export: the user of the API plus when
+// the account was made.
+type accountJSON struct {
+	userJSON
+	CreatedAt string `json:"created_at"`
+}
+
+// personalDataJSON lays out an export: what it is, when it was made, the
+// account, then one list per kind of document.
+func (s *Server) personalDataJSON(pd *course.PersonalData) map[string]any {
+	out := make(map[string]any, len(pd.Sections)+3)
+	for name, recs := range pd.Sections {
+		out[name] = recs
+	}
+	out["format"] = personalDataFormat
+	out["exported_at"] = rfc3339(s.now())
+	out["user"] = accountJSON{userJSON: toUserJSON(&pd.User), CreatedAt: rfc3339(pd.User.CreatedAt)}
+	return out
+}
+
+func (s *Server) handleAccountExport(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	pd, err := s.course.ExportPersonalData(c.UserContext(), u, "")
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(s.personalDataJSON(pd), "", "  ")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="librecours-personal-data-`+s.now().UTC().Format("2006-01-02")+`.json"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}
+
+// deletionCheck verifies the password given to delete u's account, counted
+// with the sign-in failures of the account: a stolen session cannot guess
+// the password here any faster than on the sign-in form.
+func (s *Server) deletionCheck(ctx context.Context, u *course.User) course.PasswordCheck {
+	return func(hash, password string) (bool, error) {
+		key, now := "email:"+course.NormalizeEmail(u.Email), s.now()
+		n, err := s.auth.Failures(ctx, key, now, throttleWindow)
+		if err != nil {
+			return false, err
+		}
+		if n >= throttlePerAccount {
+			return false, course.ErrTooManyAttempts
+		}
+		ok, _ := checkPassword(hash, password) // a malformed hash matches nothing
+		if !ok {
+			if err := s.auth.RecordFailure(ctx, key, now, throttleWindow); err != nil {
+				return false, err
+			}
+		}
+		return ok, nil
+	}
+}
+
+// deleteAccount runs the deletion and logs it without personal data.
+func (s *Server) deleteAccount(c *fiber.Ctx, u *course.User, password string, confirmed bool) error {
+	ctx := c.UserContext()
+	tomb, err := s.course.DeleteAccount(ctx, u, course.AccountDeletion{Password: password, Confirmed: confirmed}, s.deletionCheck(ctx, u))
+	// Even a deletion that stopped midway has ended the person's sessions.
+	s.forgetUser(u.ID)
+	if err != nil {
+		return err
+	}
+	s.log.Info("account deleted", "tombstone", tomb, "request_id", requestID(c))
+	return nil
+}
+
+func (s *Server) handleAccountDelete(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteAccount(c, u, c.FormValue("password"), c.FormValue("confirm_delete") != ""); err != nil {
+		p := s.newPage(c, "app.privacy.title")
+		return s.formError(c, err, p, func() error { return s.renderAccount(c, u, p) })
+	}
+	s.setCookie(c, cookieSession, "", -1)
+	s.flash(c, "app.flash.account_deleted")
+	return c.Redirect("/", http.StatusSeeOther)
+}
+
+// API
+
+func (s *Server) handleAPIMeExport(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	pd, err := s.course.ExportPersonalData(c.UserContext(), u, "")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(s.personalDataJSON(pd))
+}
+
+type accountDeleteJSON struct {
+	Password string `json:"password"`
+}
+
+func (s *Server) handleAPIMeDelete(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in accountDeleteJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.deleteAccount(c, u, in.Password, true); err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
