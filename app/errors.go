@@ -136,9 +136,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p := classify(err)
 	switch {
 	case p.Status >= 500 && p.Status != http.StatusServiceUnavailable:
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", requestID(c), "err", err)
+		s.log.Error("request failed", "method", c.Method(), "path", redactSecrets(c.Path()), "request_id", requestID(c), "err", err)
 	case p.Status == http.StatusServiceUnavailable:
-		s.log.Warn("database unavailable", "path", c.Path(), "request_id", requestID(c), "err", err)
+		s.log.Warn("database unavailable", "path", redactSecrets(c.Path()), "request_id", requestID(c), "err", err)
 	}
 	tr := s.translator(c)
 	msg := tr.message(p)

@@ -1,3 +1,279 @@
 package app
 
-func (s *Server) registerRosterRoutes() {}
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/course"
+)
+
+// maxRosterBytes bounds an uploaded enrolment file: 5,000 lines of long
+// addresses and names fit well below it.
+const maxRosterBytes = 4 << 20
+
+func (s *Server) registerRosterRoutes() {
+	a := s.app
+	a.Get("/sessions/:id/import", s.handleImportShow)
+	a.Post("/sessions/:id/import", s.handleImportCreate)
+	a.Get("/invitations/:token", s.handleInvitationShow)
+	a.Post("/invitations/:token", s.handleInvitationAccept)
+	a.Post("/api/v1/sessions/:id/enrolments/import", s.handleAPIImport)
+}
+
+// importedRow is a person of an import, for the result page.
+type importedRow struct {
+	Line  int
+	Name  string
+	Email string
+	URL   string // the invitation link of a new account
+}
+
+// importView is the result of an import, for the page.
+type importView struct {
+	Count                      int
+	Created, Enrolled, Already []importedRow
+}
+
+// invitationURL is the link that lets an invited person choose a password.
+func (s *Server) invitationURL(token string) string {
+	return strings.TrimRight(s.cfg.BaseURL, "/") + "/invitations/" + token
+}
+
+func (s *Server) toImportView(res *course.ImportResult) importView {
+	rows := func(ps []course.ImportedPerson) []importedRow {
+		out := make([]importedRow, 0, len(ps))
+		for _, p := range ps {
+			r := importedRow{Line: p.Line, Name: p.Name, Email: p.Email}
+			if p.Token != "" {
+				r.URL = s.invitationURL(p.Token)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	return importView{Count: res.EnrolledCount(), Created: rows(res.Created), Enrolled: rows(res.Enrolled), Already: rows(res.Already)}
+}
+
+// lineMessages localizes the refused lines of an enrolment file.
+func lineMessages(tr *translator, re *course.RosterError) []string {
+	out := make([]string, 0, len(re.Lines))
+	for _, l := range re.Lines {
+		out = append(out, lineMessage(tr, l))
+	}
+	return out
+}
+
+func lineMessage(tr *translator, l course.LineError) string {
+	reason := tr.T(l.Key, l.Args)
+	switch {
+	case l.Line == 0:
+		return tr.T("roster.file", "Reason", reason)
+	case l.Value != "":
+		return tr.T("roster.line_value", "Line", l.Line, "Reason", reason, "Value", l.Value)
+	default:
+		return tr.T("roster.line", "Line", l.Line, "Reason", reason)
+	}
+}
+
+// importSession returns the session a coordinator imports into.
+func (s *Server) importSession(c *fiber.Ctx) (*course.User, *course.Session, error) {
+	u, err := requireUser(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !u.IsCoordinator() {
+		return nil, nil, course.ErrForbidden
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, sess, nil
+}
+
+func (s *Server) handleImportShow(c *fiber.Ctx) error {
+	_, sess, err := s.importSession(c)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.roster.title")
+	p.Data = fiber.Map{"Session": sess}
+	return s.render(c, "pages/sessions/import", p)
+}
+
+// rosterUpload reads the enrolment file of a form: the "file" field, or
+// else the pasted "csv" text.
+func rosterUpload(c *fiber.Ctx) ([]byte, error) {
+	if fh, err := c.FormFile("file"); err == nil && fh != nil && fh.Size > 0 {
+		return readRosterFile(c)
+	}
+	text := c.FormValue("csv")
+	if strings.TrimSpace(text) == "" {
+		return nil, course.Invalid("file", "roster.import.nothing")
+	}
+	return []byte(text), nil
+}
+
+// readRosterFile reads the multipart field "file".
+func readRosterFile(c *fiber.Ctx) ([]byte, error) {
+	fh, err := c.FormFile("file")
+	if err != nil || fh == nil || fh.Size == 0 {
+		return nil, course.Invalid("file", "roster.import.nothing")
+	}
+	if fh.Size > maxRosterBytes {
+		return nil, errBodyTooLarge
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, badRequest("app.error.upload")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxRosterBytes+1))
+	if err != nil {
+		return nil, badRequest("app.error.upload")
+	}
+	if len(data) > maxRosterBytes {
+		return nil, errBodyTooLarge
+	}
+	return data, nil
+}
+
+func (s *Server) handleImportCreate(c *fiber.Ctx) error {
+	u, sess, err := s.importSession(c)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.roster.title")
+	data := fiber.Map{"Session": sess}
+	p.Data = data
+	p.Form["csv"] = c.FormValue("csv")
+	show := s.formPage(c, "pages/sessions/import", p)
+	csv, err := rosterUpload(c)
+	if err != nil {
+		return s.formError(c, err, p, show)
+	}
+	res, err := s.course.ImportRoster(c.UserContext(), u, sess.ID, csv)
+	if err != nil {
+		var re *course.RosterError
+		if errors.As(err, &re) {
+			data["Lines"] = lineMessages(p.translator, re)
+		}
+		return s.formError(c, err, p, show)
+	}
+	if updated, err := s.course.Session(c.UserContext(), u, sess.ID); err == nil {
+		data["Session"] = updated
+	}
+	p.Form["csv"] = ""
+	data["Result"] = s.toImportView(res)
+	return s.render(c, "pages/sessions/import", p)
+}
+
+// importLineJSON is one refused line in the API's 422 answer.
+type importLineJSON struct {
+	Line   int    `json:"line"`
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+	Value  string `json:"value,omitempty"`
+}
+
+type invitationJSON struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+}
+
+func (s *Server) handleAPIImport(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	if !u.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	var data []byte
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		if data, err = readRosterFile(c); err != nil {
+			return err
+		}
+	} else {
+		data = c.Body()
+	}
+	res, err := s.course.ImportRoster(c.UserContext(), u, c.Params("id"), data)
+	var re *course.RosterError
+	if errors.As(err, &re) {
+		tr := s.translator(c)
+		lines := make([]importLineJSON, 0, len(re.Lines))
+		for _, l := range re.Lines {
+			lines = append(lines, importLineJSON{Line: l.Line, Code: strings.TrimPrefix(l.Key, "course.roster."), Reason: tr.T(l.Key, l.Args), Value: l.Value})
+		}
+		return c.Status(http.StatusUnprocessableEntity).JSON(fiber.Map{"error": fiber.Map{
+			"code": "invalid", "message": tr.message(classify(err)), "lines": lines,
+		}})
+	}
+	if err != nil {
+		return err
+	}
+	invs := make([]invitationJSON, 0, len(res.Created))
+	for _, p := range res.Created {
+		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token)})
+	}
+	already := make([]string, 0, len(res.Already))
+	for _, p := range res.Already {
+		already = append(already, p.Email)
+	}
+	return c.JSON(fiber.Map{"enrolled": res.EnrolledCount(), "created": len(res.Created), "already_enrolled": already, "invitations": invs})
+}
+
+// Invitations
+
+func (s *Server) invitationPage(c *fiber.Ctx) (*page, error) {
+	_, u, err := s.course.Invitation(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return nil, err
+	}
+	p := s.newPage(c, "app.invitation.title")
+	p.Data = fiber.Map{"Email": u.Email, "Token": c.Params("token")}
+	p.Form["name"] = u.Name
+	return p, nil
+}
+
+func (s *Server) handleInvitationShow(c *fiber.Ctx) error {
+	p, err := s.invitationPage(c)
+	if err != nil {
+		return err
+	}
+	c.Set("Referrer-Policy", "no-referrer")
+	return s.render(c, "pages/account/invitation", p)
+}
+
+func (s *Server) handleInvitationAccept(c *fiber.Ctx) error {
+	p, err := s.invitationPage(c)
+	if err != nil {
+		return err
+	}
+	p.Form["name"] = c.FormValue("name")
+	show := s.formPage(c, "pages/account/invitation", p)
+	if c.FormValue("password") != c.FormValue("password_confirm") {
+		return s.formError(c, course.Invalid("password_confirm", "app.register.password_mismatch"), p, show)
+	}
+	if _, err := s.course.AcceptInvitation(c.UserContext(), c.Params("token"), c.FormValue("name"), c.FormValue("password")); err != nil {
+		return s.formError(c, err, p, show)
+	}
+	s.flash(c, "app.flash.roster_password_set")
+	return c.Redirect("/login", http.StatusSeeOther)
+}
+
+// redactSecrets hides the secret token of an invitation or calendar address
+// in a request path, for logs.
+func redactSecrets(path string) string {
+	for _, prefix := range []string{"/invitations/", "/calendar/"} {
+		if strings.HasPrefix(path, prefix) && len(path) > len(prefix) {
+			return prefix + "[redacted]"
+		}
+	}
+	return path
+}

@@ -221,7 +221,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if err != nil {
 		status = classify(err).Status
 	}
-	s.log.Info("request", "method", c.Method(), "path", c.Path(), "status", status,
+	s.log.Info("request", "method", c.Method(), "path", redactSecrets(c.Path()), "status", status,
 		"duration_ms", time.Since(start).Milliseconds(), "ip", c.IP(), "request_id", requestID(c))
 	return err
 }
