@@ -102,8 +102,9 @@ func (p *Platform) courseService(now func() time.Time) (*course.Service, error) 
 	if err != nil {
 		return nil, err
 	}
+	store := mongostore.NewCourseStore(p.DB)
 	return &course.Service{
-		Store: mongostore.NewCourseStore(p.DB), Now: now, HashPassword: hashPassword,
+		Store: store, Roster: store, Feeds: store, Privacy: store, Now: now, HashPassword: hashPassword,
 		TimeZone: p.Config.TimeZone, SelfRegistration: p.Config.SelfRegistration, CommonPassword: common.Has,
 	}, nil
 }

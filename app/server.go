@@ -100,7 +100,7 @@ func NewServer(d Deps) (*Server, error) {
 	s.course = &course.Service{
 		Store: store, Now: d.Now, HashPassword: hashPassword,
 		TimeZone: d.Config.TimeZone, SelfRegistration: d.Config.SelfRegistration, CommonPassword: common.Has,
-		Audit: certStore,
+		Audit: certStore, Roster: store, Feeds: store, Privacy: store,
 	}
 
 	s.grading = &grading.Service{Store: mongostore.NewGradingStore(d.DB), Course: store, Now: d.Now, Audit: certStore}

@@ -30,8 +30,8 @@ type FeedStore interface {
 }
 
 func (s *Service) feedStore() (FeedStore, error) {
-	fs, ok := s.Store.(FeedStore)
-	if !ok {
+	fs := s.Feeds
+	if fs == nil {
 		return nil, errors.New("course: the store keeps no calendar feeds")
 	}
 	return fs, nil

@@ -52,8 +52,8 @@ type AccountDeletion struct {
 
 // privacy returns the store's privacy side.
 func (s *Service) privacy() (PrivacyStore, error) {
-	ps, ok := s.Store.(PrivacyStore)
-	if !ok {
+	ps := s.Privacy
+	if ps == nil {
 		return nil, fmt.Errorf("course: store %T cannot export or delete personal data", s.Store)
 	}
 	return ps, nil

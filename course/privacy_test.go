@@ -56,7 +56,7 @@ func newPrivacyFake(users ...*User) (*Service, *privacyFake) {
 		f.users[u.ID] = u
 	}
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.FixedZone("CEST", 7200))
-	return &Service{Store: f, Now: func() time.Time { return now }}, f
+	return &Service{Store: f, Privacy: f, Now: func() time.Time { return now }}, f
 }
 
 func TestDeleteAccountRules(t *testing.T) {

@@ -347,8 +347,8 @@ type ImportResult struct {
 func (r *ImportResult) EnrolledCount() int { return len(r.Created) + len(r.Enrolled) }
 
 func (s *Service) rosterStore() (RosterStore, error) {
-	rs, ok := s.Store.(RosterStore)
-	if !ok {
+	rs := s.Roster
+	if rs == nil {
 		return nil, errors.New("course: the store cannot import enrolment files")
 	}
 	return rs, nil

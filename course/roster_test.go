@@ -389,7 +389,7 @@ func rosterEnv(t *testing.T) (*Service, *fakeStore, *User) {
 	st := newFakeStore(sess, coord, ann, bea)
 	st.enrol["s1:u2"] = Enrolment{SessionID: "s1", UserID: "u2"}
 	now := utc("2026-03-01T10:00:00Z")
-	svc := &Service{Store: st, Now: func() time.Time { return now }, HashPassword: func(p string) (string, error) { return "hash:" + p, nil },
+	svc := &Service{Store: st, Roster: st, Feeds: st, Now: func() time.Time { return now }, HashPassword: func(p string) (string, error) { return "hash:" + p, nil },
 		CommonPassword: func(p string) bool { return p == "password123" }}
 	return svc, st, coord
 }

@@ -27,7 +27,7 @@ type Store interface {
 	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
 	AddAnimator(ctx context.Context, sessionID, userID string) error
-	SetClosed(ctx context.Context, sessionID string, at *time.Time) error // nil reopens
+	SetClosed(ctx context.Context, sessionID string, at *time.Time) error   // nil reopens
 	SetSchedule(ctx context.Context, sessionID string, plan Schedule) error // dates, parts and evaluation at once
 
 	// Enrol records the enrolment and takes a seat, atomically refusing with
@@ -57,6 +57,11 @@ type Service struct {
 	CommonPassword func(password string) bool
 	// Audit records role changes and session tools; nil records nothing.
 	Audit Auditor
+	// Roster, Feeds and Privacy keep enrolment imports and invitations,
+	// calendar feeds, and personal data exports and deletions.
+	Roster  RosterStore
+	Feeds   FeedStore
+	Privacy PrivacyStore
 }
 
 // Register creates a participant account for someone signing up.
