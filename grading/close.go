@@ -151,6 +151,7 @@ func (s *Service) ClosePart(ctx context.Context, actor *course.User, sessionID s
 	if _, err := s.Store.TransitionPart(ctx, claim, []Phase{PhaseClosing}, time.Time{}); err != nil {
 		return 0, err
 	}
+	s.partGraded(ctx, sess, p, graded)
 	return graded, nil
 }
 

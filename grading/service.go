@@ -28,6 +28,7 @@ type Service struct {
 	Course course.Store
 	Now    func() time.Time
 	Audit  course.Auditor // grade decisions and reassignments; nil records nothing
+	Events Notifier       // notifications (events.go); nil tells no one
 }
 
 // session loads a session and whether actor manages it or is enrolled in it.
@@ -388,6 +389,7 @@ func (s *Service) AssignPart(ctx context.Context, actor *course.User, sessionID 
 			return AssignReport{}, err
 		}
 	}
+	s.reviewsAssigned(ctx, sess, p, AssignReport{Submissions: len(subs), ReviewsAssigned: len(reviews), Mode: res.Mode, EffectiveK: res.EffectiveK}, reviews)
 	done := PartState{SessionID: sessionID, Part: part, Phase: PhaseReview, ClaimedAt: now, AssignedAt: now, Mode: res.Mode, EffectiveK: res.EffectiveK}
 	if _, err := s.Store.TransitionPart(ctx, done, []Phase{PhaseAssigning}, time.Time{}); err != nil {
 		return AssignReport{}, err

@@ -1,0 +1,139 @@
+package notify
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"librecours/course"
+)
+
+// Texts localizes message IDs (the platform's bundle). An argument named
+// Count selects a plural form, so only plural messages get one.
+type Texts interface {
+	T(lang, id string, args map[string]any) string
+}
+
+// DefaultLang is the language of people who chose none.
+const DefaultLang = "fr"
+
+// LangOf is the language of a recipient: their choice, French when none.
+func LangOf(u *course.User) string {
+	if u == nil || u.Locale == "" {
+		return DefaultLang
+	}
+	return u.Locale
+}
+
+// Renderer writes the subjects and bodies of messages. Texts never name a
+// reviewer or an author: peer reviews are anonymous.
+type Renderer struct {
+	Texts   Texts
+	BaseURL string // links point there
+}
+
+// link is an absolute URL of the platform.
+func (r Renderer) link(path string) string { return strings.TrimRight(r.BaseURL, "/") + path }
+
+// when formats a time in the session's zone and the reader's language.
+func (r Renderer) when(lang string, t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
+		loc = time.UTC
+	}
+	lt := t.In(loc)
+	return r.Texts.T(lang, "notify.time", map[string]any{
+		"Date": lt.Format(r.Texts.T(lang, "notify.date_layout", nil)), "Clock": lt.Format("15:04"), "Zone": lt.Format("MST")})
+}
+
+// line is the text of one event of a message of kind.
+func (r Renderer) line(lang string, kind Kind, e Event) string {
+	sp := "/sessions/" + url.PathEscape(e.SessionID)
+	args := map[string]any{"Session": e.SessionCode, "Part": e.Part}
+	if !e.At.IsZero() {
+		args["Due"] = r.when(lang, e.At, e.TimeZone)
+	}
+	id := "notify." + string(kind) + ".line"
+	switch kind {
+	case KindReviewsAssigned:
+		args["Count"], args["URL"] = e.Count, r.link(sp+"/reviews")
+	case KindDeadline:
+		if e.What == DeadlineReview {
+			id = "notify.deadline.review"
+			args["Count"], args["URL"] = e.Count, r.link(sp+"/reviews")
+		} else {
+			id = "notify.deadline.submission"
+			args["URL"] = r.link(sp + "/parts/" + strconv.Itoa(e.Part))
+		}
+	case KindGradeAvailable:
+		args["URL"] = r.link(sp + "/parts/" + strconv.Itoa(e.Part))
+	case KindCertificateIssued:
+		args["Level"], args["Code"] = e.Level, e.Code
+		args["URL"] = r.link("/certificates/" + url.PathEscape(e.Code))
+	case KindQueueNew:
+		args["Count"], args["URL"] = e.Count, r.link(sp+"/corrections")
+	case KindMattermost:
+		id = "notify.mattermost." + e.What
+		switch e.What {
+		case PostAssigned:
+			args["Submissions"], args["Reviews"] = e.Count, e.Total
+		case PostQueue:
+			args["Count"], args["Threshold"], args["URL"] = e.Count, e.Total, r.link(sp+"/corrections")
+		case PostClosed:
+			args["Sentence"], args["URL"] = e.Text, r.link(sp+"/report")
+		}
+	}
+	return r.Texts.T(lang, id, args)
+}
+
+// Mail renders an e-mail message for its recipient, in their language.
+func (r Renderer) Mail(m *Message, to *course.User) Mail {
+	lang := LangOf(to)
+	code := ""
+	if len(m.Events) > 0 {
+		code = m.Events[0].SessionCode
+	}
+	var b strings.Builder
+	b.WriteString(r.Texts.T(lang, "notify.mail.greeting", map[string]any{"Name": to.Name}))
+	b.WriteString("\n\n")
+	for _, e := range m.Events {
+		b.WriteString(r.line(lang, m.Kind, e))
+		b.WriteString("\n\n")
+	}
+	b.WriteString("-- \n")
+	b.WriteString(r.Texts.T(lang, "notify.mail.footer", map[string]any{"URL": r.link("/account/notifications")}))
+	b.WriteString("\n")
+	return Mail{To: to.Email, ToName: to.Name, Lang: lang, Body: b.String(), MessageID: r.MessageID(m.ID),
+		Subject: r.Texts.T(lang, "notify."+string(m.Kind)+".subject", map[string]any{"Session": code})}
+}
+
+// Post renders a Mattermost message in its language.
+func (r Renderer) Post(m *Message) string {
+	lang := m.Lang
+	if lang == "" {
+		lang = DefaultLang
+	}
+	lines := make([]string, 0, len(m.Events))
+	for _, e := range m.Events {
+		lines = append(lines, r.line(lang, KindMattermost, e))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// MessageID is the Message-ID header of the outbox message id: the same on
+// every attempt, so a mail sent twice (a crash between the server's
+// acceptance and the "sent" mark) is recognisable as one.
+func (r Renderer) MessageID(id string) string {
+	host := "librecours.invalid"
+	if u, err := url.Parse(r.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	local := strings.Map(func(c rune) rune {
+		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+/=?^_`{|}~-.", c)) {
+			return c
+		}
+		return '.'
+	}, id)
+	return "<" + strings.Trim(local, ".") + "@" + host + ">"
+}
