@@ -148,7 +148,10 @@ func (s *Server) handleOverrideSave(c *fiber.Ctx) error {
 
 func (s *Server) handleCloseConfirm(c *fiber.Ctx) error {
 	return s.closeAction(c, "app.flash.session_closed", "/report", func(u *course.User, id string) error {
-		_, err := s.certs.Close(c.UserContext(), u, id)
+		res, err := s.certs.Close(c.UserContext(), u, id)
+		if err == nil {
+			s.afterClose(c.UserContext(), id, res) // app/notify.go
+		}
 		return err
 	})
 }
@@ -412,6 +415,7 @@ func (s *Server) handleAPIClose(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.afterClose(c.UserContext(), c.Params("id"), res) // app/notify.go
 	out := reportJSON(res.Report)
 	out["issued"], out["revoked"] = len(res.Issued), len(res.Revoked)
 	return c.JSON(out)

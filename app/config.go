@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"librecours/notify"
 )
 
 // Config is read once from the environment at start and validated.
@@ -28,6 +32,15 @@ type Config struct {
 	SessionIdle      time.Duration // LIBRECOURS_SESSION_IDLE
 	SessionMax       time.Duration // LIBRECOURS_SESSION_MAX
 	TokenTTL         time.Duration // LIBRECOURS_TOKEN_TTL
+
+	// Mail: without SMTPHost, e-mails are written to the log.
+	SMTPHost       string         // LIBRECOURS_SMTP_HOST
+	SMTPPort       int            // LIBRECOURS_SMTP_PORT
+	SMTPUsername   string         // LIBRECOURS_SMTP_USERNAME (PLAIN authentication when set)
+	SMTPPassword   string         // LIBRECOURS_SMTP_PASSWORD or _FILE
+	SMTPFrom       string         // LIBRECOURS_SMTP_FROM
+	SMTPTLS        notify.TLSMode // LIBRECOURS_SMTP_TLS: starttls, tls or none
+	NotifyInterval time.Duration  // LIBRECOURS_NOTIFY_INTERVAL: how often the outbox is delivered
 }
 
 // Secure reports whether the platform is served over https.
@@ -101,8 +114,59 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_TIMEZONE: %w", err))
 	}
+	errs = append(errs, c.readMail(str, dur)...)
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		errs = append(errs, errors.New("LIBRECOURS_ADMIN_EMAIL and LIBRECOURS_ADMIN_PASSWORD(_FILE) go together"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// readMail reads the SMTP settings and the outbox's pace.
+func (c *Config) readMail(str func(k, def string) string, dur func(k string, def time.Duration) time.Duration) []error {
+	var errs []error
+	c.SMTPHost = str("LIBRECOURS_SMTP_HOST", "")
+	c.SMTPUsername = str("LIBRECOURS_SMTP_USERNAME", "")
+	c.SMTPPassword = str("LIBRECOURS_SMTP_PASSWORD", "")
+	c.NotifyInterval = dur("LIBRECOURS_NOTIFY_INTERVAL", 15*time.Second)
+	if f := str("LIBRECOURS_SMTP_PASSWORD_FILE", ""); f != "" {
+		b, err := os.ReadFile(f) // #nosec G304 -- the path is the operator's LIBRECOURS_SMTP_PASSWORD_FILE
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_PASSWORD_FILE: %w", err))
+		}
+		c.SMTPPassword = strings.TrimRight(string(b), "\r\n")
+	}
+	port, err := strconv.Atoi(str("LIBRECOURS_SMTP_PORT", "587"))
+	if err != nil || port < 1 || port > 65535 {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_PORT: %q is not a port number", str("LIBRECOURS_SMTP_PORT", "")))
+	}
+	c.SMTPPort = port
+	mode, ok := notify.ParseTLSMode(str("LIBRECOURS_SMTP_TLS", "starttls"))
+	if !ok {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_TLS: %q is not starttls, tls or none", str("LIBRECOURS_SMTP_TLS", "")))
+	}
+	c.SMTPTLS = mode
+	host := "localhost"
+	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	c.SMTPFrom = str("LIBRECOURS_SMTP_FROM", "Libre cours <noreply@"+host+">")
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_FROM: %q is not an e-mail address", c.SMTPFrom))
+	}
+	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+		errs = append(errs, errors.New("LIBRECOURS_SMTP_USERNAME and LIBRECOURS_SMTP_PASSWORD(_FILE) go together"))
+	}
+	if c.SMTPHost != "" && c.SMTPUsername != "" && c.SMTPTLS == notify.TLSNone && !loopback(c.SMTPHost) {
+		errs = append(errs, errors.New("LIBRECOURS_SMTP_TLS: none would send the SMTP password in clear; use starttls or tls"))
+	}
+	return errs
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

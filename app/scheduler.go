@@ -5,12 +5,23 @@ import (
 	"time"
 )
 
+// jobGrace bounds how long a job begun before shutdown may go on after it.
+const jobGrace = 20 * time.Second
+
 // RunScheduler acts on deadlines until ctx ends: it assigns reviews at
-// submission_due, computes grades at review_due and removes expired sign-in
-// sessions. Every action claims its part atomically, so running it in several
+// submission_due, computes grades at review_due, queues the reminders of
+// deadlines 24 hours away and removes expired sign-in sessions; beside it,
+// the outbox is delivered every Config.NotifyInterval. Every action claims
+// its part, its reminder or its message atomically, so running it in several
 // instances, or again after a crash, never does a job twice. It returns once
-// the job in progress has finished.
+// the jobs in progress have finished.
 func (s *Server) RunScheduler(ctx context.Context, every time.Duration) {
+	outboxDone := make(chan struct{})
+	go func() {
+		defer close(outboxDone)
+		s.RunOutbox(ctx, cmpInterval(s.cfg.NotifyInterval))
+	}()
+	defer func() { <-outboxDone }()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -23,12 +34,52 @@ func (s *Server) RunScheduler(ctx context.Context, every time.Duration) {
 	}
 }
 
-// SchedulerTick runs what is due now, once.
+func cmpInterval(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 15 * time.Second
+	}
+	return d
+}
+
+// SchedulerTick runs what is due now, once. Once ctx ends it starts no new
+// job, but the job in progress runs to its end (within jobGrace), so a
+// shutdown leaves no claim half done.
 func (s *Server) SchedulerTick(ctx context.Context) {
-	if err := s.grading.Tick(ctx); err != nil && ctx.Err() == nil {
+	jctx, done := jobContext(ctx, jobGrace)
+	defer done()
+	if ctx.Err() != nil {
+		return
+	}
+	if err := s.grading.Tick(jctx); err != nil {
 		s.log.Error("scheduler", "err", err)
 	}
-	if _, err := s.auth.DeleteExpired(ctx, s.now()); err != nil && ctx.Err() == nil {
+	if ctx.Err() != nil {
+		return
+	}
+	if err := s.notifier.remind(jctx); err != nil {
+		s.log.Error("scheduler: deadline reminders", "err", err)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if _, err := s.auth.DeleteExpired(jctx, s.now()); err != nil {
 		s.log.Warn("scheduler: expire sessions", "err", err)
 	}
+}
+
+// jobContext is ctx without its cancellation, so that a job begun finishes
+// (its claims released, its outcome stored), yet cancelled grace after ctx
+// ends: a shutdown waits for the job, not forever. done releases it.
+func jobContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-jctx.Done():
+		}
+	})
+	return jctx, func() { stop(); cancel() }
 }

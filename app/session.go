@@ -225,6 +225,9 @@ func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page)
 				return err
 			}
 			data["Candidates"] = cands
+			if data["Webhook"], err = s.webhookView(ctx, u, sess); err != nil {
+				return err
+			}
 		}
 	}
 	p.Title = sess.Code
