@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,13 +43,26 @@ type tab struct {
 }
 
 func newTab(t *testing.T, base string) *tab {
+	// Chromium sometimes fails to start on a loaded machine ("chrome
+	// failed to start"): try again, a few times, before failing.
+	var err error
+	for range 3 {
+		var tb *tab
+		if tb, err = startTab(t, base); err == nil {
+			return tb
+		}
+		t.Logf("starting chromium: %v", err)
+	}
+	t.Fatal(err)
+	return nil
+}
+
+func startTab(t *testing.T, base string) (*tab, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)), chromedp.NoSandbox,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 1000))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
 	tb := &tab{t: t, ctx: ctx, base: base}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		tb.mu.Lock()
@@ -69,9 +81,13 @@ func newTab(t *testing.T, base string) *tab {
 		}
 	})
 	if err := chromedp.Run(ctx, cdplog.Enable()); err != nil {
-		t.Fatal(err)
+		cancel2()
+		cancel()
+		return nil, err
 	}
-	return tb
+	t.Cleanup(cancel)
+	t.Cleanup(cancel2)
+	return tb, nil
 }
 
 // step runs actions with a time bound; on failure it saves a screenshot.
@@ -137,21 +153,10 @@ func TestBrowser(t *testing.T) {
 	if err := e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = e.srv.App().Listener(ln) }()
-	t.Cleanup(func() { _ = e.srv.Shutdown(context.Background()) })
-	base := "http://" + ln.Addr().String()
-	pw := "password-" + f.part.Email
+	base := serveBrowser(t, e)
 
 	b := newTab(t, base)
-	b.step("sign in",
-		b.open("/login", "#email"),
-		chromedp.SendKeys("#email", f.part.Email, chromedp.ByID),
-		chromedp.SendKeys("#password", pw+kb.Enter, chromedp.ByID),
-		chromedp.WaitVisible(`a[href="/dashboard"]`, chromedp.ByQuery))
+	b.signIn(f.part)
 
 	part1 := "/sessions/" + f.session.ID + "/parts/1"
 	var flash string
@@ -221,11 +226,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newTab(t, base)
-	c.step("coordinator signs in",
-		c.open("/login", "#email"),
-		chromedp.SendKeys("#email", f.coord.Email, chromedp.ByID),
-		chromedp.SendKeys("#password", "password-"+f.coord.Email+kb.Enter, chromedp.ByID),
-		chromedp.WaitVisible(`a[href="/dashboard"]`, chromedp.ByQuery))
+	c.signIn(f.coord)
 	c.step("close the session",
 		c.open("/sessions/"+f.session.ID+"/close", `form[action$="/close"] button`),
 		chromedp.Click(`form[action$="/close"] button`, chromedp.ByQuery),
