@@ -173,15 +173,33 @@ func (n *notifier) PartGraded(ctx context.Context, sess *course.Session, p cours
 			fresh++
 		}
 	}
+	n.queueGrew(ctx, sess, p.Number, fmt.Sprintf("queue|%s|%d", sess.ID, p.Number), fresh, len(items))
+}
+
+// ReviewAppealed tells the session's animators that an appeal joined the
+// correction queue (folded into the day's queue e-mail), and the channel
+// when the queue passes its threshold.
+func (n *notifier) ReviewAppealed(ctx context.Context, sess *course.Session, part int, reviewID string) {
+	items, err := n.s.grading.Corrections(ctx, staffActor, sess.ID)
+	if err != nil {
+		n.logged("correction queue", err)
+		return
+	}
+	n.queueGrew(ctx, sess, part, "appeal|"+reviewID, 1, len(items))
+}
+
+// queueGrew e-mails the session's animators that fresh items joined the
+// correction queue (size items in all), then checks the channel's threshold.
+func (n *notifier) queueGrew(ctx context.Context, sess *course.Session, part int, key string, fresh, size int) {
 	if fresh > 0 {
 		for _, anim := range sess.Animators {
-			e := sessionEvent(sess, p.Number)
-			e.Key, e.Count = fmt.Sprintf("queue|%s|%d", sess.ID, p.Number), fresh
+			e := sessionEvent(sess, part)
+			e.Key, e.Count = key, fresh
 			_, err := n.outbox.Email(ctx, notify.KindQueueNew, anim, e)
 			n.logged("queue new", err)
 		}
 	}
-	n.queueAlert(ctx, sess, len(items))
+	n.queueAlert(ctx, sess, size)
 }
 
 // staffActor reads the correction queue on the notifier's behalf.

@@ -347,6 +347,26 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 		t.Fatalf("posts: %+v", posts)
 	}
 
+	// An author appeals Paul's review of their part 1: the animator hears
+	// of the queue again (a new day, so a new mail), without names.
+	var appellant *course.User
+	for _, u := range people {
+		if u.ID == tasks[0].Review.AuthorID {
+			appellant = u
+		}
+	}
+	if err := e.srv.grading.FlagReview(ctx, appellant, tasks[0].Review.ID, "Cette évaluation ignore la moitié de mon travail."); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ = f.deliver(t)
+	mails = decodeMails(t, msgs)
+	if len(mails) != 1 {
+		t.Fatalf("appeal: %d mails, want 1 to the animator", len(mails))
+	}
+	checkMail(t, mails["anim@example.org"], "fr", "Libre cours : des travaux à corriger (LCIII-001)",
+		"Session LCIII-001, partie 1 : 1 travail attend une correction.")
+	anonymous(t, "appeal mail", mails["anim@example.org"].Body, people, "anim@example.org")
+
 	// The session closes: the holder hears of the certificate, the channel
 	// gets the report's sentence.
 	if err := e.srv.certs.SetOverride(ctx, f.coord, sid, f.part.ID, 1, "Jury de test"); err != nil {

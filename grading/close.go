@@ -536,7 +536,11 @@ func (s *Service) FlagReview(ctx context.Context, actor *course.User, reviewID, 
 	if err := s.Store.SetFlag(ctx, r.ID, Flag{Reason: reason, At: now}); err != nil {
 		return err
 	}
-	return s.Store.MarkQueued(ctx, []string{r.SubmissionID}, now)
+	if err := s.Store.MarkQueued(ctx, []string{r.SubmissionID}, now); err != nil {
+		return err
+	}
+	s.reviewAppealed(ctx, r.SessionID, r.Part, r.ID)
+	return nil
 }
 
 // Tick runs what is due: assignment at submission_due, grading at review_due.

@@ -18,6 +18,9 @@ type Notifier interface {
 	ReviewsAssigned(ctx context.Context, sess *course.Session, part course.Part, report AssignReport, reviews []Review)
 	// PartGraded follows the grading of a part, once it is closed.
 	PartGraded(ctx context.Context, sess *course.Session, part course.Part, graded int)
+	// ReviewAppealed follows an author's appeal of a review: its
+	// submission joined the correction queue.
+	ReviewAppealed(ctx context.Context, sess *course.Session, part int, reviewID string)
 }
 
 func (s *Service) reviewsAssigned(ctx context.Context, sess *course.Session, p course.Part, rep AssignReport, reviews []Review) {
@@ -30,4 +33,15 @@ func (s *Service) partGraded(ctx context.Context, sess *course.Session, p course
 	if s.Events != nil {
 		s.Events.PartGraded(ctx, sess, p, graded)
 	}
+}
+
+func (s *Service) reviewAppealed(ctx context.Context, sessionID string, part int, reviewID string) {
+	if s.Events == nil {
+		return
+	}
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return // the appeal is stored; only its notification is missed
+	}
+	s.Events.ReviewAppealed(ctx, sess, part, reviewID)
 }
