@@ -208,11 +208,7 @@ func (s *Server) handleReportShow(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleCertificateIndex(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	u, sess, err := s.callerSession(c)
 	if err != nil {
 		return err
 	}

@@ -515,11 +515,7 @@ func webhookJSON(h notify.Hook) fiber.Map {
 }
 
 func (s *Server) handleAPIWebhookShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	u, sess, err := s.callerSession(c)
 	if err != nil {
 		return err
 	}
@@ -531,11 +527,7 @@ func (s *Server) handleAPIWebhookShow(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPIWebhookPut(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	u, sess, err := s.callerSession(c)
 	if err != nil {
 		return err
 	}

@@ -177,6 +177,20 @@ func formTime(c *fiber.Ctx, field string, loc *time.Location) (*time.Time, error
 	return &t, nil
 }
 
+// callerSession returns the signed-in caller and the session of the path's
+// :id, which they may see.
+func (s *Server) callerSession(c *fiber.Ctx) (*course.User, *course.Session, error) {
+	u, err := requireUser(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, sess, nil
+}
+
 func (s *Server) handleSessionShow(c *fiber.Ctx) error {
 	u, err := requireUser(c)
 	if err != nil {
@@ -384,11 +398,7 @@ func (s *Server) handleAPISessionIndex(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPISessionShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	_, sess, err := s.callerSession(c)
 	if err != nil {
 		return err
 	}
