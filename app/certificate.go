@@ -447,7 +447,7 @@ func (s *Server) handleAPIResults(c *fiber.Ctx) error {
 	for _, r := range rs {
 		m := fiber.Map{"user_id": r.User.ID, "name": r.User.Name, "exercises_passed": r.Outcome.ExercisesPassed,
 			"reviews_done": r.ReviewsDone, "reviews_assigned": r.ReviewsAssigned, "evaluation_score": r.Input.EvaluationScore,
-			"level": int(r.Level()), "computed_level": int(r.Computed), "commitment_declined": r.Input.CommitmentDeclined}
+			"level": int(r.Level()), "computed_level": int(r.Computed), "commitment_declined": r.Input.CommitmentDeclined, "deleted": r.Deleted}
 		if r.Override != nil {
 			m["override"] = fiber.Map{"level": int(r.Override.Level), "reason": r.Override.Reason}
 		}

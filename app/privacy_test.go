@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"librecours/app/mongostore"
+	"librecours/certificates"
 	"librecours/course"
 )
 
@@ -198,6 +199,11 @@ func TestPrivacyDeleteAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	rep0, _, err := e.srv.certs.SessionReport(ctx, f.coord, f.session.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	p := b.post("/account/delete", url.Values{"_csrf": {csrf}, "password": {"password-" + f.part.Email}, "confirm_delete": {"yes"}})
 	if p.Status != http.StatusSeeOther || p.Location != "/" {
 		t.Fatalf("delete: %d %s\n%s", p.Status, p.Location, p.Doc.Find(".alert").Text())
@@ -217,6 +223,36 @@ func TestPrivacyDeleteAccount(t *testing.T) {
 	}
 	if res := e.api("GET", "/api/v1/me", tok, nil); res.Status != http.StatusUnauthorized {
 		t.Fatalf("old token after deletion: %d", res.Status)
+	}
+
+	// The session's figures do not change: the deleted participant counts,
+	// nameless, and a close after a reopening leaves their certificate be.
+	rep1, results, err := e.srv.certs.SessionReport(ctx, f.coord, f.session.ID)
+	if err != nil || rep1 != rep0 {
+		t.Fatalf("report after the deletion: %+v, before %+v (%v)", rep1, rep0, err)
+	}
+	var gone []certificates.Result
+	for _, r := range results {
+		if r.Deleted {
+			gone = append(gone, r)
+		}
+	}
+	if len(gone) != 1 || !strings.HasPrefix(gone[0].User.ID, "deleted-") || gone[0].User.Name != "" || gone[0].Level() != 1 {
+		t.Fatalf("the deleted participant's result: %+v", gone)
+	}
+	if err := e.srv.certs.Reopen(ctx, f.coord, f.session.ID, "Correction après suppression"); err != nil {
+		t.Fatal(err)
+	}
+	if closed, err := e.srv.certs.Close(ctx, f.coord, f.session.ID); err != nil || len(closed.Issued)+len(closed.Revoked) != 0 {
+		t.Fatalf("close after the deletion: %+v %v", closed, err)
+	}
+	cb := e.browser()
+	cb.login(f.coord)
+	if p := cb.get("/sessions/" + f.session.ID + "/close"); !strings.Contains(p.Doc.Find("table").Text(), "compte supprimé") {
+		t.Fatalf("close page after the deletion:\n%s", p.Doc.Find("table").Text())
+	}
+	if p := cb.get("/sessions/" + f.session.ID + "/results.csv"); !strings.Contains(p.HTML, "(compte supprimé);;") {
+		t.Fatalf("results CSV after the deletion:\n%s", p.HTML)
 	}
 
 	// The work stays under a tombstone, and still counts when part 1 closes.

@@ -110,7 +110,10 @@ func WriteResultsCSV(w io.Writer, t Texts, lang string, rs []Result) error {
 	}
 	for _, r := range rs {
 		var name, email string
-		if r.User != nil {
+		switch {
+		case r.Deleted:
+			name = t.T(lang, "export.results.deleted_account", nil)
+		case r.User != nil:
 			name, email = r.User.Name, r.User.Email
 		}
 		score := ""

@@ -129,6 +129,11 @@ type Result struct {
 	Override        *Override
 	ReviewsDone     int
 	ReviewsAssigned int
+	// Deleted: the participant deleted their account. Their anonymised work
+	// still counts in the session's figures, under the tombstone ID in
+	// User.ID (User has no name or e-mail), but no certificate is issued or
+	// revoked for them.
+	Deleted bool
 }
 
 // Level returns the level after any override.
@@ -191,6 +196,7 @@ func (s *Service) audit(ctx context.Context, actor *course.User, action, session
 // participant's.
 type resultInput struct {
 	users   []*course.User
+	deleted map[string]bool // enrolments whose account was deleted
 	subs    []*grading.Submission
 	reviews []grading.Review
 	scores  map[string]float64
@@ -211,6 +217,7 @@ func (s *Service) results(ctx context.Context, sess *course.Session) ([]Result, 
 	if in.users, err = s.Course.UsersByIDs(ctx, ids); err != nil {
 		return nil, Rules{}, err
 	}
+	in.users, in.deleted = withDeleted(in.users, ids)
 	if in.subs, err = s.Grading.Submissions(ctx, sess.ID, 0); err != nil {
 		return nil, Rules{}, err
 	}
@@ -221,6 +228,27 @@ func (s *Service) results(ctx context.Context, sess *course.Session) ([]Result, 
 		return nil, Rules{}, err
 	}
 	return s.compute(ctx, sess, in)
+}
+
+// withDeleted adds to users a nameless stand-in for every ID they lack: an
+// enrolment whose account was deleted, now keyed by its tombstone.
+func withDeleted(users []*course.User, ids []string) ([]*course.User, map[string]bool) {
+	found := make(map[string]bool, len(users))
+	for _, u := range users {
+		found[u.ID] = true
+	}
+	var deleted map[string]bool
+	for _, id := range ids {
+		if !found[id] {
+			found[id] = true
+			users = append(users, &course.User{ID: id})
+			if deleted == nil {
+				deleted = map[string]bool{}
+			}
+			deleted[id] = true
+		}
+	}
+	return users, deleted
 }
 
 // resultOf computes one participant's standing, reading only their own
@@ -250,7 +278,7 @@ func (s *Service) compute(ctx context.Context, sess *course.Session, in resultIn
 	if err != nil {
 		return nil, rules, err
 	}
-	users, subs, reviews, scores := in.users, in.subs, in.reviews, in.scores
+	users, subs, reviews, scores, deleted := in.users, in.subs, in.reviews, in.scores, in.deleted
 	states, err := s.Grading.PartStates(ctx, sess.ID)
 	if err != nil {
 		return nil, rules, err
@@ -304,7 +332,7 @@ func (s *Service) compute(ctx context.Context, sess *course.Session, in resultIn
 		if sc, ok := scores[u.ID]; ok {
 			in.EvaluationScore = &sc
 		}
-		r := Result{User: u, Input: in, Outcome: Evaluate(rules, in), ReviewsDone: onTime[u.ID], ReviewsAssigned: assigned[u.ID]}
+		r := Result{User: u, Input: in, Outcome: Evaluate(rules, in), ReviewsDone: onTime[u.ID], ReviewsAssigned: assigned[u.ID], Deleted: deleted[u.ID]}
 		r.Computed = r.Outcome.Level
 		if o, ok := overrides[u.ID]; ok {
 			r.Override = &o
@@ -441,6 +469,9 @@ func (s *Service) Close(ctx context.Context, actor *course.User, sessionID strin
 	now := s.Now().UTC()
 	out := &CloseResult{}
 	for _, r := range results {
+		if r.Deleted {
+			continue // nobody to issue to; what was issued stays as it was
+		}
 		lvl := r.Level()
 		old, had := valid[r.User.ID]
 		if had && old.Level == lvl {
