@@ -34,8 +34,8 @@ type importedRow struct {
 
 // importView is the result of an import, for the page.
 type importView struct {
-	Count                      int
-	Created, Enrolled, Already []importedRow
+	Count                                 int
+	Created, Enrolled, Already, Reinvited []importedRow
 }
 
 // invitationURL is the link that lets an invited person choose a password.
@@ -55,7 +55,7 @@ func (s *Server) toImportView(res *course.ImportResult) importView {
 		}
 		return out
 	}
-	return importView{Count: res.EnrolledCount(), Created: rows(res.Created), Enrolled: rows(res.Enrolled), Already: rows(res.Already)}
+	return importView{Count: res.EnrolledCount(), Created: rows(res.Created), Enrolled: rows(res.Enrolled), Already: rows(res.Already), Reinvited: rows(res.Reinvited)}
 }
 
 // lineMessages localizes the refused lines of an enrolment file.
@@ -150,13 +150,13 @@ func (s *Server) handleImportCreate(c *fiber.Ctx) error {
 	p := s.newPage(c, "app.roster.title")
 	data := fiber.Map{"Session": sess}
 	p.Data = data
-	p.Form["csv"] = c.FormValue("csv")
+	p.Form["csv"], p.Form["renew"] = c.FormValue("csv"), c.FormValue("renew")
 	show := s.formPage(c, "pages/sessions/import", p)
 	csv, err := rosterUpload(c)
 	if err != nil {
 		return s.formError(c, err, p, show)
 	}
-	res, err := s.course.ImportRoster(c.UserContext(), u, sess.ID, csv)
+	res, err := s.course.ImportRosterWith(c.UserContext(), u, sess.ID, csv, course.ImportOptions{Renew: c.FormValue("renew") == "yes"})
 	if err != nil {
 		var re *course.RosterError
 		if errors.As(err, &re) {
@@ -184,6 +184,8 @@ type invitationJSON struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
 	URL   string `json:"url"`
+	// Renewed: a new link for an existing account never activated.
+	Renewed bool `json:"renewed,omitempty"`
 }
 
 func (s *Server) handleAPIImport(c *fiber.Ctx) error {
@@ -202,7 +204,7 @@ func (s *Server) handleAPIImport(c *fiber.Ctx) error {
 	} else {
 		data = c.Body()
 	}
-	res, err := s.course.ImportRoster(c.UserContext(), u, c.Params("id"), data)
+	res, err := s.course.ImportRosterWith(c.UserContext(), u, c.Params("id"), data, course.ImportOptions{Renew: c.Query("renew") == "true"})
 	var re *course.RosterError
 	if errors.As(err, &re) {
 		tr := s.translator(c)
@@ -217,9 +219,12 @@ func (s *Server) handleAPIImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	invs := make([]invitationJSON, 0, len(res.Created))
+	invs := make([]invitationJSON, 0, len(res.Created)+len(res.Reinvited))
 	for _, p := range res.Created {
 		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token)})
+	}
+	for _, p := range res.Reinvited {
+		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token), Renewed: true})
 	}
 	already := make([]string, 0, len(res.Already))
 	for _, p := range res.Already {

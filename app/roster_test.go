@@ -291,6 +291,7 @@ func TestImportAPI(t *testing.T) {
 	if inv := out.Invitations[0]; inv.Email != "zoe@example.org" || !strings.HasPrefix(inv.URL, "http://librecours.test/invitations/") {
 		t.Fatalf("invitation %+v", inv)
 	}
+	firstLink := out.Invitations[0].URL
 	// Multipart, the same people plus one: only the new one is enrolled.
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -302,6 +303,27 @@ func TestImportAPI(t *testing.T) {
 	res.decode(t, &out)
 	if res.Status != http.StatusOK || out.Enrolled != 1 || out.Created != 1 || len(out.AlreadyEnrolled) != 3 {
 		t.Fatalf("multipart: %d %s", res.Status, res.Body)
+	}
+	// renew=true gives the two accounts never activated new links; the
+	// earlier ones stop working.
+	res = e.api("POST", api+"?renew=true", coord, importFile, "Content-Type", "text/csv")
+	var again struct {
+		Enrolled    int
+		Invitations []struct {
+			Email, URL string
+			Renewed    bool
+		}
+	}
+	res.decode(t, &again)
+	if res.Status != http.StatusOK || again.Enrolled != 0 || len(again.Invitations) != 2 || !again.Invitations[0].Renewed || again.Invitations[0].URL == firstLink {
+		t.Fatalf("renew: %d %s", res.Status, res.Body)
+	}
+	old := strings.TrimPrefix(firstLink, "http://librecours.test")
+	if p := e.browser().get(old); p.Status != http.StatusNotFound {
+		t.Fatalf("a replaced invitation link: %d", p.Status)
+	}
+	if p := e.browser().get(strings.TrimPrefix(again.Invitations[0].URL, "http://librecours.test")); p.Status != http.StatusOK {
+		t.Fatalf("the renewed link: %d", p.Status)
 	}
 	// A closed session takes no one.
 	if err := e.srv.course.Store.SetClosed(t.Context(), f.session.ID, &testStart); err != nil {

@@ -319,6 +319,9 @@ type RosterStore interface {
 	CreateInvitations(ctx context.Context, invs []Invitation) error
 	DeleteInvitations(ctx context.Context, userIDs []string) error
 	InvitationByHash(ctx context.Context, hash string) (*Invitation, error)
+	// PendingInvitations returns the unused invitations, expired or not, of
+	// these accounts: those never activated.
+	PendingInvitations(ctx context.Context, userIDs []string) ([]Invitation, error)
 	// UseInvitation marks a valid invitation used; ErrNotFound when it is
 	// unknown, used or expired at now.
 	UseInvitation(ctx context.Context, hash string, now time.Time) error
@@ -336,11 +339,17 @@ type ImportedPerson struct {
 }
 
 // ImportResult is what an import did. People already enrolled are reported
-// and left as they are: importing the same file twice is harmless.
+// and left as they are: importing the same file twice is harmless, and
+// renews the expired invitations of those who did not use theirs.
 type ImportResult struct {
 	Created  []ImportedPerson // new accounts, enrolled, each with an invitation
 	Enrolled []ImportedPerson // existing accounts, enrolled now
 	Already  []ImportedPerson // existing accounts already enrolled
+	// Reinvited lists the existing accounts of the file (in Enrolled or
+	// Already too) that an earlier import created and nobody activated, and
+	// whose invitation expired (or any, with ImportOptions.Renew): each gets
+	// a new invitation (Token), and the earlier link stops working.
+	Reinvited []ImportedPerson
 }
 
 // EnrolledCount is how many people the import enrolled.
@@ -377,6 +386,19 @@ func HashSecret(token string) string {
 // an invitation), and everyone not yet enrolled is enrolled. When a write
 // fails, what the import wrote is removed again.
 func (s *Service) ImportRoster(ctx context.Context, actor *User, sessionID string, data []byte) (*ImportResult, error) {
+	return s.ImportRosterWith(ctx, actor, sessionID, data, ImportOptions{})
+}
+
+// ImportOptions change what ImportRosterWith does.
+type ImportOptions struct {
+	// Renew gives a new invitation to every account of the file not yet
+	// activated, even when its link is still valid (the coordinator lost
+	// it); without it only expired invitations are renewed.
+	Renew bool
+}
+
+// ImportRosterWith is ImportRoster with options.
+func (s *Service) ImportRosterWith(ctx context.Context, actor *User, sessionID string, data []byte, opts ImportOptions) (*ImportResult, error) {
 	if actor == nil {
 		return nil, ErrUnauthenticated
 	}
@@ -438,7 +460,29 @@ func (s *Service) ImportRoster(ctx context.Context, actor *User, sessionID strin
 		free := max(sess.Capacity-sess.Enrolled, 0)
 		return nil, &RosterError{Lines: []LineError{{Key: RosterCapacity, Args: map[string]any{"People": n, "Free": free}}}}
 	}
-	if res.EnrolledCount() == 0 {
+	known := make([]string, 0, len(res.Enrolled)+len(res.Already))
+	for _, p := range slices.Concat(res.Enrolled, res.Already) {
+		known = append(known, p.UserID)
+	}
+	waiting, err := rs.PendingInvitations(ctx, known)
+	if err != nil {
+		return nil, err
+	}
+	var pending []Invitation // the ones renewed
+	renew := map[string]bool{}
+	for _, inv := range waiting {
+		if opts.Renew || !now.Before(inv.ExpiresAt) {
+			pending = append(pending, inv)
+			renew[inv.UserID] = true
+		}
+	}
+	for _, p := range slices.Concat(res.Enrolled, res.Already) {
+		if renew[p.UserID] {
+			res.Reinvited = append(res.Reinvited, p)
+		}
+	}
+	slices.SortFunc(res.Reinvited, func(a, b ImportedPerson) int { return cmp.Compare(a.Line, b.Line) })
+	if res.EnrolledCount() == 0 && len(res.Reinvited) == 0 {
 		return res, nil
 	}
 	if len(newUsers) > 0 {
@@ -456,14 +500,29 @@ func (s *Service) ImportRoster(ctx context.Context, actor *User, sessionID strin
 			u.PasswordHash = hash
 		}
 	}
-	if err := s.writeImport(ctx, rs, sess, res, newUsers, now); err != nil {
+	if err := s.writeImport(ctx, rs, sess, res, newUsers, pending, now); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
+// invite gives each person a new invitation token and returns the
+// invitations to store.
+func invite(people []ImportedPerson, sessionID string, now time.Time) ([]Invitation, error) {
+	invs := make([]Invitation, len(people))
+	for i := range people {
+		token, hash, err := newSecret()
+		if err != nil {
+			return nil, err
+		}
+		people[i].Token = token
+		invs[i] = Invitation{TokenHash: hash, UserID: people[i].UserID, Email: people[i].Email, SessionID: sessionID, CreatedAt: now, ExpiresAt: now.Add(InvitationTTL)}
+	}
+	return invs, nil
+}
+
 // writeImport makes the writes of an import, undoing them on failure.
-func (s *Service) writeImport(ctx context.Context, rs RosterStore, sess *Session, res *ImportResult, newUsers []*User, now time.Time) (err error) {
+func (s *Service) writeImport(ctx context.Context, rs RosterStore, sess *Session, res *ImportResult, newUsers []*User, pending []Invitation, now time.Time) (err error) {
 	var createdIDs []string
 	var undo []func(context.Context) error
 	defer func() {
@@ -492,20 +551,44 @@ func (s *Service) writeImport(ctx context.Context, rs RosterStore, sess *Session
 		if err := rs.CreateUsers(ctx, newUsers); err != nil {
 			return err
 		}
-		invs := make([]Invitation, len(newUsers))
 		for i, u := range newUsers {
-			token, hash, err := newSecret()
-			if err != nil {
-				return err
-			}
-			res.Created[i].UserID, res.Created[i].Token = u.ID, token
+			res.Created[i].UserID = u.ID
 			createdIDs = append(createdIDs, u.ID)
-			invs[i] = Invitation{TokenHash: hash, UserID: u.ID, Email: u.Email, SessionID: sess.ID, CreatedAt: now, ExpiresAt: now.Add(InvitationTTL)}
+		}
+		invs, err := invite(res.Created, sess.ID, now)
+		if err != nil {
+			return err
 		}
 		undo = append(undo, func(ctx context.Context) error { return rs.DeleteInvitations(ctx, createdIDs) })
 		if err := rs.CreateInvitations(ctx, invs); err != nil {
 			return err
 		}
+	}
+	if len(res.Reinvited) > 0 {
+		var ids []string
+		for _, p := range res.Reinvited {
+			ids = append(ids, p.UserID)
+		}
+		invs, err := invite(res.Reinvited, sess.ID, now)
+		if err != nil {
+			return err
+		}
+		// The earlier links stop working; undoing puts them back as they were.
+		undo = append(undo, func(ctx context.Context) error {
+			if err := rs.DeleteInvitations(ctx, ids); err != nil {
+				return err
+			}
+			return rs.CreateInvitations(ctx, pending)
+		})
+		if err := rs.DeleteInvitations(ctx, ids); err != nil {
+			return err
+		}
+		if err := rs.CreateInvitations(ctx, invs); err != nil {
+			return err
+		}
+	}
+	if res.EnrolledCount() == 0 {
+		return nil
 	}
 	batch, _, err := newSecret()
 	if err != nil {

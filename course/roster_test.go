@@ -305,6 +305,7 @@ func (f *fakeStore) EnrolMany(_ context.Context, sessionID, _ string, es []Enrol
 
 func (f *fakeStore) CreateInvitations(_ context.Context, invs []Invitation) error {
 	if f.fail == "CreateInvitations" {
+		f.fail = ""                         // once: undoing may write invitations again
 		f.invs[invs[0].TokenHash] = invs[0] // a partial write
 		return errDisk
 	}
@@ -325,6 +326,16 @@ func (f *fakeStore) InvitationByHash(_ context.Context, hash string) (*Invitatio
 		return nil, ErrNotFound
 	}
 	return &v, nil
+}
+
+func (f *fakeStore) PendingInvitations(_ context.Context, userIDs []string) ([]Invitation, error) {
+	var out []Invitation
+	for h, v := range f.invs {
+		if !f.used[h] && slices.Contains(userIDs, v.UserID) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeStore) UseInvitation(_ context.Context, hash string, now time.Time) error {
@@ -508,6 +519,61 @@ func TestImportRosterAllOrNothing(t *testing.T) {
 				t.Fatalf("after a failed %s: %s, want %s", step, got, before)
 			}
 		})
+	}
+}
+
+// TestImportRenewsInvitations: importing again gives a new link to the
+// accounts never activated whose invitation expired (or to all of them with
+// Renew), and the earlier link stops working; a failure keeps the old ones.
+func TestImportRenewsInvitations(t *testing.T) {
+	ctx := context.Background()
+	svc, st, coord := rosterEnv(t)
+	first, err := svc.ImportRoster(ctx, coord, "s1", []byte(goodRoster))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two := first.Created[0], first.Created[1]
+	if _, err := svc.AcceptInvitation(ctx, two.Token, "", "un bon mot de passe"); err != nil {
+		t.Fatal(err)
+	}
+	// Still valid: nothing renewed.
+	if res, err := svc.ImportRoster(ctx, coord, "s1", []byte(goodRoster)); err != nil || len(res.Reinvited) != 0 {
+		t.Fatalf("import with valid links: %+v %v", res, err)
+	}
+	// Expired: renewed, for the account never activated only.
+	h := HashSecret(one.Token)
+	inv := st.invs[h]
+	inv.ExpiresAt = utc("2026-03-01T09:00:00Z")
+	st.invs[h] = inv
+	res, err := svc.ImportRoster(ctx, coord, "s1", []byte(goodRoster))
+	if err != nil || len(res.Reinvited) != 1 || res.Reinvited[0].UserID != one.UserID || res.Reinvited[0].Line != 2 || res.EnrolledCount() != 0 {
+		t.Fatalf("import after expiry: %+v %v", res, err)
+	}
+	renewed := res.Reinvited[0].Token
+	if _, ok := st.invs[h]; ok {
+		t.Fatal("the expired invitation is still stored")
+	}
+	if _, _, err := svc.Invitation(ctx, renewed); err != nil {
+		t.Fatalf("the new link: %v", err)
+	}
+
+	// Renew, and a failure on the way: the valid link keeps working.
+	st.fail = "CreateInvitations"
+	if _, err := svc.ImportRosterWith(ctx, coord, "s1", []byte(goodRoster), ImportOptions{Renew: true}); !errors.Is(err, errDisk) {
+		t.Fatalf("failed renewal: %v", err)
+	}
+	if _, _, err := svc.Invitation(ctx, renewed); err != nil || len(st.invs) != 2 {
+		t.Fatalf("after a failed renewal the link is lost: %v (%d invitations)", err, len(st.invs))
+	}
+	res, err = svc.ImportRosterWith(ctx, coord, "s1", []byte(goodRoster), ImportOptions{Renew: true})
+	if err != nil || len(res.Reinvited) != 1 || res.Reinvited[0].Token == renewed {
+		t.Fatalf("renewal of a valid link: %+v %v", res, err)
+	}
+	if _, _, err := svc.Invitation(ctx, renewed); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the replaced link still works: %v", err)
+	}
+	if _, err := svc.AcceptInvitation(ctx, res.Reinvited[0].Token, "", "un bon mot de passe"); err != nil {
+		t.Fatal(err)
 	}
 }
 

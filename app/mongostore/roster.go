@@ -189,8 +189,34 @@ func (s *CourseStore) InvitationByHash(ctx context.Context, hash string) (*cours
 		}
 		return nil, fmt.Errorf("mongostore: find invitation: %w", err)
 	}
-	return &course.Invitation{TokenHash: d.ID, UserID: d.UserID, Email: d.Email, SessionID: d.SessionID,
-		CreatedAt: d.CreatedAt.UTC(), ExpiresAt: d.ExpiresAt.UTC()}, nil
+	inv := d.invitation()
+	return &inv, nil
+}
+
+// PendingInvitations returns the unused invitations, expired or not, of
+// these accounts.
+func (s *CourseStore) PendingInvitations(ctx context.Context, userIDs []string) ([]course.Invitation, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	cur, err := s.db.R(colInvitations).Find(ctx, bson.M{"user_id": bson.M{"$in": userIDs}, "used": false})
+	if err != nil {
+		return nil, fmt.Errorf("mongostore: find invitations: %w", err)
+	}
+	var docs []invitationDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("mongostore: read invitations: %w", err)
+	}
+	out := make([]course.Invitation, len(docs))
+	for i, d := range docs {
+		out[i] = d.invitation()
+	}
+	return out, nil
+}
+
+func (d invitationDoc) invitation() course.Invitation {
+	return course.Invitation{TokenHash: d.ID, UserID: d.UserID, Email: d.Email, SessionID: d.SessionID,
+		CreatedAt: d.CreatedAt.UTC(), ExpiresAt: d.ExpiresAt.UTC()}
 }
 
 // UseInvitation marks an unused, unexpired invitation used, atomically:
