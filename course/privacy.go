@@ -152,6 +152,8 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *User, d AccountDelet
 	if !ok {
 		return "", Invalid("password", "course.privacy.password_wrong")
 	}
+	s.deletions.Lock()
+	defer s.deletions.Unlock()
 	if err := s.DeletionBlocked(ctx, u); err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -62,6 +63,12 @@ type Service struct {
 	Roster  RosterStore
 	Feeds   FeedStore
 	Privacy PrivacyStore
+
+	// deletions makes "is someone else a coordinator?" and the deletion
+	// one step, so two coordinators deleting their accounts at once cannot
+	// leave the platform without any (within this process: the embedded
+	// database runs one; several instances share that rare race).
+	deletions sync.Mutex
 }
 
 // Register creates a participant account for someone signing up.
