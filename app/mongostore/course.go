@@ -225,7 +225,7 @@ func (s *CourseStore) CreateSession(ctx context.Context, sess *course.Session) e
 // SessionByID returns one session.
 func (s *CourseStore) SessionByID(ctx context.Context, id string) (*course.Session, error) {
 	var d sessionDoc
-	if err := s.db.R(colSessions).FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
+	if err := s.db.findOne(ctx, colSessions, bson.M{"_id": id}, &d); err != nil {
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return nil, course.ErrNotFound
 		}
@@ -366,7 +366,8 @@ func (s *CourseStore) Enrol(ctx context.Context, e course.Enrolment) error {
 
 // IsEnrolled reports whether userID is enrolled in the session.
 func (s *CourseStore) IsEnrolled(ctx context.Context, sessionID, userID string) (bool, error) {
-	err := s.db.R(colEnrolments).FindOne(ctx, bson.M{"_id": sessionID + ":" + userID}).Err()
+	var d enrolmentDoc
+	err := s.db.findOne(ctx, colEnrolments, bson.M{"_id": sessionID + ":" + userID}, &d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return false, nil
 	}

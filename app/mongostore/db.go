@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -28,6 +30,9 @@ type Options struct {
 	// FerretDB loses concurrent updates to one document; one connection
 	// serialises them.
 	SingleWriter bool
+	// Mirror keeps the most read collections in memory (see mirror.go). Only
+	// for a database this process alone uses: the embedded one.
+	Mirror bool
 	// Monitor, when set, sees every command (tests count them).
 	Monitor *event.CommandMonitor
 	// Timeout bounds server selection, so requests fail fast (503) while the
@@ -44,6 +49,8 @@ type DB struct {
 	writeClient *mongo.Client
 	read        *mongo.Database
 	write       *mongo.Database
+	mirrors     *mirrors // nil unless Options.Mirror
+	condMu      sync.Mutex
 }
 
 // Connect opens the clients. It does not wait for the server: call Ping.
@@ -57,14 +64,20 @@ func Connect(o Options) (*DB, error) {
 	if o.Heartbeat == 0 {
 		o.Heartbeat = 2 * time.Second
 	}
+	db := &DB{}
+	mon := o.Monitor
+	if o.Mirror {
+		db.mirrors = newMirrors(db)
+		mon = db.mirrors.monitor(o.Monitor)
+	}
 	base := func() *options.ClientOptions {
 		co := options.Client().ApplyURI(o.URI).
 			SetServerSelectionTimeout(o.Timeout).
 			SetConnectTimeout(o.Timeout).
 			SetHeartbeatInterval(o.Heartbeat).
 			SetAppName("librecours")
-		if o.Monitor != nil {
-			co.SetMonitor(o.Monitor)
+		if mon != nil {
+			co.SetMonitor(mon)
 		}
 		return co
 	}
@@ -80,10 +93,9 @@ func Connect(o Options) (*DB, error) {
 			return nil, fmt.Errorf("mongostore: connect writer: %w", err)
 		}
 	}
-	return &DB{
-		readClient: rc, writeClient: wc,
-		read: rc.Database(o.Database), write: wc.Database(o.Database),
-	}, nil
+	db.readClient, db.writeClient = rc, wc
+	db.read, db.write = rc.Database(o.Database), wc.Database(o.Database)
+	return db, nil
 }
 
 // R returns a collection for reading.
@@ -209,8 +221,14 @@ func (db *DB) Counter(ctx context.Context, name string) (int64, error) {
 	return doc.Seq, nil
 }
 
-// findAll runs a query on the reader and decodes every document into out.
+// findAll runs a query on the reader (or its collection's mirror) and decodes
+// every document into out.
 func (db *DB) findAll(ctx context.Context, coll string, filter any, opts *options.FindOptionsBuilder, out any) error {
+	if m := db.mirror(coll); m != nil {
+		if ok, err := m.findAll(ctx, filter, opts, 0, out); ok {
+			return err
+		}
+	}
 	cur, err := db.R(coll).Find(ctx, filter, opts)
 	if err != nil {
 		return fmt.Errorf("mongostore: find %s: %w", coll, err)
@@ -219,6 +237,114 @@ func (db *DB) findAll(ctx context.Context, coll string, filter any, opts *option
 		return fmt.Errorf("mongostore: read %s: %w", coll, err)
 	}
 	return nil
+}
+
+// findOne reads the first document matching filter into out, from the
+// collection's mirror when it has one; mongo.ErrNoDocuments when none does.
+func (db *DB) findOne(ctx context.Context, coll string, filter any, out any) error {
+	if m := db.mirror(coll); m != nil {
+		rv := reflect.New(reflect.SliceOf(reflect.TypeOf(out).Elem()))
+		if ok, err := m.findAll(ctx, filter, nil, 1, rv.Interface()); ok {
+			if err != nil {
+				return err
+			}
+			if rv.Elem().Len() == 0 {
+				return mongo.ErrNoDocuments
+			}
+			reflect.ValueOf(out).Elem().Set(rv.Elem().Index(0))
+			return nil
+		}
+	}
+	return db.R(coll).FindOne(ctx, filter).Decode(out)
+}
+
+// updateOneIf applies update to the document with that _id if it also
+// matches cond, and reports whether it did. The embedded database answers a
+// filter of _id alone through its primary key but scans the whole collection
+// for any other, so with mirrors (this process is its only client) the
+// condition is checked on the mirror and the update sent by _id, both under
+// one lock that every such update takes: no other conditional update comes
+// between the check and the write, so every conditional update of a
+// mirrored collection must go through here. MongoDB gets the whole filter.
+func (db *DB) updateOneIf(ctx context.Context, coll, id string, cond bson.M, update any) (bool, error) {
+	filter := bson.M{"_id": id}
+	for k, v := range cond {
+		filter[k] = v
+	}
+	m := db.mirror(coll)
+	if m != nil {
+		db.condMu.Lock()
+		defer db.condMu.Unlock()
+	}
+	match, ok := compileFilter(cond)
+	if m == nil || !ok {
+		// MongoDB, or a condition the mirror cannot check: the database
+		// checks it (still under the lock with mirrors, so that no checked
+		// update comes between).
+		res, err := db.W(coll).UpdateOne(ctx, filter, update)
+		if err != nil {
+			return false, err
+		}
+		return res.MatchedCount > 0, nil
+	}
+	var doc bson.Raw
+	if err := db.findOne(ctx, coll, bson.M{"_id": id}, &doc); err != nil {
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return false, nil
+		}
+		return false, err
+	}
+	if !match.matches(doc) {
+		return false, nil
+	}
+	res, err := db.W(coll).UpdateOne(ctx, bson.M{"_id": id}, update)
+	if err != nil {
+		return false, err
+	}
+	return res.MatchedCount > 0, nil
+}
+
+// updateByIDIf is updateOneIf for a condition the mirror cannot evaluate,
+// written in Go as check over the stored document; filter is the same
+// condition for MongoDB (with the _id). With the embedded database the
+// document is read by _id (cheap), checked, and updated by _id under the
+// conditional-update lock, instead of a filtered update that would scan the
+// whole collection.
+func (db *DB) updateByIDIf(ctx context.Context, coll, id string, filter bson.M, check func(bson.Raw) bool, update any) (bool, error) {
+	if db.mirrors == nil {
+		res, err := db.W(coll).UpdateOne(ctx, filter, update)
+		if err != nil {
+			return false, err
+		}
+		return res.MatchedCount > 0, nil
+	}
+	db.condMu.Lock()
+	defer db.condMu.Unlock()
+	var doc bson.Raw
+	if err := db.findOne(ctx, coll, bson.M{"_id": id}, &doc); err != nil {
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return false, nil
+		}
+		return false, err
+	}
+	if !check(doc) {
+		return false, nil
+	}
+	res, err := db.W(coll).UpdateOne(ctx, bson.M{"_id": id}, update)
+	if err != nil {
+		return false, err
+	}
+	return res.MatchedCount > 0, nil
+}
+
+// checked runs f, a conditional write not made through updateOneIf or
+// updateByIDIf (a find-and-modify, say), under their lock when they use it.
+func (db *DB) checked(f func() error) error {
+	if db.mirrors != nil {
+		db.condMu.Lock()
+		defer db.condMu.Unlock()
+	}
+	return f()
 }
 
 // sortBy is a find option sorting by keys.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -99,13 +100,17 @@ func (s *OutboxStore) Add(ctx context.Context, m notify.Message) (notify.AddResu
 	}
 	e := m.Events[0]
 	merge := func() (bool, error) {
-		res, err := s.db.W(colOutbox).UpdateOne(ctx,
+		ok, err := s.db.updateByIDIf(ctx, colOutbox, m.ID,
 			bson.M{"_id": m.ID, "status": string(notify.StatusPending), "keys": bson.M{"$ne": e.Key}},
+			func(raw bson.Raw) bool {
+				var d outboxDoc
+				return bson.Unmarshal(raw, &d) == nil && d.Status == string(notify.StatusPending) && !slices.Contains(d.Keys, e.Key)
+			},
 			bson.M{"$push": bson.M{"events": toEventDoc(e), "keys": e.Key}, "$set": bson.M{"updated_at": m.UpdatedAt.UTC()}})
 		if err != nil {
 			return false, fmt.Errorf("mongostore: merge into %s: %w", m.ID, err)
 		}
-		return res.ModifiedCount == 1, nil
+		return ok, nil
 	}
 	if ok, err := merge(); err != nil || ok {
 		return notify.Merged, err
@@ -141,7 +146,7 @@ func (s *OutboxStore) Claim(ctx context.Context, now, leaseUntil time.Time) (*no
 	}
 	opts := options.FindOneAndUpdate().SetSort(bson.D{{Key: "next_at", Value: 1}, {Key: "_id", Value: 1}}).SetReturnDocument(options.After)
 	var d outboxDoc
-	err := s.db.W(colOutbox).FindOneAndUpdate(ctx, filter, update, opts).Decode(&d)
+	err := s.db.checked(func() error { return s.db.W(colOutbox).FindOneAndUpdate(ctx, filter, update, opts).Decode(&d) })
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, notify.ErrNothingDue
 	}
@@ -157,12 +162,17 @@ func (s *OutboxStore) Finish(ctx context.Context, id string, attempt int, o noti
 	if o.Status == notify.StatusPending {
 		set["next_at"] = o.NextAt.UTC()
 	}
-	res, err := s.db.W(colOutbox).UpdateOne(ctx,
-		bson.M{"_id": id, "status": string(notify.StatusSending), "attempts": attempt}, bson.M{"$set": set})
+	ok, err := s.db.updateByIDIf(ctx, colOutbox, id,
+		bson.M{"_id": id, "status": string(notify.StatusSending), "attempts": attempt},
+		func(raw bson.Raw) bool {
+			var d outboxDoc
+			return bson.Unmarshal(raw, &d) == nil && d.Status == string(notify.StatusSending) && d.Attempts == attempt
+		},
+		bson.M{"$set": set})
 	if err != nil {
 		return false, fmt.Errorf("mongostore: finish %s: %w", id, err)
 	}
-	return res.ModifiedCount == 1, nil
+	return ok, nil
 }
 
 // Message implements notify.Store.

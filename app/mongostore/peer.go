@@ -117,7 +117,7 @@ func (d partStateDoc) state() grading.PartState {
 // PartState returns a part's state; a part never touched is in PhaseSubmission.
 func (s *GradingStore) PartState(ctx context.Context, sessionID string, part int) (grading.PartState, error) {
 	var d partStateDoc
-	err := s.db.R(colPartStates).FindOne(ctx, bson.M{"_id": partKey(sessionID, part)}).Decode(&d)
+	err := s.db.findOne(ctx, colPartStates, bson.M{"_id": partKey(sessionID, part)}, &d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return grading.PartState{SessionID: sessionID, Part: part, Phase: grading.PhaseSubmission}, nil
 	}
@@ -307,7 +307,7 @@ func (s *GradingStore) SaveSubmission(ctx context.Context, sub *grading.Submissi
 
 func (s *GradingStore) findSubmission(ctx context.Context, filter bson.M) (*grading.Submission, error) {
 	var d submissionDoc
-	if err := s.db.R(colSubs).FindOne(ctx, filter).Decode(&d); err != nil {
+	if err := s.db.findOne(ctx, colSubs, filter, &d); err != nil {
 		return nil, notFound(err, "find submission")
 	}
 	return d.submission(), nil
@@ -455,7 +455,7 @@ func (s *GradingStore) InsertReviews(ctx context.Context, rs []grading.Review) e
 // ReviewByID returns one review.
 func (s *GradingStore) ReviewByID(ctx context.Context, id string) (*grading.Review, error) {
 	var d reviewDoc
-	if err := s.db.R(colReviews).FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
+	if err := s.db.findOne(ctx, colReviews, bson.M{"_id": id}, &d); err != nil {
 		return nil, notFound(err, "find review")
 	}
 	r := d.review()
@@ -495,13 +495,13 @@ func (s *GradingStore) ReviewsBySubmission(ctx context.Context, submissionID str
 
 // SaveReview stores the reviewer's work if the review is still theirs.
 func (s *GradingStore) SaveReview(ctx context.Context, r grading.Review) error {
-	res, err := s.db.W(colReviews).UpdateOne(ctx, bson.M{"_id": r.ID, "reviewer_id": r.ReviewerID}, bson.M{"$set": bson.M{
+	matched, err := s.db.updateOneIf(ctx, colReviews, r.ID, bson.M{"reviewer_id": r.ReviewerID}, bson.M{"$set": bson.M{
 		"status": string(r.Status), "scores": r.Scores, "comment": r.Comment, "percent": r.Percent,
 		"updated_at": r.UpdatedAt, "done_at": r.DoneAt}})
 	if err != nil {
 		return fmt.Errorf("mongostore: save review: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !matched {
 		if _, err := s.ReviewByID(ctx, r.ID); err != nil {
 			return err
 		}
@@ -512,13 +512,13 @@ func (s *GradingStore) SaveReview(ctx context.Context, r grading.Review) error {
 
 // TakeOver hands an untouched review to another reviewer, atomically.
 func (s *GradingStore) TakeOver(ctx context.Context, reviewID, oldReviewer, newReviewer string, untouchedAt, now time.Time) (bool, error) {
-	res, err := s.db.W(colReviews).UpdateOne(ctx,
-		bson.M{"_id": reviewID, "reviewer_id": oldReviewer, "status": string(grading.ReviewAssigned), "updated_at": bson.M{"$lte": untouchedAt}},
+	ok, err := s.db.updateOneIf(ctx, colReviews, reviewID,
+		bson.M{"reviewer_id": oldReviewer, "status": string(grading.ReviewAssigned), "updated_at": bson.M{"$lte": untouchedAt}},
 		bson.M{"$set": bson.M{"reviewer_id": newReviewer, "taken_from": oldReviewer, "assigned_at": now, "updated_at": now, "required": false}})
 	if err != nil {
 		return false, fmt.Errorf("mongostore: take over review: %w", err)
 	}
-	return res.MatchedCount > 0, nil
+	return ok, nil
 }
 
 // SetFlag records an appeal against a review, once.
