@@ -64,7 +64,7 @@ func openPlatform(ctx context.Context, cfg Config, log *slog.Logger, attach bool
 			return nil, fmt.Errorf("app: write %s: %w", addrFile(cfg), err)
 		}
 	}
-	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: cfg.Database, SingleWriter: cfg.Embedded()})
+	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: cfg.Database, SingleWriter: cfg.Embedded(), Mirror: cfg.Embedded()})
 	if err != nil {
 		p.Close(ctx)
 		return nil, err
@@ -79,6 +79,12 @@ func openPlatform(ctx context.Context, cfg Config, log *slog.Logger, attach bool
 	if err := db.EnsureIndexes(ctx); err != nil {
 		p.Close(ctx)
 		return nil, err
+	}
+	if p.embed != nil {
+		// Performance only: without it the embedded database still answers.
+		if err := embeddb.IndexIDs(ctx, filepath.Join(cfg.DataDir, "db"), cfg.Database); err != nil {
+			log.Warn("embedded database: index _id lookups", "err", err)
+		}
 	}
 	return p, nil
 }

@@ -55,7 +55,7 @@ func Open(t testing.TB, o Options) *DB {
 		_, _ = rand.Read(b)
 		d.Name = "librecours_test_" + hex.EncodeToString(b)
 	}
-	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: d.Name, SingleWriter: d.Server != nil, Monitor: o.Monitor})
+	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: d.Name, SingleWriter: d.Server != nil, Mirror: d.Server != nil, Monitor: o.Monitor})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -65,6 +65,11 @@ func Open(t testing.TB, o Options) *DB {
 	}
 	if err := db.EnsureIndexes(ctx); err != nil {
 		t.Fatalf("indexes: %v", err)
+	}
+	if d.Server != nil {
+		if err := embeddb.IndexIDs(ctx, d.Dir, d.Name); err != nil {
+			t.Fatalf("index ids: %v", err)
+		}
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
