@@ -1,0 +1,1048 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"librecours/app/mongostore"
+	"librecours/course"
+	"librecours/grading"
+)
+
+// LoadOptions configure RunLoad, the load harness (go run ./app/cmd/load).
+// One run is made for every pair of a Closed and a Participants value, each
+// on a database of its own.
+type LoadOptions struct {
+	// Closed lists how many closed sessions, with their full history, are
+	// seeded before the running one (Libre cours scale: 20).
+	Closed []int
+	// ClosedSize is the number of participants of each closed session (30).
+	ClosedSize int
+	// Participants lists sizes of the running session (Libre cours scale:
+	// 100; MOOC scale: 100, 500, 1000 and 5000).
+	Participants []int
+	// Concurrency is the number of clients, each sending one request at a
+	// time (32).
+	Concurrency int
+	// Duration is how long each scenario is measured (10 s); Warmup runs it
+	// before, unmeasured (2 s).
+	Duration, Warmup time.Duration
+	// DataDir keeps the seeded databases (one folder per run) so that a
+	// second run reuses them; empty means a temporary folder removed at the
+	// end. MONGODB_URI, when set, is used instead of the embedded database.
+	DataDir string
+	// ProfileDir, when set, receives a CPU profile of every measured
+	// scenario (go tool pprof -top FILE).
+	ProfileDir string
+	// AuthCache is the lifetime of the authentication cache: 0 keeps the
+	// platform's (mongostore.DefaultCallerTTL), negative turns it off.
+	AuthCache time.Duration
+	// Log receives the platform's warnings; nil discards them.
+	Log *slog.Logger
+}
+
+func (o *LoadOptions) defaults() {
+	if len(o.Closed) == 0 {
+		o.Closed = []int{20}
+	}
+	if o.ClosedSize == 0 {
+		o.ClosedSize = 30
+	}
+	if len(o.Participants) == 0 {
+		o.Participants = []int{100}
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = 32
+	}
+	if o.Duration == 0 {
+		o.Duration = 10 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = discardLogger()
+	}
+}
+
+// LoadReport is what RunLoad measured.
+type LoadReport struct {
+	Runs []LoadRun
+}
+
+// LoadRun is one dataset and its measurements.
+type LoadRun struct {
+	Closed, ClosedSize, Participants int
+	Reused                           bool          // the data folder was seeded by an earlier run
+	SeedTime                         time.Duration // seeding (0 when reused)
+	StartToReady                     time.Duration // opening the seeded database until /readyz answers
+	Documents                        map[string]int64
+	Scenarios                        []ScenarioResult
+	RSS, PeakRSS                     int64 // bytes, of the whole process (server, embedded database and clients)
+	AuthCacheEntries                 int
+}
+
+// TotalDocuments sums Documents.
+func (r LoadRun) TotalDocuments() int64 {
+	var n int64
+	for _, v := range r.Documents {
+		n += v
+	}
+	return n
+}
+
+// ScenarioResult is one scenario's figures.
+type ScenarioResult struct {
+	Name       string
+	Write      bool // saves something (the write targets apply)
+	Requests   int
+	Errors     int
+	FirstError string
+	Elapsed    time.Duration
+	PerSecond  float64
+	P50, P99   time.Duration
+	Ratio      float64 // PerSecond divided by the ceiling's
+}
+
+// The running session's clock: it started on Monday 2026-11-23 and it is
+// Thursday noon, so part 1 is in its review phase and part 2 open for
+// submissions.
+var (
+	loadRunningStart = "2026-11-23"
+	loadNow          = time.Date(2026, 11, 26, 11, 0, 0, 0, time.UTC)
+)
+
+const (
+	loadMarker   = "load"
+	loadVersion  = 1
+	loadPassword = "load-test-password-not-secret"
+)
+
+// RunLoad seeds each dataset, opens the platform on it again (start to
+// ready), serves it on a loopback port with its real middleware and drives it
+// with concurrent HTTP clients through the scenarios, then reports requests
+// per second, latencies and errors, with /healthz of the same server as the
+// ceiling. It writes Markdown tables to out as it goes.
+func RunLoad(ctx context.Context, o LoadOptions, out io.Writer) (*LoadReport, error) {
+	o.defaults()
+	base := o.DataDir
+	if base == "" {
+		dir, err := os.MkdirTemp("", "librecours-load-")
+		if err != nil {
+			return nil, fmt.Errorf("load: temp folder: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		base = dir
+	}
+	if o.ProfileDir != "" {
+		if err := os.MkdirAll(o.ProfileDir, 0o750); err != nil {
+			return nil, fmt.Errorf("load: profile folder: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "# Load: %d clients, %v per scenario (%v warm-up), GOMAXPROCS %d, %s\n\n",
+		o.Concurrency, o.Duration, o.Warmup, runtime.GOMAXPROCS(0), runtime.Version())
+	rep := &LoadReport{}
+	for _, closed := range o.Closed {
+		for _, n := range o.Participants {
+			if closed < 0 || n < 4 || o.ClosedSize < 4 {
+				return nil, fmt.Errorf("load: need at least 4 participants per session and no negative count")
+			}
+			run, err := runLoadOnce(ctx, o, filepath.Join(base, fmt.Sprintf("c%d-s%d-p%d", closed, o.ClosedSize, n)), closed, n, out)
+			if err != nil {
+				return rep, err
+			}
+			rep.Runs = append(rep.Runs, *run)
+		}
+	}
+	if len(rep.Runs) > 1 {
+		writeCurve(out, rep)
+	}
+	return rep, nil
+}
+
+func loadConfig(dir string) (Config, error) {
+	cfg, err := ConfigFromEnv(func(k string) string {
+		if k == "MONGODB_URI" {
+			return os.Getenv(k)
+		}
+		return ""
+	})
+	if err != nil {
+		return cfg, err
+	}
+	cfg.DataDir = dir
+	if !cfg.Embedded() {
+		cfg.Database = "librecours_load_" + filepath.Base(dir)
+	}
+	return cfg, nil
+}
+
+// loadClock is the platform's clock while seeding and measuring.
+type loadClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *loadClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *loadClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, out io.Writer) (*LoadRun, error) {
+	run := &LoadRun{Closed: closed, ClosedSize: o.ClosedSize, Participants: n}
+	if closed == 0 {
+		run.ClosedSize = 0
+	}
+	fmt.Fprintf(out, "## %d closed sessions of %d, running session of %d participants\n\n", closed, run.ClosedSize, n)
+	cfg, err := loadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	clk := &loadClock{t: loadNow}
+
+	// Seed, or find the world an earlier run seeded.
+	p, err := OpenPlatform(ctx, cfg, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := NewServer(Deps{Config: cfg, Log: o.Log, DB: p.DB, Now: clk.Now})
+	if err == nil {
+		err = srv.certs.EnsureKey(ctx)
+	}
+	var world loadWorld
+	if err == nil {
+		err = mongostore.NewSettings(p.DB).Get(ctx, loadMarker, &world)
+		switch {
+		case err == nil && world.Version == loadVersion && world.Closed == closed && world.ClosedSize == run.ClosedSize && world.Participants == n:
+			run.Reused = true
+		case err == nil || errors.Is(err, course.ErrNotFound):
+			var sizes map[string]int64
+			if sizes, err = collectionSizes(ctx, p.DB); err == nil && sizes["users"] > 0 {
+				err = fmt.Errorf("load: %s holds other data; give an empty folder", dir)
+				break
+			}
+			start := time.Now()
+			var w *loadWorld
+			w, err = seedLoad(ctx, srv, clk, closed, run.ClosedSize, n, out)
+			if err == nil {
+				world = *w
+				run.SeedTime = time.Since(start)
+				err = mongostore.NewSettings(p.DB).Put(ctx, loadMarker, world)
+			}
+		}
+	}
+	p.Close(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if run.Reused {
+		fmt.Fprintf(out, "Reusing the data seeded in %s.\n\n", dir)
+	} else {
+		fmt.Fprintf(out, "Seeded in %.1f s.\n\n", run.SeedTime.Seconds())
+	}
+
+	// Start to ready: open the seeded database until /readyz answers.
+	clk.Set(loadNow)
+	start := time.Now()
+	p, err = OpenPlatform(ctx, cfg, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close(context.Background())
+	srv, err = NewServer(Deps{Config: cfg, Log: o.Log, DB: p.DB, Now: clk.Now})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.certs.EnsureKey(ctx); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("load: listen: %w", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.App().Listener(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-served
+	}()
+	baseURL := "http://" + ln.Addr().String()
+	client := loadClient(o.Concurrency)
+	if err := waitReady(ctx, client, baseURL); err != nil {
+		return nil, err
+	}
+	run.StartToReady = time.Since(start)
+	switch {
+	case o.AuthCache < 0:
+		srv.auth.SetCallerCache(0, nil)
+	case o.AuthCache > 0:
+		srv.auth.SetCallerCache(o.AuthCache, nil)
+	}
+	if run.Documents, err = collectionSizes(ctx, p.DB); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "Start to ready: %d ms. Data: %s.\n\n", run.StartToReady.Milliseconds(), describeSizes(run.Documents))
+
+	d := &loadDriver{o: o, client: client, base: baseURL, world: &world, run: run}
+	if err := d.prepare(ctx, srv); err != nil {
+		return nil, err
+	}
+	scenarios := d.scenarios()
+	results := make([]ScenarioResult, 0, len(scenarios))
+	for _, sc := range scenarios {
+		res, err := d.measure(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, res)
+	}
+	ceiling := results[0].PerSecond
+	for i := range results {
+		if ceiling > 0 {
+			results[i].Ratio = results[i].PerSecond / ceiling
+		}
+	}
+	run.Scenarios = results
+	run.RSS, run.PeakRSS = processRSS()
+	run.AuthCacheEntries = srv.auth.CallerCacheLen()
+	writeScenarios(out, run)
+	return run, nil
+}
+
+func loadClient(c int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{MaxIdleConns: 2 * c, MaxIdleConnsPerHost: 2 * c, IdleConnTimeout: time.Minute},
+		// A form answers 303 on success: keep it, do not follow.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+func waitReady(ctx context.Context, client *http.Client, base string) error {
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// loadWorld is what the clients need of a seeded dataset; it is kept in the
+// settings so a later run on the same folder reuses the data.
+type loadWorld struct {
+	Version      int          `bson:"version"`
+	Closed       int          `bson:"closed"`
+	ClosedSize   int          `bson:"closed_size"`
+	Participants int          `bson:"participants"`
+	SessionID    string       `bson:"session_id"`
+	Animator     loadPerson   `bson:"animator"`
+	People       []loadPerson `bson:"people"`
+}
+
+// loadPerson is a signed-in account of the running session: a web session
+// with its CSRF token, an API token and the reviews it holds in part 1.
+type loadPerson struct {
+	ID      string   `bson:"id"`
+	Web     string   `bson:"web"`
+	CSRF    string   `bson:"csrf"`
+	API     string   `bson:"api"`
+	Reviews []string `bson:"reviews"`
+}
+
+// seeder creates realistic data through the platform's services (accounts
+// straight through the store, with one password hash, since hashing each
+// would only measure argon2id).
+type seeder struct {
+	srv   *Server
+	clk   *loadClock
+	hash  string
+	seq   int
+	coord *course.User
+	anims []*course.User
+	rnd   *rand.Rand
+	texts []string
+}
+
+func seedLoad(ctx context.Context, srv *Server, clk *loadClock, closed, closedSize, n int, out io.Writer) (*loadWorld, error) {
+	hash, err := hashPassword(loadPassword)
+	if err != nil {
+		return nil, err
+	}
+	sd := &seeder{srv: srv, clk: clk, hash: hash,
+		rnd: rand.New(rand.NewPCG(20261125, uint64(closed*100_003+n))), // #nosec G404 G115 -- reproducible test data, no secret; small non-negative sizes
+	}
+	sd.texts = loadTexts(sd.rnd, 24)
+	// The history is seeded without notifications: queuing one updates the
+	// outbox with a filter beyond _id, which the embedded database answers
+	// by decoding the whole outbox, so seeding 20 sessions took over half
+	// an hour (docs/performance.md). No measured scenario reads the outbox.
+	events := srv.grading.Events
+	srv.grading.Events = nil
+	defer func() { srv.grading.Events = events }()
+	start, err := time.ParseInLocation(course.DateLayout, loadRunningStart, time.UTC)
+	if err != nil {
+		return nil, err
+	}
+	clk.Set(start.AddDate(0, 0, -21*(closed+2)))
+	if sd.coord, err = sd.user(ctx, course.RoleCoordinator); err != nil {
+		return nil, err
+	}
+	for range 3 {
+		a, err := sd.user(ctx, course.RoleAnimator)
+		if err != nil {
+			return nil, err
+		}
+		sd.anims = append(sd.anims, a)
+	}
+	// Closed sessions, oldest first, one every three weeks.
+	for i := closed; i >= 1; i-- {
+		t0 := time.Now()
+		if err := sd.closedSession(ctx, start.AddDate(0, 0, -21*i), closedSize, i); err != nil {
+			return nil, fmt.Errorf("load: closed session %d: %w", i, err)
+		}
+		fmt.Fprintf(out, "- closed session %d of %d seeded in %.1f s\n", closed-i+1, closed, time.Since(t0).Seconds())
+	}
+	t0 := time.Now()
+	w, err := sd.runningSession(ctx, start, n)
+	if err != nil {
+		return nil, fmt.Errorf("load: running session: %w", err)
+	}
+	fmt.Fprintf(out, "- running session of %d seeded in %.1f s\n", n, time.Since(t0).Seconds())
+	w.Version, w.Closed, w.ClosedSize, w.Participants = loadVersion, closed, closedSize, n
+	return w, nil
+}
+
+var (
+	loadFirstNames = []string{"Camille", "Léo", "Inès", "Hugo", "Chloé", "Nathan", "Zoé", "Lucas", "Manon", "Théo", "Léa", "Noah", "Jade", "Louis", "Emma", "Gabriel", "Alice", "Jules", "Lina", "Adam"}
+	loadLastNames  = []string{"Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier"}
+)
+
+func (sd *seeder) user(ctx context.Context, role course.Role) (*course.User, error) {
+	sd.seq++
+	u := &course.User{
+		Email:        fmt.Sprintf("%s%05d@load.librecours.test", role, sd.seq),
+		Name:         fmt.Sprintf("%s %s %d", loadFirstNames[sd.seq%len(loadFirstNames)], loadLastNames[(sd.seq/len(loadFirstNames))%len(loadLastNames)], sd.seq),
+		Roles:        []course.Role{role},
+		PasswordHash: sd.hash,
+		CreatedAt:    sd.clk.Now().UTC(),
+	}
+	return u, sd.srv.store.CreateUser(ctx, u)
+}
+
+// cohort creates a session with n new participants enrolled before it starts.
+func (sd *seeder) cohort(ctx context.Context, startsOn time.Time, n int, anim *course.User) (*course.Session, []*course.User, []float64, error) {
+	sd.clk.Set(startsOn.AddDate(0, 0, -14))
+	sess, err := sd.srv.course.CreateSession(ctx, sd.coord, course.NewSession{Format: string(course.LCIII), StartsOn: startsOn.Format(course.DateLayout)})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := sd.srv.grading.InitSession(ctx, sess.ID); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := sd.srv.course.AddAnimator(ctx, sd.coord, sess.ID, anim.ID); err != nil {
+		return nil, nil, nil, err
+	}
+	people := make([]*course.User, n)
+	quality := make([]float64, n)
+	for i := range people {
+		sd.clk.Set(startsOn.AddDate(0, 0, -7).Add(time.Duration(i) * time.Second))
+		if people[i], err = sd.user(ctx, course.RoleParticipant); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := sd.srv.course.Enrol(ctx, people[i], sess.ID, ""); err != nil {
+			return nil, nil, nil, err
+		}
+		quality[i] = min(1, max(0.2, 0.7+0.15*sd.rnd.NormFloat64()))
+	}
+	return sess, people, quality, nil
+}
+
+// seedEvent is one step of a session's life, run with the clock at at.
+type seedEvent struct {
+	at time.Time
+	do func() error
+}
+
+func (sd *seeder) play(events []seedEvent) error {
+	slices.SortStableFunc(events, func(a, b seedEvent) int { return a.at.Compare(b.at) })
+	for _, e := range events {
+		sd.clk.Set(e.at)
+		if err := e.do(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// partEvents are a part's submissions (share submit of the people), its
+// assignment at the deadline and its reviews (share review of them done);
+// closing at review_due when close is set.
+func (sd *seeder) partEvents(ctx context.Context, sess *course.Session, n int, people []*course.User, quality []float64, submit, review float64, closePart bool) []seedEvent {
+	p := sess.Parts[n-1]
+	ev := []seedEvent{
+		{p.OpensAt.Add(2 * time.Hour), func() error {
+			for i, u := range people {
+				if sd.rnd.Float64() >= submit {
+					continue
+				}
+				if _, err := sd.srv.grading.Submit(ctx, u, sess.ID, n, sd.text(i, n, quality[i]), nil); err != nil {
+					return fmt.Errorf("submit: %w", err)
+				}
+			}
+			return nil
+		}},
+		{p.SubmissionDue.Add(time.Minute), func() error {
+			_, err := sd.srv.grading.AssignPart(ctx, nil, sess.ID, n)
+			return err
+		}},
+		{p.SubmissionDue.Add(3 * time.Hour), func() error { return sd.reviews(ctx, sess.ID, n, people, quality, review) }},
+	}
+	if closePart {
+		ev = append(ev, seedEvent{p.ReviewDue.Add(time.Minute), func() error {
+			_, err := sd.srv.grading.ClosePart(ctx, nil, sess.ID, n)
+			return err
+		}})
+	}
+	return ev
+}
+
+// reviews hands in a share of a part's assigned reviews, scoring the
+// author's quality with each reviewer's noise. They are written through the
+// store (the service would also check the deadline and offer late work,
+// which the seeding does not need): the documents are the ones the service
+// writes.
+func (sd *seeder) reviews(ctx context.Context, sessionID string, part int, people []*course.User, quality []float64, share float64) error {
+	exs, err := sd.srv.grading.Store.Exercises(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	var rubric []grading.Criterion
+	for _, e := range exs {
+		if e.Part == part {
+			rubric = e.Rubric
+		}
+	}
+	idx := make(map[string]int, len(people))
+	for i, u := range people {
+		idx[u.ID] = i
+	}
+	rs, err := sd.srv.grading.Store.Reviews(ctx, sessionID, part)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if sd.rnd.Float64() >= share {
+			continue
+		}
+		q := quality[idx[r.AuthorID]]
+		scores := make(map[string]int, len(rubric))
+		for _, c := range rubric {
+			v := q*float64(c.MaxPoints) + sd.rnd.NormFloat64()*0.15*float64(c.MaxPoints)
+			scores[c.ID] = int(math.Round(min(float64(c.MaxPoints), max(0, v))))
+		}
+		pct, err := grading.ScoreReview(rubric, scores)
+		if err != nil {
+			return err
+		}
+		now := sd.clk.Now().UTC().Add(time.Duration(sd.rnd.IntN(3600)) * time.Second)
+		r.Scores, r.Percent, r.Status, r.UpdatedAt, r.DoneAt = scores, pct, grading.ReviewDone, now, &now
+		r.Comment = loadComments[sd.rnd.IntN(len(loadComments))]
+		if err := sd.srv.grading.Store.SaveReview(ctx, r); err != nil {
+			return fmt.Errorf("review: %w", err)
+		}
+	}
+	return nil
+}
+
+func (sd *seeder) closedSession(ctx context.Context, startsOn time.Time, size, i int) error {
+	sess, people, quality, err := sd.cohort(ctx, startsOn, size, sd.anims[i%len(sd.anims)])
+	if err != nil {
+		return err
+	}
+	var events []seedEvent
+	for n := 1; n <= course.PartCount; n++ {
+		events = append(events, sd.partEvents(ctx, sess, n, people, quality, 0.92, 0.9, true)...)
+	}
+	questions := grading.DefaultEvaluation()
+	events = append(events,
+		seedEvent{sess.Evaluation.OpensAt.Add(26 * time.Hour), func() error {
+			for k, u := range people {
+				if sd.rnd.Float64() < 0.1 {
+					no := false
+					if err := sd.srv.certs.SetCommitment(ctx, u, sess.ID, &no); err != nil {
+						return err
+					}
+				}
+				if sd.rnd.Float64() >= 0.9 {
+					continue
+				}
+				if _, err := sd.srv.quiz.Answer(ctx, u, sess.ID, sd.answers(questions, quality[k]), true); err != nil {
+					return fmt.Errorf("evaluation: %w", err)
+				}
+			}
+			return nil
+		}},
+		seedEvent{sess.Evaluation.Due.Add(12 * time.Hour), func() error {
+			_, err := sd.srv.certs.Close(ctx, sd.coord, sess.ID)
+			return err
+		}})
+	return sd.play(events)
+}
+
+// answers picks each question's right choices with probability q, one
+// random choice otherwise.
+func (sd *seeder) answers(qs []grading.Question, q float64) map[string][]string {
+	out := make(map[string][]string, len(qs))
+	for _, qu := range qs {
+		if sd.rnd.Float64() < q {
+			for _, c := range qu.Choices {
+				if c.Correct {
+					out[qu.ID] = append(out[qu.ID], c.ID)
+				}
+			}
+			continue
+		}
+		out[qu.ID] = []string{qu.Choices[sd.rnd.IntN(len(qu.Choices))].ID}
+	}
+	return out
+}
+
+func (sd *seeder) runningSession(ctx context.Context, startsOn time.Time, n int) (*loadWorld, error) {
+	sess, people, quality, err := sd.cohort(ctx, startsOn, n, sd.anims[0])
+	if err != nil {
+		return nil, err
+	}
+	events := sd.partEvents(ctx, sess, 1, people, quality, 0.95, 0.4, false)
+	events = append(events, sd.partEvents(ctx, sess, 2, people, quality, 0.5, 0, false)[0])
+	if err := sd.play(events); err != nil {
+		return nil, err
+	}
+	sd.clk.Set(loadNow)
+	w := &loadWorld{SessionID: sess.ID}
+	token, a, err := sd.srv.newAuthSession(ctx, sd.anims[0], "web")
+	if err != nil {
+		return nil, err
+	}
+	w.Animator = loadPerson{ID: sd.anims[0].ID, Web: token, CSRF: a.CSRF}
+	rs, err := sd.srv.grading.Store.Reviews(ctx, sess.ID, 1)
+	if err != nil {
+		return nil, err
+	}
+	byReviewer := map[string][]string{}
+	for _, r := range rs {
+		byReviewer[r.ReviewerID] = append(byReviewer[r.ReviewerID], r.ID)
+	}
+	for _, u := range people {
+		web, a, err := sd.srv.newAuthSession(ctx, u, "web")
+		if err != nil {
+			return nil, err
+		}
+		api, _, err := sd.srv.newAuthSession(ctx, u, "api")
+		if err != nil {
+			return nil, err
+		}
+		w.People = append(w.People, loadPerson{ID: u.ID, Web: web, CSRF: a.CSRF, API: api, Reviews: byReviewer[u.ID]})
+	}
+	return w, nil
+}
+
+var loadComments = []string{
+	"Analyse claire et bien argumentée ; pensez à citer l'article du Code de la propriété intellectuelle.",
+	"Le raisonnement sur la durée des droits patrimoniaux est juste, mais la partie sur la licence manque de précision.",
+	"Très bon travail : les exceptions au droit d'auteur sont bien expliquées et les sources sont citées.",
+	"Il manque la distinction entre droits moraux et patrimoniaux ; le reste est correct et agréable à lire.",
+	"Bonne synthèse. La question de la compatibilité entre licences libres mériterait un exemple concret.",
+}
+
+var loadSentences = []string{
+	"Les droits patrimoniaux durent toute la vie de l'auteur et soixante-dix ans après sa mort.",
+	"Les droits moraux sont perpétuels, inaliénables et imprescriptibles : il faut toujours citer l'auteur.",
+	"Une licence Creative Commons BY-SA permet la réutilisation commerciale à condition de partager à l'identique.",
+	"La courte citation est permise dans un but critique, pédagogique ou d'information, en indiquant la source.",
+	"Les données d'OpenStreetMap sont sous licence ODbL : il faut créditer les contributeurs et partager les améliorations.",
+	"Une œuvre entrée dans le domaine public peut être reproduite librement, mais sa numérisation récente n'y change rien.",
+	"Le logiciel libre garantit quatre libertés : utiliser, étudier, modifier et redistribuer le programme.",
+	"La GPL impose que les versions modifiées distribuées restent sous la même licence, ce qu'on appelle le copyleft.",
+	"Une photographie prise par soi-même appartient à son auteur, sous réserve du droit à l'image des personnes représentées.",
+	"La musique de fond d'une vidéo demande une autorisation, sauf si elle est publiée sous une licence qui le permet.",
+	"Le droit de panorama français autorise la reproduction d'œuvres architecturales situées dans l'espace public, à des fins non commerciales.",
+	"Les idées ne sont pas protégées par le droit d'auteur ; seule leur forme d'expression originale l'est.",
+}
+
+// loadTexts makes k submission texts of about 2 KB, in Markdown.
+func loadTexts(rnd *rand.Rand, k int) []string {
+	out := make([]string, k)
+	for i := range out {
+		var b strings.Builder
+		b.WriteString("## Mon analyse\n\n")
+		for b.Len() < 2000 {
+			for range 3 + rnd.IntN(3) {
+				b.WriteString(loadSentences[rnd.IntN(len(loadSentences))])
+				b.WriteByte(' ')
+			}
+			b.WriteString("\n\n")
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
+func (sd *seeder) text(i, part int, q float64) string {
+	return fmt.Sprintf("%s\n\n(Partie %d, participant·e %d, niveau %.0f.)", sd.texts[(i*7+part)%len(sd.texts)], part, i, 100*q)
+}
+
+// loadDriver runs the scenarios against the served platform.
+type loadDriver struct {
+	o         LoadOptions
+	client    *http.Client
+	base      string
+	world     *loadWorld
+	run       *LoadRun
+	rubric    []grading.Criterion
+	reviewers []int // indexes of the people who hold reviews
+	text      string
+}
+
+func (d *loadDriver) prepare(ctx context.Context, srv *Server) error {
+	exs, err := srv.grading.Store.Exercises(ctx, d.world.SessionID)
+	if err != nil {
+		return err
+	}
+	for _, e := range exs {
+		if e.Part == 1 {
+			d.rubric = e.Rubric
+		}
+	}
+	for i, p := range d.world.People {
+		if len(p.Reviews) > 0 {
+			d.reviewers = append(d.reviewers, i)
+		}
+	}
+	if len(d.rubric) == 0 || len(d.reviewers) == 0 {
+		return errors.New("load: the running session has no rubric or no reviews")
+	}
+	d.text = loadTexts(rand.New(rand.NewPCG(1, 2)), 1)[0] // #nosec G404 -- test data
+	return nil
+}
+
+// loadScenario builds the i-th request of a scenario and says which status
+// means success.
+type loadScenario struct {
+	name  string
+	write bool
+	build func(i int) (*http.Request, int, error)
+}
+
+func (d *loadDriver) scenarios() []loadScenario {
+	w := d.world
+	sess := w.SessionID
+	person := func(i int) loadPerson { return w.People[i%len(w.People)] }
+	page := func(p loadPerson, path string) (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodGet, d.base+path, nil)
+		if err == nil {
+			req.AddCookie(&http.Cookie{Name: cookieSession, Value: p.Web}) // #nosec G124 -- a client sending its cookie back: attributes are the server's
+		}
+		return req, err
+	}
+	api := func(p loadPerson, method, path string, body any) (*http.Request, error) {
+		var r io.Reader
+		if body != nil {
+			b, err := json.Marshal(body)
+			if err != nil {
+				return nil, err
+			}
+			r = strings.NewReader(string(b))
+		}
+		req, err := http.NewRequest(method, d.base+path, r)
+		if err == nil {
+			req.Header.Set("Authorization", "Bearer "+p.API)
+			req.Header.Set("Content-Type", "application/json")
+		}
+		return req, err
+	}
+	return []loadScenario{
+		{name: "ceiling: GET /healthz", build: func(int) (*http.Request, int, error) {
+			req, err := http.NewRequest(http.MethodGet, d.base+"/healthz", nil)
+			return req, http.StatusOK, err
+		}},
+		{name: "dashboard page", build: func(i int) (*http.Request, int, error) {
+			req, err := page(person(i), "/dashboard")
+			return req, http.StatusOK, err
+		}},
+		{name: "part page", build: func(i int) (*http.Request, int, error) {
+			req, err := page(person(i), "/sessions/"+sess+"/parts/2")
+			return req, http.StatusOK, err
+		}},
+		{name: "reviews to do (API)", build: func(i int) (*http.Request, int, error) {
+			req, err := api(w.People[d.reviewers[i%len(d.reviewers)]], http.MethodGet, "/api/v1/me/reviews?session="+sess+"&part=1", nil)
+			return req, http.StatusOK, err
+		}},
+		{name: "animator queue page", build: func(int) (*http.Request, int, error) {
+			req, err := page(w.Animator, "/sessions/"+sess+"/corrections")
+			return req, http.StatusOK, err
+		}},
+		{name: "submit (form)", write: true, build: func(i int) (*http.Request, int, error) {
+			p := person(i)
+			form := url.Values{"_csrf": {p.CSRF}, "text": {d.text + "\n\nVersion " + strconv.Itoa(i) + "."}}
+			req, err := http.NewRequest(http.MethodPost, d.base+"/sessions/"+sess+"/parts/2/submission", strings.NewReader(form.Encode()))
+			if err == nil {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.AddCookie(&http.Cookie{Name: cookieSession, Value: p.Web}) // #nosec G124 -- a client sending its cookie back: attributes are the server's
+			}
+			return req, http.StatusSeeOther, err
+		}},
+		{name: "save a review (API)", write: true, build: func(i int) (*http.Request, int, error) {
+			p := w.People[d.reviewers[i%len(d.reviewers)]]
+			scores := make(map[string]int, len(d.rubric))
+			for k, c := range d.rubric {
+				scores[c.ID] = (i + k) % (c.MaxPoints + 1)
+			}
+			body := map[string]any{"scores": scores, "comment": loadComments[i%len(loadComments)]}
+			req, err := api(p, http.MethodPut, "/api/v1/reviews/"+p.Reviews[(i/len(d.reviewers))%len(p.Reviews)], body)
+			return req, http.StatusOK, err
+		}},
+	}
+}
+
+// measure warms a scenario up, then runs it for the duration with every
+// client sending one request at a time.
+func (d *loadDriver) measure(ctx context.Context, sc loadScenario) (ScenarioResult, error) {
+	var seq atomic.Int64
+	if d.o.Warmup > 0 {
+		d.drive(ctx, sc, d.o.Warmup, &seq)
+	}
+	var prof *os.File
+	if d.o.ProfileDir != "" {
+		name := fmt.Sprintf("c%d-p%d-%s.pprof", d.run.Closed, d.run.Participants, slug(sc.name))
+		f, err := os.Create(filepath.Join(d.o.ProfileDir, name)) // #nosec G304 -- the folder comes from the command line
+		if err != nil {
+			return ScenarioResult{}, fmt.Errorf("load: profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			_ = f.Close()
+			return ScenarioResult{}, fmt.Errorf("load: profile: %w", err)
+		}
+		prof = f
+	}
+	res := d.drive(ctx, sc, d.o.Duration, &seq)
+	if prof != nil {
+		pprof.StopCPUProfile()
+		if err := prof.Close(); err != nil {
+			return res, fmt.Errorf("load: profile: %w", err)
+		}
+	}
+	return res, ctx.Err()
+}
+
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+func (d *loadDriver) drive(ctx context.Context, sc loadScenario, dur time.Duration, seq *atomic.Int64) ScenarioResult {
+	type worker struct {
+		lat      []time.Duration
+		errors   int
+		firstErr string
+	}
+	workers := make([]worker, d.o.Concurrency)
+	start := time.Now()
+	deadline := start.Add(dur)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Add(1)
+		go func(w *worker) {
+			defer wg.Done()
+			for ctx.Err() == nil && time.Now().Before(deadline) {
+				i := int(seq.Add(1) - 1)
+				t0 := time.Now()
+				msg := d.once(ctx, sc, i)
+				w.lat = append(w.lat, time.Since(t0))
+				if msg != "" {
+					w.errors++
+					if w.firstErr == "" {
+						w.firstErr = msg
+					}
+				}
+			}
+		}(&workers[k])
+	}
+	wg.Wait()
+	res := ScenarioResult{Name: sc.name, Write: sc.write, Elapsed: time.Since(start)}
+	var all []time.Duration
+	for _, w := range workers {
+		all = append(all, w.lat...)
+		res.Errors += w.errors
+		res.FirstError = cmp.Or(res.FirstError, w.firstErr)
+	}
+	res.Requests = len(all)
+	slices.Sort(all)
+	res.P50, res.P99 = percentile(all, 0.50), percentile(all, 0.99)
+	res.PerSecond = float64(res.Requests) / res.Elapsed.Seconds()
+	return res
+}
+
+// once sends one request and returns what went wrong, or "".
+func (d *loadDriver) once(ctx context.Context, sc loadScenario, i int) string {
+	req, want, err := sc.build(i)
+	if err != nil {
+		return err.Error()
+	}
+	resp, err := d.client.Do(req.WithContext(ctx))
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if resp.StatusCode != want {
+		return fmt.Sprintf("%s %s: status %d, want %d: %.200s", req.Method, req.URL.Path, resp.StatusCode, want, body)
+	}
+	return ""
+}
+
+// percentile returns the nearest-rank percentile of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// processRSS reads the resident and peak resident memory of this process.
+func processRSS() (rss, peak int64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			peak = kb << 10
+		}
+	}
+	return rss, peak
+}
+
+func collectionSizes(ctx context.Context, db *mongostore.DB) (map[string]int64, error) {
+	names, err := db.R(loadMarker).Database().ListCollectionNames(ctx, map[string]any{})
+	if err != nil {
+		return nil, fmt.Errorf("load: list collections: %w", err)
+	}
+	out := make(map[string]int64, len(names))
+	for _, n := range names {
+		c, err := db.R(n).EstimatedDocumentCount(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load: count %s: %w", n, err)
+		}
+		out[n] = c
+	}
+	return out, nil
+}
+
+func describeSizes(m map[string]int64) string {
+	names := make([]string, 0, len(m))
+	var total int64
+	for n, v := range m {
+		total += v
+		if v > 0 {
+			names = append(names, n)
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), strings.Compare(a, b)) })
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, m[n]))
+	}
+	return fmt.Sprintf("%d documents (%s)", total, strings.Join(parts, ", "))
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
+
+func writeScenarios(out io.Writer, run *LoadRun) {
+	fmt.Fprintln(out, "| scenario | req/s | p50 ms | p99 ms | errors | ratio to ceiling |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|")
+	for _, s := range run.Scenarios {
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %d / %d | %.3f |\n", s.Name, s.PerSecond, ms(s.P50), ms(s.P99), s.Errors, s.Requests, s.Ratio)
+	}
+	fmt.Fprintf(out, "\nRSS %d MB, peak %d MB (the whole process: server, embedded database, clients); %d sessions in the authentication cache.\n\n",
+		run.RSS>>20, run.PeakRSS>>20, run.AuthCacheEntries)
+	for _, s := range run.Scenarios {
+		if s.FirstError != "" {
+			fmt.Fprintf(out, "First error of %q: %s\n\n", s.Name, s.FirstError)
+		}
+	}
+}
+
+// writeCurve summarises several runs: req/s of each scenario against the
+// data size.
+func writeCurve(out io.Writer, rep *LoadReport) {
+	fmt.Fprintln(out, "## Curve")
+	fmt.Fprintln(out)
+	head := "| closed sessions | running session | documents |"
+	sep := "|---:|---:|---:|"
+	for _, s := range rep.Runs[0].Scenarios {
+		head += " " + s.Name + " |"
+		sep += "---:|"
+	}
+	fmt.Fprintln(out, head)
+	fmt.Fprintln(out, sep)
+	for _, r := range rep.Runs {
+		row := fmt.Sprintf("| %d | %d | %d |", r.Closed, r.Participants, r.TotalDocuments())
+		for _, s := range r.Scenarios {
+			row += fmt.Sprintf(" %.0f (p99 %s) |", s.PerSecond, ms(s.P99))
+		}
+		fmt.Fprintln(out, row)
+	}
+	fmt.Fprintln(out)
+}

@@ -1,0 +1,43 @@
+package app
+
+import (
+	"io"
+	"testing"
+	"time"
+)
+
+// TestLoadSmoke runs the load harness on a tiny dataset for a moment: every
+// scenario runs, answers without error and is reported. It checks the
+// harness, not the platform's speed (docs/performance.md has the figures, from
+// go run ./app/cmd/load).
+func TestLoadSmoke(t *testing.T) {
+	o := LoadOptions{Closed: []int{1}, ClosedSize: 4, Participants: []int{5}, Concurrency: 2,
+		Duration: 150 * time.Millisecond, ProfileDir: t.TempDir()}
+	rep, err := RunLoad(t.Context(), o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(rep.Runs))
+	}
+	run := rep.Runs[0]
+	want := []string{"ceiling: GET /healthz", "dashboard page", "part page", "reviews to do (API)",
+		"animator queue page", "submit (form)", "save a review (API)"}
+	if len(run.Scenarios) != len(want) {
+		t.Fatalf("%d scenarios, want %d: %+v", len(run.Scenarios), len(want), run.Scenarios)
+	}
+	for i, s := range run.Scenarios {
+		if s.Name != want[i] {
+			t.Errorf("scenario %d is %q, want %q", i, s.Name, want[i])
+		}
+		if s.Requests == 0 || s.Errors != 0 {
+			t.Errorf("%s: %d requests, %d errors (first: %s)", s.Name, s.Requests, s.Errors, s.FirstError)
+		}
+		if s.Ratio <= 0 {
+			t.Errorf("%s: ratio to the ceiling %v", s.Name, s.Ratio)
+		}
+	}
+	if run.StartToReady <= 0 || run.TotalDocuments() == 0 || run.RSS == 0 {
+		t.Errorf("start to ready %v, %d documents, RSS %d", run.StartToReady, run.TotalDocuments(), run.RSS)
+	}
+}
