@@ -1,0 +1,24 @@
+# Shortcuts for the commands in README.md and docs/performance.md.
+.PHONY: test load load-mooc load-smoke bench
+
+# The whole test suite, as CI runs it (the load harness only in its short smoke test).
+test:
+	go test ./...
+
+# Load harness at Libre cours scale: 20 closed sessions of 30 and a running session of 100.
+load:
+	go run ./app/cmd/load
+
+# Load harness at MOOC scale: one running session of 100, 500, 1,000 and 5,000.
+load-mooc:
+	go run ./app/cmd/load -scale mooc
+
+# A few seconds: checks that every scenario runs.
+load-smoke:
+	go run ./app/cmd/load -smoke
+
+# Scaling benchmarks (assignment, aggregation, results, certificates) and the
+# embedded database's query cost; the 1M cases take minutes.
+bench:
+	go test ./grading ./certificates -run '^$$' -bench . -benchmem
+	go test ./app/mongostore -run '^$$' -bench QueryCost -benchtime 50x
