@@ -46,4 +46,10 @@ func TestCachingIsSafe(t *testing.T) {
 			t.Errorf("page %s: %d, Cache-Control %q", path, p.Status, p.Header.Get("Cache-Control"))
 		}
 	}
+	tok := e.token(u)
+	for _, path := range []string{"/api/v1/me", "/api/v1/sessions", "/api/v1/me/notifications"} {
+		if res := e.api("GET", path, tok, nil); res.Status != 200 || res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("API %s: %d, Cache-Control %q", path, res.Status, res.Header.Get("Cache-Control"))
+		}
+	}
 }

@@ -86,6 +86,7 @@ func (e *testEnv) do(req *http.Request) *http.Response {
 type apiResult struct {
 	Status int
 	Body   []byte
+	Header http.Header
 }
 
 func (r apiResult) decode(t testing.TB, v any) {
@@ -138,7 +139,7 @@ func (e *testEnv) api(method, path, token string, body any, headers ...string) a
 	resp := e.do(req)
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
-	return apiResult{Status: resp.StatusCode, Body: out}
+	return apiResult{Status: resp.StatusCode, Body: out, Header: resp.Header}
 }
 
 // token signs in through the API.

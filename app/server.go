@@ -246,6 +246,11 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if s.cfg.Secure() {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
+	if strings.HasPrefix(c.Path(), "/api/") {
+		// API answers hold personal data: never stored (a handler may say
+		// otherwise for a public document).
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
 	return c.Next()
 }
 
