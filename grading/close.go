@@ -318,6 +318,31 @@ func (s *Service) review(ctx context.Context, actor *course.User, sessionID stri
 	if !course.CanManage(actor, sess) {
 		return nil, course.ErrForbidden
 	}
+	stamper, _ := s.Store.(Stamper)
+	if stamper == nil {
+		return s.examine(ctx, sess)
+	}
+	stamp, ok, err := stamper.GradingStamp(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return s.examine(ctx, sess)
+	}
+	if items, ok := s.queues.get(sessionID, stamp); ok {
+		return items, nil
+	}
+	items, err := s.examine(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	s.queues.put(sessionID, stamp, items)
+	return slices.Clone(items), nil
+}
+
+// examine computes the staff's view of every submission of a session.
+func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueItem, error) {
+	sessionID := sess.ID
 	subs, err := s.Store.Submissions(ctx, sessionID, 0)
 	if err != nil {
 		return nil, err

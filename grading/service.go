@@ -29,6 +29,8 @@ type Service struct {
 	Now    func() time.Time
 	Audit  course.Auditor // grade decisions and reassignments; nil records nothing
 	Events Notifier       // notifications (events.go); nil tells no one
+
+	queues queueCache // the staff's view of sessions, when Store is a Stamper
 }
 
 // session loads a session and whether actor manages it or is enrolled in it.
@@ -579,12 +581,16 @@ func (s *Service) SaveReview(ctx context.Context, actor *course.User, reviewID s
 	if len(comment) > 20_000 {
 		return nil, invalid("comment", "grading.review.comment_too_long")
 	}
+	wasDone := r.Status == ReviewDone
 	r.Scores, r.Comment, r.Percent, r.Status, r.UpdatedAt = scores, comment, pct, ReviewDone, now
 	if r.DoneAt == nil {
 		r.DoneAt = &now
 	}
 	if err := s.Store.SaveReview(ctx, *r); err != nil {
 		return nil, err
+	}
+	if wasDone {
+		return r, nil // an edit: who has finished did not change
 	}
 	// Someone who just finished their reviews of the part is offered late work.
 	mine, err := s.Store.ReviewsByReviewer(ctx, r.SessionID, actor.ID)

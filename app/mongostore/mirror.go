@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -83,7 +84,7 @@ type writeMark struct {
 func newMirrors(db *DB) *mirrors {
 	ms := &mirrors{db: db, byColl: map[string]*mirror{}, pending: map[int64][]writeMark{}}
 	for coll, group := range mirroredCollections {
-		ms.byColl[coll] = &mirror{db: db, coll: coll, group: group, dirty: map[string]bson.RawValue{}}
+		ms.byColl[coll] = &mirror{db: db, coll: coll, group: group, dirty: map[string]bson.RawValue{}, versions: map[string]uint64{}}
 	}
 	return ms
 }
@@ -285,6 +286,10 @@ type mirror struct {
 	docs   map[string]*mirrorDoc
 	groups map[string]map[string]*mirrorDoc
 	seq    int64
+	// epoch counts full loads and versions the changes of each group since:
+	// together they change whenever a document of the group may have.
+	epoch    uint64
+	versions map[string]uint64
 }
 
 // mirrorDoc is one document; raw is never changed in place, only replaced.
@@ -387,8 +392,22 @@ func (m *mirror) load(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	m.docs, m.groups, m.seq = docs, groups, seq
+	m.epoch++
+	m.versions = map[string]uint64{}
 	m.mu.Unlock()
 	return nil
+}
+
+// version brings the mirror up to date and returns a stamp of a group's
+// content: it differs from any earlier stamp whenever a document of the
+// group was written since.
+func (m *mirror) version(ctx context.Context, group string) (string, error) {
+	if err := m.sync(ctx); err != nil {
+		return "", err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return fmt.Sprintf("%s:%d.%d", m.coll, m.epoch, m.versions[group]), nil
 }
 
 func (m *mirror) groupOf(raw bson.Raw) string {
@@ -416,11 +435,13 @@ func (m *mirror) put(key string, raw bson.Raw) {
 	if old != nil {
 		delete(m.groups[old.group], key)
 		delete(m.docs, key)
+		m.versions[old.group]++
 	}
 	if raw == nil {
 		return
 	}
 	d := &mirrorDoc{key: key, raw: raw, group: m.groupOf(raw)}
+	m.versions[d.group]++
 	if old != nil {
 		d.seq = old.seq
 	} else {
@@ -429,6 +450,32 @@ func (m *mirror) put(key string, raw bson.Raw) {
 	}
 	m.docs[key] = d
 	addToGroup(m.groups, d)
+}
+
+// stamp returns a value that changes whenever a document of these mirrored
+// collections in the group changes (a collection grouped otherwise counts
+// whole); ok is false without mirrors, where nothing can say so cheaply.
+func (db *DB) stamp(ctx context.Context, group string, colls ...string) (string, bool, error) {
+	if db.mirrors == nil {
+		return "", false, nil
+	}
+	parts := make([]string, 0, len(colls))
+	for _, c := range colls {
+		m := db.mirror(c)
+		if m == nil {
+			return "", false, nil
+		}
+		g := group
+		if m.group == "" {
+			g = ""
+		}
+		v, err := m.version(ctx, g)
+		if err != nil {
+			return "", false, err
+		}
+		parts = append(parts, v)
+	}
+	return strings.Join(parts, " "), true, nil
 }
 
 // mirror returns the mirror of a collection, or nil.
