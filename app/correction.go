@@ -28,11 +28,7 @@ func (s *Server) registerCorrectionRoutes() {
 }
 
 func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	u, sess, err := s.callerSession(c)
 	if err != nil {
 		return err
 	}

@@ -195,11 +195,7 @@ func toQuestionsJSON(qs []grading.Question, withKey bool) []questionJSON {
 }
 
 func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+	u, sess, err := s.callerSession(c)
 	if err != nil {
 		return err
 	}
