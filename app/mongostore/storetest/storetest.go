@@ -23,6 +23,9 @@ type Options struct {
 	Dir string
 	// Monitor sees every command.
 	Monitor *event.CommandMonitor
+	// NoMirror turns the embedded database's in-memory mirrors off, so every
+	// read goes to the database as on MongoDB (command counts).
+	NoMirror bool
 }
 
 // DB is a test database with what is needed to stop and start it again.
@@ -55,7 +58,7 @@ func Open(t testing.TB, o Options) *DB {
 		_, _ = rand.Read(b)
 		d.Name = "librecours_test_" + hex.EncodeToString(b)
 	}
-	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: d.Name, SingleWriter: d.Server != nil, Mirror: d.Server != nil, Monitor: o.Monitor})
+	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: d.Name, SingleWriter: d.Server != nil, Mirror: d.Server != nil && !o.NoMirror, Monitor: o.Monitor})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
