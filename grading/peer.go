@@ -147,6 +147,7 @@ type Store interface {
 	SubmissionByID(ctx context.Context, id string) (*Submission, error)
 	SubmissionByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*Submission, error)
 	Submissions(ctx context.Context, sessionID string, part int) ([]*Submission, error) // part 0: every part
+	SubmissionsByIDs(ctx context.Context, ids []string) ([]*Submission, error)
 	SubmissionsByAuthor(ctx context.Context, sessionID, authorID string) ([]*Submission, error)
 	// Corrections returns the submissions an animator graded or confirmed,
 	// in every session (the animator pool's statistics).

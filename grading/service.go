@@ -469,7 +469,13 @@ func (s *Service) MyReviews(ctx context.Context, actor *course.User, sessionID s
 	if err != nil {
 		return nil, err
 	}
-	subs, err := s.Store.Submissions(ctx, sessionID, part)
+	ids := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if part == 0 || r.Part == part {
+			ids = append(ids, r.SubmissionID)
+		}
+	}
+	subs, err := s.Store.SubmissionsByIDs(ctx, ids) // only those reviewed: a MOOC part has thousands
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,14 @@ var mirroredCollections = map[string]string{
 	colCommitments:  "user_id",
 }
 
+// mirrorIndexes name a second field some mirrors also index their documents
+// by: a query with that field as an equality looks at those documents only
+// (a reviewer's reviews among a MOOC session's tens of thousands).
+var mirrorIndexes = map[string]string{
+	colReviews: "reviewer_id",
+	colSubs:    "author_id",
+}
+
 // readCommands never change data.
 var readCommands = map[string]bool{
 	"find": true, "getMore": true, "killCursors": true, "aggregate": true, "count": true, "distinct": true,
@@ -84,7 +92,7 @@ type writeMark struct {
 func newMirrors(db *DB) *mirrors {
 	ms := &mirrors{db: db, byColl: map[string]*mirror{}, pending: map[int64][]writeMark{}}
 	for coll, group := range mirroredCollections {
-		ms.byColl[coll] = &mirror{db: db, coll: coll, group: group, dirty: map[string]bson.RawValue{}, versions: map[string]uint64{}}
+		ms.byColl[coll] = &mirror{db: db, coll: coll, group: group, index: mirrorIndexes[coll], dirty: map[string]bson.RawValue{}, versions: map[string]uint64{}}
 	}
 	return ms
 }
@@ -271,6 +279,7 @@ type mirror struct {
 	db    *DB
 	coll  string
 	group string
+	index string // a second field documents are indexed by, or ""
 
 	// marks: what writes changed since the mirror was last brought up to
 	// date; loaded and loadedGen say which full scan it holds.
@@ -285,6 +294,7 @@ type mirror struct {
 	mu     sync.RWMutex
 	docs   map[string]*mirrorDoc
 	groups map[string]map[string]*mirrorDoc
+	byKey  map[string]map[string]*mirrorDoc // by the index field's value
 	seq    int64
 	// epoch counts full loads and versions the changes of each group since:
 	// together they change whenever a document of the group may have.
@@ -296,6 +306,7 @@ type mirror struct {
 type mirrorDoc struct {
 	key   string
 	group string
+	ikey  string // the index field's value
 	raw   bson.Raw
 	seq   int64 // natural order: FerretDB returns documents in insertion order
 }
@@ -375,6 +386,7 @@ func (m *mirror) load(ctx context.Context) error {
 	defer cur.Close(ctx)
 	docs := map[string]*mirrorDoc{}
 	groups := map[string]map[string]*mirrorDoc{}
+	byKey := map[string]map[string]*mirrorDoc{}
 	var seq int64
 	for cur.Next(ctx) {
 		raw := slices.Clone(cur.Current)
@@ -383,15 +395,18 @@ func (m *mirror) load(ctx context.Context) error {
 			return fmt.Errorf("mongostore: load %s: document without _id", m.coll)
 		}
 		seq++
-		d := &mirrorDoc{key: idKey(id), raw: raw, seq: seq, group: m.groupOf(raw)}
+		d := &mirrorDoc{key: idKey(id), raw: raw, seq: seq, group: m.groupOf(raw), ikey: m.indexOf(raw)}
 		docs[d.key] = d
-		addToGroup(groups, d)
+		addTo(groups, d.group, d)
+		if m.index != "" {
+			addTo(byKey, d.ikey, d)
+		}
 	}
 	if err := cur.Err(); err != nil {
 		return fmt.Errorf("mongostore: load %s: %w", m.coll, err)
 	}
 	m.mu.Lock()
-	m.docs, m.groups, m.seq = docs, groups, seq
+	m.docs, m.groups, m.byKey, m.seq = docs, groups, byKey, seq
 	m.epoch++
 	m.versions = map[string]uint64{}
 	m.mu.Unlock()
@@ -418,11 +433,19 @@ func (m *mirror) groupOf(raw bson.Raw) string {
 	return s
 }
 
-func addToGroup(groups map[string]map[string]*mirrorDoc, d *mirrorDoc) {
-	g := groups[d.group]
+func (m *mirror) indexOf(raw bson.Raw) string {
+	if m.index == "" {
+		return ""
+	}
+	s, _ := raw.Lookup(m.index).StringValueOK()
+	return s
+}
+
+func addTo(sets map[string]map[string]*mirrorDoc, value string, d *mirrorDoc) {
+	g := sets[value]
 	if g == nil {
 		g = map[string]*mirrorDoc{}
-		groups[d.group] = g
+		sets[value] = g
 	}
 	g[d.key] = d
 }
@@ -434,13 +457,16 @@ func (m *mirror) put(key string, raw bson.Raw) {
 	old := m.docs[key]
 	if old != nil {
 		delete(m.groups[old.group], key)
+		if m.index != "" {
+			delete(m.byKey[old.ikey], key)
+		}
 		delete(m.docs, key)
 		m.versions[old.group]++
 	}
 	if raw == nil {
 		return
 	}
-	d := &mirrorDoc{key: key, raw: raw, group: m.groupOf(raw)}
+	d := &mirrorDoc{key: key, raw: raw, group: m.groupOf(raw), ikey: m.indexOf(raw)}
 	m.versions[d.group]++
 	if old != nil {
 		d.seq = old.seq
@@ -449,7 +475,10 @@ func (m *mirror) put(key string, raw bson.Raw) {
 		d.seq = m.seq
 	}
 	m.docs[key] = d
-	addToGroup(m.groups, d)
+	addTo(m.groups, d.group, d)
+	if m.index != "" {
+		addTo(m.byKey, d.ikey, d)
+	}
 }
 
 // stamp returns a value that changes whenever a document of these mirrored
@@ -507,14 +536,23 @@ func (m *mirror) findAll(ctx context.Context, filter any, opts *options.FindOpti
 	var hits []hit
 	m.mu.RLock()
 	pool := m.docs
-	if id, ok := match.equal("_id"); ok {
-		pool = nil
-		if d := m.docs[id]; d != nil {
-			pool = map[string]*mirrorDoc{id: d}
+	if ids, ok := match.values("_id"); ok {
+		pool = make(map[string]*mirrorDoc, len(ids))
+		for _, id := range ids {
+			if d := m.docs[id]; d != nil {
+				pool[id] = d
+			}
 		}
-	} else if m.group != "" {
-		if g, ok := match.equal(m.group); ok {
-			pool = m.groups[g]
+	} else {
+		if m.group != "" {
+			if g, ok := match.equal(m.group); ok {
+				pool = m.groups[g]
+			}
+		}
+		if m.index != "" {
+			if k, ok := match.equal(m.index); ok && len(m.byKey[k]) < len(pool) {
+				pool = m.byKey[k]
+			}
 		}
 	}
 	for _, d := range pool {
@@ -638,6 +676,26 @@ func (f filter) equal(key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// values returns the string values a field must take, when the filter
+// names them all ({key: v} or {key: {$in: [...]}}).
+func (f filter) values(key string) ([]string, bool) {
+	for _, c := range f {
+		if c.key != key {
+			continue
+		}
+		out := make([]string, 0, len(c.in))
+		for _, v := range c.in {
+			s, ok := v.StringValueOK()
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 func (f filter) matches(doc bson.Raw) bool {

@@ -332,6 +332,15 @@ func (s *GradingStore) Submissions(ctx context.Context, sessionID string, part i
 	return s.submissions(ctx, filter)
 }
 
+// SubmissionsByIDs returns these submissions (those that exist), by part and
+// time.
+func (s *GradingStore) SubmissionsByIDs(ctx context.Context, ids []string) ([]*grading.Submission, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.submissions(ctx, bson.M{"_id": bson.M{"$in": ids}})
+}
+
 // submissions returns the submissions matching filter, by part and time.
 func (s *GradingStore) submissions(ctx context.Context, filter bson.M) ([]*grading.Submission, error) {
 	var docs []submissionDoc
