@@ -36,9 +36,52 @@ func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	pg, err := pageOf(c, len(items), queuePageSize)
+	if err != nil {
+		return err
+	}
 	p := s.newPage(c, "app.corrections.title")
-	p.Data = fiber.Map{"Session": sess, "Items": items}
+	p.Data = fiber.Map{"Session": sess, "Items": items[pg.From:pg.To], "Pager": pg}
 	return s.render(c, "pages/corrections/index", p)
+}
+
+// queuePageSize is how many items a page of the correction queue shows: a
+// MOOC's queue holds hundreds, most urgent first.
+const queuePageSize = 50
+
+// pager is one page of a long list, for the pages/pager partial.
+type pager struct {
+	Page, Pages   int // 1-based
+	From, To      int // the page's items: list[From:To]
+	Total         int
+	Path          string // the page's path, without the query
+	Prev, Next    int    // 0 when none
+	FirstOnPage   int    // 1-based number of the first item, for display
+	MultiplePages bool
+}
+
+// pageOf reads ?page=N for a list of total items; a page past the end shows
+// the last one, and anything but a positive number is a 400.
+func pageOf(c *fiber.Ctx, total, size int) (pager, error) {
+	pages := max((total+size-1)/size, 1)
+	n := 1
+	if v := c.Query("page"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			return pager{}, badRequest("app.error.page_invalid")
+		}
+	}
+	n = min(n, pages)
+	pg := pager{Page: n, Pages: pages, Total: total, Path: c.Path(), From: (n - 1) * size, MultiplePages: pages > 1}
+	pg.To = min(pg.From+size, total)
+	pg.FirstOnPage = pg.From + 1
+	if n > 1 {
+		pg.Prev = n - 1
+	}
+	if n < pages {
+		pg.Next = n + 1
+	}
+	return pg, nil
 }
 
 // names maps user IDs to display names, in one query.
