@@ -860,6 +860,20 @@ func (d *loadDriver) measure(ctx context.Context, sc loadScenario) (ScenarioResu
 		if err := prof.Close(); err != nil {
 			return res, fmt.Errorf("load: profile: %w", err)
 		}
+		// And what the heap holds after it (go tool pprof -sample_index=inuse_space).
+		name := fmt.Sprintf("c%d-p%d-%s.heap.pprof", d.run.Closed, d.run.Participants, slug(sc.name))
+		f, err := os.Create(filepath.Join(d.o.ProfileDir, name)) // #nosec G304 -- the folder comes from the command line
+		if err != nil {
+			return res, fmt.Errorf("load: profile: %w", err)
+		}
+		runtime.GC()
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return res, fmt.Errorf("load: profile: %w", err)
+		}
 	}
 	return res, ctx.Err()
 }

@@ -58,8 +58,9 @@ var mirroredCollections = map[string]string{
 // by: a query with that field as an equality looks at those documents only
 // (a reviewer's reviews among a MOOC session's tens of thousands).
 var mirrorIndexes = map[string]string{
-	colReviews: "reviewer_id",
-	colSubs:    "author_id",
+	colReviews:    "reviewer_id",
+	colSubs:       "author_id",
+	colEnrolments: "user_id", // the dashboard's
 }
 
 // readCommands never change data.
