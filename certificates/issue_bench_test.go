@@ -1,6 +1,7 @@
 package certificates
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -59,4 +60,39 @@ func BenchmarkIssue(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkIssueBatch does the CPU work a session close does for n
+// certificates (code, salt, signed badge; the PDF is rendered when it is
+// downloaded, storage is not measured), to show that it grows linearly.
+// 100k and 1M take minutes: go test -bench IssueBatch -benchtime 1x.
+func BenchmarkIssueBatch(b *testing.B) {
+	now := time.Date(2025, 1, 27, 17, 0, 0, 0, time.UTC)
+	key := newTestKey(b, now)
+	for _, n := range []int{1_000, 10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for range n {
+					code, err := NewCode("LCIII", nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					salt, err := NewSalt(nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					in := testBadgeInput()
+					in.Code, in.Salt, in.ValidFrom = code, salt, now
+					cred, err := BuildCredential(in)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := SignCredential(key, cred); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
 }
