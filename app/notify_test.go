@@ -63,20 +63,7 @@ func newNotifyFixture(t *testing.T) *notifyFixture {
 	if _, ok := e.srv.notifier.dispatch.Mailer.(*notify.SMTPMailer); !ok {
 		t.Fatalf("mailer: %T, want SMTP", e.srv.notifier.dispatch.Mailer)
 	}
-	f := &fixture{e: e,
-		coord: e.user("coord@example.org", "Camille Coordination", course.RoleCoordinator),
-		anim:  e.user("anim@example.org", "Aurélie Animation", course.RoleAnimator),
-		part:  e.user("part@example.org", "Paul Participant", course.RoleParticipant),
-	}
-	s, err := e.srv.course.CreateSession(t.Context(), f.coord, course.NewSession{Format: "LCIII", StartsOn: "2026-03-02"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.srv.course.AddAnimator(t.Context(), f.coord, s.ID, f.anim.ID); err != nil {
-		t.Fatal(err)
-	}
-	f.session = s
-	return &notifyFixture{fixture: f, smtp: srv, mm: notifytest.StartMattermost(t)}
+	return &notifyFixture{fixture: fixtureOn(t, e), smtp: srv, mm: notifytest.StartMattermost(t)}
 }
 
 // at sets the clock to an RFC 3339 time.

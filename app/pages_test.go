@@ -127,8 +127,11 @@ type fixture struct {
 	session           *course.Session
 }
 
-func newFixture(t *testing.T) *fixture {
-	e := newEnv(t)
+func newFixture(t *testing.T) *fixture { return fixtureOn(t, newEnv(t)) }
+
+// fixtureOn gives a platform its coordinator, animator, participant and an
+// LCIII session the animator runs.
+func fixtureOn(t *testing.T, e *testEnv) *fixture {
 	f := &fixture{e: e,
 		coord: e.user("coord@example.org", "Camille Coordination", course.RoleCoordinator),
 		anim:  e.user("anim@example.org", "Aurélie Animation", course.RoleAnimator),

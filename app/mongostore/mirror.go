@@ -177,19 +177,11 @@ func (ms *mirrors) marksOf(name string, cmd bson.Raw) []writeMark {
 	var ids []bson.RawValue
 	switch name {
 	case "insert":
-		docs, ok := cmd.Lookup("documents").ArrayOK()
+		docs, ok := documentsOf(cmd, "documents")
 		if !ok {
 			return all
 		}
-		vals, err := docs.Values()
-		if err != nil {
-			return all
-		}
-		for _, v := range vals {
-			d, ok := v.DocumentOK()
-			if !ok {
-				return all
-			}
+		for _, d := range docs {
 			id, err := d.LookupErr("_id")
 			if err != nil {
 				return all
@@ -201,19 +193,11 @@ func (ms *mirrors) marksOf(name string, cmd bson.Raw) []writeMark {
 		if name == "delete" {
 			key = "deletes"
 		}
-		stmts, ok := cmd.Lookup(key).ArrayOK()
+		stmts, ok := documentsOf(cmd, key)
 		if !ok {
 			return all
 		}
-		vals, err := stmts.Values()
-		if err != nil {
-			return all
-		}
-		for _, v := range vals {
-			d, ok := v.DocumentOK()
-			if !ok {
-				return all
-			}
+		for _, d := range stmts {
 			q, ok := d.Lookup("q").DocumentOK()
 			if !ok {
 				return all
@@ -236,6 +220,27 @@ func (ms *mirrors) marksOf(name string, cmd bson.Raw) []writeMark {
 		return all
 	}
 	return []writeMark{{m: m, ids: ids}}
+}
+
+// documentsOf returns the documents of an array field of a command.
+func documentsOf(cmd bson.Raw, key string) ([]bson.Raw, bool) {
+	arr, ok := cmd.Lookup(key).ArrayOK()
+	if !ok {
+		return nil, false
+	}
+	vals, err := arr.Values()
+	if err != nil {
+		return nil, false
+	}
+	out := make([]bson.Raw, 0, len(vals))
+	for _, v := range vals {
+		d, ok := v.DocumentOK()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, d)
+	}
+	return out, true
 }
 
 // filterIDs returns the _id values a filter restricts a write to: {_id: v}
