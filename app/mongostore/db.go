@@ -271,37 +271,22 @@ func (db *DB) updateOneIf(ctx context.Context, coll, id string, cond bson.M, upd
 	for k, v := range cond {
 		filter[k] = v
 	}
-	m := db.mirror(coll)
-	if m != nil {
-		db.condMu.Lock()
-		defer db.condMu.Unlock()
-	}
 	match, ok := compileFilter(cond)
-	if m == nil || !ok {
+	if db.mirror(coll) == nil || !ok {
 		// MongoDB, or a condition the mirror cannot check: the database
 		// checks it (still under the lock with mirrors, so that no checked
 		// update comes between).
-		res, err := db.W(coll).UpdateOne(ctx, filter, update)
-		if err != nil {
-			return false, err
-		}
-		return res.MatchedCount > 0, nil
+		matched := false
+		err := db.checked(func() error {
+			res, err := db.W(coll).UpdateOne(ctx, filter, update)
+			if err == nil {
+				matched = res.MatchedCount > 0
+			}
+			return err
+		})
+		return matched, err
 	}
-	var doc bson.Raw
-	if err := db.findOne(ctx, coll, bson.M{"_id": id}, &doc); err != nil {
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return false, nil
-		}
-		return false, err
-	}
-	if !match.matches(doc) {
-		return false, nil
-	}
-	res, err := db.W(coll).UpdateOne(ctx, bson.M{"_id": id}, update)
-	if err != nil {
-		return false, err
-	}
-	return res.MatchedCount > 0, nil
+	return db.updateByIDIf(ctx, coll, id, filter, match.matches, update)
 }
 
 // updateByIDIf is updateOneIf for a condition the mirror cannot evaluate,
