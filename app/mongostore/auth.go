@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,19 +12,6 @@ import (
 
 	"librecours/course"
 )
-
-// AuthSession is a signed-in web session or an API token. Only the SHA-256 of
-// the secret is stored, so a database dump gives no usable credential.
-type AuthSession struct {
-	TokenHash     string
-	Kind          string // "web" or "api"
-	UserID        string
-	CSRF          string
-	CreatedAt     time.Time
-	LastSeen      time.Time
-	ExpiresAt     time.Time // absolute
-	IdleExpiresAt time.Time
-}
 
 type authDoc struct {
 	ID            string    `bson:"_id"`
@@ -39,21 +25,18 @@ type authDoc struct {
 }
 
 // AuthStore keeps sessions, tokens and sign-in throttling in the database, so
-// they hold across instances and restarts. It also keeps, in memory, the
-// callers it resolved recently (see Caller).
+// they hold across instances and restarts.
 type AuthStore struct {
-	db    *DB
-	cache callerCache
+	db *DB
 }
 
-// NewAuthStore returns the auth store over db, its caller cache on with
-// DefaultCallerTTL.
-func NewAuthStore(db *DB) *AuthStore {
-	return &AuthStore{db: db, cache: callerCache{ttl: DefaultCallerTTL, clock: time.Now, max: callerCacheMax}}
-}
+var _ course.AuthStore = (*AuthStore)(nil)
+
+// NewAuthStore returns the auth store over db.
+func NewAuthStore(db *DB) *AuthStore { return &AuthStore{db: db} }
 
 // CreateSession stores a.
-func (s *AuthStore) CreateSession(ctx context.Context, a AuthSession) error {
+func (s *AuthStore) CreateSession(ctx context.Context, a course.AuthSession) error {
 	d := authDoc{ID: a.TokenHash, Kind: a.Kind, UserID: a.UserID, CSRF: a.CSRF, CreatedAt: a.CreatedAt,
 		LastSeen: a.LastSeen, ExpiresAt: a.ExpiresAt, IdleExpiresAt: a.IdleExpiresAt}
 	if _, err := s.db.W(colAuth).InsertOne(ctx, d); err != nil {
@@ -63,7 +46,7 @@ func (s *AuthStore) CreateSession(ctx context.Context, a AuthSession) error {
 }
 
 // Session returns the session with that token hash; expired ones are not found.
-func (s *AuthStore) Session(ctx context.Context, tokenHash string, now time.Time) (*AuthSession, error) {
+func (s *AuthStore) Session(ctx context.Context, tokenHash string, now time.Time) (*course.AuthSession, error) {
 	var d authDoc
 	err := s.db.R(colAuth).FindOne(ctx, bson.M{"_id": tokenHash}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -75,24 +58,22 @@ func (s *AuthStore) Session(ctx context.Context, tokenHash string, now time.Time
 	if !now.Before(d.ExpiresAt) || !now.Before(d.IdleExpiresAt) {
 		return nil, course.ErrNotFound
 	}
-	return &AuthSession{TokenHash: d.ID, Kind: d.Kind, UserID: d.UserID, CSRF: d.CSRF, CreatedAt: d.CreatedAt,
+	return &course.AuthSession{TokenHash: d.ID, Kind: d.Kind, UserID: d.UserID, CSRF: d.CSRF, CreatedAt: d.CreatedAt,
 		LastSeen: d.LastSeen, ExpiresAt: d.ExpiresAt, IdleExpiresAt: d.IdleExpiresAt}, nil
 }
 
-// Touch moves a session's idle expiry, in the cache too.
+// Touch moves a session's idle expiry.
 func (s *AuthStore) Touch(ctx context.Context, tokenHash string, now, idleExpires time.Time) error {
 	_, err := s.db.W(colAuth).UpdateOne(ctx, bson.M{"_id": tokenHash},
 		bson.M{"$set": bson.M{"last_seen": now, "idle_expires_at": idleExpires}})
 	if err != nil {
 		return fmt.Errorf("mongostore: touch auth session: %w", err)
 	}
-	s.cache.touch(tokenHash, now, idleExpires)
 	return nil
 }
 
-// DeleteSession removes one session (sign-out), from the cache too.
+// DeleteSession removes one session (sign-out).
 func (s *AuthStore) DeleteSession(ctx context.Context, tokenHash string) error {
-	s.cache.forget(func(k string, _ *callerEntry) bool { return k == tokenHash })
 	if _, err := s.db.W(colAuth).DeleteOne(ctx, bson.M{"_id": tokenHash}); err != nil {
 		return fmt.Errorf("mongostore: delete auth session: %w", err)
 	}
@@ -134,30 +115,32 @@ func (s *AuthStore) Failures(ctx context.Context, key string, now time.Time, win
 	return d.Count, nil
 }
 
-// RecordFailure counts one failure for key: a window that has run out starts
-// again at one, otherwise the count is incremented atomically.
-func (s *AuthStore) RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration) error {
+// RecordFailure counts one failure for key and returns the count in the
+// window: a window that has run out starts again at one, otherwise the count
+// is incremented atomically (one find-and-modify).
+func (s *AuthStore) RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
 	c := s.db.W(colThrottle)
 	res, err := c.UpdateOne(ctx, bson.M{"_id": key, "window_start": bson.M{"$lte": now.Add(-window)}},
 		bson.M{"$set": bson.M{"count": 1, "window_start": now}})
 	if err != nil {
-		return fmt.Errorf("mongostore: reset throttle %s: %w", key, err)
+		return 0, fmt.Errorf("mongostore: reset throttle %s: %w", key, err)
 	}
 	if res.MatchedCount > 0 {
-		return nil
+		return 1, nil
 	}
+	var d throttleDoc
 	for range 2 {
-		_, err = c.UpdateOne(ctx, bson.M{"_id": key},
+		err = c.FindOneAndUpdate(ctx, bson.M{"_id": key},
 			bson.M{"$inc": bson.M{"count": 1}, "$setOnInsert": bson.M{"window_start": now}},
-			options.UpdateOne().SetUpsert(true))
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
 		if err == nil || !mongo.IsDuplicateKeyError(err) {
 			break
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("mongostore: count throttle %s: %w", key, err)
+		return 0, fmt.Errorf("mongostore: count throttle %s: %w", key, err)
 	}
-	return nil
+	return d.Count, nil
 }
 
 // ResetFailures forgets key's failures (after a successful sign-in).
@@ -168,27 +151,10 @@ func (s *AuthStore) ResetFailures(ctx context.Context, key string) error {
 	return nil
 }
 
-// DefaultCallerTTL is how long Caller trusts what it read: the longest an
-// instance keeps serving a session signed out, or an account changed, on
-// another instance (changes made through this instance call ForgetUser or
-// DeleteSession, which take effect at once).
-const DefaultCallerTTL = 30 * time.Second
-
-// callerCacheMax bounds the cache: past it, expired entries go, then all.
-const callerCacheMax = 100_000
-
-// Caller resolves a session token's hash to its live session and account.
-// What it read stays in memory for the cache's lifetime (measured on the
-// cache's own clock, real time unless SetCallerCache says otherwise), so a
-// signed-in person's requests do not look up the session and the account
-// every time; the session's absolute and idle expiry are still checked
-// against now at every call. A missing or expired session, or a session whose
-// account is gone, gives course.ErrNotFound.
-func (s *AuthStore) Caller(ctx context.Context, tokenHash string, now time.Time) (*AuthSession, *course.User, error) {
-	if a, u, ok := s.cache.get(tokenHash, now); ok {
-		return a, u, nil
-	}
-	epoch := s.cache.currentEpoch()
+// Caller resolves a session token's hash to its live session and account:
+// course.ErrNotFound when the session is missing or expired, or its account
+// gone.
+func (s *AuthStore) Caller(ctx context.Context, tokenHash string, now time.Time) (*course.AuthSession, *course.User, error) {
 	a, err := s.Session(ctx, tokenHash, now)
 	if err != nil {
 		return nil, nil, err
@@ -197,121 +163,18 @@ func (s *AuthStore) Caller(ctx context.Context, tokenHash string, now time.Time)
 	if err != nil {
 		return nil, nil, err
 	}
-	s.cache.put(tokenHash, epoch, *a, u)
-	return a, cloneUser(u), nil
+	return a, u, nil
 }
 
-// ForgetUser drops the cached sessions of an account whose roles, locale or
-// password changed, or which was deleted: their next request reads it again.
-func (s *AuthStore) ForgetUser(userID string) {
-	s.cache.forget(func(_ string, e *callerEntry) bool { return e.user.ID == userID })
-}
-
-// SetCallerCache sets the cache's lifetime (0 turns it off) and the clock
-// that ages its entries (tests); it empties the cache.
-func (s *AuthStore) SetCallerCache(ttl time.Duration, clock func() time.Time) {
-	if clock == nil {
-		clock = time.Now
+// DeleteUserSessions ends every session of userID but keep (a token hash).
+func (s *AuthStore) DeleteUserSessions(ctx context.Context, userID, keep string) (int64, error) {
+	filter := bson.M{"user_id": userID}
+	if keep != "" {
+		filter["_id"] = bson.M{"$ne": keep}
 	}
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
-	s.cache.ttl, s.cache.clock, s.cache.entries = ttl, clock, nil
-	s.cache.epoch++
-}
-
-// CallerCacheLen is the number of cached sessions (tests, measurements).
-func (s *AuthStore) CallerCacheLen() int {
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
-	return len(s.cache.entries)
-}
-
-type callerEntry struct {
-	auth     AuthSession
-	user     *course.User
-	loadedAt time.Time // on the cache's clock
-}
-
-// callerCache maps token hashes to what Caller read. Every eviction bumps
-// epoch, and a read that began before an eviction is not stored, so a
-// sign-out racing a request can never put the session back.
-type callerCache struct {
-	mu      sync.Mutex
-	ttl     time.Duration
-	clock   func() time.Time
-	max     int
-	epoch   uint64
-	entries map[string]*callerEntry
-}
-
-func (c *callerCache) get(key string, now time.Time) (*AuthSession, *course.User, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok {
-		return nil, nil, false
+	res, err := s.db.W(colAuth).DeleteMany(ctx, filter)
+	if err != nil {
+		return 0, fmt.Errorf("mongostore: delete sessions of %s: %w", userID, err)
 	}
-	if c.clock().Sub(e.loadedAt) >= c.ttl || !now.Before(e.auth.ExpiresAt) || !now.Before(e.auth.IdleExpiresAt) {
-		// Stale, or expired as far as this copy knows (another instance
-		// may have moved the idle expiry): ask the database.
-		delete(c.entries, key)
-		return nil, nil, false
-	}
-	a := e.auth
-	return &a, cloneUser(e.user), true
-}
-
-func (c *callerCache) currentEpoch() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.epoch
-}
-
-func (c *callerCache) put(key string, epoch uint64, a AuthSession, u *course.User) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ttl <= 0 || epoch != c.epoch {
-		return
-	}
-	if c.entries == nil {
-		c.entries = map[string]*callerEntry{}
-	}
-	now := c.clock()
-	if len(c.entries) >= c.max {
-		for k, e := range c.entries {
-			if now.Sub(e.loadedAt) >= c.ttl {
-				delete(c.entries, k)
-			}
-		}
-		if len(c.entries) >= c.max {
-			clear(c.entries)
-		}
-	}
-	c.entries[key] = &callerEntry{auth: a, user: cloneUser(u), loadedAt: now}
-}
-
-func (c *callerCache) touch(key string, lastSeen, idleExpires time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.entries[key]; ok {
-		e.auth.LastSeen, e.auth.IdleExpiresAt = lastSeen, idleExpires
-	}
-}
-
-func (c *callerCache) forget(match func(string, *callerEntry) bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.epoch++
-	for k, e := range c.entries {
-		if match(k, e) {
-			delete(c.entries, k)
-		}
-	}
-}
-
-// cloneUser copies u, so no two requests share an account value.
-func cloneUser(u *course.User) *course.User {
-	c := *u
-	c.Roles = append([]course.Role(nil), u.Roles...)
-	return &c
+	return res.DeletedCount, nil
 }

@@ -9,8 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -18,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 )
@@ -26,13 +25,6 @@ import (
 type Options struct {
 	URI      string
 	Database string
-	// SingleWriter sends every write through one connection. The embedded
-	// FerretDB loses concurrent updates to one document; one connection
-	// serialises them.
-	SingleWriter bool
-	// Mirror keeps the most read collections in memory (see mirror.go). Only
-	// for a database this process alone uses: the embedded one.
-	Mirror bool
 	// Monitor, when set, sees every command (tests count them).
 	Monitor *event.CommandMonitor
 	// Timeout bounds server selection, so requests fail fast (503) while the
@@ -42,15 +34,14 @@ type Options struct {
 	Heartbeat time.Duration
 }
 
-// DB is a connected database: reads go through a pooled client, writes through
-// the writer (the same client unless SingleWriter).
+// DB is a connected database. Writes use majority write concern and retryable
+// writes (the driver's default on a replica set or sharded cluster), so an
+// acknowledged write survives the loss of the primary; reads go to the
+// primary, so a person reads what they just wrote.
 type DB struct {
-	readClient  *mongo.Client
-	writeClient *mongo.Client
-	read        *mongo.Database
-	write       *mongo.Database
-	mirrors     *mirrors // nil unless Options.Mirror
-	condMu      sync.Mutex
+	client *mongo.Client
+	read   *mongo.Database
+	write  *mongo.Database
 }
 
 // Connect opens the clients. It does not wait for the server: call Ping.
@@ -64,37 +55,23 @@ func Connect(o Options) (*DB, error) {
 	if o.Heartbeat == 0 {
 		o.Heartbeat = 2 * time.Second
 	}
-	db := &DB{}
-	mon := o.Monitor
-	if o.Mirror {
-		db.mirrors = newMirrors(db)
-		mon = db.mirrors.monitor(o.Monitor)
+	co := options.Client().ApplyURI(o.URI).
+		SetServerSelectionTimeout(o.Timeout).
+		SetConnectTimeout(o.Timeout).
+		SetHeartbeatInterval(o.Heartbeat).
+		SetRetryWrites(true).
+		SetRetryReads(true).
+		SetAppName("librecours")
+	if o.Monitor != nil {
+		co.SetMonitor(o.Monitor)
 	}
-	base := func() *options.ClientOptions {
-		co := options.Client().ApplyURI(o.URI).
-			SetServerSelectionTimeout(o.Timeout).
-			SetConnectTimeout(o.Timeout).
-			SetHeartbeatInterval(o.Heartbeat).
-			SetAppName("librecours")
-		if mon != nil {
-			co.SetMonitor(mon)
-		}
-		return co
-	}
-	rc, err := mongo.Connect(base())
+	c, err := mongo.Connect(co)
 	if err != nil {
 		return nil, fmt.Errorf("mongostore: connect: %w", err)
 	}
-	wc := rc
-	if o.SingleWriter {
-		wc, err = mongo.Connect(base().SetMaxPoolSize(1).SetMinPoolSize(1))
-		if err != nil {
-			_ = rc.Disconnect(context.Background())
-			return nil, fmt.Errorf("mongostore: connect writer: %w", err)
-		}
-	}
-	db.readClient, db.writeClient = rc, wc
-	db.read, db.write = rc.Database(o.Database), wc.Database(o.Database)
+	db := &DB{client: c}
+	db.read = c.Database(o.Database, options.Database().SetReadPreference(readpref.Primary()))
+	db.write = c.Database(o.Database, options.Database().SetWriteConcern(writeconcern.Majority()))
 	return db, nil
 }
 
@@ -106,7 +83,7 @@ func (db *DB) W(name string) *mongo.Collection { return db.write.Collection(name
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.readClient.Ping(ctx, readpref.Primary()); err != nil {
+	if err := db.client.Ping(ctx, readpref.Primary()); err != nil {
 		return fmt.Errorf("mongostore: ping: %w", err)
 	}
 	return nil
@@ -129,14 +106,8 @@ func (db *DB) WaitReady(ctx context.Context) error {
 	}
 }
 
-// Close disconnects the clients.
-func (db *DB) Close(ctx context.Context) error {
-	err := db.readClient.Disconnect(ctx)
-	if db.writeClient != db.readClient {
-		err = errors.Join(err, db.writeClient.Disconnect(ctx))
-	}
-	return err
-}
+// Close disconnects the client.
+func (db *DB) Close(ctx context.Context) error { return db.client.Disconnect(ctx) }
 
 // Collection names.
 const (
@@ -221,14 +192,8 @@ func (db *DB) Counter(ctx context.Context, name string) (int64, error) {
 	return doc.Seq, nil
 }
 
-// findAll runs a query on the reader (or its collection's mirror) and decodes
-// every document into out.
+// findAll runs a query and decodes every document into out.
 func (db *DB) findAll(ctx context.Context, coll string, filter any, opts *options.FindOptionsBuilder, out any) error {
-	if m := db.mirror(coll); m != nil {
-		if ok, err := m.findAll(ctx, filter, opts, 0, out); ok {
-			return err
-		}
-	}
 	cur, err := db.R(coll).Find(ctx, filter, opts)
 	if err != nil {
 		return fmt.Errorf("mongostore: find %s: %w", coll, err)
@@ -239,97 +204,24 @@ func (db *DB) findAll(ctx context.Context, coll string, filter any, opts *option
 	return nil
 }
 
-// findOne reads the first document matching filter into out, from the
-// collection's mirror when it has one; mongo.ErrNoDocuments when none does.
+// findOne reads the first document matching filter into out;
+// mongo.ErrNoDocuments when none does.
 func (db *DB) findOne(ctx context.Context, coll string, filter any, out any) error {
-	if m := db.mirror(coll); m != nil {
-		rv := reflect.New(reflect.SliceOf(reflect.TypeOf(out).Elem()))
-		if ok, err := m.findAll(ctx, filter, nil, 1, rv.Interface()); ok {
-			if err != nil {
-				return err
-			}
-			if rv.Elem().Len() == 0 {
-				return mongo.ErrNoDocuments
-			}
-			reflect.ValueOf(out).Elem().Set(rv.Elem().Index(0))
-			return nil
-		}
-	}
 	return db.R(coll).FindOne(ctx, filter).Decode(out)
 }
 
 // updateOneIf applies update to the document with that _id if it also
-// matches cond, and reports whether it did. The embedded database answers a
-// filter of _id alone through its primary key but scans the whole collection
-// for any other, so with mirrors (this process is its only client) the
-// condition is checked on the mirror and the update sent by _id, both under
-// one lock that every such update takes: no other conditional update comes
-// between the check and the write, so every conditional update of a
-// mirrored collection must go through here. MongoDB gets the whole filter.
+// matches cond, in one statement, and reports whether it did.
 func (db *DB) updateOneIf(ctx context.Context, coll, id string, cond bson.M, update any) (bool, error) {
 	filter := bson.M{"_id": id}
 	for k, v := range cond {
 		filter[k] = v
 	}
-	match, ok := compileFilter(cond)
-	if db.mirror(coll) == nil || !ok {
-		// MongoDB, or a condition the mirror cannot check: the database
-		// checks it (still under the lock with mirrors, so that no checked
-		// update comes between).
-		matched := false
-		err := db.checked(func() error {
-			res, err := db.W(coll).UpdateOne(ctx, filter, update)
-			if err == nil {
-				matched = res.MatchedCount > 0
-			}
-			return err
-		})
-		return matched, err
-	}
-	return db.updateByIDIf(ctx, coll, id, filter, match.matches, update)
-}
-
-// updateByIDIf is updateOneIf for a condition the mirror cannot evaluate,
-// written in Go as check over the stored document; filter is the same
-// condition for MongoDB (with the _id). With the embedded database the
-// document is read by _id (cheap), checked, and updated by _id under the
-// conditional-update lock, instead of a filtered update that would scan the
-// whole collection.
-func (db *DB) updateByIDIf(ctx context.Context, coll, id string, filter bson.M, check func(bson.Raw) bool, update any) (bool, error) {
-	if db.mirrors == nil {
-		res, err := db.W(coll).UpdateOne(ctx, filter, update)
-		if err != nil {
-			return false, err
-		}
-		return res.MatchedCount > 0, nil
-	}
-	db.condMu.Lock()
-	defer db.condMu.Unlock()
-	var doc bson.Raw
-	if err := db.findOne(ctx, coll, bson.M{"_id": id}, &doc); err != nil {
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return false, nil
-		}
-		return false, err
-	}
-	if !check(doc) {
-		return false, nil
-	}
-	res, err := db.W(coll).UpdateOne(ctx, bson.M{"_id": id}, update)
+	res, err := db.W(coll).UpdateOne(ctx, filter, update)
 	if err != nil {
 		return false, err
 	}
 	return res.MatchedCount > 0, nil
-}
-
-// checked runs f, a conditional write not made through updateOneIf or
-// updateByIDIf (a find-and-modify, say), under their lock when they use it.
-func (db *DB) checked(f func() error) error {
-	if db.mirrors != nil {
-		db.condMu.Lock()
-		defer db.condMu.Unlock()
-	}
-	return f()
 }
 
 // sortBy is a find option sorting by keys.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -100,12 +99,8 @@ func (s *OutboxStore) Add(ctx context.Context, m notify.Message) (notify.AddResu
 	}
 	e := m.Events[0]
 	merge := func() (bool, error) {
-		ok, err := s.db.updateByIDIf(ctx, colOutbox, m.ID,
-			bson.M{"_id": m.ID, "status": string(notify.StatusPending), "keys": bson.M{"$ne": e.Key}},
-			func(raw bson.Raw) bool {
-				var d outboxDoc
-				return bson.Unmarshal(raw, &d) == nil && d.Status == string(notify.StatusPending) && !slices.Contains(d.Keys, e.Key)
-			},
+		ok, err := s.db.updateOneIf(ctx, colOutbox, m.ID,
+			bson.M{"status": string(notify.StatusPending), "keys": bson.M{"$ne": e.Key}},
 			bson.M{"$push": bson.M{"events": toEventDoc(e), "keys": e.Key}, "$set": bson.M{"updated_at": m.UpdatedAt.UTC()}})
 		if err != nil {
 			return false, fmt.Errorf("mongostore: merge into %s: %w", m.ID, err)
@@ -146,7 +141,7 @@ func (s *OutboxStore) Claim(ctx context.Context, now, leaseUntil time.Time) (*no
 	}
 	opts := options.FindOneAndUpdate().SetSort(bson.D{{Key: "next_at", Value: 1}, {Key: "_id", Value: 1}}).SetReturnDocument(options.After)
 	var d outboxDoc
-	err := s.db.checked(func() error { return s.db.W(colOutbox).FindOneAndUpdate(ctx, filter, update, opts).Decode(&d) })
+	err := s.db.W(colOutbox).FindOneAndUpdate(ctx, filter, update, opts).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, notify.ErrNothingDue
 	}
@@ -162,12 +157,8 @@ func (s *OutboxStore) Finish(ctx context.Context, id string, attempt int, o noti
 	if o.Status == notify.StatusPending {
 		set["next_at"] = o.NextAt.UTC()
 	}
-	ok, err := s.db.updateByIDIf(ctx, colOutbox, id,
-		bson.M{"_id": id, "status": string(notify.StatusSending), "attempts": attempt},
-		func(raw bson.Raw) bool {
-			var d outboxDoc
-			return bson.Unmarshal(raw, &d) == nil && d.Status == string(notify.StatusSending) && d.Attempts == attempt
-		},
+	ok, err := s.db.updateOneIf(ctx, colOutbox, id,
+		bson.M{"status": string(notify.StatusSending), "attempts": attempt},
 		bson.M{"$set": set})
 	if err != nil {
 		return false, fmt.Errorf("mongostore: finish %s: %w", id, err)

@@ -461,12 +461,6 @@ func (s *GradingStore) InsertReviews(ctx context.Context, rs []grading.Review) e
 	return nil
 }
 
-// GradingStamp implements grading.Stamper with the mirrors (embedded
-// database only).
-func (s *GradingStore) GradingStamp(ctx context.Context, sessionID string) (string, bool, error) {
-	return s.db.stamp(ctx, sessionID, colSubs, colReviews, colPartStates, colSessions)
-}
-
 // ReviewByID returns one review.
 func (s *GradingStore) ReviewByID(ctx context.Context, id string) (*grading.Review, error) {
 	var d reviewDoc

@@ -1,7 +1,9 @@
-// Package embeddb runs the embedded MongoDB-compatible database: FerretDB
-// v1.24.2 in-process on its SQLite backend, listening on loopback only, with
-// telemetry off (the embedded FerretDB locks it off; Start checks the address).
-package embeddb
+package mongotest
+
+// FerretDB v1.24.2 runs in-process on its SQLite backend, for tests only:
+// listening on loopback, with telemetry off (the embedded FerretDB locks it
+// off; Start checks the address). Only test files import this package, so
+// FerretDB is never in the binary.
 
 import (
 	"context"
@@ -16,8 +18,8 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
-// Options configure the embedded server.
-type Options struct {
+// FerretOptions configure FerretDB.
+type FerretOptions struct {
 	// Dir holds the SQLite files; it is created when missing.
 	Dir string
 	// Addr is the loopback TCP address to listen on; "127.0.0.1:0" (the
@@ -37,7 +39,7 @@ type Server struct {
 }
 
 // Start starts FerretDB and returns once it accepts connections.
-func Start(ctx context.Context, o Options) (*Server, error) {
+func Start(ctx context.Context, o FerretOptions) (*Server, error) {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}

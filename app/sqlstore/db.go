@@ -1,0 +1,419 @@
+// Package sqlstore is the embedded default store: every line of SQL of the
+// platform (schema, migrations, queries) on modernc.org/sqlite, pure Go.
+//
+// One data folder holds one database file. The process that opens it takes
+// an exclusive lock on the folder for its lifetime, so a second server or a
+// command on live files is refused with the folder and the holder named. The
+// database runs in WAL mode with synchronous=NORMAL: one writer connection
+// (every write is a transaction on it, BEGIN IMMEDIATE) and a pool of
+// readers that never wait for it. There is no cache: every read is a query.
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"librecours/app/store"
+)
+
+// FileName is the database file inside the data folder.
+const FileName = "librecours.db"
+
+// lockName is the lock file inside the data folder.
+const lockName = "LOCK"
+
+// ErrLocked is returned by Open when another process holds the data folder.
+var ErrLocked = errors.New("sqlstore: data folder in use")
+
+// LockedError says which folder is locked and by whom.
+type LockedError struct {
+	Dir    string
+	Holder string // what the holder wrote in the lock file: pid, command, start
+}
+
+func (e *LockedError) Error() string {
+	h := e.Holder
+	if h == "" {
+		h = "another process"
+	}
+	return fmt.Sprintf("the data folder %s is in use by %s; stop it first, or run this command through it", e.Dir, h)
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// Options tune Open.
+type Options struct {
+	// Readers is the size of the reader pool; 4 per CPU when zero.
+	Readers int
+	// Holder is written into the lock file to name this process ("serve",
+	// "backup", ...); the pid and start time are added.
+	Holder string
+	// BusyTimeout is how long a statement waits for a lock; 5 s when zero.
+	BusyTimeout time.Duration
+}
+
+// DB is an open embedded database.
+type DB struct {
+	dir    string
+	path   string
+	lock   *os.File
+	w      *sql.DB     // one connection: every write
+	r      *sql.DB     // readers
+	failed atomic.Bool // a write failed for storage reasons and none succeeded since
+}
+
+// Open takes the folder's lock, opens the database (creating it) and applies
+// the migrations.
+func Open(ctx context.Context, dir string, o Options) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, plainStorageError(dir, fmt.Errorf("sqlstore: create data folder %s: %w", dir, err))
+	}
+	lock, err := acquireLock(dir, o.Holder)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{dir: dir, path: filepath.Join(dir, FileName), lock: lock}
+	if err := db.open(ctx, o); err != nil {
+		db.release()
+		return nil, plainStorageError(dir, err)
+	}
+	return db, nil
+}
+
+// Dir is the data folder.
+func (db *DB) Dir() string { return db.dir }
+
+func dsn(path string, busy time.Duration, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		q.Add("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func (db *DB) open(ctx context.Context, o Options) error {
+	if o.BusyTimeout == 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	if o.Readers == 0 {
+		o.Readers = 4 * runtime.GOMAXPROCS(0)
+	}
+	w, err := sql.Open("sqlite", dsn(db.path, o.BusyTimeout, false))
+	if err != nil {
+		return fmt.Errorf("sqlstore: open %s: %w", db.path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db.w = w
+	var mode string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("sqlstore: open %s: %w", db.path, classify(err))
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("sqlstore: %s is not in WAL mode (%s)", db.path, mode)
+	}
+	if err := migrate(ctx, w); err != nil {
+		return err
+	}
+	r, err := sql.Open("sqlite", dsn(db.path, o.BusyTimeout, true))
+	if err != nil {
+		return fmt.Errorf("sqlstore: open readers: %w", err)
+	}
+	r.SetMaxOpenConns(o.Readers)
+	r.SetMaxIdleConns(o.Readers)
+	db.r = r
+	return r.PingContext(ctx)
+}
+
+// Close closes the database and releases the folder's lock.
+func (db *DB) Close() error {
+	var errs []error
+	if db.r != nil {
+		errs = append(errs, db.r.Close())
+	}
+	if db.w != nil {
+		// A checkpoint folds the WAL into the database file, so a copy of
+		// the folder taken while stopped is one file.
+		_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, db.w.Close())
+	}
+	db.release()
+	return errors.Join(errs...)
+}
+
+func (db *DB) release() {
+	if db.lock == nil {
+		return
+	}
+	_ = syscall.Flock(int(db.lock.Fd()), syscall.LOCK_UN)
+	_ = db.lock.Close()
+	db.lock = nil
+}
+
+// acquireLock takes the exclusive lock of dir or says who holds it.
+func acquireLock(dir, holder string) (*os.File, error) {
+	path := filepath.Join(dir, lockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- the operator's data folder
+	if err != nil {
+		return nil, plainStorageError(dir, fmt.Errorf("sqlstore: open lock %s: %w", path, err))
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b, _ := os.ReadFile(path) // #nosec G304 -- the operator's data folder
+		_ = f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, &LockedError{Dir: dir, Holder: strings.TrimSpace(string(b))}
+		}
+		return nil, fmt.Errorf("sqlstore: lock %s: %w", path, err)
+	}
+	if holder == "" {
+		holder = filepath.Base(os.Args[0])
+	}
+	info := fmt.Sprintf("process %d (%s, since %s)\n", os.Getpid(), holder, time.Now().UTC().Format(time.RFC3339))
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(info), 0)
+	}
+	return f, nil
+}
+
+// plainStorageError rewords a full disk at start in plain words.
+func plainStorageError(dir string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || sqliteCode(err) == sqlite3.SQLITE_FULL {
+		return fmt.Errorf("the disk holding %s is full: free some space and start again (%w)", dir, err)
+	}
+	return err
+}
+
+// sqliteCode returns the primary result code of a SQLite error, or 0.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() & 0xff
+	}
+	return 0
+}
+
+// classify marks storage failures (full disk, I/O error, locked or
+// read-only database) with store.ErrUnavailable.
+func classify(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED,
+		sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_CORRUPT:
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EROFS) {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
+}
+
+// isUnique reports a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// tx runs fn in a write transaction on the writer connection and commits it.
+// Storage failures are marked store.ErrUnavailable and make Ready fail until
+// a write succeeds again.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	err := db.txRaw(ctx, fn)
+	if err != nil {
+		err = classify(err)
+		if store.Unavailable(err) {
+			db.failed.Store(true)
+		}
+		return err
+	}
+	db.failed.Store(false)
+	return nil
+}
+
+func (db *DB) txRaw(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// exec runs one write statement in its own transaction and returns the
+// number of rows it changed.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// readTx runs fn in a read transaction on a reader: every query in it sees
+// the same snapshot of the database.
+func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return classify(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return classify(fn(tx))
+}
+
+// query runs a read on the reader pool and calls scan for each row.
+func (db *DB) query(ctx context.Context, scan func(*sql.Rows) error, query string, args ...any) error {
+	return queryOn(ctx, db.r, scan, query, args...)
+}
+
+// queryer is a *sql.DB or *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func queryOn(ctx context.Context, q queryer, scan func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return classify(err)
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return classify(err)
+		}
+	}
+	return classify(rows.Err())
+}
+
+// Ready checks that the database answers and takes writes: a write probe,
+// so that a full disk shows even before a request fails.
+func (db *DB) Ready(ctx context.Context) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO health (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`, time.Now().UnixNano())
+		return err
+	})
+	if err != nil {
+		if !store.Unavailable(err) {
+			err = fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		}
+		return fmt.Errorf("sqlstore: not ready: %w", err)
+	}
+	return nil
+}
+
+// Failing reports whether the last write failed for storage reasons.
+func (db *DB) Failing() bool { return db.failed.Load() }
+
+// newID returns a fresh random ID: 128 bits, hex.
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ts stores a time as Unix nanoseconds (UTC); the zero time is 0.
+func ts(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromTS reads a time stored by ts.
+func fromTS(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// tsPtr stores an optional time: NULL for nil.
+func tsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+// fromTSPtr reads an optional time stored by tsPtr.
+func fromTSPtr(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromTS(n.Int64)
+	return &t
+}
+
+// jsonText encodes v for a JSON column.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: encode: %w", err)
+	}
+	return string(b), nil
+}
+
+// fromJSON decodes a JSON column into v; an empty column leaves v alone.
+func fromJSON(s string, v any) error {
+	if s == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("sqlstore: decode: %w", err)
+	}
+	return nil
+}
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// anys converts strings to query arguments.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

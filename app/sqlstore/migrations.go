@@ -1,0 +1,75 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one numbered step of the schema. Steps are applied in order at
+// start, each in its own transaction with its version recorded, and never
+// edited once released: a change is a new step.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations are the schema's steps; the indexes that serve each query are
+// declared beside the table, in the step that creates it.
+var migrations = []migration{
+	{1, "core", schemaCore},
+	{2, "course", schemaCourse},
+	{3, "auth", schemaAuth},
+	{4, "grading", schemaGrading},
+	{5, "certificates", schemaCertificates},
+	{6, "notify", schemaNotify},
+}
+
+const schemaCore = `
+CREATE TABLE health (
+	id INTEGER PRIMARY KEY,
+	at INTEGER NOT NULL
+) STRICT;
+`
+
+// migrate applies the steps the database lacks.
+func migrate(ctx context.Context, w *sql.DB) error {
+	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return fmt.Errorf("sqlstore: migrations table: %w", classify(err))
+	}
+	var current int
+	if err := w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("sqlstore: read schema version: %w", classify(err))
+	}
+	if last := migrations[len(migrations)-1].version; current > last {
+		return fmt.Errorf("sqlstore: the database is at schema version %d, newer than this program's %d: run the newer version", current, last)
+	}
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		tx, err := w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("sqlstore: migration %d: %w", m.version, classify(err))
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("sqlstore: migration %d (%s): %w", m.version, m.name, classify(err))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, time.Now().UnixNano()); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("sqlstore: record migration %d: %w", m.version, classify(err))
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlstore: migration %d: %w", m.version, classify(err))
+		}
+	}
+	return nil
+}
