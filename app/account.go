@@ -133,7 +133,6 @@ func (s *Server) handleLangUpdate(c *fiber.Ctx) error {
 		if err := s.course.SetLocale(c.UserContext(), u, lang); err != nil {
 			return err
 		}
-		s.forgetUser(u.ID)
 	}
 	s.setCookie(c, cookieLang, lang, 365*24*time.Hour)
 	return c.Redirect(safeNext(c.FormValue("next"), "/"), http.StatusSeeOther)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"librecours/app/mongostore"
 	"librecours/course"
 )
 
@@ -84,8 +83,8 @@ func currentUser(c *fiber.Ctx) *course.User {
 	return u
 }
 
-func currentAuth(c *fiber.Ctx) *mongostore.AuthSession {
-	a, _ := c.Locals(localAuth).(*mongostore.AuthSession)
+func currentAuth(c *fiber.Ctx) *course.AuthSession {
+	a, _ := c.Locals(localAuth).(*course.AuthSession)
 	return a
 }
 
@@ -127,19 +126,15 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 			idle = s.cfg.TokenTTL
 		}
 		if err := s.auth.Touch(ctx, a.TokenHash, now, now.Add(idle)); err != nil {
-			return err
+			// The session's idle clock only moves once a minute: a failed
+			// move (a full disk, say) must not fail the request it came with.
+			s.log.Debug("touch session", "err", err)
 		}
 	}
 	c.Locals(localUser, u)
 	c.Locals(localAuth, a)
 	return c.Next()
 }
-
-// forgetUser makes the next request of every session of userID read the
-// account again: call it whenever an account's roles, locale or password
-// change, or it is deleted. The caller cache (mongostore.AuthStore.Caller)
-// otherwise serves what it read for up to mongostore.DefaultCallerTTL.
-func (s *Server) forgetUser(userID string) { s.auth.ForgetUser(userID) }
 
 // bearerAllowed tells the page routes that also take an API token: the
 // certificate files, fetched by scripts and wallets.
@@ -207,7 +202,7 @@ func (s *Server) signIn(ctx context.Context, email, password, ip string) (*cours
 	ok, _ := checkPassword(hash, password)
 	if err != nil || !ok {
 		for _, k := range keys {
-			if ferr := s.auth.RecordFailure(ctx, k.key, now, throttleWindow); ferr != nil {
+			if _, ferr := s.auth.RecordFailure(ctx, k.key, now, throttleWindow); ferr != nil {
 				return nil, ferr
 			}
 		}
@@ -227,10 +222,10 @@ func (s *Server) startSession(ctx context.Context, u *course.User, kind string) 
 
 // newAuthSession creates a session ("web") or token ("api") for u and
 // returns its secret and what was stored (the CSRF token of a web session).
-func (s *Server) newAuthSession(ctx context.Context, u *course.User, kind string) (string, mongostore.AuthSession, error) {
+func (s *Server) newAuthSession(ctx context.Context, u *course.User, kind string) (string, course.AuthSession, error) {
 	now := s.now()
 	token := randomToken()
-	a := mongostore.AuthSession{
+	a := course.AuthSession{
 		TokenHash: hashToken(token), Kind: kind, UserID: u.ID,
 		CreatedAt: now, LastSeen: now,
 	}

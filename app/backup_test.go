@@ -2,45 +2,20 @@ package app
 
 import (
 	"context"
+	"errors"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
-	"librecours/app/mongostore"
-	"librecours/app/mongostore/storetest"
+	"librecours/app/sqlstore"
+	"librecours/app/store"
+	"librecours/course"
 	"librecours/grading"
 )
-
-// dumpAll returns every document of every collection as canonical Extended
-// JSON, by collection and _id.
-func dumpAll(t *testing.T, db *mongostore.DB) map[string][]string {
-	t.Helper()
-	ctx := context.Background()
-	names, err := db.R("x").Database().ListCollectionNames(ctx, bson.M{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, c := range names {
-		cur, err := db.R(c).Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for cur.Next(ctx) {
-			b, _ := bson.MarshalExtJSON(cur.Current, true, false)
-			out[c] = append(out[c], string(b))
-		}
-		if len(out[c]) == 0 {
-			delete(out, c)
-		}
-	}
-	return out
-}
 
 func TestBackupRestoreRoundTrip(t *testing.T) {
 	f := newFixture(t)
@@ -57,26 +32,26 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if _, err := f.e.srv.certs.Close(ctx, f.coord, f.session.ID); err != nil {
 		t.Fatal(err)
 	}
-	before := dumpAll(t, f.e.db.DB)
-	for _, c := range []string{"users", "sessions", "submissions", "reviews", "file_chunks", "certificates", "signing_keys", "audit_log"} {
+	before := exportAll(t, f.e.db)
+	for _, c := range []string{"users", "sessions", "submissions", "reviews", "files", "certificates", "signing_keys", "audit_log"} {
 		if len(before[c]) == 0 {
 			t.Fatalf("fixture has no %s", c)
 		}
 	}
 
 	dir := t.TempDir()
-	m, err := f.e.db.Backup(ctx, dir)
+	m, err := store.Backup(ctx, f.e.db, dir, testStart)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Collections["file_chunks"] < 3 {
+	if m.Collections["files"].Count != 1 || m.Store != "sqlite" {
 		t.Fatalf("manifest: %+v", m)
 	}
-	fresh := storetest.Open(t, storetest.Options{})
-	if _, err := fresh.Restore(ctx, dir); err != nil {
+	fresh := openTestStore(t, "")
+	if _, err := store.Restore(ctx, fresh, dir); err != nil {
 		t.Fatal(err)
 	}
-	after := dumpAll(t, fresh.DB)
+	after := exportAll(t, fresh)
 	for c, docs := range before {
 		if !slices.Equal(docs, after[c]) {
 			t.Errorf("collection %s differs after restore: %d documents before, %d after", c, len(docs), len(after[c]))
@@ -85,12 +60,12 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if len(after) != len(before) {
 		t.Errorf("%d collections before, %d after", len(before), len(after))
 	}
-	if _, err := fresh.Restore(ctx, dir); err != mongostore.ErrNotEmpty {
+	if _, err := store.Restore(ctx, fresh, dir); !errors.Is(err, store.ErrNotEmpty) {
 		t.Fatalf("restore into a database with data: %v", err)
 	}
 	// The restored platform serves: the certificate verifies.
 	certs, _ := f.e.srv.certs.Store.CertificatesBySession(ctx, f.session.ID)
-	srv, err := NewServer(Deps{Config: testConfig(), DB: fresh.DB, Now: f.e.clock.Now})
+	srv, err := NewServer(Deps{Config: testConfig(), Store: fresh, Now: f.e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,9 +74,11 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 }
 
-// TestBackupCommandWhileServing backs up a running embedded platform from the
-// command line, which attaches to the running database.
-func TestBackupCommandWhileServing(t *testing.T) {
+// TestCommandsBesideARunningServer: with a server holding the data folder,
+// backup, user add and rotate-key go through its admin socket; restore and a
+// second server are refused with the folder and the holder named, and the
+// running server is left untouched.
+func TestCommandsBesideARunningServer(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("LIBRECOURS_DATA", data)
 	t.Setenv("MONGODB_URI", "")
@@ -109,28 +86,82 @@ func TestBackupCommandWhileServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := OpenPlatform(context.Background(), cfg, discardLogger())
+	ctx := context.Background()
+	p, err := OpenPlatform(ctx, cfg, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close(context.Background())
-	if err := seedDemo(context.Background(), p, func() time.Time { return testStart }, &strings.Builder{}); err != nil {
+	defer p.Close()
+	if err := seedDemo(ctx, p, func() time.Time { return testStart }, &strings.Builder{}); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	var out, errOut strings.Builder
-	if code := Main([]string{"backup", dir}, &out, &errOut); code != 0 {
-		t.Fatalf("backup: exit %d: %s", code, errOut.String())
+	srv, err := NewServer(Deps{Config: cfg, Store: p.Store, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "documents") {
-		t.Fatalf("backup output: %s", out.String())
+	if err := srv.certs.EnsureKey(ctx); err != nil {
+		t.Fatal(err)
 	}
-	b, err := os.ReadFile(dir + "/users.jsonl")
+	stopAdmin, err := srv.listenAdmin(adminSocket(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopAdmin()
+	if fi, err := os.Stat(adminSocket(cfg)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("admin socket: %v %v", fi, err)
+	}
+	before := exportAll(t, p.Store)
+
+	run := func(args ...string) (int, string, string) {
+		var out, errOut strings.Builder
+		code := Main(args, &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	dir := filepath.Join(t.TempDir(), "backup")
+	if code, out, errOut := run("backup", dir); code != 0 || !strings.Contains(out, "records") {
+		t.Fatalf("backup: exit %d: %s %s", code, out, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "users.jsonl"))
 	if err != nil || strings.Count(string(b), "\n") != 15 {
 		t.Fatalf("users in the backup: %d lines, %v", strings.Count(string(b), "\n"), err)
 	}
-	// Restoring over the running database is refused.
-	if code := Main([]string{"restore", dir}, &out, &errOut); code != 1 {
-		t.Fatalf("restore into a non-empty database: exit %d", code)
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("un mot de passe solide\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run("user", "add", "--email", "new@example.org", "--name", "Nouvelle", "--role", "animator", "--password-file", pw); code != 0 || !strings.Contains(out, "new@example.org") {
+		t.Fatalf("user add: exit %d: %s %s", code, out, errOut)
+	}
+	if u, err := srv.store.UserByEmail(ctx, "new@example.org"); err != nil || !u.Has(course.RoleAnimator) {
+		t.Fatalf("user added through the server: %+v %v", u, err)
+	}
+	if code, out, errOut := run("certificates", "rotate-key"); code != 0 || !strings.Contains(out, "new signing key") {
+		t.Fatalf("rotate-key: exit %d: %s %s", code, out, errOut)
+	}
+
+	// Restoring into the live folder is refused, naming the folder and the holder.
+	code, _, errOut := run("restore", dir)
+	if code != 1 || !strings.Contains(errOut, data) || !strings.Contains(errOut, "serve") {
+		t.Fatalf("restore into a live folder: exit %d: %s", code, errOut)
+	}
+	// So is a second server.
+	if _, err := OpenPlatform(ctx, cfg, discardLogger()); !errors.Is(err, sqlstore.ErrLocked) || !strings.Contains(err.Error(), strconv.Itoa(os.Getpid())) {
+		t.Fatalf("second server: %v", err)
+	}
+	// The running server still has its data (and the one new account).
+	after := exportAll(t, p.Store)
+	if len(after["users"]) != len(before["users"])+1 || !slices.Equal(after["sessions"], before["sessions"]) {
+		t.Fatalf("running server's data changed: %d users before, %d after", len(before["users"]), len(after["users"]))
+	}
+	stopAdmin()
+	// Without the admin socket, a command on a held folder is refused.
+	if code, _, errOut := run("backup", filepath.Join(t.TempDir(), "b2")); code != 1 || !strings.Contains(errOut, "does not answer") {
+		t.Fatalf("backup with a silent server: exit %d: %s", code, errOut)
+	}
+	p.Close()
+	// Stopped: the restore goes into a fresh folder.
+	t.Setenv("LIBRECOURS_DATA", t.TempDir())
+	if code, out, errOut := run("restore", dir); code != 0 {
+		t.Fatalf("restore into a new folder: exit %d: %s %s", code, out, errOut)
 	}
 }

@@ -27,20 +27,25 @@ func certificatesCommand(ctx context.Context, cfg Config, args []string, stdout 
 	case "verify":
 		return verifyCommand(ctx, cfg, args[1:], stdout)
 	case "rotate-key":
-		p, err := OpenPlatform(ctx, cfg, discardLogger())
+		var out struct {
+			KID string `json:"kid"`
+		}
+		err := onPlatform(ctx, cfg, "certificates rotate-key", func(p *Platform) error {
+			srv, err := NewServer(Deps{Config: cfg, Store: p.Store, Now: time.Now})
+			if err != nil {
+				return err
+			}
+			k, err := srv.certs.RotateKey(ctx)
+			if err != nil {
+				return err
+			}
+			out.KID = k.KID
+			return nil
+		}, func() error { return adminCall(ctx, cfg, "/rotate-key", struct{}{}, &out) })
 		if err != nil {
 			return err
 		}
-		defer p.Close(context.Background())
-		srv, err := NewServer(Deps{Config: cfg, DB: p.DB, Now: time.Now})
-		if err != nil {
-			return err
-		}
-		k, err := srv.certs.RotateKey(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "new signing key %s; older public keys stay in /.well-known/jwks.json\n", k.KID)
+		fmt.Fprintf(stdout, "new signing key %s; older public keys stay in /.well-known/jwks.json\n", out.KID)
 		return nil
 	}
 	return usageError{"certificates: unknown command " + args[0]}

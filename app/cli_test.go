@@ -40,7 +40,7 @@ func TestUserAddCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close(context.Background())
+	defer p.Close()
 	svc, err := p.courseService(time.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"math/big"
 	"time"
 
-	"librecours/app/mongostore"
 	"librecours/course"
 	"librecours/grading"
 )
@@ -53,8 +52,8 @@ func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Wri
 	if err != nil {
 		return err
 	}
-	store := mongostore.NewCourseStore(p.DB)
-	settings := mongostore.NewSettings(p.DB)
+	st := p.Store.Stores()
+	store, settings := st.Course, st.Settings
 	var marker demoMarker
 	err = settings.Get(ctx, demoKey, &marker)
 	if err == nil {
@@ -123,7 +122,7 @@ func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Wri
 				return err
 			}
 		}
-		grad := &grading.Service{Store: mongostore.NewGradingStore(p.DB), Course: store, Now: now}
+		grad := &grading.Service{Store: st.Grading, Course: store, Now: now}
 		if err := grad.InitSession(ctx, sess.ID); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"librecours/app/mongostore"
+	"librecours/app/store"
 
 	"librecours/certificates"
 	"librecours/course"
@@ -120,7 +121,7 @@ func classify(err error) problem {
 			key = "app.error." + code
 		}
 		return problem{Status: fe.Code, Code: code, Key: key}
-	case mongostore.Unavailable(err):
+	case store.Unavailable(err) || mongostore.Unavailable(err):
 		return problem{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "app.error.unavailable"}
 	}
 	for _, s := range sentinels {
@@ -138,7 +139,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case p.Status >= 500 && p.Status != http.StatusServiceUnavailable:
 		s.log.Error("request failed", "method", c.Method(), "path", redactSecrets(c.Path()), "request_id", requestID(c), "err", err)
 	case p.Status == http.StatusServiceUnavailable:
-		s.log.Warn("database unavailable", "path", redactSecrets(c.Path()), "request_id", requestID(c), "err", err)
+		s.storageFailure(c, err)
 	}
 	tr := s.translator(c)
 	msg := tr.message(p)

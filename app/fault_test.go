@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"librecours/app/embeddb"
 	"librecours/app/mongostore"
+	"librecours/app/mongostore/mongotest"
 	"librecours/course"
 )
 
@@ -38,7 +38,7 @@ const faultWriters = 4
 
 func newFaultRig(t *testing.T, uri string) *faultRig {
 	ctx := context.Background()
-	db, err := mongostore.Connect(mongostore.Options{URI: uri, SingleWriter: true, Timeout: 300 * time.Millisecond, Heartbeat: 500 * time.Millisecond})
+	db, err := mongostore.Connect(mongostore.Options{URI: uri, Timeout: 300 * time.Millisecond, Heartbeat: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func newFaultRig(t *testing.T, uri string) *faultRig {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-	srv, err := NewServer(Deps{Config: testConfig(), DB: db, Now: clk.Now, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	srv, err := NewServer(Deps{Config: testConfig(), Store: mongostore.NewBackend(db), Now: clk.Now, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +157,17 @@ func (r *faultRig) finish() {
 	t.Logf("statuses: %v; %d versions acknowledged", r.statuses, r.acks())
 }
 
-// TestDatabaseOutage stops the embedded database while participants submit,
+// TestDatabaseOutage stops MongoDB (FerretDB here) while participants submit,
 // checks that requests answer 503 (JSON and localized page) and /readyz
 // fails, starts it again, and checks that everything recovers without a
 // restart and that every submission that got a 200 is stored.
 func TestDatabaseOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the MongoDB-protocol suites run without -short")
+	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	dbsrv, err := embeddb.Start(ctx, embeddb.Options{Dir: dir})
+	dbsrv, err := mongotest.Start(ctx, mongotest.FerretOptions{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +195,7 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	before := r.acks()
 
-	if dbsrv, err = embeddb.Start(ctx, embeddb.Options{Dir: dir, Addr: addr}); err != nil {
+	if dbsrv, err = mongotest.Start(ctx, mongotest.FerretOptions{Dir: dir, Addr: addr}); err != nil {
 		t.Fatal(err)
 	}
 	r.waitFor("/readyz after the outage", func() bool { return e.browser().get("/readyz").Status == 200 })
@@ -208,8 +211,11 @@ func TestDatabaseOutage(t *testing.T) {
 // replica set the driver also retries the interrupted write once (retryable
 // writes, on by default), so fewer requests see the 503.
 func TestDroppedConnections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the MongoDB-protocol suites run without -short")
+	}
 	ctx := context.Background()
-	dbsrv, err := embeddb.Start(ctx, embeddb.Options{Dir: t.TempDir()})
+	dbsrv, err := mongotest.Start(ctx, mongotest.FerretOptions{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

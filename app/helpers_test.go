@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +16,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"librecours/app/mongostore/storetest"
+	"librecours/app/sqlstore"
+	"librecours/app/store"
 	"librecours/course"
 )
 
@@ -33,7 +35,7 @@ type testEnv struct {
 	t     testing.TB
 	srv   *Server
 	clock *clock
-	db    *storetest.DB
+	db    store.Backend
 }
 
 var testStart = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) // a Sunday
@@ -54,13 +56,49 @@ func newEnv(t testing.TB) *testEnv {
 
 func newEnvWith(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
-	db := storetest.Open(t, storetest.Options{})
+	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
-	srv, err := NewServer(Deps{Config: cfg, DB: db.DB, Now: clk.Now})
+	srv, err := NewServer(Deps{Config: cfg, Store: db, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &testEnv{t: t, srv: srv, clock: clk, db: db}
+}
+
+// openTestStore opens the embedded store in dir (a fresh temporary folder
+// when ""), closed when the test ends.
+func openTestStore(t testing.TB, dir string) *sqlstore.Store {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	s, err := sqlstore.OpenStore(context.Background(), dir, sqlstore.Options{Holder: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// exportAll returns every record of b as JSON, by collection, sorted.
+func exportAll(t testing.TB, b store.Backend) map[string][]string {
+	t.Helper()
+	w := jsonWriter{}
+	if err := b.Export(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	for _, recs := range w {
+		slices.Sort(recs)
+	}
+	return w
+}
+
+type jsonWriter map[string][]string
+
+func (w jsonWriter) Write(collection string, rec any) error {
+	b, err := json.Marshal(rec)
+	w[collection] = append(w[collection], string(b))
+	return err
 }
 
 // user creates an account directly through the service.

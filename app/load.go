@@ -24,7 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"librecours/app/mongostore"
+	"librecours/app/store"
 	"librecours/course"
 	"librecours/grading"
 )
@@ -54,9 +54,6 @@ type LoadOptions struct {
 	// ProfileDir, when set, receives a CPU profile of every measured
 	// scenario (go tool pprof -top FILE).
 	ProfileDir string
-	// AuthCache is the lifetime of the authentication cache: 0 keeps the
-	// platform's (mongostore.DefaultCallerTTL), negative turns it off.
-	AuthCache time.Duration
 	// Log receives the platform's warnings; nil discards them.
 	Log *slog.Logger
 }
@@ -96,7 +93,6 @@ type LoadRun struct {
 	Documents                        map[string]int64
 	Scenarios                        []ScenarioResult
 	RSS, PeakRSS                     int64 // bytes, of the whole process (server, embedded database and clients)
-	AuthCacheEntries                 int
 }
 
 // TotalDocuments sums Documents.
@@ -220,19 +216,19 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 	if err != nil {
 		return nil, err
 	}
-	srv, err := NewServer(Deps{Config: cfg, Log: o.Log, DB: p.DB, Now: clk.Now})
+	srv, err := NewServer(Deps{Config: cfg, Log: o.Log, Store: p.Store, Now: clk.Now})
 	if err == nil {
 		err = srv.certs.EnsureKey(ctx)
 	}
 	var world loadWorld
 	if err == nil {
-		err = mongostore.NewSettings(p.DB).Get(ctx, loadMarker, &world)
+		err = p.Store.Stores().Settings.Get(ctx, loadMarker, &world)
 		switch {
 		case err == nil && world.Version == loadVersion && world.Closed == closed && world.ClosedSize == run.ClosedSize && world.Participants == n:
 			run.Reused = true
 		case err == nil || errors.Is(err, course.ErrNotFound):
 			var sizes map[string]int64
-			if sizes, err = collectionSizes(ctx, p.DB); err == nil && sizes["users"] > 0 {
+			if sizes, err = collectionSizes(ctx, p.Store); err == nil && sizes["users"] > 0 {
 				err = fmt.Errorf("load: %s holds other data; give an empty folder", dir)
 				break
 			}
@@ -242,11 +238,11 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 			if err == nil {
 				world = *w
 				run.SeedTime = time.Since(start)
-				err = mongostore.NewSettings(p.DB).Put(ctx, loadMarker, world)
+				err = p.Store.Stores().Settings.Put(ctx, loadMarker, world)
 			}
 		}
 	}
-	p.Close(context.Background())
+	p.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -263,8 +259,8 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 	if err != nil {
 		return nil, err
 	}
-	defer p.Close(context.Background())
-	srv, err = NewServer(Deps{Config: cfg, Log: o.Log, DB: p.DB, Now: clk.Now})
+	defer p.Close()
+	srv, err = NewServer(Deps{Config: cfg, Log: o.Log, Store: p.Store, Now: clk.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -289,13 +285,7 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 		return nil, err
 	}
 	run.StartToReady = time.Since(start)
-	switch {
-	case o.AuthCache < 0:
-		srv.auth.SetCallerCache(0, nil)
-	case o.AuthCache > 0:
-		srv.auth.SetCallerCache(o.AuthCache, nil)
-	}
-	if run.Documents, err = collectionSizes(ctx, p.DB); err != nil {
+	if run.Documents, err = collectionSizes(ctx, p.Store); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "Start to ready: %d ms. Data: %s.\n\n", run.StartToReady.Milliseconds(), describeSizes(run.Documents))
@@ -321,7 +311,6 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 	}
 	run.Scenarios = results
 	run.RSS, run.PeakRSS = processRSS()
-	run.AuthCacheEntries = srv.auth.CallerCacheLen()
 	writeScenarios(out, run)
 	return run, nil
 }
@@ -986,21 +975,19 @@ func processRSS() (rss, peak int64) {
 	return rss, peak
 }
 
-func collectionSizes(ctx context.Context, db *mongostore.DB) (map[string]int64, error) {
-	names, err := db.R(loadMarker).Database().ListCollectionNames(ctx, map[string]any{})
-	if err != nil {
-		return nil, fmt.Errorf("load: list collections: %w", err)
+// collectionSizes counts the records of every collection, through the
+// store-neutral export.
+func collectionSizes(ctx context.Context, b store.Backend) (map[string]int64, error) {
+	w := countingWriter{}
+	if err := b.Export(ctx, w); err != nil {
+		return nil, fmt.Errorf("load: count records: %w", err)
 	}
-	out := make(map[string]int64, len(names))
-	for _, n := range names {
-		c, err := db.R(n).EstimatedDocumentCount(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load: count %s: %w", n, err)
-		}
-		out[n] = c
-	}
-	return out, nil
+	return w, nil
 }
+
+type countingWriter map[string]int64
+
+func (w countingWriter) Write(collection string, _ any) error { w[collection]++; return nil }
 
 func describeSizes(m map[string]int64) string {
 	names := make([]string, 0, len(m))
@@ -1029,8 +1016,8 @@ func writeScenarios(out io.Writer, run *LoadRun) {
 	for _, s := range run.Scenarios {
 		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %d / %d | %.3f |\n", s.Name, s.PerSecond, ms(s.P50), ms(s.P99), s.Errors, s.Requests, s.Ratio)
 	}
-	fmt.Fprintf(out, "\nRSS %d MB, peak %d MB (the whole process: server, embedded database, clients); %d sessions in the authentication cache.\n\n",
-		run.RSS>>20, run.PeakRSS>>20, run.AuthCacheEntries)
+	fmt.Fprintf(out, "\nRSS %d MB, peak %d MB (the whole process: server, embedded database, clients).\n\n",
+		run.RSS>>20, run.PeakRSS>>20)
 	for _, s := range run.Scenarios {
 		if s.FirstError != "" {
 			fmt.Fprintf(out, "First error of %q: %s\n\n", s.Name, s.FirstError)

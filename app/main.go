@@ -9,13 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	_ "time/tzdata" // session time zones work on machines without tzdata
 
-	"librecours/app/mongostore"
+	"librecours/app/store"
 	"librecours/course"
 )
 
@@ -31,9 +32,11 @@ Usage:
                                    check an Open Badges credential offline
   librecours certificates rotate-key
                                    sign new certificates with a new key
-  librecours backup DIR            export every collection, files included
-                                   (works while the server runs)
-  librecours restore DIR           rebuild an empty database from a backup
+  librecours backup DIR            export every collection, files included, to
+                                   a new folder (works while the server runs)
+  librecours restore DIR           load a backup into an empty database (the
+                                   embedded one with the server stopped, or
+                                   MONGODB_URI's)
 
 Configuration comes from the environment; see README.md.
 `
@@ -94,7 +97,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 	if err != nil {
 		return err
 	}
-	defer p.Close(context.Background())
+	defer p.Close()
 	if err := p.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
@@ -103,12 +106,19 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	srv, err := NewServer(Deps{Config: cfg, Log: log, DB: p.DB, Now: time.Now})
+	srv, err := NewServer(Deps{Config: cfg, Log: log, Store: p.Store, Now: time.Now})
 	if err != nil {
 		return err
 	}
 	if err := srv.certs.EnsureKey(ctx); err != nil {
 		return fmt.Errorf("signing key: %w", err)
+	}
+	if cfg.Embedded() {
+		stopAdmin, err := srv.listenAdmin(adminSocket(cfg))
+		if err != nil {
+			return err
+		}
+		defer stopAdmin()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
@@ -169,54 +179,69 @@ func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 	if err != nil {
 		return fmt.Errorf("read password: %w", err)
 	}
-	p, err := OpenPlatform(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer p.Close(context.Background())
-	svc, err := p.courseService(time.Now)
-	if err != nil {
-		return err
-	}
-	u, err := svc.Bootstrap(ctx, course.NewUser{
-		Email: *email, Name: *name, Password: strings.TrimRight(string(pw), "\r\n"), Roles: roles,
-	})
-	if err != nil {
-		var ve *course.ValidationError
-		if errors.As(err, &ve) {
-			return fmt.Errorf("invalid %s (%s)", ve.Field, ve.Key)
+	nu := adminUser{Email: *email, Name: *name, Password: strings.TrimRight(string(pw), "\r\n"), Roles: roles}
+	var created userJSON
+	err = onPlatform(ctx, cfg, "user add", func(p *Platform) error {
+		svc, err := p.courseService(time.Now)
+		if err != nil {
+			return err
 		}
+		u, err := svc.Bootstrap(ctx, course.NewUser{Email: nu.Email, Name: nu.Name, Password: nu.Password, Roles: nu.Roles})
+		if err != nil {
+			var ve *course.ValidationError
+			if errors.As(err, &ve) {
+				return fmt.Errorf("invalid %s (%s)", ve.Field, ve.Key)
+			}
+			return err
+		}
+		created = toUserJSON(u)
+		return nil
+	}, func() error { return adminCall(ctx, cfg, "/users", nu, &created) })
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "created %s <%s> with roles %v (id %s)\n", u.Name, u.Email, u.Roles, u.ID)
+	fmt.Fprintf(stdout, "created %s <%s> with roles %v (id %s)\n", created.Name, created.Email, created.Roles, created.ID)
 	return nil
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// backupCommand runs "backup DIR" and "restore DIR".
+// backupCommand runs "backup DIR" and "restore DIR". A backup beside a
+// running server goes through it (its admin socket); a restore needs the
+// embedded store's folder free, and an empty database.
 func backupCommand(ctx context.Context, cfg Config, verb string, args []string, stdout io.Writer) error {
 	if len(args) != 1 {
 		return usageError{verb + ": expected a folder"}
 	}
-	p, err := openPlatform(ctx, cfg, discardLogger(), verb == "backup")
+	dir, err := filepath.Abs(args[0])
 	if err != nil {
 		return err
 	}
-	defer p.Close(context.Background())
-	var m *mongostore.BackupManifest
+	var m *store.Manifest
 	if verb == "backup" {
-		m, err = p.DB.Backup(ctx, args[0])
+		err = onPlatform(ctx, cfg, verb, func(p *Platform) (err error) {
+			m, err = store.Backup(ctx, p.Store, dir, time.Now())
+			return err
+		}, func() error {
+			m = &store.Manifest{}
+			return adminCall(ctx, cfg, "/backup", map[string]string{"dir": dir}, m)
+		})
 	} else {
-		m, err = p.DB.Restore(ctx, args[0])
+		err = onPlatform(ctx, cfg, verb, func(p *Platform) (err error) {
+			m, err = store.Restore(ctx, p.Store, dir)
+			if errors.Is(err, store.ErrNotEmpty) {
+				return fmt.Errorf("restore: the database is not empty; restore into a new data folder or an empty MongoDB database")
+			}
+			return err
+		}, nil)
 	}
 	if err != nil {
 		return err
 	}
 	total := 0
-	for _, n := range m.Collections {
-		total += n
+	for _, fi := range m.Collections {
+		total += fi.Count
 	}
-	fmt.Fprintf(stdout, "%s: %d documents in %d collections (%s)\n", verb, total, len(m.Collections), args[0])
+	fmt.Fprintf(stdout, "%s: %d records in %d collections (%s, from the %s store)\n", verb, total, len(m.Collections), dir, m.Store)
 	return nil
 }

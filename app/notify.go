@@ -11,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"librecours/app/mongostore"
 	"librecours/certificates"
 	"librecours/course"
 	"librecours/grading"
@@ -33,7 +32,7 @@ const (
 // preferences page, the webhook form and their API.
 type notifier struct {
 	s        *Server
-	store    *mongostore.OutboxStore
+	store    notify.Store
 	outbox   *notify.Outbox
 	dispatch *notify.Dispatcher
 }
@@ -45,7 +44,7 @@ func (s *Server) newNotifier() *notifier {
 	if err != nil {
 		loc = time.UTC
 	}
-	store := mongostore.NewOutboxStore(s.db)
+	store := s.backend.Stores().Outbox
 	var mailer notify.Mailer = notify.LogMailer{Log: s.log}
 	if s.cfg.SMTPHost != "" {
 		mailer = &notify.SMTPMailer{Host: s.cfg.SMTPHost, Port: s.cfg.SMTPPort, Username: s.cfg.SMTPUsername,

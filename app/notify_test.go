@@ -20,7 +20,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gofiber/fiber/v2"
 
-	"librecours/app/mongostore/storetest"
 	"librecours/course"
 	"librecours/notify"
 	"librecours/notify/notifytest"
@@ -604,7 +603,7 @@ func TestNotifyRestartMidOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The restarted platform, on the same database.
-	srv2, err := NewServer(Deps{Config: e.srv.cfg, DB: e.db.DB, Now: e.clock.Now})
+	srv2, err := NewServer(Deps{Config: e.srv.cfg, Store: e.db, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -694,7 +693,7 @@ func TestOutboxStopsCleanly(t *testing.T) {
 		t.Fatalf("after the stop: %+v %v", m, err)
 	}
 	e.clock.Set(e.clock.Now().Add(time.Hour))
-	srv2, err := NewServer(Deps{Config: e.srv.cfg, DB: e.db.DB, Now: e.clock.Now})
+	srv2, err := NewServer(Deps{Config: e.srv.cfg, Store: e.db, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -728,9 +727,9 @@ func TestJobContext(t *testing.T) {
 // TestNotifyLogFallback: without SMTP, mails are written to the log.
 func TestNotifyLogFallback(t *testing.T) {
 	var buf bytes.Buffer
-	db := storetest.Open(t, storetest.Options{})
+	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
-	srv, err := NewServer(Deps{Config: testConfig(), DB: db.DB, Now: clk.Now, Log: slog.New(slog.NewTextHandler(&buf, nil))})
+	srv, err := NewServer(Deps{Config: testConfig(), Store: db, Now: clk.Now, Log: slog.New(slog.NewTextHandler(&buf, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

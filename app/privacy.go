@@ -100,7 +100,7 @@ func (s *Server) deletionCheck(ctx context.Context, u *course.User) course.Passw
 		}
 		ok, _ := checkPassword(hash, password) // a malformed hash matches nothing
 		if !ok {
-			if err := s.auth.RecordFailure(ctx, key, now, throttleWindow); err != nil {
+			if _, err := s.auth.RecordFailure(ctx, key, now, throttleWindow); err != nil {
 				return false, err
 			}
 		}
@@ -112,8 +112,6 @@ func (s *Server) deletionCheck(ctx context.Context, u *course.User) course.Passw
 func (s *Server) deleteAccount(c *fiber.Ctx, u *course.User, password string, confirmed bool) error {
 	ctx := c.UserContext()
 	tomb, err := s.course.DeleteAccount(ctx, u, course.AccountDeletion{Password: password, Confirmed: confirmed}, s.deletionCheck(ctx, u))
-	// Even a deletion that stopped midway has ended the person's sessions.
-	s.forgetUser(u.ID)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"librecours/app/mongostore"
 	"librecours/certificates"
 	"librecours/course"
 )
@@ -297,10 +296,10 @@ func TestPrivacyDeleteAccount(t *testing.T) {
 	}
 
 	// The audit log says it happened, without saying who.
-	log, _ := mongostore.NewCertificateStore(e.db.DB).AuditLog(ctx, "", 0)
+	log, _ := e.srv.certs.Store.AuditSearch(ctx, certificates.AuditFilter{})
 	found := false
 	for _, en := range log {
-		if en.Action == mongostore.AuditAccountDelete {
+		if en.Action == course.AuditAccountDelete {
 			found = en.ActorID == tomb && en.Target == tomb && en.Detail == ""
 		}
 		if en.ActorID == f.part.ID || en.Target == f.part.ID || strings.Contains(en.Detail, f.part.ID) {

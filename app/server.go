@@ -23,7 +23,7 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"librecours/app/markdown"
-	"librecours/app/mongostore"
+	"librecours/app/store"
 	"librecours/assets"
 	"librecours/certificates"
 	"librecours/course"
@@ -42,7 +42,7 @@ const (
 type Deps struct {
 	Config Config
 	Log    *slog.Logger
-	DB     *mongostore.DB
+	Store  store.Backend
 	Now    func() time.Time // the clock; time.Now outside tests
 }
 
@@ -50,7 +50,7 @@ type Deps struct {
 type Server struct {
 	cfg         Config
 	log         *slog.Logger
-	db          *mongostore.DB
+	backend     store.Backend
 	now         func() time.Time
 	course      *course.Service
 	grading     *grading.Service
@@ -58,12 +58,14 @@ type Server struct {
 	certs       *certificates.Service
 	pdf         *certificates.PDFRenderer
 	markdown    *markdown.Renderer
-	store       *mongostore.CourseStore
-	auth        *mongostore.AuthStore
+	store       store.CourseStore
+	auth        course.AuthStore
+	settings    course.SettingsStore
 	bundle      *i18n.Bundle
 	translators map[string]*translator
 	static      *assets.Hashed
 	app         *fiber.App
+	storageLog  storageLog
 	notifier    *notifier // app/notify.go
 }
 
@@ -83,11 +85,11 @@ func NewServer(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: hash static files: %w", err)
 	}
-	store := mongostore.NewCourseStore(d.DB)
-	certStore := mongostore.NewCertificateStore(d.DB)
+	st := d.Store.Stores()
+	store, certStore := st.Course, st.Certificates
 	s := &Server{
-		cfg: d.Config, log: d.Log, db: d.DB, now: d.Now,
-		store: store, auth: mongostore.NewAuthStore(d.DB),
+		cfg: d.Config, log: d.Log, backend: d.Store, now: d.Now,
+		store: store, auth: st.Auth, settings: st.Settings,
 		bundle: bundle, translators: map[string]*translator{}, static: static,
 	}
 	for _, l := range languages {
@@ -103,9 +105,9 @@ func NewServer(d Deps) (*Server, error) {
 		Audit: certStore, Roster: store, Feeds: store, Privacy: store,
 	}
 
-	s.grading = &grading.Service{Store: mongostore.NewGradingStore(d.DB), Course: store, Now: d.Now, Audit: certStore}
+	s.grading = &grading.Service{Store: st.Grading, Course: store, Now: d.Now, Audit: certStore}
 	s.markdown = markdown.New()
-	s.quiz = &grading.Quiz{Store: mongostore.NewEvaluationStore(d.DB), Course: store, Now: d.Now}
+	s.quiz = &grading.Quiz{Store: st.Evaluation, Course: store, Now: d.Now}
 	s.certs = &certificates.Service{Store: certStore, Animators: certStore, Course: store, Grading: s.grading.Store,
 		Quiz: s.quiz, Now: d.Now, BaseURL: d.Config.BaseURL, Organisation: d.Config.Organisation, Texts: certTexts{s}}
 	if s.pdf, err = certificates.NewPDFRenderer(); err != nil {
@@ -187,7 +189,9 @@ func (s *Server) routes() {
 func (s *Server) handleReady(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	if err := s.db.Ping(ctx); err != nil {
+	if err := s.backend.Ready(ctx); err != nil {
+		s.storageFailure(c, err)
+		c.Set(fiber.HeaderRetryAfter, "5")
 		return c.Status(http.StatusServiceUnavailable).SendString("database unavailable")
 	}
 	return c.SendString("ready")

@@ -300,7 +300,6 @@ func (s *Server) handleSessionCapacity(c *fiber.Ctx) error {
 
 func (s *Server) handleSessionAnimatorAdd(c *fiber.Ctx) error {
 	return s.sessionAction(c, "app.flash.animator_added", func(u *course.User, id string) error {
-		defer s.forgetUser(c.FormValue("user_id")) // the animator role changes their account
 		return s.course.AddAnimator(c.UserContext(), u, id, c.FormValue("user_id"))
 	})
 }
@@ -498,7 +497,6 @@ func (s *Server) handleAPIAnimatorCreate(c *fiber.Ctx) error {
 	if err := s.course.AddAnimator(c.UserContext(), u, c.Params("id"), in.UserID); err != nil {
 		return err
 	}
-	s.forgetUser(in.UserID) // the animator role changes their account
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"session_id": c.Params("id"), "user_id": in.UserID})
 }
 

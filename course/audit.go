@@ -24,6 +24,7 @@ const (
 	AuditReassign      = "review.reassign"
 	AuditSessionCopy   = "session.duplicate"
 	AuditShift         = "session.shift"
+	AuditAccountDelete = "account.delete"
 )
 
 // Auditor keeps the audit log (app/mongostore's certificate store).

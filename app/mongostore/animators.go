@@ -48,34 +48,42 @@ type availabilityDoc struct {
 	At        time.Time `bson:"at"`
 }
 
+func toAvailabilityDoc(a certificates.Availability) availabilityDoc {
+	return availabilityDoc{ID: certUserKey(a.SessionID, a.UserID), UserID: a.UserID, SessionID: a.SessionID, Available: a.Available, At: a.At}
+}
+
+func (d *availabilityDoc) availability() certificates.Availability {
+	return certificates.Availability{UserID: d.UserID, SessionID: d.SessionID, Available: d.Available, At: d.At.UTC()}
+}
+
 // SetAvailability records a person's declaration for a session, replacing
 // the previous one.
 func (s *CertificateStore) SetAvailability(ctx context.Context, a certificates.Availability) error {
-	d := availabilityDoc{ID: certUserKey(a.SessionID, a.UserID), UserID: a.UserID, SessionID: a.SessionID, Available: a.Available, At: a.At}
+	d := toAvailabilityDoc(a)
 	if _, err := s.db.W(colAvailability).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("mongostore: set availability: %w", err)
 	}
 	return nil
 }
 
-// Availabilities returns every declaration.
+// Availabilities returns every declaration, by session then person.
 func (s *CertificateStore) Availabilities(ctx context.Context) ([]certificates.Availability, error) {
 	return s.availabilities(ctx, bson.M{})
 }
 
-// AvailabilitiesOf returns one person's declarations.
+// AvailabilitiesOf returns one person's declarations, by session.
 func (s *CertificateStore) AvailabilitiesOf(ctx context.Context, userID string) ([]certificates.Availability, error) {
 	return s.availabilities(ctx, bson.M{"user_id": userID})
 }
 
 func (s *CertificateStore) availabilities(ctx context.Context, filter bson.M) ([]certificates.Availability, error) {
 	var docs []availabilityDoc
-	if err := s.db.findAll(ctx, colAvailability, filter, sortBy(bson.D{{Key: "_id", Value: 1}}), &docs); err != nil {
+	if err := s.db.findAll(ctx, colAvailability, filter, sortBy(bson.D{{Key: "session_id", Value: 1}, {Key: "user_id", Value: 1}}), &docs); err != nil {
 		return nil, err
 	}
 	out := make([]certificates.Availability, len(docs))
-	for i, d := range docs {
-		out[i] = certificates.Availability{UserID: d.UserID, SessionID: d.SessionID, Available: d.Available, At: d.At.UTC()}
+	for i := range docs {
+		out[i] = docs[i].availability()
 	}
 	return out, nil
 }

@@ -34,6 +34,8 @@ var certIndexes = []index{
 	{colAuditLog, "session_at", bson.D{{Key: "session_id", Value: 1}, {Key: "at", Value: 1}}, false},                // AuditLog of one session
 	{colAuditLog, "action_at", bson.D{{Key: "action", Value: 1}, {Key: "at", Value: 1}}, false},                     // AuditSearch by action
 	{colAuditLog, "at", bson.D{{Key: "at", Value: -1}}, false},                                                      // AuditSearch, newest first
+	{colAuditLog, "actor_at", bson.D{{Key: "actor_id", Value: 1}, {Key: "at", Value: 1}}, false},                    // AuditSearch by person, as actor
+	{colAuditLog, "target_at", bson.D{{Key: "target", Value: 1}, {Key: "at", Value: 1}}, false},                     // AuditSearch by person, as target
 }
 
 // CertificateStore stores certificates, the rules and decisions they are
@@ -128,6 +130,15 @@ type overrideDoc struct {
 	At        time.Time `bson:"at"`
 }
 
+func toOverrideDoc(sessionID string, o certificates.Override) overrideDoc {
+	return overrideDoc{ID: certUserKey(sessionID, o.UserID), SessionID: sessionID, UserID: o.UserID, Level: int(o.Level),
+		Reason: o.Reason, By: o.By, At: o.At}
+}
+
+func (d *overrideDoc) override() certificates.Override {
+	return certificates.Override{UserID: d.UserID, Level: certificates.Level(d.Level), Reason: d.Reason, By: d.By, At: d.At.UTC()}
+}
+
 // Overrides returns a session's level overrides by user ID.
 func (s *CertificateStore) Overrides(ctx context.Context, sessionID string) (map[string]certificates.Override, error) {
 	var docs []overrideDoc
@@ -136,15 +147,14 @@ func (s *CertificateStore) Overrides(ctx context.Context, sessionID string) (map
 	}
 	out := make(map[string]certificates.Override, len(docs))
 	for _, d := range docs {
-		out[d.UserID] = certificates.Override{UserID: d.UserID, Level: certificates.Level(d.Level), Reason: d.Reason, By: d.By, At: d.At.UTC()}
+		out[d.UserID] = d.override()
 	}
 	return out, nil
 }
 
 // PutOverride sets, or replaces, a person's level override in a session.
 func (s *CertificateStore) PutOverride(ctx context.Context, sessionID string, o certificates.Override) error {
-	d := overrideDoc{ID: certUserKey(sessionID, o.UserID), SessionID: sessionID, UserID: o.UserID, Level: int(o.Level),
-		Reason: o.Reason, By: o.By, At: o.At}
+	d := toOverrideDoc(sessionID, o)
 	if _, err := s.db.W(colLevelOverrides).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("mongostore: put override %s: %w", d.ID, err)
 	}
@@ -189,11 +199,15 @@ func (d *certificateDoc) certificate() certificates.Certificate {
 	return c
 }
 
-// InsertCertificate stores a new certificate; its code is its key.
-func (s *CertificateStore) InsertCertificate(ctx context.Context, c certificates.Certificate) error {
-	d := certificateDoc{Code: c.Code, SessionID: c.SessionID, SessionCode: c.SessionCode, SessionStart: c.SessionStart,
+func toCertificateDoc(c certificates.Certificate) certificateDoc {
+	return certificateDoc{Code: c.Code, SessionID: c.SessionID, SessionCode: c.SessionCode, SessionStart: c.SessionStart,
 		SessionEnd: c.SessionEnd, UserID: c.UserID, HolderName: c.HolderName, Level: int(c.Level), Lang: c.Lang, Salt: c.Salt,
 		Badge: c.Badge, Rules: certRulesDoc(c.Rules), IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt, RevokeReason: c.RevokeReason}
+}
+
+// InsertCertificate stores a new certificate; its code is its key.
+func (s *CertificateStore) InsertCertificate(ctx context.Context, c certificates.Certificate) error {
+	d := toCertificateDoc(c)
 	if _, err := s.db.W(colCertificates).InsertOne(ctx, d); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("mongostore: insert certificate %s: code already used: %w", c.Code, err)
@@ -273,6 +287,18 @@ type commitmentDoc struct {
 	Reason          string    `bson:"reason"`
 }
 
+func toCommitmentDoc(c certificates.Commitment) commitmentDoc {
+	return commitmentDoc{ID: c.ID, UserID: c.UserID, FromSessionID: c.FromSessionID, FromSessionCode: c.FromSessionCode,
+		FromStart: c.FromStart, Certificate: c.Certificate, Status: c.Status, CreatedAt: c.CreatedAt,
+		FulfilledBy: c.FulfilledBy, Reason: c.Reason}
+}
+
+func (d *commitmentDoc) commitment() certificates.Commitment {
+	return certificates.Commitment{ID: d.ID, UserID: d.UserID, FromSessionID: d.FromSessionID, FromSessionCode: d.FromSessionCode,
+		FromStart: d.FromStart, Certificate: d.Certificate, Status: d.Status, CreatedAt: d.CreatedAt.UTC(),
+		FulfilledBy: d.FulfilledBy, Reason: d.Reason}
+}
+
 // Commitments returns every animator commitment, oldest first.
 func (s *CertificateStore) Commitments(ctx context.Context) ([]certificates.Commitment, error) {
 	return s.commitments(ctx, bson.M{})
@@ -290,19 +316,15 @@ func (s *CertificateStore) commitments(ctx context.Context, filter bson.M) ([]ce
 		return nil, err
 	}
 	out := make([]certificates.Commitment, len(docs))
-	for i, d := range docs {
-		out[i] = certificates.Commitment{ID: d.ID, UserID: d.UserID, FromSessionID: d.FromSessionID, FromSessionCode: d.FromSessionCode,
-			FromStart: d.FromStart, Certificate: d.Certificate, Status: d.Status, CreatedAt: d.CreatedAt.UTC(),
-			FulfilledBy: d.FulfilledBy, Reason: d.Reason}
+	for i := range docs {
+		out[i] = docs[i].commitment()
 	}
 	return out, nil
 }
 
 // PutCommitment inserts a commitment or replaces the one with its ID.
 func (s *CertificateStore) PutCommitment(ctx context.Context, c certificates.Commitment) error {
-	d := commitmentDoc{ID: c.ID, UserID: c.UserID, FromSessionID: c.FromSessionID, FromSessionCode: c.FromSessionCode,
-		FromStart: c.FromStart, Certificate: c.Certificate, Status: c.Status, CreatedAt: c.CreatedAt,
-		FulfilledBy: c.FulfilledBy, Reason: c.Reason}
+	d := toCommitmentDoc(c)
 	if _, err := s.db.W(colCommitments).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("mongostore: put commitment %s: %w", d.ID, err)
 	}
@@ -315,6 +337,10 @@ type signingKeyDoc struct {
 	CreatedAt time.Time `bson:"created_at"`
 }
 
+func (d *signingKeyDoc) key() certificates.StoredKey {
+	return certificates.StoredKey{PEM: d.PEM, CreatedAt: d.CreatedAt.UTC()}
+}
+
 // SigningKeys returns every stored signing key, oldest first.
 func (s *CertificateStore) SigningKeys(ctx context.Context) ([]certificates.StoredKey, error) {
 	var docs []signingKeyDoc
@@ -323,8 +349,8 @@ func (s *CertificateStore) SigningKeys(ctx context.Context) ([]certificates.Stor
 		return nil, err
 	}
 	out := make([]certificates.StoredKey, len(docs))
-	for i, d := range docs {
-		out[i] = certificates.StoredKey{PEM: d.PEM, CreatedAt: d.CreatedAt.UTC()}
+	for i := range docs {
+		out[i] = docs[i].key()
 	}
 	return out, nil
 }
@@ -349,10 +375,19 @@ type auditDoc struct {
 	Reason    string    `bson:"reason"`
 }
 
+func toAuditDoc(id string, e certificates.AuditEntry) auditDoc {
+	return auditDoc{ID: id, At: e.At, ActorID: e.ActorID, Action: e.Action, SessionID: e.SessionID, Target: e.Target,
+		Detail: e.Detail, Reason: e.Reason}
+}
+
+func (d *auditDoc) entry() certificates.AuditEntry {
+	return certificates.AuditEntry{At: d.At.UTC(), ActorID: d.ActorID, Action: d.Action, SessionID: d.SessionID,
+		Target: d.Target, Detail: d.Detail, Reason: d.Reason}
+}
+
 // Audit appends an entry to the audit log.
 func (s *CertificateStore) Audit(ctx context.Context, e certificates.AuditEntry) error {
-	d := auditDoc{ID: newID(), At: e.At, ActorID: e.ActorID, Action: e.Action, SessionID: e.SessionID, Target: e.Target,
-		Detail: e.Detail, Reason: e.Reason}
+	d := toAuditDoc(newID(), e)
 	if _, err := s.db.W(colAuditLog).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("mongostore: insert audit entry %s: %w", e.Action, err)
 	}
@@ -389,9 +424,8 @@ func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.Audit
 		return nil, err
 	}
 	out := make([]certificates.AuditEntry, len(docs))
-	for i, d := range docs {
-		out[i] = certificates.AuditEntry{At: d.At.UTC(), ActorID: d.ActorID, Action: d.Action, SessionID: d.SessionID,
-			Target: d.Target, Detail: d.Detail, Reason: d.Reason}
+	for i := range docs {
+		out[i] = docs[i].entry()
 	}
 	return out, nil
 }

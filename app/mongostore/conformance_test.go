@@ -17,4 +17,9 @@ func openBackend(t testing.TB) store.Backend {
 	return mongostore.NewBackend(mongotest.Open(t, mongotest.Options{}).DB)
 }
 
-func TestConformance(t *testing.T) { storetest.Run(t, openBackend) }
+func TestConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the MongoDB-protocol suites run without -short")
+	}
+	storetest.Run(t, openBackend)
+}

@@ -63,6 +63,12 @@ func (s *EvaluationStore) Evaluation(ctx context.Context, sessionID string) (*gr
 	if err != nil {
 		return nil, fmt.Errorf("mongostore: find evaluation of %s: %w", sessionID, err)
 	}
+	return d.evaluation(), nil
+}
+
+// evaluation returns the stored evaluation; no questions and no choices
+// come back nil.
+func (d *evaluationDoc) evaluation() *grading.Evaluation {
 	e := &grading.Evaluation{Settings: grading.EvaluationSettings{
 		Attempts: d.Attempts, TimeLimit: time.Duration(d.TimeLimitSeconds) * time.Second}}
 	for _, q := range d.Questions {
@@ -72,12 +78,10 @@ func (s *EvaluationStore) Evaluation(ctx context.Context, sessionID string) (*gr
 		}
 		e.Questions = append(e.Questions, gq)
 	}
-	return e, nil
+	return e
 }
 
-// PutEvaluation replaces a session's evaluation. The time limit is kept in
-// whole seconds.
-func (s *EvaluationStore) PutEvaluation(ctx context.Context, sessionID string, e grading.Evaluation) error {
+func toEvaluationDoc(sessionID string, e grading.Evaluation) evaluationDoc {
 	d := evaluationDoc{ID: sessionID, Questions: make([]evalQuestionDoc, 0, len(e.Questions)),
 		Attempts: e.Settings.Attempts, TimeLimitSeconds: int64(e.Settings.TimeLimit / time.Second)}
 	for _, q := range e.Questions {
@@ -87,6 +91,13 @@ func (s *EvaluationStore) PutEvaluation(ctx context.Context, sessionID string, e
 		}
 		d.Questions = append(d.Questions, dq)
 	}
+	return d
+}
+
+// PutEvaluation replaces a session's evaluation. The time limit is kept in
+// whole seconds.
+func (s *EvaluationStore) PutEvaluation(ctx context.Context, sessionID string, e grading.Evaluation) error {
+	d := toEvaluationDoc(sessionID, e)
 	if _, err := s.db.W(colEvaluations).ReplaceOne(ctx, bson.M{"_id": sessionID}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("mongostore: put evaluation of %s: %w", sessionID, err)
 	}
@@ -114,6 +125,16 @@ func (d *attemptDoc) attempt() grading.Attempt {
 		a.SubmittedAt = &t
 	}
 	return a
+}
+
+// toAttemptDoc is an attempt as SaveAttempt stores it: answers never null.
+func toAttemptDoc(a grading.Attempt) attemptDoc {
+	answers := a.Answers
+	if answers == nil {
+		answers = map[string][]string{}
+	}
+	return attemptDoc{ID: a.ID, SessionID: a.SessionID, UserID: a.UserID, N: a.N, Answers: answers,
+		StartedAt: a.StartedAt, SubmittedAt: a.SubmittedAt, Score: a.Score}
 }
 
 func (s *EvaluationStore) attempts(ctx context.Context, filter bson.M, sort bson.D) ([]grading.Attempt, error) {

@@ -4,9 +4,45 @@ import (
 	"context"
 
 	"librecours/app/store"
+	"librecours/notify"
 )
 
-// STUB: to be written.
-func exportNotify(ctx context.Context, db *DB, w store.RecordWriter) error { return nil }
+// exportNotify writes the outbox, the preferences and the hooks, each in the
+// order the sqlstore export shares.
+func exportNotify(ctx context.Context, db *DB, w store.RecordWriter) error {
+	if err := certsExportDocs(ctx, db, colOutbox, certsSortBy("_id"), func(d outboxDoc) error {
+		return w.Write(colOutbox, *d.message())
+	}); err != nil {
+		return err
+	}
+	if err := certsExportDocs(ctx, db, colNotifyPrefs, certsSortBy("_id"), func(d prefsDoc) error {
+		return w.Write(colNotifyPrefs, store.PrefsRecord{UserID: d.ID, Prefs: d.prefs()})
+	}); err != nil {
+		return err
+	}
+	return certsExportDocs(ctx, db, colSessionHooks, certsSortBy("_id"), func(d hookDoc) error {
+		return w.Write(colSessionHooks, d.hook())
+	})
+}
 
-func importNotify(ctx context.Context, db *DB, r store.RecordReader) error { return nil }
+// importNotify loads the outbox, the preferences and the hooks.
+func importNotify(ctx context.Context, db *DB, r store.RecordReader) error {
+	if err := certsImportDocs(ctx, db, r, colOutbox, func(m notify.Message) any {
+		return toOutboxDoc(m)
+	}); err != nil {
+		return err
+	}
+	if err := certsImportDocs(ctx, db, r, colNotifyPrefs, func(rec store.PrefsRecord) any {
+		return toPrefsDoc(rec.UserID, rec.Prefs)
+	}); err != nil {
+		return err
+	}
+	return certsImportDocs(ctx, db, r, colSessionHooks, func(h notify.Hook) any {
+		d := hookDoc{ID: h.SessionID, SessionID: h.SessionID, URL: h.URL, Threshold: h.Threshold, QueueAlerted: h.QueueAlerted,
+			Reminded: h.Reminded}
+		if d.Reminded == nil {
+			d.Reminded = []string{}
+		}
+		return d
+	})
+}

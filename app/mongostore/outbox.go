@@ -91,6 +91,21 @@ func (d outboxDoc) message() *notify.Message {
 	return m
 }
 
+// toOutboxDoc is the document of m as it stands (a restore).
+func toOutboxDoc(m notify.Message) outboxDoc {
+	d := outboxDoc{ID: m.ID, Kind: string(m.Kind), UserID: m.UserID, URL: m.URL, Lang: m.Lang, Events: []outboxEventDoc{},
+		Keys: []string{}, Status: string(m.Status), Attempts: m.Attempts, NextAt: m.NextAt.UTC(), LeaseUntil: m.LeaseUntil.UTC(),
+		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(), LastError: m.LastError}
+	for _, e := range m.Events {
+		d.Events = append(d.Events, toEventDoc(e))
+		d.Keys = append(d.Keys, e.Key)
+	}
+	if len(m.Events) > 0 {
+		d.SessionID = m.Events[0].SessionID
+	}
+	return d
+}
+
 // Add implements notify.Store: merge into the pending message, else insert,
 // else (the ID exists) drop. Each step is one atomic operation.
 func (s *OutboxStore) Add(ctx context.Context, m notify.Message) (notify.AddResult, error) {
@@ -219,19 +234,28 @@ func (s *OutboxStore) Prefs(ctx context.Context, userID string) (notify.Prefs, e
 	if err != nil {
 		return notify.Prefs{}, fmt.Errorf("mongostore: find notification preferences of %s: %w", userID, err)
 	}
+	return d.prefs(), nil
+}
+
+func (d *prefsDoc) prefs() notify.Prefs {
 	var p notify.Prefs
 	for _, k := range d.Off {
 		p.Off = append(p.Off, notify.Kind(k))
 	}
-	return p, nil
+	return p
 }
 
-// SetPrefs implements notify.Store.
-func (s *OutboxStore) SetPrefs(ctx context.Context, userID string, p notify.Prefs) error {
+func toPrefsDoc(userID string, p notify.Prefs) prefsDoc {
 	d := prefsDoc{ID: userID, Off: []string{}}
 	for _, k := range p.Off {
 		d.Off = append(d.Off, string(k))
 	}
+	return d
+}
+
+// SetPrefs implements notify.Store.
+func (s *OutboxStore) SetPrefs(ctx context.Context, userID string, p notify.Prefs) error {
+	d := toPrefsDoc(userID, p)
 	if _, err := s.db.W(colNotifyPrefs).ReplaceOne(ctx, bson.M{"_id": userID}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("mongostore: set notification preferences of %s: %w", userID, err)
 	}
@@ -257,7 +281,16 @@ func (s *OutboxStore) Hook(ctx context.Context, sessionID string) (notify.Hook, 
 	if err != nil {
 		return notify.Hook{}, fmt.Errorf("mongostore: find the hook of %s: %w", sessionID, err)
 	}
-	return notify.Hook{SessionID: sessionID, URL: d.URL, Threshold: d.Threshold, QueueAlerted: d.QueueAlerted, Reminded: d.Reminded}, nil
+	return d.hook(), nil
+}
+
+// hook is the document's hook; no reminder is a nil Reminded.
+func (d *hookDoc) hook() notify.Hook {
+	h := notify.Hook{SessionID: d.ID, URL: d.URL, Threshold: d.Threshold, QueueAlerted: d.QueueAlerted}
+	if len(d.Reminded) > 0 {
+		h.Reminded = d.Reminded
+	}
+	return h
 }
 
 // ensureHook creates a session's document if it is missing.

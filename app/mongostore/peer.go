@@ -70,10 +70,7 @@ type exerciseDoc struct {
 
 // PutExercise replaces a part's exercise.
 func (s *GradingStore) PutExercise(ctx context.Context, sessionID string, e grading.Exercise) error {
-	d := exerciseDoc{ID: partKey(sessionID, e.Part), SessionID: sessionID, Part: e.Part, Instructions: e.Instructions, Rubric: []criterionDoc{}}
-	for _, c := range e.Rubric {
-		d.Rubric = append(d.Rubric, criterionDoc(c))
-	}
+	d := toExerciseDoc(sessionID, e)
 	if _, err := s.db.W(colExercises).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("mongostore: put exercise %s: %w", d.ID, err)
 	}
@@ -88,13 +85,26 @@ func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]gradi
 	}
 	out := make([]grading.Exercise, 0, len(docs))
 	for _, d := range docs {
-		e := grading.Exercise{Part: d.Part, Instructions: d.Instructions}
-		for _, c := range d.Rubric {
-			e.Rubric = append(e.Rubric, grading.Criterion(c))
-		}
-		out = append(out, e)
+		out = append(out, d.exercise())
 	}
 	return out, nil
+}
+
+func toExerciseDoc(sessionID string, e grading.Exercise) exerciseDoc {
+	d := exerciseDoc{ID: partKey(sessionID, e.Part), SessionID: sessionID, Part: e.Part, Instructions: e.Instructions, Rubric: []criterionDoc{}}
+	for _, c := range e.Rubric {
+		d.Rubric = append(d.Rubric, criterionDoc(c))
+	}
+	return d
+}
+
+// exercise returns the stored exercise; an empty rubric comes back nil.
+func (d exerciseDoc) exercise() grading.Exercise {
+	e := grading.Exercise{Part: d.Part, Instructions: d.Instructions}
+	for _, c := range d.Rubric {
+		e.Rubric = append(e.Rubric, grading.Criterion(c))
+	}
+	return e
 }
 
 type partStateDoc struct {
@@ -112,6 +122,11 @@ type partStateDoc struct {
 func (d partStateDoc) state() grading.PartState {
 	return grading.PartState{SessionID: d.SessionID, Part: d.Part, Phase: grading.Phase(d.Phase), ClaimedAt: d.ClaimedAt.UTC(),
 		AssignedAt: d.AssignedAt.UTC(), ClosedAt: d.ClosedAt.UTC(), Mode: grading.AssignMode(d.Mode), EffectiveK: d.EffectiveK}
+}
+
+func toPartStateDoc(st grading.PartState) partStateDoc {
+	return partStateDoc{ID: partKey(st.SessionID, st.Part), SessionID: st.SessionID, Part: st.Part, Phase: string(st.Phase), ClaimedAt: st.ClaimedAt,
+		AssignedAt: st.AssignedAt, ClosedAt: st.ClosedAt, Mode: string(st.Mode), EffectiveK: st.EffectiveK}
 }
 
 // PartState returns a part's state; a part never touched is in PhaseSubmission.
@@ -144,9 +159,8 @@ func (s *GradingStore) PartStates(ctx context.Context, sessionID string) ([]grad
 // caller wins; a missing state is created by an insert, whose duplicate-key
 // error tells a losing racer.
 func (s *GradingStore) TransitionPart(ctx context.Context, st grading.PartState, from []grading.Phase, staleBefore time.Time) (bool, error) {
-	id := partKey(st.SessionID, st.Part)
-	d := partStateDoc{ID: id, SessionID: st.SessionID, Part: st.Part, Phase: string(st.Phase), ClaimedAt: st.ClaimedAt,
-		AssignedAt: st.AssignedAt, ClosedAt: st.ClosedAt, Mode: string(st.Mode), EffectiveK: st.EffectiveK}
+	d := toPartStateDoc(st)
+	id := d.ID
 	phases := bson.A{}
 	fromSubmission := false
 	for _, p := range from {
@@ -440,6 +454,9 @@ func (d reviewDoc) review() grading.Review {
 	r := grading.Review{ID: d.ID, SessionID: d.SessionID, Part: d.Part, SubmissionID: d.SubmissionID, AuthorID: d.AuthorID,
 		ReviewerID: d.ReviewerID, Status: grading.ReviewStatus(d.Status), Scores: d.Scores, Comment: d.Comment, Percent: d.Percent,
 		AssignedAt: d.AssignedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Required: d.Required, TakenFrom: d.TakenFrom}
+	if len(r.Scores) == 0 {
+		r.Scores = nil // no scores read back alike, whether stored absent, null or empty
+	}
 	if d.DoneAt != nil {
 		t := d.DoneAt.UTC()
 		r.DoneAt = &t
@@ -571,11 +588,21 @@ func (s *GradingStore) PutFile(ctx context.Context, a *grading.Attachment, data 
 	if a.FileID == "" {
 		a.FileID = newID()
 	}
+	d := fileDoc{ID: a.FileID, Name: a.Name, ContentType: a.ContentType, SessionID: sessionID, OwnerID: ownerID, CreatedAt: time.Now().UTC()}
+	if err := putFile(ctx, s.db, d, data); err != nil {
+		return err
+	}
+	a.Size = int64(len(data))
+	return nil
+}
+
+// putFile inserts the chunks of data, then d with its size and chunk count.
+func putFile(ctx context.Context, db *DB, d fileDoc, data []byte) error {
 	n := 0
 	for off := 0; off < len(data) || n == 0; off += chunkSize {
 		end := min(off+chunkSize, len(data))
-		c := chunkDoc{ID: a.FileID + ":" + strconv.Itoa(n), FileID: a.FileID, N: n, Data: data[off:end]}
-		if _, err := s.db.W(colChunks).InsertOne(ctx, c); err != nil {
+		c := chunkDoc{ID: d.ID + ":" + strconv.Itoa(n), FileID: d.ID, N: n, Data: data[off:end]}
+		if _, err := db.W(colChunks).InsertOne(ctx, c); err != nil {
 			return fmt.Errorf("mongostore: insert file chunk: %w", err)
 		}
 		n++
@@ -583,11 +610,10 @@ func (s *GradingStore) PutFile(ctx context.Context, a *grading.Attachment, data 
 			break
 		}
 	}
-	d := fileDoc{ID: a.FileID, Name: a.Name, ContentType: a.ContentType, Size: int64(len(data)), SessionID: sessionID, OwnerID: ownerID, Chunks: n, CreatedAt: time.Now().UTC()}
-	if _, err := s.db.W(colFiles).InsertOne(ctx, d); err != nil {
+	d.Size, d.Chunks = int64(len(data)), n
+	if _, err := db.W(colFiles).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("mongostore: insert file: %w", err)
 	}
-	a.Size = d.Size
 	return nil
 }
 
@@ -597,19 +623,28 @@ func (s *GradingStore) File(ctx context.Context, fileID string) (grading.Attachm
 	if err := s.db.R(colFiles).FindOne(ctx, bson.M{"_id": fileID}).Decode(&d); err != nil {
 		return grading.Attachment{}, nil, notFound(err, "find file")
 	}
-	var chunks []chunkDoc
-	if err := s.db.findAll(ctx, colChunks, bson.M{"file_id": fileID}, sortBy(bson.D{{Key: "n", Value: 1}}), &chunks); err != nil {
+	data, err := fileData(ctx, s.db, d)
+	if err != nil {
 		return grading.Attachment{}, nil, err
+	}
+	return grading.Attachment{FileID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size}, data, nil
+}
+
+// fileData reads and checks the chunks of a file.
+func fileData(ctx context.Context, db *DB, d fileDoc) ([]byte, error) {
+	var chunks []chunkDoc
+	if err := db.findAll(ctx, colChunks, bson.M{"file_id": d.ID}, sortBy(bson.D{{Key: "n", Value: 1}}), &chunks); err != nil {
+		return nil, err
 	}
 	data := make([]byte, 0, d.Size)
 	for i, c := range chunks {
 		if c.N != i {
-			return grading.Attachment{}, nil, fmt.Errorf("mongostore: file %s: chunk %d missing", fileID, i)
+			return nil, fmt.Errorf("mongostore: file %s: chunk %d missing", d.ID, i)
 		}
 		data = append(data, c.Data...)
 	}
 	if int64(len(data)) != d.Size {
-		return grading.Attachment{}, nil, fmt.Errorf("mongostore: file %s: %d bytes, want %d", fileID, len(data), d.Size)
+		return nil, fmt.Errorf("mongostore: file %s: %d bytes, want %d", d.ID, len(data), d.Size)
 	}
-	return grading.Attachment{FileID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size}, data, nil
+	return data, nil
 }

@@ -67,6 +67,8 @@ type Options struct {
 	Holder string
 	// BusyTimeout is how long a statement waits for a lock; 5 s when zero.
 	BusyTimeout time.Duration
+	// Statements, when set, counts every SQL statement run (tests).
+	Statements *atomic.Int64
 }
 
 // DB is an open embedded database.
@@ -121,7 +123,7 @@ func (db *DB) open(ctx context.Context, o Options) error {
 	if o.Readers == 0 {
 		o.Readers = 4 * runtime.GOMAXPROCS(0)
 	}
-	w, err := sql.Open("sqlite", dsn(db.path, o.BusyTimeout, false))
+	w, err := openSQL(dsn(db.path, o.BusyTimeout, false), o.Statements)
 	if err != nil {
 		return fmt.Errorf("sqlstore: open %s: %w", db.path, err)
 	}
@@ -140,7 +142,7 @@ func (db *DB) open(ctx context.Context, o Options) error {
 	if err := migrate(ctx, w); err != nil {
 		return err
 	}
-	r, err := sql.Open("sqlite", dsn(db.path, o.BusyTimeout, true))
+	r, err := openSQL(dsn(db.path, o.BusyTimeout, true), o.Statements)
 	if err != nil {
 		return fmt.Errorf("sqlstore: open readers: %w", err)
 	}
@@ -322,20 +324,45 @@ func queryOn(ctx context.Context, q queryer, scan func(*sql.Rows) error, query s
 	return classify(rows.Err())
 }
 
-// Ready checks that the database answers and takes writes: a write probe,
-// so that a full disk shows even before a request fails.
+// errProbed rolls the readiness probe back.
+var errProbed = errors.New("sqlstore: probe done")
+
+// Ready checks that the database answers and takes writes: a probe writes
+// 64 KiB in a transaction it then rolls back, so a full disk shows even
+// before a request fails, and the probe leaves nothing behind.
 func (db *DB) Ready(ctx context.Context) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO health (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`, time.Now().UnixNano())
-		return err
-	})
-	if err != nil {
-		if !store.Unavailable(err) {
-			err = fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	err := db.txRaw(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO health (at, pad) VALUES (?, zeroblob(65536))`, time.Now().UnixNano()); err != nil {
+			return err
 		}
-		return fmt.Errorf("sqlstore: not ready: %w", err)
+		return errProbed
+	})
+	if errors.Is(err, errProbed) {
+		db.failed.Store(false)
+		return nil
 	}
-	return nil
+	err = classify(err)
+	if !store.Unavailable(err) {
+		err = fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	db.failed.Store(true)
+	return fmt.Errorf("sqlstore: not ready: %w", err)
+}
+
+// LimitSize lets the database grow by at most extra pages from now on
+// (SQLite's max_page_count; 0 lifts the limit): past it every write fails as
+// on a full disk. Tests use it to fill the disk.
+func (db *DB) LimitSize(ctx context.Context, extra int) error {
+	var pages int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return err
+	}
+	limit := pages + extra
+	if extra == 0 {
+		limit = 1 << 30
+	}
+	_, err := db.w.ExecContext(ctx, "PRAGMA max_page_count = "+strconv.Itoa(limit))
+	return err
 }
 
 // Failing reports whether the last write failed for storage reasons.

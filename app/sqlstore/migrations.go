@@ -28,9 +28,11 @@ var migrations = []migration{
 }
 
 const schemaCore = `
+-- health holds nothing: the readiness probe writes a row and rolls it back.
 CREATE TABLE health (
-	id INTEGER PRIMARY KEY,
-	at INTEGER NOT NULL
+	id  INTEGER PRIMARY KEY,
+	at  INTEGER NOT NULL,
+	pad BLOB
 ) STRICT;
 `
 

@@ -37,12 +37,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	smoke := fs.Bool("smoke", false, "tiny dataset and short runs: checks the harness, measures nothing")
 	data := fs.String("data", "", "folder keeping the seeded databases (reused by later runs); a temporary one by default")
 	profile := fs.String("profile", "", "folder receiving a CPU profile per scenario")
-	cache := fs.Duration("auth-cache", 0, "authentication cache lifetime (0: the platform's, negative: off)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	o := app.LoadOptions{ClosedSize: *closedSize, Concurrency: *conc, Duration: *dur, Warmup: *warm,
-		DataDir: *data, ProfileDir: *profile, AuthCache: *cache,
+		DataDir: *data, ProfileDir: *profile,
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
 	switch *scale {
 	case "libre":

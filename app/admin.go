@@ -1,0 +1,187 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"librecours/app/sqlstore"
+	"librecours/app/store"
+	"librecours/course"
+)
+
+// The admin socket lets commands run beside a server that holds the embedded
+// store's folder (backup, user add, certificates rotate-key): the command
+// asks the server, which does the work on its own open database. It is a Unix
+// socket inside the data folder, mode 0600, so only the account that runs the
+// server can use it; the server listens on no other port than its HTTP one.
+
+// adminSocketName is the socket's name inside the data folder.
+const adminSocketName = "admin.sock"
+
+func adminSocket(cfg Config) string { return filepath.Join(cfg.DataDir, adminSocketName) }
+
+// errNoServer says that no running server answered on the admin socket.
+var errNoServer = errors.New("no server answers on the admin socket")
+
+// adminUser is the body of POST /users.
+type adminUser struct {
+	Email    string        `json:"email"`
+	Name     string        `json:"name"`
+	Password string        `json:"password"`
+	Roles    []course.Role `json:"roles"`
+}
+
+// adminError is the body of a failed admin call.
+type adminError struct {
+	Error string `json:"error"`
+}
+
+// listenAdmin serves the admin socket until the returned stop is called.
+func (s *Server) listenAdmin(path string) (stop func(), err error) {
+	_ = os.Remove(path) // a socket left by a crash; the folder lock says we own it
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /backup", s.adminBackup)
+	mux.HandleFunc("POST /users", s.adminUserAdd)
+	mux.HandleFunc("POST /rotate-key", s.adminRotateKey)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() { _ = hs.Serve(ln); close(done) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+		<-done
+		_ = os.Remove(path)
+	}, nil
+}
+
+func adminReply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func adminFail(w http.ResponseWriter, err error) {
+	status := http.StatusInternalServerError
+	var ve *course.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		err = fmt.Errorf("invalid %s (%s)", ve.Field, ve.Key)
+		status = http.StatusUnprocessableEntity
+	case errors.Is(err, course.ErrEmailTaken):
+		status = http.StatusConflict
+	case store.Unavailable(err):
+		status = http.StatusServiceUnavailable
+	}
+	adminReply(w, status, adminError{Error: err.Error()})
+}
+
+func (s *Server) adminBackup(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Dir string `json:"dir"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil || !filepath.IsAbs(in.Dir) {
+		adminReply(w, http.StatusBadRequest, adminError{Error: "give an absolute folder"})
+		return
+	}
+	m, err := store.Backup(r.Context(), s.backend, in.Dir, s.now())
+	if err != nil {
+		adminFail(w, err)
+		return
+	}
+	adminReply(w, http.StatusOK, m)
+}
+
+func (s *Server) adminUserAdd(w http.ResponseWriter, r *http.Request) {
+	var in adminUser
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil {
+		adminReply(w, http.StatusBadRequest, adminError{Error: err.Error()})
+		return
+	}
+	u, err := s.course.Bootstrap(r.Context(), course.NewUser{Email: in.Email, Name: in.Name, Password: in.Password, Roles: in.Roles})
+	if err != nil {
+		adminFail(w, err)
+		return
+	}
+	adminReply(w, http.StatusCreated, toUserJSON(u))
+}
+
+func (s *Server) adminRotateKey(w http.ResponseWriter, r *http.Request) {
+	k, err := s.certs.RotateKey(r.Context())
+	if err != nil {
+		adminFail(w, err)
+		return
+	}
+	adminReply(w, http.StatusOK, map[string]string{"kid": k.KID})
+}
+
+// adminCall posts in to the running server's admin socket and decodes its
+// answer into out; errNoServer when nothing listens there.
+func adminCall(ctx context.Context, cfg Config, path string, in, out any) error {
+	sock := adminSocket(cfg)
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://librecours"+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w (%s): %w", errNoServer, sock, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode >= 300 {
+		var e adminError
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&e)
+		return fmt.Errorf("the running server answered: %s", e.Error)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// onPlatform runs direct on the store, or, when a running server holds the
+// embedded store's folder, runs viaServer through its admin socket (nil:
+// the command cannot run beside a server and is refused).
+func onPlatform(ctx context.Context, cfg Config, holder string, direct func(p *Platform) error, viaServer func() error) error {
+	p, err := openPlatform(ctx, cfg, discardLogger(), holder)
+	var locked *sqlstore.LockedError
+	if errors.As(err, &locked) {
+		if viaServer == nil {
+			return fmt.Errorf("%s: %w", holder, err)
+		}
+		if err := viaServer(); !errors.Is(err, errNoServer) {
+			return err
+		}
+		return fmt.Errorf("%s: %w, and it does not answer on %s", holder, err, adminSocket(cfg))
+	}
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	return direct(p)
+}

@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestStartOnFullDisk: the message says so in plain words, and keeps the cause.
+func TestStartOnFullDisk(t *testing.T) {
+	err := plainStorageError("/srv/librecours", fmt.Errorf("sqlstore: open: %w", syscall.ENOSPC))
+	if !strings.Contains(err.Error(), "the disk holding /srv/librecours is full: free some space") || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("start on a full disk: %v", err)
+	}
+}
+
+// TestSecondOpenRefused: a second Open of a held folder names the folder and
+// the holder; after Close the folder opens again.
+func TestSecondOpenRefused(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := Open(ctx, dir, Options{Holder: "serve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(ctx, dir, Options{Holder: "backup"})
+	var le *LockedError
+	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), dir) || !strings.Contains(le.Holder, "(serve,") {
+		t.Fatalf("second open: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	_ = db.Close()
+}
+
+// TestMigrationsRecorded: every step is applied once and recorded; opening
+// again applies nothing; a database newer than the program is refused.
+func TestMigrationsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, max int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &max); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(migrations) || max != migrations[len(migrations)-1].version {
+		t.Fatalf("recorded %d steps up to %d, want %d", n, max, len(migrations))
+	}
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	if _, err := Open(ctx, dir, Options{}); err == nil || !strings.Contains(err.Error(), "newer than this program") {
+		t.Fatalf("open a newer database: %v", err)
+	}
+}
