@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,7 +93,8 @@ type LoadRun struct {
 	StartToReady                     time.Duration // opening the seeded database until /readyz answers
 	Documents                        map[string]int64
 	Scenarios                        []ScenarioResult
-	RSS, PeakRSS                     int64 // bytes, of the whole process (server, embedded database and clients)
+	RSS, PeakRSS                     int64   // bytes, of the whole process (server, embedded database and clients)
+	RawUpsert                        float64 // raw SQLite upserts per second, measured in the same run
 }
 
 // TotalDocuments sums Documents.
@@ -311,8 +313,56 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 	}
 	run.Scenarios = results
 	run.RSS, run.PeakRSS = processRSS()
+	if run.RawUpsert, err = rawUpsert(ctx, o.Concurrency, o.Duration); err != nil {
+		return nil, err
+	}
 	writeScenarios(out, run)
 	return run, nil
+}
+
+// rawUpsert measures what SQLite itself does on this machine, in the same
+// run: c goroutines upserting rows of 1 KB through one writer connection, in
+// WAL mode with synchronous=NORMAL, as the embedded store runs; it returns
+// upserts per second.
+func rawUpsert(ctx context.Context, c int, d time.Duration) (float64, error) {
+	dir, err := os.MkdirTemp("", "librecours-raw-")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "raw.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = db.Close() }()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id TEXT PRIMARY KEY, v TEXT NOT NULL, n INTEGER NOT NULL)`); err != nil {
+		return 0, err
+	}
+	text := strings.Repeat("x", 1024)
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for g := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := "row-" + strconv.Itoa(g)
+			for i := 0; time.Now().Before(deadline); i++ {
+				if _, err := db.ExecContext(ctx, `INSERT INTO t (id, v, n) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, n = excluded.n`, id, text, i); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, ok := firstErr.Load().(error); ok {
+		return 0, fmt.Errorf("load: raw upsert: %w", err)
+	}
+	return float64(n.Load()) / d.Seconds(), nil
 }
 
 func loadClient(c int) *http.Client {
@@ -1018,6 +1068,16 @@ func writeScenarios(out io.Writer, run *LoadRun) {
 	}
 	fmt.Fprintf(out, "\nRSS %d MB, peak %d MB (the whole process: server, embedded database, clients).\n\n",
 		run.RSS>>20, run.PeakRSS>>20)
+	if run.RawUpsert > 0 {
+		fmt.Fprintf(out, "Raw SQLite upsert in the same run (1 KB rows, one writer, WAL, synchronous=NORMAL): %.0f/s.", run.RawUpsert)
+		for _, s := range run.Scenarios {
+			if s.Write {
+				fmt.Fprintf(out, " %s: %.1f%% of it.", s.Name, 100*s.PerSecond/run.RawUpsert)
+			}
+		}
+		fmt.Fprintln(out)
+		fmt.Fprintln(out)
+	}
 	for _, s := range run.Scenarios {
 		if s.FirstError != "" {
 			fmt.Fprintf(out, "First error of %q: %s\n\n", s.Name, s.FirstError)

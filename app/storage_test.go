@@ -63,7 +63,7 @@ func TestFullDisk(t *testing.T) {
 	}
 	// A form post gets the localized page.
 	b.lang = "fr"
-	form := url.Values{"text": {big}}
+	form := url.Values{"_csrf": {b.csrf("/dashboard")}, "text": {big}}
 	if p := b.post(fmt.Sprintf("/sessions/%s/parts/1/submission", f.session.ID), form); p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Doc.Find("main").Text(), "disque est plein") {
 		t.Fatalf("form on a full disk: %d %s", p.Status, p.Doc.Find("main").Text())
 	}
@@ -110,7 +110,7 @@ func TestDatabaseLocked(t *testing.T) {
 	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
 		t.Fatal(err)
 	}
-	res := e.api("PUT", "/api/v1/me/notifications", tok, map[string]any{"off": []string{}})
+	res := e.api("PUT", "/api/v1/me/notifications", tok, map[string]any{"kinds": map[string]bool{"deadline": false}})
 	if res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Fatalf("write while locked: %d %s", res.Status, res.Body)
 	}
@@ -118,7 +118,7 @@ func TestDatabaseLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = conn.Close()
-	if res := e.api("PUT", "/api/v1/me/notifications", tok, map[string]any{"off": []string{}}); res.Status != 200 {
+	if res := e.api("PUT", "/api/v1/me/notifications", tok, map[string]any{"kinds": map[string]bool{"deadline": false}}); res.Status != 200 {
 		t.Fatalf("write after the lock: %d %s", res.Status, res.Body)
 	}
 }

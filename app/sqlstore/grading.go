@@ -77,8 +77,8 @@ CREATE TABLE submissions (
 CREATE UNIQUE INDEX submissions_session_part_author ON submissions (session_id, part, author_id);
 -- Submissions (one part or every part, by part, time and ID)
 CREATE INDEX submissions_session_part_time ON submissions (session_id, part, submitted_at, id);
--- SubmissionsByAuthor
-CREATE INDEX submissions_session_author ON submissions (session_id, author_id);
+-- SubmissionsByAuthor (by part, time and ID)
+CREATE INDEX submissions_session_author ON submissions (session_id, author_id, part, submitted_at, id);
 -- personal data and account deletion: the submissions of a person
 CREATE INDEX submissions_author ON submissions (author_id);
 -- Corrections (animator_by > ''); account deletion of an animator
@@ -113,10 +113,11 @@ CREATE TABLE reviews (
 ) STRICT;
 -- Reviews (one part or every part, by part, time and ID)
 CREATE INDEX reviews_session_part_time ON reviews (session_id, part, assigned_at, id);
--- ReviewsByReviewer, ReviewsInvolving (held); personal data and account deletion
-CREATE INDEX reviews_reviewer_session ON reviews (reviewer_id, session_id);
--- ReviewsInvolving (let lapse); account deletion
-CREATE INDEX reviews_taken_from_session ON reviews (taken_from, session_id);
+-- ReviewsByReviewer and ReviewsInvolving (held), by part, time and ID;
+-- personal data and account deletion (reviewer_id alone)
+CREATE INDEX reviews_reviewer_session ON reviews (reviewer_id, session_id, part, assigned_at, id);
+-- ReviewsInvolving (let lapse); account deletion (taken_from alone)
+CREATE INDEX reviews_taken_from_session ON reviews (taken_from, session_id, part, assigned_at, id);
 -- ReviewsBySubmission
 CREATE INDEX reviews_submission ON reviews (submission_id);
 -- personal data and account deletion: the reviews a person received
@@ -789,8 +790,8 @@ func (s *GradingStore) ReviewsByReviewer(ctx context.Context, sessionID, reviewe
 
 // ReviewsInvolving returns the reviews a person holds or let lapse.
 func (s *GradingStore) ReviewsInvolving(ctx context.Context, sessionID, userID string) ([]grading.Review, error) {
-	return s.reviews(ctx, "reviews involving "+userID, `(reviewer_id = ? AND session_id = ?) OR (taken_from = ? AND session_id = ?)`,
-		userID, sessionID, userID, sessionID)
+	return s.reviews(ctx, "reviews involving "+userID, `id IN (SELECT id FROM reviews WHERE reviewer_id = ? AND session_id = ?
+		UNION ALL SELECT id FROM reviews WHERE taken_from = ? AND session_id = ?)`, userID, sessionID, userID, sessionID)
 }
 
 // ReviewsBySubmission returns the reviews of one submission.

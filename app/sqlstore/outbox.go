@@ -32,10 +32,10 @@ CREATE TABLE outbox (
 	updated_at  INTEGER NOT NULL,
 	last_error  TEXT NOT NULL
 ) STRICT;
-CREATE INDEX outbox_status_next ON outbox (status, next_at, id);     -- Claim: pending and due, most overdue first
-CREATE INDEX outbox_status_lease ON outbox (status, lease_until);    -- Claim: sending with an expired lease
+CREATE INDEX outbox_status_next ON outbox (status, next_at, id);     -- Claim: pending and due, the most overdue
+CREATE INDEX outbox_status_lease ON outbox (status, lease_until);    -- Claim: sending with an expired lease (few)
 CREATE INDEX outbox_status_updated ON outbox (status, updated_at);   -- Purge
-CREATE INDEX outbox_user ON outbox (user_id, created_at);            -- a person's messages (account deletion, export)
+CREATE INDEX outbox_user ON outbox (user_id, created_at, id);        -- Messages: a person's (account deletion, export)
 
 -- A person's notification preferences: the kinds switched off.
 CREATE TABLE notify_prefs (
@@ -170,9 +170,9 @@ func (s *OutboxStore) Claim(ctx context.Context, now, leaseUntil time.Time) (*no
 			SET status = 'sending', lease_until = ?, updated_at = ?, attempts = attempts + 1
 			WHERE id = (
 				SELECT id FROM (
-					SELECT id, next_at FROM outbox WHERE status = 'pending' AND next_at <= ?
+					SELECT * FROM (SELECT id, next_at FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT 1)
 					UNION ALL
-					SELECT id, next_at FROM outbox WHERE status = 'sending' AND lease_until < ?
+					SELECT * FROM (SELECT id, next_at FROM outbox WHERE status = 'sending' AND lease_until < ? ORDER BY next_at, id LIMIT 1)
 				) ORDER BY next_at, id LIMIT 1)
 			RETURNING `+outboxColumns, ts(leaseUntil), ts(now), ts(now), ts(now)))
 		return err

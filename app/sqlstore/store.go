@@ -6,9 +6,6 @@ import (
 	"fmt"
 
 	"librecours/app/store"
-	"librecours/course"
-	"librecours/grading"
-	"librecours/notify"
 )
 
 // Store is the embedded backend: the domain stores over one DB.
@@ -40,19 +37,16 @@ func (s *Store) Kind() string { return "sqlite" }
 func (s *Store) Stores() store.Stores {
 	c := &CourseStore{db: s.db}
 	certs := &CertificateStore{db: s.db}
-	// TEMPORARY while the stores are written: a store not finished yet is nil.
 	return store.Stores{
-		Course:       as[store.CourseStore](c),
-		Auth:         as[course.AuthStore](&AuthStore{db: s.db}),
-		Settings:     as[course.SettingsStore](&Settings{db: s.db}),
-		Grading:      as[grading.Store](&GradingStore{db: s.db}),
-		Evaluation:   as[grading.EvaluationStore](&EvaluationStore{db: s.db}),
-		Certificates: as[store.CertificateStore](certs),
-		Outbox:       as[notify.Store](&OutboxStore{db: s.db}),
+		Course:       c,
+		Auth:         &AuthStore{db: s.db},
+		Settings:     &Settings{db: s.db},
+		Grading:      &GradingStore{db: s.db},
+		Evaluation:   &EvaluationStore{db: s.db},
+		Certificates: certs,
+		Outbox:       &OutboxStore{db: s.db},
 	}
 }
-
-func as[T any](v any) T { t, _ := v.(T); return t }
 
 // Ready implements store.Backend.
 func (s *Store) Ready(ctx context.Context) error { return s.db.Ready(ctx) }

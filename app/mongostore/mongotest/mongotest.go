@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +62,15 @@ func Open(t testing.TB, o Options) *DB {
 		d.Name = freshName()
 	default:
 		d.Name = freshName()
+	}
+	if os.Getenv(EnvURI) == "" {
+		// FerretDB 1.24 on SQLite runs a filtered update as a read then a
+		// separate write, so two conditional updates of one document can
+		// both succeed; MongoDB applies each atomically. One connection
+		// serialises FerretDB's commands, so the suites test the adapter's
+		// logic as MongoDB would run it (on a real MongoDB the pool is not
+		// limited and the race scenarios run truly concurrently).
+		uri = withMaxPool1(uri)
 	}
 	db, err := mongostore.Connect(mongostore.Options{URI: uri, Database: d.Name, Monitor: o.Monitor})
 	if err != nil {
@@ -143,4 +153,11 @@ func Main(m interface{ Run() int }) int {
 		_ = os.RemoveAll(sharedDir)
 	}
 	return code
+}
+
+func withMaxPool1(uri string) string {
+	if strings.Contains(uri, "?") {
+		return uri + "&maxPoolSize=1"
+	}
+	return uri + "?maxPoolSize=1"
 }
