@@ -1,9 +1,14 @@
 # Shortcuts for the commands in README.md and docs/performance.md.
-.PHONY: test load load-mooc load-smoke bench
+.PHONY: test test-short load load-mooc load-smoke bench
 
 # The whole test suite, as CI runs it (the load harness only in its short smoke test).
 test:
 	go test ./...
+
+# The fast tier: unit, store conformance on SQLite, HTTP (no browser, crash,
+# fault or MongoDB-protocol suites).
+test-short:
+	go test -short ./...
 
 # Load harness at Libre cours scale: 20 closed sessions of 30 and a running session of 100.
 load:
@@ -17,8 +22,7 @@ load-mooc:
 load-smoke:
 	go run ./app/cmd/load -smoke
 
-# Scaling benchmarks (assignment, aggregation, results, certificates) and the
-# embedded database's query cost; the 1M cases take minutes.
+# Scaling benchmarks (assignment, aggregation, results, certificates); the 1M
+# cases take minutes.
 bench:
 	go test ./grading ./certificates -run '^$$' -bench . -benchmem
-	go test ./app/mongostore -run '^$$' -bench QueryCost -benchtime 50x
