@@ -50,7 +50,7 @@ func NewCertificateStore(db *DB) *CertificateStore { return &CertificateStore{db
 // certUserKey is the _id of a person's document in a session.
 func certUserKey(sessionID, userID string) string { return sessionID + ":" + userID }
 
-// certRulesDoc mirrors certificates.Rules field for field, so a conversion
+// certRulesDoc has the fields of certificates.Rules, one for one, so a conversion
 // between them stops compiling when Rules changes.
 type certRulesDoc struct {
 	PassGrade           float64 `bson:"pass_grade"`

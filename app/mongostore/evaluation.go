@@ -32,7 +32,7 @@ var _ grading.EvaluationStore = (*EvaluationStore)(nil)
 // NewEvaluationStore returns the evaluation store over db.
 func NewEvaluationStore(db *DB) *EvaluationStore { return &EvaluationStore{db: db} }
 
-// evalChoiceDoc mirrors grading.Choice field for field.
+// evalChoiceDoc has the fields of grading.Choice, one for one.
 type evalChoiceDoc struct {
 	ID      string `bson:"id"`
 	Text    string `bson:"text"`
