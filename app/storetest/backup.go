@@ -192,8 +192,8 @@ func Backup(t *testing.T, open Open) {
 	t.Run("a changed record", func(t *testing.T) {
 		damaged(t, func(bad string) {
 			p := filepath.Join(bad, "users.jsonl")
-			b, _ := os.ReadFile(p)
-			_ = os.WriteFile(p, bytes.Replace(b, []byte("Léa"), []byte("Eve"), 1), 0o600)
+			b, _ := os.ReadFile(p)                                                        // #nosec G304 -- a file of the test's own temporary backup
+			_ = os.WriteFile(p, bytes.Replace(b, []byte("Léa"), []byte("Eve"), 1), 0o600) // #nosec G703 -- the test's own temporary backup
 		})
 	})
 	t.Run("a missing file", func(t *testing.T) {
@@ -202,26 +202,26 @@ func Backup(t *testing.T, open Open) {
 	t.Run("a name outside the folder", func(t *testing.T) {
 		damaged(t, func(bad string) {
 			p := filepath.Join(bad, "manifest.json")
-			b, _ := os.ReadFile(p)
+			b, _ := os.ReadFile(p) // #nosec G304 -- a file of the test's own temporary backup
 			var mm map[string]any
 			_ = json.Unmarshal(b, &mm)
 			mm["collections"].(map[string]any)["a/../../x"] = map[string]any{"file": "a/../../x.jsonl", "count": 0, "sha256": ""}
 			b, _ = json.Marshal(mm)
-			_ = os.WriteFile(p, b, 0o600)
+			_ = os.WriteFile(p, b, 0o600) // #nosec G703 -- the test's own temporary backup
 		})
 	})
 	t.Run("a file renamed outside the folder", func(t *testing.T) {
 		damaged(t, func(bad string) {
 			p := filepath.Join(bad, "manifest.json")
-			b, _ := os.ReadFile(p)
-			_ = os.WriteFile(p, bytes.Replace(b, []byte(`"file": "users.jsonl"`), []byte(`"file": "../users.jsonl"`), 1), 0o600)
+			b, _ := os.ReadFile(p)                                                                                               // #nosec G304 -- a file of the test's own temporary backup
+			_ = os.WriteFile(p, bytes.Replace(b, []byte(`"file": "users.jsonl"`), []byte(`"file": "../users.jsonl"`), 1), 0o600) // #nosec G703 -- the test's own temporary backup
 		})
 	})
 	t.Run("another format", func(t *testing.T) {
 		damaged(t, func(bad string) {
 			p := filepath.Join(bad, "manifest.json")
-			b, _ := os.ReadFile(p)
-			_ = os.WriteFile(p, bytes.Replace(b, []byte(store.BackupFormat), []byte("librecours-backup-1"), 1), 0o600)
+			b, _ := os.ReadFile(p)                                                                                     // #nosec G304 -- a file of the test's own temporary backup
+			_ = os.WriteFile(p, bytes.Replace(b, []byte(store.BackupFormat), []byte("librecours-backup-1"), 1), 0o600) // #nosec G703 -- the test's own temporary backup
 		})
 	})
 	t.Run("an unfinished backup", func(t *testing.T) {

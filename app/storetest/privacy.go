@@ -73,8 +73,8 @@ func newPrivacyWorld(t *testing.T, open Open) *privacyWorld {
 		must(cs.CreateUser(ctx, u))
 		return u
 	}
-	w.paul = &course.User{Email: "paul@example.org", Name: "Paul Participant", Roles: []course.Role{course.RoleParticipant, course.RoleAnimator},
-		PasswordHash: "$argon2id$paul-hash", Locale: "en", CreatedAt: T0}
+	w.paul = &course.User{Email: "paul@example.org", Name: "Paul Participant", Roles: []course.Role{course.RoleParticipant, course.RoleAnimator}, // #nosec G101 -- a test fixture, no secret
+		PasswordHash: "$argon2id$paul-hash", Locale: "en", CreatedAt: T0} // #nosec G101 -- a test fixture, no secret
 	must(cs.CreateUser(ctx, w.paul))
 	w.pia = user("pia@example.org", "Pia Autre", course.RoleParticipant)
 	w.anne = user("anne@example.org", "Anne Animatrice", course.RoleAnimator)
@@ -142,7 +142,7 @@ func newPrivacyWorld(t *testing.T, open Open) *privacyWorld {
 	for _, a := range []course.AuthSession{
 		{TokenHash: "paul-web-hash", Kind: "web", UserID: w.paul.ID, CSRF: "paul-csrf-secret", CreatedAt: T0, LastSeen: T0, ExpiresAt: T0.Add(time.Hour), IdleExpiresAt: T0.Add(time.Hour)},
 		{TokenHash: "paul-api-hash", Kind: "api", UserID: w.paul.ID, CreatedAt: T0, LastSeen: T0, ExpiresAt: T0.Add(time.Hour), IdleExpiresAt: T0.Add(time.Hour)},
-		{TokenHash: "pia-web-hash", Kind: "web", UserID: w.pia.ID, CSRF: "pia-csrf", CreatedAt: T0, LastSeen: T0, ExpiresAt: T0.Add(time.Hour), IdleExpiresAt: T0.Add(time.Hour)},
+		{TokenHash: "pia-web-hash", Kind: "web", UserID: w.pia.ID, CSRF: "pia-csrf", CreatedAt: T0, LastSeen: T0, ExpiresAt: T0.Add(time.Hour), IdleExpiresAt: T0.Add(time.Hour)}, // #nosec G101 -- a test fixture, no secret
 	} {
 		must(w.st.Auth.CreateSession(ctx, a))
 	}
@@ -249,8 +249,8 @@ func (m privacyRecords) Write(collection string, rec any) error {
 	if m[collection] == nil {
 		m[collection] = &strings.Builder{}
 	}
-	m[collection].Write(b)
-	m[collection].WriteByte('\n')
+	_, _ = m[collection].Write(b)
+	_ = m[collection].WriteByte('\n')
 	return nil
 }
 
