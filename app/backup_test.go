@@ -13,6 +13,7 @@ import (
 
 	"librecours/app/sqlstore"
 	"librecours/app/store"
+	"librecours/app/storetest"
 	"librecours/course"
 	"librecours/grading"
 )
@@ -32,7 +33,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if _, err := f.e.srv.certs.Close(ctx, f.coord, f.session.ID); err != nil {
 		t.Fatal(err)
 	}
-	before := exportAll(t, f.e.db)
+	before := storetest.Records(t, f.e.db)
 	for _, c := range []string{"users", "sessions", "submissions", "reviews", "files", "certificates", "signing_keys", "audit_log"} {
 		if len(before[c]) == 0 {
 			t.Fatalf("fixture has no %s", c)
@@ -51,7 +52,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if _, err := store.Restore(ctx, fresh, dir); err != nil {
 		t.Fatal(err)
 	}
-	after := exportAll(t, fresh)
+	after := storetest.Records(t, fresh)
 	for c, docs := range before {
 		if !slices.Equal(docs, after[c]) {
 			t.Errorf("collection %s differs after restore: %d documents before, %d after", c, len(docs), len(after[c]))
@@ -110,7 +111,7 @@ func TestCommandsBesideARunningServer(t *testing.T) {
 	if fi, err := os.Stat(adminSocket(cfg)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("admin socket: %v %v", fi, err)
 	}
-	before := exportAll(t, p.Store)
+	before := storetest.Records(t, p.Store)
 
 	run := func(args ...string) (int, string, string) {
 		var out, errOut strings.Builder
@@ -149,7 +150,7 @@ func TestCommandsBesideARunningServer(t *testing.T) {
 		t.Fatalf("second server: %v", err)
 	}
 	// The running server still has its data (and the one new account).
-	after := exportAll(t, p.Store)
+	after := storetest.Records(t, p.Store)
 	if len(after["users"]) != len(before["users"])+1 || !slices.Equal(after["sessions"], before["sessions"]) {
 		t.Fatalf("running server's data changed: %d users before, %d after", len(before["users"]), len(after["users"]))
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -78,27 +77,6 @@ func openTestStore(t testing.TB, dir string) *sqlstore.Store {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
-}
-
-// exportAll returns every record of b as JSON, by collection, sorted.
-func exportAll(t testing.TB, b store.Backend) map[string][]string {
-	t.Helper()
-	w := jsonWriter{}
-	if err := b.Export(context.Background(), w); err != nil {
-		t.Fatal(err)
-	}
-	for _, recs := range w {
-		slices.Sort(recs)
-	}
-	return w
-}
-
-type jsonWriter map[string][]string
-
-func (w jsonWriter) Write(collection string, rec any) error {
-	b, err := json.Marshal(rec)
-	w[collection] = append(w[collection], string(b))
-	return err
 }
 
 // user creates an account directly through the service.

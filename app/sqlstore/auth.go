@@ -245,41 +245,25 @@ func (s *Settings) Put(ctx context.Context, key string, v any) error {
 
 // exportAuth writes auth_sessions, login_throttle and settings, each by key.
 func exportAuth(ctx context.Context, tx *sql.Tx, w store.RecordWriter) error {
-	err := queryOn(ctx, tx, func(rows *sql.Rows) error {
-		a, err := scanAuth(rows)
-		if err != nil {
-			return err
-		}
-		return w.Write("auth_sessions", a)
-	}, `SELECT `+authColumns+` FROM auth_sessions a ORDER BY a.token_hash`)
-	if err != nil {
-		return fmt.Errorf("sqlstore: export auth_sessions: %w", err)
-	}
-	err = queryOn(ctx, tx, func(rows *sql.Rows) error {
-		var t course.Throttle
-		var start int64
-		if err := rows.Scan(&t.Key, &t.Count, &start); err != nil {
-			return err
-		}
-		t.WindowStart = fromTS(start)
-		return w.Write("login_throttle", t)
-	}, `SELECT key, count, window_start FROM login_throttle ORDER BY key`)
-	if err != nil {
-		return fmt.Errorf("sqlstore: export login_throttle: %w", err)
-	}
-	err = queryOn(ctx, tx, func(rows *sql.Rows) error {
-		var rec store.SettingRecord
-		var text string
-		if err := rows.Scan(&rec.Key, &text); err != nil {
-			return err
-		}
-		rec.Value = json.RawMessage(text)
-		return w.Write("settings", rec)
-	}, `SELECT key, value FROM settings ORDER BY key`)
-	if err != nil {
-		return fmt.Errorf("sqlstore: export settings: %w", err)
-	}
-	return nil
+	return exportAll(ctx, tx, w, []exportStep{
+		{"auth_sessions", `SELECT ` + authColumns + ` FROM auth_sessions a ORDER BY a.token_hash`, func(rows *sql.Rows) (any, error) {
+			return scanAuth(rows)
+		}},
+		{"login_throttle", `SELECT key, count, window_start FROM login_throttle ORDER BY key`, func(rows *sql.Rows) (any, error) {
+			var t course.Throttle
+			var start int64
+			err := rows.Scan(&t.Key, &t.Count, &start)
+			t.WindowStart = fromTS(start)
+			return t, err
+		}},
+		{"settings", `SELECT key, value FROM settings ORDER BY key`, func(rows *sql.Rows) (any, error) {
+			var rec store.SettingRecord
+			var text string
+			err := rows.Scan(&rec.Key, &text)
+			rec.Value = json.RawMessage(text)
+			return rec, err
+		}},
+	})
 }
 
 // importAuth loads auth_sessions, login_throttle and settings.

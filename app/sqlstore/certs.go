@@ -547,10 +547,7 @@ func availabilitiesOn(ctx context.Context, q queryer, query string, args ...any)
 // exportCertificates writes the certificates' collections, each in a fixed
 // order the mongostore export shares.
 func exportCertificates(ctx context.Context, tx *sql.Tx, w store.RecordWriter) error {
-	steps := []struct {
-		coll, query string
-		row         func(rows *sql.Rows) (any, error)
-	}{
+	return exportAll(ctx, tx, w, []exportStep{
 		{"certificate_rules", `SELECT session_id, rules FROM certificate_rules ORDER BY session_id`, func(rows *sql.Rows) (any, error) {
 			var rec store.RulesRecord
 			var text string
@@ -593,32 +590,14 @@ func exportCertificates(ctx context.Context, tx *sql.Tx, w store.RecordWriter) e
 		{"audit_log", `SELECT ` + auditColumns + ` FROM audit_log ORDER BY at, seq`, func(rows *sql.Rows) (any, error) {
 			return scanAudit(rows)
 		}},
-	}
-	for _, st := range steps {
-		err := queryOn(ctx, tx, func(rows *sql.Rows) error {
-			rec, err := st.row(rows)
-			if err != nil {
-				return err
-			}
-			return w.Write(st.coll, rec)
-		}, st.query)
-		if err != nil {
-			return fmt.Errorf("sqlstore: export %s: %w", st.coll, err)
-		}
-	}
-	return nil
+	})
 }
 
 // importCertificates loads the certificates' collections inside the
 // restore's transaction; audit entries and signing keys get their order
 // from the file's.
 func importCertificates(ctx context.Context, tx *sql.Tx, r store.RecordReader) error {
-	exec := func(coll, query string, args ...any) error {
-		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-			return fmt.Errorf("sqlstore: import %s: %w", coll, classify(err))
-		}
-		return nil
-	}
+	exec := func(coll, query string, args ...any) error { return importExec(ctx, tx, coll, query, args...) }
 	if err := store.Each(r, "certificate_rules", func(rec store.RulesRecord) error {
 		text, err := jsonText(rec.Rules)
 		if err != nil {

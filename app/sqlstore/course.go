@@ -914,10 +914,7 @@ func (s *CourseStore) DeleteCalendarFeed(ctx context.Context, sessionID, userID 
 
 // exportCourse writes the course collections from the export's snapshot.
 func exportCourse(ctx context.Context, tx *sql.Tx, w store.RecordWriter) error {
-	steps := []struct {
-		coll, query string
-		scan        func(*sql.Rows) (any, error)
-	}{
+	return exportAll(ctx, tx, w, []exportStep{
 		{"users", `SELECT ` + userCols + ` FROM users ORDER BY id`, func(rows *sql.Rows) (any, error) {
 			u, err := scanUser(rows)
 			if err != nil {
@@ -959,20 +956,7 @@ func exportCourse(ctx context.Context, tx *sql.Tx, w store.RecordWriter) error {
 			f.CreatedAt = fromTS(created)
 			return f, err
 		}},
-	}
-	for _, st := range steps {
-		err := queryOn(ctx, tx, func(rows *sql.Rows) error {
-			rec, err := st.scan(rows)
-			if err != nil {
-				return err
-			}
-			return w.Write(st.coll, rec)
-		}, st.query)
-		if err != nil {
-			return fmt.Errorf("sqlstore: export %s: %w", st.coll, err)
-		}
-	}
-	return nil
+	})
 }
 
 // importCourse loads the course collections inside the import's transaction.

@@ -934,10 +934,7 @@ func (s *GradingStore) File(ctx context.Context, fileID string) (grading.Attachm
 // exportGrading writes the grading collections, each in a stable order the
 // mongostore uses too.
 func exportGrading(ctx context.Context, tx *sql.Tx, w store.RecordWriter) error {
-	steps := []struct {
-		coll, query string
-		scan        func(rows *sql.Rows) (any, error)
-	}{
+	return exportAll(ctx, tx, w, []exportStep{
 		{"exercises", `SELECT session_id, part, instructions, rubric FROM exercises ORDER BY session_id, part`, func(rows *sql.Rows) (any, error) {
 			var rec store.ExerciseRecord
 			var err error
@@ -985,31 +982,13 @@ func exportGrading(ctx context.Context, tx *sql.Tx, w store.RecordWriter) error 
 		{"evaluation_attempts", `SELECT ` + attemptCols + ` FROM evaluation_attempts ORDER BY id`, func(rows *sql.Rows) (any, error) {
 			return scanAttempt(rows)
 		}},
-	}
-	for _, st := range steps {
-		err := queryOn(ctx, tx, func(rows *sql.Rows) error {
-			rec, err := st.scan(rows)
-			if err != nil {
-				return err
-			}
-			return w.Write(st.coll, rec)
-		}, st.query)
-		if err != nil {
-			return fmt.Errorf("sqlstore: export %s: %w", st.coll, err)
-		}
-	}
-	return nil
+	})
 }
 
 // importGrading loads the grading collections inside the restore's
 // transaction.
 func importGrading(ctx context.Context, tx *sql.Tx, r store.RecordReader) error {
-	ins := func(coll, q string, args ...any) error {
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("sqlstore: import %s: %w", coll, classify(err))
-		}
-		return nil
-	}
+	ins := func(coll, q string, args ...any) error { return importExec(ctx, tx, coll, q, args...) }
 	if err := store.Each(r, "exercises", func(rec store.ExerciseRecord) error {
 		rubric, err := jsonText(nonNilRubric(rec.Exercise.Rubric))
 		if err != nil {

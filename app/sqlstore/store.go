@@ -130,3 +130,35 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	}
 	return true, nil
 }
+
+// exportStep is one collection of an export: the query that reads it in
+// order, and how a row becomes the collection's record.
+type exportStep struct {
+	coll, query string
+	scan        func(*sql.Rows) (any, error)
+}
+
+// exportAll writes every step's records to w, reading inside tx.
+func exportAll(ctx context.Context, tx *sql.Tx, w store.RecordWriter, steps []exportStep) error {
+	for _, st := range steps {
+		err := queryOn(ctx, tx, func(rows *sql.Rows) error {
+			rec, err := st.scan(rows)
+			if err != nil {
+				return err
+			}
+			return w.Write(st.coll, rec)
+		}, st.query)
+		if err != nil {
+			return fmt.Errorf("sqlstore: export %s: %w", st.coll, err)
+		}
+	}
+	return nil
+}
+
+// importExec runs one statement of a restore into collection coll.
+func importExec(ctx context.Context, tx *sql.Tx, coll, query string, args ...any) error {
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("sqlstore: import %s: %w", coll, classify(err))
+	}
+	return nil
+}

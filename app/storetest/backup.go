@@ -100,8 +100,8 @@ func Populate(t testing.TB, b store.Backend) {
 	check("reminder", err)
 }
 
-// exportJSON returns every record of b as JSON lines, by collection, sorted.
-func exportJSON(t testing.TB, b store.Backend) map[string][]string {
+// Records returns every record of b as JSON, by collection, sorted.
+func Records(t testing.TB, b store.Backend) map[string][]string {
 	t.Helper()
 	w := jsonLines{}
 	if err := b.Export(context.Background(), w); err != nil {
@@ -124,7 +124,7 @@ func (w jsonLines) Write(collection string, rec any) error {
 // SameRecords fails unless a and b hold the same records in every collection.
 func SameRecords(t testing.TB, a, b store.Backend) {
 	t.Helper()
-	ra, rb := exportJSON(t, a), exportJSON(t, b)
+	ra, rb := Records(t, a), Records(t, b)
 	for _, c := range store.Collections {
 		if !slices.Equal(ra[c], rb[c]) {
 			t.Errorf("collection %s differs:\n%s\n---\n%s", c, strings.Join(ra[c], "\n"), strings.Join(rb[c], "\n"))
@@ -139,7 +139,7 @@ func Backup(t *testing.T, open Open) {
 	ctx := context.Background()
 	src := open(t)
 	Populate(t, src)
-	all := exportJSON(t, src)
+	all := Records(t, src)
 	for _, c := range store.Collections {
 		if len(all[c]) == 0 {
 			t.Errorf("the fixture wrote no %s", c)
