@@ -75,24 +75,6 @@ func upload(c *fiber.Ctx) (*grading.Upload, error) {
 }
 
 // partView is what the part page shows.
-type partView struct {
-	Session   *course.Session
-	Part      course.Part
-	Exercise  grading.Exercise
-	State     grading.PartState
-	CanManage bool
-	Enrolled  bool
-	Mine      *grading.MySubmission
-	CanSubmit bool
-	LateOnly  bool
-	Reviews   []grading.ReviewTask
-	AllDone   bool
-	Stats     partStats
-	Versions  int
-}
-
-type partStats struct{ Submissions, Reviews, ReviewsDone int }
-
 func (s *Server) handlePartShow(c *fiber.Ctx) error {
 	u, id, n, err := partCaller(c)
 	if err != nil {
@@ -102,77 +84,16 @@ func (s *Server) handlePartShow(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderPart(c *fiber.Ctx, u *course.User, p *page, id string, n int) error {
-	ctx := c.UserContext()
-	ex, err := s.grading.Exercise(ctx, u, id, n)
+	v, err := s.grading.PartPage(c.UserContext(), u, id, n)
 	if err != nil {
 		return err
 	}
-	sess, err := s.course.Session(ctx, u, id)
-	if err != nil {
-		return err
-	}
-	part, _ := sess.Part(n)
-	states, err := s.grading.PartStates(ctx, id)
-	if err != nil {
-		return err
-	}
-	v := partView{Session: sess, Part: part, Exercise: ex, State: states[n], CanManage: course.CanManage(u, sess)}
-	if v.Enrolled, err = s.store.IsEnrolled(ctx, id, u.ID); err != nil {
-		return err
-	}
-	now := s.now()
-	if v.Enrolled {
-		mine, err := s.grading.MySubmission(ctx, u, id, n)
-		if err != nil && !errors.Is(err, grading.ErrNotFound) {
-			return err
-		}
-		v.Mine = mine
-		open := !now.Before(part.OpensAt)
-		onTime := v.State.Phase == grading.PhaseSubmission && now.Before(part.SubmissionDue)
-		lateOK := mine == nil && sess.Settings.AcceptLate && now.Before(part.ReviewDue) &&
-			(v.State.Phase == grading.PhaseSubmission || v.State.Phase == grading.PhaseReview)
-		v.CanSubmit, v.LateOnly = open && (onTime || lateOK), open && !onTime && lateOK
-		if v.Reviews, err = s.grading.MyReviews(ctx, u, id, n); err != nil {
-			return err
-		}
-		v.AllDone = true
-		for _, r := range v.Reviews {
-			if r.Review.Status != grading.ReviewDone {
-				v.AllDone = false
-			}
-		}
-	}
-	if v.CanManage {
-		st, err := s.partStats(c, id, n)
-		if err != nil {
-			return err
-		}
-		v.Stats = st
-	}
-	p.Title = p.T("app.part.heading", "Code", sess.Code, "Part", n)
+	p.Title = p.T("app.part.heading", "Code", v.Session.Code, "Part", n)
 	p.Data = v
 	if p.Form["text"] == "" && v.Mine != nil {
 		p.Form["text"] = v.Mine.Submission.Text
 	}
 	return s.render(c, "pages/parts/show", p)
-}
-
-func (s *Server) partStats(c *fiber.Ctx, id string, n int) (partStats, error) {
-	subs, err := s.grading.Store.Submissions(c.UserContext(), id, n)
-	if err != nil {
-		return partStats{}, err
-	}
-	rs, err := s.grading.Store.Reviews(c.UserContext(), id, n)
-	if err != nil {
-		return partStats{}, err
-	}
-	st := partStats{Submissions: len(subs), Reviews: len(rs)}
-	for _, r := range rs {
-		if r.Status == grading.ReviewDone {
-			st.ReviewsDone++
-		}
-	}
-	return st, nil
 }
 
 // partAction runs a form action of the part page and comes back to it.

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"mime"
@@ -19,7 +20,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
-	"github.com/gofiber/template/html/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"librecours/app/markdown"
@@ -114,20 +114,21 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("app: certificate fonts: %w", err)
 	}
 
-	engine := html.NewFileSystem(http.FS(assets.Templates), ".html")
-	engine.AddFunc("dict", func(kv ...any) map[string]any { return kv2map(kv) })
-	engine.AddFunc("add", func(a, b int) int { return a + b })
-	engine.AddFunc("deref", func(f *float64) float64 { return *f })
-	engine.AddFunc("derefTime", func(t *time.Time) time.Time { return *t })
-	engine.AddFunc("derefBool", func(b *bool) bool { return b != nil && *b })
-	engine.AddFunc("markdown", s.markdown.Render)
-	engine.AddFunc("scoreOf", func(m map[string]int, id string) string {
-		if v, ok := m[id]; ok {
-			return strconv.Itoa(v)
-		}
-		return ""
+	engine := newViews(assets.Templates, template.FuncMap{
+		"dict":      func(kv ...any) map[string]any { return kv2map(kv) },
+		"add":       func(a, b int) int { return a + b },
+		"deref":     func(f *float64) float64 { return *f },
+		"derefTime": func(t *time.Time) time.Time { return *t },
+		"derefBool": func(b *bool) bool { return b != nil && *b },
+		"markdown":  s.markdown.Render,
+		"scoreOf": func(m map[string]int, id string) string {
+			if v, ok := m[id]; ok {
+				return strconv.Itoa(v)
+			}
+			return ""
+		},
+		"pct": func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 	})
-	engine.AddFunc("pct", func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) })
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}

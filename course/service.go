@@ -24,6 +24,9 @@ type Store interface {
 	CreateSession(ctx context.Context, s *Session) error
 	SessionByID(ctx context.Context, id string) (*Session, error)
 	ListSessions(ctx context.Context) ([]*Session, error)
+	// SessionsOf returns the sessions userID is enrolled in or animates,
+	// latest start first, whatever the number of other sessions.
+	SessionsOf(ctx context.Context, userID string) ([]*Session, error)
 	UpdatePart(ctx context.Context, sessionID string, p Part) error
 	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
@@ -321,13 +324,13 @@ func (s *Service) Dashboard(ctx context.Context, actor *User) ([]MySession, erro
 	for _, e := range enrols {
 		enrolled[e.SessionID] = true
 	}
-	all, err := s.Store.ListSessions(ctx)
+	mine, err := s.Store.SessionsOf(ctx, actor.ID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	var out []MySession
-	for _, sess := range all {
+	out := make([]MySession, 0, len(mine))
+	for _, sess := range mine {
 		anim := sess.HasAnimator(actor.ID)
 		if !anim && !enrolled[sess.ID] {
 			continue

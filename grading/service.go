@@ -271,11 +271,17 @@ func (s *Service) MySubmission(ctx context.Context, actor *course.User, sessionI
 	if _, err := sessionPart(sess, part); err != nil {
 		return nil, err
 	}
-	sub, err := s.Store.SubmissionByAuthor(ctx, sessionID, part, actor.ID)
+	st, err := s.Store.PartState(ctx, sessionID, part)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.Store.PartState(ctx, sessionID, part)
+	return s.mySubmission(ctx, actor.ID, sessionID, part, st)
+}
+
+// mySubmission is MySubmission once the caller is known to be enrolled and
+// the part's state is read.
+func (s *Service) mySubmission(ctx context.Context, userID, sessionID string, part int, st PartState) (*MySubmission, error) {
+	sub, err := s.Store.SubmissionByAuthor(ctx, sessionID, part, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -465,7 +471,21 @@ func (s *Service) MyReviews(ctx context.Context, actor *course.User, sessionID s
 			return nil, err
 		}
 	}
-	rs, err := s.Store.ReviewsByReviewer(ctx, sessionID, actor.ID)
+	exs, err := s.exercises(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.states(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return s.myReviews(ctx, actor.ID, sess, part, exs, states)
+}
+
+// myReviews is MyReviews once the caller is known to be enrolled and the
+// session's exercises and part states are read.
+func (s *Service) myReviews(ctx context.Context, userID string, sess *course.Session, part int, exs map[int]Exercise, states map[int]PartState) ([]ReviewTask, error) {
+	rs, err := s.Store.ReviewsByReviewer(ctx, sess.ID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -475,6 +495,9 @@ func (s *Service) MyReviews(ctx context.Context, actor *course.User, sessionID s
 			ids = append(ids, r.SubmissionID)
 		}
 	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	subs, err := s.Store.SubmissionsByIDs(ctx, ids) // only those reviewed: a MOOC part has thousands
 	if err != nil {
 		return nil, err
@@ -482,14 +505,6 @@ func (s *Service) MyReviews(ctx context.Context, actor *course.User, sessionID s
 	byID := make(map[string]*Submission, len(subs))
 	for _, sub := range subs {
 		byID[sub.ID] = sub
-	}
-	exs, err := s.exercises(ctx, sessionID)
-	if err != nil {
-		return nil, err
-	}
-	states, err := s.states(ctx, sessionID)
-	if err != nil {
-		return nil, err
 	}
 	now := s.Now()
 	var out []ReviewTask

@@ -247,6 +247,30 @@ func (s *CourseStore) ListSessions(ctx context.Context) ([]*course.Session, erro
 	return out, nil
 }
 
+// SessionsOf returns the sessions userID is enrolled in or animates, latest
+// start first: the person's enrolments (index enrolments user), then their
+// sessions by _id or by the animators index.
+func (s *CourseStore) SessionsOf(ctx context.Context, userID string) ([]*course.Session, error) {
+	enrols, err := s.EnrolmentsByUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(enrols))
+	for i, e := range enrols {
+		ids[i] = e.SessionID
+	}
+	var docs []sessionDoc
+	filter := bson.M{"$or": bson.A{bson.M{"_id": bson.M{"$in": ids}}, bson.M{"animators": userID}}}
+	if err := s.db.findAll(ctx, colSessions, filter, sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}), &docs); err != nil {
+		return nil, fmt.Errorf("mongostore: sessions of %s: %w", userID, err)
+	}
+	out := make([]*course.Session, len(docs))
+	for i := range docs {
+		out[i] = docs[i].session()
+	}
+	return out, nil
+}
+
 func (s *CourseStore) updateSession(ctx context.Context, filter, update bson.M) (*mongo.UpdateResult, error) {
 	res, err := s.db.W(colSessions).UpdateOne(ctx, filter, update)
 	if err != nil {

@@ -505,6 +505,27 @@ func (s *CourseStore) ListSessions(ctx context.Context) ([]*course.Session, erro
 	return out, nil
 }
 
+// SessionsOf returns the sessions userID is enrolled in or animates, latest
+// start first (enrolments_user and session_animators_user find them).
+func (s *CourseStore) SessionsOf(ctx context.Context, userID string) ([]*course.Session, error) {
+	var out []*course.Session
+	err := s.db.query(ctx, func(rows *sql.Rows) error {
+		sess, err := scanSession(rows)
+		if err != nil {
+			return err
+		}
+		out = append(out, sess)
+		return nil
+	}, `SELECT `+sessionCols+` FROM sessions s WHERE s.id IN (
+		SELECT session_id FROM enrolments WHERE user_id = ?
+		UNION SELECT session_id FROM session_animators WHERE user_id = ?)
+		ORDER BY s.starts_on DESC, s.code`, userID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: sessions of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
 // updateSession runs one UPDATE of the session id with extra conditions and
 // reports whether it matched.
 func (s *CourseStore) updateSession(ctx context.Context, id, set, cond string, args ...any) (bool, error) {

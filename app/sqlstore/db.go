@@ -123,10 +123,7 @@ func (db *DB) open(ctx context.Context, o Options) error {
 	if o.Readers == 0 {
 		o.Readers = 4 * runtime.GOMAXPROCS(0)
 	}
-	w, err := openSQL(dsn(db.path, o.BusyTimeout, false), o.Statements)
-	if err != nil {
-		return fmt.Errorf("sqlstore: open %s: %w", db.path, err)
-	}
+	w := openSQL(dsn(db.path, o.BusyTimeout, false), o.Statements)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -142,10 +139,7 @@ func (db *DB) open(ctx context.Context, o Options) error {
 	if err := migrate(ctx, w); err != nil {
 		return err
 	}
-	r, err := openSQL(dsn(db.path, o.BusyTimeout, true), o.Statements)
-	if err != nil {
-		return fmt.Errorf("sqlstore: open readers: %w", err)
-	}
+	r := openSQL(dsn(db.path, o.BusyTimeout, true), o.Statements)
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
 	db.r = r

@@ -30,6 +30,7 @@ func Course(t *testing.T, open Open) {
 		{"UsersSortedByName", courseUsersSorted},
 		{"SessionNumbering", courseSessionNumbering},
 		{"ListSessions", courseListSessions},
+		{"SessionsOf", courseSessionsOf},
 		{"UpdatePart", courseUpdatePart},
 		{"EvaluationWindow", courseEvaluationWindow},
 		{"Animators", courseAnimators},
@@ -239,6 +240,49 @@ func courseListSessions(t *testing.T, s store.CourseStore) {
 	}
 	if list[2].Capacity != 12 || len(list[2].Parts) != course.PartCount || list[2].Animators == nil {
 		t.Fatalf("listed session = %+v", list[2])
+	}
+}
+
+// courseSessionsOf: the sessions a person is enrolled in or animates, each
+// once, latest start first; nobody else's.
+func courseSessionsOf(t *testing.T, s store.CourseStore) {
+	ctx := context.Background()
+	a := courseSession(t, s, course.LCIII, 0, T0)                   // enrolled
+	b := courseSession(t, s, course.LCVI, 0, T0.AddDate(0, 0, 14))  // animated
+	c := courseSession(t, s, course.LCIII, 0, T0.AddDate(0, 0, 28)) // enrolled and animated
+	courseSession(t, s, course.LCVI, 0, T0.AddDate(0, 0, 42))       // someone else's
+	for _, id := range []string{a.ID, c.ID} {
+		if err := s.Enrol(ctx, course.Enrolment{SessionID: id, UserID: "me", EnrolledAt: T0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Enrol(ctx, course.Enrolment{SessionID: b.ID, UserID: "other", EnrolledAt: T0}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{b.ID, c.ID} {
+		if err := s.AddAnimator(ctx, id, "me"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	codes := func(user string) []string {
+		list, err := s.SessionsOf(ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, sess := range list {
+			out = append(out, sess.Code)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{c.Code, b.Code, a.Code}, codes("me")); diff != "" {
+		t.Fatalf("SessionsOf(me) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{b.Code}, codes("other")); diff != "" {
+		t.Fatalf("SessionsOf(other) (-want +got):\n%s", diff)
+	}
+	if got := codes("nobody"); len(got) != 0 {
+		t.Fatalf("SessionsOf(nobody) = %v", got)
 	}
 }
 
