@@ -13,6 +13,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,7 +21,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"librecours/app/markdown"
 	"librecours/app/store"
@@ -61,7 +61,8 @@ type Server struct {
 	store       store.CourseStore
 	auth        course.AuthStore
 	settings    course.SettingsStore
-	bundle      *i18n.Bundle
+	bundle      *bundle
+	zones       zones
 	translators map[string]*translator
 	static      *assets.Hashed
 	app         *fiber.App
@@ -297,6 +298,28 @@ type page struct {
 	Form   map[string]string
 	Data   any
 	static *assets.Hashed
+	zones  *zones
+}
+
+// zones resolves time zone names once each: time.LoadLocation reads and
+// parses a zone file on every call, and a page shows dozens of times. A
+// *time.Location never changes, so keeping it caches nothing that can go
+// stale. Unknown names resolve to UTC.
+type zones struct{ m sync.Map }
+
+func (z *zones) get(name string) *time.Location {
+	if z == nil {
+		z = &zones{}
+	}
+	if loc, ok := z.m.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = time.UTC
+	}
+	z.m.Store(name, loc)
+	return loc
 }
 
 func (s *Server) newPage(c *fiber.Ctx, titleKey string) *page {
@@ -310,6 +333,7 @@ func (s *Server) newPage(c *fiber.Ctx, titleKey string) *page {
 		Flash:      s.takeFlash(c),
 		Form:       map[string]string{},
 		static:     s.static,
+		zones:      &s.zones,
 	}
 }
 
@@ -330,15 +354,11 @@ func (p *page) Time(t time.Time, tz string) string {
 	if t.IsZero() {
 		return ""
 	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	lt := t.In(loc)
+	lt := t.In(p.zones.get(tz))
 	return p.T("app.time.format",
-		"Weekday", p.T(fmt.Sprintf("app.weekday.%d", lt.Weekday())),
+		"Weekday", p.T("app.weekday."+strconv.Itoa(int(lt.Weekday()))),
 		"Day", lt.Day(),
-		"Month", p.T(fmt.Sprintf("app.month.%d", lt.Month())),
+		"Month", p.T("app.month."+strconv.Itoa(int(lt.Month()))),
 		"Year", lt.Year(),
 		"Clock", lt.Format("15:04"),
 		"Zone", lt.Format("MST"))
@@ -349,11 +369,7 @@ func (p *page) Date(s string) string { return datePhrase(p.translator, s) }
 
 // InputTime formats t in tz for a datetime-local input.
 func (p *page) InputTime(t time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("2006-01-02T15:04")
+	return t.In(p.zones.get(tz)).Format("2006-01-02T15:04")
 }
 
 // Duration shows a delay in days and hours, or hours and minutes.

@@ -44,7 +44,7 @@ func (s *Service) PartPage(ctx context.Context, actor *course.User, sessionID st
 	if err != nil {
 		return nil, err
 	}
-	exs, err := s.exercises(ctx, sessionID)
+	exs, err := s.exercisesOf(ctx, sessionID, n)
 	if err != nil {
 		return nil, err
 	}

@@ -134,6 +134,7 @@ type Review struct {
 type Store interface {
 	PutExercise(ctx context.Context, sessionID string, e Exercise) error
 	Exercises(ctx context.Context, sessionID string) ([]Exercise, error) // sorted by part; missing parts absent
+	Exercise(ctx context.Context, sessionID string, part int) (Exercise, error) // ErrNotFound when not stored
 
 	PartState(ctx context.Context, sessionID string, part int) (PartState, error) // a fresh part is in PhaseSubmission
 	PartStates(ctx context.Context, sessionID string) ([]PartState, error)

@@ -69,14 +69,9 @@ func (s *Service) InitSession(ctx context.Context, sessionID string) error {
 
 // exercise returns the session's exercise of a part, or the default one.
 func (s *Service) exercise(ctx context.Context, sessionID string, part int) (Exercise, error) {
-	all, err := s.Store.Exercises(ctx, sessionID)
-	if err != nil {
-		return Exercise{}, err
-	}
-	for _, e := range all {
-		if e.Part == part {
-			return e, nil
-		}
+	e, err := s.Store.Exercise(ctx, sessionID, part)
+	if !errors.Is(err, ErrNotFound) {
+		return e, err
 	}
 	defs := DefaultExercises()
 	if part < 1 || part > len(defs) {
@@ -471,7 +466,7 @@ func (s *Service) MyReviews(ctx context.Context, actor *course.User, sessionID s
 			return nil, err
 		}
 	}
-	exs, err := s.exercises(ctx, sessionID)
+	exs, err := s.exercisesOf(ctx, sessionID, part)
 	if err != nil {
 		return nil, err
 	}
@@ -522,6 +517,19 @@ func (s *Service) myReviews(ctx context.Context, userID string, sess *course.Ses
 		return cmp.Or(cmp.Compare(a.Review.Part, b.Review.Part), cmp.Compare(a.Review.AssignedAt.UnixNano(), b.Review.AssignedAt.UnixNano()), cmp.Compare(a.Review.ID, b.Review.ID))
 	})
 	return out, nil
+}
+
+// exercisesOf returns the exercise of part, or of every part when part is 0,
+// by part number.
+func (s *Service) exercisesOf(ctx context.Context, sessionID string, part int) (map[int]Exercise, error) {
+	if part == 0 {
+		return s.exercises(ctx, sessionID)
+	}
+	e, err := s.exercise(ctx, sessionID, part)
+	if err != nil {
+		return nil, err
+	}
+	return map[int]Exercise{part: e}, nil
 }
 
 func (s *Service) exercises(ctx context.Context, sessionID string) (map[int]Exercise, error) {

@@ -90,6 +90,19 @@ func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]gradi
 	return out, nil
 }
 
+// Exercise returns one stored exercise; grading.ErrNotFound when the part
+// has none.
+func (s *GradingStore) Exercise(ctx context.Context, sessionID string, part int) (grading.Exercise, error) {
+	var d exerciseDoc
+	if err := s.db.findOne(ctx, colExercises, bson.M{"_id": partKey(sessionID, part)}, &d); err != nil {
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return grading.Exercise{}, grading.ErrNotFound
+		}
+		return grading.Exercise{}, fmt.Errorf("mongostore: exercise %s/%d: %w", sessionID, part, err)
+	}
+	return d.exercise(), nil
+}
+
 func toExerciseDoc(sessionID string, e grading.Exercise) exerciseDoc {
 	d := exerciseDoc{ID: partKey(sessionID, e.Part), SessionID: sessionID, Part: e.Part, Instructions: e.Instructions, Rubric: []criterionDoc{}}
 	for _, c := range e.Rubric {

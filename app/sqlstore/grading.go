@@ -296,6 +296,20 @@ func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]gradi
 	return out, nil
 }
 
+// Exercise returns one stored exercise; grading.ErrNotFound when the part
+// has none.
+func (s *GradingStore) Exercise(ctx context.Context, sessionID string, part int) (grading.Exercise, error) {
+	var sid string
+	e, err := scanExercise(s.db.r.QueryRowContext(ctx, `SELECT session_id, part, instructions, rubric FROM exercises WHERE session_id = ? AND part = ?`, sessionID, part), &sid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, grading.ErrNotFound
+	}
+	if err != nil {
+		return e, fmt.Errorf("sqlstore: exercise %s/%d: %w", sessionID, part, classify(err))
+	}
+	return e, nil
+}
+
 // --- part states
 
 const partStateCols = `session_id, part, phase, claimed_at, assigned_at, closed_at, mode, effective_k`

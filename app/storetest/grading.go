@@ -91,6 +91,23 @@ func gradingExercises(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	check("after replace", []grading.Exercise{e1, e3, e4})
+	for _, want := range []grading.Exercise{e1, e3, e4} {
+		got, err := s.Exercise(ctx, "s1", want.Part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("Exercise %d (-want +got):\n%s", want.Part, diff)
+		}
+	}
+	for _, missing := range []struct {
+		sess string
+		part int
+	}{{"s1", 2}, {"s2", 1}, {"none", 1}} {
+		if _, err := s.Exercise(ctx, missing.sess, missing.part); !errors.Is(err, grading.ErrNotFound) {
+			t.Fatalf("Exercise %s/%d: %v, want ErrNotFound", missing.sess, missing.part, err)
+		}
+	}
 	if got, err := s.Exercises(ctx, "none"); err != nil || len(got) != 0 {
 		t.Fatalf("Exercises of an unknown session = %v, %v; want none", got, err)
 	}
