@@ -21,7 +21,14 @@ const (
 	KindCertificateIssued Kind = "certificate_issued" // a participant's certificate was issued
 	KindQueueNew          Kind = "queue_new"          // an animator's correction queue has new items
 	KindMattermost        Kind = "mattermost"         // a post to a session's webhook
+
+	// Account e-mails answer a registration; they cannot be switched off.
+	KindAccountCreated Kind = "account_created" // a new account is ready
+	KindAccountExists  Kind = "account_exists"  // someone registered an address that has an account
 )
+
+// AccountKinds are the account e-mails, sent whatever the preferences.
+var AccountKinds = []Kind{KindAccountCreated, KindAccountExists}
 
 // MailKinds lists the e-mail kinds, in display order.
 var MailKinds = []Kind{KindReviewsAssigned, KindDeadline, KindGradeAvailable, KindCertificateIssued, KindQueueNew}

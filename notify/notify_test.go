@@ -510,3 +510,34 @@ func TestWebhookSettings(t *testing.T) {
 		t.Fatalf("participant reads: %v", err)
 	}
 }
+
+// TestAccountMails: the account e-mails go out whatever the preferences,
+// once a day per person, with a link to sign in.
+func TestAccountMails(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	u := people["u-fr"]
+	off := map[notify.Kind]bool{}
+	for _, k := range notify.MailKinds {
+		off[k] = false
+	}
+	if _, err := r.outbox.SetPrefs(ctx, u, off); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if got, err := r.outbox.Email(ctx, notify.KindAccountExists, u.ID, notify.Event{Key: "account_exists"}); err != nil || got == notify.Skipped {
+			t.Fatalf("account mail: %v %v", got, err)
+		}
+	}
+	if _, err := r.outbox.SetPrefs(ctx, u, map[notify.Kind]bool{notify.KindAccountExists: false}); err == nil {
+		t.Fatal("an account mail can be switched off")
+	}
+	r.deliver(t)
+	msgs := r.smtp.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d mails, want 1", len(msgs))
+	}
+	if !strings.Contains(msgs[0].Body, "notify.account_exists.line Part=0 Session= URL=https://librecours.test/login") {
+		t.Fatalf("body:\n%s", msgs[0].Body)
+	}
+}

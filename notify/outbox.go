@@ -54,15 +54,18 @@ func (o *Outbox) Email(ctx context.Context, kind Kind, userID string, e Event) (
 // belongs to the day it fell due, so a scan that finds it again on a later
 // day finds the same message.
 func (o *Outbox) EmailOn(ctx context.Context, kind Kind, userID string, on time.Time, e Event) (AddResult, error) {
-	if _, ok := ParseKind(string(kind)); !ok || userID == "" || e.Key == "" {
+	account := slices.Contains(AccountKinds, kind)
+	if _, ok := ParseKind(string(kind)); (!ok && !account) || userID == "" || e.Key == "" {
 		return 0, fmt.Errorf("notify: e-mail of kind %q to %q, event %q: %w", kind, userID, e.Key, errBadMessage)
 	}
-	p, err := o.Store.Prefs(ctx, userID)
-	if err != nil {
-		return 0, err
-	}
-	if !p.Enabled(kind) {
-		return Skipped, nil
+	if !account {
+		p, err := o.Store.Prefs(ctx, userID)
+		if err != nil {
+			return 0, err
+		}
+		if !p.Enabled(kind) {
+			return Skipped, nil
+		}
 	}
 	now := o.Now().UTC()
 	return o.Store.Add(ctx, Message{ID: MailID(kind, userID, o.Day(on)), Kind: kind, UserID: userID,

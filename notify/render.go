@@ -73,6 +73,8 @@ func (r Renderer) line(lang string, kind Kind, e Event) string {
 		args["URL"] = r.link("/certificates/" + url.PathEscape(e.Code))
 	case KindQueueNew:
 		args["Count"], args["URL"] = e.Count, r.link(sp+"/corrections")
+	case KindAccountCreated, KindAccountExists:
+		args["URL"] = r.link("/login")
 	case KindMattermost:
 		id = "notify.mattermost." + e.What
 		switch e.What {
