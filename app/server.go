@@ -106,8 +106,8 @@ func NewServer(d Deps) (*Server, error) {
 		Audit: certStore, Roster: store, Feeds: store, Privacy: store,
 	}
 
-	s.grading = &grading.Service{Store: st.Grading, Course: store, Now: d.Now, Audit: certStore}
 	s.markdown = markdown.New()
+	s.grading = &grading.Service{Store: st.Grading, Course: store, Now: d.Now, Audit: certStore, Markdown: markdownRenderer(s.markdown)}
 	s.quiz = &grading.Quiz{Store: st.Evaluation, Course: store, Now: d.Now}
 	s.certs = &certificates.Service{Store: certStore, Animators: certStore, Course: store, Grading: s.grading.Store,
 		Quiz: s.quiz, Now: d.Now, BaseURL: d.Config.BaseURL, Organisation: d.Config.Organisation, Texts: certTexts{s}}
@@ -122,6 +122,7 @@ func NewServer(d Deps) (*Server, error) {
 		"derefTime": func(t *time.Time) time.Time { return *t },
 		"derefBool": func(b *bool) bool { return b != nil && *b },
 		"markdown":  s.markdown.Render,
+		"prose":     prose(s.markdown),
 		"scoreOf": func(m map[string]int, id string) string {
 			if v, ok := m[id]; ok {
 				return strconv.Itoa(v)

@@ -69,6 +69,9 @@ type Exercise struct {
 	Part int `json:"part"`
 	// Instructions are written in Markdown.
 	Instructions string `json:"instructions"`
+	// InstructionsHTML is Instructions rendered and sanitised by the
+	// service when the exercise is saved; what a client sends is ignored.
+	InstructionsHTML string `json:"instructions_html,omitempty"`
 	// Rubric lists the criteria reviewers score.
 	Rubric []Criterion `json:"rubric"`
 }

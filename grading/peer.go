@@ -74,7 +74,8 @@ type Submission struct {
 	SessionID   string
 	Part        int
 	AuthorID    string
-	Text        string
+	Text        string // Markdown, as written
+	TextHTML    string // Text rendered and sanitised when saved; '' for older rows
 	Attachment  *Attachment
 	Version     int
 	SubmittedAt time.Time // first submission

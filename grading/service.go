@@ -29,8 +29,28 @@ type Service struct {
 	Now    func() time.Time
 	Audit  course.Auditor // grade decisions and reassignments; nil records nothing
 	Events Notifier       // notifications (events.go); nil tells no one
+	// Markdown renders a text a person wrote (a submission, instructions)
+	// to sanitised HTML when it is saved, or refuses it with a validation
+	// error on field when it is beyond the renderer's bounds. app/markdown
+	// provides it; nil stores no HTML (pages then render the text).
+	Markdown func(field, src string) (string, error)
 
 	queues queueCache // the staff's view of sessions, when Store is a Stamper
+}
+
+// render is Markdown, when set.
+func (s *Service) render(field, src string) (string, error) {
+	if s.Markdown == nil || src == "" {
+		return "", nil
+	}
+	return s.Markdown(field, src)
+}
+
+// withHTML fills e.InstructionsHTML from its instructions.
+func (s *Service) withHTML(e Exercise) (Exercise, error) {
+	var err error
+	e.InstructionsHTML, err = s.render("instructions", e.Instructions)
+	return e, err
 }
 
 // session loads a session and whether actor manages it or is enrolled in it.
@@ -60,6 +80,10 @@ func sessionPart(sess *course.Session, n int) (course.Part, error) {
 // InitSession stores the default exercises of a new session.
 func (s *Service) InitSession(ctx context.Context, sessionID string) error {
 	for _, e := range DefaultExercises() {
+		e, err := s.withHTML(e)
+		if err != nil {
+			return err
+		}
 		if err := s.Store.PutExercise(ctx, sessionID, e); err != nil {
 			return err
 		}
@@ -77,7 +101,7 @@ func (s *Service) exercise(ctx context.Context, sessionID string, part int) (Exe
 	if part < 1 || part > len(defs) {
 		return Exercise{}, ErrNotFound
 	}
-	return defs[part-1], nil
+	return s.withHTML(defs[part-1])
 }
 
 // Exercise returns a part's exercise to enrolled participants and staff.
@@ -108,6 +132,10 @@ func (s *Service) PutExercise(ctx context.Context, actor *course.User, sessionID
 		return err
 	}
 	if err := e.Validate(); err != nil {
+		return err
+	}
+	e, err = s.withHTML(e)
+	if err != nil {
 		return err
 	}
 	return s.Store.PutExercise(ctx, sessionID, e)
@@ -173,7 +201,11 @@ func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID stri
 	if text == "" && att == nil {
 		return nil, invalid("text", "grading.submission.text_required")
 	}
-	sub := &Submission{SessionID: sessionID, Part: part, AuthorID: actor.ID, Text: text, Attachment: att,
+	html, err := s.render("text", text)
+	if err != nil {
+		return nil, err
+	}
+	sub := &Submission{SessionID: sessionID, Part: part, AuthorID: actor.ID, Text: text, TextHTML: html, Attachment: att,
 		Version: 1, SubmittedAt: now, UpdatedAt: now, Late: late}
 	if prev != nil {
 		sub.ID, sub.Version, sub.SubmittedAt, sub.Late = prev.ID, prev.Version+1, prev.SubmittedAt, prev.Late
@@ -443,11 +475,13 @@ func (s *Service) history(ctx context.Context, sessionID string, part int) (Pair
 
 // ReviewTask is a review to do, as its reviewer sees it: never the author.
 type ReviewTask struct {
-	Review        Review
-	Text          string
-	HasAttachment bool
-	Rubric        []Criterion
-	Instructions  string
+	Review           Review
+	Text             string
+	TextHTML         string
+	HasAttachment    bool
+	Rubric           []Criterion
+	Instructions     string
+	InstructionsHTML string
 	Open          bool // reviews still accepted
 }
 
@@ -509,8 +543,8 @@ func (s *Service) myReviews(ctx context.Context, userID string, sess *course.Ses
 			continue
 		}
 		p, _ := sess.Part(r.Part)
-		out = append(out, ReviewTask{Review: r, Text: sub.Text, HasAttachment: sub.Attachment != nil,
-			Rubric: exs[r.Part].Rubric, Instructions: exs[r.Part].Instructions,
+		out = append(out, ReviewTask{Review: r, Text: sub.Text, TextHTML: sub.TextHTML, HasAttachment: sub.Attachment != nil,
+			Rubric: exs[r.Part].Rubric, Instructions: exs[r.Part].Instructions, InstructionsHTML: exs[r.Part].InstructionsHTML,
 			Open: states[r.Part].Phase == PhaseReview && now.Before(p.ReviewDue)})
 	}
 	slices.SortStableFunc(out, func(a, b ReviewTask) int {
@@ -533,16 +567,20 @@ func (s *Service) exercisesOf(ctx context.Context, sessionID string, part int) (
 }
 
 func (s *Service) exercises(ctx context.Context, sessionID string) (map[int]Exercise, error) {
-	out := map[int]Exercise{}
-	for i, e := range DefaultExercises() {
-		out[i+1] = e
-	}
 	stored, err := s.Store.Exercises(ctx, sessionID)
 	if err != nil {
 		return nil, err
 	}
+	out := make(map[int]Exercise, course.PartCount)
 	for _, e := range stored {
 		out[e.Part] = e
+	}
+	for i, e := range DefaultExercises() {
+		if _, ok := out[i+1]; !ok {
+			if out[i+1], err = s.withHTML(e); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ package markdown
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"strings"
 
@@ -53,7 +54,39 @@ const (
 	// allowed beyond twice the length of the source; reference links repeat
 	// their definition's destination each time they are used.
 	maxLinkExpansion = 64 << 10
+	// maxBlockDelimiters is the most emphasis, strikethrough, code and link
+	// delimiters (* _ ~ ` [ ]) one block (lines between blank lines) may hold:
+	// goldmark matches them in time quadratic in their number within a
+	// paragraph (8 KB of "*_a" took 20 ms, 200 KB took 85 s).
+	maxBlockDelimiters = 1_000
+	// maxDelimiters bounds them over the whole text, so that many blocks at
+	// the limit stay fast too.
+	maxDelimiters = 10_000
 )
+
+// LimitError says which bound a text exceeds, and where.
+type LimitError struct {
+	// Problem is "line" (a line too long), "quotes" (block quotes nested
+	// too deep), "links" (too many links on a line), "block_delimiters"
+	// (too much emphasis or links in one paragraph), "delimiters" (in the
+	// whole text) or "expansion" (link references repeated too often).
+	Problem string
+	Limit   int
+	Line    int // the first line of the offending line or block; 0 for the whole text
+}
+
+// Refused reports whether a text over this bound is refused: too much
+// emphasis or too many links in a paragraph or in the whole text, which an
+// author can fix. A text over the other bounds (a very long line, deep
+// quotes, many links on one line, repeated references) is still accepted and
+// shown as escaped plain text: one long pasted paragraph must not be refused.
+func (e *LimitError) Refused() bool {
+	return e.Problem == "block_delimiters" || e.Problem == "delimiters"
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("markdown: %s over the limit of %d (line %d)", e.Problem, e.Limit, e.Line)
+}
 
 // Renderer converts Markdown to sanitised HTML. Create one with New; it is
 // safe for concurrent use by multiple goroutines.
@@ -87,21 +120,37 @@ func New() *Renderer {
 // deep, or link references expanding it beyond reason is rendered as escaped
 // plain text.
 func (r *Renderer) Render(src string) template.HTML {
-	source := []byte(src)
-	if markdownTooComplex(source) {
+	html, err := r.RenderChecked(src)
+	if err != nil {
 		return markdownPlain(src)
+	}
+	return html
+}
+
+// RenderChecked converts the Markdown src to sanitised HTML, or says with a
+// *LimitError which bound src exceeds when that bound refuses the text (see
+// LimitError.Refused); past the other bounds it renders escaped plain text.
+// Texts are rendered once, when they are saved, and the HTML is stored
+// beside them: a refused text goes back to its author, who can fix it.
+func (r *Renderer) RenderChecked(src string) (template.HTML, error) {
+	source := []byte(src)
+	if err := Check(source); err != nil {
+		if err.Refused() {
+			return "", err
+		}
+		return markdownPlain(src), nil
 	}
 	doc := r.md.Parser().Parse(text.NewReader(source))
 	if markdownLinkBytes(doc) > 2*len(source)+maxLinkExpansion {
-		return markdownPlain(src)
+		return markdownPlain(src), nil
 	}
 	var buf bytes.Buffer
 	if err := r.md.Renderer().Render(&buf, source, doc); err != nil {
 		// The HTML renderer only fails when its writer does, and a
 		// bytes.Buffer does not.
-		return markdownPlain(src)
+		return "", fmt.Errorf("markdown: render: %w", err)
 	}
-	return template.HTML(r.policy.SanitizeBytes(buf.Bytes())) // #nosec G203 -- the HTML is sanitised by bluemonday's UGC policy
+	return template.HTML(r.policy.SanitizeBytes(buf.Bytes())), nil // #nosec G203 -- the HTML is sanitised by bluemonday's UGC policy
 }
 
 // markdownPlain renders src as escaped text, one <br> per line break, in a
@@ -116,23 +165,59 @@ func markdownPlain(src string) template.HTML {
 	return template.HTML("<p>" + strings.Join(lines, "<br>\n") + "</p>\n") // #nosec G203 -- every line is escaped with HTMLEscapeString
 }
 
-// markdownTooComplex reports whether src has a line longer than maxLineBytes,
-// one that opens more than maxQuoteDepth nested block quotes or one with more
-// than maxLinksPerLine links. CR, LF and CRLF all end a line, as in CommonMark.
-func markdownTooComplex(src []byte) bool {
-	start := 0
+// Check reports the first bound src exceeds: a line longer than
+// maxLineBytes, one that opens more than maxQuoteDepth nested block quotes or
+// holds more than maxLinksPerLine links, a block (lines between blank lines)
+// with more than maxBlockDelimiters emphasis or link delimiters, or more than
+// maxDelimiters in all. CR, LF and CRLF all end a line, as in CommonMark.
+func Check(src []byte) *LimitError {
+	start, line, block, blockStart, total := 0, 1, 0, 1, 0
 	for i := 0; i <= len(src); i++ {
 		if i < len(src) && src[i] != '\n' && src[i] != '\r' {
 			continue
 		}
-		line := src[start:i]
-		if len(line) > maxLineBytes || markdownQuoteDepth(line) > maxQuoteDepth ||
-			bytes.Count(line, []byte("](")) > maxLinksPerLine {
-			return true
+		l := src[start:i]
+		switch {
+		case len(l) > maxLineBytes:
+			return &LimitError{Problem: "line", Limit: maxLineBytes, Line: line}
+		case markdownQuoteDepth(l) > maxQuoteDepth:
+			return &LimitError{Problem: "quotes", Limit: maxQuoteDepth, Line: line}
+		case bytes.Count(l, []byte("](")) > maxLinksPerLine:
+			return &LimitError{Problem: "links", Limit: maxLinksPerLine, Line: line}
+		}
+		if len(bytes.TrimSpace(l)) == 0 {
+			block, blockStart = 0, line+1
+		} else {
+			d := delimiters(l)
+			block += d
+			total += d
+			if block > maxBlockDelimiters {
+				return &LimitError{Problem: "block_delimiters", Limit: maxBlockDelimiters, Line: blockStart}
+			}
+			if total > maxDelimiters {
+				return &LimitError{Problem: "delimiters", Limit: maxDelimiters}
+			}
+		}
+		if i < len(src) && src[i] == '\r' && i+1 < len(src) && src[i+1] == '\n' {
+			i++
 		}
 		start = i + 1
+		line++
 	}
-	return false
+	return nil
+}
+
+// delimiters counts the characters of line that open or close inline
+// emphasis, strikethrough, code spans and links.
+func delimiters(line []byte) int {
+	n := 0
+	for _, c := range line {
+		switch c {
+		case '*', '_', '~', '`', '[', ']':
+			n++
+		}
+	}
+	return n
 }
 
 // markdownQuoteDepth counts the ">" among the container markers (quote and

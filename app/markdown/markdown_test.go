@@ -326,7 +326,10 @@ func TestRenderLimits(t *testing.T) {
 	}{
 		{name: "line at the limit", src: "*a* " + strings.Repeat("x", maxLineBytes-4), contains: "<em>a</em>"},
 		{name: "line over the limit", src: "*a* <b>" + strings.Repeat("x", maxLineBytes), plain: true, contains: "*a* &lt;b&gt;xxx"},
-		{name: "CR ends a line", src: strings.Repeat("*a*\r", maxLineBytes), contains: "<em>a</em>"},
+		{name: "CR ends a line", src: strings.Repeat("*a* "+strings.Repeat("x", 20)+"\r", maxBlockDelimiters/2), contains: "<em>a</em>"},
+		{name: "delimiters at the block limit", src: strings.Repeat("*_a", maxBlockDelimiters/2), contains: "<em>"},
+		{name: "delimiters over the block limit", src: strings.Repeat("*_a", maxBlockDelimiters/2+1), plain: true},
+		{name: "a blank line starts a new block", src: strings.Repeat("*_a", maxBlockDelimiters/2) + "\n\n" + strings.Repeat("*_a", maxBlockDelimiters/2), contains: "<em>"},
 		{name: "quotes at the limit", src: strings.Repeat(">", maxQuoteDepth) + " a", contains: strings.Repeat("<blockquote>\n", maxQuoteDepth)},
 		{name: "quotes over the limit", src: "*a*\n\n" + strings.Repeat("> ", maxQuoteDepth+1) + "b", plain: true, contains: "*a*<br>\n<br>\n&gt; &gt;"},
 		{name: "quotes inside lists count", src: strings.Repeat("> - ", maxQuoteDepth+1) + "b", plain: true},
@@ -431,6 +434,71 @@ func TestRenderConcurrent(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestCheck: each bound is named with its limit and the line where it is
+// first exceeded, so the author's error message can say what to fix.
+func TestCheck(t *testing.T) {
+	block := func(d int) string { return strings.Repeat("*a*", d/2) }
+	for _, tc := range []struct {
+		name string
+		src  string
+		want *LimitError
+	}{
+		{"ordinary text", "# Titre\n\nUn *texte* avec un [lien](https://example.org).\n", nil},
+		{"long line", "a\nb\n" + strings.Repeat("x", maxLineBytes+1), &LimitError{"line", maxLineBytes, 3}},
+		{"deep quotes", strings.Repeat(">", maxQuoteDepth+1) + " a", &LimitError{"quotes", maxQuoteDepth, 1}},
+		{"many links", "a\n" + strings.Repeat("[a](b)", maxLinksPerLine+1), &LimitError{"links", maxLinksPerLine, 2}},
+		{"block delimiters", "intro\n\n" + block(maxBlockDelimiters) + "\n" + "**", &LimitError{"block_delimiters", maxBlockDelimiters, 3}},
+		{"CRLF is one line end", "a\r\n" + block(maxBlockDelimiters) + "\r\n**", &LimitError{"block_delimiters", maxBlockDelimiters, 1}},
+		{"whole text", strings.Repeat(block(maxBlockDelimiters)+"\n\n", maxDelimiters/maxBlockDelimiters) + "**", &LimitError{"delimiters", maxDelimiters, 0}},
+		{"every block at its limit", strings.Repeat(block(maxBlockDelimiters)+"\n\n", maxDelimiters/maxBlockDelimiters), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			le := Check([]byte(tc.src))
+			if tc.want == nil {
+				if le != nil {
+					t.Fatalf("Check: %v", le)
+				}
+				return
+			}
+			if le == nil || *le != *tc.want {
+				t.Fatalf("Check: %+v, want %+v", le, tc.want)
+			}
+			html, err := New().RenderChecked(tc.src)
+			var got *LimitError
+			switch {
+			case le.Refused() && (!errors.As(err, &got) || *got != *le):
+				t.Fatalf("RenderChecked: %v, want the refusal %+v", err, le)
+			case !le.Refused() && (err != nil || !strings.HasPrefix(string(html), "<p>") || strings.Contains(string(html), "<em>")):
+				t.Fatalf("RenderChecked: %v, %.40q; want escaped plain text", err, html)
+			}
+		})
+	}
+}
+
+// BenchmarkWorstAccepted renders the slowest texts Check accepts: every block
+// at the delimiter limit in the patterns goldmark finds hardest. Each must
+// take well under 50 ms (docs/performance.md).
+func BenchmarkWorstAccepted(b *testing.B) {
+	r := New()
+	for _, unit := range []string{"*_a", "_*a", "*a", "**a", "~~a", "`a", "[a"} {
+		var blk strings.Builder
+		for d := 0; d+delimiters([]byte(unit)) <= maxBlockDelimiters; d += delimiters([]byte(unit)) {
+			blk.WriteString(unit)
+		}
+		src := strings.Repeat(blk.String()+"\n\n", maxDelimiters/maxBlockDelimiters)
+		if err := Check([]byte(src)); err != nil {
+			b.Fatalf("%q: %v", unit, err)
+		}
+		b.Run(unit, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := r.RenderChecked(src); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

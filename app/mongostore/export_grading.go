@@ -116,7 +116,7 @@ func importGrading(ctx context.Context, db *DB, r store.RecordReader) error {
 		return err
 	}
 	if err := store.Each(r, "submissions", func(sub grading.Submission) error {
-		d := submissionDoc{ID: sub.ID, SessionID: sub.SessionID, Part: sub.Part, AuthorID: sub.AuthorID, Text: sub.Text,
+		d := submissionDoc{ID: sub.ID, SessionID: sub.SessionID, Part: sub.Part, AuthorID: sub.AuthorID, Text: sub.Text, TextHTML: sub.TextHTML,
 			Attachment: toAttachmentDoc(sub.Attachment), Version: sub.Version, SubmittedAt: sub.SubmittedAt, UpdatedAt: sub.UpdatedAt,
 			Late: sub.Late, QueuedAt: sub.QueuedAt}
 		if g := sub.Grade; g != nil {

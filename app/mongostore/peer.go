@@ -66,6 +66,7 @@ type exerciseDoc struct {
 	Part         int            `bson:"part"`
 	Instructions string         `bson:"instructions"`
 	Rubric       []criterionDoc `bson:"rubric"`
+	HTML         string         `bson:"instructions_html,omitempty"`
 }
 
 // PutExercise replaces a part's exercise.
@@ -104,7 +105,7 @@ func (s *GradingStore) Exercise(ctx context.Context, sessionID string, part int)
 }
 
 func toExerciseDoc(sessionID string, e grading.Exercise) exerciseDoc {
-	d := exerciseDoc{ID: partKey(sessionID, e.Part), SessionID: sessionID, Part: e.Part, Instructions: e.Instructions, Rubric: []criterionDoc{}}
+	d := exerciseDoc{ID: partKey(sessionID, e.Part), SessionID: sessionID, Part: e.Part, Instructions: e.Instructions, Rubric: []criterionDoc{}, HTML: e.InstructionsHTML}
 	for _, c := range e.Rubric {
 		d.Rubric = append(d.Rubric, criterionDoc(c))
 	}
@@ -113,7 +114,7 @@ func toExerciseDoc(sessionID string, e grading.Exercise) exerciseDoc {
 
 // exercise returns the stored exercise; an empty rubric comes back nil.
 func (d exerciseDoc) exercise() grading.Exercise {
-	e := grading.Exercise{Part: d.Part, Instructions: d.Instructions}
+	e := grading.Exercise{Part: d.Part, Instructions: d.Instructions, InstructionsHTML: d.HTML}
 	for _, c := range d.Rubric {
 		e.Rubric = append(e.Rubric, grading.Criterion(c))
 	}
@@ -258,10 +259,11 @@ type submissionDoc struct {
 	Grade       *gradeDoc      `bson:"grade,omitempty"`
 	Animator    *animatorDoc   `bson:"animator,omitempty"`
 	QueuedAt    *time.Time     `bson:"queued_at,omitempty"`
+	TextHTML    string         `bson:"text_html,omitempty"`
 }
 
 func (d *submissionDoc) submission() *grading.Submission {
-	s := &grading.Submission{ID: d.ID, SessionID: d.SessionID, Part: d.Part, AuthorID: d.AuthorID, Text: d.Text,
+	s := &grading.Submission{ID: d.ID, SessionID: d.SessionID, Part: d.Part, AuthorID: d.AuthorID, Text: d.Text, TextHTML: d.TextHTML,
 		Attachment: d.Attachment.attachment(), Version: d.Version, SubmittedAt: d.SubmittedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Late: d.Late}
 	if g := d.Grade; g != nil {
 		s.Grade = &grading.Grade{Score: g.Score, Source: g.Source, Method: grading.GradeMethod(g.Method), ReviewCount: g.ReviewCount, Disagreement: g.Disagreement, ComputedAt: g.ComputedAt.UTC()}
@@ -315,7 +317,7 @@ func (s *GradingStore) SaveSubmission(ctx context.Context, sub *grading.Submissi
 			break
 		}
 	}
-	set := bson.M{"session_id": sub.SessionID, "part": sub.Part, "author_id": sub.AuthorID, "text": sub.Text,
+	set := bson.M{"session_id": sub.SessionID, "part": sub.Part, "author_id": sub.AuthorID, "text": sub.Text, "text_html": sub.TextHTML,
 		"version": sub.Version, "submitted_at": sub.SubmittedAt, "updated_at": sub.UpdatedAt, "late": sub.Late}
 	update := bson.M{"$set": set}
 	if sub.Attachment != nil {

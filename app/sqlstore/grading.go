@@ -248,9 +248,10 @@ func (s *GradingStore) PutExercise(ctx context.Context, sessionID string, e grad
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.exec(ctx, `INSERT INTO exercises (session_id, part, instructions, rubric) VALUES (?, ?, ?, ?)
-		ON CONFLICT (session_id, part) DO UPDATE SET instructions = excluded.instructions, rubric = excluded.rubric`,
-		sessionID, e.Part, e.Instructions, rubric); err != nil {
+	if _, err := s.db.exec(ctx, `INSERT INTO exercises (session_id, part, instructions, rubric, instructions_html) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (session_id, part) DO UPDATE SET instructions = excluded.instructions, rubric = excluded.rubric,
+			instructions_html = excluded.instructions_html`,
+		sessionID, e.Part, e.Instructions, rubric, e.InstructionsHTML); err != nil {
 		return fmt.Errorf("sqlstore: put exercise %s:%d: %w", sessionID, e.Part, classify(err))
 	}
 	return nil
@@ -266,7 +267,7 @@ func nonNilRubric(r []grading.Criterion) []grading.Criterion {
 func scanExercise(sc rowScanner, sessionID *string) (grading.Exercise, error) {
 	var e grading.Exercise
 	var rubric string
-	if err := sc.Scan(sessionID, &e.Part, &e.Instructions, &rubric); err != nil {
+	if err := sc.Scan(sessionID, &e.Part, &e.Instructions, &rubric, &e.InstructionsHTML); err != nil {
 		return e, err
 	}
 	if err := fromJSON(rubric, &e.Rubric); err != nil {
@@ -289,7 +290,7 @@ func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]gradi
 		}
 		out = append(out, e)
 		return nil
-	}, `SELECT session_id, part, instructions, rubric FROM exercises WHERE session_id = ? ORDER BY part`, sessionID)
+	}, `SELECT session_id, part, instructions, rubric, instructions_html FROM exercises WHERE session_id = ? ORDER BY part`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: exercises of %s: %w", sessionID, err)
 	}
@@ -300,7 +301,7 @@ func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]gradi
 // has none.
 func (s *GradingStore) Exercise(ctx context.Context, sessionID string, part int) (grading.Exercise, error) {
 	var sid string
-	e, err := scanExercise(s.db.r.QueryRowContext(ctx, `SELECT session_id, part, instructions, rubric FROM exercises WHERE session_id = ? AND part = ?`, sessionID, part), &sid)
+	e, err := scanExercise(s.db.r.QueryRowContext(ctx, `SELECT session_id, part, instructions, rubric, instructions_html FROM exercises WHERE session_id = ? AND part = ?`, sessionID, part), &sid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, grading.ErrNotFound
 	}
@@ -407,7 +408,7 @@ func (s *GradingStore) TransitionPart(ctx context.Context, st grading.PartState,
 // --- submissions
 
 const submissionCols = `id, session_id, part, author_id, text, attachment, version, submitted_at, updated_at, late,
-	grade, animator_by, animator_score, animator_comment, animator_at, animator_confirm, queued_at`
+	grade, animator_by, animator_score, animator_comment, animator_at, animator_confirm, queued_at, text_html`
 
 func scanAttachment(col sql.NullString) (*grading.Attachment, error) {
 	if !col.Valid {
@@ -428,7 +429,7 @@ func scanSubmission(sc rowScanner) (*grading.Submission, error) {
 	var animScore sql.NullFloat64
 	var animAt, animConfirm, queued sql.NullInt64
 	if err := sc.Scan(&sub.ID, &sub.SessionID, &sub.Part, &sub.AuthorID, &sub.Text, &attachment, &sub.Version, &submitted, &updated, &late,
-		&grade, &animBy, &animScore, &animComment, &animAt, &animConfirm, &queued); err != nil {
+		&grade, &animBy, &animScore, &animComment, &animAt, &animConfirm, &queued, &sub.TextHTML); err != nil {
 		return nil, err
 	}
 	var err error
@@ -502,12 +503,12 @@ func (s *GradingStore) SaveSubmission(ctx context.Context, sub *grading.Submissi
 				return fmt.Errorf("no free version number after %d", n)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO submissions (id, session_id, part, author_id, text, attachment, version, submitted_at, updated_at, late)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO submissions (id, session_id, part, author_id, text, attachment, version, submitted_at, updated_at, late, text_html)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id, part = excluded.part, author_id = excluded.author_id,
 				text = excluded.text, attachment = excluded.attachment, version = excluded.version, submitted_at = excluded.submitted_at,
-				updated_at = excluded.updated_at, late = excluded.late`,
-			sub.ID, sub.SessionID, sub.Part, sub.AuthorID, sub.Text, sAttach, kept, ts(sub.SubmittedAt), ts(sub.UpdatedAt), boolInt(sub.Late))
+				updated_at = excluded.updated_at, late = excluded.late, text_html = excluded.text_html`,
+			sub.ID, sub.SessionID, sub.Part, sub.AuthorID, sub.Text, sAttach, kept, ts(sub.SubmittedAt), ts(sub.UpdatedAt), boolInt(sub.Late), sub.TextHTML)
 		return err
 	})
 	if isUnique(err) {
@@ -949,7 +950,7 @@ func (s *GradingStore) File(ctx context.Context, fileID string) (grading.Attachm
 // mongostore uses too.
 func exportGrading(ctx context.Context, tx *sql.Tx, w store.RecordWriter) error {
 	return exportAll(ctx, tx, w, []exportStep{
-		{"exercises", `SELECT session_id, part, instructions, rubric FROM exercises ORDER BY session_id, part`, func(rows *sql.Rows) (any, error) {
+		{"exercises", `SELECT session_id, part, instructions, rubric, instructions_html FROM exercises ORDER BY session_id, part`, func(rows *sql.Rows) (any, error) {
 			var rec store.ExerciseRecord
 			var err error
 			rec.Exercise, err = scanExercise(rows, &rec.SessionID)
@@ -1008,8 +1009,8 @@ func importGrading(ctx context.Context, tx *sql.Tx, r store.RecordReader) error 
 		if err != nil {
 			return err
 		}
-		return ins("exercises", `INSERT INTO exercises (session_id, part, instructions, rubric) VALUES (?, ?, ?, ?)`,
-			rec.SessionID, rec.Exercise.Part, rec.Exercise.Instructions, rubric)
+		return ins("exercises", `INSERT INTO exercises (session_id, part, instructions, rubric, instructions_html) VALUES (?, ?, ?, ?, ?)`,
+			rec.SessionID, rec.Exercise.Part, rec.Exercise.Instructions, rubric, rec.Exercise.InstructionsHTML)
 	}); err != nil {
 		return err
 	}
@@ -1046,9 +1047,9 @@ func importGrading(ctx context.Context, tx *sql.Tx, r store.RecordReader) error 
 		if a := sub.Animator; a != nil {
 			animBy, animScore, animComment, animAt, animConfirm = a.By, a.Score, a.Comment, ts(a.At), boolInt(a.Confirm)
 		}
-		return ins("submissions", `INSERT INTO submissions (`+submissionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		return ins("submissions", `INSERT INTO submissions (`+submissionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sub.ID, sub.SessionID, sub.Part, sub.AuthorID, sub.Text, attach, sub.Version, ts(sub.SubmittedAt), ts(sub.UpdatedAt), boolInt(sub.Late),
-			grade, animBy, animScore, animComment, animAt, animConfirm, tsPtr(sub.QueuedAt))
+			grade, animBy, animScore, animComment, animAt, animConfirm, tsPtr(sub.QueuedAt), sub.TextHTML)
 	}); err != nil {
 		return err
 	}

@@ -25,7 +25,16 @@ var migrations = []migration{
 	{4, "grading", schemaGrading},
 	{5, "certificates", schemaCertificates},
 	{6, "notify", schemaNotify},
+	{7, "rendered texts", schemaRendered},
 }
+
+// schemaRendered keeps the sanitised HTML of Markdown texts beside their
+// source: texts are rendered once, when saved, never when shown. Rows from
+// before this step have '' and are rendered when shown until saved again.
+const schemaRendered = `
+ALTER TABLE exercises ADD COLUMN instructions_html TEXT NOT NULL DEFAULT '';
+ALTER TABLE submissions ADD COLUMN text_html TEXT NOT NULL DEFAULT '';
+`
 
 const schemaCore = `
 -- health holds nothing: the readiness probe writes a row and rolls it back.

@@ -62,7 +62,7 @@ func gradingExercises(t *testing.T, open Open) {
 	s := gradingStore(t, open)
 	ctx := context.Background()
 	rubric := []grading.Criterion{{ID: "clarity", Label: "Clarté", MaxPoints: 4}, {ID: "sources", Label: "Sources", MaxPoints: 6}}
-	e3 := grading.Exercise{Part: 3, Instructions: "Rédigez *trois* paragraphes.", Rubric: rubric}
+	e3 := grading.Exercise{Part: 3, Instructions: "Rédigez *trois* paragraphes.", InstructionsHTML: "<p>Rédigez <em>trois</em> paragraphes.</p>\n", Rubric: rubric}
 	e1 := grading.Exercise{Part: 1, Instructions: "Présentez-vous.", Rubric: rubric[:1]}
 	e4 := grading.Exercise{Part: 4, Instructions: "Sans grille."}
 	for _, e := range []grading.Exercise{e3, e1, e4, {Part: 2, Instructions: "Autre session", Rubric: rubric}} {
@@ -85,7 +85,7 @@ func gradingExercises(t *testing.T, open Open) {
 		}
 	}
 	check("", []grading.Exercise{e1, e3, e4})
-	e3.Instructions = "Rédigez quatre paragraphes."
+	e3.Instructions, e3.InstructionsHTML = "Rédigez quatre paragraphes.", "<p>Rédigez quatre paragraphes.</p>\n"
 	e3.Rubric = append(slices.Clone(e3.Rubric), grading.Criterion{ID: "form", Label: "Forme", MaxPoints: 2})
 	if err := s.PutExercise(ctx, "s1", e3); err != nil {
 		t.Fatal(err)
@@ -306,8 +306,8 @@ func gradingTransitionPartConcurrent(t *testing.T, open Open) {
 }
 
 func newSubmission(sess string, part int, author string, at time.Time) *grading.Submission {
-	return &grading.Submission{SessionID: sess, Part: part, AuthorID: author, Text: "Texte de " + author,
-		Version: 1, SubmittedAt: at, UpdatedAt: at}
+	return &grading.Submission{SessionID: sess, Part: part, AuthorID: author, Text: "Texte de *" + author + "*",
+		TextHTML: "<p>Texte de <em>" + author + "</em></p>\n", Version: 1, SubmittedAt: at, UpdatedAt: at}
 }
 
 func versionOf(sub *grading.Submission) grading.Version {
@@ -1172,7 +1172,7 @@ func gradingBackupRoundTrip(t *testing.T, open Open) {
 	}{
 		{"exercises", 0, `{"SessionID":"s1","Exercise":{"part":1,"instructions":"Un","rubric":null}}`},
 		{"part_states", 0, `{"SessionID":"s1","Part":2,"Phase":"assigning","ClaimedAt":"2026-03-02T09:00:00Z","AssignedAt":"0001-01-01T00:00:00Z","ClosedAt":"0001-01-01T00:00:00Z","Mode":"","EffectiveK":0}`},
-		{"submission_versions", 2, `{"SubmissionID":"sub-b","N":1,"Text":"Texte de bob","Attachment":null,"At":"2026-03-02T09:00:01Z"}`},
+		{"submission_versions", 2, `{"SubmissionID":"sub-b","N":1,"Text":"Texte de *bob*","Attachment":null,"At":"2026-03-02T09:00:01Z"}`},
 		{"reviews", 1, `{"ID":"r2","SessionID":"s1","Part":1,"SubmissionID":"sub-b","AuthorID":"bob","ReviewerID":"cyd","Status":"assigned","Scores":null,"Comment":"","Percent":0,"AssignedAt":"2026-03-02T10:00:00Z","UpdatedAt":"2026-03-02T10:00:00Z","DoneAt":null,"Required":false,"TakenFrom":"ada","Flag":null}`},
 		{"evaluations", 1, `{"SessionID":"s2","Evaluation":{"Questions":null,"Settings":{"Attempts":0,"TimeLimit":0}}}`},
 		{"evaluation_attempts", 1, `{"ID":"s1:ada:2","SessionID":"s1","UserID":"ada","N":2,"Answers":null,"StartedAt":"2026-03-02T10:00:00Z","SubmittedAt":null,"Score":null}`},
