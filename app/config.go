@@ -29,6 +29,7 @@ type Config struct {
 	SelfRegistration bool   // LIBRECOURS_SELF_REGISTRATION
 	Organisation     string // LIBRECOURS_ORGANISATION
 	LogLevel         slog.Level
+	LogFormat        string        // LIBRECOURS_LOG_FORMAT: text or json
 	SessionIdle      time.Duration // LIBRECOURS_SESSION_IDLE
 	SessionMax       time.Duration // LIBRECOURS_SESSION_MAX
 	TokenTTL         time.Duration // LIBRECOURS_TOKEN_TTL
@@ -41,7 +42,17 @@ type Config struct {
 	SMTPFrom       string         // LIBRECOURS_SMTP_FROM
 	SMTPTLS        notify.TLSMode // LIBRECOURS_SMTP_TLS: starttls, tls or none
 	NotifyInterval time.Duration  // LIBRECOURS_NOTIFY_INTERVAL: how often the outbox is delivered
+
+	// Metrics: /metrics is served only when one of these is set.
+	MetricsAddr  string // LIBRECOURS_METRICS_ADDR: a separate listener for /metrics
+	MetricsToken string // LIBRECOURS_METRICS_TOKEN or _FILE: the bearer token /metrics asks for
 }
+
+// MetricsEnabled reports whether /metrics is served.
+func (c Config) MetricsEnabled() bool { return c.MetricsAddr != "" || c.MetricsToken != "" }
+
+// minMetricsToken is the shortest bearer token accepted for /metrics.
+const minMetricsToken = 16
 
 // Secure reports whether the platform is served over https.
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
@@ -115,6 +126,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_TIMEZONE: %w", err))
 	}
 	errs = append(errs, c.readMail(str, dur)...)
+	errs = append(errs, c.readOperations(str)...)
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		errs = append(errs, errors.New("LIBRECOURS_ADMIN_EMAIL and LIBRECOURS_ADMIN_PASSWORD(_FILE) go together"))
 	}
@@ -169,4 +181,34 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// readOperations reads the log format and the metrics settings.
+func (c *Config) readOperations(str func(k, def string) string) []error {
+	var errs []error
+	switch c.LogFormat = strings.ToLower(str("LIBRECOURS_LOG_FORMAT", "text")); c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("LIBRECOURS_LOG_FORMAT: %q is not text or json", c.LogFormat))
+	}
+	c.MetricsAddr = str("LIBRECOURS_METRICS_ADDR", "")
+	c.MetricsToken = str("LIBRECOURS_METRICS_TOKEN", "")
+	if f := str("LIBRECOURS_METRICS_TOKEN_FILE", ""); f != "" {
+		b, err := os.ReadFile(f) // #nosec G304 -- the path is the operator's LIBRECOURS_METRICS_TOKEN_FILE
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LIBRECOURS_METRICS_TOKEN_FILE: %w", err))
+		}
+		c.MetricsToken = strings.TrimSpace(string(b))
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < minMetricsToken {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_METRICS_TOKEN: at least %d characters (openssl rand -hex 32 makes one)", minMetricsToken))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("LIBRECOURS_METRICS_ADDR: %q is not host:port", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, errors.New("LIBRECOURS_METRICS_ADDR: must differ from LIBRECOURS_ADDR (leave it unset to serve /metrics there, with a token)"))
+		}
+	}
+	return errs
 }

@@ -137,7 +137,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p := classify(err)
 	switch {
 	case p.Status >= 500 && p.Status != http.StatusServiceUnavailable:
-		s.log.Error("request failed", "method", c.Method(), "path", redactSecrets(c.Path()), "request_id", requestID(c), "err", err)
+		s.log.Error("request failed", "method", c.Method(), "path", redactSecrets(c.Path()), "route", routePattern(c),
+			"request_id", requestID(c), "err", err)
 	case p.Status == http.StatusServiceUnavailable:
 		s.storageFailure(c, err)
 	}
@@ -160,7 +161,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	pg := s.newPage(c, "app.error.title")
 	pg.Data = fiber.Map{"Status": p.Status, "Message": msg}
 	if rerr := c.Render("pages/error", pg, "layouts/main"); rerr != nil {
-		s.log.Error("render error page", "err", rerr)
+		s.log.Error("render error page", "route", routePattern(c), "request_id", requestID(c), "err", rerr)
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 		return c.Status(p.Status).SendString(msg)
 	}

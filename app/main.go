@@ -37,6 +37,8 @@ Usage:
   librecours restore DIR           load a backup into an empty database (the
                                    embedded one with the server stopped, or
                                    MONGODB_URI's)
+  librecours healthcheck           exit 0 when the server on LIBRECOURS_ADDR
+                                   answers /readyz (a container's HEALTHCHECK)
 
 Configuration comes from the environment; see README.md.
 `
@@ -51,7 +53,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "configuration:\n%v\n", err)
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -66,6 +68,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = certificatesCommand(ctx, cfg, args[1:], stdout)
 	case "backup", "restore":
 		err = backupCommand(ctx, cfg, args[0], args[1:], stdout)
+	case "healthcheck":
+		err = healthcheck(ctx, cfg)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -106,9 +110,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	srv, err := NewServer(Deps{Config: cfg, Log: log, Store: p.Store, Now: time.Now})
+	metrics := NewMetrics(cfg)
+	srv, err := NewServer(Deps{Config: cfg, Log: log, Store: metrics.Backend(p.Store), Now: time.Now, Metrics: metrics})
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := srv.listenMetrics(cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
 	}
 	if err := srv.certs.EnsureKey(ctx); err != nil {
 		return fmt.Errorf("signing key: %w", err)
@@ -126,7 +138,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 	schedDone := make(chan struct{})
 	go func() { srv.RunScheduler(schedCtx, 30*time.Second); close(schedDone) }()
 	defer func() { stopSched(); <-schedDone }()
-	log.Info("ready", "url", cfg.BaseURL, "embedded_db", cfg.Embedded(), "startup_ms", time.Since(start).Milliseconds())
+	log.Info("ready", "url", cfg.BaseURL, "embedded_db", cfg.Embedded(), "metrics", cfg.MetricsEnabled(),
+		"startup_ms", time.Since(start).Milliseconds())
 	fmt.Fprintf(stdout, "Libre cours is running at %s (Ctrl+C to stop)\n", cfg.BaseURL)
 	select {
 	case err := <-errc:

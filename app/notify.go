@@ -81,6 +81,9 @@ func (s *Server) DeliverOutbox(ctx context.Context) notify.Report {
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("outbox", "err", err)
 	}
+	if ctx.Err() == nil {
+		s.metrics.job("outbox", err)
+	}
 	for _, e := range rep.Errors {
 		s.log.Warn("outbox: delivery failed", "err", e)
 	}
@@ -113,10 +116,11 @@ func (s *Server) RunOutbox(ctx context.Context, every time.Duration) {
 // Events (grading.Notifier and the close hook)
 
 // logged reports a notification that could not be queued: the event it is
-// about has happened all the same.
-func (n *notifier) logged(what string, err error) {
+// about has happened all the same. The line carries the request's ID and
+// route when a request caused it.
+func (n *notifier) logged(ctx context.Context, what string, err error) {
 	if err != nil {
-		n.s.log.Error("notify: "+what, "err", err)
+		n.s.log.ErrorContext(ctx, "notify: "+what, "err", err)
 	}
 }
 
@@ -139,7 +143,7 @@ func (n *notifier) ReviewsAssigned(ctx context.Context, sess *course.Session, p 
 		e := sessionEvent(sess, p.Number)
 		e.Key, e.At, e.Count = fmt.Sprintf("assigned|%s|%d", sess.ID, p.Number), p.ReviewDue, count[reviewer]
 		_, err := n.outbox.Email(ctx, notify.KindReviewsAssigned, reviewer, e)
-		n.logged("reviews assigned", err)
+		n.logged(ctx, "reviews assigned", err)
 	}
 	e := sessionEvent(sess, p.Number)
 	e.What, e.Count, e.Total = notify.PostAssigned, rep.Submissions, rep.ReviewsAssigned
@@ -151,7 +155,7 @@ func (n *notifier) ReviewsAssigned(ctx context.Context, sess *course.Session, p 
 // passes its threshold.
 func (n *notifier) PartGraded(ctx context.Context, sess *course.Session, p course.Part, _ int) {
 	subs, err := n.s.grading.Store.Submissions(ctx, sess.ID, p.Number)
-	n.logged("grades available", err)
+	n.logged(ctx, "grades available", err)
 	for _, sub := range subs {
 		if sub.Grade == nil {
 			continue
@@ -159,11 +163,11 @@ func (n *notifier) PartGraded(ctx context.Context, sess *course.Session, p cours
 		e := sessionEvent(sess, p.Number)
 		e.Key = fmt.Sprintf("graded|%s|%d", sess.ID, p.Number)
 		_, err := n.outbox.Email(ctx, notify.KindGradeAvailable, sub.AuthorID, e)
-		n.logged("grade available", err)
+		n.logged(ctx, "grade available", err)
 	}
 	items, err := n.s.grading.Corrections(ctx, staffActor, sess.ID)
 	if err != nil {
-		n.logged("correction queue", err)
+		n.logged(ctx, "correction queue", err)
 		return
 	}
 	fresh := 0
@@ -181,7 +185,7 @@ func (n *notifier) PartGraded(ctx context.Context, sess *course.Session, p cours
 func (n *notifier) ReviewAppealed(ctx context.Context, sess *course.Session, part int, reviewID string) {
 	items, err := n.s.grading.Corrections(ctx, staffActor, sess.ID)
 	if err != nil {
-		n.logged("correction queue", err)
+		n.logged(ctx, "correction queue", err)
 		return
 	}
 	n.queueGrew(ctx, sess, part, "appeal|"+reviewID, 1, len(items))
@@ -195,7 +199,7 @@ func (n *notifier) queueGrew(ctx context.Context, sess *course.Session, part int
 			e := sessionEvent(sess, part)
 			e.Key, e.Count = key, fresh
 			_, err := n.outbox.Email(ctx, notify.KindQueueNew, anim, e)
-			n.logged("queue new", err)
+			n.logged(ctx, "queue new", err)
 		}
 	}
 	n.queueAlert(ctx, sess, size)
@@ -209,7 +213,7 @@ var staffActor = &course.User{ID: "notifications", Name: "notifications", Roles:
 func (n *notifier) queueAlert(ctx context.Context, sess *course.Session, size int) {
 	hook, err := n.store.Hook(ctx, sess.ID)
 	if err != nil || hook.URL == "" {
-		n.logged("queue alert", err)
+		n.logged(ctx, "queue alert", err)
 		return
 	}
 	above := size >= hook.QueueThreshold()
@@ -218,7 +222,7 @@ func (n *notifier) queueAlert(ctx context.Context, sess *course.Session, size in
 	}
 	changed, err := n.store.SetQueueAlerted(ctx, sess.ID, above)
 	if err != nil || !changed || !above {
-		n.logged("queue alert", err)
+		n.logged(ctx, "queue alert", err)
 		return
 	}
 	e := sessionEvent(sess, 0)
@@ -233,7 +237,7 @@ func (n *notifier) post(ctx context.Context, sessionID, key string, e notify.Eve
 	if err == nil {
 		_, err = n.outbox.Post(ctx, hook, key, languages[0], e)
 	}
-	n.logged("post", err)
+	n.logged(ctx, "post", err)
 }
 
 // afterClose tells each holder their certificate is issued, and the
@@ -242,14 +246,14 @@ func (s *Server) afterClose(ctx context.Context, sessionID string, res *certific
 	n := s.notifier
 	sess, err := s.store.SessionByID(ctx, sessionID)
 	if err != nil {
-		n.logged("session closed", err)
+		n.logged(ctx, "session closed", err)
 		return
 	}
 	for _, cert := range res.Issued {
 		e := sessionEvent(sess, 0)
 		e.Key, e.Code, e.Level = "certificate|"+cert.Code, cert.Code, int(cert.Level)
 		_, err := n.outbox.Email(ctx, notify.KindCertificateIssued, cert.UserID, e)
-		n.logged("certificate issued", err)
+		n.logged(ctx, "certificate issued", err)
 	}
 	rep := res.Report
 	e := sessionEvent(sess, 0)

@@ -50,21 +50,32 @@ func (s *Server) SchedulerTick(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	if err := s.grading.Tick(jctx); err != nil {
+	ok := true // every job succeeded (the metrics' last successful tick)
+	err := s.grading.Tick(jctx)
+	if err != nil {
 		s.log.Error("scheduler", "err", err)
+		ok = false
 	}
+	s.metrics.job("grading", err)
 	if ctx.Err() != nil {
 		return
 	}
-	if err := s.notifier.remind(jctx); err != nil {
+	err = s.notifier.remind(jctx)
+	if err != nil {
 		s.log.Error("scheduler: deadline reminders", "err", err)
+		ok = false
 	}
+	s.metrics.job("reminders", err)
 	if ctx.Err() != nil {
 		return
 	}
-	if _, err := s.auth.DeleteExpired(jctx, s.now()); err != nil {
+	_, err = s.auth.DeleteExpired(jctx, s.now())
+	if err != nil {
 		s.log.Warn("scheduler: expire sessions", "err", err)
+		ok = false
 	}
+	s.metrics.job("expire_sessions", err)
+	s.metrics.tick(s.now(), ok)
 }
 
 // jobContext is ctx without its cancellation, so that a job begun finishes

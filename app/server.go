@@ -44,6 +44,9 @@ type Deps struct {
 	Log    *slog.Logger
 	Store  store.Backend
 	Now    func() time.Time // the clock; time.Now outside tests
+	// Metrics, when not nil, count the requests and serve /metrics
+	// (app/metrics.go); Store is then its Backend(store).
+	Metrics *Metrics
 }
 
 // Server is the web platform: one fiber app over the services.
@@ -68,6 +71,7 @@ type Server struct {
 	app         *fiber.App
 	storageLog  storageLog
 	notifier    *notifier // app/notify.go
+	metrics     *Metrics  // app/metrics.go; nil: off
 }
 
 // NewServer wires the services and the routes.
@@ -89,7 +93,7 @@ func NewServer(d Deps) (*Server, error) {
 	st := d.Store.Stores()
 	store, certStore := st.Course, st.Certificates
 	s := &Server{
-		cfg: d.Config, log: d.Log, backend: d.Store, now: d.Now,
+		cfg: d.Config, log: d.Log, backend: d.Store, now: d.Now, metrics: d.Metrics,
 		store: store, auth: st.Auth, settings: st.Settings,
 		bundle: bundle, translators: map[string]*translator{}, static: static,
 	}
@@ -162,6 +166,7 @@ func (s *Server) routes() {
 	a := s.app
 	a.Use(recover.New())
 	a.Use(requestid.New())
+	a.Use(s.observe) // app/metrics.go: request ID and route for the log, request metrics
 	a.Use(s.accessLog)
 	a.Use(s.securityHeaders)
 	a.Use(s.limitBody)
@@ -169,6 +174,7 @@ func (s *Server) routes() {
 
 	a.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	a.Get("/readyz", s.handleReady)
+	s.registerMetricsRoutes()
 	a.Get("/static/*", etag.New(), s.handleStatic)
 
 	a.Use(s.loadUser)

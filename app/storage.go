@@ -22,6 +22,7 @@ type storageLog struct {
 // storageFailure logs a storage failure unless one was logged less than a
 // minute ago; the next line carries the count of those in between.
 func (s *Server) storageFailure(c *fiber.Ctx, err error) {
+	s.metrics.storageFailed()
 	now := time.Now()
 	s.storageLog.mu.Lock()
 	if !s.storageLog.last.IsZero() && now.Sub(s.storageLog.last) < storageLogEvery {
@@ -32,6 +33,6 @@ func (s *Server) storageFailure(c *fiber.Ctx, err error) {
 	n := s.storageLog.suppressed
 	s.storageLog.last, s.storageLog.suppressed = now, 0
 	s.storageLog.mu.Unlock()
-	s.log.Warn("storage unavailable", "path", redactSecrets(c.Path()), "request_id", requestID(c),
+	s.log.Warn("storage unavailable", "path", redactSecrets(c.Path()), "route", routePattern(c), "request_id", requestID(c),
 		"err", err, "failures_not_logged", n)
 }

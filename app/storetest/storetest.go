@@ -30,6 +30,7 @@ var suites = []struct {
 	{"Evaluation", Evaluation},
 	{"Certificates", Certificates},
 	{"Notify", Notify},
+	{"Monitoring", Monitoring},
 	{"Privacy", Privacy},
 	{"Backup", Backup},
 }

@@ -1,0 +1,643 @@
+package app
+
+//go:generate go run ./internal/genstoremetrics -o metrics_stores.go
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"reflect"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"librecours/app/store"
+	"librecours/course"
+	"librecours/grading"
+	"librecours/notify"
+)
+
+// Metrics are the Prometheus metrics of one platform process, served at
+// /metrics in the Prometheus text format. They exist only when the operator
+// asked for them (LIBRECOURS_METRICS_ADDR, LIBRECOURS_METRICS_TOKEN); a nil
+// *Metrics records nothing and serves nothing.
+//
+// Labels stay bounded: route patterns (never paths or IDs), store operation
+// names, channels, outcomes, and the codes of the sessions still open.
+type Metrics struct {
+	reg   *prometheus.Registry
+	token string // the bearer token /metrics asks for; "" on a private listener
+
+	requests        *prometheus.CounterVec   // method, route, status
+	latency         *prometheus.HistogramVec // method, route
+	inFlight        prometheus.Gauge
+	store           *storeMetrics
+	storageFailures prometheus.Counter
+	deliveries      *prometheus.CounterVec // channel, outcome
+	ticks           prometheus.Counter
+	lastTick        prometheus.Gauge
+	lastGoodTick    prometheus.Gauge
+	jobs            *prometheus.CounterVec // job, outcome
+	collectErrors   *prometheus.CounterVec // part
+
+	claimed sync.Map // message ID -> channel, from Claim to Finish
+}
+
+// Metric label values.
+const (
+	routeUnmatched = "unmatched" // no route answered: 404, or a middleware refused the request first
+
+	channelEmail      = "email"
+	channelMattermost = "mattermost"
+)
+
+// schedulerJobs are the jobs of a scheduler tick and the outbox pass.
+var schedulerJobs = []string{"grading", "reminders", "expire_sessions", "outbox"}
+
+// NewMetrics returns the metrics cfg asks for, or nil when /metrics is off.
+func NewMetrics(cfg Config) *Metrics {
+	if !cfg.MetricsEnabled() {
+		return nil
+	}
+	m := &Metrics{reg: prometheus.NewRegistry(), token: cfg.MetricsToken}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "librecours_http_requests_total",
+		Help: "HTTP requests answered, by method, route pattern and status.",
+	}, []string{"method", "route", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "librecours_http_request_duration_seconds",
+		Help:    "Time to answer an HTTP request, by method and route pattern.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"method", "route"})
+	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "librecours_http_requests_in_flight",
+		Help: "HTTP requests being answered.",
+	})
+	m.store = &storeMetrics{
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "librecours_store_operation_duration_seconds",
+			Help:    "Time of a store operation, by operation (domain.Method).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5},
+		}, []string{"operation"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "librecours_store_operation_errors_total",
+			Help: "Store operations that failed for a reason other than the request (storage unavailable, unexpected error), by operation.",
+		}, []string{"operation"}),
+	}
+	m.storageFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "librecours_storage_failures_total",
+		Help: "Requests answered 503 because storage failed (full disk, I/O error, locked or unreachable database); the log shows one line a minute of them.",
+	})
+	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "librecours_outbox_deliveries_total",
+		Help: "Outbox delivery attempts by this process, by channel and outcome (sent, retried, failed: given up, lost: the lease ran out first).",
+	}, []string{"channel", "outcome"})
+	m.ticks = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "librecours_scheduler_ticks_total",
+		Help: "Scheduler ticks run by this process.",
+	})
+	m.lastTick = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "librecours_scheduler_last_tick_timestamp_seconds",
+		Help: "When this process's scheduler last ran a tick (Unix time).",
+	})
+	m.lastGoodTick = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "librecours_scheduler_last_success_timestamp_seconds",
+		Help: "When this process's scheduler last ran a tick whose every job succeeded (Unix time).",
+	})
+	m.jobs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "librecours_scheduler_jobs_total",
+		Help: "Scheduler jobs run, by job and outcome (ok, error).",
+	}, []string{"job", "outcome"})
+	m.collectErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "librecours_metrics_collect_errors_total",
+		Help: "Scrapes that could not read a part of the platform's state (sessions, certificates, outbox, disk), by part.",
+	}, []string{"part"})
+	for _, ch := range []string{channelEmail, channelMattermost} {
+		for _, o := range []string{"sent", "retried", "failed", "lost"} {
+			m.deliveries.WithLabelValues(ch, o)
+		}
+	}
+	for _, j := range schedulerJobs {
+		m.jobs.WithLabelValues(j, "ok")
+		m.jobs.WithLabelValues(j, "error")
+	}
+	for _, p := range []string{"ready", "sessions", "certificates", "outbox", "disk"} {
+		m.collectErrors.WithLabelValues(p)
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.store.duration, m.store.errors, m.storageFailures,
+		m.deliveries, m.ticks, m.lastTick, m.lastGoodTick, m.jobs, m.collectErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format, to a request
+// bearing the token when there is one.
+func (m *Metrics) Handler() http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !m.authorized(r.Header.Get("Authorization")) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// authorized reports whether an Authorization header carries the token.
+func (m *Metrics) authorized(header string) bool {
+	if m.token == "" {
+		return true
+	}
+	want := "Bearer " + m.token
+	return subtle.ConstantTimeCompare([]byte(header), []byte(want)) == 1
+}
+
+// registerMetricsRoutes serves /metrics on the platform's own listener when
+// it is protected by a token and no separate listener was asked for, and
+// starts reading the platform's state at each scrape.
+func (s *Server) registerMetricsRoutes() {
+	if s.metrics == nil {
+		return
+	}
+	if err := s.metrics.reg.Register(&platformCollector{s: s}); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			panic(err) // the collector's descriptions are constants
+		}
+	}
+	if s.cfg.MetricsAddr == "" && s.cfg.MetricsToken != "" {
+		s.app.Get("/metrics", adaptor.HTTPHandler(s.metrics.Handler()))
+	}
+}
+
+// listenMetrics serves /metrics on LIBRECOURS_METRICS_ADDR until the
+// returned stop is called.
+func (s *Server) listenMetrics(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener %s: %w", addr, err)
+	}
+	return s.serveMetrics(ln), nil
+}
+
+// serveMetrics serves /metrics on ln until the returned stop is called.
+func (s *Server) serveMetrics(ln net.Listener) (stop func()) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: collectTimeout + 10*time.Second, IdleTimeout: 2 * time.Minute}
+	done := make(chan struct{})
+	go func() { _ = hs.Serve(ln); close(done) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+		<-done
+	}
+}
+
+// Requests
+
+// requestInfoKey keys the request's *requestInfo in its user context.
+type requestInfoKey struct{}
+
+// requestInfo is what a log line written during a request says about it.
+// It is read on the request's goroutine only (fiber reuses its Ctx once
+// the request is answered).
+type requestInfo struct {
+	id    string
+	c     *fiber.Ctx // nil once the request is answered
+	route string     // the final route, once answered
+}
+
+func (r *requestInfo) Route() string {
+	if r.c != nil {
+		return routePattern(r.c)
+	}
+	return r.route
+}
+
+// routePattern is the pattern of the route that answers c
+// ("/sessions/:id"), or "unmatched" while only middleware ran (no route
+// matched: 404 or 405, or a middleware answered first).
+func routePattern(c *fiber.Ctx) string {
+	r := c.Route()
+	if r == nil || r.Path == "" || isMiddleware(r) {
+		return routeUnmatched
+	}
+	return r.Path
+}
+
+// routeUseField is the index of fiber.Route's unexported "use" field, which
+// alone tells a middleware (app.Use) from a route; TestMetrics fails if a
+// fiber upgrade loses it.
+var routeUseField, routeUseFieldOK = func() ([]int, bool) {
+	f, ok := reflect.TypeFor[fiber.Route]().FieldByName("use")
+	return f.Index, ok && f.Type.Kind() == reflect.Bool
+}()
+
+// isMiddleware reports whether r was registered by app.Use.
+func isMiddleware(r *fiber.Route) bool {
+	return routeUseFieldOK && reflect.ValueOf(r).Elem().FieldByIndex(routeUseField).Bool()
+}
+
+// observe puts the request's ID and route in its context, for the log lines
+// written while answering it, and counts and times the request.
+func (s *Server) observe(c *fiber.Ctx) error {
+	info := &requestInfo{id: requestID(c), c: c}
+	c.SetUserContext(context.WithValue(c.UserContext(), requestInfoKey{}, info))
+	m := s.metrics
+	var start time.Time
+	if m != nil {
+		start = time.Now()
+		m.inFlight.Inc()
+		defer m.inFlight.Dec()
+	}
+	err := c.Next()
+	info.route, info.c = routePattern(c), nil
+	if m != nil {
+		status := c.Response().StatusCode()
+		if err != nil {
+			status = classify(err).Status
+		}
+		method := c.Method()
+		m.requests.WithLabelValues(method, info.route, strconv.Itoa(status)).Inc()
+		m.latency.WithLabelValues(method, info.route).Observe(time.Since(start).Seconds())
+	}
+	return err
+}
+
+// storageFailed counts a request answered 503 for a storage failure.
+func (m *Metrics) storageFailed() {
+	if m != nil {
+		m.storageFailures.Inc()
+	}
+}
+
+// Scheduler
+
+// job records one scheduler job's outcome.
+func (m *Metrics) job(name string, err error) {
+	if m == nil {
+		return
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	m.jobs.WithLabelValues(name, outcome).Inc()
+}
+
+// tick records a scheduler tick run at now, successful when all its jobs were.
+func (m *Metrics) tick(now time.Time, ok bool) {
+	if m == nil {
+		return
+	}
+	m.ticks.Inc()
+	t := float64(now.UnixNano()) / 1e9
+	m.lastTick.Set(t)
+	if ok {
+		m.lastGoodTick.Set(t)
+	}
+}
+
+// Stores
+
+// storeMetrics time the store operations (app/metrics_stores.go, generated).
+type storeMetrics struct {
+	duration *prometheus.HistogramVec
+	errors   *prometheus.CounterVec
+}
+
+// observe records an operation begun at start; err points at its error
+// (nil for operations without one).
+func (m *storeMetrics) observe(op string, start time.Time, err *error) {
+	m.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	if err != nil && storeFailure(*err) {
+		m.errors.WithLabelValues(op).Inc()
+	}
+}
+
+// storeFailure reports whether a store error is a failure of the store
+// rather than an answer (not found, conflict, validation) or a request that
+// went away.
+func storeFailure(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, notify.ErrNothingDue) {
+		return false
+	}
+	return classify(err).Status >= http.StatusInternalServerError
+}
+
+// Backend wraps b so that every store operation is timed and its failures
+// counted; without metrics it returns b.
+func (m *Metrics) Backend(b store.Backend) store.Backend {
+	if m == nil {
+		return b
+	}
+	return &meteredBackend{b: b, m: m}
+}
+
+// meteredBackend is a store.Backend whose domain stores are timed.
+type meteredBackend struct {
+	b store.Backend
+	m *Metrics
+}
+
+var (
+	_ store.Backend = (*meteredBackend)(nil)
+	_ store.Monitor = (*meteredBackend)(nil)
+)
+
+func (b *meteredBackend) Kind() string { return b.b.Kind() }
+
+func (b *meteredBackend) Stores() store.Stores {
+	st, sm := b.b.Stores(), b.m.store
+	g := gradingStoreMetrics{Store: st.Grading, m: sm}
+	var gs grading.Store = g
+	if stamper, ok := st.Grading.(grading.Stamper); ok {
+		gs = stampingGradingStore{gradingStoreMetrics: g, stamper: stamper}
+	}
+	return store.Stores{
+		Course:       courseStoreMetrics{CourseStore: st.Course, m: sm},
+		Auth:         authStoreMetrics{AuthStore: st.Auth, m: sm},
+		Settings:     settingsStoreMetrics{SettingsStore: st.Settings, m: sm},
+		Grading:      gs,
+		Evaluation:   evaluationStoreMetrics{EvaluationStore: st.Evaluation, m: sm},
+		Certificates: certificateStoreMetrics{CertificateStore: st.Certificates, m: sm},
+		Outbox:       outboxDeliveries{outboxStoreMetrics: outboxStoreMetrics{Store: st.Outbox, m: sm}, m: b.m},
+	}
+}
+
+func (b *meteredBackend) Ready(ctx context.Context) (err error) {
+	defer b.m.store.observe("backend.Ready", time.Now(), &err)
+	return b.b.Ready(ctx)
+}
+
+func (b *meteredBackend) Export(ctx context.Context, w store.RecordWriter) (err error) {
+	defer b.m.store.observe("backend.Export", time.Now(), &err)
+	return b.b.Export(ctx, w)
+}
+
+func (b *meteredBackend) Import(ctx context.Context, r store.RecordReader) (err error) {
+	defer b.m.store.observe("backend.Import", time.Now(), &err)
+	return b.b.Import(ctx, r)
+}
+
+func (b *meteredBackend) Empty(ctx context.Context) (_ bool, err error) {
+	defer b.m.store.observe("backend.Empty", time.Now(), &err)
+	return b.b.Empty(ctx)
+}
+
+func (b *meteredBackend) Close() error { return b.b.Close() }
+
+// errNoMonitor is returned by a backend that cannot summarize its outbox.
+var errNoMonitor = errors.New("app: the store gives no outbox statistics")
+
+func (b *meteredBackend) OutboxStats(ctx context.Context) (_ []store.OutboxStat, err error) {
+	defer b.m.store.observe("backend.OutboxStats", time.Now(), &err)
+	mon, ok := b.b.(store.Monitor)
+	if !ok {
+		return nil, errNoMonitor
+	}
+	return mon.OutboxStats(ctx)
+}
+
+// stampingGradingStore keeps the grading store's optional grading.Stamper
+// (the correction queue's cache) visible through the wrapper.
+type stampingGradingStore struct {
+	gradingStoreMetrics
+	stamper grading.Stamper
+}
+
+func (s stampingGradingStore) GradingStamp(ctx context.Context, sessionID string) (_ string, _ bool, err error) {
+	defer s.m.observe("grading.GradingStamp", time.Now(), &err)
+	return s.stamper.GradingStamp(ctx, sessionID)
+}
+
+// outboxDeliveries counts the outcome of each delivery by channel: Claim
+// tells the message's channel, Finish its outcome.
+type outboxDeliveries struct {
+	outboxStoreMetrics
+	m *Metrics
+}
+
+func (o outboxDeliveries) Claim(ctx context.Context, now, leaseUntil time.Time) (*notify.Message, error) {
+	msg, err := o.outboxStoreMetrics.Claim(ctx, now, leaseUntil)
+	if err == nil {
+		o.m.claimed.Store(msg.ID, channelOf(msg.Kind))
+	}
+	return msg, err
+}
+
+func (o outboxDeliveries) Finish(ctx context.Context, id string, attempt int, oc notify.Outcome) (bool, error) {
+	ok, err := o.outboxStoreMetrics.Finish(ctx, id, attempt, oc)
+	ch, known := o.m.claimed.LoadAndDelete(id)
+	if err != nil || !known {
+		return ok, err
+	}
+	outcome := "lost"
+	switch {
+	case !ok:
+	case oc.Status == notify.StatusSent:
+		outcome = "sent"
+	case oc.Status == notify.StatusFailed:
+		outcome = "failed"
+	default:
+		outcome = "retried"
+	}
+	o.m.deliveries.WithLabelValues(ch.(string), outcome).Inc()
+	return ok, err
+}
+
+// channelOf is the channel a message of kind k goes through.
+func channelOf(k notify.Kind) string {
+	if k == notify.KindMattermost {
+		return channelMattermost
+	}
+	return channelEmail
+}
+
+// The platform's state, read at each scrape
+
+// collectTimeout bounds the reads of one scrape.
+const collectTimeout = 10 * time.Second
+
+var (
+	descReady = prometheus.NewDesc("librecours_ready",
+		"1 when the database answers and takes writes (what /readyz checks), 0 otherwise.", nil, nil)
+	descInfo = prometheus.NewDesc("librecours_info",
+		"Always 1; the store label says which backend the platform runs on (sqlite or mongodb).", []string{"store"}, nil)
+	descSessions = prometheus.NewDesc("librecours_sessions",
+		"Sessions by state (upcoming, running, ended, closed).", []string{"state"}, nil)
+	descQueueItems = prometheus.NewDesc("librecours_correction_queue_items",
+		"Items in the correction queue of each session running or ended but not closed, by session code.", []string{"session"}, nil)
+	descQueueOldest = prometheus.NewDesc("librecours_correction_queue_oldest_age_seconds",
+		"Age of the oldest item in the correction queue of each session running or ended but not closed (0 when empty).", []string{"session"}, nil)
+	descCertsIssued = prometheus.NewDesc("librecours_certificates_issued",
+		"Certificates issued, revoked ones included.", nil, nil)
+	descCertsRevoked = prometheus.NewDesc("librecours_certificates_revoked",
+		"Certificates revoked.", nil, nil)
+	descOutbox = prometheus.NewDesc("librecours_outbox_messages",
+		"Messages in the outbox not sent, by channel and status (pending, sending, failed: given up).", []string{"channel", "status"}, nil)
+	descOutboxOldest = prometheus.NewDesc("librecours_outbox_oldest_pending_age_seconds",
+		"Age of the oldest message waiting to go out (pending or sending), by channel (0 when none).", []string{"channel"}, nil)
+	descDataFree = prometheus.NewDesc("librecours_data_free_bytes",
+		"Bytes free for the platform on the data folder's file system (embedded store).", nil, nil)
+	descDataSize = prometheus.NewDesc("librecours_data_size_bytes",
+		"Size of the data folder's file system in bytes (embedded store).", nil, nil)
+)
+
+// platformCollector reads the platform's state at each scrape, through the
+// stores and services, so that several instances report the same database.
+// Scrapes are served one at a time.
+type platformCollector struct {
+	s  *Server
+	mu sync.Mutex
+}
+
+func (pc *platformCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descReady, descInfo, descSessions, descQueueItems, descQueueOldest,
+		descCertsIssued, descCertsRevoked, descOutbox, descOutboxOldest, descDataFree, descDataSize} {
+		ch <- d
+	}
+}
+
+func (pc *platformCollector) Collect(ch chan<- prometheus.Metric) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	s := pc.s
+	ctx, cancel := context.WithTimeout(context.Background(), collectTimeout)
+	defer cancel()
+	now := s.now()
+	failed := func(part string) { s.metrics.collectErrors.WithLabelValues(part).Inc() }
+
+	ch <- prometheus.MustNewConstMetric(descInfo, prometheus.GaugeValue, 1, s.backend.Kind())
+	ready := 1.0
+	if err := s.backend.Ready(ctx); err != nil {
+		ready = 0
+		failed("ready")
+	}
+	ch <- prometheus.MustNewConstMetric(descReady, prometheus.GaugeValue, ready)
+
+	if sessions, err := s.store.ListSessions(ctx); err != nil {
+		failed("sessions")
+	} else {
+		pc.collectSessions(ctx, ch, sessions, now, failed)
+	}
+	pc.collectOutbox(ctx, ch, now, failed)
+	if s.cfg.Embedded() {
+		free, size, err := diskSpace(s.cfg.DataDir)
+		if err != nil {
+			failed("disk")
+		} else {
+			ch <- prometheus.MustNewConstMetric(descDataFree, prometheus.GaugeValue, float64(free))
+			ch <- prometheus.MustNewConstMetric(descDataSize, prometheus.GaugeValue, float64(size))
+		}
+	}
+}
+
+// collectSessions counts sessions by state, the correction queues of those
+// open (running, or ended and not closed), and the certificates.
+func (pc *platformCollector) collectSessions(ctx context.Context, ch chan<- prometheus.Metric, sessions []*course.Session,
+	now time.Time, failed func(string)) {
+	s := pc.s
+	states := map[course.Status]int{course.StatusUpcoming: 0, course.StatusRunning: 0, course.StatusEnded: 0, course.StatusClosed: 0}
+	issued, revoked := 0, 0
+	certsOK := true
+	for _, sess := range sessions {
+		st := sess.Status(now)
+		states[st]++
+		if st == course.StatusRunning || st == course.StatusEnded {
+			items, err := s.grading.Corrections(ctx, staffActor, sess.ID)
+			if err != nil {
+				failed("sessions")
+			} else {
+				var oldest time.Time
+				for _, it := range items {
+					if !it.EnteredAt.IsZero() && (oldest.IsZero() || it.EnteredAt.Before(oldest)) {
+						oldest = it.EnteredAt
+					}
+				}
+				age := 0.0
+				if !oldest.IsZero() {
+					age = max(now.Sub(oldest).Seconds(), 0)
+				}
+				ch <- prometheus.MustNewConstMetric(descQueueItems, prometheus.GaugeValue, float64(len(items)), sess.Code)
+				ch <- prometheus.MustNewConstMetric(descQueueOldest, prometheus.GaugeValue, age, sess.Code)
+			}
+		}
+		certs, err := s.certs.Store.CertificatesBySession(ctx, sess.ID)
+		if err != nil {
+			certsOK = false
+			continue
+		}
+		for _, c := range certs {
+			issued++
+			if !c.Valid() {
+				revoked++
+			}
+		}
+	}
+	for st, n := range states {
+		ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(n), string(st))
+	}
+	if !certsOK {
+		failed("certificates")
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descCertsIssued, prometheus.GaugeValue, float64(issued))
+	ch <- prometheus.MustNewConstMetric(descCertsRevoked, prometheus.GaugeValue, float64(revoked))
+}
+
+// collectOutbox reports the unsent messages by channel and status, and the
+// age of the oldest waiting to go out.
+func (pc *platformCollector) collectOutbox(ctx context.Context, ch chan<- prometheus.Metric, now time.Time, failed func(string)) {
+	mon, ok := pc.s.backend.(store.Monitor)
+	if !ok {
+		failed("outbox")
+		return
+	}
+	stats, err := mon.OutboxStats(ctx)
+	if err != nil {
+		failed("outbox")
+		return
+	}
+	type key struct{ channel, status string }
+	counts := map[key]int{}
+	oldest := map[string]time.Time{}
+	for _, c := range []string{channelEmail, channelMattermost} {
+		for _, st := range []notify.Status{notify.StatusPending, notify.StatusSending, notify.StatusFailed} {
+			counts[key{c, string(st)}] = 0
+		}
+	}
+	for _, st := range stats {
+		c := channelOf(st.Kind)
+		counts[key{c, string(st.Status)}] += st.Count
+		if st.Status == notify.StatusFailed {
+			continue
+		}
+		if o, ok := oldest[c]; !ok || st.Oldest.Before(o) {
+			oldest[c] = st.Oldest
+		}
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(n), k.channel, k.status)
+	}
+	for _, c := range []string{channelEmail, channelMattermost} {
+		age := 0.0
+		if o, ok := oldest[c]; ok && !o.IsZero() {
+			age = max(now.Sub(o).Seconds(), 0)
+		}
+		ch <- prometheus.MustNewConstMetric(descOutboxOldest, prometheus.GaugeValue, age, c)
+	}
+}
