@@ -263,7 +263,7 @@ func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID
 	if err != nil {
 		return nil, err
 	}
-	out := items[:0]
+	var out []QueueItem // items are shared with other requests: filter into a new slice
 	for _, it := range items {
 		if len(it.Reasons) > 0 && !it.Resolved {
 			out = append(out, it)
@@ -298,9 +298,10 @@ func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submi
 	if err != nil {
 		return nil, err
 	}
-	for i := range items {
-		if items[i].Submission.ID == submissionID {
-			return &items[i], nil
+	for _, it := range items {
+		if it.Submission.ID == submissionID {
+			it.Submission = sub // the view holds no texts; the page shows this one's
+			return &it, nil
 		}
 	}
 	return nil, ErrNotFound
@@ -329,21 +330,14 @@ func (s *Service) review(ctx context.Context, actor *course.User, sessionID stri
 	if !ok {
 		return s.examine(ctx, sess)
 	}
-	if items, ok := s.queues.get(sessionID, stamp); ok {
-		return items, nil
-	}
-	items, err := s.examine(ctx, sess)
-	if err != nil {
-		return nil, err
-	}
-	s.queues.put(sessionID, stamp, items)
-	return slices.Clone(items), nil
+	items, _, err := s.queues.view(ctx, sessionID, stamp, func() ([]QueueItem, error) { return s.examine(ctx, sess) })
+	return items, err
 }
 
 // examine computes the staff's view of every submission of a session.
 func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueItem, error) {
 	sessionID := sess.ID
-	subs, err := s.Store.Submissions(ctx, sessionID, 0)
+	subs, err := s.Store.SubmissionsMeta(ctx, sessionID, 0)
 	if err != nil {
 		return nil, err
 	}

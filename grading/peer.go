@@ -134,7 +134,7 @@ type Review struct {
 // app/mongostore implements it.
 type Store interface {
 	PutExercise(ctx context.Context, sessionID string, e Exercise) error
-	Exercises(ctx context.Context, sessionID string) ([]Exercise, error) // sorted by part; missing parts absent
+	Exercises(ctx context.Context, sessionID string) ([]Exercise, error)        // sorted by part; missing parts absent
 	Exercise(ctx context.Context, sessionID string, part int) (Exercise, error) // ErrNotFound when not stored
 
 	PartState(ctx context.Context, sessionID string, part int) (PartState, error) // a fresh part is in PhaseSubmission
@@ -149,8 +149,15 @@ type Store interface {
 	SubmissionByID(ctx context.Context, id string) (*Submission, error)
 	SubmissionByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*Submission, error)
 	Submissions(ctx context.Context, sessionID string, part int) ([]*Submission, error) // part 0: every part
+	// SubmissionsMeta is Submissions without the texts (Text and TextHTML
+	// empty): what the staff's view of a session needs, a fraction of the bytes.
+	SubmissionsMeta(ctx context.Context, sessionID string, part int) ([]*Submission, error)
 	SubmissionsByIDs(ctx context.Context, ids []string) ([]*Submission, error)
 	SubmissionsByAuthor(ctx context.Context, sessionID, authorID string) ([]*Submission, error)
+	// LateShort returns up to limit late submissions of a part that have
+	// fewer than want reviews, first submitted first, without reading the
+	// rest of the part.
+	LateShort(ctx context.Context, sessionID string, part, want, limit int) ([]*Submission, error)
 	// Corrections returns the submissions an animator graded or confirmed,
 	// in every session (the animator pool's statistics).
 	Corrections(ctx context.Context) ([]*Submission, error)

@@ -2,7 +2,6 @@ package grading
 
 import (
 	"context"
-	"slices"
 	"sync"
 )
 
@@ -22,49 +21,89 @@ type Stamper interface {
 const queueCacheSize = 16
 
 // queueCache keeps the staff's view of the sessions examined last, each
-// with the stamp it was computed at.
+// with the stamp it was computed at, and computes a session's view once at a
+// time: concurrent requests after a change wait for that one computation,
+// or are served the previous view meanwhile (a few seconds old at most, the
+// time one computation takes). Saves never wait for it.
 type queueCache struct {
-	mu   sync.Mutex
-	tick uint64
-	m    map[string]*cachedQueue
+	mu    sync.Mutex
+	tick  uint64
+	m     map[string]*cachedQueue
+	waits int // callers that waited for another's computation (tests)
 }
 
 type cachedQueue struct {
-	stamp string
-	items []QueueItem
-	used  uint64
+	stamp     string
+	items     []QueueItem // shared by every caller: read only
+	used      uint64
+	computing chan struct{} // closed when the running computation ends
 }
 
-// get returns a copy of the view of a session computed at stamp.
-func (c *queueCache) get(sessionID, stamp string) ([]QueueItem, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	q := c.m[sessionID]
-	if q == nil || q.stamp != stamp {
-		return nil, false
+// view returns the session's view at stamp, computed by compute when the kept
+// one is older. stale is true when the previous view is served because
+// another request is computing the new one. The items are shared: callers
+// must not change them.
+func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute func() ([]QueueItem, error)) (items []QueueItem, stale bool, err error) {
+	for {
+		c.mu.Lock()
+		q := c.entry(sessionID)
+		c.tick++
+		q.used = c.tick
+		switch {
+		case q.items != nil && q.stamp == stamp:
+			c.mu.Unlock()
+			return q.items, false, nil
+		case q.computing != nil && q.items != nil:
+			c.mu.Unlock()
+			return q.items, true, nil
+		case q.computing != nil:
+			wait := q.computing
+			c.waits++
+			c.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		q.computing = done
+		c.mu.Unlock()
+
+		items, err := compute()
+
+		c.mu.Lock()
+		q.computing = nil
+		if err == nil {
+			q.stamp, q.items = stamp, items
+		}
+		c.mu.Unlock()
+		close(done)
+		return items, false, err
 	}
-	c.tick++
-	q.used = c.tick
-	return slices.Clone(q.items), true
 }
 
-// put keeps a view, dropping the least recently used one when full. The
-// items are the cache's from then on: callers get copies.
-func (c *queueCache) put(sessionID, stamp string, items []QueueItem) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// entry returns the session's entry, making room for it when the cache is
+// full by dropping the least recently used session not being computed.
+// c.mu is held.
+func (c *queueCache) entry(sessionID string) *cachedQueue {
 	if c.m == nil {
 		c.m = map[string]*cachedQueue{}
 	}
-	if _, ok := c.m[sessionID]; !ok && len(c.m) >= queueCacheSize {
+	if q, ok := c.m[sessionID]; ok {
+		return q
+	}
+	if len(c.m) >= queueCacheSize {
 		var oldest string
 		for id, q := range c.m {
-			if oldest == "" || q.used < c.m[oldest].used {
+			if q.computing == nil && (oldest == "" || q.used < c.m[oldest].used) {
 				oldest = id
 			}
 		}
 		delete(c.m, oldest)
 	}
-	c.tick++
-	c.m[sessionID] = &cachedQueue{stamp: stamp, items: items, used: c.tick}
+	q := &cachedQueue{}
+	c.m[sessionID] = q
+	return q
 }

@@ -1,40 +1,140 @@
 package grading
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"testing"
 )
 
-func TestQueueCache(t *testing.T) {
+// computeOnce is a view computation that counts its calls and, when gate is
+// set, signals started and waits for gate to close.
+type computeOnce struct {
+	mu      sync.Mutex
+	calls   int
+	started chan struct{}
+	gate    chan struct{}
+	items   []QueueItem
+	err     error
+}
+
+func (c *computeOnce) compute() ([]QueueItem, error) {
+	c.mu.Lock()
+	c.calls++
+	c.mu.Unlock()
+	if c.gate != nil {
+		close(c.started)
+		<-c.gate
+	}
+	return c.items, c.err
+}
+
+func (c *computeOnce) count() int { c.mu.Lock(); defer c.mu.Unlock(); return c.calls }
+
+func TestQueueCacheView(t *testing.T) {
+	ctx := context.Background()
 	var c queueCache
-	if _, ok := c.get("s", "1"); ok {
-		t.Fatal("an empty cache answered")
+	one := &computeOnce{items: []QueueItem{{Part: 1}, {Part: 2}}}
+	got, stale, err := c.view(ctx, "s", "1", one.compute)
+	if err != nil || stale || len(got) != 2 || one.count() != 1 {
+		t.Fatalf("first view: %v %v %v, %d computations", got, stale, err, one.count())
 	}
-	c.put("s", "1", []QueueItem{{Part: 1}, {Part: 2}})
-	got, ok := c.get("s", "1")
-	if !ok || len(got) != 2 {
-		t.Fatalf("get: %v %v", got, ok)
+	if got, _, _ := c.view(ctx, "s", "1", one.compute); len(got) != 2 || one.count() != 1 {
+		t.Fatalf("same stamp: computed again (%d)", one.count())
 	}
-	got[0].Part = 9 // a caller's copy
-	if again, _ := c.get("s", "1"); again[0].Part != 1 {
-		t.Fatal("a caller changed the cached view")
+	two := &computeOnce{items: []QueueItem{{Part: 3}}}
+	if got, _, _ := c.view(ctx, "s", "2", two.compute); len(got) != 1 || got[0].Part != 3 || two.count() != 1 {
+		t.Fatalf("new stamp: %v, %d computations", got, two.count())
 	}
-	if _, ok := c.get("s", "2"); ok {
-		t.Fatal("a view served for another stamp")
+
+	// A failed computation is not kept: the next request computes again.
+	bad := &computeOnce{err: errors.New("disk")}
+	if _, _, err := c.view(ctx, "s", "3", bad.compute); err == nil {
+		t.Fatal("an error was not returned")
 	}
-	// Full: the least recently used session goes.
+	if got, _, _ := c.view(ctx, "s", "3", two.compute); len(got) != 1 || two.count() != 2 {
+		t.Fatalf("after an error: %v, %d computations", got, two.count())
+	}
+}
+
+// TestQueueCacheSingleFlight: after a change, concurrent requests for a
+// session with no previous view wait for one computation; with a previous
+// view they get it at once, marked stale, while the new one is computed.
+func TestQueueCacheSingleFlight(t *testing.T) {
+	ctx := context.Background()
+	var c queueCache
+	slow := &computeOnce{items: []QueueItem{{Part: 4}}, started: make(chan struct{}), gate: make(chan struct{})}
+	const n = 8
+	results := make(chan []QueueItem, n)
+	go func() {
+		items, _, _ := c.view(ctx, "s", "1", slow.compute)
+		results <- items
+	}()
+	<-slow.started
+	for range n - 1 {
+		go func() {
+			items, _, _ := c.view(ctx, "s", "1", slow.compute)
+			results <- items
+		}()
+	}
+	for { // every other request is waiting for the computation
+		c.mu.Lock()
+		w := c.waits
+		c.mu.Unlock()
+		if w == n-1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(slow.gate)
+	for range n {
+		if items := <-results; len(items) != 1 || items[0].Part != 4 {
+			t.Fatalf("a waiter got %v", items)
+		}
+	}
+	if slow.count() != 1 {
+		t.Fatalf("%d computations for %d concurrent requests, want 1", slow.count(), n)
+	}
+
+	next := &computeOnce{items: []QueueItem{{Part: 5}}, started: make(chan struct{}), gate: make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if items, stale, _ := c.view(ctx, "s", "2", next.compute); stale || items[0].Part != 5 {
+			t.Errorf("the computing request got %v (stale %v)", items, stale)
+		}
+	}()
+	<-next.started
+	items, stale, err := c.view(ctx, "s", "2", next.compute)
+	if err != nil || !stale || items[0].Part != 4 {
+		t.Fatalf("during the computation: %v, stale %v, %v; want the previous view, stale", items, stale, err)
+	}
+	close(next.gate)
+	<-done
+	if items, stale, _ := c.view(ctx, "s", "2", next.compute); stale || items[0].Part != 5 || next.count() != 1 {
+		t.Fatalf("after it: %v, stale %v, %d computations", items, stale, next.count())
+	}
+}
+
+func TestQueueCacheEviction(t *testing.T) {
+	ctx := context.Background()
+	var c queueCache
+	v := &computeOnce{items: []QueueItem{}}
+	c.view(ctx, "s", "1", v.compute)
 	for i := range queueCacheSize - 1 {
-		c.put(fmt.Sprint("x", i), "1", nil)
+		c.view(ctx, fmt.Sprint("x", i), "1", v.compute)
 	}
-	c.get("s", "1")
-	c.put("new", "1", nil)
-	if _, ok := c.get("s", "1"); !ok {
-		t.Fatal("the session used last was dropped")
-	}
-	if _, ok := c.get("x0", "1"); ok {
-		t.Fatal("the least recently used session was kept")
-	}
+	c.view(ctx, "s", "1", v.compute) // used last
+	c.view(ctx, "new", "1", v.compute)
 	if len(c.m) != queueCacheSize {
 		t.Fatalf("%d sessions kept, want %d", len(c.m), queueCacheSize)
+	}
+	if _, ok := c.m["s"]; !ok {
+		t.Fatal("the session used last was dropped")
+	}
+	if _, ok := c.m["x0"]; ok {
+		t.Fatal("the least recently used session was kept")
 	}
 }

@@ -482,7 +482,7 @@ type ReviewTask struct {
 	Rubric           []Criterion
 	Instructions     string
 	InstructionsHTML string
-	Open          bool // reviews still accepted
+	Open             bool // reviews still accepted
 }
 
 // MyReviews lists the reviews assigned to actor in a session (one part, or
@@ -665,11 +665,54 @@ func (s *Service) SaveReview(ctx context.Context, actor *course.User, reviewID s
 		return nil, err
 	}
 	if finished(slices.DeleteFunc(mine, func(o Review) bool { return o.Part != r.Part }))[actor.ID] {
-		if err := s.fillLate(ctx, sess, r.Part, st); err != nil {
+		if err := s.offerLate(ctx, sess, r.Part, st, actor.ID); err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
+}
+
+// lateOffer is how many late submissions short of reviews a reviewer who
+// just finished the part is given at most: finishing those offers more.
+const lateOffer = 1
+
+// offerLate gives reviewer, who just finished their reviews of the part, a
+// late submission still short of reviews, if there is one they may review:
+// an indexed query of the part's late work, never a read of the whole part.
+func (s *Service) offerLate(ctx context.Context, sess *course.Session, part int, st PartState, reviewer string) error {
+	if st.Phase != PhaseReview {
+		return nil
+	}
+	want := st.EffectiveK
+	if want < 1 {
+		want = k(sess)
+	}
+	short, err := s.Store.LateShort(ctx, sess.ID, part, want, lateOffer+4)
+	if err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	var extra []Review
+	for _, sub := range short {
+		if len(extra) == lateOffer {
+			break
+		}
+		if sub.AuthorID == reviewer {
+			continue
+		}
+		rs, err := s.Store.ReviewsBySubmission(ctx, sub.ID)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(rs, func(r Review) bool { return r.ReviewerID == reviewer || r.TakenFrom == reviewer }) {
+			continue
+		}
+		extra = append(extra, newReview(sess.ID, part, Assignment{Reviewer: reviewer, Author: sub.AuthorID, Submission: sub.ID}, now, false))
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	return s.Store.InsertReviews(ctx, extra)
 }
 
 // finished reports, per reviewer, whether all their reviews of the part are done.

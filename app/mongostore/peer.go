@@ -27,14 +27,15 @@ const (
 
 // peerIndexes serve the queries below on MongoDB (FerretDB scans anyway).
 var peerIndexes = []index{
-	{colExercises, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                                              // Exercises
-	{colPartStates, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                                             // PartStates
-	{colSubs, "session_part_author", bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}, {Key: "author_id", Value: 1}}, true}, // SubmissionByAuthor, Submissions
-	{colVersions, "submission_n", bson.D{{Key: "submission_id", Value: 1}, {Key: "n", Value: 1}}, true},                                  // Versions
-	{colReviews, "session_part", bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}}, false},                                  // Reviews
-	{colReviews, "session_reviewer", bson.D{{Key: "session_id", Value: 1}, {Key: "reviewer_id", Value: 1}}, false},                       // ReviewsByReviewer
-	{colReviews, "submission", bson.D{{Key: "submission_id", Value: 1}}, false},                                                          // ReviewsBySubmission
-	{colChunks, "file_n", bson.D{{Key: "file_id", Value: 1}, {Key: "n", Value: 1}}, true},                                                // File
+	{colExercises, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                                                                         // Exercises
+	{colPartStates, "session", bson.D{{Key: "session_id", Value: 1}}, false},                                                                                        // PartStates
+	{colSubs, "session_part_author", bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}, {Key: "author_id", Value: 1}}, true},                            // SubmissionByAuthor, Submissions
+	{colSubs, "session_part_late", bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}, {Key: "late", Value: 1}, {Key: "submitted_at", Value: 1}}, false}, // LateShort
+	{colVersions, "submission_n", bson.D{{Key: "submission_id", Value: 1}, {Key: "n", Value: 1}}, true},                                                             // Versions
+	{colReviews, "session_part", bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}}, false},                                                             // Reviews
+	{colReviews, "session_reviewer", bson.D{{Key: "session_id", Value: 1}, {Key: "reviewer_id", Value: 1}}, false},                                                  // ReviewsByReviewer
+	{colReviews, "submission", bson.D{{Key: "submission_id", Value: 1}}, false},                                                                                     // ReviewsBySubmission
+	{colChunks, "file_n", bson.D{{Key: "file_id", Value: 1}, {Key: "n", Value: 1}}, true},                                                                           // File
 }
 
 // GradingStore stores exercises, part states, submissions, reviews and files.
@@ -371,14 +372,62 @@ func (s *GradingStore) SubmissionsByIDs(ctx context.Context, ids []string) ([]*g
 }
 
 // submissions returns the submissions matching filter, by part and time.
+// SubmissionsMeta is Submissions without the texts (a projection).
+func (s *GradingStore) SubmissionsMeta(ctx context.Context, sessionID string, part int) ([]*grading.Submission, error) {
+	filter := bson.M{"session_id": sessionID}
+	if part != 0 {
+		filter["part"] = part
+	}
+	return s.submissionsWith(ctx, filter, bson.M{"text": 0, "text_html": 0})
+}
+
 func (s *GradingStore) submissions(ctx context.Context, filter bson.M) ([]*grading.Submission, error) {
+	return s.submissionsWith(ctx, filter, nil)
+}
+
+func (s *GradingStore) submissionsWith(ctx context.Context, filter, projection bson.M) ([]*grading.Submission, error) {
 	var docs []submissionDoc
-	if err := s.db.findAll(ctx, colSubs, filter, sortBy(bson.D{{Key: "part", Value: 1}, {Key: "submitted_at", Value: 1}, {Key: "_id", Value: 1}}), &docs); err != nil {
+	opts := sortBy(bson.D{{Key: "part", Value: 1}, {Key: "submitted_at", Value: 1}, {Key: "_id", Value: 1}})
+	if projection != nil {
+		opts.SetProjection(projection)
+	}
+	if err := s.db.findAll(ctx, colSubs, filter, opts, &docs); err != nil {
 		return nil, err
 	}
 	out := make([]*grading.Submission, len(docs))
 	for i := range docs {
 		out[i] = docs[i].submission()
+	}
+	return out, nil
+}
+
+// LateShort returns up to limit late submissions of a part with fewer than
+// want reviews, first submitted first: the part's late submissions (index
+// session_part_late), then a count of each one's reviews (index submission)
+// until limit are found.
+func (s *GradingStore) LateShort(ctx context.Context, sessionID string, part, want, limit int) ([]*grading.Submission, error) {
+	cur, err := s.db.R(colSubs).Find(ctx, bson.M{"session_id": sessionID, "part": part, "late": true},
+		options.Find().SetSort(bson.D{{Key: "submitted_at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("mongostore: late submissions of %s/%d: %w", sessionID, part, err)
+	}
+	defer func() { _ = cur.Close(ctx) }()
+	out := []*grading.Submission{}
+	for len(out) < limit && cur.Next(ctx) {
+		var d submissionDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, fmt.Errorf("mongostore: late submissions of %s/%d: %w", sessionID, part, err)
+		}
+		n, err := s.db.R(colReviews).CountDocuments(ctx, bson.M{"submission_id": d.ID})
+		if err != nil {
+			return nil, fmt.Errorf("mongostore: reviews of %s: %w", d.ID, err)
+		}
+		if n < int64(want) {
+			out = append(out, d.submission())
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("mongostore: late submissions of %s/%d: %w", sessionID, part, err)
 	}
 	return out, nil
 }

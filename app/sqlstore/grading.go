@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"librecours/app/store"
@@ -545,6 +546,13 @@ func (s *GradingStore) SubmissionByAuthor(ctx context.Context, sessionID string,
 
 // submissions returns the submissions matching where, by part, time and ID.
 func (s *GradingStore) submissions(ctx context.Context, what, where string, args ...any) ([]*grading.Submission, error) {
+	return s.submissionsWith(ctx, submissionCols, what, where, args...)
+}
+
+// submissionMetaCols are submissionCols with empty texts (SubmissionsMeta).
+var submissionMetaCols = strings.NewReplacer("author_id, text,", "author_id, '',", ", text_html", ", ''").Replace(submissionCols)
+
+func (s *GradingStore) submissionsWith(ctx context.Context, cols, what, where string, args ...any) ([]*grading.Submission, error) {
 	out := []*grading.Submission{}
 	err := s.db.query(ctx, func(rows *sql.Rows) error {
 		sub, err := scanSubmission(rows)
@@ -553,7 +561,7 @@ func (s *GradingStore) submissions(ctx context.Context, what, where string, args
 		}
 		out = append(out, sub)
 		return nil
-	}, `SELECT `+submissionCols+` FROM submissions WHERE `+where+` ORDER BY part, submitted_at, id`, args...)
+	}, `SELECT `+cols+` FROM submissions WHERE `+where+` ORDER BY part, submitted_at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
@@ -562,10 +570,19 @@ func (s *GradingStore) submissions(ctx context.Context, what, where string, args
 
 // Submissions returns a part's submissions (every part's when part is 0).
 func (s *GradingStore) Submissions(ctx context.Context, sessionID string, part int) ([]*grading.Submission, error) {
+	return s.partSubmissions(ctx, submissionCols, sessionID, part)
+}
+
+// SubmissionsMeta is Submissions without the texts.
+func (s *GradingStore) SubmissionsMeta(ctx context.Context, sessionID string, part int) ([]*grading.Submission, error) {
+	return s.partSubmissions(ctx, submissionMetaCols, sessionID, part)
+}
+
+func (s *GradingStore) partSubmissions(ctx context.Context, cols, sessionID string, part int) ([]*grading.Submission, error) {
 	if part == 0 {
-		return s.submissions(ctx, "submissions of "+sessionID, `session_id = ?`, sessionID)
+		return s.submissionsWith(ctx, cols, "submissions of "+sessionID, `session_id = ?`, sessionID)
 	}
-	return s.submissions(ctx, "submissions of "+sessionID, `session_id = ? AND part = ?`, sessionID, part)
+	return s.submissionsWith(ctx, cols, "submissions of "+sessionID, `session_id = ? AND part = ?`, sessionID, part)
 }
 
 // SubmissionsByIDs returns these submissions (those that exist), by part and
@@ -599,6 +616,27 @@ func scanVersion(sc rowScanner) (grading.Version, error) {
 	var err error
 	v.Attachment, err = scanAttachment(attachment)
 	return v, err
+}
+
+// LateShort returns up to limit late submissions of a part with fewer than
+// want reviews, first submitted first (submissions_late, then
+// reviews_submission to count each one's reviews).
+func (s *GradingStore) LateShort(ctx context.Context, sessionID string, part, want, limit int) ([]*grading.Submission, error) {
+	out := []*grading.Submission{}
+	err := s.db.query(ctx, func(rows *sql.Rows) error {
+		sub, err := scanSubmission(rows)
+		if err != nil {
+			return err
+		}
+		out = append(out, sub)
+		return nil
+	}, `SELECT `+submissionCols+` FROM submissions s WHERE s.session_id = ? AND s.part = ? AND s.late = 1
+		AND (SELECT count(*) FROM reviews r WHERE r.submission_id = s.id) < ?
+		ORDER BY s.submitted_at, s.id LIMIT ?`, sessionID, part, want, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: late submissions of %s/%d: %w", sessionID, part, err)
+	}
+	return out, nil
 }
 
 // Versions returns every kept version of a submission, oldest first.

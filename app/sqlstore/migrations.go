@@ -26,7 +26,14 @@ var migrations = []migration{
 	{5, "certificates", schemaCertificates},
 	{6, "notify", schemaNotify},
 	{7, "rendered texts", schemaRendered},
+	{9, "late work", schemaLate},
 }
+
+// schemaLate finds the late submissions still short of reviews when a
+// reviewer finishes (GradingStore.LateShort) without reading the part.
+const schemaLate = `
+CREATE INDEX submissions_late ON submissions (session_id, part, submitted_at, id) WHERE late = 1;
+`
 
 // schemaRendered keeps the sanitised HTML of Markdown texts beside their
 // source: texts are rendered once, when saved, never when shown. Rows from

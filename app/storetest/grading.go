@@ -37,6 +37,7 @@ func Grading(t *testing.T, open Open) {
 		{"SubmissionVersions", gradingSubmissionVersions},
 		{"VersionNumberTaken", gradingVersionNumberTaken},
 		{"SubmissionsList", gradingSubmissionsList},
+		{"LateShort", gradingLateShort},
 		{"SubmissionGrades", gradingSubmissionGrades},
 		{"ReadYourWrites", gradingReadYourWrites},
 		{"ReviewRoundTrip", gradingReviewRoundTrip},
@@ -473,6 +474,77 @@ func gradingVersionNumberTaken(t *testing.T, open Open) {
 	}
 }
 
+// gradingLateShort: the late submissions of one part with fewer reviews than
+// wanted, first submitted first, at most limit; on-time work, other parts,
+// other sessions and late work with enough reviews are left out.
+func gradingLateShort(t *testing.T, open Open) {
+	s := gradingStore(t, open)
+	ctx := context.Background()
+	late := func(sess string, part int, author string, at time.Time) *grading.Submission {
+		sub := newSubmission(sess, part, author, at)
+		sub.Late = true
+		return sub
+	}
+	subs := []*grading.Submission{
+		late("s1", 2, "c", T0.Add(3*time.Minute)), // no review
+		late("s1", 2, "a", T0.Add(time.Minute)),   // one review
+		late("s1", 2, "b", T0.Add(2*time.Minute)), // two reviews: enough
+		newSubmission("s1", 2, "d", T0),           // on time, no review
+		late("s1", 3, "e", T0),                    // another part
+		late("s2", 2, "f", T0),                    // another session
+	}
+	for _, sub := range subs {
+		if err := s.SaveSubmission(ctx, sub, versionOf(sub)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.InsertReviews(ctx, []grading.Review{
+		newReview("r1", "s1", 2, subs[1].ID, "a", "x", T0), newReview("r2", "s1", 2, subs[2].ID, "b", "x", T0),
+		newReview("r3", "s1", 2, subs[2].ID, "b", "y", T0),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(want, limit int) []string {
+		got, err := s.LateShort(ctx, "s1", 2, want, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, sub := range got {
+			out = append(out, sub.AuthorID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		want, limit int
+		authors     []string
+	}{
+		{2, 5, []string{"a", "c"}},
+		{3, 5, []string{"a", "b", "c"}},
+		{2, 1, []string{"a"}},
+		{1, 5, []string{"c"}},
+	} {
+		if diff := cmp.Diff(tc.authors, ids(tc.want, tc.limit)); diff != "" {
+			t.Errorf("LateShort(want %d, limit %d) (-want +got):\n%s", tc.want, tc.limit, diff)
+		}
+	}
+	got, err := s.LateShort(ctx, "s1", 2, 2, 1)
+	if err != nil || len(got) != 1 || got[0].Text != subs[1].Text || !got[0].Late {
+		t.Fatalf("LateShort returns whole submissions: %+v, %v", got, err)
+	}
+}
+
+// textless returns copies of subs without their texts (SubmissionsMeta).
+func textless(subs ...*grading.Submission) []*grading.Submission {
+	out := make([]*grading.Submission, len(subs))
+	for i, sub := range subs {
+		c := *sub
+		c.Text, c.TextHTML = "", ""
+		out[i] = &c
+	}
+	return out
+}
+
 func gradingSubmissionsList(t *testing.T, open Open) {
 	s := gradingStore(t, open)
 	ctx := context.Background()
@@ -513,6 +585,8 @@ func gradingSubmissionsList(t *testing.T, open Open) {
 		{"by author, every part", func() ([]*grading.Submission, error) { return s.SubmissionsByAuthor(ctx, "s1", "ada") }, []*grading.Submission{subs[1], subs[2]}},
 		{"by author, other session", func() ([]*grading.Submission, error) { return s.SubmissionsByAuthor(ctx, "s2", "ada") }, nil},
 		{"corrections, every session", func() ([]*grading.Submission, error) { return s.Corrections(ctx) }, []*grading.Submission{subs[3], subs[0]}},
+		{"without texts, one part", func() ([]*grading.Submission, error) { return s.SubmissionsMeta(ctx, "s1", 2) }, textless(subs[2], subs[0])},
+		{"without texts, every part", func() ([]*grading.Submission, error) { return s.SubmissionsMeta(ctx, "s1", 0) }, textless(subs[1], subs[2], subs[0])},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.call()
