@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,16 +27,16 @@ func (s *Server) registerCertificateRoutes() {
 	a.Post("/certificates/:code/revoke", s.handleRevoke)
 
 	// Verification is public and rate-limited per address, so codes cannot
-	// be guessed by brute force.
+	// be guessed by brute force. The verification API, the keys and the
+	// other documents badges point to are in app/credentials.go.
 	verify := limiter.New(limiter.Config{Max: 60, Expiration: time.Minute,
 		LimitReached: func(c *fiber.Ctx) error { return course.ErrTooManyAttempts }})
 	a.Get("/certificates/:code.pdf", s.handleCertificatePDF)
 	a.Get("/certificates/:code/badge.jwt", s.handleCertificateBadge)
+	a.Get("/certificates/:code/badge.svg", s.handleCertificateBakedBadge)
 	a.Get("/certificates/:code", verify, s.handleVerifyShow)
-	a.Get("/.well-known/jwks.json", s.handleJWKS)
 
 	api := a.Group("/api/v1")
-	api.Get("/certificates/:code", verify, s.handleAPIVerify)
 	api.Post("/certificates/:code/revoke", s.handleAPIRevoke)
 	api.Get("/me/certificates", s.handleAPIMyCertificates)
 	api.Post("/sessions/:id/close", s.handleAPIClose)
@@ -50,6 +51,9 @@ func (s *Server) registerCertificateRoutes() {
 
 // certTexts localizes certificate texts with the platform's bundle.
 type certTexts struct{ s *Server }
+
+// Languages lists the platform's languages, the default first.
+func (certTexts) Languages() []string { return slices.Clone(languages) }
 
 func (t certTexts) T(lang, id string, args map[string]any) string {
 	tr, ok := t.s.translators[lang]
@@ -310,13 +314,26 @@ func (s *Server) handleCertificateBadge(c *fiber.Ctx) error {
 	return c.SendString(cert.Badge)
 }
 
-func (s *Server) handleJWKS(c *fiber.Ctx) error {
-	keys, err := s.certs.Keys(c.UserContext())
+// handleCertificateBakedBadge sends the level's badge image with the
+// holder's signed credential baked in, for wallets and backpacks that take
+// images.
+func (s *Server) handleCertificateBakedBadge(c *fiber.Ctx) error {
+	u, err := requireUser(c)
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
-	return c.JSON(certificates.JWKS(keys))
+	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	if err != nil {
+		return err
+	}
+	svg, err := certificates.BakeSVG(certificates.BadgeSVG(cert.Level, s.cfg.Organisation), cert.Badge)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, mimeSVG)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="badge-`+cert.Code+`.svg"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.SendString(svg)
 }
 
 // API

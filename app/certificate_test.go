@@ -207,7 +207,7 @@ func TestTenPersonSession(t *testing.T) {
 	}
 	badge := e.api("GET", "/certificates/"+code+"/badge.jwt", w.tokens[0], nil)
 	var jwks jose.JSONWebKeySet
-	if err := json.Unmarshal(e.api("GET", "/.well-known/jwks.json", "", nil).Body, &jwks); err != nil || len(jwks.Keys) != 1 {
+	if err := json.Unmarshal(e.api("GET", "/.well-known/jwks.json", "", nil).Body, &jwks); err != nil || len(jwks.Keys) != 2 { // one key, under its URL and its thumbprint
 		t.Fatalf("jwks: %v %d", err, len(jwks.Keys))
 	}
 	vc, err := certificates.VerifyCredential(string(badge.Body), jwks)
@@ -225,14 +225,15 @@ func TestTenPersonSession(t *testing.T) {
 
 	// The command line verifies the badge offline and says why a tampered one fails.
 	dir := t.TempDir()
-	jwksFile, goodFile, badFile := dir+"/jwks.json", dir+"/badge.jwt", dir+"/tampered.jwt"
-	for name, data := range map[string]string{jwksFile: string(mustJSON(jwks)), goodFile: string(badge.Body), badFile: tampered} {
+	jwksFile, goodFile, badFile, statusFile := dir+"/jwks.json", dir+"/badge.jwt", dir+"/tampered.jwt", dir+"/status.jwt"
+	status := string(e.api("GET", "/status/revocation", "", nil).Body)
+	for name, data := range map[string]string{jwksFile: string(mustJSON(jwks)), goodFile: string(badge.Body), badFile: tampered, statusFile: status} {
 		if err := os.WriteFile(name, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var stdout, stderr strings.Builder
-	if code := Main([]string{"certificates", "verify", goodFile, "--jwks", jwksFile}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "VALID") {
+	if code := Main([]string{"certificates", "verify", goodFile, "--jwks", jwksFile, "--status", statusFile}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "VALID") {
 		t.Fatalf("verify good badge: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 	stdout.Reset()

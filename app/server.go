@@ -177,6 +177,8 @@ func (s *Server) routes() {
 	s.registerMetricsRoutes()
 	a.Get("/static/*", etag.New(), s.handleStatic)
 
+	s.registerCredentialRoutes() // public, before the session: no cookie
+
 	a.Use(s.loadUser)
 	a.Use(s.checkCSRF)
 

@@ -1,6 +1,7 @@
 package certificates
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -24,6 +25,14 @@ import (
 const (
 	ContextCredentialsV2 = "https://www.w3.org/ns/credentials/v2" // #nosec G101 -- a public JSON-LD context URL, not a credential
 	ContextOpenBadgesV3  = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+)
+
+// SchemaAchievementCredential is 1EdTech's JSON schema of an Open Badges 3.0
+// credential, named in every badge's credentialSchema with the validator
+// type the specification gives it.
+const (
+	SchemaAchievementCredential = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+	SchemaValidatorType         = "1EdTechJsonSchemaValidator2019"
 )
 
 // Credential and subject types.
@@ -58,21 +67,44 @@ type Credential struct {
 	ID   string   `json:"id"`
 	Type []string `json:"type"`
 	// Name is what wallets show in their list of credentials.
-	Name   string  `json:"name"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Image is the level's badge picture.
+	Image  *Image  `json:"image,omitempty"`
 	Issuer Profile `json:"issuer"`
 	// ValidFrom is the issue time, whole seconds in UTC.
 	ValidFrom time.Time `json:"validFrom"`
 	// ValidUntil is the end of validity; certificates have none by default.
 	ValidUntil        *time.Time         `json:"validUntil,omitempty"`
 	CredentialSubject AchievementSubject `json:"credentialSubject"`
+	// CredentialSchema names 1EdTech's JSON schema of the credential.
+	CredentialSchema []CredentialSchema `json:"credentialSchema,omitempty"`
+	// CredentialStatus is the revocation entry in the issuer's status list;
+	// badges issued before status lists have none.
+	CredentialStatus *StatusEntry `json:"credentialStatus,omitempty"`
+}
+
+// CredentialSchema names a JSON schema the credential conforms to.
+type CredentialSchema struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// Image is an Open Badges image: its URL and a text alternative.
+type Image struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Caption string `json:"caption,omitempty"`
 }
 
 // Profile is the issuing organisation.
 type Profile struct {
-	ID   string   `json:"id"`
-	Type []string `json:"type"`
-	Name string   `json:"name"`
-	URL  string   `json:"url,omitempty"`
+	ID          string   `json:"id"`
+	Type        []string `json:"type"`
+	Name        string   `json:"name"`
+	URL         string   `json:"url,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Image       *Image   `json:"image,omitempty"`
 }
 
 // AchievementSubject is the holder and what they achieved. The holder is
@@ -108,6 +140,18 @@ type Achievement struct {
 	Name            string   `json:"name"`
 	Description     string   `json:"description"`
 	Criteria        Criteria `json:"criteria"`
+	Image           *Image   `json:"image,omitempty"`
+	// InLanguage is the language of the texts, such as "fr".
+	InLanguage string `json:"inLanguage,omitempty"`
+	// Related lists the same achievement in the other languages.
+	Related []Related `json:"related,omitempty"`
+}
+
+// Related is the same achievement described in another language.
+type Related struct {
+	ID         string   `json:"id"`
+	Type       []string `json:"type"`
+	InLanguage string   `json:"inLanguage,omitempty"`
 }
 
 // Criteria says how the achievement is earned.
@@ -151,6 +195,18 @@ type BadgeInput struct {
 	ValidFrom time.Time
 	// ValidUntil ends the badge's validity; zero (the default) means never.
 	ValidUntil time.Time
+	// Lang is the language of the texts ("fr" or "en"): the achievement's
+	// inLanguage and the language of its id. Empty means "fr".
+	Lang string
+	// OtherLangs are the other languages the achievement is published in;
+	// each becomes a "related" achievement.
+	OtherLangs []string
+	// ImageCaption is the text alternative of the level's badge image;
+	// empty means the achievement name.
+	ImageCaption string
+	// StatusIndex is the credential's position in the issuer's revocation
+	// list (see NewStatusIndex); zero means no credentialStatus.
+	StatusIndex int
 }
 
 // Translation keys of BuildCredential validation errors.
@@ -166,10 +222,47 @@ func VerifyURL(baseURL, code string) string {
 	return strings.TrimRight(baseURL, "/") + "/certificates/" + code
 }
 
-// AchievementID returns the stable id of a level's Achievement:
-// baseURL + "/achievements/level-1" or "/achievements/level-2".
-func AchievementID(baseURL string, level Level) string {
-	return strings.TrimRight(baseURL, "/") + "/achievements/level-" + strconv.Itoa(int(level))
+// AchievementID returns the stable id of a level's Achievement in a
+// language: baseURL + "/achievements/level-1/fr", say. With lang empty it is
+// the language-neutral address badges issued before per-language
+// achievements carry, which redirects to the reader's language.
+func AchievementID(baseURL string, level Level, lang string) string {
+	id := strings.TrimRight(baseURL, "/") + "/achievements/level-" + strconv.Itoa(int(level))
+	if lang != "" {
+		id += "/" + lang
+	}
+	return id
+}
+
+// IssuerID returns the issuer's Profile id: baseURL + "/issuer", which
+// serves the Profile as JSON-LD (and a page to people).
+func IssuerID(baseURL string) string { return strings.TrimRight(baseURL, "/") + "/issuer" }
+
+// BadgeImageURL returns the SVG badge image of a level:
+// baseURL + "/badges/level-1.svg".
+func BadgeImageURL(baseURL string, level Level) string {
+	return strings.TrimRight(baseURL, "/") + "/badges/level-" + strconv.Itoa(int(level)) + ".svg"
+}
+
+// KeyURL returns the address of one public key, served as a single JWK:
+// baseURL + "/keys/" + kid. It is the "kid" of the badges that key signs.
+func KeyURL(baseURL, kid string) string { return strings.TrimRight(baseURL, "/") + "/keys/" + kid }
+
+// NewSubjectID returns an opaque "urn:uuid:" identifier (a random UUID
+// version 4 read from random; nil means crypto/rand) for the holder of one
+// credential: it links the credential to nobody outside it.
+func NewSubjectID(random io.Reader) (string, error) {
+	if random == nil {
+		random = rand.Reader
+	}
+	var b [16]byte
+	if _, err := io.ReadFull(random, b[:]); err != nil {
+		return "", fmt.Errorf("certificates: read random subject id: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return "urn:uuid:" + h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
 
 // NewSalt returns a random salt for the holder's email hash: 16 bytes from
@@ -248,13 +341,29 @@ func BuildCredential(in BadgeInput) (Credential, error) {
 	if name == "" {
 		name = in.AchievementName
 	}
+	lang := in.Lang
+	if lang == "" {
+		lang = "fr"
+	}
+	caption := in.ImageCaption
+	if caption == "" {
+		caption = in.AchievementName
+	}
+	image := &Image{ID: BadgeImageURL(base, in.Level), Type: "Image", Caption: caption}
+	var related []Related
+	for _, l := range in.OtherLangs {
+		if l != lang {
+			related = append(related, Related{ID: AchievementID(base, in.Level, l), Type: []string{"Related"}, InLanguage: l})
+		}
+	}
 	cred := Credential{
 		Context: []string{ContextCredentialsV2, ContextOpenBadgesV3},
 		ID:      verify,
 		Type:    []string{TypeVerifiableCredential, TypeOpenBadgeCredential},
 		Name:    name,
+		Image:   image,
 		Issuer: Profile{
-			ID:   base,
+			ID:   IssuerID(base),
 			Type: []string{"Profile"},
 			Name: in.IssuerName,
 			URL:  base,
@@ -273,14 +382,22 @@ func BuildCredential(in BadgeInput) (Credential, error) {
 			LicenseNumber: in.Code,
 			Term:          in.SessionCode,
 			Achievement: Achievement{
-				ID:              AchievementID(base, in.Level),
+				ID:              AchievementID(base, in.Level, lang),
 				Type:            []string{"Achievement"},
 				AchievementType: "Certificate",
 				Name:            in.AchievementName,
 				Description:     in.AchievementDescription,
 				Criteria:        Criteria{Narrative: in.CriteriaNarrative},
+				Image:           image,
+				InLanguage:      lang,
+				Related:         related,
 			},
 		},
+		CredentialSchema: []CredentialSchema{{ID: SchemaAchievementCredential, Type: SchemaValidatorType}},
+	}
+	if in.StatusIndex != 0 {
+		entry := NewStatusEntry(base, in.StatusIndex)
+		cred.CredentialStatus = &entry
 	}
 	if !in.ValidUntil.IsZero() {
 		until := in.ValidUntil.UTC().Truncate(time.Second)
@@ -306,7 +423,7 @@ type badgePayload struct {
 }
 
 // SignCredential secures cred as a VC-JWT: a compact JWS whose header is
-// {"alg":"RS256","kid":key.KID,"typ":"JWT"} and whose payload is the
+// {"alg":"RS256","kid":key.HeaderKID(),"typ":"JWT"} and whose payload is the
 // credential with the claims iss (issuer.id), jti (id), nbf (validFrom),
 // sub (credentialSubject.id, only when the subject has one) and exp
 // (validUntil, only when set).
@@ -331,8 +448,14 @@ func SignCredential(key SigningKey, cred Credential) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("certificates: sign badge: %w", err)
 	}
+	return signPayload(key, payload)
+}
+
+// signPayload signs payload as a compact JWS with key: alg RS256, the
+// key's kid and typ "JWT".
+func signPayload(key SigningKey, payload []byte) (string, error) {
 	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: SigningAlgorithm, Key: jose.JSONWebKey{Key: key.Private, KeyID: key.KID}},
+		jose.SigningKey{Algorithm: SigningAlgorithm, Key: jose.JSONWebKey{Key: key.Private, KeyID: key.HeaderKID()}},
 		(&jose.SignerOptions{}).WithType(BadgeTokenType),
 	)
 	if err != nil {
@@ -380,40 +503,10 @@ type badgeClaims struct {
 // claims agree with the credential. It does not look at the clock; use
 // VerifyCredentialAt for that. Errors wrap one of the ErrBadge* sentinels.
 func VerifyCredential(token string, jwks jose.JSONWebKeySet) (*VerifiedCredential, error) {
-	token = strings.TrimSpace(token)
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("%w: not a compact JWS", ErrBadgeMalformed)
-	}
-	rawHeader, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil {
-		return nil, fmt.Errorf("%w: header is not base64url", ErrBadgeMalformed)
-	}
-	var h joseHeader
-	if err := json.Unmarshal(rawHeader, &h); err != nil {
-		return nil, fmt.Errorf("%w: header is not JSON", ErrBadgeMalformed)
-	}
-	if !slices.Contains(badgeAlgorithms(), jose.SignatureAlgorithm(h.Alg)) {
-		return nil, fmt.Errorf("%w: %q", ErrBadgeAlgorithm, h.Alg)
-	}
-	switch h.Typ {
-	case "", BadgeTokenType, "vc+jwt":
-	default:
-		return nil, fmt.Errorf("%w: typ %q", ErrBadgeType, h.Typ)
-	}
-	key, err := findKey(jwks, h.Kid)
+	payload, h, err := verifyJWS(token, jwks)
 	if err != nil {
 		return nil, err
 	}
-	jws, err := jose.ParseSignedCompact(token, badgeAlgorithms())
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadgeMalformed, err)
-	}
-	payload, err := jws.Verify(key)
-	if err != nil {
-		return nil, fmt.Errorf("%w: kid %q", ErrBadgeSignature, h.Kid)
-	}
-
 	var cred Credential
 	if err := json.Unmarshal(payload, &cred); err != nil {
 		return nil, fmt.Errorf("%w: payload: %v", ErrBadgeMalformed, err)
@@ -429,6 +522,47 @@ func VerifyCredential(token string, jwks jose.JSONWebKeySet) (*VerifiedCredentia
 		return nil, err
 	}
 	return &VerifiedCredential{Credential: cred, KeyID: h.Kid, Algorithm: h.Alg}, nil
+}
+
+// verifyJWS checks a compact JWS against the issuer's key set (the
+// algorithm allow-list, typ, the key named by kid, the signature) and
+// returns its payload and header.
+func verifyJWS(token string, jwks jose.JSONWebKeySet) ([]byte, joseHeader, error) {
+	var none joseHeader
+	token = strings.TrimSpace(token)
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, none, fmt.Errorf("%w: not a compact JWS", ErrBadgeMalformed)
+	}
+	rawHeader, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return nil, none, fmt.Errorf("%w: header is not base64url", ErrBadgeMalformed)
+	}
+	var h joseHeader
+	if err := json.Unmarshal(rawHeader, &h); err != nil {
+		return nil, none, fmt.Errorf("%w: header is not JSON", ErrBadgeMalformed)
+	}
+	if !slices.Contains(badgeAlgorithms(), jose.SignatureAlgorithm(h.Alg)) {
+		return nil, none, fmt.Errorf("%w: %q", ErrBadgeAlgorithm, h.Alg)
+	}
+	switch h.Typ {
+	case "", BadgeTokenType, "vc+jwt":
+	default:
+		return nil, none, fmt.Errorf("%w: typ %q", ErrBadgeType, h.Typ)
+	}
+	key, err := findKey(jwks, h.Kid)
+	if err != nil {
+		return nil, none, err
+	}
+	jws, err := jose.ParseSignedCompact(token, badgeAlgorithms())
+	if err != nil {
+		return nil, none, fmt.Errorf("%w: %v", ErrBadgeMalformed, err)
+	}
+	payload, err := jws.Verify(key)
+	if err != nil {
+		return nil, none, fmt.Errorf("%w: kid %q", ErrBadgeSignature, h.Kid)
+	}
+	return payload, h, nil
 }
 
 // VerifyCredentialAt is VerifyCredential plus the validity period: it
@@ -455,6 +589,18 @@ func findKey(jwks jose.JSONWebKeySet, kid string) (*jose.JSONWebKey, error) {
 	}
 	for _, k := range jwks.Key(kid) {
 		if k.IsPublic() {
+			return &k, nil
+		}
+	}
+	// A kid URL (.../keys/THUMBPRINT) names the key whose thumbprint ends
+	// it, in a key set that lists keys by thumbprint, and a thumbprint names
+	// a key listed by URL: badges and key sets of either form meet.
+	want := kid[strings.LastIndex(kid, "/")+1:]
+	for _, k := range jwks.Keys {
+		if !k.IsPublic() {
+			continue
+		}
+		if tp, err := k.Thumbprint(crypto.SHA256); err == nil && base64.RawURLEncoding.EncodeToString(tp) == want {
 			return &k, nil
 		}
 	}

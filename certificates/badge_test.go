@@ -36,6 +36,11 @@ func testBadgeInput() BadgeInput {
 		HolderEmail:            "Ada.Lovelace@Example.org",
 		Salt:                   "0123456789abcdef0123456789abcdef",
 		ValidFrom:              issuedAt,
+		SubjectID:              "urn:uuid:5c7b2a47-1f0e-4d3a-9b8c-2e6f0a1d4c3b",
+		Lang:                   "fr",
+		OtherLangs:             []string{"fr", "en"},
+		ImageCaption:           "Badge Libre cours, niveau II",
+		StatusIndex:            94567,
 	}
 }
 
@@ -54,9 +59,22 @@ func TestBuildCredential(t *testing.T) {
 	  "id": "https://librecours.example.org/certificates/LC3-7K2Q-M9XD-4TPA-Q8ZC",
 	  "type": ["VerifiableCredential", "OpenBadgeCredential"],
 	  "name": "Libre cours Libre Culture — niveau II",
-	  "issuer": {"id": "https://librecours.example.org", "type": ["Profile"], "name": "Picasoft", "url": "https://librecours.example.org"},
+	  "image": {"id": "https://librecours.example.org/badges/level-2.svg", "type": "Image", "caption": "Badge Libre cours, niveau II"},
+	  "issuer": {"id": "https://librecours.example.org/issuer", "type": ["Profile"], "name": "Picasoft", "url": "https://librecours.example.org"},
 	  "validFrom": "2025-01-27T16:30:15Z",
+	  "credentialSchema": [{
+	    "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+	    "type": "1EdTechJsonSchemaValidator2019"
+	  }],
+	  "credentialStatus": {
+	    "id": "https://librecours.example.org/status/revocation#94567",
+	    "type": "BitstringStatusListEntry",
+	    "statusPurpose": "revocation",
+	    "statusListIndex": "94567",
+	    "statusListCredential": "https://librecours.example.org/status/revocation"
+	  },
 	  "credentialSubject": {
+	    "id": "urn:uuid:5c7b2a47-1f0e-4d3a-9b8c-2e6f0a1d4c3b",
 	    "type": ["AchievementSubject"],
 	    "identifier": [{
 	      "type": "IdentityObject",
@@ -68,12 +86,15 @@ func TestBuildCredential(t *testing.T) {
 	    "licenseNumber": "LC3-7K2Q-M9XD-4TPA-Q8ZC",
 	    "term": "LCIII-001",
 	    "achievement": {
-	      "id": "https://librecours.example.org/achievements/level-2",
+	      "id": "https://librecours.example.org/achievements/level-2/fr",
 	      "type": ["Achievement"],
 	      "achievementType": "Certificate",
 	      "name": "Libre cours Libre Culture — niveau II",
 	      "description": "Maîtrise des licences libres ; s’engage à animer une session.",
-	      "criteria": {"narrative": "Six exercices réussis, évaluations par les pairs rendues à l’heure, évaluation finale ≥ 70."}
+	      "criteria": {"narrative": "Six exercices réussis, évaluations par les pairs rendues à l’heure, évaluation finale ≥ 70."},
+	      "image": {"id": "https://librecours.example.org/badges/level-2.svg", "type": "Image", "caption": "Badge Libre cours, niveau II"},
+	      "inLanguage": "fr",
+	      "related": [{"id": "https://librecours.example.org/achievements/level-2/en", "type": ["Related"], "inLanguage": "en"}]
 	    }
 	  }
 	}`
@@ -101,7 +122,7 @@ func TestBuildCredentialOptions(t *testing.T) {
 	}
 	until := time.Date(2026, 1, 27, 16, 30, 15, 0, time.UTC)
 	got := []any{cred.Name, cred.ID, cred.CredentialSubject.ID, cred.CredentialSubject.Achievement.ID, cred.ValidUntil}
-	want := []any{"Certificat Libre cours", in.VerifyURL, "did:example:ada", "https://librecours.example.org/achievements/level-1", &until}
+	want := []any{"Certificat Libre cours", in.VerifyURL, "did:example:ada", "https://librecours.example.org/achievements/level-1/fr", &until}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("BuildCredential() mismatch (-want +got):\n%s", diff)
 	}
@@ -211,8 +232,9 @@ func TestSignAndVerifyCredential(t *testing.T) {
 		t.Errorf("JOSE header mismatch (-want +got):\n%s", diff)
 	}
 	wantClaims := map[string]any{
-		"iss": "https://librecours.example.org",
+		"iss": "https://librecours.example.org/issuer",
 		"jti": "https://librecours.example.org/certificates/LC3-7K2Q-M9XD-4TPA-Q8ZC",
+		"sub": "urn:uuid:5c7b2a47-1f0e-4d3a-9b8c-2e6f0a1d4c3b",
 		"nbf": float64(time.Date(2025, 1, 27, 16, 30, 15, 0, time.UTC).Unix()),
 	}
 	for claim, want := range wantClaims {
@@ -220,7 +242,7 @@ func TestSignAndVerifyCredential(t *testing.T) {
 			t.Errorf("claim %s = %v, want %v", claim, payload[claim], want)
 		}
 	}
-	for _, absent := range []string{"sub", "exp", "vc"} {
+	for _, absent := range []string{"exp", "vc"} {
 		if v, ok := payload[absent]; ok {
 			t.Errorf("claim %s = %v, want it absent", absent, v)
 		}

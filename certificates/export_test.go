@@ -19,6 +19,8 @@ type exportTexts struct{}
 
 func (exportTexts) T(lang, id string, _ map[string]any) string { return lang + ":" + id }
 
+func (exportTexts) Languages() []string { return []string{"fr", "en"} }
+
 // readBack checks the file's framing (BOM, CRLF) and reads it with
 // encoding/csv as a spreadsheet would.
 func readBack(t *testing.T, b []byte) [][]string {

@@ -34,6 +34,17 @@ type SigningKey struct {
 	CreatedAt time.Time
 	// Private is the RSA private key.
 	Private *rsa.PrivateKey
+	// URL is where the public key is served alone (see KeyURL); it is the
+	// "kid" of the badges the key signs. Empty means KID.
+	URL string
+}
+
+// HeaderKID returns the "kid" the key signs with: its URL, or its KID.
+func (k SigningKey) HeaderKID() string {
+	if k.URL != "" {
+		return k.URL
+	}
+	return k.KID
 }
 
 // GenerateSigningKey makes a new RSA 2048 signing key created at now.
@@ -132,14 +143,28 @@ func (k SigningKey) PublicJWK() jose.JSONWebKey {
 	}
 }
 
+// URLJWK returns the public half of k as served at its URL: PublicJWK with
+// the URL as kid.
+func (k SigningKey) URLJWK() jose.JSONWebKey {
+	j := k.PublicJWK()
+	j.KeyID = k.HeaderKID()
+	return j
+}
+
 // JWKS returns the key set to publish at /.well-known/jwks.json: the public
-// keys of every key given, in the same order, never a private part. Pass
-// the retired keys too so the badges they signed keep verifying.
+// keys of every key given, in the same order, never a private part. A key
+// with a URL is listed twice, under its URL (the kid of the badges it signs
+// now) and under its thumbprint (the kid of badges signed before kid URLs),
+// so a JOSE library finds either by kid. Pass the retired keys too so the
+// badges they signed keep verifying.
 func JWKS(keys []SigningKey) jose.JSONWebKeySet {
-	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(keys))}
+	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, 2*len(keys))}
 	for _, k := range keys {
 		if k.Private == nil {
 			continue
+		}
+		if k.URL != "" {
+			set.Keys = append(set.Keys, k.URLJWK())
 		}
 		set.Keys = append(set.Keys, k.PublicJWK())
 	}

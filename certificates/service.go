@@ -3,10 +3,13 @@ package certificates
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +34,10 @@ type Certificate struct {
 	IssuedAt     time.Time
 	RevokedAt    *time.Time
 	RevokeReason string
+	// StatusIndex is the certificate's bit in the issuer's revocation list
+	// (its badge's credentialStatus); zero for badges issued before status
+	// lists, which have no entry.
+	StatusIndex int
 }
 
 // Valid reports whether the certificate is not revoked.
@@ -85,11 +92,16 @@ type Store interface {
 	PutOverride(ctx context.Context, sessionID string, o Override) error
 	DeleteOverride(ctx context.Context, sessionID, userID string) error
 
+	// InsertCertificate returns ErrStatusIndexTaken when another
+	// certificate holds c.StatusIndex (not zero).
 	InsertCertificate(ctx context.Context, c Certificate) error
 	Certificate(ctx context.Context, code string) (*Certificate, error)
 	CertificatesBySession(ctx context.Context, sessionID string) ([]Certificate, error)
 	CertificatesByUser(ctx context.Context, userID string) ([]Certificate, error)
 	Revoke(ctx context.Context, code, reason string, at time.Time) error // ErrRevoked if already
+	// RevokedStatusIndices returns the status indexes (never zero) of the
+	// revoked certificates, in any order.
+	RevokedStatusIndices(ctx context.Context) ([]int, error)
 
 	Commitments(ctx context.Context) ([]Commitment, error)
 	CommitmentsOf(ctx context.Context, userID string) ([]Commitment, error) // oldest first
@@ -105,6 +117,8 @@ type Store interface {
 // Texts localizes the texts a certificate carries (level names, criteria).
 type Texts interface {
 	T(lang, id string, args map[string]any) string
+	// Languages lists the platform's languages, the default first.
+	Languages() []string
 }
 
 // Service issues, verifies and revokes certificates.
@@ -118,6 +132,20 @@ type Service struct {
 	BaseURL      string
 	Organisation string
 	Texts        Texts
+
+	// statusMu guards status, the last signed status list and the revoked
+	// indexes it was made from: it is answered again only while the
+	// database still holds the same revocations.
+	statusMu sync.Mutex
+	status   signedStatusList
+}
+
+// signedStatusList is a signed status list and what it was made from.
+type signedStatusList struct {
+	revoked []int // sorted
+	kid     string
+	token   string
+	etag    string
 }
 
 // Result is one participant's standing in a session.
@@ -544,26 +572,36 @@ func (s *Service) issue(ctx context.Context, sess *course.Session, r Result, rul
 	if lang == "" {
 		lang = "fr"
 	}
-	lvl := int(r.Level())
-	t := func(id string) string { return s.Texts.T(lang, id, map[string]any{"Level": lvl}) }
-	cred, err := BuildCredential(BadgeInput{
-		BaseURL: s.BaseURL, IssuerName: s.Organisation, Code: code, Level: r.Level(), SessionCode: sess.Code,
-		AchievementName:        t(fmt.Sprintf("certificates.level%d.name", lvl)),
-		AchievementDescription: t(fmt.Sprintf("certificates.level%d.meaning", lvl)),
-		CriteriaNarrative:      t(fmt.Sprintf("certificates.level%d.criteria", lvl)),
-		HolderEmail:            r.User.Email, Salt: salt, ValidFrom: now,
-	})
+	subject, err := NewSubjectID(nil)
 	if err != nil {
 		return Certificate{}, err
 	}
-	jwt, err := SignCredential(key, cred)
-	if err != nil {
-		return Certificate{}, err
-	}
+	in := s.AchievementInput(r.Level(), lang)
+	in.Code, in.SessionCode, in.HolderEmail, in.Salt, in.SubjectID, in.ValidFrom = code, sess.Code, r.User.Email, salt, subject, now
 	c := Certificate{Code: code, SessionID: sess.ID, SessionCode: sess.Code, SessionStart: sess.StartsOn, SessionEnd: sess.EndsOn,
-		UserID: r.User.ID, HolderName: r.User.Name, Level: r.Level(), Lang: lang, Salt: salt, Badge: jwt, Rules: rules, IssuedAt: now}
-	if err := s.Store.InsertCertificate(ctx, c); err != nil {
-		return Certificate{}, err
+		UserID: r.User.ID, HolderName: r.User.Name, Level: r.Level(), Lang: lang, Salt: salt, Rules: rules, IssuedAt: now}
+	// A random status index may be taken already: draw again. With the list
+	// a tenth full, eight draws all fail once in 10^8 issues.
+	for attempt := 0; ; attempt++ {
+		if in.StatusIndex, err = NewStatusIndex(nil); err != nil {
+			return Certificate{}, err
+		}
+		cred, err := BuildCredential(in)
+		if err != nil {
+			return Certificate{}, err
+		}
+		if c.Badge, err = SignCredential(key, cred); err != nil {
+			return Certificate{}, err
+		}
+		c.StatusIndex = in.StatusIndex
+		err = s.Store.InsertCertificate(ctx, c)
+		if errors.Is(err, ErrStatusIndexTaken) && attempt < 8 {
+			continue
+		}
+		if err != nil {
+			return Certificate{}, err
+		}
+		break
 	}
 	if c.Level == LevelII {
 		cm := Commitment{ID: r.User.ID + ":" + sess.ID, UserID: r.User.ID, FromSessionID: sess.ID, FromSessionCode: sess.Code,
@@ -690,7 +728,91 @@ func (s *Service) signingKey(ctx context.Context) (SigningKey, error) {
 	return s.RotateKey(ctx)
 }
 
-// Keys returns every signing key, old ones included.
+// AchievementInput returns the issuer and achievement part of a level's
+// badge in lang: what the badges and the achievement pages share.
+func (s *Service) AchievementInput(level Level, lang string) BadgeInput {
+	lvl := int(level)
+	t := func(id string) string { return s.Texts.T(lang, id, map[string]any{"Level": lvl}) }
+	return BadgeInput{
+		BaseURL: s.BaseURL, IssuerName: s.Organisation, Level: level, Lang: lang, OtherLangs: s.Texts.Languages(),
+		AchievementName:        t(fmt.Sprintf("certificates.level%d.name", lvl)),
+		AchievementDescription: t(fmt.Sprintf("certificates.level%d.meaning", lvl)),
+		CriteriaNarrative:      t(fmt.Sprintf("certificates.level%d.criteria", lvl)),
+		ImageCaption:           t("certificates.badge.image_caption"),
+	}
+}
+
+// Achievement returns a level's Achievement in lang, as its id serves it.
+func (s *Service) Achievement(level Level, lang string) (Achievement, error) {
+	if level != LevelI && level != LevelII || !slices.Contains(s.Texts.Languages(), lang) {
+		return Achievement{}, ErrNotFound
+	}
+	in := s.AchievementInput(level, lang)
+	// BuildCredential checks the texts and assembles the achievement; the
+	// holder fields only satisfy it.
+	in.Code, in.HolderEmail, in.Salt, in.ValidFrom = "LC3-0000-0000-0000-0000", "-", "-", time.Unix(0, 0)
+	cred, err := BuildCredential(in)
+	if err != nil {
+		return Achievement{}, err
+	}
+	return cred.CredentialSubject.Achievement, nil
+}
+
+// Issuer returns the issuer's Profile, as its id serves it.
+func (s *Service) Issuer(lang string) Profile {
+	base := strings.TrimRight(s.BaseURL, "/")
+	return Profile{ID: IssuerID(base), Type: []string{"Profile"}, Name: s.Organisation, URL: base,
+		Description: s.Texts.T(lang, "certificates.issuer.description", map[string]any{"Organisation": s.Organisation})}
+}
+
+// Key returns the signing key whose KID is kid, old ones included, or
+// ErrNotFound.
+func (s *Service) Key(ctx context.Context, kid string) (SigningKey, error) {
+	keys, err := s.Keys(ctx)
+	if err != nil {
+		return SigningKey{}, err
+	}
+	for _, k := range keys {
+		if k.KID == kid {
+			return k, nil
+		}
+	}
+	return SigningKey{}, ErrNotFound
+}
+
+// StatusList returns the issuer's signed revocation list and its entity
+// tag. The revoked indexes are read from the database at every call; the
+// list is signed again only when they changed (a revocation) or the
+// signing key did (a rotation), so its ETag changes exactly then.
+func (s *Service) StatusList(ctx context.Context) (token, etag string, err error) {
+	revoked, err := s.Store.RevokedStatusIndices(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	slices.Sort(revoked)
+	key, err := s.signingKey(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	if s.status.token != "" && s.status.kid == key.HeaderKID() && slices.Equal(s.status.revoked, revoked) {
+		return s.status.token, s.status.etag, nil
+	}
+	list, err := BuildStatusList(s.BaseURL, revoked, s.Now())
+	if err != nil {
+		return "", "", err
+	}
+	token, err = SignStatusList(key, list)
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256([]byte(token))
+	s.status = signedStatusList{revoked: revoked, kid: key.HeaderKID(), token: token, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+	return s.status.token, s.status.etag, nil
+}
+
+// Keys returns every signing key, old ones included, each with its URL.
 func (s *Service) Keys(ctx context.Context) ([]SigningKey, error) {
 	stored, err := s.Store.SigningKeys(ctx)
 	if err != nil {
@@ -702,6 +824,7 @@ func (s *Service) Keys(ctx context.Context) ([]SigningKey, error) {
 		if err != nil {
 			return nil, fmt.Errorf("certificates: stored key: %w", err)
 		}
+		sk.URL = KeyURL(s.BaseURL, sk.KID)
 		keys = append(keys, sk)
 	}
 	return keys, nil
@@ -713,6 +836,7 @@ func (s *Service) RotateKey(ctx context.Context) (SigningKey, error) {
 	if err != nil {
 		return SigningKey{}, err
 	}
+	k.URL = KeyURL(s.BaseURL, k.KID)
 	pem, err := k.MarshalPEM()
 	if err != nil {
 		return SigningKey{}, err

@@ -22,6 +22,10 @@ const (
 	colCommitments    = "commitments"
 	colSigningKeys    = "signing_keys"
 	colAuditLog       = "audit_log"
+	// colCertStatus holds one document per status list index in use, its
+	// _id the index: the unique _id is what refuses a second holder (FerretDB
+	// has no partial unique index).
+	colCertStatus = "certificate_status"
 )
 
 // certIndexes serve the queries below on MongoDB (FerretDB scans anyway).
@@ -186,12 +190,20 @@ type certificateDoc struct {
 	IssuedAt     time.Time    `bson:"issued_at"`
 	RevokedAt    *time.Time   `bson:"revoked_at,omitempty"`
 	RevokeReason string       `bson:"revoke_reason,omitempty"`
+	StatusIndex  int          `bson:"status_index,omitempty"`
+}
+
+// certStatusDoc reserves a status list index for a certificate.
+type certStatusDoc struct {
+	Index int    `bson:"_id"`
+	Code  string `bson:"code"`
 }
 
 func (d *certificateDoc) certificate() certificates.Certificate {
 	c := certificates.Certificate{Code: d.Code, SessionID: d.SessionID, SessionCode: d.SessionCode, SessionStart: d.SessionStart,
 		SessionEnd: d.SessionEnd, UserID: d.UserID, HolderName: d.HolderName, Level: certificates.Level(d.Level), Lang: d.Lang,
-		Salt: d.Salt, Badge: d.Badge, Rules: certificates.Rules(d.Rules), IssuedAt: d.IssuedAt.UTC(), RevokeReason: d.RevokeReason}
+		Salt: d.Salt, Badge: d.Badge, Rules: certificates.Rules(d.Rules), IssuedAt: d.IssuedAt.UTC(), RevokeReason: d.RevokeReason,
+		StatusIndex: d.StatusIndex}
 	if d.RevokedAt != nil {
 		t := d.RevokedAt.UTC()
 		c.RevokedAt = &t
@@ -202,13 +214,38 @@ func (d *certificateDoc) certificate() certificates.Certificate {
 func toCertificateDoc(c certificates.Certificate) certificateDoc {
 	return certificateDoc{Code: c.Code, SessionID: c.SessionID, SessionCode: c.SessionCode, SessionStart: c.SessionStart,
 		SessionEnd: c.SessionEnd, UserID: c.UserID, HolderName: c.HolderName, Level: int(c.Level), Lang: c.Lang, Salt: c.Salt,
-		Badge: c.Badge, Rules: certRulesDoc(c.Rules), IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt, RevokeReason: c.RevokeReason}
+		Badge: c.Badge, Rules: certRulesDoc(c.Rules), IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt, RevokeReason: c.RevokeReason,
+		StatusIndex: c.StatusIndex}
 }
 
-// InsertCertificate stores a new certificate; its code is its key.
+// reserveStatus takes c's status list index: certificates.ErrStatusIndexTaken
+// if another certificate holds it.
+func reserveStatus(ctx context.Context, db *DB, c certificates.Certificate) error {
+	if c.StatusIndex <= 0 {
+		return nil
+	}
+	if _, err := db.W(colCertStatus).InsertOne(ctx, certStatusDoc{Index: c.StatusIndex, Code: c.Code}); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return certificates.ErrStatusIndexTaken
+		}
+		return fmt.Errorf("mongostore: reserve status index of %s: %w", c.Code, err)
+	}
+	return nil
+}
+
+// InsertCertificate stores a new certificate; its code is its key. Its
+// status index is reserved first: one another certificate holds is
+// certificates.ErrStatusIndexTaken, and the reservation is released if the
+// certificate cannot be stored.
 func (s *CertificateStore) InsertCertificate(ctx context.Context, c certificates.Certificate) error {
+	if err := reserveStatus(ctx, s.db, c); err != nil {
+		return err
+	}
 	d := toCertificateDoc(c)
 	if _, err := s.db.W(colCertificates).InsertOne(ctx, d); err != nil {
+		if c.StatusIndex > 0 {
+			_, _ = s.db.W(colCertStatus).DeleteOne(ctx, bson.M{"_id": c.StatusIndex, "code": c.Code})
+		}
 		if mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("mongostore: insert certificate %s: code already used: %w", c.Code, err)
 		}
@@ -254,6 +291,21 @@ func (s *CertificateStore) CertificatesBySession(ctx context.Context, sessionID 
 // first issued first.
 func (s *CertificateStore) CertificatesByUser(ctx context.Context, userID string) ([]certificates.Certificate, error) {
 	return s.listCertificates(ctx, bson.M{"user_id": userID})
+}
+
+// RevokedStatusIndices returns the status indexes of the revoked
+// certificates that have one.
+func (s *CertificateStore) RevokedStatusIndices(ctx context.Context) ([]int, error) {
+	var docs []certificateDoc
+	filter := bson.M{"revoked_at": bson.M{"$ne": nil}, "status_index": bson.M{"$gt": 0}}
+	if err := s.db.findAll(ctx, colCertificates, filter, options.Find().SetProjection(bson.M{"status_index": 1}), &docs); err != nil {
+		return nil, fmt.Errorf("mongostore: revoked status indexes: %w", err)
+	}
+	out := make([]int, len(docs))
+	for i, d := range docs {
+		out[i] = d.StatusIndex
+	}
+	return out, nil
 }
 
 // Revoke revokes a certificate with one conditional update, so it is revoked

@@ -136,10 +136,19 @@ func importCertificates(ctx context.Context, db *DB, r store.RecordReader) error
 	}); err != nil {
 		return err
 	}
+	var statuses []certificates.Certificate
 	if err := certsImportDocs(ctx, db, r, colCertificates, func(c certificates.Certificate) any {
+		if c.StatusIndex > 0 {
+			statuses = append(statuses, c)
+		}
 		return toCertificateDoc(c)
 	}); err != nil {
 		return err
+	}
+	for _, c := range statuses {
+		if err := reserveStatus(ctx, db, c); err != nil {
+			return fmt.Errorf("mongostore: import certificate %s: %w", c.Code, err)
+		}
 	}
 	if err := certsImportDocs(ctx, db, r, colCommitments, func(c certificates.Commitment) any {
 		return toCommitmentDoc(c)

@@ -118,6 +118,15 @@ CREATE INDEX audit_log_actor_at ON audit_log (actor_id, at);         -- AuditSea
 CREATE INDEX audit_log_target_at ON audit_log (target, at);          -- AuditSearch by person (as target), account deletion
 `
 
+// schemaCertificateStatus gives each certificate its bit in the issuer's
+// revocation list; 0 for certificates issued before status lists, which
+// have none. The partial unique index refuses a second holder of a bit and
+// serves RevokedStatusIndices.
+const schemaCertificateStatus = `
+ALTER TABLE certificates ADD COLUMN status_index INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX certificates_status ON certificates (status_index) WHERE status_index > 0; -- InsertCertificate, RevokedStatusIndices
+`
+
 // CertificateStore stores certificates, the rules and decisions they are
 // issued under, animator commitments and availabilities, signing keys and
 // the audit log.
@@ -229,7 +238,7 @@ func (s *CertificateStore) DeleteOverride(ctx context.Context, sessionID, userID
 
 // certColumns are the columns scanCertificate reads, in its order.
 const certColumns = `code, session_id, session_code, session_start, session_end, user_id, holder_name, level, lang, salt, badge,
-	rules, issued_at, revoked_at, revoke_reason`
+	rules, issued_at, revoked_at, revoke_reason, status_index`
 
 // certRowScanner is a *sql.Row or *sql.Rows.
 type certRowScanner interface{ Scan(dest ...any) error }
@@ -240,7 +249,7 @@ func scanCertificate(r certRowScanner) (certificates.Certificate, error) {
 	var issued int64
 	var revoked sql.NullInt64
 	if err := r.Scan(&c.Code, &c.SessionID, &c.SessionCode, &c.SessionStart, &c.SessionEnd, &c.UserID, &c.HolderName, &c.Level,
-		&c.Lang, &c.Salt, &c.Badge, &rules, &issued, &revoked, &c.RevokeReason); err != nil {
+		&c.Lang, &c.Salt, &c.Badge, &rules, &issued, &revoked, &c.RevokeReason, &c.StatusIndex); err != nil {
 		return c, err
 	}
 	if err := fromJSON(rules, &c.Rules); err != nil {
@@ -257,16 +266,32 @@ func insertCertificate(ctx context.Context, tx *sql.Tx, c certificates.Certifica
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (`+certColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (`+certColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Code, c.SessionID, c.SessionCode, c.SessionStart, c.SessionEnd, c.UserID, c.HolderName, int(c.Level), c.Lang, c.Salt,
-		c.Badge, rules, ts(c.IssuedAt), tsPtr(c.RevokedAt), c.RevokeReason)
+		c.Badge, rules, ts(c.IssuedAt), tsPtr(c.RevokedAt), c.RevokeReason, c.StatusIndex)
 	return err
 }
 
 // InsertCertificate stores a new certificate; its code is its key, and a
-// code already used is refused (an error that is not ErrNotFound).
+// code already used is refused (an error that is not ErrNotFound). A status
+// index another certificate holds is certificates.ErrStatusIndexTaken.
 func (s *CertificateStore) InsertCertificate(ctx context.Context, c certificates.Certificate) error {
-	err := s.db.tx(ctx, func(tx *sql.Tx) error { return insertCertificate(ctx, tx, c) })
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		if c.StatusIndex > 0 {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM certificates WHERE status_index = ?`, c.StatusIndex).Scan(&one)
+			if err == nil {
+				return certificates.ErrStatusIndexTaken
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		return insertCertificate(ctx, tx, c)
+	})
+	if errors.Is(err, certificates.ErrStatusIndexTaken) {
+		return err
+	}
 	if isUnique(err) {
 		return fmt.Errorf("sqlstore: insert certificate %s: code already used: %w", c.Code, err)
 	}
@@ -351,6 +376,24 @@ func (s *CertificateStore) Revoke(ctx context.Context, code, reason string, at t
 		return fmt.Errorf("sqlstore: revoke certificate %s: %w", code, err)
 	}
 	return nil
+}
+
+// RevokedStatusIndices returns the status indexes of the revoked
+// certificates that have one.
+func (s *CertificateStore) RevokedStatusIndices(ctx context.Context) ([]int, error) {
+	var out []int
+	err := s.db.query(ctx, func(rows *sql.Rows) error {
+		var i int
+		if err := rows.Scan(&i); err != nil {
+			return err
+		}
+		out = append(out, i)
+		return nil
+	}, `SELECT status_index FROM certificates WHERE status_index > 0 AND revoked_at IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: revoked status indexes: %w", err)
+	}
+	return out, nil
 }
 
 // commitmentColumns are the columns scanCommitment reads, in its order.

@@ -26,6 +26,7 @@ var migrations = []migration{
 	{5, "certificates", schemaCertificates},
 	{6, "notify", schemaNotify},
 	{7, "rendered texts", schemaRendered},
+	{8, "certificate status index", schemaCertificateStatus},
 	{9, "late work", schemaLate},
 }
 
@@ -37,7 +38,8 @@ CREATE INDEX submissions_late ON submissions (session_id, part, submitted_at, id
 
 // schemaRendered keeps the sanitised HTML of Markdown texts beside their
 // source: texts are rendered once, when saved, never when shown. Rows from
-// before this step have '' and are rendered when shown until saved again.
+// before this step have an empty string and are rendered when shown until
+// saved again.
 const schemaRendered = `
 ALTER TABLE exercises ADD COLUMN instructions_html TEXT NOT NULL DEFAULT '';
 ALTER TABLE submissions ADD COLUMN text_html TEXT NOT NULL DEFAULT '';

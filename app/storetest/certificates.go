@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -47,6 +48,7 @@ func Certificates(t *testing.T, open Open) {
 	t.Run("List", func(t *testing.T) { certList(t, open) })
 	t.Run("Revoke", func(t *testing.T) { certRevoke(t, open) })
 	t.Run("RevokeConcurrent", func(t *testing.T) { certRevokeConcurrent(t, open) })
+	t.Run("StatusIndex", func(t *testing.T) { certStatusIndex(t, open) })
 	t.Run("Commitments", func(t *testing.T) { certCommitments(t, open) })
 	t.Run("SigningKeys", func(t *testing.T) { certSigningKeys(t, open) })
 	t.Run("AuditLog", func(t *testing.T) { certAuditLog(t, open) })
@@ -642,6 +644,69 @@ func backupRoundTrip(t *testing.T, open Open, b store.Backend, collections []str
 	return restored
 }
 
+// certStatusIndex: a status list index belongs to one certificate (zero, no
+// entry, to any number), and RevokedStatusIndices lists those of the revoked
+// certificates only; a restored store still refuses a taken index.
+func certStatusIndex(t *testing.T, open Open) {
+	b := open(t)
+	s := b.Stores().Certificates
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	with := func(c certificates.Certificate, index int) certificates.Certificate {
+		c.StatusIndex = index
+		return c
+	}
+	must(s.InsertCertificate(ctx, with(certNew("C-1", "s1", "ada", certificates.LevelII, T0), 7)))
+	must(s.InsertCertificate(ctx, with(certNew("C-2", "s1", "bob", certificates.LevelI, T0), 131071)))
+	must(s.InsertCertificate(ctx, certNew("C-3", "s1", "eve", certificates.LevelI, T0)))
+	must(s.InsertCertificate(ctx, certNew("C-4", "s1", "ida", certificates.LevelI, T0)))
+	must(s.InsertCertificate(ctx, with(certNew("C-5", "s1", "joe", certificates.LevelI, T0), 42)))
+
+	if err := s.InsertCertificate(ctx, with(certNew("C-6", "s1", "kim", certificates.LevelI, T0), 7)); !errors.Is(err, certificates.ErrStatusIndexTaken) {
+		t.Fatalf("InsertCertificate(taken index) err = %v, want ErrStatusIndexTaken", err)
+	}
+	if _, err := s.Certificate(ctx, "C-6"); !errors.Is(err, certificates.ErrNotFound) {
+		t.Fatalf("a certificate refused for its index was stored: err = %v", err)
+	}
+	// The refusal left nothing behind: the code and another index are free.
+	must(s.InsertCertificate(ctx, with(certNew("C-6", "s1", "kim", certificates.LevelI, T0), 8)))
+	got, err := s.Certificate(ctx, "C-6")
+	must(err)
+	if got.StatusIndex != 8 {
+		t.Fatalf("StatusIndex = %d, want 8", got.StatusIndex)
+	}
+
+	revoked := func(s store.CertificateStore) []int {
+		t.Helper()
+		got, err := s.RevokedStatusIndices(ctx)
+		must(err)
+		slices.Sort(got)
+		return got
+	}
+	if got := revoked(s); len(got) != 0 {
+		t.Fatalf("RevokedStatusIndices before any revocation = %v", got)
+	}
+	for _, code := range []string{"C-1", "C-2", "C-3"} {
+		must(s.Revoke(ctx, code, "Fraude avérée", T0.Add(time.Hour)))
+	}
+	if diff := cmp.Diff([]int{7, 131071}, revoked(s)); diff != "" {
+		t.Fatalf("RevokedStatusIndices (-want +got):\n%s", diff)
+	}
+
+	r := backupRoundTrip(t, open, b, []string{"certificates"}).Stores().Certificates
+	if diff := cmp.Diff([]int{7, 131071}, revoked(r)); diff != "" {
+		t.Fatalf("RevokedStatusIndices after a restore (-want +got):\n%s", diff)
+	}
+	if err := r.InsertCertificate(ctx, with(certNew("C-7", "s1", "lou", certificates.LevelI, T0), 42)); !errors.Is(err, certificates.ErrStatusIndexTaken) {
+		t.Fatalf("InsertCertificate(index taken before the restore) err = %v, want ErrStatusIndexTaken", err)
+	}
+}
+
 func certBackup(t *testing.T, open Open) {
 	b := open(t)
 	s := b.Stores().Certificates
@@ -658,6 +723,7 @@ func certBackup(t *testing.T, open Open) {
 	must(s.PutOverride(ctx, "s1", certificates.Override{UserID: "ada", Level: certificates.LevelI, Reason: "r", By: "coord", At: T0.In(certParis)}))
 	c1 := certNew("C-1", "s1", "ada", certificates.LevelII, T0)
 	c2 := certNew("C-2", "s1", "bob", certificates.LevelI, T0)
+	c2.StatusIndex = 94567
 	must(s.InsertCertificate(ctx, c1))
 	must(s.InsertCertificate(ctx, c2))
 	must(s.Revoke(ctx, "C-2", "Erreur", T0.Add(time.Hour)))
@@ -680,6 +746,7 @@ func certBackup(t *testing.T, open Open) {
 		{"declined", func(s store.CertificateStore) (any, error) { return s.Declined(ctx, "s1") }},
 		{"overrides", func(s store.CertificateStore) (any, error) { return s.Overrides(ctx, "s1") }},
 		{"certificates", func(s store.CertificateStore) (any, error) { return s.CertificatesBySession(ctx, "s1") }},
+		{"revoked status indexes", func(s store.CertificateStore) (any, error) { return s.RevokedStatusIndices(ctx) }},
 		{"commitments", func(s store.CertificateStore) (any, error) { return s.Commitments(ctx) }},
 		{"signing keys", func(s store.CertificateStore) (any, error) { return s.SigningKeys(ctx) }},
 		{"availability", func(s store.CertificateStore) (any, error) { return s.Availabilities(ctx) }},
