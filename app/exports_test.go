@@ -37,7 +37,7 @@ func download(t *testing.T, e *testEnv, b *browser, token, path, lang string) (i
 
 // readCSV checks the export's framing and reads it back as a spreadsheet
 // would.
-func readCSV(t *testing.T, h http.Header, body []byte) [][]string {
+func readCSV(t *testing.T, h http.Header, body []byte, comma rune) [][]string {
 	t.Helper()
 	if ct := h.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 		t.Fatalf("Content-Type %q", ct)
@@ -49,7 +49,7 @@ func readCSV(t *testing.T, h http.Header, body []byte) [][]string {
 		t.Fatalf("not UTF-8 with BOM and CRLF: %q", body)
 	}
 	r := csv.NewReader(bytes.NewReader(body[3:]))
-	r.Comma = ';'
+	r.Comma = comma // ';' in French, ',' in English
 	recs, err := r.ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestExports(t *testing.T) {
 	if cd := h.Get("Content-Disposition"); cd != `attachment; filename="LCIII-001-resultats.csv"` {
 		t.Fatalf("Content-Disposition %q", cd)
 	}
-	recs := readCSV(t, h, body)
+	recs := readCSV(t, h, body, ';')
 	if strings.Join(recs[0], "|") != "Nom|Adresse électronique|Exercices réussis|Évaluations faites|Évaluations attribuées|Score à l'évaluation finale|Niveau" {
 		t.Fatalf("header %v", recs[0])
 	}
@@ -110,7 +110,7 @@ func TestExports(t *testing.T) {
 	if status != http.StatusOK || h.Get("Content-Disposition") != `attachment; filename="LCIII-001-results.csv"` {
 		t.Fatalf("API results as the animator: %d %v", status, h)
 	}
-	if recs := readCSV(t, h, body); recs[0][0] != "Name" || len(recs) != 7 {
+	if recs := readCSV(t, h, body, ','); recs[0][0] != "Name" || len(recs) != 7 || len(recs[0]) != 7 {
 		t.Fatalf("English export %v", recs[0])
 	}
 
@@ -118,7 +118,7 @@ func TestExports(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("certificates: %d", status)
 	}
-	recs = readCSV(t, h, body)
+	recs = readCSV(t, h, body, ';')
 	code := closed.Issued[0].Code
 	want := []string{code, "Paul Participant", "1", closed.Issued[0].IssuedAt.In(f.session.Location()).Format("2006-01-02 15:04"), "valide", "http://librecours.test/certificates/" + code}
 	if len(recs) != 2 || strings.Join(recs[1], "|") != strings.Join(want, "|") {

@@ -12,8 +12,10 @@ import (
 )
 
 // The exports are CSV files that LibreOffice and Excel open as they are:
-// UTF-8 with a byte order mark, ";" between fields, CRLF line ends. A cell
-// that a spreadsheet would take for a formula is neutralised.
+// UTF-8 with a byte order mark, CRLF line ends, and the separators of the
+// language's spreadsheets: ";" between fields and a decimal comma in
+// French, "," and a decimal point in English. A cell that a spreadsheet
+// would take for a formula is neutralised.
 
 // Message IDs of the export column titles and words, localized through
 // Texts.
@@ -48,13 +50,22 @@ type csvWriter struct {
 	csv *csv.Writer
 }
 
-func newCSV(w io.Writer) (*csvWriter, error) {
+// Separator returns the field separator of lang's spreadsheets: ";" in
+// French (where "," is the decimal separator), "," otherwise.
+func Separator(lang string) rune {
+	if lang == "fr" {
+		return ';'
+	}
+	return ','
+}
+
+func newCSV(w io.Writer, lang string) (*csvWriter, error) {
 	buf := bufio.NewWriter(w)
 	if _, err := buf.WriteString(utf8BOM); err != nil {
 		return nil, fmt.Errorf("certificates: write csv: %w", err)
 	}
 	c := csv.NewWriter(buf)
-	c.Comma, c.UseCRLF = ';', true
+	c.Comma, c.UseCRLF = Separator(lang), true
 	return &csvWriter{buf: buf, csv: c}, nil
 }
 
@@ -101,7 +112,7 @@ func number(x float64, lang string) string {
 // passed, reviews done, reviews assigned, evaluation score (empty when not
 // taken) and level (0, 1 or 2, after any override), column titles in lang.
 func WriteResultsCSV(w io.Writer, t Texts, lang string, rs []Result) error {
-	cw, err := newCSV(w)
+	cw, err := newCSV(w, lang)
 	if err != nil {
 		return err
 	}
@@ -136,7 +147,7 @@ func WriteCertificatesCSV(w io.Writer, t Texts, lang string, list []Certificate,
 	if loc == nil {
 		loc = time.UTC
 	}
-	cw, err := newCSV(w)
+	cw, err := newCSV(w, lang)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func (exportTexts) Languages() []string { return []string{"fr", "en"} }
 
 // readBack checks the file's framing (BOM, CRLF) and reads it with
 // encoding/csv as a spreadsheet would.
-func readBack(t *testing.T, b []byte) [][]string {
+func readBack(t *testing.T, b []byte, comma rune) [][]string {
 	t.Helper()
 	if !bytes.HasPrefix(b, []byte("\xEF\xBB\xBF")) {
 		t.Fatal("no UTF-8 byte order mark")
@@ -32,7 +32,7 @@ func readBack(t *testing.T, b []byte) [][]string {
 		t.Fatalf("line ends are not all CRLF: %q", b)
 	}
 	r := csv.NewReader(bytes.NewReader(b[3:]))
-	r.Comma = ';'
+	r.Comma = comma
 	recs, err := r.ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,11 @@ func TestWriteResultsCSV(t *testing.T) {
 		if err := WriteResultsCSV(&buf, exportTexts{}, lang, rs); err != nil {
 			t.Fatal(err)
 		}
-		recs := readBack(t, buf.Bytes())
+		comma := map[string]rune{"fr": ';', "en": ','}[lang]
+		if first, _, _ := strings.Cut(buf.String(), "\r\n"); strings.Count(first, string(comma)) != 6 {
+			t.Errorf("%s header %q: want 7 fields separated by %q", lang, first, comma)
+		}
+		recs := readBack(t, buf.Bytes(), comma)
 		if len(recs) != len(rs)+1 {
 			t.Fatalf("%d records", len(recs))
 		}
@@ -110,8 +114,22 @@ func TestWriteCertificatesCSV(t *testing.T) {
 		{"LC-ABCD-EFGH", "Zoé « Ada » L'Hôte; fils", "2", "2026-04-13 00:30", "fr:export.certificates.valid", "https://lc.example/certificates/LC-ABCD-EFGH"},
 		{"LC-JKLM-NPQR", "'-1+1", "1", "2026-01-05 10:00", "fr:export.certificates.revoked", "https://lc.example/certificates/LC-JKLM-NPQR"},
 	}
-	if diff := cmp.Diff(want, readBack(t, buf.Bytes())); diff != "" {
+	if diff := cmp.Diff(want, readBack(t, buf.Bytes(), ';')); diff != "" {
 		t.Fatalf("certificates CSV (-want +got):\n%s", diff)
+	}
+	// In English: commas between fields, the same cells.
+	buf.Reset()
+	if err := WriteCertificatesCSV(&buf, exportTexts{}, "en", list, "https://lc.example/", paris); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want[0] {
+		want[0][i] = strings.Replace(want[0][i], "fr:", "en:", 1)
+	}
+	for _, rec := range want[1:] {
+		rec[4] = strings.Replace(rec[4], "fr:", "en:", 1)
+	}
+	if diff := cmp.Diff(want, readBack(t, buf.Bytes(), ',')); diff != "" {
+		t.Fatalf("English certificates CSV (-want +got):\n%s", diff)
 	}
 }
 
