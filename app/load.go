@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"librecours/app/store"
@@ -117,6 +118,11 @@ type ScenarioResult struct {
 	PerSecond  float64
 	P50, P99   time.Duration
 	Ratio      float64 // PerSecond divided by the ceiling's
+	// CPU is the process's CPU time per request (server and clients, which
+	// share the process), and PeakRSS its highest resident set during the
+	// scenario (Linux; 0 elsewhere).
+	CPU     time.Duration
+	PeakRSS int64
 }
 
 // The running session's clock: it started on Monday 2026-11-23 and it is
@@ -254,6 +260,20 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 		fmt.Fprintf(out, "Seeded in %.1f s.\n\n", run.SeedTime.Seconds())
 	}
 
+	// Every run works on a copy of the seeded data, so that each starts from
+	// the same state (first-time review saves included).
+	work, err := os.MkdirTemp("", "librecours-load-run-")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = os.RemoveAll(work) }()
+	if err := copyDataFolder(dir, work); err != nil {
+		return nil, err
+	}
+	if cfg, err = loadConfig(work); err != nil {
+		return nil, err
+	}
+
 	// Start to ready: open the seeded database until /readyz answers.
 	clk.Set(loadNow)
 	start := time.Now()
@@ -318,6 +338,28 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 	}
 	writeScenarios(out, run)
 	return run, nil
+}
+
+// copyDataFolder copies the database files of a closed data folder (not its
+// lock or socket) into an empty one.
+func copyDataFolder(from, to string) error {
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || e.Name() == "LOCK" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(from, e.Name())) // #nosec G304 -- the harness's own data folder
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+	}
+	return nil
 }
 
 // rawUpsert measures what SQLite itself does on this machine, in the same
@@ -770,7 +812,11 @@ type loadDriver struct {
 	rubric    []grading.Criterion
 	reviewers []int // indexes of the people who hold reviews
 	text      string
+	firsts    []firstSave // reviews never saved, for first-time saves
 }
+
+// firstSave is a review not yet done and its reviewer's API token.
+type firstSave struct{ review, token string }
 
 func (d *loadDriver) prepare(ctx context.Context, srv *Server) error {
 	exs, err := srv.grading.Store.Exercises(ctx, d.world.SessionID)
@@ -790,6 +836,19 @@ func (d *loadDriver) prepare(ctx context.Context, srv *Server) error {
 	if len(d.rubric) == 0 || len(d.reviewers) == 0 {
 		return errors.New("load: the running session has no rubric or no reviews")
 	}
+	tokens := map[string]string{}
+	for _, p := range d.world.People {
+		tokens[p.ID] = p.API
+	}
+	rs, err := srv.grading.Store.Reviews(ctx, d.world.SessionID, 1)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.Status != grading.ReviewDone && tokens[r.ReviewerID] != "" {
+			d.firsts = append(d.firsts, firstSave{r.ID, tokens[r.ReviewerID]})
+		}
+	}
 	d.text = loadTexts(rand.New(rand.NewPCG(1, 2)), 1)[0] // #nosec G404 -- test data
 	return nil
 }
@@ -800,6 +859,9 @@ type loadScenario struct {
 	name  string
 	write bool
 	build func(i int) (*http.Request, int, error)
+	// limit, when set, is how many requests the scenario has (each changes
+	// the data for good): it runs without warm-up until they are sent.
+	limit int
 }
 
 func (d *loadDriver) scenarios() []loadScenario {
@@ -828,6 +890,12 @@ func (d *loadDriver) scenarios() []loadScenario {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		return req, err
+	}
+	reviewBody := d.reviewBody
+	saveReview := func(i int) (*http.Request, int, error) {
+		p := w.People[d.reviewers[i%len(d.reviewers)]]
+		req, err := api(p, http.MethodPut, "/api/v1/reviews/"+p.Reviews[(i/len(d.reviewers))%len(p.Reviews)], reviewBody(i))
+		return req, http.StatusOK, err
 	}
 	return []loadScenario{
 		{name: "ceiling: GET /healthz", build: func(int) (*http.Request, int, error) {
@@ -860,26 +928,40 @@ func (d *loadDriver) scenarios() []loadScenario {
 			}
 			return req, http.StatusSeeOther, err
 		}},
-		{name: "save a review (API)", write: true, build: func(i int) (*http.Request, int, error) {
-			p := w.People[d.reviewers[i%len(d.reviewers)]]
-			scores := make(map[string]int, len(d.rubric))
-			for k, c := range d.rubric {
-				scores[c.ID] = (i + k) % (c.MaxPoints + 1)
+		{name: "save a review (API)", write: true, build: saveReview},
+		{name: "queue page + 10% review saves", build: func(i int) (*http.Request, int, error) {
+			if i%10 == 9 {
+				return saveReview(i / 10)
 			}
-			body := map[string]any{"scores": scores, "comment": loadComments[i%len(loadComments)]}
-			req, err := api(p, http.MethodPut, "/api/v1/reviews/"+p.Reviews[(i/len(d.reviewers))%len(p.Reviews)], body)
+			req, err := page(w.Animator, "/sessions/"+sess+"/corrections")
+			return req, http.StatusOK, err
+		}},
+		{name: "first review saves (API)", write: true, limit: len(d.firsts), build: func(i int) (*http.Request, int, error) {
+			f := d.firsts[i]
+			req, err := api(loadPerson{API: f.token}, http.MethodPut, "/api/v1/reviews/"+f.review, reviewBody(i))
 			return req, http.StatusOK, err
 		}},
 	}
+}
+
+// reviewBody is the i-th review a harness client sends.
+func (d *loadDriver) reviewBody(i int) map[string]any {
+	scores := make(map[string]int, len(d.rubric))
+	for k, c := range d.rubric {
+		scores[c.ID] = (i + k) % (c.MaxPoints + 1)
+	}
+	return map[string]any{"scores": scores, "comment": loadComments[i%len(loadComments)]}
 }
 
 // measure warms a scenario up, then runs it for the duration with every
 // client sending one request at a time.
 func (d *loadDriver) measure(ctx context.Context, sc loadScenario) (ScenarioResult, error) {
 	var seq atomic.Int64
-	if d.o.Warmup > 0 {
+	if d.o.Warmup > 0 && sc.limit == 0 {
 		d.drive(ctx, sc, d.o.Warmup, &seq)
 	}
+	resetPeakRSS()
+	cpu0 := processCPU()
 	var prof *os.File
 	if d.o.ProfileDir != "" {
 		name := fmt.Sprintf("c%d-p%d-%s.pprof", d.run.Closed, d.run.Participants, slug(sc.name))
@@ -894,6 +976,10 @@ func (d *loadDriver) measure(ctx context.Context, sc loadScenario) (ScenarioResu
 		prof = f
 	}
 	res := d.drive(ctx, sc, d.o.Duration, &seq)
+	if res.Requests > 0 {
+		res.CPU = (processCPU() - cpu0) / time.Duration(res.Requests)
+	}
+	_, res.PeakRSS = processRSS()
 	if prof != nil {
 		pprof.StopCPUProfile()
 		if err := prof.Close(); err != nil {
@@ -946,6 +1032,9 @@ func (d *loadDriver) drive(ctx context.Context, sc loadScenario, dur time.Durati
 			defer wg.Done()
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				i := int(seq.Add(1) - 1)
+				if sc.limit > 0 && i >= sc.limit {
+					break
+				}
 				t0 := time.Now()
 				msg := d.once(ctx, sc, i)
 				w.lat = append(w.lat, time.Since(t0))
@@ -1001,6 +1090,21 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 }
 
 // processRSS reads the resident and peak resident memory of this process.
+// processCPU returns the process's user and system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// resetPeakRSS starts the process's peak RSS (VmHWM) again from its current
+// RSS, so that each scenario reports its own peak (Linux).
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
 func processRSS() (rss, peak int64) {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
@@ -1061,10 +1165,11 @@ func ms(d time.Duration) string {
 }
 
 func writeScenarios(out io.Writer, run *LoadRun) {
-	fmt.Fprintln(out, "| scenario | req/s | p50 ms | p99 ms | errors | ratio to ceiling |")
-	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| scenario | req/s | p50 ms | p99 ms | errors | ratio to ceiling | CPU µs/req | peak RSS MB |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range run.Scenarios {
-		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %d / %d | %.3f |\n", s.Name, s.PerSecond, ms(s.P50), ms(s.P99), s.Errors, s.Requests, s.Ratio)
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %d / %d | %.3f | %d | %d |\n", s.Name, s.PerSecond, ms(s.P50), ms(s.P99), s.Errors, s.Requests, s.Ratio,
+			s.CPU.Microseconds(), s.PeakRSS>>20)
 	}
 	fmt.Fprintf(out, "\nRSS %d MB, peak %d MB (the whole process: server, embedded database, clients).\n\n",
 		run.RSS>>20, run.PeakRSS>>20)

@@ -22,7 +22,7 @@ func TestLoadSmoke(t *testing.T) {
 	}
 	run := rep.Runs[0]
 	want := []string{"ceiling: GET /healthz", "dashboard page", "part page", "reviews to do (API)",
-		"animator queue page", "submit (form)", "save a review (API)"}
+		"animator queue page", "submit (form)", "save a review (API)", "queue page + 10% review saves", "first review saves (API)"}
 	if len(run.Scenarios) != len(want) {
 		t.Fatalf("%d scenarios, want %d: %+v", len(run.Scenarios), len(want), run.Scenarios)
 	}
@@ -35,6 +35,9 @@ func TestLoadSmoke(t *testing.T) {
 		}
 		if s.Ratio <= 0 {
 			t.Errorf("%s: ratio to the ceiling %v", s.Name, s.Ratio)
+		}
+		if s.CPU <= 0 || s.PeakRSS <= 0 {
+			t.Errorf("%s: CPU %v per request, peak RSS %d", s.Name, s.CPU, s.PeakRSS)
 		}
 	}
 	if run.StartToReady <= 0 || run.TotalDocuments() == 0 || run.RSS == 0 {

@@ -275,7 +275,7 @@ func (s *Server) afterClose(ctx context.Context, sessionID string, res *certific
 // stop half-way, the next tick queues the rest, and what was queued already
 // is folded by the outbox.
 func (n *notifier) remind(ctx context.Context) error {
-	sessions, err := n.s.store.ListSessions(ctx)
+	sessions, err := n.s.store.OpenSessions(ctx)
 	if err != nil {
 		return err
 	}

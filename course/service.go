@@ -27,6 +27,9 @@ type Store interface {
 	// SessionsOf returns the sessions userID is enrolled in or animates,
 	// latest start first, whatever the number of other sessions.
 	SessionsOf(ctx context.Context, userID string) ([]*Session, error)
+	// OpenSessions returns the sessions not closed, latest start first,
+	// whatever the number of closed ones (the scheduler's tick).
+	OpenSessions(ctx context.Context) ([]*Session, error)
 	UpdatePart(ctx context.Context, sessionID string, p Part) error
 	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall

@@ -565,7 +565,7 @@ func (s *Service) FlagReview(ctx context.Context, actor *course.User, reviewID, 
 // Tick runs what is due: assignment at submission_due, grading at review_due.
 // The scheduler calls it; the part claims make it safe to run anywhere.
 func (s *Service) Tick(ctx context.Context) error {
-	sessions, err := s.Course.ListSessions(ctx)
+	sessions, err := s.Course.OpenSessions(ctx)
 	if err != nil {
 		return err
 	}

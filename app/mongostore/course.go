@@ -247,6 +247,20 @@ func (s *CourseStore) ListSessions(ctx context.Context) ([]*course.Session, erro
 	return out, nil
 }
 
+// OpenSessions returns the sessions not closed, latest start first (index
+// open).
+func (s *CourseStore) OpenSessions(ctx context.Context) ([]*course.Session, error) {
+	var docs []sessionDoc
+	if err := s.db.findAll(ctx, colSessions, bson.M{"closed_at": nil}, sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}), &docs); err != nil {
+		return nil, fmt.Errorf("mongostore: open sessions: %w", err)
+	}
+	out := make([]*course.Session, len(docs))
+	for i := range docs {
+		out[i] = docs[i].session()
+	}
+	return out, nil
+}
+
 // SessionsOf returns the sessions userID is enrolled in or animates, latest
 // start first: the person's enrolments (index enrolments user), then their
 // sessions by _id or by the animators index.

@@ -135,6 +135,7 @@ var indexes = []index{
 	{colSessions, "code_unique", bson.D{{Key: "code", Value: 1}}, true},
 	{colSessions, "starts_on", bson.D{{Key: "starts_on", Value: -1}}, false},
 	{colSessions, "animators", bson.D{{Key: "animators", Value: 1}}, false},
+	{colSessions, "open", bson.D{{Key: "closed_at", Value: 1}, {Key: "starts_on", Value: -1}}, false},
 	{colEnrolments, "session_user_unique", bson.D{{Key: "session_id", Value: 1}, {Key: "user_id", Value: 1}}, true},
 	{colEnrolments, "user", bson.D{{Key: "user_id", Value: 1}}, false},
 	{colAuth, "user", bson.D{{Key: "user_id", Value: 1}}, false},

@@ -505,6 +505,24 @@ func (s *CourseStore) ListSessions(ctx context.Context) ([]*course.Session, erro
 	return out, nil
 }
 
+// OpenSessions returns the sessions not closed, latest start first
+// (sessions_open).
+func (s *CourseStore) OpenSessions(ctx context.Context) ([]*course.Session, error) {
+	var out []*course.Session
+	err := s.db.query(ctx, func(rows *sql.Rows) error {
+		sess, err := scanSession(rows)
+		if err != nil {
+			return err
+		}
+		out = append(out, sess)
+		return nil
+	}, `SELECT `+sessionCols+` FROM sessions s WHERE s.closed_at IS NULL ORDER BY s.starts_on DESC, s.code`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sessions: %w", err)
+	}
+	return out, nil
+}
+
 // SessionsOf returns the sessions userID is enrolled in or animates, latest
 // start first (enrolments_user and session_animators_user find them).
 func (s *CourseStore) SessionsOf(ctx context.Context, userID string) ([]*course.Session, error) {

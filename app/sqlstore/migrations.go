@@ -28,7 +28,14 @@ var migrations = []migration{
 	{7, "rendered texts", schemaRendered},
 	{8, "certificate status index", schemaCertificateStatus},
 	{9, "late work", schemaLate},
+	{10, "open sessions", schemaOpenSessions},
 }
+
+// schemaOpenSessions lists the sessions not closed (OpenSessions, the
+// scheduler's tick) without reading the closed ones.
+const schemaOpenSessions = `
+CREATE INDEX sessions_open ON sessions (starts_on DESC, code) WHERE closed_at IS NULL;
+`
 
 // schemaLate finds the late submissions still short of reviews when a
 // reviewer finishes (GradingStore.LateShort) without reading the part.

@@ -31,6 +31,7 @@ func Course(t *testing.T, open Open) {
 		{"SessionNumbering", courseSessionNumbering},
 		{"ListSessions", courseListSessions},
 		{"SessionsOf", courseSessionsOf},
+		{"OpenSessions", courseOpenSessions},
 		{"UpdatePart", courseUpdatePart},
 		{"EvaluationWindow", courseEvaluationWindow},
 		{"Animators", courseAnimators},
@@ -240,6 +241,38 @@ func courseListSessions(t *testing.T, s store.CourseStore) {
 	}
 	if list[2].Capacity != 12 || len(list[2].Parts) != course.PartCount || list[2].Animators == nil {
 		t.Fatalf("listed session = %+v", list[2])
+	}
+}
+
+// courseOpenSessions: closed sessions are left out, a reopened one is back.
+func courseOpenSessions(t *testing.T, s store.CourseStore) {
+	ctx := context.Background()
+	a := courseSession(t, s, course.LCIII, 0, T0)
+	b := courseSession(t, s, course.LCVI, 0, T0.AddDate(0, 0, 14))
+	c := courseSession(t, s, course.LCIII, 0, T0.AddDate(0, 0, -14))
+	closed := T0.AddDate(0, 2, 0)
+	if err := s.SetClosed(ctx, a.ID, &closed); err != nil {
+		t.Fatal(err)
+	}
+	codes := func() []string {
+		list, err := s.OpenSessions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, sess := range list {
+			out = append(out, sess.Code)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{b.Code, c.Code}, codes()); diff != "" {
+		t.Fatalf("OpenSessions (-want +got):\n%s", diff)
+	}
+	if err := s.SetClosed(ctx, a.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{b.Code, a.Code, c.Code}, codes()); diff != "" {
+		t.Fatalf("OpenSessions after reopening (-want +got):\n%s", diff)
 	}
 }
 

@@ -2,7 +2,8 @@
 // concurrent clients; see docs/performance.md.
 //
 //	go run ./app/cmd/load                    # Libre cours scale
-//	go run ./app/cmd/load -scale mooc        # 100, 500, 1,000 and 5,000 participants
+//	go run ./app/cmd/load -scale mooc        # 100, 500, 1,000, 5,000 and 20,000 participants
+//	go run ./app/cmd/load -scale history     # 20 then 200 closed sessions beside a running one of 100
 //	go run ./app/cmd/load -smoke             # seconds: checks that everything runs
 package main
 
@@ -27,7 +28,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scale := fs.String("scale", "libre", "libre: 20 closed sessions of 30 and a running session of 100; mooc: one running session of 100, 500, 1000 and 5000")
+	scale := fs.String("scale", "libre", "libre: 20 closed sessions of 30 and a running session of 100; mooc: one running session of 100, 500, 1000, 5000 and 20000; history: 20 then 200 closed sessions of 30 beside a running session of 100")
 	participants := fs.String("participants", "", "running session sizes, comma-separated (overrides the scale's)")
 	closed := fs.String("closed", "", "numbers of closed sessions, comma-separated (overrides the scale's)")
 	closedSize := fs.Int("closed-size", 30, "participants of each closed session")
@@ -47,9 +48,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "libre":
 		o.Closed, o.Participants = []int{20}, []int{100}
 	case "mooc":
-		o.Closed, o.Participants = []int{0}, []int{100, 500, 1000, 5000}
+		o.Closed, o.Participants = []int{0}, []int{100, 500, 1000, 5000, 20000}
+	case "history":
+		o.Closed, o.Participants = []int{20, 200}, []int{100}
 	default:
-		fmt.Fprintf(stderr, "load: unknown scale %q (libre or mooc)\n", *scale)
+		fmt.Fprintf(stderr, "load: unknown scale %q (libre, mooc or history)\n", *scale)
 		return 2
 	}
 	if *smoke {
