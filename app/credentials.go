@@ -70,8 +70,12 @@ func handlePreflight(c *fiber.Ctx) error {
 }
 
 // wantsHTML reports whether the client prefers a page to JSON: a browser
-// says text/html first; no Accept, */* and JSON types get JSON.
+// says text/html first; no Accept, */* and JSON types get JSON. A link
+// meant for people can say ?format=html.
 func wantsHTML(c *fiber.Ctx) bool {
+	if f := c.Query("format"); f != "" {
+		return f == "html"
+	}
 	return c.Accepts(mimeJSONLD, fiber.MIMEApplicationJSON, fiber.MIMETextHTML) == fiber.MIMETextHTML
 }
 

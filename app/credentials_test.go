@@ -36,7 +36,7 @@ func init() {
 	}
 	moreRenderCases = append(moreRenderCases, func(t *testing.T, f *fixture, who map[string]*browser) map[string]renderCase {
 		return map[string]renderCase{
-			"pages/certificates/achievement": {who["anon"], "/achievements/level-2/fr", ".achievement dd"},
+			"pages/certificates/achievement": {who["anon"], "/achievements/level-2/fr?format=html", ".achievement dd"},
 		}
 	})
 }
@@ -185,6 +185,10 @@ func TestCredentialDocuments(t *testing.T) {
 			if id != a.ID && (got.InLanguage != "en" || got.Name == a.Name) {
 				t.Errorf("English achievement: %+v", got)
 			}
+		}
+		if res := e.api("GET", pathOf(t, a.ID), "", nil, "Accept", "text/html,*/*;q=0.8"); res.Status != 200 ||
+			!strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(res.Body), a.Name) {
+			t.Errorf("a browser on the achievement id: %d %s", res.Status, res.Header.Get("Content-Type"))
 		}
 		old := "/achievements/level-2" // the id of badges issued before per-language achievements
 		if res := e.api("GET", old, "", nil, "Accept-Language", "en"); res.Status != http.StatusSeeOther || res.Header.Get("Location") != old+"/en" {

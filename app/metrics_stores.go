@@ -564,6 +564,11 @@ func (s certificateStoreMetrics) Revoke(ctx context.Context, a1 string, a2 strin
 	return s.CertificateStore.Revoke(ctx, a1, a2, a3)
 }
 
+func (s certificateStoreMetrics) RevokedStatusIndices(ctx context.Context) (r0 []int, err error) {
+	defer s.m.observe("certificates.RevokedStatusIndices", time.Now(), &err)
+	return s.CertificateStore.RevokedStatusIndices(ctx)
+}
+
 func (s certificateStoreMetrics) Rules(ctx context.Context, a1 string) (r0 certificates.Rules, err error) {
 	defer s.m.observe("certificates.Rules", time.Now(), &err)
 	return s.CertificateStore.Rules(ctx, a1)
