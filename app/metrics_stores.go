@@ -124,6 +124,11 @@ func (s courseStoreMetrics) NextSessionNumber(ctx context.Context, a1 course.For
 	return s.CourseStore.NextSessionNumber(ctx, a1)
 }
 
+func (s courseStoreMetrics) OpenSessions(ctx context.Context) (r0 []*course.Session, err error) {
+	defer s.m.observe("course.OpenSessions", time.Now(), &err)
+	return s.CourseStore.OpenSessions(ctx)
+}
+
 func (s courseStoreMetrics) PendingInvitations(ctx context.Context, a1 []string) (r0 []course.Invitation, err error) {
 	defer s.m.observe("course.PendingInvitations", time.Now(), &err)
 	return s.CourseStore.PendingInvitations(ctx, a1)
@@ -322,6 +327,11 @@ func (s gradingStoreMetrics) InsertReviews(ctx context.Context, a1 []grading.Rev
 	return s.Store.InsertReviews(ctx, a1)
 }
 
+func (s gradingStoreMetrics) LateShort(ctx context.Context, a1 string, a2 int, a3 int, a4 int) (r0 []*grading.Submission, err error) {
+	defer s.m.observe("grading.LateShort", time.Now(), &err)
+	return s.Store.LateShort(ctx, a1, a2, a3, a4)
+}
+
 func (s gradingStoreMetrics) MarkQueued(ctx context.Context, a1 []string, a2 time.Time) (err error) {
 	defer s.m.observe("grading.MarkQueued", time.Now(), &err)
 	return s.Store.MarkQueued(ctx, a1, a2)
@@ -420,6 +430,11 @@ func (s gradingStoreMetrics) SubmissionsByAuthor(ctx context.Context, a1 string,
 func (s gradingStoreMetrics) SubmissionsByIDs(ctx context.Context, a1 []string) (r0 []*grading.Submission, err error) {
 	defer s.m.observe("grading.SubmissionsByIDs", time.Now(), &err)
 	return s.Store.SubmissionsByIDs(ctx, a1)
+}
+
+func (s gradingStoreMetrics) SubmissionsMeta(ctx context.Context, a1 string, a2 int) (r0 []*grading.Submission, err error) {
+	defer s.m.observe("grading.SubmissionsMeta", time.Now(), &err)
+	return s.Store.SubmissionsMeta(ctx, a1, a2)
 }
 
 func (s gradingStoreMetrics) TakeOver(ctx context.Context, a1 string, a2 string, a3 string, a4 time.Time, a5 time.Time) (r0 bool, err error) {
