@@ -133,6 +133,9 @@ func NewMetrics(cfg Config) *Metrics {
 	for _, p := range []string{"ready", "sessions", "certificates", "outbox", "disk"} {
 		m.collectErrors.WithLabelValues(p)
 	}
+	for _, op := range append(storeOperations, backendOperations...) {
+		m.store.errors.WithLabelValues(op) // a first error shows as an increase from 0
+	}
 	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.store.duration, m.store.errors, m.storageFailures,
 		m.deliveries, m.ticks, m.lastTick, m.lastGoodTick, m.jobs, m.collectErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -399,6 +402,10 @@ func (b *meteredBackend) Empty(ctx context.Context) (_ bool, err error) {
 }
 
 func (b *meteredBackend) Close() error { return b.b.Close() }
+
+// backendOperations are the operations meteredBackend times itself.
+var backendOperations = []string{"backend.Ready", "backend.Export", "backend.Import", "backend.Empty",
+	"backend.OutboxStats", "grading.GradingStamp"}
 
 // errNoMonitor is returned by a backend that cannot summarize its outbox.
 var errNoMonitor = errors.New("app: the store gives no outbox statistics")
