@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -103,9 +104,10 @@ func (r AssignResult) Degraded() bool {
 
 // Assign draws the peer reviews of one part. With n submitters and n > K, every
 // submission gets exactly K reviewers and every submitter reviews exactly K
-// submissions, never their own and never one twice; pairs found in the history,
-// and two people reviewing each other in the same part, are avoided as far as a
-// local search finds. With 2 <= n <= K everyone reviews everyone else. The rng,
+// submissions, never their own and never one twice, and the review graph is
+// connected (so the model can compare every reviewer with every other). Two
+// people never review each other when n > 2K; pairs found in the history are
+// avoided as far as a local search finds, connectivity first. With 2 <= n <= K everyone reviews everyone else. The rng,
 // which must not be nil, is the only source of randomness: the same input and
 // seed give the same result.
 func Assign(in AssignInput, rng *rand.Rand) (AssignResult, error) {
@@ -126,20 +128,27 @@ func Assign(in AssignInput, rng *rand.Rand) (AssignResult, error) {
 	if n <= in.K {
 		res.Mode, res.EffectiveK = AssignModeAllPairs, n-1
 	}
-	s := assignState{k: res.EffectiveK, tgt: assignCirculant(n, res.EffectiveK, rng)}
+	s := assignState{k: res.EffectiveK, tgt: assignRegular(n, res.EffectiveK, rng),
+		hist: assignHistory{h: in.History, subs: in.Submitters, memo: map[uint64]int32{}}}
+	s.met = make([]int32, len(s.tgt))
 	if len(in.History) > 0 {
-		s.hist = assignHistory{h: in.History, subs: in.Submitters, memo: map[uint64]int32{}}
-		s.met = make([]int32, len(s.tgt))
 		for e, a := range s.tgt {
 			s.met[e] = s.hist.lookup(int32(e/s.k), a) // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
 		}
-		if s.k < n-1 {
-			s.repair(rng)
-		}
-		for _, m := range s.met {
-			if m > 0 {
-				res.Repeats++
-			}
+	}
+	if s.k < n-1 {
+		s.repair(rng)
+	}
+	s.connect(rng)
+	if s.k < n-1 && n <= assignKeepMax && s.positive() {
+		// Joining components may have cost repeats: search again, never
+		// splitting the graph.
+		s.keep = true
+		s.repair(rng)
+	}
+	for _, m := range s.met {
+		if m > 0 {
+			res.Repeats++
 		}
 	}
 
@@ -192,38 +201,121 @@ func assignValidate(subs []AssignSubmitter) error {
 	return nil
 }
 
-// assignCirculant places the n submitters on a shuffled circle; the one at
-// position i reviews positions i+o for k distinct offsets o in 1..n-1. When
-// n > 2k the offsets have distinct distances below n/2, so nobody is reviewed by
-// someone they review. It returns k targets per reviewer, reviewer r's at
-// [r*k, (r+1)*k).
-func assignCirculant(n, k int, rng *rand.Rand) []int32 {
+// assignRegular draws a random k-regular review graph on n submitters: each
+// reviews k others and is reviewed k times, never themselves and never twice.
+// Up to n = 2k+1 it is the circulant of offsets 1..k on a shuffled circle (it
+// contains a cycle through everyone, so it is connected, and for n = 2k+1 no
+// two people review each other). Beyond, every author is dealt k times at
+// random to the reviewers' slots (a configuration model) and the slots that
+// hold the reviewer or a duplicate are swapped with random valid ones: the
+// offsets of a circulant shared factors with n and split the graph. Mutual
+// pairs and disconnection are removed afterwards (assignState.repair and
+// connect). It returns k targets per reviewer, reviewer r's at [r*k, (r+1)*k).
+func assignRegular(n, k int, rng *rand.Rand) []int32 {
+	if n > 2*k+1 {
+		if tgt, ok := assignConfiguration(n, k, rng); ok {
+			return tgt
+		}
+	}
 	perm := make([]int32, n)
 	for i := range perm {
-		perm[i] = int32(i)
+		perm[i] = int32(i) // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
 	}
 	rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-
-	offs := make([]int, 0, k)
-	if n > 2*k {
-		for len(offs) < k {
-			if o := 1 + rng.IntN((n-1)/2); !slices.Contains(offs, o) {
-				offs = append(offs, o)
-			}
-		}
-	} else {
-		for o := 1; o <= k; o++ {
-			offs = append(offs, o)
-		}
-	}
-
 	tgt := make([]int32, n*k)
 	for i, r := range perm {
-		for j, o := range offs {
-			tgt[int(r)*k+j] = perm[(i+o)%n]
+		for o := 1; o <= k; o++ {
+			tgt[int(r)*k+o-1] = perm[(i+o)%n]
 		}
 	}
 	return tgt
+}
+
+// assignFind is the root of x in a union-find forest, halving the path.
+func assignFind(parent []int32, x int32) int32 {
+	for parent[x] != x {
+		parent[x] = parent[parent[x]]
+		x = parent[x]
+	}
+	return x
+}
+
+// components returns the union-find forest of the review graph, reviews
+// taken as undirected edges, in the state's scratch slice.
+func (s *assignState) components() []int32 {
+	n := len(s.tgt) / s.k
+	if cap(s.uf) < n {
+		s.uf = make([]int32, n)
+	}
+	parent := s.uf[:n]
+	for i := range parent {
+		parent[i] = int32(i) // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+	}
+	for e, a := range s.tgt {
+		if x, y := assignFind(parent, int32(e/s.k)), assignFind(parent, a); x != y { // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
+			parent[x] = y
+		}
+	}
+	return parent
+}
+
+// connected reports whether the review graph is connected.
+func (s *assignState) connected() bool {
+	parent := s.components()
+	root := assignFind(parent, 0)
+	for i := range parent {
+		if assignFind(parent, int32(i)) != root { // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+			return false
+		}
+	}
+	return true
+}
+
+// assignConfigTries bounds the random partners tried for one bad slot of the
+// configuration model before giving up (it never happens for n > 2k+1 in
+// practice; the circulant is the fallback).
+const assignConfigTries = 10_000
+
+// assignConfiguration deals every author k times to the reviewers' slots and
+// repairs the slots that hold the reviewer or a duplicate; false when a slot
+// could not be repaired.
+func assignConfiguration(n, k int, rng *rand.Rand) ([]int32, bool) {
+	m := n * k
+	tgt := make([]int32, m)
+	for e := range tgt {
+		tgt[e] = int32(e / k) // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+	}
+	rng.Shuffle(m, func(i, j int) { tgt[i], tgt[j] = tgt[j], tgt[i] })
+	// holds reports whether reviewer r has author a in a slot other than skip.
+	holds := func(r, a int32, skip int) bool {
+		for e := int(r) * k; e < int(r+1)*k; e++ {
+			if e != skip && tgt[e] == a {
+				return true
+			}
+		}
+		return false
+	}
+	for e := range m {
+		r := int32(e / k) // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+		if a := tgt[e]; a != r && !holds(r, a, e) {
+			continue
+		}
+		fixed := false
+		for range assignConfigTries {
+			e2 := rng.IntN(m)
+			r2, a, a2 := int32(e2/k), tgt[e], tgt[e2] // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+			if r2 == r || a2 == r || a == r2 || holds(r, a2, e) || holds(r2, a, e2) {
+				continue
+			}
+			tgt[e], tgt[e2] = a2, a
+			fixed = true
+			break
+		}
+		if !fixed {
+			return nil, false
+		}
+	}
+	return tgt, true
 }
 
 // assignHistory tells how often two submitters, by position, were paired
@@ -258,6 +350,9 @@ type assignState struct {
 	tgt  []int32
 	met  []int32 // met[e]: earlier pairings of the pair of review e
 	hist assignHistory
+	// keep, when set, refuses every swap of repair that splits the graph.
+	keep bool
+	uf   []int32 // union-find scratch of connected
 }
 
 // Search effort of assignState.repair, in swaps evaluated. The search stops when
@@ -277,12 +372,31 @@ func (s *assignState) reviews(r, a int32) bool {
 	return slices.Contains(s.tgt[int(r)*s.k:int(r+1)*s.k], a)
 }
 
+// assignKeepMax bounds the parts searched again once connected: each move
+// of that search checks connectivity, O(n).
+const assignKeepMax = 5000
+
+// positive reports whether some review has a positive cost.
+func (s *assignState) positive() bool {
+	for e := range s.tgt {
+		if s.costOf(e) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// assignMutualCost is what two people reviewing each other in the same part
+// costs the objective: more than any likely history, so that the search
+// removes mutual pairs first (it always can when n > 2k).
+const assignMutualCost = 1 << 12
+
 // cost is what the objective gains when r starts reviewing a (or loses when r
 // stops): the times r and a already meet besides that review.
 func (s *assignState) cost(r, a int32) int32 {
 	c := s.hist.count(r, a)
 	if s.reviews(a, r) {
-		c++
+		c += assignMutualCost
 	}
 	return c
 }
@@ -291,9 +405,66 @@ func (s *assignState) cost(r, a int32) int32 {
 func (s *assignState) costOf(e int) int32 {
 	c := s.met[e]
 	if s.reviews(s.tgt[e], int32(e/s.k)) { // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
-		c++
+		c += assignMutualCost
 	}
 	return c
+}
+
+// connect makes the review graph connected, merging each other component
+// into the first one by a swap of authors between a review inside it and a
+// review inside the first: (r1→a1, r2→a2) becomes (r1→a2, r2→a1). Every
+// person reviews and is reviewed k times, so every review lies on a cycle and
+// removing one never splits a component: the swap joins the two. Among the
+// candidate reviews tried it takes the swap that repeats the fewest pairs
+// (it cannot create a mutual pair: the two components had no edge between
+// them).
+func (s *assignState) connect(rng *rand.Rand) {
+	if s.k == 0 || len(s.tgt)/s.k < 2 {
+		return
+	}
+	n := len(s.tgt) / s.k
+	parent := s.components()
+	find := func(x int32) int32 { return assignFind(parent, x) }
+	union := func(a, b int32) { parent[find(a)] = find(b) }
+	// One review in each component other than the first person's.
+	var others []int
+	seen := map[int32]bool{find(0): true}
+	for r := range n {
+		if root := find(int32(r)); !seen[root] { // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+			seen[root] = true
+			others = append(others, r*s.k)
+		}
+	}
+	for _, first := range others {
+		root := find(0)
+		r2 := int32(first / s.k) // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+		best, bestCost := -1, int32(math.MaxInt32)
+		for range assignTries {
+			e1 := rng.IntN(len(s.tgt))
+			if find(int32(e1/s.k)) != root { // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+				continue
+			}
+			r1 := int32(e1 / s.k) // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+			for e2 := first; e2 < first+s.k; e2++ {
+				if c := s.hist.count(r1, s.tgt[e2]) + s.hist.count(r2, s.tgt[e1]); c < bestCost {
+					best, bestCost = e1*len(s.tgt)+e2, c
+				}
+			}
+		}
+		if best < 0 { // the first component is small: scan it
+			for e1 := range s.tgt {
+				if find(int32(e1/s.k)) == root { // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+					best = e1*len(s.tgt) + first
+					break
+				}
+			}
+		}
+		e1, e2 := best/len(s.tgt), best%len(s.tgt)
+		r1 := int32(e1 / s.k) // #nosec G115 -- n <= AssignMaxSubmitters < 2^31
+		s.tgt[e1], s.tgt[e2] = s.tgt[e2], s.tgt[e1]
+		s.met[e1], s.met[e2] = s.hist.count(r1, s.tgt[e1]), s.hist.count(r2, s.tgt[e2])
+		union(r2, r1)
+	}
 }
 
 // repair swaps the authors of two reviews, (r1→a1, r2→a2) into (r1→a2, r2→a1),
@@ -342,8 +513,14 @@ func (s *assignState) repair(rng *rand.Rand) {
 			}
 			if e2 >= 0 {
 				r1, r2 := int32(e1/s.k), int32(e2/s.k) // #nosec G115 -- reviewer and author indexes are below AssignMaxSubmitters < 2^31
+				m1, m2 := s.met[e1], s.met[e2]
 				s.tgt[e1], s.tgt[e2] = s.tgt[e2], s.tgt[e1]
 				s.met[e1], s.met[e2] = s.hist.count(r1, s.tgt[e1]), s.hist.count(r2, s.tgt[e2])
+				if s.keep && !s.connected() {
+					s.tgt[e1], s.tgt[e2] = s.tgt[e2], s.tgt[e1]
+					s.met[e1], s.met[e2] = m1, m2
+					continue
+				}
 				push(e2)
 			}
 			push(e1)

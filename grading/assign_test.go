@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,7 +99,37 @@ func assignVerify(in grading.AssignInput, res grading.AssignResult) []string {
 	if res.Repeats != repeats {
 		fail("Repeats = %d, want %d", res.Repeats, repeats)
 	}
+	if c := assignComponents(n, res.Assignments); n > 1 && c != 1 {
+		fail("the review graph has %d components, want 1", c)
+	}
+	if m := assignMutual(res.Assignments); n > 2*in.K && m > 0 {
+		fail("%d pairs review each other with n = %d > 2k = %d", m, n, 2*in.K)
+	}
 	return errs
+}
+
+// assignComponents counts the connected components of the review graph of
+// n submitters (reviews as undirected edges), submitters without a review
+// counting one each.
+func assignComponents(n int, as []grading.Assignment) int {
+	parent := map[string]string{}
+	var find func(x string) string
+	find = func(x string) string {
+		p, ok := parent[x]
+		if !ok || p == x {
+			return x
+		}
+		parent[x] = find(p)
+		return parent[x]
+	}
+	comps := n
+	for _, a := range as {
+		if ra, rb := find(a.Reviewer), find(a.Author); ra != rb {
+			parent[ra] = rb
+			comps--
+		}
+	}
+	return comps
 }
 
 // checkAssignment fails t for every rule res, returned by Assign(in), breaks.
@@ -293,7 +324,7 @@ func TestAssignRepeatRate(t *testing.T) {
 		{10, 0.78},
 		{20, 0.50},
 		{30, 0.25},
-		{37, 0},
+		{37, 0.005}, // the last part may repeat a pair to stay connected
 		{100, 0},
 		{1000, 0},
 	}
@@ -334,34 +365,48 @@ func TestAssignRepeatRate(t *testing.T) {
 			if rate > tt.maxRate {
 				t.Errorf("repeat rate %.3f, want at most %.3f", rate, tt.maxRate)
 			}
-			if tt.maxRate == 0 && mutual > 0 {
+			if tt.n > 2*k && mutual > 0 {
 				t.Errorf("%d pairs review each other, want 0", mutual)
 			}
 		})
 	}
 }
 
-// TestAssignRepeatFreeFromThreshold checks, over several seeds, that six parts
-// with n = 12k+1 (the smallest n where a repeat-free session always exists, and
-// the hardest, since the last part must use exactly the unused pairs) have no
-// repeated pair and nobody reviewing someone who reviews them.
+// TestAssignRepeatFreeFromThreshold checks, over several seeds, six parts with
+// n = 12k+1 (the smallest n where a repeat-free session exists, and the
+// hardest, since the last part must use exactly the unused pairs): nobody
+// reviews someone who reviews them, every part is connected, and repeats are
+// only those connectivity forces. The unused pairs left for the last part need
+// not form a connected graph, and a connected graph comes first (the model
+// needs it to compare reviewers), so joining its pieces may repeat a pair or
+// two; with k = 1 a connected part is one cycle through everyone, which may
+// force one repeat from part 4 on.
 func TestAssignRepeatFreeFromThreshold(t *testing.T) {
+	const maxRepeats = 6 // per session of six parts, measured at most 5 (k = 1)
 	for k := 1; k <= 5; k++ {
 		n := 12*k + 1
 		for seed := range uint64(8) {
 			t.Run(fmt.Sprintf("k=%d/n=%d/seed=%d", k, n, seed), func(t *testing.T) {
 				rng := assignRand(seed)
 				in := grading.AssignInput{Submitters: assignSubmitters(n), K: k, History: grading.PairHistory{}}
+				repeats := 0
 				for part := range 6 {
 					res, err := grading.Assign(in, rng)
 					if err != nil {
 						t.Fatal(err)
 					}
 					checkAssignment(t, in, res)
-					if res.Repeats > 0 || assignMutual(res.Assignments) > 0 {
-						t.Errorf("part %d: %d repeats, %d mutual pairs; want none", part+1, res.Repeats, assignMutual(res.Assignments))
+					if m := assignMutual(res.Assignments); m > 0 {
+						t.Errorf("part %d: %d mutual pairs; want none", part+1, m)
 					}
+					if part < 3 && res.Repeats > 0 {
+						t.Errorf("part %d: %d repeats, want none before part 4", part+1, res.Repeats)
+					}
+					repeats += res.Repeats
 					in.History.Record(res.Assignments)
+				}
+				if repeats > maxRepeats {
+					t.Errorf("%d repeats over six parts, want at most %d", repeats, maxRepeats)
 				}
 			})
 		}
@@ -561,6 +606,45 @@ func TestCheckAssignmentCatchesBrokenOutput(t *testing.T) {
 			b.mutate(&broken)
 			if errs := assignVerify(in, broken); len(errs) == 0 {
 				t.Errorf("checker accepted the broken assignment %+v", broken.Assignments)
+			}
+		})
+	}
+}
+
+// TestCheckAssignmentCatchesSplitAndMutual feeds the checker two hand-made
+// assignments with K = 1 that keep every load right: two separate cycles (a
+// split graph, as the old circulant gave when its offset shared a factor with
+// n) and pairs reviewing each other.
+func TestCheckAssignmentCatchesSplitAndMutual(t *testing.T) {
+	subs := assignSubmitters(6)
+	in := grading.AssignInput{Submitters: subs, K: 1}
+	build := func(next []int) grading.AssignResult {
+		res := grading.AssignResult{Mode: grading.AssignModeFull, EffectiveK: 1}
+		for r, a := range next {
+			res.Assignments = append(res.Assignments, grading.Assignment{Reviewer: subs[r].Author, Author: subs[a].Author, Submission: subs[a].Submission})
+		}
+		return res
+	}
+	tests := []struct {
+		name string
+		next []int // next[r] is whom r reviews
+		want string
+	}{
+		{"one cycle", []int{1, 2, 3, 4, 5, 0}, ""},
+		{"two cycles", []int{1, 2, 0, 4, 5, 3}, "the review graph has 2 components, want 1"},
+		{"mutual pairs", []int{1, 0, 3, 2, 5, 4}, "pairs review each other"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := assignVerify(in, build(tt.next))
+			if tt.want == "" {
+				if len(errs) > 0 {
+					t.Fatalf("valid assignment rejected: %v", errs)
+				}
+				return
+			}
+			if !slices.ContainsFunc(errs, func(e string) bool { return strings.Contains(e, tt.want) }) {
+				t.Errorf("checker said %v, want a line with %q", errs, tt.want)
 			}
 		})
 	}
