@@ -36,6 +36,7 @@ func (s *Server) registerAccountRoutes() {
 // about the form (401, 403, 404), go to the error handler.
 func (s *Server) formError(c *fiber.Ctx, err error, p *page, show func() error) error {
 	pr := classify(err)
+	setRetryAfter(c, err)
 	switch pr.Status {
 	case http.StatusInternalServerError, http.StatusServiceUnavailable,
 		http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
@@ -65,7 +66,7 @@ func (s *Server) handleLoginShow(c *fiber.Ctx) error {
 func (s *Server) handleLoginCreate(c *fiber.Ctx) error {
 	p := s.newPage(c, "app.login.title")
 	p.Form["email"], p.Form["next"] = c.FormValue("email"), safeNext(c.FormValue("next"), "")
-	u, err := s.signIn(c.UserContext(), c.FormValue("email"), c.FormValue("password"), c.IP())
+	u, err := s.signIn(c, c.FormValue("email"), c.FormValue("password"))
 	if err != nil {
 		return s.formError(c, err, p, s.formPage(c, "pages/account/login", p))
 	}
@@ -114,14 +115,15 @@ func (s *Server) handleRegisterCreate(c *fiber.Ctx) error {
 	if c.FormValue("password") != c.FormValue("password_confirm") {
 		return s.formError(c, course.Invalid("password_confirm", "app.register.password_mismatch"), p, s.formPage(c, "pages/account/register", p))
 	}
-	u, err := s.course.Register(c.UserContext(), course.NewUser{
+	err := s.register(c, course.NewUser{
 		Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password"), Locale: p.Lang(),
 	})
 	if err != nil {
 		return s.formError(c, err, p, s.formPage(c, "pages/account/register", p))
 	}
-	s.flash(c, "app.flash.welcome")
-	return s.beginWebSession(c, u, "/sessions")
+	// The same answer whether the address had an account or not.
+	s.flash(c, "app.flash.check_mail")
+	return c.Redirect("/login", http.StatusSeeOther)
 }
 
 func (s *Server) handleLangUpdate(c *fiber.Ctx) error {
@@ -195,7 +197,7 @@ func (s *Server) handleAPITokenCreate(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.signIn(c.UserContext(), in.Email, in.Password, c.IP())
+	u, err := s.signIn(c, in.Email, in.Password)
 	if err != nil {
 		return err
 	}
@@ -246,11 +248,11 @@ func (s *Server) handleAPIRegister(c *fiber.Ctx) error {
 		return course.Invalid("roles", "course.user.roles_not_allowed")
 	}
 	n, _ := in.toNewUser()
-	u, err := s.course.Register(c.UserContext(), n)
-	if err != nil {
+	if err := s.register(c, n); err != nil {
 		return err
 	}
-	return c.Status(http.StatusCreated).JSON(toUserJSON(u))
+	// The same answer whether the address had an account or not.
+	return c.Status(http.StatusAccepted).JSON(fiber.Map{"status": "check_mail", "message": s.translator(c).T("app.register.check_mail")})
 }
 
 func (s *Server) handleAPIUserCreate(c *fiber.Ctx) error {

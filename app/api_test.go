@@ -17,13 +17,8 @@ func TestAPIAccounts(t *testing.T) {
 
 	t.Run("register, sign in, me", func(t *testing.T) {
 		res := e.api("POST", "/api/v1/auth/register", "", map[string]string{"email": "Ada@Example.org", "name": "Ada", "password": "correct horse"})
-		if res.Status != http.StatusCreated {
+		if res.Status != http.StatusAccepted {
 			t.Fatalf("register: %d %s", res.Status, res.Body)
-		}
-		var u userJSON
-		res.decode(t, &u)
-		if u.Email != "ada@example.org" || len(u.Roles) != 1 || u.Roles[0] != "participant" || u.ID == "" {
-			t.Fatalf("registered user = %+v", u)
 		}
 		res = e.api("POST", "/api/v1/auth/token", "", map[string]string{"email": "ada@example.org", "password": "correct horse"})
 		var tok struct {
@@ -31,7 +26,8 @@ func TestAPIAccounts(t *testing.T) {
 			User  userJSON
 		}
 		res.decode(t, &tok)
-		if res.Status != 200 || tok.Token == "" || tok.User.ID != u.ID {
+		u := tok.User
+		if res.Status != 200 || tok.Token == "" || u.Email != "ada@example.org" || len(u.Roles) != 1 || u.Roles[0] != "participant" || u.ID == "" {
 			t.Fatalf("token: %d %s", res.Status, res.Body)
 		}
 		res = e.api("GET", "/api/v1/me", tok.Token, nil)
@@ -58,7 +54,6 @@ func TestAPIAccounts(t *testing.T) {
 		{"me with a bad token", "GET", "/api/v1/me", "nope", nil, 401, "unauthenticated"},
 		{"wrong password", "POST", "/api/v1/auth/token", "", map[string]string{"email": "coord@example.org", "password": "wrong-password"}, 401, "bad_credentials"},
 		{"unknown email", "POST", "/api/v1/auth/token", "", map[string]string{"email": "nobody@example.org", "password": "whatever1"}, 401, "bad_credentials"},
-		{"duplicate email", "POST", "/api/v1/auth/register", "", map[string]string{"email": "COORD@example.org", "name": "X", "password": "cle-de-test-42"}, 409, "email_taken"},
 		{"short password", "POST", "/api/v1/auth/register", "", map[string]string{"email": "b@example.org", "name": "B", "password": "short"}, 422, "invalid"},
 		{"bad email", "POST", "/api/v1/auth/register", "", map[string]string{"email": "b", "name": "B", "password": "cle-de-test-42"}, 422, "invalid"},
 		{"common password", "POST", "/api/v1/auth/register", "", map[string]string{"email": "b@example.org", "name": "B", "password": "password1"}, 422, "invalid"},
@@ -130,7 +125,7 @@ func TestAPISignInThrottle(t *testing.T) {
 			t.Fatalf("attempt %d: %d", i+1, res.Status)
 		}
 	}
-	good := map[string]string{"email": u.Email, "password": "password-" + u.Email}
+	good := map[string]string{"email": u.Email, "password": testPassword(u.Email)}
 	res := e.api("POST", "/api/v1/auth/token", "", good)
 	if res.Status != http.StatusTooManyRequests || res.errorCode() != "too_many_attempts" {
 		t.Fatalf("after %d failures: %d %s, want 429", throttlePerAccount, res.Status, res.Body)

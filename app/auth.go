@@ -26,13 +26,6 @@ const (
 	cookieFlash   = "lc_flash"
 )
 
-// Sign-in throttling: failures allowed per window, per account and per IP.
-const (
-	throttleWindow     = 15 * time.Minute
-	throttlePerAccount = 5
-	throttlePerIP      = 30
-)
-
 const (
 	localUser = "user"
 	localAuth = "auth"
@@ -172,46 +165,6 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 		return errCSRF
 	}
 	return c.Next()
-}
-
-// signIn checks credentials with throttling per account and per IP; the
-// counters live in the database so they hold across instances.
-func (s *Server) signIn(ctx context.Context, email, password, ip string) (*course.User, error) {
-	email = course.NormalizeEmail(email)
-	now := s.now()
-	keys := []struct {
-		key   string
-		limit int
-	}{{"email:" + email, throttlePerAccount}, {"ip:" + ip, throttlePerIP}}
-	for _, k := range keys {
-		n, err := s.auth.Failures(ctx, k.key, now, throttleWindow)
-		if err != nil {
-			return nil, err
-		}
-		if n >= k.limit {
-			return nil, course.ErrTooManyAttempts
-		}
-	}
-	u, err := s.store.UserByEmail(ctx, email)
-	hash := dummyHash
-	if err == nil {
-		hash = u.PasswordHash
-	} else if !errors.Is(err, course.ErrNotFound) {
-		return nil, err
-	}
-	ok, _ := checkPassword(hash, password)
-	if err != nil || !ok {
-		for _, k := range keys {
-			if _, ferr := s.auth.RecordFailure(ctx, k.key, now, throttleWindow); ferr != nil {
-				return nil, ferr
-			}
-		}
-		return nil, course.ErrBadCredentials
-	}
-	if err := s.auth.ResetFailures(ctx, keys[0].key); err != nil {
-		return nil, err
-	}
-	return u, nil
 }
 
 // startSession creates a session or token for u and returns its secret.

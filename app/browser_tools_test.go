@@ -35,7 +35,7 @@ func (b *tab) signIn(u *course.User) {
 	b.step("sign in "+u.Email,
 		b.open("/login", "#email"),
 		chromedp.SendKeys("#email", u.Email, chromedp.ByID),
-		chromedp.SendKeys("#password", "password-"+u.Email+kb.Enter, chromedp.ByID),
+		chromedp.SendKeys("#password", testPassword(u.Email)+kb.Enter, chromedp.ByID),
 		chromedp.WaitVisible(`a[href="/dashboard"]`, chromedp.ByQuery))
 }
 

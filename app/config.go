@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -33,6 +34,9 @@ type Config struct {
 	SessionIdle      time.Duration // LIBRECOURS_SESSION_IDLE
 	SessionMax       time.Duration // LIBRECOURS_SESSION_MAX
 	TokenTTL         time.Duration // LIBRECOURS_TOKEN_TTL
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (LIBRECOURS_TRUSTED_PROXIES: addresses or CIDR ranges).
+	TrustedProxies []netip.Prefix
 
 	// Mail: without SMTPHost, e-mails are written to the log.
 	SMTPHost       string         // LIBRECOURS_SMTP_HOST
@@ -115,6 +119,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(str("LIBRECOURS_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_LOG_LEVEL: %w", err))
+	}
+	if ps, err := parseProxies(getenv("LIBRECOURS_TRUSTED_PROXIES")); err != nil {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_TRUSTED_PROXIES: %w", err))
+	} else {
+		c.TrustedProxies = ps
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_ADDR: %q is not host:port", c.Addr))

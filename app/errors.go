@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -102,7 +103,10 @@ func classify(err error) problem {
 	var fe *fiber.Error
 	var gve *grading.ValidationError
 	var cve *certificates.ValidationError
+	var th *throttled
 	switch {
+	case errors.As(err, &th):
+		return problem{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Key: cmp.Or(th.Key, "app.error.too_many_attempts")}
 	case errors.As(err, &gve):
 		return problem{Status: http.StatusUnprocessableEntity, Code: "invalid", Key: gve.Key, Args: gve.Args, Field: gve.Field}
 	case errors.As(err, &cve):
@@ -139,7 +143,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case p.Status >= 500 && p.Status != http.StatusServiceUnavailable:
 		s.log.Error("request failed", "method", c.Method(), "path", redactSecrets(c.Path()), "route", routePattern(c),
 			"request_id", requestID(c), "err", err)
-	case p.Status == http.StatusServiceUnavailable:
+	case p.Status == http.StatusServiceUnavailable && p.Code == "unavailable":
 		s.storageFailure(c, err)
 	}
 	tr := s.translator(c)
@@ -147,6 +151,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if p.Status == http.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "5")
 	}
+	setRetryAfter(c, err)
 	if isAPI(c) {
 		body := fiber.Map{"code": p.Code, "message": msg}
 		if p.Field != "" {

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 
 	"librecours/assets"
+	"librecours/course"
 )
 
 // Argon2id parameters: OWASP's first recommendation (19 MiB, 2 passes, 1 lane).
@@ -70,25 +72,45 @@ func checkPassword(hash, password string) (bool, error) {
 // sign-in takes as long for an unknown e-mail as for a wrong password.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V0rR4q8gdGb3v0sWv1l8H2r0aQ0+4C7E1TtR0Bq9iA"
 
-// commonPasswords is the set of the 10,000 most common passwords, in lower case.
+// commonPasswords is the set of the 10,000 most common passwords and the
+// French supplement, each in lower case and folded (course.FoldPassword).
 type commonPasswords map[string]struct{}
 
+// commonBaseMin is the shortest word looked for once the digits and symbols
+// around a password are removed: "abc" in "abc-98765432" is not a guess.
+const commonBaseMin = 4
+
 func loadCommonPasswords() (commonPasswords, error) {
-	b, err := assets.CommonPasswords()
-	if err != nil {
-		return nil, err
-	}
-	set := make(commonPasswords, 10000)
-	for _, line := range strings.Split(string(b), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			set[strings.ToLower(line)] = struct{}{}
+	set := make(commonPasswords, 20000)
+	for _, read := range []func() ([]byte, error){assets.CommonPasswords, assets.CommonPasswordsFR} {
+		b, err := read()
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				set[strings.ToLower(line)] = struct{}{}
+				if f := course.FoldPassword(line); f != "" {
+					set[f] = struct{}{}
+				}
+			}
 		}
 	}
 	return set, nil
 }
 
-// Has reports whether password is on the list, whatever its case.
+// Has reports whether password is on the list: as typed in any case, once
+// folded (P@ssw0rd), or once the digits and symbols around it are removed
+// (Soleil123!, Motdepasse1).
 func (c commonPasswords) Has(password string) bool {
-	_, ok := c[strings.ToLower(strings.TrimSpace(password))]
-	return ok
+	candidates := []string{strings.ToLower(strings.TrimSpace(password)), course.FoldPassword(password)}
+	if base := course.PasswordBase(password); utf8.RuneCountInString(base) >= commonBaseMin {
+		candidates = append(candidates, base, course.FoldPassword(base))
+	}
+	for _, p := range candidates {
+		if _, ok := c[p]; ok && p != "" {
+			return true
+		}
+	}
+	return false
 }

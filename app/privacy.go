@@ -90,21 +90,12 @@ func (s *Server) handleAccountExport(c *fiber.Ctx) error {
 // the password here any faster than on the sign-in form.
 func (s *Server) deletionCheck(ctx context.Context, u *course.User) course.PasswordCheck {
 	return func(hash, password string) (bool, error) {
-		key, now := "email:"+course.NormalizeEmail(u.Email), s.now()
-		n, err := s.auth.Failures(ctx, key, now, throttleWindow)
-		if err != nil {
+		if err := s.attempt(ctx, []throttleKey{{"email:" + course.NormalizeEmail(u.Email), throttlePerAccount}}); err != nil {
 			return false, err
 		}
-		if n >= throttlePerAccount {
-			return false, course.ErrTooManyAttempts
-		}
-		ok, _ := checkPassword(hash, password) // a malformed hash matches nothing
-		if !ok {
-			if _, err := s.auth.RecordFailure(ctx, key, now, throttleWindow); err != nil {
-				return false, err
-			}
-		}
-		return ok, nil
+		var ok bool
+		err := s.argon(ctx, func() { ok, _ = checkPassword(hash, password) }) // a malformed hash matches nothing
+		return ok, err
 	}
 }
 

@@ -180,7 +180,7 @@ func TestPrivacyDeleteAccount(t *testing.T) {
 	}{
 		{"wrong password", url.Values{"password": {"not-my-password"}, "confirm_delete": {"yes"}}, "not your current password"},
 		{"no password", url.Values{"confirm_delete": {"yes"}}, "enter your current password"},
-		{"not confirmed", url.Values{"password": {"password-" + f.part.Email}}, "tick the box"},
+		{"not confirmed", url.Values{"password": {testPassword(f.part.Email)}}, "tick the box"},
 	} {
 		tc.form.Set("_csrf", csrf)
 		p := b.post("/account/delete", tc.form)
@@ -204,7 +204,7 @@ func TestPrivacyDeleteAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := b.post("/account/delete", url.Values{"_csrf": {csrf}, "password": {"password-" + f.part.Email}, "confirm_delete": {"yes"}})
+	p := b.post("/account/delete", url.Values{"_csrf": {csrf}, "password": {testPassword(f.part.Email)}, "confirm_delete": {"yes"}})
 	if p.Status != http.StatusSeeOther || p.Location != "/" {
 		t.Fatalf("delete: %d %s\n%s", p.Status, p.Location, p.Doc.Find(".alert").Text())
 	}
@@ -218,7 +218,7 @@ func TestPrivacyDeleteAccount(t *testing.T) {
 	// The person can no longer sign in, nor use an old token.
 	lb := e.browser()
 	lt := lb.csrf("/login")
-	if p := lb.post("/login", url.Values{"_csrf": {lt}, "email": {f.part.Email}, "password": {"password-" + f.part.Email}}); p.Status != http.StatusUnauthorized {
+	if p := lb.post("/login", url.Values{"_csrf": {lt}, "email": {f.part.Email}, "password": {testPassword(f.part.Email)}}); p.Status != http.StatusUnauthorized {
 		t.Fatalf("sign-in after deletion: %d", p.Status)
 	}
 	if res := e.api("GET", "/api/v1/me", tok, nil); res.Status != http.StatusUnauthorized {
@@ -337,7 +337,7 @@ func TestPrivacyDeleteByAPI(t *testing.T) {
 	f := newFixture(t)
 	e := f.e
 	tok := e.token(f.part)
-	if res := e.api("DELETE", "/api/v1/me", tok, map[string]any{"password": "password-" + f.part.Email, "confirm": true}); res.Status != http.StatusBadRequest {
+	if res := e.api("DELETE", "/api/v1/me", tok, map[string]any{"password": testPassword(f.part.Email), "confirm": true}); res.Status != http.StatusBadRequest {
 		t.Fatalf("unknown field: %d %s", res.Status, res.Body)
 	}
 	if res := e.api("DELETE", "/api/v1/me", "", map[string]string{"password": "x"}); res.Status != http.StatusUnauthorized {
@@ -350,12 +350,12 @@ func TestPrivacyDeleteByAPI(t *testing.T) {
 			t.Fatalf("guess %d: %d %s", i, res.Status, res.Body)
 		}
 	}
-	if res := e.api("DELETE", "/api/v1/me", tok, map[string]string{"password": "password-" + f.part.Email}); res.Status != http.StatusTooManyRequests {
+	if res := e.api("DELETE", "/api/v1/me", tok, map[string]string{"password": testPassword(f.part.Email)}); res.Status != http.StatusTooManyRequests {
 		t.Fatalf("after %d guesses: %d %s", throttlePerAccount, res.Status, res.Body)
 	}
 	e.clock.Set(e.clock.Now().Add(throttleWindow + time.Minute))
 	tok = e.token(f.part) // the old token idled out meanwhile
-	if res := e.api("DELETE", "/api/v1/me", tok, map[string]string{"password": "password-" + f.part.Email}); res.Status != http.StatusNoContent {
+	if res := e.api("DELETE", "/api/v1/me", tok, map[string]string{"password": testPassword(f.part.Email)}); res.Status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", res.Status, res.Body)
 	}
 	if _, err := e.srv.store.UserByID(t.Context(), f.part.ID); err == nil {
@@ -370,7 +370,7 @@ func TestPrivacyLastCoordinator(t *testing.T) {
 	f := newFixture(t)
 	e := f.e
 	tok := e.token(f.coord)
-	res := e.api("DELETE", "/api/v1/me", tok, map[string]string{"password": "password-" + f.coord.Email}, "Accept-Language", "en")
+	res := e.api("DELETE", "/api/v1/me", tok, map[string]string{"password": testPassword(f.coord.Email)}, "Accept-Language", "en")
 	if res.Status != http.StatusConflict || res.errorCode() != "last_coordinator" || !strings.Contains(res.errorMessage(), "only coordinator") {
 		t.Fatalf("last coordinator, API: %d %s", res.Status, res.Body)
 	}
@@ -381,7 +381,7 @@ func TestPrivacyLastCoordinator(t *testing.T) {
 		t.Fatalf("the account page does not warn the last coordinator: %q", p.Doc.Find(".alert").Text())
 	}
 	csrf := b.csrf("/account")
-	p = b.post("/account/delete", url.Values{"_csrf": {csrf}, "password": {"password-" + f.coord.Email}, "confirm_delete": {"yes"}})
+	p = b.post("/account/delete", url.Values{"_csrf": {csrf}, "password": {testPassword(f.coord.Email)}, "confirm_delete": {"yes"}})
 	if p.Status != http.StatusConflict || !strings.Contains(p.Doc.Find(".alert").Text(), "seule personne coordinatrice") {
 		t.Fatalf("last coordinator, form: %d %q", p.Status, p.Doc.Find(".alert").Text())
 	}
@@ -396,7 +396,7 @@ func TestPrivacyLastCoordinator(t *testing.T) {
 	statuses := make(chan int, 2)
 	for _, who := range []struct{ tok, email string }{{tok, f.coord.Email}, {tok2, c2.Email}} {
 		go func() {
-			statuses <- e.api("DELETE", "/api/v1/me", who.tok, map[string]string{"password": "password-" + who.email}).Status
+			statuses <- e.api("DELETE", "/api/v1/me", who.tok, map[string]string{"password": testPassword(who.email)}).Status
 		}()
 	}
 	got := []int{<-statuses, <-statuses}

@@ -145,7 +145,7 @@ func TestImportPage(t *testing.T) {
 		t.Fatal("new account not enrolled")
 	}
 	// The new account has no usable password until the invitation is used.
-	if _, err := e.srv.signIn(t.Context(), "zoe@example.org", "", "192.0.2.1"); err == nil {
+	if res := e.api("POST", "/api/v1/auth/token", "", map[string]string{"email": "zoe@example.org", "password": ""}); res.Status != http.StatusUnauthorized {
 		t.Fatal("an invited account signs in without a password")
 	}
 	// The textarea works too; the same people again change nothing.
@@ -369,9 +369,10 @@ func TestInvitation(t *testing.T) {
 	if flash := b.get("/login").Doc.Find(".flash").Text(); !strings.Contains(flash, "mot de passe est enregistré") {
 		t.Fatalf("flash %q", flash)
 	}
-	u, err := e.srv.signIn(t.Context(), "invitee@example.org", "une phrase de passe", "192.0.2.9")
-	if err != nil || u.Name != "Inès Nouvelle" {
-		t.Fatalf("sign in after the invitation: %+v %v", u, err)
+	signedIn := e.api("POST", "/api/v1/auth/token", "", map[string]string{"email": "invitee@example.org", "password": "une phrase de passe"})
+	var signed struct{ User userJSON }
+	if signedIn.decode(t, &signed); signedIn.Status != http.StatusOK || signed.User.Name != "Inès Nouvelle" {
+		t.Fatalf("sign in after the invitation: %d %s", signedIn.Status, signedIn.Body)
 	}
 	if p := b.get(path); p.Status != http.StatusNotFound {
 		t.Fatalf("used invitation: %d", p.Status)

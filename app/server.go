@@ -71,6 +71,8 @@ type Server struct {
 	app         *fiber.App
 	storageLog  storageLog
 	notifier    *notifier // app/notify.go
+	guard       *guard    // app/signin.go
+	conns       conns     // app/shutdown.go
 	metrics     *Metrics  // app/metrics.go; nil: off
 }
 
@@ -95,7 +97,7 @@ func NewServer(d Deps) (*Server, error) {
 	s := &Server{
 		cfg: d.Config, log: d.Log, backend: d.Store, now: d.Now, metrics: d.Metrics,
 		store: store, auth: st.Auth, settings: st.Settings,
-		bundle: bundle, translators: map[string]*translator{}, static: static,
+		bundle: bundle, translators: map[string]*translator{}, static: static, guard: newGuard(),
 	}
 	for _, l := range languages {
 		s.translators[l] = newTranslator(bundle, l)
@@ -105,7 +107,7 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("app: common passwords: %w", err)
 	}
 	s.course = &course.Service{
-		Store: store, Now: d.Now, HashPassword: hashPassword,
+		Store: store, Now: d.Now, HashPassword: s.hashLimited,
 		TimeZone: d.Config.TimeZone, SelfRegistration: d.Config.SelfRegistration, CommonPassword: common.Has,
 		Audit: certStore, Roster: store, Feeds: store, Privacy: store,
 	}
@@ -148,7 +150,12 @@ func NewServer(d Deps) (*Server, error) {
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		AppName:               "librecours",
+		// Forwarded headers count only from LIBRECOURS_TRUSTED_PROXIES
+		// (clientIP reads X-Forwarded-For itself, from the right).
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          proxyStrings(d.Config.TrustedProxies),
 	})
+	s.app.Server().ConnState = s.conns.track
 	s.routes()
 	return s, nil
 }
@@ -159,17 +166,16 @@ func (s *Server) App() *fiber.App { return s.app }
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
-// Shutdown stops accepting requests and waits for those in flight.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
-
 func (s *Server) routes() {
 	a := s.app
+	a.Use(s.conns.handling)
 	a.Use(recover.New())
-	a.Use(requestid.New())
+	a.Use(requestIDs())
 	a.Use(s.observe) // app/metrics.go: request ID and route for the log, request metrics
 	a.Use(s.accessLog)
 	a.Use(s.securityHeaders)
 	a.Use(s.limitBody)
+	a.Use(s.checkUTF8)
 	a.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 
 	a.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
@@ -237,7 +243,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		status = classify(err).Status
 	}
 	s.log.Info("request", "method", c.Method(), "path", redactSecrets(c.Path()), "status", status,
-		"duration_ms", time.Since(start).Milliseconds(), "ip", c.IP(), "request_id", requestID(c))
+		"duration_ms", time.Since(start).Milliseconds(), "ip", s.clientIP(c).String(), "request_id", requestID(c))
 	return err
 }
 

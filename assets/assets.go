@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-//go:embed templates locales static openapi.json passwords/common-10k.txt
+//go:embed templates locales static openapi.json passwords/common-10k.txt passwords/common-fr.txt
 var files embed.FS
 
 // Templates holds layouts/, partials/ and pages/.
@@ -25,6 +25,9 @@ var Static = mustSub("static")
 
 // CommonPasswords returns the 10,000 most common passwords, one a line.
 func CommonPasswords() ([]byte, error) { return files.ReadFile("passwords/common-10k.txt") }
+
+// CommonPasswordsFR returns common French passwords and words, one a line.
+func CommonPasswordsFR() ([]byte, error) { return files.ReadFile("passwords/common-fr.txt") }
 
 // OpenAPI is the OpenAPI 3 document of the JSON API.
 func OpenAPI() ([]byte, error) { return files.ReadFile("openapi.json") }

@@ -158,8 +158,11 @@ func ParseRoster(data []byte) ([]RosterEntry, error) {
 			errs = append(errs, LineError{Line: line, Key: RosterColumnsMissing, Value: shorten(strings.Join(rec, string(sep)))})
 			continue
 		}
+		// A name over several lines is refused (the file is likely
+		// misread); other invisible characters are removed.
 		e := RosterEntry{Line: line, Email: NormalizeEmail(rec[emailCol]), Name: strings.TrimSpace(rec[nameCol])}
 		lineErrs := validateEntry(e, rec[emailCol])
+		e.Name = CleanName(e.Name)
 		if len(lineErrs) == 0 {
 			if first, dup := seen[e.Email]; dup {
 				lineErrs = append(lineErrs, LineError{Line: line, Key: RosterDuplicate, Args: map[string]any{"Other": first}, Value: shorten(e.Email)})
@@ -638,7 +641,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 	if err != nil {
 		return nil, err
 	}
-	name = strings.TrimSpace(name)
+	name = CleanName(name)
 	if name != "" {
 		if utf8.RuneCountInString(name) > MaxNameRunes {
 			return nil, Invalid("name", "course.user.name_too_long")
@@ -647,11 +650,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 			return nil, Invalid("name", RosterNameInvalid)
 		}
 	}
-	if err := ValidatePassword(password); err != nil {
+	if err := CheckPassword(password, u.Email, cmp.Or(name, u.Name)); err != nil {
 		return nil, err
 	}
 	if s.CommonPassword != nil && s.CommonPassword(password) {
-		return nil, Invalid("password", "course.user.password_common")
+		return nil, Invalid("password", PasswordCommon)
 	}
 	hash, err := s.HashPassword(password)
 	if err != nil {

@@ -50,9 +50,6 @@ func (u *User) Has(r Role) bool { return u != nil && slices.Contains(u.Roles, r)
 // IsCoordinator is a shortcut for Has(RoleCoordinator).
 func (u *User) IsCoordinator() bool { return u.Has(RoleCoordinator) }
 
-// NormalizeEmail trims and lower-cases an address.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
 // NewUser is the input to create an account.
 type NewUser struct {
 	Email    string
@@ -65,7 +62,7 @@ type NewUser struct {
 // Validate checks the fields of a new account.
 func (n *NewUser) Validate() error {
 	n.Email = NormalizeEmail(n.Email)
-	n.Name = strings.TrimSpace(n.Name)
+	n.Name = CleanName(n.Name)
 	if err := ValidateEmail(n.Email); err != nil {
 		return err
 	}
@@ -75,7 +72,7 @@ func (n *NewUser) Validate() error {
 	if utf8.RuneCountInString(n.Name) > 120 {
 		return Invalid("name", "course.user.name_too_long")
 	}
-	if err := ValidatePassword(n.Password); err != nil {
+	if err := CheckPassword(n.Password, n.Email, n.Name); err != nil {
 		return err
 	}
 	if len(n.Roles) == 0 {
