@@ -34,6 +34,15 @@ type Store interface {
 	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
 	AddAnimator(ctx context.Context, sessionID, userID string) error
+	// RemoveAnimator takes userID off the session's animators (nothing
+	// when they were not one); ErrNotFound when there is no such session.
+	RemoveAnimator(ctx context.Context, sessionID, userID string) error
+	// DeleteSession removes a session nobody is enrolled in, atomically
+	// refusing with ErrConflict otherwise, with what is kept per session
+	// around it: animators, exercises, part states, final evaluation,
+	// certificate rules, availabilities, invitations, calendar feeds and
+	// webhook. A session with submissions is refused with ErrConflict too.
+	DeleteSession(ctx context.Context, sessionID string) error
 	SetClosed(ctx context.Context, sessionID string, at *time.Time) error   // nil reopens
 	SetSchedule(ctx context.Context, sessionID string, plan Schedule) error // dates, parts and evaluation at once
 
@@ -43,6 +52,9 @@ type Store interface {
 	IsEnrolled(ctx context.Context, sessionID, userID string) (bool, error)
 	EnrolmentsByUser(ctx context.Context, userID string) ([]Enrolment, error)
 	EnrolmentsBySession(ctx context.Context, sessionID string) ([]Enrolment, error)
+	// Unenrol removes the enrolment and gives its seat back, atomically;
+	// ErrNotFound when userID is not enrolled in the session.
+	Unenrol(ctx context.Context, sessionID, userID string) error
 }
 
 // Enrolment is a participant's place in a session.

@@ -177,8 +177,12 @@ type Deadline struct {
 }
 
 // NextDeadlines returns the session's steps still ahead at now, soonest first,
-// at most max of them (all of them when max <= 0).
+// at most max of them (all of them when max <= 0). A closed session has
+// none: nothing it still lists can be done.
 func (s *Session) NextDeadlines(now time.Time, max int) []Deadline {
+	if s.ClosedAt != nil {
+		return nil
+	}
 	var out []Deadline
 	add := func(d Deadline) {
 		if d.At.After(now) {

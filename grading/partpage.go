@@ -15,7 +15,8 @@ type PartPage struct {
 	Part     course.Part
 	Exercise Exercise
 	State    PartState
-	Manage   bool // a coordinator or one of the session's animators
+	Shown    Shown // the phase as shown (PartPhase): badges and staff actions follow it
+	Manage   bool  // a coordinator or one of the session's animators
 	Enrolled bool
 
 	Mine      *MySubmission // nil before the person submits
@@ -53,6 +54,7 @@ func (s *Service) PartPage(ctx context.Context, actor *course.User, sessionID st
 		return nil, err
 	}
 	pg := &PartPage{Session: sess, Part: part, Exercise: exs[n], State: states[n], Manage: manage, Enrolled: enrolled}
+	pg.Shown = PartPhase(part, pg.State, s.Now())
 	if enrolled {
 		if err := s.participantView(ctx, actor.ID, pg, exs, states); err != nil {
 			return nil, err

@@ -436,3 +436,59 @@ func (s *CourseStore) EnrolmentsByUser(ctx context.Context, userID string) ([]co
 func (s *CourseStore) EnrolmentsBySession(ctx context.Context, sessionID string) ([]course.Enrolment, error) {
 	return s.enrolments(ctx, bson.M{"session_id": sessionID})
 }
+
+// RemoveAnimator takes userID off the session's animators.
+func (s *CourseStore) RemoveAnimator(ctx context.Context, sessionID, userID string) error {
+	return s.updateSessionByID(ctx, sessionID, bson.M{"$pull": bson.M{"animators": userID}})
+}
+
+// Unenrol removes the enrolment, then gives its seat back.
+func (s *CourseStore) Unenrol(ctx context.Context, sessionID, userID string) error {
+	res, err := s.db.W(colEnrolments).DeleteOne(ctx, bson.M{"_id": sessionID + ":" + userID})
+	if err != nil {
+		return fmt.Errorf("mongostore: unenrol %s from %s: %w", userID, sessionID, err)
+	}
+	if res.DeletedCount == 0 {
+		return course.ErrNotFound
+	}
+	_, err = s.updateSession(ctx, bson.M{"_id": sessionID, "enrolled": bson.M{"$gt": 0}}, bson.M{"$inc": bson.M{"enrolled": -1}})
+	return err
+}
+
+// DeleteSession removes a session nobody is enrolled in: the session
+// document goes only while its enrolled count is zero (Enrol takes the seat
+// there first), then its content in the other collections.
+func (s *CourseStore) DeleteSession(ctx context.Context, sessionID string) error {
+	if _, err := s.SessionByID(ctx, sessionID); err != nil {
+		return err
+	}
+	subs, err := s.db.R(colSubs).CountDocuments(ctx, bson.M{"session_id": sessionID}, nil)
+	if err != nil {
+		return fmt.Errorf("mongostore: count submissions of %s: %w", sessionID, err)
+	}
+	if subs > 0 {
+		return course.ErrConflict
+	}
+	res, err := s.db.W(colSessions).DeleteOne(ctx, bson.M{"_id": sessionID, "enrolled": 0})
+	if err != nil {
+		return fmt.Errorf("mongostore: delete session %s: %w", sessionID, err)
+	}
+	if res.DeletedCount == 0 {
+		return course.ErrConflict
+	}
+	var errs []error
+	for _, c := range []string{colEvaluations, colCertRules} {
+		if _, err := s.db.W(c).DeleteOne(ctx, bson.M{"_id": sessionID}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, c := range []string{colEnrolments, colExercises, colPartStates, colAvailability, colInvitations, colCalendarFeeds, colSessionHooks} {
+		if _, err := s.db.W(c).DeleteMany(ctx, bson.M{"session_id": sessionID}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("mongostore: delete the content of session %s: %w", sessionID, err)
+	}
+	return nil
+}

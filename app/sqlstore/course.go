@@ -1037,3 +1037,87 @@ func importCourse(ctx context.Context, tx *sql.Tx, r store.RecordReader) error {
 	}
 	return nil
 }
+
+// ---- undo
+
+// RemoveAnimator takes userID off the session's animators.
+func (s *CourseStore) RemoveAnimator(ctx context.Context, sessionID, userID string) error {
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := sessionExists(ctx, tx, sessionID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM session_animators WHERE session_id = ? AND user_id = ?`, sessionID, userID)
+		return err
+	})
+	if errors.Is(err, course.ErrNotFound) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: remove animator from session %s: %w", sessionID, err)
+	}
+	return nil
+}
+
+// Unenrol removes the enrolment and gives its seat back in one transaction.
+func (s *CourseStore) Unenrol(ctx context.Context, sessionID, userID string) error {
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM enrolments WHERE session_id = ? AND user_id = ?`, sessionID, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return course.ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET enrolled = MAX(enrolled - 1, 0) WHERE id = ?`, sessionID)
+		return err
+	})
+	if errors.Is(err, course.ErrNotFound) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: unenrol %s from %s: %w", userID, sessionID, err)
+	}
+	return nil
+}
+
+// sessionContentTables hold what is kept per session around it, removed
+// with a session that is cancelled.
+var sessionContentTables = []string{
+	"session_animators", "exercises", "part_states", "evaluations", "grading_stamps",
+	"certificate_rules", "availability", "invitations", "calendar_feeds", "session_hooks",
+}
+
+// DeleteSession removes a session nobody is enrolled in and that has no
+// submission, with its content, in one transaction.
+func (s *CourseStore) DeleteSession(ctx context.Context, sessionID string) error {
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var enrolled, subs int
+		err := tx.QueryRowContext(ctx, `SELECT enrolled, (SELECT COUNT(*) FROM enrolments WHERE session_id = ?1)
+			+ (SELECT COUNT(*) FROM submissions WHERE session_id = ?1) FROM sessions WHERE id = ?1`, sessionID).Scan(&enrolled, &subs)
+		if errors.Is(err, sql.ErrNoRows) {
+			return course.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if enrolled > 0 || subs > 0 {
+			return course.ErrConflict
+		}
+		for _, t := range sessionContentTables {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE session_id = ?`, sessionID); err != nil { // #nosec G202 -- table names are constants
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, sessionID)
+		return err
+	})
+	if errors.Is(err, course.ErrNotFound) || errors.Is(err, course.ErrConflict) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete session %s: %w", sessionID, err)
+	}
+	return nil
+}

@@ -25,6 +25,7 @@ var suites = []struct {
 	run  func(t *testing.T, open Open)
 }{
 	{"Course", Course},
+	{"Undo", Undo},
 	{"Auth", Auth},
 	{"Grading", Grading},
 	{"Evaluation", Evaluation},
