@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -133,7 +134,7 @@ func NewMetrics(cfg Config) *Metrics {
 	for _, p := range []string{"ready", "sessions", "certificates", "outbox", "disk"} {
 		m.collectErrors.WithLabelValues(p)
 	}
-	for _, op := range append(storeOperations, backendOperations...) {
+	for _, op := range slices.Concat(storeOperations, backendOperations) {
 		m.store.errors.WithLabelValues(op) // a first error shows as an increase from 0
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.store.duration, m.store.errors, m.storageFailures,

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"librecours/app/sqlstore"
+	"librecours/course"
 )
 
 const testMetricsToken = "test-metrics-token-0123456789"
@@ -530,5 +531,37 @@ func TestHealthcheck(t *testing.T) {
 		if got := probeAddr(in); got != want {
 			t.Errorf("probeAddr(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// BenchmarkStoreMetrics measures what timing a store operation costs: the
+// same read (course.SessionByID on the embedded store) through the bare
+// store and through the metrics wrapper.
+func BenchmarkStoreMetrics(b *testing.B) {
+	db := openTestStore(b, "")
+	e := &testEnv{t: b, clock: &clock{t: testStart}}
+	srv, err := NewServer(Deps{Config: testConfig(), Store: db, Now: e.clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.srv = srv
+	coord := e.user("coord@example.org", "Camille", course.RoleCoordinator)
+	sess, err := srv.course.CreateSession(b.Context(), coord, course.NewSession{Format: "LCIII", StartsOn: "2026-03-02"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := NewMetrics(metricsConfig())
+	for _, c := range []struct {
+		name  string
+		store course.Store
+	}{{"bare", db.Stores().Course}, {"metered", m.Backend(db).Stores().Course}} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := b.Context()
+			for b.Loop() {
+				if _, err := c.store.SessionByID(ctx, sess.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
