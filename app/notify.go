@@ -150,6 +150,17 @@ func (n *notifier) ReviewsAssigned(ctx context.Context, sess *course.Session, p 
 	n.post(ctx, sess.ID, fmt.Sprintf("assigned|%d", p.Number), e)
 }
 
+// ReviewsReassigned tells each participant who was handed a lapsed review
+// that they have one more to do (never whose work, nor whose lapse).
+func (n *notifier) ReviewsReassigned(ctx context.Context, sess *course.Session, p course.Part, reviews []grading.Review) {
+	for _, r := range reviews {
+		e := sessionEvent(sess, p.Number)
+		e.Key, e.At, e.Count = "reassigned|"+r.ID+"|"+r.ReviewerID, p.ReviewDue, 1
+		_, err := n.outbox.Email(ctx, notify.KindReviewsAssigned, r.ReviewerID, e)
+		n.logged(ctx, "review reassigned", err)
+	}
+}
+
 // PartGraded tells authors their grade is out, the session's animators
 // that the correction queue has new items, and the channel when the queue
 // passes its threshold.

@@ -34,7 +34,8 @@ type Rules struct {
 	// 0 means level II does not require the evaluation to be taken.
 	Level2Evaluation float64 `json:"level2_evaluation"`
 	// Level2ReviewsOnTime requires every assigned peer review to have been
-	// done before its part closed.
+	// done before its part closed, and at least the reviews owed (k per part
+	// submitted): never 0 of 0.
 	Level2ReviewsOnTime bool `json:"level2_reviews_on_time"`
 	// Level2Commitment requires that the participant did not decline the
 	// commitment to animate a later session.
@@ -112,11 +113,22 @@ type ParticipantResult struct {
 	ReviewsAssigned int
 	// ReviewsOnTime counts those done before their part closed.
 	ReviewsOnTime int
+	// ReviewsOwed is the least a participant must review: each part they
+	// submitted in asks as many reviews as each submission gets (k, fewer
+	// in a tiny part). A late submitter owes them too.
+	ReviewsOwed int
 	// EvaluationScore is the final evaluation score, nil when not taken.
 	EvaluationScore *float64
 	// CommitmentDeclined is true when the participant declined the animator
 	// commitment (the default is to accept it).
 	CommitmentDeclined bool
+}
+
+// ReviewsNeeded is how many reviews on time "every review on time" asks:
+// those assigned, at least those owed, and at least one, so that 0 of 0
+// never passes.
+func (p ParticipantResult) ReviewsNeeded() int {
+	return max(p.ReviewsAssigned, p.ReviewsOwed, 1)
 }
 
 // Reasons a level is not reached. Each is a translation message ID; Have and
@@ -179,11 +191,11 @@ func Evaluate(r Rules, p ParticipantResult) Outcome {
 
 	out.MissingLevelII = appendExercises(out.MissingLevelII, passed, r.Level2Exercises)
 	out.MissingLevelII = appendEvaluation(out.MissingLevelII, p.EvaluationScore, r.Level2Evaluation)
-	if r.Level2ReviewsOnTime && p.ReviewsOnTime < p.ReviewsAssigned {
+	if need := p.ReviewsNeeded(); r.Level2ReviewsOnTime && p.ReviewsOnTime < need {
 		out.MissingLevelII = append(out.MissingLevelII, Missing{
 			Reason: MissingReviews,
 			Have:   float64(p.ReviewsOnTime),
-			Need:   float64(p.ReviewsAssigned),
+			Need:   float64(need),
 		})
 	}
 	if r.Level2Commitment && p.CommitmentDeclined {

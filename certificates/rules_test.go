@@ -124,8 +124,24 @@ func TestEvaluateDefaultRules(t *testing.T) {
 			},
 		},
 		{
-			name: "no review assigned does not block level II",
+			name: "0 of 0 reviews is not every review on time",
 			in:   with(func(p *ParticipantResult) { p.ReviewsAssigned, p.ReviewsOnTime = 0, 0 }),
+			want: Outcome{
+				Level: LevelI, ExercisesPassed: 6,
+				MissingLevelII: []Missing{{Reason: MissingReviews, Have: 0, Need: 1}},
+			},
+		},
+		{
+			name: "a late submitter owes k reviews per part even if none were assigned",
+			in:   with(func(p *ParticipantResult) { p.ReviewsAssigned, p.ReviewsOnTime, p.ReviewsOwed = 0, 0, 18 }),
+			want: Outcome{
+				Level: LevelI, ExercisesPassed: 6,
+				MissingLevelII: []Missing{{Reason: MissingReviews, Have: 0, Need: 18}},
+			},
+		},
+		{
+			name: "reviews owed done on time reach level II (some of them extra work)",
+			in:   with(func(p *ParticipantResult) { p.ReviewsAssigned, p.ReviewsOnTime, p.ReviewsOwed = 15, 18, 18 }),
 			want: Outcome{Level: LevelII, ExercisesPassed: 6},
 		},
 		{
@@ -167,6 +183,7 @@ func TestEvaluateDefaultRules(t *testing.T) {
 				MissingLevelII: []Missing{
 					{Reason: MissingExercises, Have: 0, Need: 6},
 					{Reason: MissingEvaluation, Need: 70},
+					{Reason: MissingReviews, Have: 0, Need: 1},
 				},
 			},
 		},
@@ -216,7 +233,7 @@ func TestEvaluateCustomRules(t *testing.T) {
 		{
 			name:  "commitment not required",
 			rules: func(r *Rules) { r.Level2Commitment = false },
-			in:    ParticipantResult{Grades: grades(90, 90, 90, 90, 90, 90), EvaluationScore: score(100), CommitmentDeclined: true},
+			in:    ParticipantResult{Grades: grades(90, 90, 90, 90, 90, 90), ReviewsAssigned: 18, ReviewsOnTime: 18, EvaluationScore: score(100), CommitmentDeclined: true},
 			want:  LevelII,
 		},
 		{

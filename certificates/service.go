@@ -339,6 +339,16 @@ func (s *Service) compute(ctx context.Context, sess *course.Session, in resultIn
 		g := sub.Grade.Score
 		grades[sub.AuthorID][sub.Part-1] = &g
 	}
+	effK := map[int]int{} // reviews owed per part submitted in, once the part is assigned
+	for _, st := range states {
+		if st.Phase == grading.PhaseReview || st.Phase == grading.PhaseClosing || st.Phase == grading.PhaseClosed {
+			effK[st.Part] = st.EffectiveK
+		}
+	}
+	owed := map[string]int{}
+	for _, sub := range subs {
+		owed[sub.AuthorID] += effK[sub.Part]
+	}
 	assigned, onTime := map[string]int{}, map[string]int{}
 	for _, r := range reviews {
 		switch {
@@ -353,14 +363,14 @@ func (s *Service) compute(ctx context.Context, sess *course.Session, in resultIn
 	}
 	out := make([]Result, 0, len(users))
 	for _, u := range users {
-		in := ParticipantResult{ReviewsAssigned: assigned[u.ID], ReviewsOnTime: onTime[u.ID], CommitmentDeclined: declined[u.ID]}
+		in := ParticipantResult{ReviewsAssigned: assigned[u.ID], ReviewsOnTime: onTime[u.ID], ReviewsOwed: owed[u.ID], CommitmentDeclined: declined[u.ID]}
 		if g := grades[u.ID]; g != nil {
 			in.Grades = *g
 		}
 		if sc, ok := scores[u.ID]; ok {
 			in.EvaluationScore = &sc
 		}
-		r := Result{User: u, Input: in, Outcome: Evaluate(rules, in), ReviewsDone: onTime[u.ID], ReviewsAssigned: assigned[u.ID], Deleted: deleted[u.ID]}
+		r := Result{User: u, Input: in, Outcome: Evaluate(rules, in), ReviewsDone: onTime[u.ID], ReviewsAssigned: max(assigned[u.ID], owed[u.ID]), Deleted: deleted[u.ID]}
 		r.Computed = r.Outcome.Level
 		if o, ok := overrides[u.ID]; ok {
 			r.Override = &o

@@ -628,3 +628,64 @@ func assignExtra(in AssignExtraInput, k int, rng *rand.Rand) ([]Assignment, erro
 	}
 	return as, nil
 }
+
+// AssignTarget is a submission of a part that a latecomer could review, with
+// how many reviews it has (assigned or done).
+type AssignTarget struct {
+	Author     string
+	Submission string
+	Reviews    int
+}
+
+// AssignOwedInput describes a participant who submitted after the part was
+// assigned: they owe the part's reviews like everyone else.
+type AssignOwedInput struct {
+	Reviewer string
+	// Targets are the part's submissions; the reviewer's own and those in
+	// Exclude are skipped.
+	Targets []AssignTarget
+	// Exclude lists submissions the reviewer already holds or let lapse.
+	Exclude []string
+	History PairHistory
+}
+
+// AssignOwed chooses the k reviews a late submitter owes: the submissions
+// with the fewest reviews first (those short of reviewers gain most), then
+// the authors they were paired with least, ties broken by the rng. It
+// returns fewer than k when the part has fewer other submissions.
+func AssignOwed(in AssignOwedInput, k int, rng *rand.Rand) ([]Assignment, error) {
+	if k < 1 {
+		return nil, fmt.Errorf("%w: got %d", ErrAssignInvalidK, k)
+	}
+	if in.Reviewer == "" {
+		return nil, fmt.Errorf("%w: reviewer", ErrAssignEmptyID)
+	}
+	type ranked struct {
+		t     AssignTarget
+		pairs int
+		tie   uint64
+	}
+	rs := make([]ranked, 0, len(in.Targets))
+	seen := make(map[string]bool, len(in.Targets))
+	for _, t := range in.Targets {
+		if t.Author == "" || t.Submission == "" {
+			return nil, fmt.Errorf("%w: target", ErrAssignEmptyID)
+		}
+		if seen[t.Submission] {
+			return nil, fmt.Errorf("%w: submission %q", ErrAssignDuplicateID, t.Submission)
+		}
+		seen[t.Submission] = true
+		if t.Author == in.Reviewer || slices.Contains(in.Exclude, t.Submission) {
+			continue
+		}
+		rs = append(rs, ranked{t, in.History.Count(in.Reviewer, t.Author), rng.Uint64()})
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int {
+		return cmp.Or(cmp.Compare(a.t.Reviews, b.t.Reviews), cmp.Compare(a.pairs, b.pairs), cmp.Compare(a.tie, b.tie))
+	})
+	as := make([]Assignment, 0, min(k, len(rs)))
+	for _, r := range rs[:min(k, len(rs))] {
+		as = append(as, Assignment{Reviewer: in.Reviewer, Author: r.t.Author, Submission: r.t.Submission})
+	}
+	return as, nil
+}

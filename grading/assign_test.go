@@ -649,3 +649,49 @@ func TestCheckAssignmentCatchesSplitAndMutual(t *testing.T) {
 		})
 	}
 }
+
+func TestAssignOwed(t *testing.T) {
+	targets := []grading.AssignTarget{
+		{Author: "late", Submission: "s-late", Reviews: 0},
+		{Author: "a", Submission: "sa", Reviews: 3},
+		{Author: "b", Submission: "sb", Reviews: 1},
+		{Author: "c", Submission: "sc", Reviews: 2},
+		{Author: "d", Submission: "sd", Reviews: 2},
+		{Author: "e", Submission: "se", Reviews: 0},
+	}
+	tests := []struct {
+		name string
+		in   grading.AssignOwedInput
+		k    int
+		want []string // submissions, in the order chosen
+	}{
+		{"fewest reviews first, never own", grading.AssignOwedInput{Reviewer: "late", Targets: targets}, 2, []string{"se", "sb"}},
+		{"excluded skipped", grading.AssignOwedInput{Reviewer: "late", Targets: targets, Exclude: []string{"se"}}, 1, []string{"sb"}},
+		{"history breaks ties", grading.AssignOwedInput{Reviewer: "late", Targets: targets, History: grading.PairHistory{grading.NewPairKey("late", "c"): 1}}, 3, []string{"se", "sb", "sd"}},
+		{"fewer than k", grading.AssignOwedInput{Reviewer: "late", Targets: targets[:2]}, 3, []string{"sa"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			as, err := grading.AssignOwed(tt.in, tt.k, assignRand(3))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range as {
+				if a.Reviewer != "late" {
+					t.Errorf("%+v: wrong reviewer", a)
+				}
+				got = append(got, a.Submission)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("AssignOwed (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := grading.AssignOwed(grading.AssignOwedInput{Reviewer: "late", Targets: targets}, 0, assignRand(1)); !errors.Is(err, grading.ErrAssignInvalidK) {
+		t.Errorf("k = 0: %v", err)
+	}
+	if _, err := grading.AssignOwed(grading.AssignOwedInput{Reviewer: "late", Targets: append(targets, targets[1])}, 1, assignRand(1)); !errors.Is(err, grading.ErrAssignDuplicateID) {
+		t.Errorf("duplicate target: %v", err)
+	}
+}

@@ -1,22 +1,59 @@
 package grading
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"librecours/course"
 )
 
-// leaseOf is how long an assigned review stays with its reviewer untouched
-// before someone who is done may take it: half the review window.
-func leaseOf(p course.Part) time.Duration {
-	return max(p.ReviewDue.Sub(p.SubmissionDue)/2, time.Minute)
+// ReviewLease is how long an assigned review stays with its reviewer
+// untouched before it lapses, unless review_due comes closer than
+// ReviewLeaseMargin first (see LeaseEnd).
+const (
+	ReviewLease       = 48 * time.Hour
+	ReviewLeaseMargin = 24 * time.Hour
+)
+
+// LeaseEnd is when a review of part p assigned at assignedAt lapses if its
+// reviewer has not touched it: ReviewLease later, or ReviewLeaseMargin before
+// review_due if that comes first, so that whoever takes it over still has a
+// day; when review_due is already that close, halfway to it.
+func LeaseEnd(p course.Part, assignedAt time.Time) time.Time {
+	return leaseEnd(p, assignedAt, ReviewLease)
+}
+
+// leaseEnd is LeaseEnd with a lease other than ReviewLease.
+func leaseEnd(p course.Part, assignedAt time.Time, lease time.Duration) time.Time {
+	end := assignedAt.Add(lease)
+	if cut := p.ReviewDue.Add(-ReviewLeaseMargin); cut.Before(end) {
+		end = cut
+	}
+	if !end.After(assignedAt) {
+		end = assignedAt.Add(max(p.ReviewDue.Sub(assignedAt)/2, time.Minute))
+	}
+	return end
+}
+
+// lease is the service's ReviewLease, the default when unset.
+func (s *Service) lease() time.Duration {
+	if s.ReviewLease > 0 {
+		return s.ReviewLease
+	}
+	return ReviewLease
+}
+
+// lapsed reports whether r, a review of part p, is untouched past its lease.
+func (s *Service) lapsed(p course.Part, r Review, now time.Time) bool {
+	return r.Status == ReviewAssigned && r.UpdatedAt.Equal(r.AssignedAt) && !now.Before(leaseEnd(p, r.AssignedAt, s.lease()))
 }
 
 // ExtraReview gives a participant who finished their reviews of a part one
@@ -76,11 +113,9 @@ func (s *Service) ExtraReview(ctx context.Context, actor *course.User, sessionID
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	lease := leaseOf(p)
 	slices.SortStableFunc(rs, func(a, b Review) int { return a.AssignedAt.Compare(b.AssignedAt) })
 	for _, r := range rs {
-		if r.Status != ReviewAssigned || !r.UpdatedAt.Equal(r.AssignedAt) || now.Sub(r.AssignedAt) < lease ||
-			reviewing[r.SubmissionID] || r.SubmissionID == mySubmission || r.ReviewerID == actor.ID {
+		if !s.lapsed(p, r, now) || reviewing[r.SubmissionID] || r.SubmissionID == mySubmission || r.ReviewerID == actor.ID {
 			continue
 		}
 		ok, err := s.Store.TakeOver(ctx, r.ID, r.ReviewerID, actor.ID, r.AssignedAt, now)
@@ -562,8 +597,11 @@ func (s *Service) FlagReview(ctx context.Context, actor *course.User, reviewID, 
 	return nil
 }
 
-// Tick runs what is due: assignment at submission_due, grading at review_due.
-// The scheduler calls it; the part claims make it safe to run anywhere.
+// Tick runs what is due: assignment at submission_due, lapsed reviews handed
+// to who finished theirs, grading at review_due. Each part is decided on its
+// own dates, whatever the other parts' (a part whose deadline moved later
+// holds back no other). The scheduler calls it; the part claims and the
+// conditional take-over make it safe to run anywhere.
 func (s *Service) Tick(ctx context.Context) error {
 	sessions, err := s.Course.OpenSessions(ctx)
 	if err != nil {
@@ -572,8 +610,8 @@ func (s *Service) Tick(ctx context.Context) error {
 	now := s.Now()
 	var errs []error
 	for _, sess := range sessions {
-		if sess.ClosedAt != nil || len(sess.Parts) == 0 || now.Before(sess.Parts[0].SubmissionDue) {
-			continue
+		if sess.ClosedAt != nil || !slices.ContainsFunc(sess.Parts, func(p course.Part) bool { return !now.Before(p.SubmissionDue) }) {
+			continue // no part has reached its submission deadline
 		}
 		states, err := s.states(ctx, sess.ID)
 		if err != nil {
@@ -588,6 +626,8 @@ func (s *Service) Tick(ctx context.Context) error {
 				_, err = s.AssignPart(ctx, nil, sess.ID, p.Number)
 			case st.Phase == PhaseReview && !now.Before(p.ReviewDue):
 				_, err = s.ClosePart(ctx, nil, sess.ID, p.Number)
+			case st.Phase == PhaseReview && s.ReviewLease >= 0 && !now.Before(leaseEnd(p, st.AssignedAt, s.lease())) && s.lapses.due(sess.ID, p.Number, now):
+				err = s.reassignLapsed(ctx, sess, p)
 			}
 			if err != nil && !errors.Is(err, ErrConflict) {
 				errs = append(errs, err)
@@ -601,4 +641,109 @@ func (s *Service) Tick(ctx context.Context) error {
 // PhaseSubmission), by part number.
 func (s *Service) PartStates(ctx context.Context, sessionID string) (map[int]PartState, error) {
 	return s.states(ctx, sessionID)
+}
+
+// reassignLapsed hands every review of part p untouched past its lease to a
+// participant who finished all their reviews of the part (least loaded
+// first, then fewest earlier pairings with the author, never the author,
+// never someone who holds or let lapse a review of that submission), one
+// review per person per round, and tells the new reviewers. A review nobody
+// can take stays where it is: its reviewer may still do it, or someone may
+// ask for extra work.
+func (s *Service) reassignLapsed(ctx context.Context, sess *course.Session, p course.Part) error {
+	rs, err := s.Store.Reviews(ctx, sess.ID, p.Number)
+	if err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	var lapses []Review
+	for _, r := range rs {
+		if s.lapsed(p, r, now) {
+			lapses = append(lapses, r)
+		}
+	}
+	if len(lapses) == 0 {
+		return nil
+	}
+	done := finished(rs)
+	loads := map[string]int{}
+	involved := map[string][]string{} // submission -> who holds or let lapse a review of it
+	for _, r := range rs {
+		loads[r.ReviewerID]++
+		involved[r.SubmissionID] = append(involved[r.SubmissionID], r.ReviewerID)
+		if r.TakenFrom != "" {
+			involved[r.SubmissionID] = append(involved[r.SubmissionID], r.TakenFrom)
+		}
+	}
+	var history PairHistory
+	slices.SortFunc(lapses, func(a, b Review) int { return cmp.Or(a.AssignedAt.Compare(b.AssignedAt), strings.Compare(a.ID, b.ID)) })
+	var taken []Review
+	for _, r := range lapses {
+		in := AssignExtraInput{Author: r.AuthorID, Submission: r.SubmissionID, Exclude: involved[r.SubmissionID]}
+		for reviewer, ok := range done {
+			if ok && reviewer != r.ReviewerID {
+				in.Candidates = append(in.Candidates, AssignCandidate{Reviewer: reviewer, Load: loads[reviewer]})
+			}
+		}
+		if len(in.Candidates) == 0 {
+			break
+		}
+		if history == nil {
+			if history, err = s.history(ctx, sess.ID, p.Number); err != nil {
+				return err
+			}
+		}
+		in.History = history
+		slices.SortFunc(in.Candidates, func(a, b AssignCandidate) int { return strings.Compare(a.Reviewer, b.Reviewer) })
+		a, ok, err := PickReplacement(in, seeded(sess.ID, p.Number, r.ID, "lapsed"))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		won, err := s.Store.TakeOver(ctx, r.ID, r.ReviewerID, a.Reviewer, r.AssignedAt, now)
+		if err != nil {
+			return err
+		}
+		if !won {
+			continue // touched or taken meanwhile
+		}
+		done[a.Reviewer] = false // busy again until this one is done
+		loads[a.Reviewer]++
+		involved[r.SubmissionID] = append(involved[r.SubmissionID], a.Reviewer)
+		t := r
+		t.TakenFrom, t.ReviewerID, t.AssignedAt, t.UpdatedAt, t.Required = r.ReviewerID, a.Reviewer, now, now, false
+		taken = append(taken, t)
+	}
+	if len(taken) > 0 {
+		s.reviewsReassigned(ctx, sess, p, taken)
+	}
+	return nil
+}
+
+// lapseScanEvery is how often the scheduler reads a running part's reviews
+// for lapsed leases (leases last a day or two; the scheduler ticks every
+// half minute).
+const lapseScanEvery = 10 * time.Minute
+
+// lapseScans remembers when each part was last scanned for lapsed reviews.
+type lapseScans struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// due reports whether the part is due a scan at now, and if so records it.
+func (l *lapseScans) due(sessionID string, part int, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	key := fmt.Sprintf("%s|%d", sessionID, part)
+	if t, ok := l.last[key]; ok && now.Sub(t) < lapseScanEvery && !now.Before(t) {
+		return false
+	}
+	if l.last == nil {
+		l.last = map[string]time.Time{}
+	}
+	l.last[key] = now
+	return true
 }

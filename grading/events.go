@@ -21,6 +21,10 @@ type Notifier interface {
 	// ReviewAppealed follows an author's appeal of a review: its
 	// submission joined the correction queue.
 	ReviewAppealed(ctx context.Context, sess *course.Session, part int, reviewID string)
+	// ReviewsReassigned follows the scheduler handing lapsed reviews to
+	// participants who had finished theirs: reviews hold the new reviewer
+	// (ReviewerID) and the one who let it lapse (TakenFrom).
+	ReviewsReassigned(ctx context.Context, sess *course.Session, part course.Part, reviews []Review)
 }
 
 func (s *Service) reviewsAssigned(ctx context.Context, sess *course.Session, p course.Part, rep AssignReport, reviews []Review) {
@@ -32,6 +36,12 @@ func (s *Service) reviewsAssigned(ctx context.Context, sess *course.Session, p c
 func (s *Service) partGraded(ctx context.Context, sess *course.Session, p course.Part, graded int) {
 	if s.Events != nil {
 		s.Events.PartGraded(ctx, sess, p, graded)
+	}
+}
+
+func (s *Service) reviewsReassigned(ctx context.Context, sess *course.Session, p course.Part, reviews []Review) {
+	if s.Events != nil {
+		s.Events.ReviewsReassigned(ctx, sess, p, reviews)
 	}
 }
 

@@ -34,8 +34,14 @@ type Service struct {
 	// error on field when it is beyond the renderer's bounds. app/markdown
 	// provides it; nil stores no HTML (pages then render the text).
 	Markdown func(field, src string) (string, error)
+	// ReviewLease is how long a review stays with its reviewer untouched
+	// before the scheduler hands it to someone who finished theirs (see
+	// LeaseEnd); 0 means the default ReviewLease (48 h), a negative value
+	// turns the automatic hand-over off (staff and volunteers still can).
+	ReviewLease time.Duration
 
 	queues queueCache // the staff's view of sessions, when Store is a Stamper
+	lapses lapseScans // when the scheduler last looked for lapsed reviews
 }
 
 // render is Markdown, when set.
@@ -218,12 +224,62 @@ func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID stri
 	if err := s.Store.SaveSubmission(ctx, sub, Version{N: sub.Version, Text: text, Attachment: att, At: now}); err != nil {
 		return nil, err
 	}
-	if late && st.Phase == PhaseReview {
+	if late && prev == nil && st.Phase == PhaseReview {
 		if err := s.fillLate(ctx, sess, part, st); err != nil {
+			return nil, err
+		}
+		if err := s.owe(ctx, sess, part, st, sub); err != nil {
 			return nil, err
 		}
 	}
 	return sub, nil
+}
+
+// owe gives a late submitter the reviews of the part everyone owes (the
+// submissions with the fewest reviews first), as required reviews: a late
+// submission is no way out of reviewing.
+func (s *Service) owe(ctx context.Context, sess *course.Session, part int, st PartState, sub *Submission) error {
+	subs, err := s.Store.SubmissionsMeta(ctx, sess.ID, part)
+	if err != nil {
+		return err
+	}
+	rs, err := s.Store.Reviews(ctx, sess.ID, part)
+	if err != nil {
+		return err
+	}
+	count := map[string]int{}
+	in := AssignOwedInput{Reviewer: sub.AuthorID}
+	for _, r := range rs {
+		count[r.SubmissionID]++
+		if r.ReviewerID == sub.AuthorID || r.TakenFrom == sub.AuthorID {
+			in.Exclude = append(in.Exclude, r.SubmissionID)
+		}
+	}
+	owed := max(st.EffectiveK, min(k(sess), len(subs)-1))
+	for _, r := range rs {
+		if r.ReviewerID == sub.AuthorID && r.Required {
+			owed-- // owed already (a retried submission)
+		}
+	}
+	if owed <= 0 {
+		return nil
+	}
+	for _, o := range subs {
+		in.Targets = append(in.Targets, AssignTarget{Author: o.AuthorID, Submission: o.ID, Reviews: count[o.ID]})
+	}
+	if in.History, err = s.history(ctx, sess.ID, part); err != nil {
+		return err
+	}
+	as, err := AssignOwed(in, owed, seeded(sess.ID, part, sub.AuthorID, "owed"))
+	if err != nil || len(as) == 0 {
+		return err
+	}
+	now := s.Now().UTC()
+	reviews := make([]Review, len(as))
+	for i, a := range as {
+		reviews[i] = newReview(sess.ID, part, a, now, true)
+	}
+	return s.Store.InsertReviews(ctx, reviews)
 }
 
 // File returns an attachment to its author, the session's staff, or a
