@@ -90,7 +90,7 @@ func (s *Server) handleAccountExport(c *fiber.Ctx) error {
 // the password here any faster than on the sign-in form.
 func (s *Server) deletionCheck(ctx context.Context, u *course.User) course.PasswordCheck {
 	return func(hash, password string) (bool, error) {
-		if err := s.attempt(ctx, []throttleKey{{"email:" + course.NormalizeEmail(u.Email), throttlePerAccount}}); err != nil {
+		if err := s.attempt(ctx, []throttleKey{{key: "email:" + course.NormalizeEmail(u.Email), free: throttlePerAccount}}); err != nil {
 			return false, err
 		}
 		var ok bool

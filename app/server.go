@@ -187,6 +187,7 @@ func (s *Server) routes() {
 
 	a.Use(s.loadUser)
 	a.Use(s.checkCSRF)
+	a.Use(s.hideObjects)
 
 	s.registerHomeRoutes()
 	s.registerAccountRoutes()

@@ -116,10 +116,12 @@ func (s *Server) hashLimited(password string) (hash string, err error) {
 	return hash, err
 }
 
-// throttleKey is one counter an attempt is counted on.
+// throttleKey is one counter an attempt is counted on. When credit is
+// set, its count (in the window) adds to the free attempts.
 type throttleKey struct {
-	key  string
-	free int
+	key    string
+	free   int
+	credit string
 }
 
 // throttleDelay is the delay an attempt counted n-th must keep after the
@@ -142,11 +144,19 @@ func (s *Server) attempt(ctx context.Context, keys []throttleKey) error {
 	now := s.now()
 	var wait time.Duration
 	for _, k := range keys {
+		free := k.free
+		if k.credit != "" {
+			c, err := s.auth.Failures(ctx, k.credit, now, throttleWindow)
+			if err != nil {
+				return err
+			}
+			free += c
+		}
 		n, err := s.auth.RecordFailure(ctx, k.key, now, throttleWindow)
 		if err != nil {
 			return err
 		}
-		d := throttleDelay(n, k.free)
+		d := throttleDelay(n, free)
 		g, err := s.auth.RecordFailure(ctx, "gate:"+k.key, now, d)
 		if err != nil {
 			return err
@@ -183,10 +193,11 @@ func (s *Server) signIn(c *fiber.Ctx, email, password string) (*course.User, err
 	if err != nil && !errors.Is(err, course.ErrNotFound) {
 		return nil, err
 	}
-	keys := []throttleKey{{"email:" + email, throttlePerAccount}, {"ip:" + s.clientKey(c), throttlePerIP}}
+	ip := s.clientKey(c)
+	keys := []throttleKey{{key: "email:" + email, free: throttlePerAccount}, {key: "ip:" + ip, free: throttlePerIP, credit: "ipok:" + ip}}
 	if u != nil && !isAPI(c) {
 		if dev, ok := s.knownDevice(ctx, c, u); ok {
-			keys = []throttleKey{{"device:" + dev, throttlePerAccount}}
+			keys = []throttleKey{{key: "device:" + dev, free: throttlePerAccount}}
 		}
 	}
 	if err := s.attempt(ctx, keys); err != nil {
@@ -203,10 +214,19 @@ func (s *Server) signIn(c *fiber.Ctx, email, password string) (*course.User, err
 	if u == nil || !ok {
 		return nil, course.ErrBadCredentials
 	}
-	// The address's counter starts again; the client address's does not
-	// (one's own account must not reset the count of guesses at others).
+	// The account's counter starts again. The client address's does not
+	// (one's own account must not wipe the guesses at others), but each
+	// account signed in from it adds one free attempt: a classroom behind
+	// one address signs in, an attacker with one account gains one.
 	if err := s.forgetAttempts(ctx, keys[0].key); err != nil {
 		return nil, err
+	}
+	if first, err := s.auth.RecordFailure(ctx, "ipok:"+ip+"|"+u.ID, s.now(), throttleWindow); err != nil {
+		return nil, err
+	} else if first == 1 {
+		if _, err := s.auth.RecordFailure(ctx, "ipok:"+ip, s.now(), throttleWindow); err != nil {
+			return nil, err
+		}
 	}
 	if !isAPI(c) {
 		if err := s.rememberDevice(ctx, c, u); err != nil {

@@ -120,6 +120,23 @@ func TestSignInPerIP(t *testing.T) {
 	if res := e.api("POST", "/api/v1/auth/token", "", good, from("203.0.113.8")...); res.Status != http.StatusOK {
 		t.Fatalf("another client behind the same proxy: %d %s", res.Status, res.Body)
 	}
+	// A classroom behind one address: every account that signs in adds a
+	// free attempt, so more than throttlePerIP people get in.
+	for i := range throttlePerIP + 5 {
+		s := e.user("eleve"+strconv.Itoa(i)+"@example.org", "Élève "+strconv.Itoa(i), course.RoleParticipant)
+		if res := e.api("POST", "/api/v1/auth/token", "", map[string]string{"email": s.Email, "password": testPassword(s.Email)}, from("203.0.113.50")...); res.Status != http.StatusOK {
+			t.Fatalf("sign-in %d from a classroom: %d %s", i+1, res.Status, res.Body)
+		}
+	}
+	// One account signing in again and again gains one attempt only.
+	for i := range throttlePerIP {
+		e.api("POST", "/api/v1/auth/token", "", map[string]string{"email": "inconnu" + strconv.Itoa(i) + "@example.org", "password": "x-pas-le-bon"}, from("203.0.113.60")...)
+		e.api("POST", "/api/v1/auth/token", "", good, from("203.0.113.60")...)
+	}
+	fresh := e.user("fraiche@example.org", "Fraîche", course.RoleParticipant)
+	if res := e.api("POST", "/api/v1/auth/token", "", map[string]string{"email": fresh.Email, "password": testPassword(fresh.Email)}, from("203.0.113.60")...); res.Status != http.StatusTooManyRequests {
+		t.Fatalf("one account's successes erased the guesses from its address: %d", res.Status)
+	}
 }
 
 func TestClientIP(t *testing.T) {
