@@ -29,7 +29,7 @@ func (s *Server) registerCertificateRoutes() {
 	// Verification is public and rate-limited per address, so codes cannot
 	// be guessed by brute force. The verification API, the keys and the
 	// other documents badges point to are in app/credentials.go.
-	verify := limiter.New(limiter.Config{Max: 60, Expiration: time.Minute,
+	verify := limiter.New(limiter.Config{Max: 60, Expiration: time.Minute, KeyGenerator: s.clientKey, // the client behind a trusted proxy
 		LimitReached: func(c *fiber.Ctx) error { return course.ErrTooManyAttempts }})
 	a.Get("/certificates/:code.pdf", s.handleCertificatePDF)
 	a.Get("/certificates/:code/badge.jwt", s.handleCertificateBadge)

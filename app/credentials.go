@@ -32,7 +32,7 @@ func (s *Server) registerCredentialRoutes() {
 	a := s.app
 	// Verification is rate-limited per address, so codes cannot be guessed
 	// by brute force.
-	verify := limiter.New(limiter.Config{Max: 60, Expiration: time.Minute,
+	verify := limiter.New(limiter.Config{Max: 60, Expiration: time.Minute, KeyGenerator: s.clientKey, // the client behind a trusted proxy
 		LimitReached: func(c *fiber.Ctx) error { return course.ErrTooManyAttempts }})
 	for path, handlers := range map[string][]fiber.Handler{
 		"/issuer":                    {s.handleIssuer},

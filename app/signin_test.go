@@ -379,3 +379,25 @@ func TestHasLoneSurrogate(t *testing.T) {
 		t.Fatal(diff)
 	}
 }
+
+// TestVerifyLimitPerClient: behind a trusted proxy, the certificate
+// verification limit counts each client, not the proxy.
+func TestVerifyLimitPerClient(t *testing.T) {
+	cfg := testConfig()
+	cfg.TrustedProxies, _ = parseProxies("0.0.0.0/32")
+	e := newEnvWith(t, cfg)
+	status := func(ip string) int {
+		return e.api("GET", "/api/v1/certificates/LC-INCONNU", "", nil, fiber.HeaderXForwardedFor, ip).Status
+	}
+	for i := range 60 {
+		if got := status("203.0.113.7"); got != http.StatusNotFound {
+			t.Fatalf("check %d: %d", i+1, got)
+		}
+	}
+	if got := status("203.0.113.7"); got != http.StatusTooManyRequests {
+		t.Fatalf("check 61 from one client: %d", got)
+	}
+	if got := status("203.0.113.8"); got != http.StatusNotFound {
+		t.Fatalf("another client: %d", got)
+	}
+}
