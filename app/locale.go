@@ -3,6 +3,8 @@ package app
 import (
 	"fmt"
 	"io/fs"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -31,11 +33,44 @@ func localeFiles(l string) ([]string, error) {
 type bundle struct {
 	*i18n.Bundle
 	plain map[string]bool
+	// simple holds, per language, the messages without plural forms whose
+	// only actions are {{.Name}}: a translator fills them in itself, which
+	// gives what go-i18n's text/template would, a tenth of the work.
+	simple map[string]map[string][]segment
+}
+
+// segment is a literal text, or the argument Key when Key is set.
+type segment struct{ text, key string }
+
+// simpleAction is one {{.Name}} in a message.
+var simpleAction = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// compileSimple splits a message into literal texts and arguments, or says
+// it has other template actions.
+func compileSimple(msg string) ([]segment, bool) {
+	var out []segment
+	last := 0
+	for _, m := range simpleAction.FindAllStringSubmatchIndex(msg, -1) {
+		if lit := msg[last:m[0]]; lit != "" {
+			out = append(out, segment{text: lit})
+		}
+		out = append(out, segment{key: msg[m[2]:m[3]]})
+		last = m[1]
+	}
+	if lit := msg[last:]; lit != "" {
+		out = append(out, segment{text: lit})
+	}
+	for _, s := range out {
+		if s.key == "" && (strings.Contains(s.text, "{{") || strings.Contains(s.text, "}}")) {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // newBundle loads assets/locales/*.LANG.toml.
 func newBundle() (*bundle, error) {
-	b := &bundle{Bundle: i18n.NewBundle(language.French), plain: map[string]bool{}}
+	b := &bundle{Bundle: i18n.NewBundle(language.French), plain: map[string]bool{}, simple: map[string]map[string][]segment{}}
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	templated := map[string]bool{}
 	for _, l := range languages {
@@ -52,9 +87,16 @@ func newBundle() (*bundle, error) {
 			if err != nil {
 				return nil, fmt.Errorf("app: locale %s: %w", name, err)
 			}
+			if b.simple[l] == nil {
+				b.simple[l] = map[string][]segment{}
+			}
 			for _, m := range mf.Messages {
-				if m.Zero+m.One+m.Two+m.Few+m.Many != "" || strings.Contains(m.Other, "{{") {
+				plural := m.Zero+m.One+m.Two+m.Few+m.Many != ""
+				if plural || strings.Contains(m.Other, "{{") {
 					templated[m.ID] = true
+				}
+				if segs, ok := compileSimple(m.Other); ok && !plural && m.Other != "" {
+					b.simple[l][m.ID] = segs
 				}
 				b.plain[m.ID] = true
 			}
@@ -68,13 +110,14 @@ func newBundle() (*bundle, error) {
 
 // translator localizes message IDs for one language.
 type translator struct {
-	lang  string
-	loc   *i18n.Localizer
-	plain map[string]string // the messages without arguments, localized once
+	lang   string
+	loc    *i18n.Localizer
+	plain  map[string]string    // the messages without arguments, localized once
+	simple map[string][]segment // the messages whose arguments this fills in
 }
 
 func newTranslator(b *bundle, lang string) *translator {
-	t := &translator{lang: lang, loc: i18n.NewLocalizer(b.Bundle, lang), plain: make(map[string]string, len(b.plain))}
+	t := &translator{lang: lang, loc: i18n.NewLocalizer(b.Bundle, lang), plain: make(map[string]string, len(b.plain)), simple: b.simple[lang]}
 	for id := range b.plain {
 		t.plain[id] = t.localize(id, nil)
 	}
@@ -93,6 +136,8 @@ func (t *translator) T(id string, args ...any) string {
 	var data map[string]any
 	if len(args) == 1 {
 		data, _ = args[0].(map[string]any)
+	} else if segs, ok := t.simple[id]; ok {
+		return fill(segs, args)
 	} else {
 		data = kv2map(args)
 	}
@@ -109,6 +154,38 @@ func (t *translator) localize(id string, data map[string]any) string {
 		return id
 	}
 	return s
+}
+
+// fill writes a simple message with args given as key, value pairs, as
+// text/template prints them (fmt.Sprint; "<no value>" for a missing one).
+func fill(segs []segment, args []any) string {
+	var b strings.Builder
+	for _, s := range segs {
+		if s.key == "" {
+			b.WriteString(s.text)
+			continue
+		}
+		v, found := any(nil), false
+		for i := 0; i+1 < len(args); i += 2 {
+			if k, _ := args[i].(string); k == s.key {
+				v, found = args[i+1], true
+				break
+			}
+		}
+		switch x := v.(type) {
+		case string:
+			b.WriteString(x)
+		case int:
+			b.WriteString(strconv.Itoa(x))
+		default:
+			if !found || v == nil {
+				b.WriteString("<no value>")
+			} else {
+				fmt.Fprint(&b, v)
+			}
+		}
+	}
+	return b.String()
 }
 
 // pickLanguage chooses between an explicit choice and the Accept-Language

@@ -3,6 +3,7 @@ package grading
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Stamper is a Store that can tell cheaply whether a session's grading data
@@ -23,20 +24,40 @@ const queueCacheSize = 16
 // queueCache keeps the staff's view of the sessions examined last, each
 // with the stamp it was computed at, and computes a session's view once at a
 // time: concurrent requests after a change wait for that one computation,
-// or are served the previous view meanwhile (a few seconds old at most, the
-// time one computation takes). Saves never wait for it.
+// or are served the previous view meanwhile. Saves never wait for it.
+//
+// While reviews keep coming, a view is computed again at most every
+// max(queueRefresh, queueRefreshFactor × the time the last computation
+// took): in between, requests get the previous view, a few seconds old at
+// most, and recomputation takes at most a fifth of a core whatever the
+// cohort, instead of all of it.
 type queueCache struct {
 	mu    sync.Mutex
 	tick  uint64
 	m     map[string]*cachedQueue
 	waits int // callers that waited for another's computation (tests)
+	// clock is the time used to space computations; time.Now when nil.
+	clock func() time.Time
 }
+
+const (
+	queueRefresh       = 2 * time.Second
+	queueRefreshFactor = 4
+)
 
 type cachedQueue struct {
 	stamp     string
 	items     []QueueItem // shared by every caller: read only
 	used      uint64
 	computing chan struct{} // closed when the running computation ends
+	next      time.Time     // no computation before, while a view is kept
+}
+
+func (c *queueCache) now() time.Time {
+	if c.clock != nil {
+		return c.clock()
+	}
+	return time.Now()
 }
 
 // view returns the session's view at stamp, computed by compute when the kept
@@ -53,7 +74,7 @@ func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute 
 		case q.items != nil && q.stamp == stamp:
 			c.mu.Unlock()
 			return q.items, false, nil
-		case q.computing != nil && q.items != nil:
+		case q.computing != nil && q.items != nil, q.items != nil && c.now().Before(q.next):
 			c.mu.Unlock()
 			return q.items, true, nil
 		case q.computing != nil:
@@ -71,12 +92,15 @@ func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute 
 		q.computing = done
 		c.mu.Unlock()
 
+		start := c.now()
 		items, err := compute()
 
 		c.mu.Lock()
 		q.computing = nil
 		if err == nil {
+			end := c.now()
 			q.stamp, q.items = stamp, items
+			q.next = start.Add(max(queueRefresh, queueRefreshFactor*end.Sub(start)))
 		}
 		c.mu.Unlock()
 		close(done)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 // computeOnce is a view computation that counts its calls and, when gate is
@@ -33,9 +34,27 @@ func (c *computeOnce) compute() ([]QueueItem, error) {
 
 func (c *computeOnce) count() int { c.mu.Lock(); defer c.mu.Unlock(); return c.calls }
 
+// fakeClock is a queueCache clock the test moves.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (f *fakeClock) now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.t }
+func (f *fakeClock) add(d time.Duration) {
+	f.mu.Lock()
+	f.t = f.t.Add(d)
+	f.mu.Unlock()
+}
+
+func newCache() (*queueCache, *fakeClock) {
+	clk := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	return &queueCache{clock: clk.now}, clk
+}
+
 func TestQueueCacheView(t *testing.T) {
 	ctx := context.Background()
-	var c queueCache
+	c, clk := newCache()
 	one := &computeOnce{items: []QueueItem{{Part: 1}, {Part: 2}}}
 	got, stale, err := c.view(ctx, "s", "1", one.compute)
 	if err != nil || stale || len(got) != 2 || one.count() != 1 {
@@ -44,10 +63,17 @@ func TestQueueCacheView(t *testing.T) {
 	if got, _, _ := c.view(ctx, "s", "1", one.compute); len(got) != 2 || one.count() != 1 {
 		t.Fatalf("same stamp: computed again (%d)", one.count())
 	}
+	// A change within the refresh interval: the kept view, marked stale.
 	two := &computeOnce{items: []QueueItem{{Part: 3}}}
-	if got, _, _ := c.view(ctx, "s", "2", two.compute); len(got) != 1 || got[0].Part != 3 || two.count() != 1 {
+	clk.add(queueRefresh - time.Millisecond)
+	if got, stale, _ := c.view(ctx, "s", "2", two.compute); !stale || len(got) != 2 || two.count() != 0 {
+		t.Fatalf("a change within the interval: %v (stale %v), %d computations", got, stale, two.count())
+	}
+	clk.add(time.Millisecond)
+	if got, stale, _ := c.view(ctx, "s", "2", two.compute); stale || len(got) != 1 || got[0].Part != 3 || two.count() != 1 {
 		t.Fatalf("new stamp: %v, %d computations", got, two.count())
 	}
+	clk.add(queueRefresh)
 
 	// A failed computation is not kept: the next request computes again.
 	bad := &computeOnce{err: errors.New("disk")}
@@ -64,7 +90,7 @@ func TestQueueCacheView(t *testing.T) {
 // view they get it at once, marked stale, while the new one is computed.
 func TestQueueCacheSingleFlight(t *testing.T) {
 	ctx := context.Background()
-	var c queueCache
+	c, clk := newCache()
 	slow := &computeOnce{items: []QueueItem{{Part: 4}}, started: make(chan struct{}), gate: make(chan struct{})}
 	const n = 8
 	results := make(chan []QueueItem, n)
@@ -98,6 +124,7 @@ func TestQueueCacheSingleFlight(t *testing.T) {
 		t.Fatalf("%d computations for %d concurrent requests, want 1", slow.count(), n)
 	}
 
+	clk.add(queueRefresh)
 	next := &computeOnce{items: []QueueItem{{Part: 5}}, started: make(chan struct{}), gate: make(chan struct{})}
 	done := make(chan struct{})
 	go func() {
@@ -118,9 +145,26 @@ func TestQueueCacheSingleFlight(t *testing.T) {
 	}
 }
 
+// TestQueueCacheSpacing: a computation that takes long spaces the next one
+// by queueRefreshFactor times its duration.
+func TestQueueCacheSpacing(t *testing.T) {
+	ctx := context.Background()
+	c, clk := newCache()
+	slow := func() ([]QueueItem, error) { clk.add(time.Second); return []QueueItem{{Part: 1}}, nil }
+	c.view(ctx, "s", "1", slow)
+	clk.add(queueRefreshFactor*time.Second - time.Second - time.Millisecond) // just before start + 4 s
+	if _, stale, _ := c.view(ctx, "s", "2", slow); !stale {
+		t.Fatal("recomputed before 4 times the last computation's duration")
+	}
+	clk.add(time.Millisecond)
+	if _, stale, _ := c.view(ctx, "s", "2", slow); stale {
+		t.Fatal("not recomputed after the interval")
+	}
+}
+
 func TestQueueCacheEviction(t *testing.T) {
 	ctx := context.Background()
-	var c queueCache
+	c, _ := newCache()
 	v := &computeOnce{items: []QueueItem{}}
 	c.view(ctx, "s", "1", v.compute)
 	for i := range queueCacheSize - 1 {
