@@ -53,6 +53,9 @@ var matrix = map[string]authz{
 	"POST /sessions/:id/enrol":            {allowed: "OERC"}, "POST /api/v1/sessions/:id/enrolments": {allowed: "OERC"},
 	"POST /sessions/:id/enrolments": {allowed: "C"}, "POST /sessions/:id/capacity": {allowed: "C"}, "PATCH /api/v1/sessions/:id": {allowed: "C"},
 	"POST /sessions/:id/animators": {allowed: "C"}, "POST /api/v1/sessions/:id/animators": {allowed: "C"},
+	"POST /sessions/:id/animators/:uid/delete": {allowed: "C"}, "POST /sessions/:id/cancel": {allowed: "C"},
+	"POST /sessions/:id/enrolments/:uid/delete": {allowed: "C"},
+	"GET /sessions/:id/parts/:n/assign":         {allowed: "NC"}, "GET /sessions/:id/parts/:n/close": {allowed: "NC"},
 	"POST /sessions/:id/parts/:n": {allowed: "NC"}, "PATCH /api/v1/sessions/:id/parts/:n": {allowed: "NC"},
 	"POST /sessions/:id/evaluation": {allowed: "C"}, "PATCH /api/v1/sessions/:id/evaluation": {allowed: "C"},
 

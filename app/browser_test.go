@@ -232,6 +232,9 @@ func TestBrowser(t *testing.T) {
 	c.step("close the session",
 		c.open("/sessions/"+f.session.ID+"/close", `form[action$="/close"] button`),
 		chromedp.Click(`form[action$="/close"] button`, chromedp.ByQuery),
+		// The confirmation page states what closing does, then closes.
+		chromedp.WaitVisible(`.confirm button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`.confirm button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`svg[role="img"]`, chromedp.ByQuery))
 	var download string
 	c.step("download the certificate",

@@ -135,8 +135,14 @@ func TestBrowserCoordinatorTools(t *testing.T) {
 			}
 
 			before := f.session.Parts[0].SubmissionDue
-			want("shift", c.flash("shift", sp, `form[action$="/shift"] button`,
-				chromedp.SetValue("#shift-days", "7", chromedp.ByID)), "app.flash.deadlines_shifted")
+			// Shifting asks first, stating by how much; the flash follows the confirmation.
+			var shifted string
+			c.step("shift", c.open(sp, `form[action$="/shift"] button`), chromedp.SetValue("#shift-days", "7", chromedp.ByID),
+				chromedp.Click(`form[action$="/shift"] button`, chromedp.ByQuery),
+				chromedp.WaitVisible(`.confirm button[type="submit"]`, chromedp.ByQuery),
+				chromedp.Click(`.confirm button[type="submit"]`, chromedp.ByQuery),
+				chromedp.WaitVisible(".flash", chromedp.ByQuery), chromedp.Text(".flash", &shifted, chromedp.ByQuery))
+			want("shift", shifted, "app.flash.deadlines_shifted")
 			if s, _ := e.srv.store.SessionByID(ctx, f.session.ID); !s.Parts[0].SubmissionDue.Equal(before.AddDate(0, 0, 7)) {
 				t.Fatalf("part 1 due %v, was %v", s.Parts[0].SubmissionDue, before)
 			}

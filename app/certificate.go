@@ -151,6 +151,13 @@ func (s *Server) handleOverrideSave(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleCloseConfirm(c *fiber.Ctx) error {
+	if !confirmed(c) {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		return s.closeConfirm(c, u, c.Params("id"))
+	}
 	return s.closeAction(c, "app.flash.session_closed", "/report", func(u *course.User, id string) error {
 		res, err := s.certs.Close(c.UserContext(), u, id)
 		if err == nil {

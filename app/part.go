@@ -19,7 +19,9 @@ func (s *Server) registerPartRoutes() {
 	a.Post("/sessions/:id/parts/:n/submission", s.handleSubmissionSave)
 	a.Get("/sessions/:id/parts/:n/exercise/edit", s.handleExerciseEdit)
 	a.Post("/sessions/:id/parts/:n/exercise", s.handleExerciseSave)
+	a.Get("/sessions/:id/parts/:n/assign", func(c *fiber.Ctx) error { return s.partConfirmAction(c, true) })
 	a.Post("/sessions/:id/parts/:n/assign", s.handlePartAssign)
+	a.Get("/sessions/:id/parts/:n/close", func(c *fiber.Ctx) error { return s.partConfirmAction(c, false) })
 	a.Post("/sessions/:id/parts/:n/close", s.handlePartClose)
 	a.Get("/submissions/:sid/file", s.handleSubmissionFile)
 
@@ -123,13 +125,29 @@ func (s *Server) handleSubmissionSave(c *fiber.Ctx) error {
 }
 
 func (s *Server) handlePartAssign(c *fiber.Ctx) error {
+	if !confirmed(c) {
+		return s.partConfirmAction(c, true)
+	}
 	return s.partAction(c, "app.flash.part_assigned", func(u *course.User, id string, n int) error {
 		_, err := s.grading.AssignPart(c.UserContext(), u, id, n)
 		return err
 	})
 }
 
+// partConfirmAction answers a part's assign or close form posted without
+// confirm: the confirmation page, in numbers (app/confirm.go).
+func (s *Server) partConfirmAction(c *fiber.Ctx, assign bool) error {
+	u, id, n, err := partCaller(c)
+	if err != nil {
+		return err
+	}
+	return s.partConfirm(c, u, id, n, assign)
+}
+
 func (s *Server) handlePartClose(c *fiber.Ctx) error {
+	if !confirmed(c) {
+		return s.partConfirmAction(c, false)
+	}
 	return s.partAction(c, "app.flash.part_closed", func(u *course.User, id string, n int) error {
 		_, err := s.grading.ClosePart(c.UserContext(), u, id, n)
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"librecours/course"
+	"librecours/grading"
 )
 
 func (s *Server) registerSessionRoutes() {
@@ -25,6 +26,8 @@ func (s *Server) registerSessionRoutes() {
 	a.Post("/sessions/:id/animators", s.handleSessionAnimatorAdd)
 	a.Post("/sessions/:id/parts/:n", s.handleSessionPartUpdate)
 	a.Post("/sessions/:id/evaluation", s.handleSessionEvaluationUpdate)
+
+	s.registerUndoRoutes() // app/confirm.go
 
 	api := a.Group("/api/v1/sessions")
 	api.Get("/", s.handleAPISessionIndex)
@@ -125,6 +128,9 @@ func (s *Server) handleSessionCreate(c *fiber.Ctx) error {
 	p := s.newPage(c, "app.sessions.new.title")
 	p.Form["format"], p.Form["starts_on"], p.Form["capacity"] = c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity")
 	capacity, err := formInt(c, "capacity")
+	if err == nil && !confirmed(c) && u.IsCoordinator() && s.course.StartsInPast(c.FormValue("starts_on")) {
+		return s.createConfirm(c, c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity"))
+	}
 	if err == nil {
 		var sess *course.Session
 		sess, err = s.createSession(c, u, course.NewSession{
@@ -232,7 +238,12 @@ func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page)
 		if err != nil {
 			return err
 		}
-		data["Participants"], data["Animators"] = parts, anims
+		ids := make(map[string]bool, len(parts))
+		for _, pt := range parts {
+			ids[pt.User.ID] = true
+		}
+		data["Participants"], data["Animators"], data["ParticipantIDs"] = parts, anims, ids
+		data["Cancellable"] = u.IsCoordinator() && grading.Cancellable(sess)
 		if u.IsCoordinator() {
 			cands, err := s.certs.Candidates(ctx, u, sess.ID)
 			if err != nil {
@@ -258,6 +269,10 @@ func (s *Server) sessionAction(c *fiber.Ctx, flash string, act func(u *course.Us
 	}
 	id := c.Params("id")
 	if err := act(u, id); err != nil {
+		var ask errConfirm
+		if errors.As(err, &ask) {
+			return ask.show()
+		}
 		p := s.newPage(c, "app.session.title")
 		return s.formError(c, err, p, func() error { return s.renderSession(c, u, id, p) })
 	}
@@ -300,6 +315,11 @@ func (s *Server) handleSessionCapacity(c *fiber.Ctx) error {
 
 func (s *Server) handleSessionAnimatorAdd(c *fiber.Ctx) error {
 	return s.sessionAction(c, "app.flash.animator_added", func(u *course.User, id string) error {
+		if !confirmed(c) {
+			if asked, err := s.animatorConfirm(c, u, id, c.FormValue("user_id")); asked || err != nil {
+				return errConfirm{func() error { return err }}
+			}
+		}
 		return s.course.AddAnimator(c.UserContext(), u, id, c.FormValue("user_id"))
 	})
 }

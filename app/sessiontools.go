@@ -88,6 +88,12 @@ func (s *Server) handleSessionShift(c *fiber.Ctx) error {
 				return err
 			}
 		}
+		if !confirmed(c) {
+			if err := course.CheckShift(days, hours); err != nil {
+				return err
+			}
+			return errConfirm{func() error { return s.shiftConfirm(c, u, id, days, hours) }}
+		}
 		_, err = s.course.ShiftDeadlines(c.UserContext(), u, id, days, hours)
 		return err
 	})

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,7 +113,15 @@ func TestDuplicateAndShift(t *testing.T) {
 			t.Errorf("shift %v: %d", bad, p.Status)
 		}
 	}
-	if p := coord.post(sp+"/shift", url.Values{"_csrf": {tok}, "days": {"7"}, "hours": {"1"}}); p.Status != http.StatusSeeOther {
+	// The first post states the shift and asks to confirm; nothing moves yet.
+	p := coord.post(sp+"/shift", url.Values{"_csrf": {tok}, "days": {"7"}, "hours": {"1"}})
+	if got := p.Doc.Find(".confirm").Text(); p.Status != http.StatusOK || !strings.Contains(got, "7 jours et 1 h") {
+		t.Fatalf("shift confirmation: %d %q", p.Status, got)
+	}
+	if sh, _ := e.srv.store.SessionByID(ctx, cp.ID); sh.StartsOn != cp.StartsOn {
+		t.Fatalf("the shift was made before it was confirmed: starts %s", sh.StartsOn)
+	}
+	if p := coord.post(sp+"/shift", url.Values{"_csrf": {tok}, "days": {"7"}, "hours": {"1"}, "confirm": {"yes"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("shift: %d %s", p.Status, p.Doc.Find(".alert").Text())
 	}
 	sh, _ := e.srv.store.SessionByID(ctx, cp.ID)

@@ -42,6 +42,19 @@ func Shifted(sess *Session, days int, d time.Duration) Schedule {
 	return out
 }
 
+// CheckShift validates a shift of days and hours (either may be negative).
+func CheckShift(days, hours int) error {
+	switch {
+	case days < -MaxShiftDays || days > MaxShiftDays:
+		return &ValidationError{Field: "days", Key: "course.shift.days_range", Args: map[string]any{"Max": MaxShiftDays}}
+	case hours < -23 || hours > 23:
+		return Invalid("hours", "course.shift.hours_range")
+	case days == 0 && hours == 0:
+		return Invalid("days", "course.shift.nothing")
+	}
+	return nil
+}
+
 // ShiftDeadlines moves every window of a session at once, by days and
 // hours (either may be negative), for a coordinator. A closed session
 // keeps its schedule.
@@ -53,14 +66,10 @@ func (s *Service) ShiftDeadlines(ctx context.Context, actor *User, sessionID str
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case days < -MaxShiftDays || days > MaxShiftDays:
-		return nil, &ValidationError{Field: "days", Key: "course.shift.days_range", Args: map[string]any{"Max": MaxShiftDays}}
-	case hours < -23 || hours > 23:
-		return nil, Invalid("hours", "course.shift.hours_range")
-	case days == 0 && hours == 0:
-		return nil, Invalid("days", "course.shift.nothing")
-	case sess.ClosedAt != nil:
+	if err := CheckShift(days, hours); err != nil {
+		return nil, err
+	}
+	if sess.ClosedAt != nil {
 		return nil, ErrSessionClosed
 	}
 	plan := Shifted(sess, days, time.Duration(hours)*time.Hour)
