@@ -14,6 +14,7 @@ import (
 // set, signals started and waits for gate to close.
 type computeOnce struct {
 	mu      sync.Mutex
+	took    func() // moves a fake clock by the computation's duration
 	calls   int
 	started chan struct{}
 	gate    chan struct{}
@@ -25,6 +26,9 @@ func (c *computeOnce) compute() ([]QueueItem, error) {
 	c.mu.Lock()
 	c.calls++
 	c.mu.Unlock()
+	if c.took != nil {
+		c.took()
+	}
 	if c.gate != nil {
 		close(c.started)
 		<-c.gate
@@ -56,6 +60,7 @@ func TestQueueCacheView(t *testing.T) {
 	ctx := context.Background()
 	c, clk := newCache()
 	one := &computeOnce{items: []QueueItem{{Part: 1}, {Part: 2}}}
+	one.took = func() { clk.add(time.Second) }
 	got, stale, err := c.view(ctx, "s", "1", one.compute)
 	if err != nil || stale || len(got) != 2 || one.count() != 1 {
 		t.Fatalf("first view: %v %v %v, %d computations", got, stale, err, one.count())
@@ -65,7 +70,7 @@ func TestQueueCacheView(t *testing.T) {
 	}
 	// A change within the refresh interval: the kept view, marked stale.
 	two := &computeOnce{items: []QueueItem{{Part: 3}}}
-	clk.add(queueRefresh - time.Millisecond)
+	clk.add((queueRefreshFactor-1)*time.Second - time.Millisecond)
 	if got, stale, _ := c.view(ctx, "s", "2", two.compute); !stale || len(got) != 2 || two.count() != 0 {
 		t.Fatalf("a change within the interval: %v (stale %v), %d computations", got, stale, two.count())
 	}
@@ -73,7 +78,6 @@ func TestQueueCacheView(t *testing.T) {
 	if got, stale, _ := c.view(ctx, "s", "2", two.compute); stale || len(got) != 1 || got[0].Part != 3 || two.count() != 1 {
 		t.Fatalf("new stamp: %v, %d computations", got, two.count())
 	}
-	clk.add(queueRefresh)
 
 	// A failed computation is not kept: the next request computes again.
 	bad := &computeOnce{err: errors.New("disk")}
@@ -90,7 +94,7 @@ func TestQueueCacheView(t *testing.T) {
 // view they get it at once, marked stale, while the new one is computed.
 func TestQueueCacheSingleFlight(t *testing.T) {
 	ctx := context.Background()
-	c, clk := newCache()
+	c, _ := newCache()
 	slow := &computeOnce{items: []QueueItem{{Part: 4}}, started: make(chan struct{}), gate: make(chan struct{})}
 	const n = 8
 	results := make(chan []QueueItem, n)
@@ -124,7 +128,6 @@ func TestQueueCacheSingleFlight(t *testing.T) {
 		t.Fatalf("%d computations for %d concurrent requests, want 1", slow.count(), n)
 	}
 
-	clk.add(queueRefresh)
 	next := &computeOnce{items: []QueueItem{{Part: 5}}, started: make(chan struct{}), gate: make(chan struct{})}
 	done := make(chan struct{})
 	go func() {
