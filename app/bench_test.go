@@ -42,7 +42,7 @@ func BenchmarkCloseIssue1000(b *testing.B) {
 			b.Fatalf("close: %v", err)
 		}
 		for i := range res.Issued {
-			if _, err := e.srv.certificatePDF(&res.Issued[i]); err != nil {
+			if _, err := e.srv.certificatePDF(&res.Issued[i], false); err != nil {
 				b.Fatal(err)
 			}
 		}

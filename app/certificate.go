@@ -259,8 +259,10 @@ func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
 	return c.Render("pages/certificates/verify", p, "layouts/main")
 }
 
-// certificatePDF renders the PDF of a certificate in its language.
-func (s *Server) certificatePDF(cert *certificates.Certificate) ([]byte, error) {
+// certificatePDF renders the PDF of a certificate in its language; its text
+// states the thresholds its holder met, or that the coordination set the
+// level (byCoordination).
+func (s *Server) certificatePDF(cert *certificates.Certificate, byCoordination bool) ([]byte, error) {
 	tr := s.translators[cert.Lang]
 	if tr == nil {
 		tr = s.translators[languages[0]]
@@ -271,7 +273,7 @@ func (s *Server) certificatePDF(cert *certificates.Certificate) ([]byte, error) 
 			Session: tr.T("certificates.pdf.session"), IssuedBy: tr.T("certificates.pdf.issued_by"),
 			Code: tr.T("certificates.pdf.code"), Verify: tr.T("certificates.pdf.verify")},
 		HolderName: cert.HolderName, LevelName: tr.T(fmt.Sprintf("certificates.level%d.name", lvl)),
-		LevelMeaning: tr.T(fmt.Sprintf("certificates.level%d.meaning", lvl)),
+		LevelMeaning: levelMeaning(tr, cert, byCoordination),
 		SessionCode:  cert.SessionCode,
 		SessionDates: tr.T("certificates.pdf.dates", "From", datePhrase(tr, cert.SessionStart), "To", datePhrase(tr, cert.SessionEnd)),
 		Issuer:       s.cfg.Organisation, IssuedOn: tr.T("certificates.pdf.issued_on", "Date", datePhrase(tr, cert.IssuedAt.Format(course.DateLayout))),
@@ -296,7 +298,11 @@ func (s *Server) handleCertificatePDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.certificatePDF(cert)
+	byCoordination, err := s.certs.ByCoordination(c.UserContext(), cert)
+	if err != nil {
+		return err
+	}
+	b, err := s.certificatePDF(cert, byCoordination)
 	if err != nil {
 		return err
 	}

@@ -280,3 +280,31 @@ func joinInts(ns []int) string {
 type errConfirm struct{ show func() error }
 
 func (errConfirm) Error() string { return "app: confirmation asked" }
+
+// levelMeaning is what a certificate attests: the thresholds of the rules
+// it was issued under, which its holder met, or that the coordination set
+// the level.
+func levelMeaning(tr *translator, cert *certificates.Certificate, byCoordination bool) string {
+	if byCoordination {
+		return tr.T("certificates.meaning_by_coordination", "Level", tr.T("app.level."+strconv.Itoa(int(cert.Level))))
+	}
+	r := cert.Rules
+	if cert.Level == certificates.LevelII {
+		return tr.T("certificates.level2.meaning_met", "Exercises", r.Level2Exercises, "Pass", decimal(tr, r.PassGrade),
+			"Score", decimal(tr, r.Level2Evaluation), "Reviews", r.Level2ReviewsOnTime, "Commitment", r.Level2Commitment)
+	}
+	return tr.T("certificates.level1.meaning_met", "Exercises", r.Level1Exercises, "Pass", decimal(tr, r.PassGrade),
+		"Score", decimal(tr, r.Level1Evaluation))
+}
+
+// decimal writes x with at most one decimal, with a decimal comma in French.
+func decimal(tr *translator, x float64) string {
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	if i := strings.IndexByte(s, '.'); i >= 0 && len(s) > i+2 {
+		s = strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	if tr.lang == "fr" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}

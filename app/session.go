@@ -227,7 +227,7 @@ func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page)
 		if err != nil {
 			return err
 		}
-		data["Progress"] = prog
+		data["Progress"], data["Standing"] = prog, prog.Standing(sess.ClosedAt != nil)
 	}
 	if course.CanManage(u, sess) {
 		parts, err := s.course.Participants(ctx, u, sess.ID)

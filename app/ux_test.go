@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"librecours/certificates"
 	"librecours/course"
 	"librecours/grading"
 )
@@ -207,5 +208,63 @@ func TestStatesAgree(t *testing.T) {
 	}
 	if got := part.get("/dashboard").Doc.Find(".deadlines li").Length(); got != 0 {
 		t.Errorf("%d deadlines on the dashboard of a closed session", got)
+	}
+}
+
+// TestStandingAfterOverride: a level set by the coordination shows no
+// "missing" list and no commitment choice.
+func TestStandingAfterOverride(t *testing.T) {
+	f := newFixture(t)
+	e, ctx := f.e, t.Context()
+	if err := e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
+		t.Fatal(err)
+	}
+	part := e.browser()
+	part.login(f.part)
+	sp := "/sessions/" + f.session.ID
+	p := part.get(sp)
+	if p.Doc.Find(`form[action$="/commitment"]`).Length() != 1 || !strings.Contains(p.Doc.Text(), "il manque") && p.Doc.Find(".card ul li").Length() == 0 {
+		t.Fatalf("before the override: no commitment form or nothing missing")
+	}
+	if err := e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, 2, "Jury de test"); err != nil {
+		t.Fatal(err)
+	}
+	p = part.get(sp)
+	card := p.Doc.Find("section.card").First()
+	if got := card.Find(".badge").First().Text(); got != e.srv.translators["fr"].T("app.level.2") {
+		t.Errorf("badge %q", got)
+	}
+	if !strings.Contains(card.Text(), "attribué par la coordination") || card.Find("ul li").Length() != 0 || card.Find(`form[action$="/commitment"]`).Length() != 0 {
+		t.Errorf("after the override: %q", strings.Join(strings.Fields(card.Text()), " "))
+	}
+}
+
+// TestCertificateMeaning: the certificate states the thresholds its holder
+// met under the rules it was issued with, or that the coordination set the
+// level.
+func TestCertificateMeaning(t *testing.T) {
+	e := newEnv(t)
+	fr, en := e.srv.translators["fr"], e.srv.translators["en"]
+	r := certificates.DefaultRules()
+	r.Level2Evaluation = 72.5
+	cert := &certificates.Certificate{Level: certificates.LevelII, Rules: r}
+	for _, tc := range []struct {
+		tr    *translator
+		coord bool
+		want  []string
+	}{
+		{fr, false, []string{"au moins 6 des 6 exercices", "au moins 72,5\u202f%", "rendu à temps", "s’engage à animer"}},
+		{en, false, []string{"at least 6 of the 6", "at least 72.5%"}},
+		{fr, true, []string{"attribué par la coordination"}},
+	} {
+		got := levelMeaning(tc.tr, cert, tc.coord)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s (coordination %v): %q lacks %q", tc.tr.lang, tc.coord, got, w)
+			}
+		}
+		if tc.coord && strings.Contains(got, "exercices") {
+			t.Errorf("an override claims results: %q", got)
+		}
 	}
 }
