@@ -56,7 +56,9 @@ type AggregateOptions struct {
 	// prior reliability [2].
 	MinReviewerReviews int
 	// MinSubmissionReviews is the number of peer reviews a submission needs to be
-	// graded by the model; below it, the median of its scores [2].
+	// graded by the model; below it, the median of its scores [1: a single
+	// review is graded by the model too, its reviewer's bias removed and
+	// shrunk toward the session's mean by its reliability].
 	MinSubmissionReviews int
 	// MinSessionReviews is the number of reviews, written by reviewers who reach
 	// MinReviewerReviews, the session needs for the model to run at all; below it
@@ -95,10 +97,17 @@ type AggregateOptions struct {
 	// ReviewerStats.Quality reaches 0 [30].
 	QualityScale float64
 
-	// MaxIterations bounds the fixed-point iteration [200].
+	// TailDF is the degrees of freedom of the Student-t noise of a review
+	// [4]: a review far from the consensus for its reviewer's noise counts
+	// (TailDF+1)/(TailDF+e²τ) of a review, so one wild score moves a grade
+	// little. Very large values give back the Gaussian model.
+	TailDF float64
+
+	// MaxIterations bounds the fixed-point iteration [500]; a model that has
+	// not converged by then falls back to medians (AggregateResult.FellBack).
 	MaxIterations int
 	// Tolerance stops the iteration when no score or bias moves by more, in points
-	// [1e-3].
+	// [0.01; grades are kept to 0.1].
 	Tolerance float64
 }
 
@@ -113,6 +122,22 @@ type AggregateGrade struct {
 	// sqrt(Σ τ_v (z_v − b_v − grade)² / Σ τ_v), with the values of ReviewerStats.
 	// High values deserve an animator's look first.
 	Disagreement float64
+	// SD is the posterior standard deviation of the grade, in points: how
+	// far from the grade the true score may lie (0 for an animator's grade).
+	SD float64
+}
+
+// PassMark is the grade at which a part is passed (certificates.DefaultRules).
+const PassMark = 50.0
+
+// Doubt is how much an animator's look at the grade may change an outcome:
+// the posterior standard deviation times the chance that the true score
+// lies on the other side of pass than the grade, SD·Φ(−|grade − pass|/SD).
+func (g AggregateGrade) Doubt(pass float64) float64 {
+	if g.SD <= 0 {
+		return 0
+	}
+	return g.SD * 0.5 * math.Erfc(math.Abs(g.Grade-pass)/g.SD/math.Sqrt2)
 }
 
 // ReviewerStats describes one reviewer over the session.
@@ -136,9 +161,22 @@ type ReviewerStats struct {
 	Quality float64
 	// Unreliable flags an estimated reviewer whose noise standard deviation 1/√τ
 	// exceeds UnreliableNoiseSD or whose |Bias| exceeds UnreliableBias. Reviewers
-	// who kept the priors are never flagged.
+	// who kept the priors are never flagged. Suspect reviewers are.
 	Unreliable bool
+	// Suspect is why the reviewer's scores were set aside before the model
+	// ran (their reviews weigh ~0, ReviewerSuspect*), "" for none.
+	Suspect string
 }
+
+// Why a reviewer is suspect (ReviewerStats.Suspect).
+const (
+	// ReviewerSuspectConstant: at least aggConstantMin reviews whose scores
+	// spread less than aggConstantSD points: the same score for every work.
+	ReviewerSuspectConstant = "constant"
+	// ReviewerSuspectExtreme: at least aggSuspectMin reviews, of which
+	// aggExtremeShare or more at 0 or 100.
+	ReviewerSuspectExtreme = "extreme"
+)
 
 // AggregateResult holds the grades, sorted by submission ID, and the reviewer
 // statistics, sorted by reviewer ID.
@@ -150,6 +188,10 @@ type AggregateResult struct {
 	// Iterations and Converged describe the fixed-point iteration.
 	Iterations int
 	Converged  bool
+	// FellBack is set when the model ran but did not converge within
+	// MaxIterations: every peer grade is then the median of its reviews
+	// (GradeMethodPeersMedian), never a half-fitted model.
+	FellBack bool
 	// ScoreMean, ScoreSD, BiasSD and AnimatorSD are the hyperparameters the model
 	// ended with, in points.
 	ScoreMean, ScoreSD, BiasSD, AnimatorSD float64
@@ -205,9 +247,9 @@ func (o AggregateOptions) aggResolve() (AggregateOptions, error) {
 		def  int
 	}{
 		{"MinReviewerReviews", &o.MinReviewerReviews, 2},
-		{"MinSubmissionReviews", &o.MinSubmissionReviews, 2},
+		{"MinSubmissionReviews", &o.MinSubmissionReviews, 1},
 		{"MinSessionReviews", &o.MinSessionReviews, 20},
-		{"MaxIterations", &o.MaxIterations, 200},
+		{"MaxIterations", &o.MaxIterations, 500},
 	}
 	for _, f := range ints {
 		if *f.v < 0 {
@@ -231,7 +273,8 @@ func (o AggregateOptions) aggResolve() (AggregateOptions, error) {
 		{"UnreliableNoiseSD", &o.UnreliableNoiseSD, 20},
 		{"UnreliableBias", &o.UnreliableBias, 25},
 		{"QualityScale", &o.QualityScale, 30},
-		{"Tolerance", &o.Tolerance, 1e-3},
+		{"Tolerance", &o.Tolerance, 1e-2},
+		{"TailDF", &o.TailDF, 4},
 	}
 	for _, f := range floats {
 		if math.IsNaN(*f.v) || math.IsInf(*f.v, 0) || *f.v < 0 {
@@ -257,6 +300,7 @@ type aggGraph struct {
 	revStart []int32 // reviews of reviewer v: [revStart[v], revStart[v+1])
 	revSub   []int32
 	revZ     []float64
+	revP     []int32 // position of each review of the by-reviewer order in the by-submission order
 }
 
 func aggValidScore(x float64) bool { return !math.IsNaN(x) && x >= 0 && x <= 100 }
@@ -385,6 +429,7 @@ func aggBuildGraph(in AggregateInput) (*aggGraph, error) {
 	g.revStart, byRev = aggCSR(sortedRev, len(g.revIDs))
 	g.revSub = make([]int32, len(byRev))
 	g.revZ = make([]float64, len(byRev))
+	g.revP = byRev
 	for p, i := range byRev {
 		g.revSub[p], g.revZ[p] = sub[bySub[i]], g.subZ[i]
 	}
@@ -427,9 +472,31 @@ type aggSub struct {
 
 // aggRev is the state of a reviewer.
 type aggRev struct {
-	b, tau float64 // b is the deviation d_v from the common offset
-	est    bool    // estimated; otherwise b = 0 and τ = 1/NoiseSD²
+	b, tau  float64 // b is the deviation d_v from the common offset
+	est     bool    // estimated; otherwise b = 0 and τ = 1/NoiseSD²
+	suspect string  // ReviewerSuspect*: set aside, τ = aggSuspectTau
 }
+
+// Suspect reviewers (see ReviewerStats.Suspect) and their weight: a noise of
+// 100 points, 1% of a typical reviewer's weight.
+const (
+	aggSuspectMin   = 4
+	aggConstantMin  = 5
+	aggConstantSD   = 3.0
+	aggExtremeShare = 0.8
+	aggSuspectTau   = 1e-4
+)
+
+// aggWeightIterations: the Student-t weights are re-estimated during the
+// first iterations only, then held, so that the fixed point the rest of the
+// iteration seeks does not move (weights and reliabilities chasing each other
+// kept some sparse sessions from converging).
+const aggWeightIterations = 50
+
+// aggScoreFloorShare: the score variance never drops below this share of
+// the robust variance (1.4826·MAD)² of the submissions' raw medians, which
+// the model's own shrunk estimates cannot pull down.
+const aggScoreFloorShare = 0.5
 
 // aggModel holds the state of the inference.
 type aggModel struct {
@@ -440,6 +507,9 @@ type aggModel struct {
 	revs     []aggRev
 	modelRan bool
 	nEst     int
+	w        []float64 // per review, by submission: its Student-t weight
+	revW     []float64 // the same, by reviewer (gathered once per update)
+	floorVar float64   // lower bound of 1/γ (aggScoreFloorShare)
 
 	mu, gamma, eta  float64
 	common, animVar float64 // c and AnimatorSD²
@@ -463,6 +533,7 @@ func aggNewModel(g *aggGraph, o AggregateOptions) *aggModel {
 // reviewers it estimates.
 func (m *aggModel) plan() {
 	g, o := m.g, m.o
+	m.suspects()
 	informed := 0
 	for v := range m.revs {
 		if n := int(g.revStart[v+1] - g.revStart[v]); n >= o.MinReviewerReviews {
@@ -490,13 +561,16 @@ func (m *aggModel) plan() {
 				n++
 			}
 		}
-		if n >= o.MinReviewerReviews {
+		if n >= o.MinReviewerReviews && m.revs[v].suspect == "" {
 			m.revs[v].est = true
 			m.nEst++
 		}
 	}
-	if m.nEst == 0 {
+	if m.nEst < 2 { // one reviewer alone has nobody to be compared with
 		m.modelRan = false
+		for v := range m.revs {
+			m.revs[v].est = false
+		}
 		for u := range m.subs {
 			if m.subs[u].kind == aggKindModel {
 				m.subs[u].kind = aggKindMedian
@@ -505,29 +579,88 @@ func (m *aggModel) plan() {
 	}
 }
 
+// suspects sets aside the reviewers whose raw scores are constant or
+// extreme: they weigh aggSuspectTau whatever the model would learn.
+func (m *aggModel) suspects() {
+	g := m.g
+	for v := range m.revs {
+		zs := g.revZ[g.revStart[v]:g.revStart[v+1]]
+		n := float64(len(zs))
+		if len(zs) < aggSuspectMin {
+			continue
+		}
+		var bound, sum, sum2 float64
+		for _, z := range zs {
+			if z <= 0 || z >= 100 {
+				bound++
+			}
+			sum += z
+			sum2 += z * z
+		}
+		sd := math.Sqrt(max(sum2/n-(sum/n)*(sum/n), 0))
+		switch {
+		case bound >= aggExtremeShare*n:
+			m.revs[v].suspect = ReviewerSuspectExtreme
+		case len(zs) >= aggConstantMin && sd < aggConstantSD:
+			m.revs[v].suspect = ReviewerSuspectConstant
+		default:
+			continue
+		}
+		m.revs[v].tau = aggSuspectTau
+	}
+}
+
+// medianOf is the median of submission u's scores, leaving out suspect
+// reviewers when someone else reviewed it.
+func (m *aggModel) medianOf(u int, buf []float64) ([]float64, float64) {
+	g := m.g
+	buf = buf[:0]
+	for p := g.subStart[u]; p < g.subStart[u+1]; p++ {
+		if m.revs[g.subRev[p]].suspect == "" {
+			buf = append(buf, g.subZ[p])
+		}
+	}
+	if len(buf) == 0 {
+		buf = append(buf, g.subZ[g.subStart[u]:g.subStart[u+1]]...)
+	}
+	return buf, aggMedian(buf)
+}
+
 // run iterates the updates until the scores and biases settle.
 func (m *aggModel) run() {
 	g, o := m.g, m.o
-	var buf []float64
+	var buf, medians []float64
 	for u := range m.subs {
 		if m.subs[u].kind == aggKindModel {
-			buf = append(buf[:0], g.subZ[g.subStart[u]:g.subStart[u+1]]...)
-			m.subs[u].s = aggMedian(buf)
+			buf, m.subs[u].s = m.medianOf(u, buf)
+			medians = append(medians, m.subs[u].s)
 		}
+	}
+	if len(medians) > 1 {
+		md := aggMedian(medians)
+		for i, x := range medians {
+			medians[i] = math.Abs(x - md)
+		}
+		mad := 1.4826 * aggMedian(medians)
+		m.floorVar = aggScoreFloorShare * mad * mad
+	}
+	m.w, m.revW = make([]float64, len(g.subZ)), make([]float64, len(g.subZ))
+	for p := range m.w {
+		m.w[p], m.revW[p] = 1, 1
 	}
 	m.updateScoreHyper()
 	m.eta = 1 / (o.NoiseSD * o.NoiseSD)
 	if o.BiasSD > 0 {
 		m.eta = 1 / (o.BiasSD * o.BiasSD)
 	}
-	m.updateScores()
+	m.updateScores(false)
 	m.loo, m.looVar = make([]float64, len(g.revZ)), make([]float64, len(g.revZ))
 	m.dNew, m.dVar = make([]float64, len(m.revs)), make([]float64, len(m.revs))
 	for m.iterations < o.MaxIterations {
 		m.iterations++
 		delta := m.updateReviewers()
 		delta = max(delta, m.updateCommon())
-		delta = max(delta, m.updateScores())
+		delta = max(delta, m.updateScores(m.iterations <= aggWeightIterations))
 		m.updateScoreHyper()
 		if delta < o.Tolerance {
 			m.converged = true
@@ -562,15 +695,25 @@ func (m *aggModel) updateScoreHyper() {
 			ss += 1 / su.prec
 		}
 	}
-	m.gamma = 1 / max(ss/n, aggMinVar)
+	m.gamma = 1 / max(ss/n, m.floorVar, aggMinVar)
+}
+
+// aggWeight moves a review's Student-t weight w halfway to the weight of
+// residual e for precision tau (a full step oscillates between two fits on
+// sparse sessions and never converges).
+func aggWeight(w, e, tau, nu float64) float64 {
+	return 0.5*w + 0.5*(nu+1)/(nu+e*e*tau)
 }
 
 // updateScores recomputes each model-graded score as its Gaussian posterior mean
 // given the reviewers, and returns the largest change. An animator-graded score
 // stays the animator's grade, but its num and prec, which the reviewers are judged
 // against, count the grade as an observation of precision 1/AnimatorSD².
-func (m *aggModel) updateScores() float64 {
-	g := m.g
+//
+// With reweight, each review's Student-t weight is first updated from its
+// residual against the current score (aggWeight).
+func (m *aggModel) updateScores(reweight bool) float64 {
+	g, nu := m.g, m.o.TailDF
 	var delta float64
 	for u := range m.subs {
 		su := &m.subs[u]
@@ -583,8 +726,13 @@ func (m *aggModel) updateScores() float64 {
 		}
 		for p := g.subStart[u]; p < g.subStart[u+1]; p++ {
 			r := m.revs[g.subRev[p]]
-			num += r.tau * (g.subZ[p] - m.common - r.b)
-			prec += r.tau
+			x := g.subZ[p] - m.common - r.b
+			if reweight {
+				m.w[p] = aggWeight(m.w[p], x-su.s, r.tau, nu)
+			}
+			t := r.tau * m.w[p]
+			num += t * x
+			prec += t
 		}
 		su.num, su.prec = num, prec
 		if su.kind == aggKindModel {
@@ -606,6 +754,7 @@ func (m *aggModel) updateReviewers() float64 {
 	for p, u := range g.revSub {
 		su := &m.subs[u]
 		m.loo[p], m.looVar[p] = su.num, su.prec
+		m.revW[p] = m.w[g.revP[p]]
 		if su.kind == aggKindMedian {
 			m.looVar[p] = -1
 		}
@@ -621,10 +770,11 @@ func (m *aggModel) updateReviewers() float64 {
 			if m.looVar[p] < 0 {
 				continue
 			}
-			z := g.revZ[p]
-			inv := 1 / (m.looVar[p] - r.tau)
-			m.loo[p], m.looVar[p] = (m.loo[p]-r.tau*(z-m.common-r.b))*inv, inv
-			w := 1 / (1/r.tau + inv)
+			z, wt := g.revZ[p], m.revW[p]
+			t := r.tau * wt
+			inv := 1 / (m.looVar[p] - t)
+			m.loo[p], m.looVar[p] = (m.loo[p]-t*(z-m.common-r.b))*inv, inv
+			w := wt / (1/r.tau + inv)
 			sw += w
 			swr += w * (z - m.common - m.loo[p])
 		}
@@ -645,7 +795,7 @@ func (m *aggModel) updateReviewers() float64 {
 		for p := g.revStart[v]; p < g.revStart[v+1]; p++ {
 			if m.looVar[p] >= 0 {
 				e := g.revZ[p] - m.common - d - m.loo[p]
-				ss += e*e - m.looVar[p]
+				ss += m.revW[p]*e*e - m.looVar[p]
 				k++
 			}
 		}
@@ -683,8 +833,9 @@ func (m *aggModel) updateCommon() float64 {
 		var num, prec float64
 		for p := g.subStart[u]; p < g.subStart[u+1]; p++ {
 			r := m.revs[g.subRev[p]]
-			num += r.tau * (g.subZ[p] - r.b)
-			prec += r.tau
+			t := r.tau * m.w[p]
+			num += t * (g.subZ[p] - r.b)
+			prec += t
 		}
 		gap, varPeers := num/prec-m.subs[u].s, 1/prec
 		w := 1 / (varPeers + m.animVar)
@@ -712,6 +863,14 @@ func (m *aggModel) result() AggregateResult {
 		ModelRan:    m.modelRan,
 		Iterations:  m.iterations,
 		Converged:   m.converged,
+		FellBack:    m.modelRan && !m.converged,
+	}
+	if res.FellBack {
+		for u := range m.subs {
+			if m.subs[u].kind == aggKindModel {
+				m.subs[u].kind = aggKindMedian
+			}
+		}
 	}
 	if m.modelRan {
 		res.ScoreMean, res.ScoreSD, res.BiasSD = m.mu, 1/math.Sqrt(m.gamma), 1/math.Sqrt(m.eta)
@@ -729,8 +888,7 @@ func (m *aggModel) result() AggregateResult {
 		case aggKindModel:
 			grade = min(max(m.subs[u].s, 0), 100)
 		default:
-			buf = append(buf[:0], g.subZ[lo:hi]...)
-			grade = aggMedian(buf)
+			buf, grade = m.medianOf(u, buf)
 		}
 		var sw, swd float64
 		for p := lo; p < hi; p++ {
@@ -745,7 +903,7 @@ func (m *aggModel) result() AggregateResult {
 		}
 		grades[u] = grade
 		res.Submissions[u] = AggregateGrade{SubmissionID: id, Grade: grade, Method: kind.method(),
-			ReviewCount: int(hi - lo), Disagreement: gap}
+			ReviewCount: int(hi - lo), Disagreement: gap, SD: m.sd(u)}
 	}
 	for v, id := range g.revIDs {
 		lo, hi := g.revStart[v], g.revStart[v+1]
@@ -756,6 +914,15 @@ func (m *aggModel) result() AggregateResult {
 		gap /= float64(hi - lo)
 		r := m.revs[v]
 		sigma2, bias := 1/r.tau, m.common+r.b
+		// The flag reads the raw residuals: the Student-t weights, which
+		// make a random reviewer's wild scores count little, must not also
+		// make them look reliable.
+		var raw float64
+		for p := lo; p < hi; p++ {
+			e := g.revZ[p] - bias - grades[g.revSub[p]]
+			raw += e * e
+		}
+		rawSD := math.Sqrt(raw / float64(hi-lo))
 		res.Reviewers[v] = ReviewerStats{
 			ReviewerID:      id,
 			ReviewCount:     int(hi - lo),
@@ -764,12 +931,35 @@ func (m *aggModel) result() AggregateResult {
 			Reliability:     r.tau,
 			ReliabilityNorm: 1 / (1 + sigma2/(o.NoiseSD*o.NoiseSD)),
 			Quality:         100 * max(0, 1-gap/o.QualityScale),
-			Unreliable: r.est && (math.Sqrt(sigma2) > o.UnreliableNoiseSD ||
+			Unreliable: r.suspect != "" || r.est && (max(math.Sqrt(sigma2), rawSD) > o.UnreliableNoiseSD ||
 				math.Abs(bias) > o.UnreliableBias),
+			Suspect: r.suspect,
 		}
 	}
 	return res
 }
+
+// sd is the posterior standard deviation of submission u's grade: from the
+// model's precision, or for a median the prior spread of scores combined
+// with its reviews at the prior noise.
+func (m *aggModel) sd(u int) float64 {
+	switch su := m.subs[u]; su.kind {
+	case aggKindTruth:
+		return 0
+	case aggKindModel:
+		return 1 / math.Sqrt(su.prec)
+	}
+	prior := aggDefaultScoreVar
+	if m.modelRan && m.gamma > 0 {
+		prior = 1 / m.gamma
+	}
+	n := float64(m.g.subStart[u+1] - m.g.subStart[u])
+	return 1 / math.Sqrt(1/prior+n/(m.o.NoiseSD*m.o.NoiseSD))
+}
+
+// aggDefaultScoreVar is the spread of true scores assumed when the model did
+// not run, in points² (15 points).
+const aggDefaultScoreVar = 225.0
 
 // aggMedian returns the median of xs, which it sorts; 0 for none.
 func aggMedian(xs []float64) float64 {

@@ -108,8 +108,9 @@ func TestAggregateFallbacks(t *testing.T) {
 			count: 30,
 		},
 		{
-			name:     "lone review in a modelled session",
+			name:     "lone review in a modelled session, MinSubmissionReviews 2",
 			in:       lone,
+			opts:     AggregateOptions{MinSubmissionReviews: 2},
 			modelRan: true,
 			want:     map[string]want{"lone": {77, GradeMethodPeersMedian, 1}},
 			count:    31,
@@ -147,6 +148,19 @@ func TestAggregateFallbacks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAggregateSingleReviewBiasCorrected: a submission with one review is
+// graded by the model, its reviewer's bias removed (r2 grades 8 points too
+// high in this cohort), not given the raw score.
+func TestAggregateSingleReviewBiasCorrected(t *testing.T) {
+	cohort, _ := aggTestCohort(30, 3, []float64{-8, 0, 8, -4, 4, 0})
+	in := AggregateInput{Reviews: append([]PeerScore{{"r2", "lone", 77}}, cohort.Reviews...)}
+	res := aggTestRun(t, in, AggregateOptions{})
+	g := aggTestGrades(res)["lone"]
+	if g.Method != GradeMethodPeersModel || g.Grade < 66 || g.Grade > 71 || g.SD <= 0 {
+		t.Errorf("lone review of 77 by a +8 reviewer: %+v, want a peers_model grade in 66..71", g)
 	}
 }
 
@@ -404,9 +418,9 @@ func TestAggregateDeterministic(t *testing.T) {
 func TestAggregateOptionsDefaults(t *testing.T) {
 	in, _ := aggTestCohort(30, 3, []float64{-8, 0, 8, -4, 4, 0})
 	explicit := AggregateOptions{
-		MinReviewerReviews: 2, MinSubmissionReviews: 2, MinSessionReviews: 20,
+		MinReviewerReviews: 2, MinSubmissionReviews: 1, MinSessionReviews: 20, TailDF: 4,
 		CommonBiasSD: 3, AnimatorSD: 5, NoiseSD: 10, NoiseWeight: 4, UnreliableNoiseSD: 20, UnreliableBias: 25,
-		QualityScale: 30, MaxIterations: 200, Tolerance: 1e-3,
+		QualityScale: 30, MaxIterations: 500, Tolerance: 1e-2,
 	}
 	want, got := aggTestRun(t, in, AggregateOptions{}), aggTestRun(t, in, explicit)
 	if diff := gocmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
@@ -417,12 +431,41 @@ func TestAggregateOptionsDefaults(t *testing.T) {
 func TestAggregateMaxIterations(t *testing.T) {
 	in, _ := aggTestCohort(30, 3, []float64{-8, 0, 8, -4, 4, 0})
 	res := aggTestRun(t, in, AggregateOptions{MaxIterations: 1})
-	if res.Iterations != 1 || res.Converged {
-		t.Errorf("Iterations %d, Converged %v, want 1 and false", res.Iterations, res.Converged)
+	if res.Iterations != 1 || res.Converged || !res.ModelRan || !res.FellBack {
+		t.Errorf("Iterations %d, Converged %v, ModelRan %v, FellBack %v; want 1, false, true, true", res.Iterations, res.Converged, res.ModelRan, res.FellBack)
 	}
+	// Not converged: every peer grade is the median, visibly.
 	for _, g := range res.Submissions {
-		if g.Method != GradeMethodPeersModel || g.Grade < 0 || g.Grade > 100 {
-			t.Errorf("%+v, want a peers_model grade in 0..100", g)
+		if g.Method != GradeMethodPeersMedian || g.Grade < 0 || g.Grade > 100 {
+			t.Errorf("%+v, want a peers_median grade in 0..100", g)
 		}
+	}
+	if full := aggTestRun(t, in, AggregateOptions{}); !full.Converged || full.FellBack {
+		t.Errorf("default iterations: Converged %v, FellBack %v", full.Converged, full.FellBack)
+	}
+}
+
+func TestAggregateGradeDoubt(t *testing.T) {
+	tests := []struct {
+		name      string
+		grade, sd float64
+		want      float64
+	}{
+		{"animator or certain", 40, 0, 0},
+		{"on the pass mark: half the spread", 50, 10, 5},
+		{"one sd away", 60, 10, 10 * 0.15865525393145707},
+		{"same distance below", 40, 10, 10 * 0.15865525393145707},
+		{"far from the pass mark", 90, 10, 10 * 3.167124183311998e-05},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (AggregateGrade{Grade: tt.grade, SD: tt.sd}).Doubt(PassMark); math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("Doubt = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// A wider posterior near the pass mark is more doubtful.
+	if (AggregateGrade{Grade: 55, SD: 12}).Doubt(PassMark) <= (AggregateGrade{Grade: 55, SD: 4}).Doubt(PassMark) {
+		t.Error("doubt does not grow with the posterior spread")
 	}
 }

@@ -283,16 +283,34 @@ type StaffReview struct {
 type QueueItem struct {
 	Submission   *Submission
 	Part         int
-	Reasons      []string
+	Reasons      []string // why it is here, shown on the item; they do not rank it
 	Reviews      []StaffReview
 	Disagreement float64
-	EnteredAt    time.Time
-	Resolved     bool
+	// Doubt ranks the queue: the grade's posterior standard deviation times
+	// the chance that it is on the wrong side of the pass mark
+	// (AggregateGrade.Doubt); ungraded work counts as a grade of unknown side.
+	Doubt     float64
+	EnteredAt time.Time
+	Resolved  bool
+	// Urgent marks the head of the queue that the session's animators can
+	// handle: appeals, then the most doubtful, UrgentPerAnimator each.
+	Urgent bool
 }
 
-// Corrections returns the session's correction queue, most doubtful first:
-// missing reviews, appeals, strong disagreement, unreliable reviewers.
-// Resolved items (an animator decided after the last appeal) are left out.
+// UrgentPerAnimator is how many queue items one animator is expected to
+// handle: Corrections marks at most this many per animator (at least one
+// animator) as urgent.
+const UrgentPerAnimator = 15
+
+// doubtUngraded is the doubt of work with no peer grade: a score of unknown
+// side of the pass mark, spread as true scores are (15 points).
+const doubtUngraded = 0.5 * 15
+
+// Corrections returns the session's correction queue: appeals first, then the
+// most doubtful grades (QueueItem.Doubt); missing reviews, disagreement and
+// unreliable reviewers are reasons shown on each item, not ranks. The first
+// UrgentPerAnimator items per animator are marked urgent. Resolved items (an
+// animator decided after the last appeal) are left out.
 func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID string) ([]QueueItem, error) {
 	items, err := s.review(ctx, actor, sessionID)
 	if err != nil {
@@ -304,21 +322,23 @@ func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID
 			out = append(out, it)
 		}
 	}
+	appeal := func(it QueueItem) int {
+		if slices.Contains(it.Reasons, ReasonAppeal) {
+			return 0
+		}
+		return 1
+	}
 	slices.SortStableFunc(out, func(a, b QueueItem) int {
-		if ra, rb := reasonRank[a.Reasons[0]], reasonRank[b.Reasons[0]]; ra != rb {
-			return ra - rb
-		}
-		if a.Disagreement != b.Disagreement {
-			if a.Disagreement > b.Disagreement {
-				return -1
-			}
-			return 1
-		}
-		if c := a.EnteredAt.Compare(b.EnteredAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Submission.ID, b.Submission.ID)
+		return cmp.Or(cmp.Compare(appeal(a), appeal(b)), cmp.Compare(b.Doubt, a.Doubt),
+			a.EnteredAt.Compare(b.EnteredAt), strings.Compare(a.Submission.ID, b.Submission.ID))
 	})
+	capacity := UrgentPerAnimator
+	if sess, err := s.Course.SessionByID(ctx, sessionID); err == nil {
+		capacity *= max(len(sess.Animators), 1)
+	}
+	for i := range out[:min(capacity, len(out))] {
+		out[i].Urgent = true
+	}
 	return out, nil
 }
 
@@ -403,7 +423,10 @@ func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueIte
 	out := make([]QueueItem, 0, len(subs))
 	for _, sub := range subs {
 		st := states[sub.Part]
-		it := QueueItem{Submission: sub, Part: sub.Part, Disagreement: agg[sub.ID].Disagreement}
+		it := QueueItem{Submission: sub, Part: sub.Part, Disagreement: agg[sub.ID].Disagreement, Doubt: doubtUngraded}
+		if g, ok := agg[sub.ID]; ok {
+			it.Doubt = g.Doubt(PassMark)
+		}
 		var lastFlag time.Time
 		done := 0
 		for _, r := range bySub[sub.ID] {
