@@ -93,6 +93,7 @@ var matrix = map[string]authz{
 	"GET /certificates/:code.pdf": {allowed: "RC", strict: true}, "GET /certificates/:code/badge.jwt": {allowed: "RC", strict: true},
 	"GET /api/v1/me/certificates":     {allowed: "OERXNC"},
 	"POST /certificates/:code/revoke": {allowed: "C"}, "POST /api/v1/certificates/:code/revoke": {allowed: "C"},
+	"POST /certificates/:code/reissue": {allowed: "C"}, "POST /api/v1/certificates/:code/reissue": {allowed: "C"},
 }
 
 // TestAuthorizationMatrix calls every route of the router, pages and API,

@@ -25,6 +25,7 @@ func (s *Server) registerCertificateRoutes() {
 	a.Get("/sessions/:id/report", s.handleReportShow)
 	a.Get("/sessions/:id/certificates", s.handleCertificateIndex)
 	a.Post("/certificates/:code/revoke", s.handleRevoke)
+	a.Post("/certificates/:code/reissue", s.handleReissue)
 
 	// Verification is public and rate-limited per address, so codes cannot
 	// be guessed by brute force. The verification API, the keys and the
@@ -38,6 +39,7 @@ func (s *Server) registerCertificateRoutes() {
 
 	api := a.Group("/api/v1")
 	api.Post("/certificates/:code/revoke", s.handleAPIRevoke)
+	api.Post("/certificates/:code/reissue", s.handleAPIReissue)
 	api.Get("/me/certificates", s.handleAPIMyCertificates)
 	api.Post("/sessions/:id/close", s.handleAPIClose)
 	api.Post("/sessions/:id/reopen", s.handleAPIReopen)
@@ -223,12 +225,19 @@ func (s *Server) handleCertificateIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderCertificates(c, u, s.newPage(c, "app.certificates.title"), sess.ID)
+}
+
+func (s *Server) renderCertificates(c *fiber.Ctx, u *course.User, p *page, sessionID string) error {
+	sess, err := s.course.Session(c.UserContext(), u, sessionID)
+	if err != nil {
+		return err
+	}
 	list, err := s.certs.SessionCertificates(c.UserContext(), u, sess.ID)
 	if err != nil {
 		return err
 	}
-	p := s.newPage(c, "app.certificates.title")
-	p.Data = fiber.Map{"Session": sess, "Certificates": list, "Base": s.cfg.BaseURL}
+	p.Data = fiber.Map{"Session": sess, "Certificates": list, "Base": s.cfg.BaseURL, "Reissued": certificates.ReasonReissued}
 	return s.render(c, "pages/certificates/index", p)
 }
 
@@ -246,6 +255,48 @@ func (s *Server) handleRevoke(c *fiber.Ctx) error {
 	}
 	s.flash(c, "app.flash.certificate_revoked")
 	return c.Redirect("/sessions/"+cert.SessionID+"/certificates", http.StatusSeeOther)
+}
+
+// handleReissue issues again a certificate a coordinator revoked, for a
+// reason: a close never does it by itself.
+func (s *Server) handleReissue(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.certs.Reissue(c.UserContext(), u, cert.SessionID, cert.UserID, c.FormValue("reason")); err != nil {
+		p := s.newPage(c, "app.certificates.title")
+		p.Form["reason-"+cert.Code] = c.FormValue("reason")
+		return s.formError(c, err, p, func() error { return s.renderCertificates(c, u, p, cert.SessionID) })
+	}
+	s.flash(c, "app.flash.certificate_reissued")
+	return c.Redirect("/sessions/"+cert.SessionID+"/certificates", http.StatusSeeOther)
+}
+
+func (s *Server) handleAPIReissue(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	if err != nil {
+		return err
+	}
+	issued, err := s.certs.Reissue(c.UserContext(), u, cert.SessionID, cert.UserID, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{"code": issued.Code, "level": issued.Level, "status": "valid", "replaces": cert.Code})
 }
 
 func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
@@ -443,7 +494,7 @@ func (s *Server) handleAPIClose(c *fiber.Ctx) error {
 	}
 	s.afterClose(c.UserContext(), c.Params("id"), res) // app/notify.go
 	out := reportJSON(res.Report)
-	out["issued"], out["revoked"] = len(res.Issued), len(res.Revoked)
+	out["issued"], out["revoked"], out["withheld"] = len(res.Issued), len(res.Revoked), len(res.Withheld)
 	return c.JSON(out)
 }
 

@@ -268,12 +268,38 @@ func TestTenPersonSession(t *testing.T) {
 		}
 	}
 	res = e.api("POST", "/api/v1/sessions/"+w.sess.ID+"/close", w.ct, nil)
-	var again struct{ Validated, Level1, Level2, Issued, Revoked int }
+	var again struct{ Validated, Level1, Level2, Issued, Revoked, Withheld int }
 	res.decode(t, &again)
 	// p9 gets level I (new); p4 goes from I to II (revoke and reissue); p0,
-	// whose certificate was revoked by hand, gets a fresh one.
-	if res.Status != 200 || again.Validated != 7 || again.Level2 != 6 || again.Level1 != 1 || again.Issued != 3 || again.Revoked != 1 {
+	// whose certificate was revoked by hand, gets none: revocations stick.
+	if res.Status != 200 || again.Validated != 7 || again.Level2 != 6 || again.Level1 != 1 || again.Issued != 2 || again.Revoked != 1 || again.Withheld != 1 {
 		t.Fatalf("re-close: %d %s", res.Status, res.Body)
+	}
+	// Issuing it again is a coordinator's explicit act, with a reason.
+	reissue := "/api/v1/certificates/" + code + "/reissue"
+	if res := e.api("POST", reissue, w.ct, map[string]string{"reason": "ok"}); res.Status != 422 {
+		t.Fatalf("reissue without a reason: %d %s", res.Status, res.Body)
+	}
+	if res := e.api("POST", reissue, w.tokens[0], map[string]string{"reason": "Je le veux à nouveau"}); res.Status != 403 {
+		t.Fatalf("reissue by the holder: %d %s", res.Status, res.Body)
+	}
+	if res := e.api("POST", reissue, w.tokens[1], map[string]string{"reason": "Je le veux à nouveau"}); res.Status != 404 {
+		t.Fatalf("reissue by someone else: %d %s", res.Status, res.Body)
+	}
+	res = e.api("POST", reissue, w.ct, map[string]string{"reason": "Erreur de révocation, vérifiée"})
+	var re struct{ Code, Replaces string }
+	res.decode(t, &re)
+	if res.Status != 201 || re.Code == "" || re.Code == code || re.Replaces != code {
+		t.Fatalf("reissue: %d %s", res.Status, res.Body)
+	}
+	if res := e.api("POST", reissue, w.ct, map[string]string{"reason": "Erreur de révocation, vérifiée"}); res.Status != 404 {
+		t.Fatalf("a second reissue: %d %s", res.Status, res.Body)
+	}
+	res = e.api("POST", "/api/v1/sessions/"+w.sess.ID+"/close", w.ct, nil)
+	again = struct{ Validated, Level1, Level2, Issued, Revoked, Withheld int }{}
+	res.decode(t, &again)
+	if res.Status != 200 || again.Issued != 0 || again.Revoked != 0 || again.Withheld != 0 {
+		t.Fatalf("close after the reissue: %d %s", res.Status, res.Body)
 	}
 	log, err := e.srv.certs.Store.(interface {
 		AuditLog(context.Context, string, int) ([]certificates.AuditEntry, error)
@@ -285,7 +311,7 @@ func TestTenPersonSession(t *testing.T) {
 	for _, a := range log {
 		actions[a.Action]++
 	}
-	if actions["session.reopen"] != 1 || actions["level.override"] != 2 || actions["certificate.revoke"] < 2 || actions["session.close"] != 2 {
+	if actions["session.reopen"] != 1 || actions["level.override"] != 2 || actions["certificate.revoke"] < 2 || actions["session.close"] != 2 || actions["certificate.reissue"] != 1 {
 		t.Fatalf("audit log: %v", actions)
 	}
 }

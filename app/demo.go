@@ -71,11 +71,19 @@ func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Wri
 	users := make([]*course.User, len(demoPeople))
 	fmt.Fprintln(out, "Demo accounts (passwords are shown this once):")
 	for i, d := range demoPeople {
-		pw, err := demoPassword()
-		if err != nil {
-			return err
+		var pw string
+		var u *course.User
+		for try := 0; ; try++ {
+			if pw, err = demoPassword(); err != nil {
+				return err
+			}
+			u, err = svc.Bootstrap(ctx, course.NewUser{Email: d.Email, Name: d.Name, Password: pw, Roles: []course.Role{d.Role}})
+			// A random password may hold a short name ("lea"): draw again.
+			var ve *course.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "password" || try == 10 {
+				break
+			}
 		}
-		u, err := svc.Bootstrap(ctx, course.NewUser{Email: d.Email, Name: d.Name, Password: pw, Roles: []course.Role{d.Role}})
 		switch {
 		case errors.Is(err, course.ErrEmailTaken):
 			if u, err = store.UserByEmail(ctx, d.Email); err != nil {

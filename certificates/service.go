@@ -476,6 +476,32 @@ type CloseResult struct {
 	Report  Report
 	Issued  []Certificate
 	Revoked []string
+	// Withheld lists the participants whose certificate a coordinator
+	// revoked: a close never issues them one again (see Reissue).
+	Withheld []string
+}
+
+// ReasonReissued is the revocation reason of a certificate replaced by a
+// close after its holder's level changed; any other reason is a
+// coordinator's, and withholds the certificate from later closes.
+const ReasonReissued = "reissued"
+
+// withheld reports whether a coordinator revoked userID's certificate of the
+// session and none was issued since.
+func withheld(existing []Certificate, userID string) bool {
+	out := false
+	for _, c := range existing {
+		if c.UserID != userID {
+			continue
+		}
+		if c.Valid() {
+			return false
+		}
+		if c.RevokeReason != ReasonReissued {
+			out = true
+		}
+	}
+	return out
 }
 
 // Close computes the results and issues the certificates; it may run at any
@@ -515,8 +541,12 @@ func (s *Service) Close(ctx context.Context, actor *course.User, sessionID strin
 		if had && old.Level == lvl {
 			continue
 		}
+		if !had && lvl != LevelNone && withheld(existing, r.User.ID) {
+			out.Withheld = append(out.Withheld, r.User.ID)
+			continue
+		}
 		if had {
-			if err := s.Store.Revoke(ctx, old.Code, "reissued", now); err != nil && !errors.Is(err, ErrRevoked) {
+			if err := s.Store.Revoke(ctx, old.Code, ReasonReissued, now); err != nil && !errors.Is(err, ErrRevoked) {
 				return nil, err
 			}
 			if err := s.audit(ctx, actor, "certificate.revoke", sess.ID, old.Code, "level changed at re-close", "reissued"); err != nil {
@@ -678,6 +708,59 @@ func (s *Service) Revoke(ctx context.Context, actor *course.User, code, reason s
 		return err
 	}
 	return s.audit(ctx, actor, "certificate.revoke", c.SessionID, c.Code, "", reason)
+}
+
+// Reissue issues again, at the level the rules give now, the certificate of
+// userID in a closed session after a coordinator revoked it: the explicit
+// action a close never takes by itself. The reason is required and audited.
+func (s *Service) Reissue(ctx context.Context, actor *course.User, sessionID, userID, reason string) (*Certificate, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	if !actor.IsCoordinator() {
+		return nil, course.ErrForbidden
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) < 5 {
+		return nil, &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	}
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.ClosedAt == nil {
+		return nil, &ValidationError{Field: "session", Key: "certificates.session_not_closed"}
+	}
+	existing, err := s.Store.CertificatesBySession(ctx, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !withheld(existing, userID) {
+		return nil, ErrNotFound
+	}
+	results, rules, err := s.results(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(results, func(r Result) bool { return r.User != nil && r.User.ID == userID && !r.Deleted })
+	if i < 0 {
+		return nil, ErrNotFound
+	}
+	if results[i].Level() == LevelNone {
+		return nil, ErrNotEligible
+	}
+	key, err := s.signingKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.issue(ctx, sess, results[i], rules, key, s.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.audit(ctx, actor, "certificate.reissue", sess.ID, c.Code, fmt.Sprintf("level %d for %s", c.Level, userID), reason); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 // Lookup returns a certificate for its public verification.
