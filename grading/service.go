@@ -236,8 +236,8 @@ func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID stri
 }
 
 // owe gives a late submitter the reviews of the part everyone owes (the
-// submissions with the fewest reviews first), as required reviews: a late
-// submission is no way out of reviewing.
+// on-time submissions with the fewest reviews first), as required reviews: a
+// late submission is no way out of reviewing.
 func (s *Service) owe(ctx context.Context, sess *course.Session, part int, st PartState, sub *Submission) error {
 	subs, err := s.Store.SubmissionsMeta(ctx, sess.ID, part)
 	if err != nil {
@@ -265,7 +265,9 @@ func (s *Service) owe(ctx context.Context, sess *course.Session, part int, st Pa
 		return nil
 	}
 	for _, o := range subs {
-		in.Targets = append(in.Targets, AssignTarget{Author: o.AuthorID, Submission: o.ID, Reviews: count[o.ID]})
+		if !o.Late { // late work gets its reviewers as extra work (fillLate)
+			in.Targets = append(in.Targets, AssignTarget{Author: o.AuthorID, Submission: o.ID, Reviews: count[o.ID]})
+		}
 	}
 	if in.History, err = s.history(ctx, sess.ID, part); err != nil {
 		return err
