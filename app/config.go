@@ -28,12 +28,15 @@ type Config struct {
 	AdminName        string // LIBRECOURS_ADMIN_NAME
 	TimeZone         string // LIBRECOURS_TIMEZONE
 	SelfRegistration bool   // LIBRECOURS_SELF_REGISTRATION
-	Organisation     string // LIBRECOURS_ORGANISATION
-	LogLevel         slog.Level
-	LogFormat        string        // LIBRECOURS_LOG_FORMAT: text or json
-	SessionIdle      time.Duration // LIBRECOURS_SESSION_IDLE
-	SessionMax       time.Duration // LIBRECOURS_SESSION_MAX
-	TokenTTL         time.Duration // LIBRECOURS_TOKEN_TTL
+	// WebhookAllowPrivate lets Mattermost webhooks reach loopback, private
+	// and link-local addresses (LIBRECOURS_WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
+	Organisation        string // LIBRECOURS_ORGANISATION
+	LogLevel            slog.Level
+	LogFormat           string        // LIBRECOURS_LOG_FORMAT: text or json
+	SessionIdle         time.Duration // LIBRECOURS_SESSION_IDLE
+	SessionMax          time.Duration // LIBRECOURS_SESSION_MAX
+	TokenTTL            time.Duration // LIBRECOURS_TOKEN_TTL
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed (LIBRECOURS_TRUSTED_PROXIES: addresses or CIDR ranges).
 	TrustedProxies []netip.Prefix
@@ -116,6 +119,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	case "false", "0", "no", "off":
 	default:
 		errs = append(errs, fmt.Errorf("LIBRECOURS_SELF_REGISTRATION: %q is not true or false", v))
+	}
+	switch v := strings.ToLower(str("LIBRECOURS_WEBHOOK_ALLOW_PRIVATE", "false")); v {
+	case "true", "1", "yes", "on":
+		c.WebhookAllowPrivate = true
+	case "false", "0", "no", "off", "":
+	default:
+		errs = append(errs, fmt.Errorf("LIBRECOURS_WEBHOOK_ALLOW_PRIVATE: %q is not true or false", v))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(str("LIBRECOURS_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_LOG_LEVEL: %w", err))

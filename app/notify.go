@@ -51,8 +51,8 @@ func (s *Server) newNotifier() *notifier {
 			Password: s.cfg.SMTPPassword, From: s.cfg.SMTPFrom, TLS: s.cfg.SMTPTLS}
 	}
 	return &notifier{s: s, store: store,
-		outbox: &notify.Outbox{Store: store, Now: s.now, Location: loc},
-		dispatch: &notify.Dispatcher{Store: store, Users: s.store, Mailer: mailer, Poster: &notify.Mattermost{}, Now: s.now,
+		outbox: &notify.Outbox{Store: store, Now: s.now, Location: loc, AllowPrivateWebhooks: s.cfg.WebhookAllowPrivate},
+		dispatch: &notify.Dispatcher{Store: store, Users: s.store, Mailer: mailer, Poster: &notify.Mattermost{AllowPrivate: s.cfg.WebhookAllowPrivate}, Now: s.now,
 			Renderer: notify.Renderer{Texts: certTexts{s}, BaseURL: s.cfg.BaseURL}},
 	}
 }

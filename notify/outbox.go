@@ -21,6 +21,9 @@ type Outbox struct {
 	Store    Store
 	Now      func() time.Time
 	Location *time.Location // the platform's time zone: a day starts at its midnight (UTC when nil)
+	// AllowPrivateWebhooks accepts webhooks on the server's own machine or
+	// network (LIBRECOURS_WEBHOOK_ALLOW_PRIVATE).
+	AllowPrivateWebhooks bool
 }
 
 // Day is the civil date of t in the platform's time zone.
@@ -140,7 +143,7 @@ func (o *Outbox) SetWebhook(ctx context.Context, actor *course.User, sess *cours
 	if !actor.IsCoordinator() {
 		return Hook{}, course.ErrForbidden
 	}
-	u, err := ValidateWebhookURL(rawURL)
+	u, err := ValidateWebhook(rawURL, o.AllowPrivateWebhooks)
 	if err != nil {
 		return Hook{}, err
 	}
