@@ -251,6 +251,7 @@ func (s *Service) grade(ctx context.Context, sess *course.Session, part, effK in
 	if err := s.Store.MarkQueued(ctx, queue, now); err != nil {
 		return 0, err
 	}
+	s.queues.expire(sess.ID)
 	return len(grades), nil
 }
 
@@ -530,6 +531,7 @@ func (s *Service) decide(ctx context.Context, actor *course.User, submissionID s
 			return nil, err
 		}
 	}
+	s.queues.expire(sess.ID)
 	e := course.AuditEntry{Action: course.AuditGradeOverride, SessionID: sess.ID, Target: sub.ID, Detail: fmt.Sprintf("part %d: %.1f", sub.Part, g.Score), Reason: g.Comment}
 	if g.Confirm {
 		e.Action = course.AuditGradeConfirm
@@ -616,6 +618,7 @@ func (s *Service) FlagReview(ctx context.Context, actor *course.User, reviewID, 
 	if err := s.Store.MarkQueued(ctx, []string{r.SubmissionID}, now); err != nil {
 		return err
 	}
+	s.queues.expire(r.SessionID)
 	s.reviewAppealed(ctx, r.SessionID, r.Part, r.ID)
 	return nil
 }

@@ -106,6 +106,17 @@ func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute 
 	}
 }
 
+// expire makes the next request for the session's view compute it again as
+// soon as the data changed, whatever the spacing: after the staff's own
+// actions and appeals, rare, whose author expects to see them at once.
+func (c *queueCache) expire(sessionID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if q, ok := c.m[sessionID]; ok {
+		q.next = time.Time{}
+	}
+}
+
 // entry returns the session's entry, making room for it when the cache is
 // full by dropping the least recently used session not being computed.
 // c.mu is held.

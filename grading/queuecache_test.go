@@ -165,6 +165,20 @@ func TestQueueCacheSpacing(t *testing.T) {
 	}
 }
 
+// TestQueueCacheExpire: after a staff action or an appeal, the next request
+// sees the change whatever the spacing.
+func TestQueueCacheExpire(t *testing.T) {
+	ctx := context.Background()
+	c, clk := newCache()
+	slow := func() ([]QueueItem, error) { clk.add(time.Second); return []QueueItem{{Part: 1}}, nil }
+	c.view(ctx, "s", "1", slow)
+	c.expire("s")
+	c.expire("unknown") // no view kept: nothing to do
+	if _, stale, _ := c.view(ctx, "s", "2", slow); stale {
+		t.Fatal("an expired view was served after a change")
+	}
+}
+
 func TestQueueCacheEviction(t *testing.T) {
 	ctx := context.Background()
 	c, _ := newCache()
