@@ -64,8 +64,57 @@ func (s *Server) renderDashboard(c *fiber.Ctx, u *course.User, p *page) error {
 	if err != nil {
 		return err
 	}
-	p.Data = fiber.Map{"Sessions": mine, "Now": s.now(), "Certificates": certs, "Availability": avail}
+	rows, err := s.dashboardRows(c, u, mine)
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"Sessions": rows, "Now": s.now(), "Certificates": certs, "Availability": avail}
+	if u.IsCoordinator() {
+		o, err := s.certs.Overview(c.UserContext(), u)
+		if err != nil {
+			return err
+		}
+		data["Overview"] = o
+	}
+	p.Data = data
 	return s.render(c, "pages/dashboard", p)
+}
+
+// dashboardRow is a session on the dashboard with what to do next: the
+// participant's next step, the animator's correction queue.
+type dashboardRow struct {
+	course.MySession
+	Step  *grading.NextStep     // enrolled, session not closed
+	Queue *grading.QueueSummary // animating, session not closed
+}
+
+// dashboardRows adds to each session what its viewer should do next. Each
+// open session costs three indexed reads for a participant, and the cached
+// staff view for an animator.
+func (s *Server) dashboardRows(c *fiber.Ctx, u *course.User, mine []course.MySession) ([]dashboardRow, error) {
+	ctx := c.UserContext()
+	rows := make([]dashboardRow, 0, len(mine))
+	for _, m := range mine {
+		r := dashboardRow{MySession: m}
+		if m.Session.ClosedAt == nil {
+			if m.Enrolled {
+				st, err := s.grading.NextStep(ctx, u, m.Session)
+				if err != nil {
+					return nil, err
+				}
+				r.Step = &st
+			}
+			if m.Animating {
+				q, err := s.grading.Queue(ctx, u, m.Session.ID)
+				if err != nil {
+					return nil, err
+				}
+				r.Queue = &q
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 // sessionRow is a session in the list, with what the viewer may do.

@@ -13,7 +13,8 @@ import (
 // each state, which ones wait to be closed, and the commitments nobody has
 // fulfilled yet.
 type Overview struct {
-	ByStatus map[course.Status]int
+	// Sessions by state (course.Session.Status).
+	Upcoming, Running, Ended, Closed int
 	// ClosuresDue are the sessions past their last day and not closed,
 	// earliest end first.
 	ClosuresDue []*course.Session
@@ -23,12 +24,18 @@ type Overview struct {
 
 // SummarizeSessions is the pure part of Overview.
 func SummarizeSessions(sessions []*course.Session, commitments []Commitment, now time.Time) Overview {
-	o := Overview{ByStatus: map[course.Status]int{}}
+	var o Overview
 	for _, sess := range sessions {
-		st := sess.Status(now)
-		o.ByStatus[st]++
-		if st == course.StatusEnded {
+		switch sess.Status(now) {
+		case course.StatusUpcoming:
+			o.Upcoming++
+		case course.StatusRunning:
+			o.Running++
+		case course.StatusEnded:
+			o.Ended++
 			o.ClosuresDue = append(o.ClosuresDue, sess)
+		case course.StatusClosed:
+			o.Closed++
 		}
 	}
 	slices.SortFunc(o.ClosuresDue, func(a, b *course.Session) int {

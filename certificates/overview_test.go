@@ -28,7 +28,7 @@ func TestSummarizeSessions(t *testing.T) {
 	got := SummarizeSessions([]*course.Session{upcoming, endedLate, running, closed, endedEarly},
 		[]Commitment{{Status: CommitmentPending}, {Status: CommitmentFulfilled}, {Status: CommitmentPending}, {Status: CommitmentReleased}}, now)
 	want := Overview{
-		ByStatus:           map[course.Status]int{course.StatusUpcoming: 1, course.StatusRunning: 1, course.StatusEnded: 2, course.StatusClosed: 1},
+		Upcoming: 1, Running: 1, Ended: 2, Closed: 1,
 		ClosuresDue:        []*course.Session{endedEarly, endedLate},
 		PendingCommitments: 2,
 	}
