@@ -377,7 +377,7 @@ const sessionCols = `s.id, s.code, s.format, s.number, s.starts_on, s.ends_on, s
 	s.parts, s.evaluation, s.settings, s.closed_at, s.created_at, s.created_by,
 	(SELECT json_group_array(user_id) FROM (SELECT a.user_id FROM session_animators a WHERE a.session_id = s.id ORDER BY a.position))`
 
-func scanSession(sc interface{ Scan(...any) error }) (*course.Session, error) {
+func scanSession(sc rowScanner) (*course.Session, error) {
 	var (
 		s                            course.Session
 		format, parts, eval, set, an string
@@ -490,56 +490,28 @@ func (s *CourseStore) SessionByID(ctx context.Context, id string) (*course.Sessi
 
 // ListSessions returns every session, latest start first.
 func (s *CourseStore) ListSessions(ctx context.Context) ([]*course.Session, error) {
-	var out []*course.Session
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		sess, err := scanSession(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, sess)
-		return nil
-	}, `SELECT `+sessionCols+` FROM sessions s ORDER BY s.starts_on DESC, s.code`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list sessions: %w", err)
-	}
-	return out, nil
+	return s.sessions(ctx, "list sessions", ``)
 }
 
 // OpenSessions returns the sessions not closed, latest start first
 // (sessions_open).
 func (s *CourseStore) OpenSessions(ctx context.Context) ([]*course.Session, error) {
-	var out []*course.Session
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		sess, err := scanSession(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, sess)
-		return nil
-	}, `SELECT `+sessionCols+` FROM sessions s WHERE s.closed_at IS NULL ORDER BY s.starts_on DESC, s.code`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open sessions: %w", err)
-	}
-	return out, nil
+	return s.sessions(ctx, "open sessions", `WHERE s.closed_at IS NULL`)
 }
 
 // SessionsOf returns the sessions userID is enrolled in or animates, latest
 // start first (enrolments_user and session_animators_user find them).
 func (s *CourseStore) SessionsOf(ctx context.Context, userID string) ([]*course.Session, error) {
-	var out []*course.Session
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		sess, err := scanSession(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, sess)
-		return nil
-	}, `SELECT `+sessionCols+` FROM sessions s WHERE s.id IN (
+	return s.sessions(ctx, "sessions of "+userID, `WHERE s.id IN (
 		SELECT session_id FROM enrolments WHERE user_id = ?
-		UNION SELECT session_id FROM session_animators WHERE user_id = ?)
-		ORDER BY s.starts_on DESC, s.code`, userID, userID)
+		UNION SELECT session_id FROM session_animators WHERE user_id = ?)`, userID, userID)
+}
+
+// sessions returns the sessions where says, latest start first.
+func (s *CourseStore) sessions(ctx context.Context, what, where string, args ...any) ([]*course.Session, error) {
+	out, err := collect(ctx, s.db, scanSession, `SELECT `+sessionCols+` FROM sessions s `+where+` ORDER BY s.starts_on DESC, s.code`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: sessions of %s: %w", userID, err)
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
 	return out, nil
 }

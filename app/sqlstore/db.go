@@ -298,6 +298,21 @@ func (db *DB) query(ctx context.Context, scan func(*sql.Rows) error, query strin
 	return queryOn(ctx, db.r, scan, query, args...)
 }
 
+// collect runs a read on the reader pool and returns its rows, each read by
+// scan; an empty result is an empty slice.
+func collect[T any](ctx context.Context, db *DB, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	out := []T{}
+	err := db.query(ctx, func(rows *sql.Rows) error {
+		v, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	}, query, args...)
+	return out, err
+}
+
 // queryer is a *sql.DB or *sql.Tx.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -553,15 +553,7 @@ func (s *GradingStore) submissions(ctx context.Context, what, where string, args
 var submissionMetaCols = strings.NewReplacer("author_id, text,", "author_id, '',", ", text_html", ", ''").Replace(submissionCols)
 
 func (s *GradingStore) submissionsWith(ctx context.Context, cols, what, where string, args ...any) ([]*grading.Submission, error) {
-	out := []*grading.Submission{}
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		sub, err := scanSubmission(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, sub)
-		return nil
-	}, `SELECT `+cols+` FROM submissions WHERE `+where+` ORDER BY part, submitted_at, id`, args...)
+	out, err := collect(ctx, s.db, scanSubmission, `SELECT `+cols+` FROM submissions WHERE `+where+` ORDER BY part, submitted_at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
@@ -622,15 +614,7 @@ func scanVersion(sc rowScanner) (grading.Version, error) {
 // want reviews, first submitted first (submissions_late, then
 // reviews_submission to count each one's reviews).
 func (s *GradingStore) LateShort(ctx context.Context, sessionID string, part, want, limit int) ([]*grading.Submission, error) {
-	out := []*grading.Submission{}
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		sub, err := scanSubmission(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, sub)
-		return nil
-	}, `SELECT `+submissionCols+` FROM submissions s WHERE s.session_id = ? AND s.part = ? AND s.late = 1
+	out, err := collect(ctx, s.db, scanSubmission, `SELECT `+submissionCols+` FROM submissions s WHERE s.session_id = ? AND s.part = ? AND s.late = 1
 		AND (SELECT count(*) FROM reviews r WHERE r.submission_id = s.id) < ?
 		ORDER BY s.submitted_at, s.id LIMIT ?`, sessionID, part, want, limit)
 	if err != nil {
