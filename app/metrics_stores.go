@@ -39,6 +39,16 @@ func (s courseStoreMetrics) CalendarFeedByHash(ctx context.Context, a1 string) (
 	return s.CourseStore.CalendarFeedByHash(ctx, a1)
 }
 
+func (s courseStoreMetrics) ClosedSessions(ctx context.Context, a1 int, a2 int) (r0 []*course.Session, err error) {
+	defer s.m.observe("course.ClosedSessions", time.Now(), &err)
+	return s.CourseStore.ClosedSessions(ctx, a1, a2)
+}
+
+func (s courseStoreMetrics) CountClosedSessions(ctx context.Context) (r0 int, err error) {
+	defer s.m.observe("course.CountClosedSessions", time.Now(), &err)
+	return s.CourseStore.CountClosedSessions(ctx)
+}
+
 func (s courseStoreMetrics) CreateInvitations(ctx context.Context, a1 []course.Invitation) (err error) {
 	defer s.m.observe("course.CreateInvitations", time.Now(), &err)
 	return s.CourseStore.CreateInvitations(ctx, a1)
@@ -72,6 +82,11 @@ func (s courseStoreMetrics) DeleteCalendarFeed(ctx context.Context, a1 string, a
 func (s courseStoreMetrics) DeleteInvitations(ctx context.Context, a1 []string) (err error) {
 	defer s.m.observe("course.DeleteInvitations", time.Now(), &err)
 	return s.CourseStore.DeleteInvitations(ctx, a1)
+}
+
+func (s courseStoreMetrics) DeleteSession(ctx context.Context, a1 string) (err error) {
+	defer s.m.observe("course.DeleteSession", time.Now(), &err)
+	return s.CourseStore.DeleteSession(ctx, a1)
 }
 
 func (s courseStoreMetrics) DeleteUsers(ctx context.Context, a1 []string) (err error) {
@@ -144,6 +159,11 @@ func (s courseStoreMetrics) PutCalendarFeed(ctx context.Context, a1 course.Calen
 	return s.CourseStore.PutCalendarFeed(ctx, a1)
 }
 
+func (s courseStoreMetrics) RemoveAnimator(ctx context.Context, a1 string, a2 string) (err error) {
+	defer s.m.observe("course.RemoveAnimator", time.Now(), &err)
+	return s.CourseStore.RemoveAnimator(ctx, a1, a2)
+}
+
 func (s courseStoreMetrics) RestoreInvitation(ctx context.Context, a1 string) (err error) {
 	defer s.m.observe("course.RestoreInvitation", time.Now(), &err)
 	return s.CourseStore.RestoreInvitation(ctx, a1)
@@ -187,6 +207,11 @@ func (s courseStoreMetrics) SetUserName(ctx context.Context, a1 string, a2 strin
 func (s courseStoreMetrics) SetUserPassword(ctx context.Context, a1 string, a2 string) (err error) {
 	defer s.m.observe("course.SetUserPassword", time.Now(), &err)
 	return s.CourseStore.SetUserPassword(ctx, a1, a2)
+}
+
+func (s courseStoreMetrics) Unenrol(ctx context.Context, a1 string, a2 string) (err error) {
+	defer s.m.observe("course.Unenrol", time.Now(), &err)
+	return s.CourseStore.Unenrol(ctx, a1, a2)
 }
 
 func (s courseStoreMetrics) UpdateEvaluationWindow(ctx context.Context, a1 string, a2 course.Window) (err error) {
@@ -671,6 +696,8 @@ var storeOperations = []string{
 	"course.AddUserRole",
 	"course.CalendarFeed",
 	"course.CalendarFeedByHash",
+	"course.ClosedSessions",
+	"course.CountClosedSessions",
 	"course.CreateInvitations",
 	"course.CreateSession",
 	"course.CreateUser",
@@ -678,6 +705,7 @@ var storeOperations = []string{
 	"course.DeleteAccount",
 	"course.DeleteCalendarFeed",
 	"course.DeleteInvitations",
+	"course.DeleteSession",
 	"course.DeleteUsers",
 	"course.Enrol",
 	"course.EnrolMany",
@@ -692,6 +720,7 @@ var storeOperations = []string{
 	"course.PendingInvitations",
 	"course.PersonalData",
 	"course.PutCalendarFeed",
+	"course.RemoveAnimator",
 	"course.RestoreInvitation",
 	"course.SessionByID",
 	"course.SessionsOf",
@@ -701,6 +730,7 @@ var storeOperations = []string{
 	"course.SetUserLocale",
 	"course.SetUserName",
 	"course.SetUserPassword",
+	"course.Unenrol",
 	"course.UpdateEvaluationWindow",
 	"course.UpdatePart",
 	"course.UseInvitation",

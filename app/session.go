@@ -131,10 +131,16 @@ func (s *Server) handleSessionIndex(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	all, err := s.course.Sessions(ctx, u)
+	requested, _ := strconv.Atoi(c.Query("page"))
+	list, _, err := s.course.SessionIndex(ctx, u, requested)
 	if err != nil {
 		return err
 	}
+	pg, err := pageOf(c, list.ClosedTotal, course.ClosedPageSize) // validates ?page= and says which closed ones are shown
+	if err != nil {
+		return err
+	}
+	all := append(list.Open, list.Closed...)
 	enrols, err := s.store.EnrolmentsByUser(ctx, u.ID)
 	if err != nil {
 		return err
@@ -152,7 +158,7 @@ func (s *Server) handleSessionIndex(c *fiber.Ctx) error {
 		})
 	}
 	p := s.newPage(c, "app.sessions.title")
-	p.Data = fiber.Map{"Rows": rows}
+	p.Data = fiber.Map{"Rows": rows, "Pager": pg}
 	return s.render(c, "pages/sessions/index", p)
 }
 

@@ -30,6 +30,11 @@ type Store interface {
 	// OpenSessions returns the sessions not closed, latest start first,
 	// whatever the number of closed ones (the scheduler's tick).
 	OpenSessions(ctx context.Context) ([]*Session, error)
+	// ClosedSessions returns one page of the closed sessions, latest start
+	// first, and CountClosedSessions how many there are: history is read a
+	// page at a time.
+	ClosedSessions(ctx context.Context, offset, limit int) ([]*Session, error)
+	CountClosedSessions(ctx context.Context) (int, error)
 	UpdatePart(ctx context.Context, sessionID string, p Part) error
 	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
@@ -176,6 +181,39 @@ func (s *Service) CreateSession(ctx context.Context, actor *User, n NewSession) 
 		return nil, err
 	}
 	return sess, nil
+}
+
+// SessionList is the list of sessions people browse: every session not
+// closed, and one page of the closed ones.
+type SessionList struct {
+	Open        []*Session
+	Closed      []*Session
+	ClosedTotal int
+}
+
+// ClosedPageSize is how many closed sessions a page of the list shows.
+const ClosedPageSize = 20
+
+// SessionIndex returns the open sessions and page (from 1) of the closed ones
+// to a signed-in person; past the last page it returns the last.
+func (s *Service) SessionIndex(ctx context.Context, actor *User, page int) (*SessionList, int, error) {
+	if actor == nil {
+		return nil, 0, ErrUnauthenticated
+	}
+	open, err := s.Store.OpenSessions(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := s.Store.CountClosedSessions(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	page = min(max(page, 1), max((total+ClosedPageSize-1)/ClosedPageSize, 1))
+	closed, err := s.Store.ClosedSessions(ctx, (page-1)*ClosedPageSize, ClosedPageSize)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &SessionList{Open: open, Closed: closed, ClosedTotal: total}, page, nil
 }
 
 // Session returns one session to a signed-in person.

@@ -261,6 +261,30 @@ func (s *CourseStore) OpenSessions(ctx context.Context) ([]*course.Session, erro
 	return out, nil
 }
 
+// ClosedSessions returns one page of the closed sessions, latest start first
+// (index open: closed_at, then starts_on).
+func (s *CourseStore) ClosedSessions(ctx context.Context, offset, limit int) ([]*course.Session, error) {
+	var docs []sessionDoc
+	opts := sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}).SetSkip(int64(offset)).SetLimit(int64(limit))
+	if err := s.db.findAll(ctx, colSessions, bson.M{"closed_at": bson.M{"$ne": nil}}, opts, &docs); err != nil {
+		return nil, fmt.Errorf("mongostore: closed sessions: %w", err)
+	}
+	out := make([]*course.Session, len(docs))
+	for i := range docs {
+		out[i] = docs[i].session()
+	}
+	return out, nil
+}
+
+// CountClosedSessions counts the closed sessions.
+func (s *CourseStore) CountClosedSessions(ctx context.Context) (int, error) {
+	n, err := s.db.R(colSessions).CountDocuments(ctx, bson.M{"closed_at": bson.M{"$ne": nil}})
+	if err != nil {
+		return 0, fmt.Errorf("mongostore: count closed sessions: %w", err)
+	}
+	return int(n), nil
+}
+
 // SessionsOf returns the sessions userID is enrolled in or animates, latest
 // start first: the person's enrolments (index enrolments user), then their
 // sessions by _id or by the animators index.

@@ -499,6 +499,26 @@ func (s *CourseStore) OpenSessions(ctx context.Context) ([]*course.Session, erro
 	return s.sessions(ctx, "open sessions", `WHERE s.closed_at IS NULL`)
 }
 
+// ClosedSessions returns one page of the closed sessions, latest start first
+// (sessions_closed).
+func (s *CourseStore) ClosedSessions(ctx context.Context, offset, limit int) ([]*course.Session, error) {
+	out, err := collect(ctx, s.db, scanSession, `SELECT `+sessionCols+` FROM sessions s WHERE s.closed_at IS NOT NULL
+		ORDER BY s.starts_on DESC, s.code LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: closed sessions: %w", err)
+	}
+	return out, nil
+}
+
+// CountClosedSessions counts the closed sessions (sessions_closed).
+func (s *CourseStore) CountClosedSessions(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.r.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE closed_at IS NOT NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlstore: count closed sessions: %w", classify(err))
+	}
+	return n, nil
+}
+
 // SessionsOf returns the sessions userID is enrolled in or animates, latest
 // start first (enrolments_user and session_animators_user find them).
 func (s *CourseStore) SessionsOf(ctx context.Context, userID string) ([]*course.Session, error) {

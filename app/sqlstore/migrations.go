@@ -29,7 +29,14 @@ var migrations = []migration{
 	{8, "certificate status index", schemaCertificateStatus},
 	{9, "late work", schemaLate},
 	{10, "open sessions", schemaOpenSessions},
+	{11, "closed sessions", schemaClosedSessions},
 }
+
+// schemaClosedSessions pages the closed sessions (ClosedSessions,
+// CountClosedSessions): history is never read whole.
+const schemaClosedSessions = `
+CREATE INDEX sessions_closed ON sessions (starts_on DESC, code) WHERE closed_at IS NOT NULL;
+`
 
 // schemaOpenSessions lists the sessions not closed (OpenSessions, the
 // scheduler's tick) without reading the closed ones.

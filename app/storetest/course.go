@@ -32,6 +32,7 @@ func Course(t *testing.T, open Open) {
 		{"ListSessions", courseListSessions},
 		{"SessionsOf", courseSessionsOf},
 		{"OpenSessions", courseOpenSessions},
+		{"ClosedSessions", courseClosedSessions},
 		{"UpdatePart", courseUpdatePart},
 		{"EvaluationWindow", courseEvaluationWindow},
 		{"Animators", courseAnimators},
@@ -273,6 +274,41 @@ func courseOpenSessions(t *testing.T, s store.CourseStore) {
 	}
 	if diff := cmp.Diff([]string{b.Code, a.Code, c.Code}, codes()); diff != "" {
 		t.Fatalf("OpenSessions after reopening (-want +got):\n%s", diff)
+	}
+}
+
+// courseClosedSessions: closed sessions a page at a time, latest start
+// first, with their count; open ones never listed.
+func courseClosedSessions(t *testing.T, s store.CourseStore) {
+	ctx := context.Background()
+	var closedCodes []string // latest start first
+	for i := range 5 {
+		sess := courseSession(t, s, course.LCIII, 0, T0.AddDate(0, 0, -7*i))
+		at := T0.AddDate(0, 3, 0)
+		if err := s.SetClosed(ctx, sess.ID, &at); err != nil {
+			t.Fatal(err)
+		}
+		closedCodes = append(closedCodes, sess.Code)
+	}
+	courseSession(t, s, course.LCVI, 0, T0.AddDate(0, 0, 7)) // open
+	if n, err := s.CountClosedSessions(ctx); err != nil || n != 5 {
+		t.Fatalf("CountClosedSessions = %d, %v; want 5", n, err)
+	}
+	for _, tc := range []struct {
+		offset, limit int
+		want          []string
+	}{{0, 2, closedCodes[:2]}, {2, 2, closedCodes[2:4]}, {4, 2, closedCodes[4:]}, {6, 2, nil}} {
+		list, err := s.ClosedSessions(ctx, tc.offset, tc.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, sess := range list {
+			got = append(got, sess.Code)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("ClosedSessions(%d, %d) (-want +got):\n%s", tc.offset, tc.limit, diff)
+		}
 	}
 }
 
