@@ -176,13 +176,25 @@ func (c *Config) readMail(str func(k, def string) string, dur func(k string, def
 		errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_TLS: %q is not starttls, tls or none", str("LIBRECOURS_SMTP_TLS", "")))
 	}
 	c.SMTPTLS = mode
-	host := "localhost"
-	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+	host := ""
+	if u, err := url.Parse(c.BaseURL); err == nil {
 		host = u.Hostname()
 	}
-	c.SMTPFrom = str("LIBRECOURS_SMTP_FROM", "Libre cours <noreply@"+host+">")
-	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
-		errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_FROM: %q is not an e-mail address", c.SMTPFrom))
+	c.SMTPFrom = str("LIBRECOURS_SMTP_FROM", "")
+	switch {
+	case c.SMTPFrom != "":
+		a, err := mail.ParseAddress(c.SMTPFrom)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_FROM: %q is not an e-mail address", c.SMTPFrom))
+		} else if _, domain, _ := strings.Cut(a.Address, "@"); c.SMTPHost != "" && !mailDomain(domain) {
+			errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_FROM: %q: %q is not a domain name that mail servers accept", c.SMTPFrom, domain))
+		}
+	case mailDomain(host):
+		c.SMTPFrom = "Libre cours <noreply@" + host + ">"
+	case c.SMTPHost != "":
+		// No sender would be accepted (noreply@127.0.0.1, noreply@localhost):
+		// refuse to start rather than have every mail bounce.
+		errs = append(errs, fmt.Errorf("LIBRECOURS_SMTP_FROM: required with LIBRECOURS_SMTP_HOST, since the base URL's host %q is not a domain name to send from", host))
 	}
 	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
 		errs = append(errs, errors.New("LIBRECOURS_SMTP_USERNAME and LIBRECOURS_SMTP_PASSWORD(_FILE) go together"))
@@ -191,6 +203,33 @@ func (c *Config) readMail(str func(k, def string) string, dur func(k string, def
 		errs = append(errs, errors.New("LIBRECOURS_SMTP_TLS: none would send the SMTP password in clear; use starttls or tls"))
 	}
 	return errs
+}
+
+// mailDomain reports whether domain can end a sender address that mail
+// servers accept: a DNS name of two labels or more, not an IP address (an
+// address literal) nor a name only this network knows (localhost, .local,
+// .localhost, .internal, .invalid).
+func mailDomain(domain string) bool {
+	d := strings.ToLower(strings.TrimSuffix(domain, "."))
+	if d == "" || len(d) > 253 || net.ParseIP(strings.Trim(d, "[]")) != nil || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, suffix := range []string{".localhost", ".local", ".internal", ".invalid", ".localdomain"} {
+		if strings.HasSuffix(d, suffix) {
+			return false
+		}
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // loopback reports whether host is this machine.

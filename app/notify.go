@@ -53,7 +53,7 @@ func (s *Server) newNotifier() *notifier {
 	return &notifier{s: s, store: store,
 		outbox: &notify.Outbox{Store: store, Now: s.now, Location: loc, AllowPrivateWebhooks: s.cfg.WebhookAllowPrivate},
 		dispatch: &notify.Dispatcher{Store: store, Users: s.store, Mailer: mailer, Poster: &notify.Mattermost{AllowPrivate: s.cfg.WebhookAllowPrivate}, Now: s.now,
-			Renderer: notify.Renderer{Texts: certTexts{s}, BaseURL: s.cfg.BaseURL}},
+			Renderer: notify.Renderer{Texts: certTexts{s}, BaseURL: s.cfg.BaseURL}, UnsubscribeKey: s.unsubscribeKey},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -799,7 +800,56 @@ func TestSMTPConfig(t *testing.T) {
 			t.Errorf("%v: %v, want an error about %s", tc.env, err, tc.want)
 		}
 	}
-	if _, err := ConfigFromEnv(env("LIBRECOURS_SMTP_HOST", "127.0.0.1", "LIBRECOURS_SMTP_TLS", "none", "LIBRECOURS_SMTP_USERNAME", "u", "LIBRECOURS_SMTP_PASSWORD", "p")); err != nil {
+	if _, err := ConfigFromEnv(env("LIBRECOURS_SMTP_HOST", "127.0.0.1", "LIBRECOURS_SMTP_TLS", "none", "LIBRECOURS_SMTP_USERNAME", "u", "LIBRECOURS_SMTP_PASSWORD", "p",
+		"LIBRECOURS_SMTP_FROM", "cours@example.org")); err != nil {
 		t.Errorf("a local relay without TLS: %v", err)
+	}
+}
+
+// TestSMTPFrom: the default sender is noreply@ the base URL's host only when
+// that host is a domain name; otherwise, with SMTP configured, the platform
+// refuses to start until LIBRECOURS_SMTP_FROM names a usable sender.
+func TestSMTPFrom(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	const smtp = "LIBRECOURS_SMTP_HOST"
+	for _, tc := range []struct {
+		name     string
+		env      []string
+		wantFrom string
+		wantErr  string
+	}{
+		{"domain", []string{smtp, "smtp.example.org", "LIBRECOURS_BASE_URL", "https://cours.example.org"}, "Libre cours <noreply@cours.example.org>", ""},
+		{"IP base URL", []string{smtp, "smtp.example.org", "LIBRECOURS_BASE_URL", "http://127.0.0.1:8080"}, "", "LIBRECOURS_SMTP_FROM: required"},
+		{"IPv6 base URL", []string{smtp, "smtp.example.org", "LIBRECOURS_BASE_URL", "http://[::1]:8080"}, "", "LIBRECOURS_SMTP_FROM: required"},
+		{"localhost base URL", []string{smtp, "smtp.example.org"}, "", "LIBRECOURS_SMTP_FROM: required"},
+		{"single label", []string{smtp, "smtp.example.org", "LIBRECOURS_BASE_URL", "http://cours:8080"}, "", "LIBRECOURS_SMTP_FROM: required"},
+		{".local", []string{smtp, "smtp.example.org", "LIBRECOURS_BASE_URL", "http://cours.local"}, "", "LIBRECOURS_SMTP_FROM: required"},
+		{"IP base URL, From set", []string{smtp, "smtp.example.org", "LIBRECOURS_BASE_URL", "http://10.0.0.5", "LIBRECOURS_SMTP_FROM", "Cours <cours@example.org>"}, "Cours <cours@example.org>", ""},
+		{"From at an IP", []string{smtp, "smtp.example.org", "LIBRECOURS_SMTP_FROM", "noreply@127.0.0.1"}, "", "not a domain name"},
+		{"From at localhost", []string{smtp, "smtp.example.org", "LIBRECOURS_SMTP_FROM", "noreply@localhost"}, "", "not a domain name"},
+		{"no SMTP, IP base URL: mails go to the log", []string{"LIBRECOURS_BASE_URL", "http://127.0.0.1:8080"}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ConfigFromEnv(env(tc.env...))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one about %q", err, tc.wantErr)
+			case tc.wantErr == "" && c.SMTPFrom != tc.wantFrom:
+				t.Fatalf("From %q, want %q", c.SMTPFrom, tc.wantFrom)
+			}
+			if tc.wantErr == "" && c.SMTPFrom != "" {
+				if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+					t.Errorf("From %q: %v", c.SMTPFrom, err)
+				}
+			}
+		})
 	}
 }

@@ -70,10 +70,11 @@ type Server struct {
 	static      *assets.Hashed
 	app         *fiber.App
 	storageLog  storageLog
-	notifier    *notifier // app/notify.go
-	guard       *guard    // app/signin.go
-	conns       conns     // app/shutdown.go
-	metrics     *Metrics  // app/metrics.go; nil: off
+	notifier    *notifier        // app/notify.go
+	unsubscribe *unsubscribeKeys // app/unsubscribe.go
+	guard       *guard           // app/signin.go
+	conns       conns            // app/shutdown.go
+	metrics     *Metrics         // app/metrics.go; nil: off
 }
 
 // NewServer wires the services and the routes.
@@ -183,7 +184,8 @@ func (s *Server) routes() {
 	s.registerMetricsRoutes()
 	a.Get("/static/*", etag.New(), s.handleStatic)
 
-	s.registerCredentialRoutes() // public, before the session: no cookie
+	s.registerCredentialRoutes()  // public, before the session: no cookie
+	s.registerUnsubscribeRoutes() // signed links from e-mails: no sign-in, no CSRF token
 
 	a.Use(s.loadUser)
 	a.Use(s.checkCSRF)

@@ -33,6 +33,9 @@ type Dispatcher struct {
 	Poster   Poster
 	Renderer Renderer
 	Now      func() time.Time
+	// UnsubscribeKey returns the secret that signs one-click unsubscribe
+	// links (at least MinUnsubscribeKey bytes); nil: mails carry none.
+	UnsubscribeKey func(ctx context.Context) ([]byte, error)
 
 	Lease       time.Duration // how long a claim holds; DefaultLease when zero
 	MaxAttempts int           // attempts before giving up; DefaultMaxAttempts when zero
@@ -166,7 +169,15 @@ func (d *Dispatcher) send(ctx context.Context, m *Message) error {
 	if err != nil {
 		return err
 	}
-	mail := d.Renderer.Mail(m, u)
+	unsubscribe := ""
+	if _, ok := ParseKind(string(m.Kind)); ok && d.UnsubscribeKey != nil {
+		key, err := d.UnsubscribeKey(ctx)
+		if err != nil {
+			return fmt.Errorf("notify: unsubscribe key: %w", err)
+		}
+		unsubscribe = d.Renderer.UnsubscribeURL(key, u.ID, m.Kind)
+	}
+	mail := d.Renderer.Mail(m, u, unsubscribe)
 	mail.Date = d.Now()
 	return d.Mailer.Send(ctx, mail)
 }

@@ -3,11 +3,13 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -24,9 +26,13 @@ type Mail struct {
 	ToName    string
 	Subject   string
 	Body      string // plain text, lines separated by \n
+	HTML      string // the same message as an HTML document; "" for text only
 	Lang      string // Content-Language
 	MessageID string // <id@host>, the same on every attempt
 	Date      time.Time
+	// Unsubscribe is the https link that switches this kind of mail off in
+	// one click (RFC 8058); "" for mails that cannot be switched off.
+	Unsubscribe string
 }
 
 // Mailer sends e-mails.
@@ -50,34 +56,82 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// Format writes m as an RFC 5322 message from from: UTF-8 text in
-// quoted-printable, with the Message-ID that makes a redelivery recognisable.
+// Format writes m as an RFC 5322 message from from: headers folded at
+// MaxHeaderLine with encoded-words for what is not ASCII, the text (and its
+// HTML alternative, multipart/alternative) in UTF-8 quoted-printable, the
+// Message-ID that makes a redelivery recognisable and, for a kind that can
+// be switched off, List-Unsubscribe with List-Unsubscribe-Post (RFC 2369,
+// RFC 8058).
 func (m Mail) Format(from *mail.Address) ([]byte, error) {
 	var b bytes.Buffer
-	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	to := &mail.Address{Name: m.ToName, Address: m.To}
-	h("From", from.String())
-	h("To", to.String())
-	h("Subject", mime.QEncoding.Encode("utf-8", oneLine(m.Subject)))
+	h := func(k, v string) { writeHeader(&b, k, strings.Fields(v)) }
+	writeHeader(&b, "From", addressWords("From", from))
+	writeHeader(&b, "To", addressWords("To", &mail.Address{Name: m.ToName, Address: m.To}))
+	writeHeader(&b, "Subject", textWords("Subject", m.Subject))
 	h("Date", m.Date.Format(time.RFC1123Z))
-	h("Message-ID", m.MessageID)
+	h("Message-ID", oneLine(m.MessageID))
 	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "quoted-printable")
 	if m.Lang != "" {
 		h("Content-Language", oneLine(m.Lang))
 	}
 	h("Auto-Submitted", "auto-generated")
-	b.WriteString("\r\n")
-	w := quotedprintable.NewWriter(&b)
-	if _, err := w.Write([]byte(m.Body)); err != nil {
+	if u := oneLine(m.Unsubscribe); u != "" && !strings.ContainsAny(u, "<> ") {
+		// The URL is one word: RFC 2369 forbids whitespace inside <>.
+		writeHeader(&b, "List-Unsubscribe", []string{"<" + u + ">"})
+		h("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
+	if m.HTML == "" {
+		h("Content-Type", "text/plain; charset=utf-8")
+		h("Content-Transfer-Encoding", "quoted-printable")
+		b.WriteString("\r\n")
+		if err := writeQP(&b, m.Body); err != nil {
+			return nil, err
+		}
+		b.WriteString("\r\n")
+		return b.Bytes(), nil
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	// The boundary follows from the Message-ID: every attempt writes the
+	// same bytes. Its "=_" cannot occur in quoted-printable text.
+	sum := sha256.Sum256([]byte(m.MessageID))
+	if err := mw.SetBoundary("=_lc_" + hex.EncodeToString(sum[:12])); err != nil {
 		return nil, err
 	}
-	if err := w.Close(); err != nil {
+	for _, part := range []struct{ typ, text string }{{"text/plain", m.Body}, {"text/html", m.HTML}} {
+		w, err := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {part.typ + "; charset=utf-8"},
+			"Content-Transfer-Encoding": {"quoted-printable"},
+		})
+		if err != nil {
+			return nil, err
+		}
+		var qp bytes.Buffer
+		if err := writeQP(&qp, part.text); err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(qp.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	if err := mw.Close(); err != nil {
 		return nil, err
 	}
+	writeHeader(&b, "Content-Type", []string{"multipart/alternative;", `boundary="` + mw.Boundary() + `"`})
 	b.WriteString("\r\n")
+	b.WriteString("This is a message in several formats (MIME).\r\n")
+	b.Write(body.Bytes())
 	return b.Bytes(), nil
+}
+
+// writeQP writes text in quoted-printable, lines ended by CRLF (a
+// multipart delimiter brings its own CRLF).
+func writeQP(b *bytes.Buffer, text string) error {
+	w := quotedprintable.NewWriter(b)
+	if _, err := w.Write([]byte(strings.ReplaceAll(text, "\r\n", "\n"))); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // oneLine keeps header values on one line.

@@ -87,9 +87,10 @@ func newRig(t *testing.T) *rig {
 // instance, or the same after a restart).
 func (r *rig) dispatcher() *notify.Dispatcher {
 	return &notify.Dispatcher{Store: r.store, Users: people, Now: r.clk.Now,
-		Mailer:   &notify.SMTPMailer{Host: r.smtp.Host(), Port: r.smtp.Port(), From: "Libre cours <noreply@librecours.test>", TLS: notify.TLSNone},
-		Poster:   &notify.Mattermost{AllowPrivate: true}, // the test server listens on loopback
-		Renderer: notify.Renderer{Texts: texts{}, BaseURL: "https://librecours.test"}}
+		Mailer:         &notify.SMTPMailer{Host: r.smtp.Host(), Port: r.smtp.Port(), From: "Libre cours <noreply@librecours.test>", TLS: notify.TLSNone},
+		Poster:         &notify.Mattermost{AllowPrivate: true}, // the test server listens on loopback
+		Renderer:       notify.Renderer{Texts: texts{}, BaseURL: "https://librecours.test"},
+		UnsubscribeKey: func(context.Context) ([]byte, error) { return testKey, nil }}
 }
 
 func (r *rig) deliver(t *testing.T) notify.Report {
@@ -237,7 +238,7 @@ func TestMailContent(t *testing.T) {
 		id := notify.MailID(notify.KindDeadline, map[string]string{"fr": "u-fr", "en": "u-en"}[lang], "2026-03-01")
 		for k, want := range map[string]string{
 			"Content-Language": lang, "Message-Id": "<" + id + "@librecours.test>", "From": `"Libre cours" <noreply@librecours.test>`,
-			"Content-Type": "text/plain; charset=utf-8", "Auto-Submitted": "auto-generated",
+			"Auto-Submitted": "auto-generated", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 		} {
 			if got := m.Header.Get(k); got != want {
 				t.Errorf("%s: %s = %q, want %q", addr, k, got, want)
@@ -255,6 +256,11 @@ func TestMailContent(t *testing.T) {
 			if !strings.Contains(m.Body, want) {
 				t.Errorf("%s: body lacks %q:\n%s", addr, want, m.Body)
 			}
+		}
+	}
+	for addr, m := range byTo {
+		if !strings.HasPrefix(m.Header.Get("Content-Type"), "multipart/alternative;") || !strings.Contains(m.HTML, `<a href="https://librecours.test/sessions/s1/reviews">`) {
+			t.Errorf("%s: %s, HTML:\n%s", addr, m.Header.Get("Content-Type"), m.HTML)
 		}
 	}
 	if to := byTo["lea@example.org"].Header.Get("To"); !strings.Contains(to, "lea@example.org") || !strings.HasPrefix(to, "=?utf-8?") {
@@ -539,5 +545,61 @@ func TestAccountMails(t *testing.T) {
 	}
 	if !strings.Contains(msgs[0].Body, "notify.account_exists.line Part=0 Session= URL=https://librecours.test/login") {
 		t.Fatalf("body:\n%s", msgs[0].Body)
+	}
+	if h := msgs[0].Header.Get("List-Unsubscribe"); h != "" || strings.Contains(msgs[0].Body, "credentials.mail.unsubscribe") {
+		t.Errorf("an account mail offers to unsubscribe: %q\n%s", h, msgs[0].Body)
+	}
+}
+
+// TestAccountLinks: every link is its own mail, whatever the preferences;
+// it carries its own URL, and an e-mail change goes to the new address.
+func TestAccountLinks(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	u := people["u-fr"]
+	for i, e := range []notify.Event{{Key: "k1", Code: "tok1"}, {Key: "k2", Code: "tok2"}, {Key: "k2", Code: "tok2"}} {
+		got, err := r.outbox.Link(ctx, notify.KindPasswordReset, u.ID, e)
+		want := notify.Queued
+		if i == 2 {
+			want = notify.Dropped
+		}
+		if err != nil || got != want {
+			t.Fatalf("link %d: %v %v, want %v", i, got, err, want)
+		}
+	}
+	if _, err := r.outbox.Link(ctx, notify.KindEmailChange, u.ID, notify.Event{Key: "k3", Code: "tok3", Text: "new@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []struct {
+		kind notify.Kind
+		e    notify.Event
+	}{
+		{notify.KindPasswordReset, notify.Event{Key: "k4"}},
+		{notify.KindEmailChange, notify.Event{Key: "k4", Code: "tok4"}},
+		{notify.KindDeadline, notify.Event{Key: "k4", Code: "tok4"}},
+	} {
+		if _, err := r.outbox.Link(ctx, bad.kind, u.ID, bad.e); err == nil {
+			t.Errorf("Link(%s, %+v) queued", bad.kind, bad.e)
+		}
+	}
+	r.deliver(t)
+	msgs := r.smtp.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d mails, want 3", len(msgs))
+	}
+	found := 0
+	for _, m := range msgs {
+		to := strings.Join(m.To, ",")
+		for _, w := range []string{"/password/reset/tok1", "/password/reset/tok2", "/account/email/tok3"} {
+			if strings.Contains(m.Body, "URL=https://librecours.test"+w) {
+				found++
+				if wantTo := map[bool]string{true: "new@example.org", false: u.Email}[strings.Contains(w, "email")]; to != wantTo {
+					t.Errorf("mail with %s went to %q, want %q", w, to, wantTo)
+				}
+			}
+		}
+	}
+	if found != 3 {
+		t.Fatalf("links found %d times, want 3", found)
 	}
 }

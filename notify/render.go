@@ -75,6 +75,8 @@ func (r Renderer) line(lang string, kind Kind, e Event) string {
 		args["Count"], args["URL"] = e.Count, r.link(sp+"/corrections")
 	case KindAccountCreated, KindAccountExists:
 		args["URL"] = r.link("/login")
+	case KindPasswordReset, KindEmailChange:
+		args["URL"], args["Email"] = r.link(LinkPaths[kind]+url.PathEscape(e.Code)), e.Text
 	case KindMattermost:
 		id = "notify.mattermost." + e.What
 		switch e.What {
@@ -89,25 +91,33 @@ func (r Renderer) line(lang string, kind Kind, e Event) string {
 	return r.Texts.T(lang, id, args)
 }
 
-// Mail renders an e-mail message for its recipient, in their language.
-func (r Renderer) Mail(m *Message, to *course.User) Mail {
+// Mail renders an e-mail message for its recipient, in their language:
+// the text and its HTML alternative come from the same paragraphs. With an
+// unsubscribe link (see UnsubscribeURL), the footer offers it and the mail
+// carries it in List-Unsubscribe.
+func (r Renderer) Mail(m *Message, to *course.User, unsubscribe string) Mail {
 	lang := LangOf(to)
 	code := ""
 	if len(m.Events) > 0 {
 		code = m.Events[0].SessionCode
 	}
-	var b strings.Builder
-	b.WriteString(r.Texts.T(lang, "notify.mail.greeting", map[string]any{"Name": to.Name}))
-	b.WriteString("\n\n")
+	c := mailContent{Lang: lang, Greeting: r.Texts.T(lang, "notify.mail.greeting", map[string]any{"Name": to.Name}),
+		Footer: []string{r.Texts.T(lang, "notify.mail.footer", map[string]any{"URL": r.link("/account/notifications")})}}
 	for _, e := range m.Events {
-		b.WriteString(r.line(lang, m.Kind, e))
-		b.WriteString("\n\n")
+		c.Paragraphs = append(c.Paragraphs, r.line(lang, m.Kind, e))
 	}
-	b.WriteString("-- \n")
-	b.WriteString(r.Texts.T(lang, "notify.mail.footer", map[string]any{"URL": r.link("/account/notifications")}))
-	b.WriteString("\n")
-	return Mail{To: to.Email, ToName: to.Name, Lang: lang, Body: b.String(), MessageID: r.MessageID(m.ID),
-		Subject: r.Texts.T(lang, "notify."+string(m.Kind)+".subject", map[string]any{"Session": code})}
+	if unsubscribe != "" {
+		c.Footer = append(c.Footer, r.Texts.T(lang, "credentials.mail.unsubscribe", map[string]any{
+			"Kind": r.Texts.T(lang, "app.notify.kind."+string(m.Kind), nil), "URL": unsubscribe}))
+	}
+	subject := r.Texts.T(lang, "notify."+string(m.Kind)+".subject", map[string]any{"Session": code})
+	c.Subject = subject
+	rcpt := to.Email
+	if m.Kind == KindEmailChange && len(m.Events) > 0 && m.Events[0].Text != "" {
+		rcpt = m.Events[0].Text // the link confirms the address it reaches
+	}
+	return Mail{To: rcpt, ToName: to.Name, Lang: lang, Body: c.text(), HTML: c.html(), MessageID: r.MessageID(m.ID),
+		Subject: subject, Unsubscribe: unsubscribe}
 }
 
 // Post renders a Mattermost message in its language.

@@ -11,6 +11,8 @@ import (
 	"encoding/base64"
 	"io"
 	"math/big"
+	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -30,6 +32,7 @@ type SMTPMessage struct {
 	Raw    []byte
 	Header mail.Header
 	Body   string // the decoded text, lines separated by \n
+	HTML   string // the decoded text/html alternative, if any
 }
 
 // SMTPOptions configure a test SMTP server.
@@ -290,13 +293,34 @@ func parse(from string, to []string, user string, tlsOn bool, raw []byte) SMTPMe
 		return m
 	}
 	m.Header = msg.Header
-	var body io.Reader = msg.Body
-	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || !strings.HasPrefix(mt, "multipart/") {
+		m.Body = decodePart(msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+		return m
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if err != nil {
+			return m
+		}
+		text := decodePart(p.Header.Get("Content-Transfer-Encoding"), p)
+		switch pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); pt {
+		case "text/plain":
+			m.Body = text
+		case "text/html":
+			m.HTML = text
+		}
+	}
+}
+
+// decodePart reads a body in its transfer encoding, lines ended by \n.
+func decodePart(cte string, body io.Reader) string {
+	if strings.EqualFold(cte, "quoted-printable") {
 		body = quotedprintable.NewReader(body)
 	}
 	b, _ := io.ReadAll(body)
-	m.Body = strings.ReplaceAll(string(b), "\r\n", "\n")
-	return m
+	return strings.ReplaceAll(string(b), "\r\n", "\n")
 }
 
 // TLSPair returns a server configuration with a fresh self-signed
