@@ -207,6 +207,55 @@ var moreFormPages []func(t *testing.T, f *fixture, coord, part *browser) (pages 
 // TestEveryTemplateRenders renders every page template through a real
 // request; a new template without a case here fails the test.
 func TestEveryTemplateRenders(t *testing.T) {
+	_, cases := everyPage(t)
+	var names []string
+	_ = fs.WalkDir(assets.Templates, "pages", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, strings.TrimSuffix(p, ".html"))
+		}
+		return err
+	})
+	sort.Strings(names)
+	for _, name := range names {
+		tc, ok := cases[name]
+		if !ok {
+			t.Errorf("template %s has no render case", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, lang := range []string{"fr", "en"} {
+				tc.b.lang = lang
+				p := tc.b.get(tc.path)
+				if p.Status >= 500 || p.Doc.Find(tc.want).Length() == 0 {
+					t.Fatalf("%s (%s): status %d, no %q\n%s", tc.path, lang, p.Status, tc.want, p.HTML)
+				}
+				if got, _ := p.Doc.Find("html").Attr("lang"); got != lang {
+					t.Fatalf("%s: lang=%q, want %q", tc.path, got, lang)
+				}
+				if strings.Contains(p.HTML, "app.") && strings.Contains(p.Doc.Find("body").Text(), "app.") {
+					t.Fatalf("%s (%s) shows an untranslated message ID", tc.path, lang)
+				}
+				p.Doc.Find("input, select, textarea").Each(func(_ int, in *goquery.Selection) {
+					if typ, _ := in.Attr("type"); typ == "hidden" || typ == "submit" {
+						return
+					}
+					id, _ := in.Attr("id")
+					if in.ParentsFiltered("label").Length() == 0 && (id == "" || p.Doc.Find(`label[for="`+id+`"]`).Length() == 0) {
+						name, _ := in.Attr("name")
+						t.Errorf("%s: field %q has no label", tc.path, name)
+					}
+				})
+			}
+			tc.b.lang = ""
+		})
+	}
+}
+
+// everyPage sets up a platform where every page template has something to
+// show (the session closed with one certificate) and returns a case per
+// template.
+func everyPage(t *testing.T) (*fixture, map[string]renderCase) {
+	t.Helper()
 	f := newFixture(t)
 	sid, rid := f.peerWork(t)
 	coord := f.e.browser()
@@ -257,47 +306,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 			cases[k] = v
 		}
 	}
-	var names []string
-	_ = fs.WalkDir(assets.Templates, "pages", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			names = append(names, strings.TrimSuffix(p, ".html"))
-		}
-		return err
-	})
-	sort.Strings(names)
-	for _, name := range names {
-		tc, ok := cases[name]
-		if !ok {
-			t.Errorf("template %s has no render case", name)
-			continue
-		}
-		t.Run(name, func(t *testing.T) {
-			for _, lang := range []string{"fr", "en"} {
-				tc.b.lang = lang
-				p := tc.b.get(tc.path)
-				if p.Status >= 500 || p.Doc.Find(tc.want).Length() == 0 {
-					t.Fatalf("%s (%s): status %d, no %q\n%s", tc.path, lang, p.Status, tc.want, p.HTML)
-				}
-				if got, _ := p.Doc.Find("html").Attr("lang"); got != lang {
-					t.Fatalf("%s: lang=%q, want %q", tc.path, got, lang)
-				}
-				if strings.Contains(p.HTML, "app.") && strings.Contains(p.Doc.Find("body").Text(), "app.") {
-					t.Fatalf("%s (%s) shows an untranslated message ID", tc.path, lang)
-				}
-				p.Doc.Find("input, select, textarea").Each(func(_ int, in *goquery.Selection) {
-					if typ, _ := in.Attr("type"); typ == "hidden" || typ == "submit" {
-						return
-					}
-					id, _ := in.Attr("id")
-					if in.ParentsFiltered("label").Length() == 0 && (id == "" || p.Doc.Find(`label[for="`+id+`"]`).Length() == 0) {
-						name, _ := in.Attr("name")
-						t.Errorf("%s: field %q has no label", tc.path, name)
-					}
-				})
-			}
-			tc.b.lang = ""
-		})
-	}
+	return f, cases
 }
 
 // TestFormsNeedCSRF posts every form of the pages without its token: 403.
