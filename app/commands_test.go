@@ -200,3 +200,32 @@ func commandsDoNotGrow(t *testing.T, backend string) {
 		}
 	}
 }
+
+// TestQueueWarmAtStart: once the staff views are warmed (the scheduler does
+// it at start), the first correction-queue request runs no more statements
+// than the next one: no warm-up stall.
+func TestQueueWarmAtStart(t *testing.T) {
+	for _, warm := range []bool{false, true} {
+		w := newCommandWorld(t, 6, "sqlite")
+		if warm {
+			if err := w.e.srv.grading.WarmQueues(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		path := "/api/v1/sessions/" + w.sess.ID + "/corrections"
+		cost := func() int64 {
+			before := w.count.Load()
+			if res := w.e.api("GET", path, w.coordTok, nil); res.Status != 200 {
+				t.Fatalf("queue: %d %s", res.Status, res.Body)
+			}
+			return w.count.Load() - before
+		}
+		first, next := cost(), cost()
+		switch {
+		case warm && first != next:
+			t.Fatalf("after the warm-up the first queue request ran %d statements, the next %d", first, next)
+		case !warm && first <= next:
+			t.Fatalf("without a warm-up the first request ran %d statements, the next %d: the test no longer sees the computation", first, next)
+		}
+	}
+}

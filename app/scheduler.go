@@ -22,6 +22,11 @@ func (s *Server) RunScheduler(ctx context.Context, every time.Duration) {
 		s.RunOutbox(ctx, cmpInterval(s.cfg.NotifyInterval))
 	}()
 	defer func() { <-outboxDone }()
+	go func() {
+		if err := s.grading.WarmQueues(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("scheduler: warm the correction queues", "err", err)
+		}
+	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -106,6 +106,39 @@ func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute 
 	}
 }
 
+// WarmQueues computes the staff view of the open sessions that started last
+// (as many as the cache keeps), so that the first correction-queue page
+// after a start costs what the next ones do. The scheduler runs it at start.
+func (s *Service) WarmQueues(ctx context.Context) error {
+	stamper, _ := s.Store.(Stamper)
+	if stamper == nil {
+		return nil
+	}
+	sessions, err := s.Course.OpenSessions(ctx) // latest start first
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	warmed := 0
+	for _, sess := range sessions {
+		if warmed == queueCacheSize || ctx.Err() != nil {
+			break
+		}
+		if len(sess.Parts) == 0 || now.Before(sess.Parts[0].OpensAt) {
+			continue // nothing to review yet
+		}
+		stamp, ok, err := stamper.GradingStamp(ctx, sess.ID)
+		if err != nil || !ok {
+			return err
+		}
+		if _, _, err := s.queues.view(ctx, sess.ID, stamp, func() ([]QueueItem, error) { return s.examine(ctx, sess) }); err != nil {
+			return err
+		}
+		warmed++
+	}
+	return ctx.Err()
+}
+
 // expire makes the next request for the session's view compute it again as
 // soon as the data changed, whatever the spacing: after the staff's own
 // actions and appeals, rare, whose author expects to see them at once.
