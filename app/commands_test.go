@@ -24,6 +24,7 @@ import (
 type commandWorld struct {
 	e        *testEnv
 	count    *atomic.Int64
+	rows     *atomic.Int64 // rows read (the embedded store only)
 	sess     *course.Session
 	part     *course.User // a participant who submitted and reviews
 	partTok  string
@@ -33,11 +34,17 @@ type commandWorld struct {
 }
 
 func newCommandWorld(t *testing.T, n int, backend string) *commandWorld {
-	var count atomic.Int64
+	return newCommandWorldWith(t, n, 0, backend)
+}
+
+// newCommandWorldWith also gives the platform closed sessions of others:
+// history that no participant's request should read.
+func newCommandWorldWith(t *testing.T, n, closed int, backend string) *commandWorld {
+	var count, rows atomic.Int64
 	var db store.Backend
 	switch backend {
 	case "sqlite":
-		s, err := sqlstore.OpenStore(context.Background(), t.TempDir(), sqlstore.Options{Statements: &count})
+		s, err := sqlstore.OpenStore(context.Background(), t.TempDir(), sqlstore.Options{Statements: &count, Rows: &rows})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +68,17 @@ func newCommandWorld(t *testing.T, n int, backend string) *commandWorld {
 	e := &testEnv{t: t, srv: srv, clock: clk, db: db}
 	ctx := t.Context()
 	coord := e.user("coord@example.org", "Coord", course.RoleCoordinator)
-	w := &commandWorld{e: e, count: &count, coordTok: e.token(coord)}
+	w := &commandWorld{e: e, count: &count, rows: &rows, coordTok: e.token(coord)}
+	for i := range closed {
+		old, err := srv.course.CreateSession(ctx, coord, course.NewSession{Format: "LCVI", StartsOn: fmt.Sprintf("2025-%02d-%02d", 1+i/28, 1+i%28)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := clk.t.AddDate(0, -1, 0)
+		if err := srv.store.SetClosed(ctx, old.ID, &at); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if w.sess, err = srv.createSessionFor(ctx, coord); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +136,9 @@ func (w *commandWorld) commands(t *testing.T, method, path, token string, body a
 
 // TestCommandsDoNotGrowWithParticipants: the database commands (MongoDB) or
 // SQL statements (the embedded store) of each hot call are the same with 6
-// and with 40 participants: no N+1 queries.
+// participants and 2 closed sessions of others as with 40 and 40: no N+1
+// queries. On the embedded store, the rows a participant's request reads are
+// the same too: its work does not grow with the cohort or the history.
 func TestCommandsDoNotGrowWithParticipants(t *testing.T) {
 	for _, backend := range []string{"sqlite", "mongodb"} {
 		t.Run(backend, func(t *testing.T) {
@@ -132,7 +151,7 @@ func TestCommandsDoNotGrowWithParticipants(t *testing.T) {
 }
 
 func commandsDoNotGrow(t *testing.T, backend string) {
-	small, large := newCommandWorld(t, 6, backend), newCommandWorld(t, 40, backend)
+	small, large := newCommandWorldWith(t, 6, 2, backend), newCommandWorldWith(t, 40, 40, backend)
 	calls := []struct {
 		name         string
 		method, path string
@@ -159,8 +178,9 @@ func commandsDoNotGrow(t *testing.T, backend string) {
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
-			var got [2]int64
+			var got, read [2]int64
 			for i, w := range []*commandWorld{small, large} {
+				rowsBefore := w.rows.Load()
 				path := c.path
 				for k, v := range map[string]string{"{s}": w.sess.ID, "{r}": w.review, "{sub}": w.sub} {
 					path = strings.ReplaceAll(path, k, v)
@@ -174,29 +194,43 @@ func commandsDoNotGrow(t *testing.T, backend string) {
 					body = c.body(w)
 				}
 				got[i] = w.commands(t, c.method, path, tok, body)
+				read[i] = w.rows.Load() - rowsBefore
 			}
-			t.Logf("%s: %d commands with 6 participants, %d with 40", c.name, got[0], got[1])
+			t.Logf("%s: %d commands with 6 participants, %d with 40; %d and %d rows", c.name, got[0], got[1], read[0], read[1])
 			if got[1] != got[0] {
 				t.Fatalf("%s sends %d commands with 6 participants and %d with 40", c.name, got[0], got[1])
 			}
+			if backend == "sqlite" && !c.coord && read[1] != read[0] {
+				t.Errorf("%s reads %d rows with 6 participants and %d with 40", c.name, read[0], read[1])
+			}
 		})
 	}
-	// Pages too.
-	for _, path := range []string{"/dashboard", "/sessions/{s}", "/sessions/{s}/parts/1", "/reviews/{r}"} {
-		var got [2]int64
+	// Pages too: a participant's pages read the same rows whatever the
+	// cohort and the history.
+	for _, path := range []string{"/dashboard", "/sessions", "/sessions/{s}", "/sessions/{s}/parts/1", "/reviews/{r}"} {
+		var got, read [2]int64
 		for i, w := range []*commandWorld{small, large} {
 			b := w.e.browser()
 			b.login(w.part)
 			p := strings.NewReplacer("{s}", w.sess.ID, "{r}", w.review).Replace(path)
-			before := w.count.Load()
+			before, rowsBefore := w.count.Load(), w.rows.Load()
 			if pg := b.send(httptest.NewRequest(http.MethodGet, p, nil)); pg.Status != 200 {
 				t.Fatalf("%s: %d", p, pg.Status)
 			}
-			got[i] = w.count.Load() - before
+			got[i], read[i] = w.count.Load()-before, w.rows.Load()-rowsBefore
 		}
-		t.Logf("page %s: %d and %d commands", path, got[0], got[1])
+		t.Logf("page %s: %d and %d commands, %d and %d rows", path, got[0], got[1], read[0], read[1])
 		if got[0] != got[1] {
 			t.Errorf("page %s sends %d commands with 6 participants and %d with 40", path, got[0], got[1])
+		}
+		switch {
+		case backend != "sqlite":
+		case path == "/sessions": // every open session, then one page of the closed ones
+			if read[1] > read[0]+course.ClosedPageSize {
+				t.Errorf("page %s reads %d rows with 2 closed sessions, %d with 40: more than a page more", path, read[0], read[1])
+			}
+		case read[0] != read[1]:
+			t.Errorf("page %s reads %d rows with 6 participants and 2 closed sessions, %d with 40 and 40", path, read[0], read[1])
 		}
 	}
 }

@@ -27,8 +27,9 @@ const maxCachedStatements = 256
 // query, so keeping it caches nothing that could go stale; SQLite re-prepares
 // it by itself when a migration changes the schema.
 type connector struct {
-	dsn string
-	n   *atomic.Int64
+	dsn  string
+	n    *atomic.Int64
+	rows *atomic.Int64 // rows read, when set (tests)
 }
 
 func (c connector) Connect(context.Context) (driver.Conn, error) {
@@ -36,7 +37,7 @@ func (c connector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{Conn: sc, n: c.n, stmts: map[string]*cachedStmt{}}, nil
+	return &conn{Conn: sc, n: c.n, rows: c.rows, stmts: map[string]*cachedStmt{}}, nil
 }
 
 func (c connector) Driver() driver.Driver { return &sqlite.Driver{} }
@@ -48,6 +49,7 @@ func (c connector) Driver() driver.Driver { return &sqlite.Driver{} }
 type conn struct {
 	driver.Conn
 	n     *atomic.Int64
+	rows  *atomic.Int64
 	stmts map[string]*cachedStmt
 }
 
@@ -99,14 +101,18 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		return nil, err
 	}
 	if s == nil {
-		return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+		rows, err := c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+		if err != nil || c.rows == nil {
+			return rows, err
+		}
+		return &stmtRows{Rows: rows, count: c.rows}, nil
 	}
 	rows, err := s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 	if err != nil {
 		return nil, err
 	}
 	s.busy = true
-	return &stmtRows{Rows: rows, s: s}, nil
+	return &stmtRows{Rows: rows, s: s, count: c.rows}, nil
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -155,18 +161,31 @@ func (c *conn) Close() error {
 	return errors.Join(errs...)
 }
 
-// stmtRows frees its statement for the next use when closed.
+// stmtRows frees its statement for the next use when closed, and counts the
+// rows read when count is set.
 type stmtRows struct {
 	driver.Rows
-	s *cachedStmt
+	s     *cachedStmt // nil for a statement prepared for one use
+	count *atomic.Int64
+}
+
+func (r *stmtRows) Next(dest []driver.Value) error {
+	err := r.Rows.Next(dest)
+	if err == nil && r.count != nil {
+		r.count.Add(1)
+	}
+	return err
 }
 
 func (r *stmtRows) Close() error {
-	r.s.busy = false
+	if r.s != nil {
+		r.s.busy = false
+	}
 	return r.Rows.Close()
 }
 
-// openSQL opens a pool on dsn, counting statements into n when it is set.
-func openSQL(dsn string, n *atomic.Int64) *sql.DB {
-	return sql.OpenDB(connector{dsn: dsn, n: n})
+// openSQL opens a pool on dsn, counting statements into n and rows read into
+// rows when they are set.
+func openSQL(dsn string, n, rows *atomic.Int64) *sql.DB {
+	return sql.OpenDB(connector{dsn: dsn, n: n, rows: rows})
 }

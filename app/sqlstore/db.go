@@ -69,6 +69,9 @@ type Options struct {
 	BusyTimeout time.Duration
 	// Statements, when set, counts every SQL statement run (tests).
 	Statements *atomic.Int64
+	// Rows, when set, counts every row read (tests: the work of a request
+	// must not grow with the data).
+	Rows *atomic.Int64
 }
 
 // DB is an open embedded database.
@@ -123,7 +126,7 @@ func (db *DB) open(ctx context.Context, o Options) error {
 	if o.Readers == 0 {
 		o.Readers = 4 * runtime.GOMAXPROCS(0)
 	}
-	w := openSQL(dsn(db.path, o.BusyTimeout, false), o.Statements)
+	w := openSQL(dsn(db.path, o.BusyTimeout, false), o.Statements, o.Rows)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -139,7 +142,7 @@ func (db *DB) open(ctx context.Context, o Options) error {
 	if err := migrate(ctx, w); err != nil {
 		return err
 	}
-	r := openSQL(dsn(db.path, o.BusyTimeout, true), o.Statements)
+	r := openSQL(dsn(db.path, o.BusyTimeout, true), o.Statements, o.Rows)
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
 	db.r = r
