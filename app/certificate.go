@@ -322,7 +322,9 @@ func (s *Server) certificatePDF(cert *certificates.Certificate, byCoordination b
 	return s.pdf.Render(certificates.CertificatePDF{
 		Labels: certificates.PDFLabels{Title: tr.T("certificates.pdf.title"), AwardedTo: tr.T("certificates.pdf.awarded_to"),
 			Session: tr.T("certificates.pdf.session"), IssuedBy: tr.T("certificates.pdf.issued_by"),
-			Code: tr.T("certificates.pdf.code"), Verify: tr.T("certificates.pdf.verify")},
+			Code: tr.T("certificates.pdf.code"), Verify: tr.T("certificates.pdf.verify"), QRAlt: tr.T("credentials.pdf.qr_alt")},
+		Lang:       tr.lang,
+		Workload:   tr.T("credentials.pdf.workload", "Count", certificates.DefaultWorkloadHours),
 		HolderName: cert.HolderName, LevelName: tr.T(fmt.Sprintf("certificates.level%d.name", lvl)),
 		LevelMeaning: levelMeaning(tr, cert, byCoordination),
 		SessionCode:  cert.SessionCode,
@@ -330,6 +332,16 @@ func (s *Server) certificatePDF(cert *certificates.Certificate, byCoordination b
 		Issuer:       s.cfg.Organisation, IssuedOn: tr.T("certificates.pdf.issued_on", "Date", datePhrase(tr, cert.IssuedAt.Format(course.DateLayout))),
 		IssuedAt: cert.IssuedAt, Code: cert.Code, VerifyURL: certificates.VerifyURL(s.cfg.BaseURL, cert.Code),
 	})
+}
+
+// certificateFileName is the PDF's file name in the certificate's language:
+// certificat-CODE.pdf, certificate-CODE.pdf.
+func certificateFileName(tr *translator, code string) string {
+	name := "certificat"
+	if tr != nil {
+		name = tr.T("credentials.pdf.file")
+	}
+	return name + "-" + code + ".pdf"
 }
 
 func datePhrase(tr *translator, d string) string {
@@ -358,7 +370,7 @@ func (s *Server) handleCertificatePDF(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="certificat-`+cert.Code+`.pdf"`)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+certificateFileName(s.translators[cert.Lang], cert.Code)+`"`)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.Send(b)
 }

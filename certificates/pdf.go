@@ -28,6 +28,7 @@ const CourseName = "Libre cours Libre Culture"
 //	IssuedBy:  "Délivré par"
 //	Code:      "Code du certificat"
 //	Verify:    "Vérifier l’authenticité"
+//	QRAlt:     "Code QR menant à la page de vérification du certificat"
 type PDFLabels struct {
 	Title     string
 	AwardedTo string
@@ -35,6 +36,9 @@ type PDFLabels struct {
 	IssuedBy  string
 	Code      string
 	Verify    string
+	// QRAlt is the QR code's alternate text (its structure element's
+	// /Alt); Verify when empty.
+	QRAlt string
 }
 
 // CertificatePDF is everything printed on a certificate. Every text is shown
@@ -59,9 +63,20 @@ type CertificatePDF struct {
 	IssuedAt time.Time
 	// Code is the certificate code.
 	Code string
-	// VerifyURL is the public verification page; the QR code points to it.
+	// VerifyURL is the public verification page; the QR code points to it
+	// and the printed address is a link to it.
 	VerifyURL string
+	// Workload is the localized line stating the course's workload, such as
+	// "Volume de travail : 25 heures"; empty leaves it out.
+	Workload string
+	// Lang is the language of the texts (BCP 47, /Lang and dc:language);
+	// "fr" when empty.
+	Lang string
 }
+
+// DefaultWorkloadHours is the course's workload stated on certificates:
+// about 25 hours of work for a session.
+const DefaultWorkloadHours = 25
 
 // KeyPDFRequired is the translation key of a missing CertificatePDF field.
 const KeyPDFRequired = "certificates.pdf.required"
@@ -169,13 +184,6 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 
 	d := &pdfDoc{gp: &gopdf.GoPdf{}}
 	d.gp.Start(gopdf.Config{Unit: gopdf.UnitPT, PageSize: gopdf.Rect{W: pageW, H: pageH}})
-	d.gp.SetInfo(gopdf.PdfInfo{
-		Title:        c.Labels.Title + " – " + c.HolderName,
-		Subject:      CourseName + " – " + c.Code,
-		Author:       c.Issuer,
-		Creator:      CourseName,
-		CreationDate: c.IssuedAt,
-	})
 	for _, family := range []string{fontRegular, fontBold, fontMono} {
 		if err := d.gp.AddTTFFontFromFontContainer(family, r.fonts); err != nil {
 			return nil, fmt.Errorf("certificates: pdf font %s: %w", family, err)
@@ -186,6 +194,7 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 	d.frame()
 	d.centered(strings.ToUpper(CourseName), fontBold, 12, 3, colorNavy, 66)
 	d.rule(pageW/2-28, pageW/2+28, 88, colorGold, 1)
+	d.next = "H1"
 	d.fitted(c.Labels.Title, fontBold, 34, 18, pageW-2*margin, colorNavy, 106)
 	if c.Labels.AwardedTo != "" {
 		d.centered(c.Labels.AwardedTo, fontRegular, 13, 0, colorLabel, 170)
@@ -201,7 +210,14 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 	if c.SessionDates == "" {
 		session = strings.TrimSpace(c.Labels.Session + " " + c.SessionCode)
 	}
-	d.fitted(session, fontRegular, 11.5, 7, pageW-2*margin, colorText, max(y+10, 350))
+	sessionY := max(y+10, 350)
+	if c.Workload != "" {
+		sessionY = max(y+6, 342)
+	}
+	d.fitted(session, fontRegular, 11.5, 7, pageW-2*margin, colorText, sessionY)
+	if c.Workload != "" {
+		d.fitted(c.Workload, fontRegular, 11.5, 7, pageW-2*margin, colorText, sessionY+17)
+	}
 
 	// Bottom band: issuer on the left, code and verification in the middle,
 	// QR code on the right.
@@ -219,7 +235,11 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 	d.label(c.Labels.Code, mid, midW, bandTop+22, gopdf.Center)
 	d.at(c.Code, fontMono, 14, colorText, mid, midW, bandTop+36, gopdf.Center)
 	d.label(c.Labels.Verify, mid, midW, bandTop+64, gopdf.Center)
+	d.next = "Link"
 	d.fittedAt(c.VerifyURL, fontRegular, 9.5, 6, colorNavy, mid, midW, bandTop+78, gopdf.Center)
+	if d.err == nil {
+		d.gp.AddExternalLink(c.VerifyURL, mid, bandTop+76, midW, 15)
+	}
 
 	if d.err == nil {
 		holder, err := gopdf.ImageHolderByBytes(qr)
@@ -235,7 +255,25 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certificates: write pdf: %w", err)
 	}
-	return out, nil
+	lang := c.Lang
+	if lang == "" {
+		lang = "fr"
+	}
+	alt := c.Labels.QRAlt
+	if alt == "" {
+		alt = c.Labels.Verify
+	}
+	return archivePDF(out, pdfaMeta{
+		Lang:      lang,
+		Title:     c.Labels.Title + " – " + c.HolderName,
+		Subject:   CourseName + " – " + c.Code,
+		Author:    c.Issuer,
+		Creator:   CourseName,
+		Created:   c.IssuedAt,
+		Roles:     d.roles,
+		FigureAlt: strings.TrimSpace(alt + " " + c.VerifyURL),
+		LinkAlt:   strings.TrimSpace(c.Labels.Verify + " " + c.VerifyURL),
+	})
 }
 
 // pdfDoc wraps a gopdf document with the drawing helpers of the layout;
@@ -243,6 +281,10 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 type pdfDoc struct {
 	gp  *gopdf.GoPdf
 	err error
+	// roles are the structure types of the text blocks drawn, in order
+	// (archivePDF tags them); next is the type of the next one, P when "".
+	roles []string
+	next  string
 }
 
 func (d *pdfDoc) frame() {
@@ -286,6 +328,11 @@ func (d *pdfDoc) at(text, family string, size float64, color rgb, x, w, y float6
 func (d *pdfDoc) cell(text string, x, w, y, size float64, align int) {
 	d.gp.SetXY(x, y)
 	d.err = d.gp.CellWithOption(&gopdf.Rect{W: w, H: size * 1.2}, text, gopdf.CellOption{Align: align | gopdf.Top})
+	role := d.next
+	if role == "" {
+		role = "P"
+	}
+	d.roles, d.next = append(d.roles, role), ""
 }
 
 // label writes a small grey caption.
@@ -360,7 +407,10 @@ func (d *pdfDoc) paragraph(text, family string, size, width float64, color rgb, 
 		}
 	}
 	x := (pageW - width) / 2
-	for _, line := range lines {
+	for i, line := range lines {
+		if i > 0 {
+			d.next = continued // the lines of a paragraph are one P
+		}
 		d.cell(line, x, width, y, size, gopdf.Center)
 		if d.err != nil {
 			return y
