@@ -194,6 +194,11 @@ func (s courseStoreMetrics) SetSchedule(ctx context.Context, a1 string, a2 cours
 	return s.CourseStore.SetSchedule(ctx, a1, a2)
 }
 
+func (s courseStoreMetrics) SetUserEmail(ctx context.Context, a1 string, a2 string) (err error) {
+	defer s.m.observe("course.SetUserEmail", time.Now(), &err)
+	return s.CourseStore.SetUserEmail(ctx, a1, a2)
+}
+
 func (s courseStoreMetrics) SetUserLocale(ctx context.Context, a1 string, a2 string) (err error) {
 	defer s.m.observe("course.SetUserLocale", time.Now(), &err)
 	return s.CourseStore.SetUserLocale(ctx, a1, a2)
@@ -298,6 +303,11 @@ func (s authStoreMetrics) ResetFailures(ctx context.Context, a1 string) (err err
 func (s authStoreMetrics) Session(ctx context.Context, a1 string, a2 time.Time) (r0 *course.AuthSession, err error) {
 	defer s.m.observe("auth.Session", time.Now(), &err)
 	return s.AuthStore.Session(ctx, a1, a2)
+}
+
+func (s authStoreMetrics) TakeSession(ctx context.Context, a1 string, a2 string, a3 time.Time) (r0 *course.AuthSession, err error) {
+	defer s.m.observe("auth.TakeSession", time.Now(), &err)
+	return s.AuthStore.TakeSession(ctx, a1, a2, a3)
 }
 
 func (s authStoreMetrics) Touch(ctx context.Context, a1 string, a2 time.Time, a3 time.Time) (err error) {
@@ -727,6 +737,7 @@ var storeOperations = []string{
 	"course.SetCapacity",
 	"course.SetClosed",
 	"course.SetSchedule",
+	"course.SetUserEmail",
 	"course.SetUserLocale",
 	"course.SetUserName",
 	"course.SetUserPassword",
@@ -747,6 +758,7 @@ var storeOperations = []string{
 	"auth.RecordFailure",
 	"auth.ResetFailures",
 	"auth.Session",
+	"auth.TakeSession",
 	"auth.Touch",
 	"settings.Get",
 	"settings.Put",

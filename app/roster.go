@@ -272,10 +272,10 @@ func (s *Server) handleInvitationAccept(c *fiber.Ctx) error {
 	return c.Redirect("/login", http.StatusSeeOther)
 }
 
-// redactSecrets hides the secret token of an invitation, calendar or
-// unsubscribe address in a request path, for logs.
+// redactSecrets hides the secret token of an invitation, calendar,
+// unsubscribe or account link in a request path, for logs.
 func redactSecrets(path string) string {
-	for _, prefix := range []string{"/invitations/", "/calendar/", "/unsubscribe/"} {
+	for _, prefix := range []string{"/invitations/", "/calendar/", "/unsubscribe/", "/password/reset/", "/account/email/"} {
 		if strings.HasPrefix(path, prefix) && len(path) > len(prefix) {
 			return prefix + "[redacted]"
 		}

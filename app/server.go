@@ -204,6 +204,7 @@ func (s *Server) routes() {
 	s.registerRosterRoutes()
 	s.registerExportRoutes()
 	s.registerPrivacyRoutes()
+	s.registerRecoveryRoutes()
 }
 
 func (s *Server) handleReady(c *fiber.Ctx) error {

@@ -401,7 +401,7 @@ var AuditActions = []string{
 	"level.override", "level.override_removed", course.AuditGradeOverride, course.AuditGradeConfirm,
 	"certificate.issue", "certificate.revoke", course.AuditRoleChange, "session.close", "session.reopen",
 	"commitment.release", "rules.change", course.AuditReassign, course.AuditSessionCopy, course.AuditShift,
-	"account.delete",
+	"account.delete", course.AuditResetLink,
 }
 
 // AuditLog returns the audit entries matching f to a coordinator, newest

@@ -5,12 +5,16 @@ import (
 	"time"
 )
 
-// AuthSession is a signed-in web session or an API token. Only the SHA-256 of
-// the secret is stored, so a database dump gives no usable credential.
+// AuthSession is a signed-in web session or an API token, or the token of
+// an e-mailed account link (kinds KindReset and KindEmail: single-use, taken
+// with TakeSession, never a sign-in). Only the SHA-256 of the secret is
+// stored, so a database dump gives no usable credential.
 type AuthSession struct {
-	TokenHash     string
-	Kind          string // "web" or "api"
-	UserID        string
+	TokenHash string
+	Kind      string // "web", "api", KindReset or KindEmail
+	UserID    string
+	// CSRF is a web session's CSRF secret; for a KindEmail link, the new
+	// address it confirms.
 	CSRF          string
 	CreatedAt     time.Time
 	LastSeen      time.Time
@@ -40,6 +44,11 @@ type AuthStore interface {
 	// Touch moves a session's idle expiry.
 	Touch(ctx context.Context, tokenHash string, now, idleExpires time.Time) error
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// TakeSession removes and returns the live session of that hash and
+	// kind in one atomic step, so a single-use link works once even when
+	// followed twice at the same moment; ErrNotFound when it is unknown,
+	// of another kind, expired or taken already.
+	TakeSession(ctx context.Context, tokenHash, kind string, now time.Time) (*AuthSession, error)
 	// DeleteUserSessions ends every session and token of a person but the
 	// one kept (its hash; "" keeps none), and says how many it ended.
 	DeleteUserSessions(ctx context.Context, userID, keep string) (int64, error)

@@ -19,6 +19,9 @@ type Store interface {
 	AddUserRole(ctx context.Context, id string, r Role) error
 	SetUserLocale(ctx context.Context, id, locale string) error
 	SetUserPassword(ctx context.Context, id, hash string) error
+	// SetUserEmail changes an account's (normalised) address; ErrEmailTaken
+	// when another account has it.
+	SetUserEmail(ctx context.Context, id, email string) error
 
 	NextSessionNumber(ctx context.Context, f Format) (int, error)
 	CreateSession(ctx context.Context, s *Session) error

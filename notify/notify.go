@@ -25,10 +25,14 @@ const (
 	// Account e-mails answer a registration; they cannot be switched off.
 	KindAccountCreated Kind = "account_created" // a new account is ready
 	KindAccountExists  Kind = "account_exists"  // someone registered an address that has an account
+	// Account links: each request is its own message (Outbox.Link), whose
+	// event carries the link's token in Code.
+	KindPasswordReset Kind = "password_reset" // a link to choose a new password
+	KindEmailChange   Kind = "email_change"   // a link confirming a new address, sent there (Event.Text)
 )
 
 // AccountKinds are the account e-mails, sent whatever the preferences.
-var AccountKinds = []Kind{KindAccountCreated, KindAccountExists}
+var AccountKinds = []Kind{KindAccountCreated, KindAccountExists, KindPasswordReset, KindEmailChange}
 
 // MailKinds lists the e-mail kinds, in display order.
 var MailKinds = []Kind{KindReviewsAssigned, KindDeadline, KindGradeAvailable, KindCertificateIssued, KindQueueNew}
@@ -76,9 +80,9 @@ type Event struct {
 	At          time.Time // the deadline of a reminder
 	Count       int       // reviews to do, items in the queue, submissions assigned
 	Total       int       // reviews assigned (Mattermost), the queue threshold
-	Code        string    // a certificate's code
+	Code        string    // a certificate's code, or an account link's token
 	Level       int       // a certificate's level
-	Text        string    // the report sentence of a closed session
+	Text        string    // the report sentence of a closed session; the new address of an e-mail change
 }
 
 // Message is one delivery in the outbox: an e-mail to a person or a post to a

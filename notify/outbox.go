@@ -75,6 +75,22 @@ func (o *Outbox) EmailOn(ctx context.Context, kind Kind, userID string, on time.
 		Events: []Event{e}, Status: StatusPending, NextAt: now, CreatedAt: now, UpdatedAt: now})
 }
 
+// LinkPaths are where account links lead; the token follows.
+var LinkPaths = map[Kind]string{KindPasswordReset: "/password/reset/", KindEmailChange: "/account/email/"}
+
+// Link e-mails an account link (KindPasswordReset, KindEmailChange) to
+// userID, whatever their preferences: e.Code is the link's token, e.Key
+// names the link. Every link is a message of its own, so a second request
+// of the day gets its mail too; the caller limits how often.
+func (o *Outbox) Link(ctx context.Context, kind Kind, userID string, e Event) (AddResult, error) {
+	if _, ok := LinkPaths[kind]; !ok || userID == "" || e.Key == "" || e.Code == "" || (kind == KindEmailChange && e.Text == "") {
+		return 0, fmt.Errorf("notify: link of kind %q to %q, event %q: %w", kind, userID, e.Key, errBadMessage)
+	}
+	now := o.Now().UTC()
+	return o.Store.Add(ctx, Message{ID: string(kind) + "|" + userID + "|" + e.Key, Kind: kind, UserID: userID,
+		Events: []Event{e}, Status: StatusPending, NextAt: now, CreatedAt: now, UpdatedAt: now})
+}
+
 // Post sends e to the session's channel (hook.URL) in lang; key names the
 // event within the session, so the same event is posted once.
 func (o *Outbox) Post(ctx context.Context, hook Hook, key, lang string, e Event) (AddResult, error) {

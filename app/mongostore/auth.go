@@ -80,6 +80,22 @@ func (s *AuthStore) DeleteSession(ctx context.Context, tokenHash string) error {
 	return nil
 }
 
+// TakeSession deletes and returns the live session of that hash and kind
+// in one findOneAndDelete: of two takers, one gets it.
+func (s *AuthStore) TakeSession(ctx context.Context, tokenHash, kind string, now time.Time) (*course.AuthSession, error) {
+	var d authDoc
+	err := s.db.W(colAuth).FindOneAndDelete(ctx, bson.M{"_id": tokenHash, "kind": kind,
+		"expires_at": bson.M{"$gt": now}, "idle_expires_at": bson.M{"$gt": now}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, course.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mongostore: take auth session: %w", err)
+	}
+	return &course.AuthSession{TokenHash: d.ID, Kind: d.Kind, UserID: d.UserID, CSRF: d.CSRF, CreatedAt: d.CreatedAt,
+		LastSeen: d.LastSeen, ExpiresAt: d.ExpiresAt, IdleExpiresAt: d.IdleExpiresAt}, nil
+}
+
 // DeleteExpired removes sessions past their absolute or idle expiry; the
 // platform expires in code because FerretDB has no TTL index.
 func (s *AuthStore) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {

@@ -126,6 +126,25 @@ func (s *CourseStore) SetUserPassword(ctx context.Context, id, hash string) erro
 	return s.updateUser(ctx, id, bson.M{"$set": bson.M{"password_hash": hash}})
 }
 
+// SetUserEmail changes an account's address; course.ErrEmailTaken when
+// another account has it. The unique index on email decides a race (a
+// duplicate-key error on MongoDB); the read before it gives the answer on
+// FerretDB too, whose update reports the index as an internal error.
+func (s *CourseStore) SetUserEmail(ctx context.Context, id, email string) error {
+	n, err := s.db.W(colUsers).CountDocuments(ctx, bson.M{"email": email, "_id": bson.M{"$ne": id}})
+	if err != nil {
+		return fmt.Errorf("mongostore: find address of %s: %w", id, err)
+	}
+	if n > 0 {
+		return course.ErrEmailTaken
+	}
+	err = s.updateUser(ctx, id, bson.M{"$set": bson.M{"email": email}})
+	if err != nil && mongo.IsDuplicateKeyError(err) {
+		return course.ErrEmailTaken
+	}
+	return err
+}
+
 type partDoc struct {
 	Number        int       `bson:"number"`
 	Title         string    `bson:"title"`

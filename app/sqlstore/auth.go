@@ -152,6 +152,27 @@ func (s *AuthStore) DeleteSession(ctx context.Context, tokenHash string) error {
 	return nil
 }
 
+// TakeSession deletes and returns the live session of that hash and kind in
+// one statement (DELETE ... RETURNING): of two takers, one gets it.
+func (s *AuthStore) TakeSession(ctx context.Context, tokenHash, kind string, now time.Time) (*course.AuthSession, error) {
+	var a course.AuthSession
+	dest, done := authDest(&a)
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `DELETE FROM auth_sessions
+			WHERE token_hash = ? AND kind = ? AND expires_at > ? AND idle_expires_at > ?
+			RETURNING token_hash, kind, user_id, csrf, created_at, last_seen, expires_at, idle_expires_at`,
+			tokenHash, kind, ts(now), ts(now)).Scan(dest...)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, course.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: take auth session: %w", classify(err))
+	}
+	done()
+	return &a, nil
+}
+
 // DeleteUserSessions ends every session and token of userID but keep (a
 // token hash; "" keeps none) and says how many it ended.
 func (s *AuthStore) DeleteUserSessions(ctx context.Context, userID, keep string) (int64, error) {

@@ -272,6 +272,16 @@ func (s *CourseStore) SetUserPassword(ctx context.Context, id, hash string) erro
 	return s.updateUser(ctx, id, `password_hash = ?`, hash)
 }
 
+// SetUserEmail changes an account's address; course.ErrEmailTaken when
+// another account has it.
+func (s *CourseStore) SetUserEmail(ctx context.Context, id, email string) error {
+	err := s.updateUser(ctx, id, `email = ?`, email)
+	if err != nil && isUnique(err) {
+		return course.ErrEmailTaken
+	}
+	return err
+}
+
 // SetUserName renames an account.
 func (s *CourseStore) SetUserName(ctx context.Context, id, name string) error {
 	return s.updateUser(ctx, id, `name = ?`, name)

@@ -23,6 +23,8 @@ func Auth(t *testing.T, open Open) {
 	t.Run("DeleteSessions", func(t *testing.T) { authDeleteSessions(t, open) })
 	t.Run("DeleteExpired", func(t *testing.T) { authDeleteExpired(t, open) })
 	t.Run("Caller", func(t *testing.T) { authCaller(t, open) })
+	t.Run("TakeLink", func(t *testing.T) { authTakeLink(t, open) })
+	t.Run("TakeLinkConcurrent", func(t *testing.T) { authTakeLinkConcurrent(t, open) })
 	t.Run("Throttle", func(t *testing.T) { authThrottle(t, open) })
 	t.Run("ThrottleConcurrent", func(t *testing.T) { authThrottleConcurrent(t, open) })
 	t.Run("Settings", func(t *testing.T) { authSettings(t, open) })
@@ -34,6 +36,84 @@ func Auth(t *testing.T, open Open) {
 func authSession(hash, userID string) course.AuthSession {
 	return course.AuthSession{TokenHash: hash, Kind: "web", UserID: userID, CSRF: "csrf-" + hash, CreatedAt: T0, LastSeen: T0,
 		ExpiresAt: T0.Add(time.Hour), IdleExpiresAt: T0.Add(10 * time.Minute)}
+}
+
+// authLink is a single-use link of kind for userID, created at T0, valid
+// an hour.
+func authLink(hash, kind, userID, data string) course.AuthSession {
+	return course.AuthSession{TokenHash: hash, Kind: kind, UserID: userID, CSRF: data, CreatedAt: T0, LastSeen: T0,
+		ExpiresAt: T0.Add(time.Hour), IdleExpiresAt: T0.Add(time.Hour)}
+}
+
+// authTakeLink: a link is taken once, only with its kind, only while live.
+func authTakeLink(t *testing.T, open Open) {
+	ctx := context.Background()
+	s := open(t).Stores().Auth
+	for _, a := range []course.AuthSession{authLink("r1", course.KindReset, "u1", ""),
+		authLink("e1", course.KindEmail, "u1", "new@example.org"), authLink("r2", course.KindReset, "u1", ""), authSession("w1", "u1")} {
+		if err := s.CreateSession(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		name, hash, kind string
+		at               time.Time
+		want             *course.AuthSession
+	}{
+		{name: "unknown", hash: "nope", kind: course.KindReset, at: T0},
+		{name: "wrong kind", hash: "r1", kind: course.KindEmail, at: T0},
+		{name: "a web session is no link", hash: "w1", kind: course.KindReset, at: T0},
+		{name: "live", hash: "r1", kind: course.KindReset, at: T0.Add(59 * time.Minute), want: new(authLink("r1", course.KindReset, "u1", ""))},
+		{name: "taken already", hash: "r1", kind: course.KindReset, at: T0.Add(59 * time.Minute)},
+		{name: "carries its data", hash: "e1", kind: course.KindEmail, at: T0, want: new(authLink("e1", course.KindEmail, "u1", "new@example.org"))},
+		{name: "expired", hash: "r2", kind: course.KindReset, at: T0.Add(time.Hour)},
+	}
+	for _, st := range steps {
+		got, err := s.TakeSession(ctx, st.hash, st.kind, st.at)
+		if st.want == nil {
+			if !errors.Is(err, course.ErrNotFound) {
+				t.Fatalf("%s: got %+v, %v; want course.ErrNotFound", st.name, got, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if diff := cmp.Diff(st.want, got); diff != "" {
+			t.Fatalf("%s (-want +got):\n%s", st.name, diff)
+		}
+	}
+	if _, err := s.Session(ctx, "w1", T0); err != nil {
+		t.Fatalf("the web session is gone: %v", err)
+	}
+}
+
+// authTakeLinkConcurrent: of ten takers of one link, exactly one gets it.
+func authTakeLinkConcurrent(t *testing.T, open Open) {
+	ctx := context.Background()
+	s := open(t).Stores().Auth
+	if err := s.CreateSession(ctx, authLink("r1", course.KindReset, "u1", "")); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = s.TakeSession(ctx, "r1", course.KindReset, T0) })
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, course.ErrNotFound):
+			t.Fatal(err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d takers got the link, want 1", won)
+	}
 }
 
 func authSessionExpiry(t *testing.T, open Open) {

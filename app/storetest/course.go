@@ -28,6 +28,7 @@ func Course(t *testing.T, open Open) {
 	}{
 		{"Users", courseUsers},
 		{"UsersSortedByName", courseUsersSorted},
+		{"SetUserEmail", courseSetUserEmail},
 		{"SessionNumbering", courseSessionNumbering},
 		{"ListSessions", courseListSessions},
 		{"SessionsOf", courseSessionsOf},
@@ -107,6 +108,28 @@ func courseWant(t *testing.T, what string, err, want error) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Fatalf("%s: err = %v, want %v", what, err, want)
+	}
+}
+
+// courseSetUserEmail: an address changes, the old one finds nobody, and
+// another account's address is refused with ErrEmailTaken.
+func courseSetUserEmail(t *testing.T, s store.CourseStore) {
+	ctx := context.Background()
+	ada := courseCreateUser(t, s, courseUser("ada@example.org"))
+	courseCreateUser(t, s, courseUser("bob@example.org"))
+	if err := s.SetUserEmail(ctx, ada.ID, "ada@new.example.org"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UserByEmail(ctx, "ada@new.example.org")
+	if err != nil || got.ID != ada.ID {
+		t.Fatalf("UserByEmail(new) = %+v, %v", got, err)
+	}
+	_, err = s.UserByEmail(ctx, "ada@example.org")
+	courseWant(t, "old address", err, course.ErrNotFound)
+	courseWant(t, "taken address", s.SetUserEmail(ctx, ada.ID, "bob@example.org"), course.ErrEmailTaken)
+	courseWant(t, "unknown account", s.SetUserEmail(ctx, "missing", "zoe@example.org"), course.ErrNotFound)
+	if got, err = s.UserByID(ctx, ada.ID); err != nil || got.Email != "ada@new.example.org" {
+		t.Fatalf("after a refused change: %+v, %v", got, err)
 	}
 }
 
