@@ -44,7 +44,7 @@ func (s *Server) formError(c *fiber.Ctx, err error, p *page, show func() error) 
 			return err
 		}
 	}
-	p.Error = p.message(pr)
+	p.fail(c, pr)
 	c.Status(pr.Status)
 	return show()
 }

@@ -308,16 +308,18 @@ func (s *Server) translator(c *fiber.Ctx) *translator {
 // page is what every template receives.
 type page struct {
 	*translator
-	Title  string
-	User   *course.User
-	CSRF   string
-	Path   string
-	Flash  string
-	Error  string
-	Form   map[string]string
-	Data   any
-	static *assets.Hashed
-	zones  *zones
+	Title string
+	User  *course.User
+	CSRF  string
+	Path  string
+	Flash string
+	Error string
+	Form  map[string]string
+	// Problem is the error of the form posted, for the fields (app/forms.go).
+	Problem *formProblem
+	Data    any
+	static  *assets.Hashed
+	zones   *zones
 }
 
 // zones resolves time zone names once each: time.LoadLocation reads and

@@ -1,0 +1,88 @@
+package app
+
+import (
+	"html/template"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// formProblem is the error a posted form got: the field it is about (a
+// ValidationError's Field; "" for the whole form), its message without the
+// field's name, and the path the form was posted to (a page may hold
+// several forms with the same field names).
+type formProblem struct {
+	Field   string
+	Message string
+	Action  string
+}
+
+// fail records a form's error on the page: the summary at the top
+// (p.Error), the field to mark, and every value the person typed, so that
+// the form shows again as they left it. Passwords are never sent back.
+func (p *page) fail(c *fiber.Ctx, pr problem) {
+	p.Error = p.message(pr)
+	p.Problem = &formProblem{Field: pr.Field, Message: p.T(pr.Key, pr.Args), Action: c.Path()}
+	keep := func(k, v string) {
+		if _, set := p.Form[k]; set || k == "_csrf" || strings.Contains(k, "password") {
+			return
+		}
+		p.Form[k] = v
+	}
+	if mf, err := c.MultipartForm(); err == nil && mf != nil {
+		for k, vs := range mf.Value {
+			if len(vs) > 0 {
+				keep(k, vs[0])
+			}
+		}
+		return
+	}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) { keep(string(k), string(v)) })
+}
+
+// on reports whether the form posted to action got an error about field.
+func (p *page) on(action, field string) bool {
+	return p.Problem != nil && p.Problem.Field == field && (action == "" || p.Problem.Action == action)
+}
+
+// errorID is the id of a field's error message, which the field names in
+// aria-describedby and the summary at the top links to.
+func errorID(field string) string { return "error-" + field }
+
+// Invalid returns the attributes that mark the field of the form posted to
+// action ("": any) as invalid and tie it to its message, or nothing.
+func (p *page) Invalid(action, field string) template.HTMLAttr {
+	if !p.on(action, field) {
+		return ""
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(errorID(field)) + `"`) // #nosec G203 -- escaped
+}
+
+// FieldError shows the message of the field's error beside it, or nothing.
+func (p *page) FieldError(action, field string) template.HTML {
+	if !p.on(action, field) {
+		return ""
+	}
+	return template.HTML(`<p class="field-error" id="` + template.HTMLEscapeString(errorID(field)) + `">` + template.HTMLEscapeString(p.Problem.Message) + `</p>`) // #nosec G203 -- escaped
+}
+
+// ErrorLink is the anchor of the summary's link to the field in error ("":
+// none).
+func (p *page) ErrorLink() string {
+	if p.Problem == nil || p.Problem.Field == "" {
+		return ""
+	}
+	return "#" + errorID(p.Problem.Field)
+}
+
+// Value is what the field of the form posted to action ("": the page's only
+// form) shows: what the person typed when that form got an error, def
+// otherwise.
+func (p *page) Value(action, field, def string) string {
+	if p.Problem != nil && (action == "" || p.Problem.Action == action) {
+		if v, ok := p.Form[field]; ok {
+			return v
+		}
+	}
+	return def
+}
