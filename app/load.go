@@ -974,6 +974,8 @@ func (d *loadDriver) measure(ctx context.Context, sc loadScenario) (ScenarioResu
 			return ScenarioResult{}, fmt.Errorf("load: profile: %w", err)
 		}
 		prof = f
+		runtime.SetBlockProfileRate(10000) // a sample per 10 µs blocked
+		runtime.SetMutexProfileFraction(5)
 	}
 	res := d.drive(ctx, sc, d.o.Duration, &seq)
 	if res.Requests > 0 {
@@ -991,6 +993,21 @@ func (d *loadDriver) measure(ctx context.Context, sc loadScenario) (ScenarioResu
 		if err != nil {
 			return res, fmt.Errorf("load: profile: %w", err)
 		}
+		for _, kind := range []string{"block", "mutex"} {
+			bf, err := os.Create(filepath.Join(d.o.ProfileDir, fmt.Sprintf("c%d-p%d-%s.%s.pprof", d.run.Closed, d.run.Participants, slug(sc.name), kind))) // #nosec G304 -- the folder comes from the command line
+			if err != nil {
+				return res, fmt.Errorf("load: profile: %w", err)
+			}
+			err = pprof.Lookup(kind).WriteTo(bf, 0)
+			if cerr := bf.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return res, fmt.Errorf("load: profile: %w", err)
+			}
+		}
+		runtime.SetBlockProfileRate(0)
+		runtime.SetMutexProfileFraction(0)
 		runtime.GC()
 		err = pprof.WriteHeapProfile(f)
 		if cerr := f.Close(); err == nil {
