@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -36,6 +37,7 @@ func (s *Server) registerCertificateRoutes() {
 	a.Get("/certificates/:code/badge.jwt", s.handleCertificateBadge)
 	a.Get("/certificates/:code/badge.svg", s.handleCertificateBakedBadge)
 	a.Get("/certificates/:code", verify, s.handleVerifyShow)
+	a.Get("/verify", verify, s.handleVerifyLookup)
 
 	api := a.Group("/api/v1")
 	api.Post("/certificates/:code/revoke", s.handleAPIRevoke)
@@ -250,7 +252,7 @@ func (s *Server) handleRevoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.certs.Revoke(c.UserContext(), u, cert.Code, c.FormValue("reason")); err != nil {
+	if err := s.certs.Revoke(c.UserContext(), u, cert.Code, c.FormValue("reason"), c.FormValue("reason_public") != ""); err != nil {
 		return err
 	}
 	s.flash(c, "app.flash.certificate_revoked")
@@ -299,8 +301,33 @@ func (s *Server) handleAPIReissue(c *fiber.Ctx) error {
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"code": issued.Code, "level": issued.Level, "status": "valid", "replaces": cert.Code})
 }
 
+// handleVerifyLookup is the public form where a code is typed or pasted:
+// a code of the right shape goes to its page in canonical form
+// (certificates.NormalizeCode), another is a 422 on the form.
+func (s *Server) handleVerifyLookup(c *fiber.Ctx) error {
+	p := s.newPage(c, "app.verify.title")
+	raw := strings.TrimSpace(c.Query("code"))
+	p.Form["code"], p.Data = raw, fiber.Map{}
+	if raw == "" {
+		return s.render(c, "pages/certificates/lookup", p)
+	}
+	norm, ok := certificates.NormalizeCode(raw)
+	if !ok {
+		return s.formError(c, course.Invalid("code", "account.verify.malformed"), p, s.formPage(c, "pages/certificates/lookup", p))
+	}
+	return c.Redirect("/certificates/"+norm, http.StatusSeeOther)
+}
+
 func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
 	cert, err := s.certs.Lookup(c.UserContext(), c.Params("code"))
+	if errors.Is(err, certificates.ErrNotFound) {
+		// A clear page, with the form to try again, for an unknown code.
+		p := s.newPage(c, "app.verify.title")
+		p.Form["code"] = c.Params("code")
+		p.Data = fiber.Map{"Unknown": c.Params("code")}
+		c.Status(http.StatusNotFound)
+		return s.render(c, "pages/certificates/lookup", p)
+	}
 	if err != nil {
 		return err
 	}
@@ -450,7 +477,10 @@ func (s *Server) handleAPIVerify(c *fiber.Ctx) error {
 		"session":   fiber.Map{"code": cert.SessionCode, "starts_on": cert.SessionStart, "ends_on": cert.SessionEnd},
 		"issued_at": rfc3339(cert.IssuedAt), "status": "valid", "issuer": s.cfg.Organisation}
 	if cert.RevokedAt != nil {
-		out["status"], out["revoked_at"], out["revoke_reason"] = "revoked", rfc3339(*cert.RevokedAt), cert.RevokeReason
+		out["status"], out["revoked_at"] = "revoked", rfc3339(*cert.RevokedAt)
+		if r := cert.PublicReason(); r != "" { // only when the coordinator made it public
+			out["revoke_reason"] = r
+		}
 	}
 	return c.JSON(out)
 }
@@ -461,7 +491,8 @@ func (s *Server) handleAPIRevoke(c *fiber.Ctx) error {
 		return err
 	}
 	var in struct {
-		Reason string `json:"reason"`
+		Reason       string `json:"reason"`
+		ReasonPublic bool   `json:"reason_public"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -473,7 +504,7 @@ func (s *Server) handleAPIRevoke(c *fiber.Ctx) error {
 	if !ok {
 		return certificates.ErrNotFound
 	}
-	if err := s.certs.Revoke(c.UserContext(), u, norm, in.Reason); err != nil {
+	if err := s.certs.Revoke(c.UserContext(), u, norm, in.Reason, in.ReasonPublic); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"code": norm, "status": "revoked"})

@@ -609,9 +609,9 @@ func (s certificateStoreMetrics) PutRules(ctx context.Context, a1 string, a2 cer
 	return s.CertificateStore.PutRules(ctx, a1, a2)
 }
 
-func (s certificateStoreMetrics) Revoke(ctx context.Context, a1 string, a2 string, a3 time.Time) (err error) {
+func (s certificateStoreMetrics) Revoke(ctx context.Context, a1 string, a2 string, a3 bool, a4 time.Time) (err error) {
 	defer s.m.observe("certificates.Revoke", time.Now(), &err)
-	return s.CertificateStore.Revoke(ctx, a1, a2, a3)
+	return s.CertificateStore.Revoke(ctx, a1, a2, a3, a4)
 }
 
 func (s certificateStoreMetrics) RevokedStatusIndices(ctx context.Context) (r0 []int, err error) {

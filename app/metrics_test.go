@@ -224,7 +224,7 @@ func TestMetrics(t *testing.T) {
 	if err != nil || len(certs) == 0 {
 		t.Fatalf("certificates after close %+v: %v %v", res, certs, err)
 	}
-	if err := e.srv.certs.Revoke(ctx, f.coord, certs[0].Code, "Erreur de saisie"); err != nil {
+	if err := e.srv.certs.Revoke(ctx, f.coord, certs[0].Code, "Erreur de saisie", false); err != nil {
 		t.Fatal(err)
 	}
 	fams, _ = e.scrape(t)

@@ -34,10 +34,22 @@ type Certificate struct {
 	IssuedAt     time.Time
 	RevokedAt    *time.Time
 	RevokeReason string
+	// RevokePublic: the coordinator who revoked it let the reason be shown
+	// to whoever verifies the certificate (PublicReason).
+	RevokePublic bool
 	// StatusIndex is the certificate's bit in the issuer's revocation list
 	// (its badge's credentialStatus); zero for badges issued before status
 	// lists, which have no entry.
 	StatusIndex int
+}
+
+// PublicReason is the revocation reason verification may show: only when
+// the coordinator said so.
+func (c *Certificate) PublicReason() string {
+	if c.RevokedAt == nil || !c.RevokePublic {
+		return ""
+	}
+	return c.RevokeReason
 }
 
 // Valid reports whether the certificate is not revoked.
@@ -98,7 +110,9 @@ type Store interface {
 	Certificate(ctx context.Context, code string) (*Certificate, error)
 	CertificatesBySession(ctx context.Context, sessionID string) ([]Certificate, error)
 	CertificatesByUser(ctx context.Context, userID string) ([]Certificate, error)
-	Revoke(ctx context.Context, code, reason string, at time.Time) error // ErrRevoked if already
+	// Revoke records the revocation, its reason and whether the reason is
+	// public; ErrRevoked if already.
+	Revoke(ctx context.Context, code, reason string, public bool, at time.Time) error
 	// RevokedStatusIndices returns the status indexes (never zero) of the
 	// revoked certificates, in any order.
 	RevokedStatusIndices(ctx context.Context) ([]int, error)
@@ -546,7 +560,7 @@ func (s *Service) Close(ctx context.Context, actor *course.User, sessionID strin
 			continue
 		}
 		if had {
-			if err := s.Store.Revoke(ctx, old.Code, ReasonReissued, now); err != nil && !errors.Is(err, ErrRevoked) {
+			if err := s.Store.Revoke(ctx, old.Code, ReasonReissued, false, now); err != nil && !errors.Is(err, ErrRevoked) {
 				return nil, err
 			}
 			if err := s.audit(ctx, actor, "certificate.revoke", sess.ID, old.Code, "level changed at re-close", "reissued"); err != nil {
@@ -692,7 +706,7 @@ func (s *Service) Reopen(ctx context.Context, actor *course.User, sessionID, rea
 }
 
 // Revoke revokes a certificate with a reason: coordinators.
-func (s *Service) Revoke(ctx context.Context, actor *course.User, code, reason string) error {
+func (s *Service) Revoke(ctx context.Context, actor *course.User, code, reason string, public bool) error {
 	if !actor.IsCoordinator() {
 		return course.ErrForbidden
 	}
@@ -704,10 +718,14 @@ func (s *Service) Revoke(ctx context.Context, actor *course.User, code, reason s
 	if utf8.RuneCountInString(reason) < 5 {
 		return &ValidationError{Field: "reason", Key: "certificates.reason_required"}
 	}
-	if err := s.Store.Revoke(ctx, c.Code, reason, s.Now().UTC()); err != nil {
+	if err := s.Store.Revoke(ctx, c.Code, reason, public, s.Now().UTC()); err != nil {
 		return err
 	}
-	return s.audit(ctx, actor, "certificate.revoke", c.SessionID, c.Code, "", reason)
+	detail := ""
+	if public {
+		detail = "public"
+	}
+	return s.audit(ctx, actor, "certificate.revoke", c.SessionID, c.Code, detail, reason)
 }
 
 // Reissue issues again, at the level the rules give now, the certificate of

@@ -190,6 +190,7 @@ type certificateDoc struct {
 	IssuedAt     time.Time    `bson:"issued_at"`
 	RevokedAt    *time.Time   `bson:"revoked_at,omitempty"`
 	RevokeReason string       `bson:"revoke_reason,omitempty"`
+	RevokePublic bool         `bson:"revoke_public,omitempty"`
 	StatusIndex  int          `bson:"status_index,omitempty"`
 }
 
@@ -202,7 +203,7 @@ type certStatusDoc struct {
 func (d *certificateDoc) certificate() certificates.Certificate {
 	c := certificates.Certificate{Code: d.Code, SessionID: d.SessionID, SessionCode: d.SessionCode, SessionStart: d.SessionStart,
 		SessionEnd: d.SessionEnd, UserID: d.UserID, HolderName: d.HolderName, Level: certificates.Level(d.Level), Lang: d.Lang,
-		Salt: d.Salt, Badge: d.Badge, Rules: certificates.Rules(d.Rules), IssuedAt: d.IssuedAt.UTC(), RevokeReason: d.RevokeReason,
+		Salt: d.Salt, Badge: d.Badge, Rules: certificates.Rules(d.Rules), IssuedAt: d.IssuedAt.UTC(), RevokeReason: d.RevokeReason, RevokePublic: d.RevokePublic,
 		StatusIndex: d.StatusIndex}
 	if d.RevokedAt != nil {
 		t := d.RevokedAt.UTC()
@@ -214,7 +215,7 @@ func (d *certificateDoc) certificate() certificates.Certificate {
 func toCertificateDoc(c certificates.Certificate) certificateDoc {
 	return certificateDoc{Code: c.Code, SessionID: c.SessionID, SessionCode: c.SessionCode, SessionStart: c.SessionStart,
 		SessionEnd: c.SessionEnd, UserID: c.UserID, HolderName: c.HolderName, Level: int(c.Level), Lang: c.Lang, Salt: c.Salt,
-		Badge: c.Badge, Rules: certRulesDoc(c.Rules), IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt, RevokeReason: c.RevokeReason,
+		Badge: c.Badge, Rules: certRulesDoc(c.Rules), IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt, RevokeReason: c.RevokeReason, RevokePublic: c.RevokePublic,
 		StatusIndex: c.StatusIndex}
 }
 
@@ -311,9 +312,9 @@ func (s *CertificateStore) RevokedStatusIndices(ctx context.Context) ([]int, err
 // Revoke revokes a certificate with one conditional update, so it is revoked
 // once: certificates.ErrRevoked if it already was, certificates.ErrNotFound
 // if there is no such code.
-func (s *CertificateStore) Revoke(ctx context.Context, code, reason string, at time.Time) error {
+func (s *CertificateStore) Revoke(ctx context.Context, code, reason string, public bool, at time.Time) error {
 	res, err := s.db.W(colCertificates).UpdateOne(ctx, bson.M{"_id": code, "revoked_at": nil},
-		bson.M{"$set": bson.M{"revoked_at": at, "revoke_reason": reason}})
+		bson.M{"$set": bson.M{"revoked_at": at, "revoke_reason": reason, "revoke_public": public}})
 	if err != nil {
 		return fmt.Errorf("mongostore: revoke certificate %s: %w", code, err)
 	}

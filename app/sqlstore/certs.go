@@ -238,7 +238,7 @@ func (s *CertificateStore) DeleteOverride(ctx context.Context, sessionID, userID
 
 // certColumns are the columns scanCertificate reads, in its order.
 const certColumns = `code, session_id, session_code, session_start, session_end, user_id, holder_name, level, lang, salt, badge,
-	rules, issued_at, revoked_at, revoke_reason, status_index`
+	rules, issued_at, revoked_at, revoke_reason, status_index, revoke_public`
 
 // certRowScanner is a *sql.Row or *sql.Rows.
 type certRowScanner interface{ Scan(dest ...any) error }
@@ -249,7 +249,7 @@ func scanCertificate(r certRowScanner) (certificates.Certificate, error) {
 	var issued int64
 	var revoked sql.NullInt64
 	if err := r.Scan(&c.Code, &c.SessionID, &c.SessionCode, &c.SessionStart, &c.SessionEnd, &c.UserID, &c.HolderName, &c.Level,
-		&c.Lang, &c.Salt, &c.Badge, &rules, &issued, &revoked, &c.RevokeReason, &c.StatusIndex); err != nil {
+		&c.Lang, &c.Salt, &c.Badge, &rules, &issued, &revoked, &c.RevokeReason, &c.StatusIndex, &c.RevokePublic); err != nil {
 		return c, err
 	}
 	if err := fromJSON(rules, &c.Rules); err != nil {
@@ -266,9 +266,9 @@ func insertCertificate(ctx context.Context, tx *sql.Tx, c certificates.Certifica
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (`+certColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (`+certColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Code, c.SessionID, c.SessionCode, c.SessionStart, c.SessionEnd, c.UserID, c.HolderName, int(c.Level), c.Lang, c.Salt,
-		c.Badge, rules, ts(c.IssuedAt), tsPtr(c.RevokedAt), c.RevokeReason, c.StatusIndex)
+		c.Badge, rules, ts(c.IssuedAt), tsPtr(c.RevokedAt), c.RevokeReason, c.StatusIndex, c.RevokePublic)
 	return err
 }
 
@@ -348,10 +348,10 @@ func (s *CertificateStore) CertificatesByUser(ctx context.Context, userID string
 // Revoke revokes a certificate with one conditional update, so it is revoked
 // once: certificates.ErrRevoked if it already was, certificates.ErrNotFound
 // if there is no such code.
-func (s *CertificateStore) Revoke(ctx context.Context, code, reason string, at time.Time) error {
+func (s *CertificateStore) Revoke(ctx context.Context, code, reason string, public bool, at time.Time) error {
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE code = ? AND revoked_at IS NULL`,
-			ts(at), reason, code)
+		res, err := tx.ExecContext(ctx, `UPDATE certificates SET revoked_at = ?, revoke_reason = ?, revoke_public = ? WHERE code = ? AND revoked_at IS NULL`,
+			ts(at), reason, public, code)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,15 @@ var migrations = []migration{
 	{9, "late work", schemaLate},
 	{10, "open sessions", schemaOpenSessions},
 	{11, "closed sessions", schemaClosedSessions},
+	{12, "public revocation reason", schemaRevokePublic},
 }
+
+// schemaRevokePublic records whether the coordinator who revoked a
+// certificate let its reason be shown to whoever verifies it (not by
+// default).
+const schemaRevokePublic = `
+ALTER TABLE certificates ADD COLUMN revoke_public INTEGER NOT NULL DEFAULT 0;
+`
 
 // schemaClosedSessions pages the closed sessions (ClosedSessions,
 // CountClosedSessions): history is never read whole.

@@ -204,7 +204,7 @@ func certRoundTrip(t *testing.T, open Open) {
 	custom := certNew("LCIII-AAAA-BBBB-CCCC", "s1", "ada", certificates.LevelII, T0)
 	custom.Rules = certificates.Rules{PassGrade: 60, Level1Exercises: 3, Level1Evaluation: 40, Level2Exercises: 5, Level2Commitment: true}
 	revoked := certNew("LCIII-DDDD-EEEE-FFFF", "s1", "bob", certificates.LevelI, T0.In(certParis))
-	revoked.RevokedAt, revoked.RevokeReason = certPtr(T0.Add(time.Hour)), "Erreur"
+	revoked.RevokedAt, revoked.RevokeReason, revoked.RevokePublic = certPtr(T0.Add(time.Hour)), "Erreur", true
 	for _, tc := range []struct {
 		name string
 		c    certificates.Certificate
@@ -265,7 +265,7 @@ func certList(t *testing.T, open Open) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Revoke(ctx, "C-3", "reissued", T0.Add(2*time.Minute)); err != nil {
+	if err := s.Revoke(ctx, "C-3", "reissued", false, T0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	cs[0].RevokedAt, cs[0].RevokeReason = certPtr(T0.Add(2*time.Minute)), "reissued"
@@ -309,15 +309,16 @@ func certRevoke(t *testing.T, open Open) {
 	at := T0.Add(24 * time.Hour).In(certParis)
 	for _, tc := range []struct {
 		name, code, reason string
+		public             bool
 		at                 time.Time
 		want               error
 	}{
-		{"first revocation", c.Code, "Fraude avérée", at, nil},
-		{"second revocation", c.Code, "Encore", at.Add(time.Hour), certificates.ErrRevoked},
-		{"unknown code", "LCIII-XXXX-XXXX-XXXX", "Fraude avérée", at, certificates.ErrNotFound},
+		{"first revocation, reason public", c.Code, "Fraude avérée", true, at, nil},
+		{"second revocation", c.Code, "Encore", false, at.Add(time.Hour), certificates.ErrRevoked},
+		{"unknown code", "LCIII-XXXX-XXXX-XXXX", "Fraude avérée", false, at, certificates.ErrNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := s.Revoke(ctx, tc.code, tc.reason, tc.at); !errors.Is(err, tc.want) {
+			if err := s.Revoke(ctx, tc.code, tc.reason, tc.public, tc.at); !errors.Is(err, tc.want) {
 				t.Fatalf("Revoke: err = %v, want %v", err, tc.want)
 			}
 			got, err := s.Certificate(ctx, c.Code)
@@ -325,7 +326,7 @@ func certRevoke(t *testing.T, open Open) {
 				t.Fatal(err)
 			}
 			want := c
-			want.RevokedAt, want.RevokeReason = certPtr(at.UTC()), "Fraude avérée"
+			want.RevokedAt, want.RevokeReason, want.RevokePublic = certPtr(at.UTC()), "Fraude avérée", true
 			if diff := cmp.Diff(&want, got); diff != "" {
 				t.Fatalf("certificate after Revoke (-want +got):\n%s", diff)
 			}
@@ -358,7 +359,7 @@ func certRevokeConcurrent(t *testing.T, open Open) {
 				go func() {
 					defer wg.Done()
 					<-start
-					err := s.Revoke(ctx, c.Code, fmt.Sprintf("raison %d", w), T0.Add(time.Duration(w)*time.Minute))
+					err := s.Revoke(ctx, c.Code, fmt.Sprintf("raison %d", w), false, T0.Add(time.Duration(w)*time.Minute))
 					switch {
 					case err == nil:
 						wins.Add(1)
@@ -692,7 +693,7 @@ func certStatusIndex(t *testing.T, open Open) {
 		t.Fatalf("RevokedStatusIndices before any revocation = %v", got)
 	}
 	for _, code := range []string{"C-1", "C-2", "C-3"} {
-		must(s.Revoke(ctx, code, "Fraude avérée", T0.Add(time.Hour)))
+		must(s.Revoke(ctx, code, "Fraude avérée", false, T0.Add(time.Hour)))
 	}
 	if diff := cmp.Diff([]int{7, 131071}, revoked(s)); diff != "" {
 		t.Fatalf("RevokedStatusIndices (-want +got):\n%s", diff)
@@ -726,7 +727,7 @@ func certBackup(t *testing.T, open Open) {
 	c2.StatusIndex = 94567
 	must(s.InsertCertificate(ctx, c1))
 	must(s.InsertCertificate(ctx, c2))
-	must(s.Revoke(ctx, "C-2", "Erreur", T0.Add(time.Hour)))
+	must(s.Revoke(ctx, "C-2", "Erreur", false, T0.Add(time.Hour)))
 	must(s.PutCommitment(ctx, certificates.Commitment{ID: "ada:s1", UserID: "ada", FromSessionID: "s1", FromSessionCode: "LCIII-s1",
 		FromStart: "2026-03-02", Certificate: "C-1", Status: certificates.CommitmentPending, CreatedAt: T0}))
 	for i := range 3 { // the same instant: the order of insertion is kept
