@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bytes"
+	"cmp"
 	"net/http"
 	"time"
 
@@ -16,6 +18,7 @@ func (s *Server) registerAnimatorRoutes() {
 	a.Post("/animators/:uid/release", s.handleCommitmentRelease)
 	a.Post("/availability", s.handleAvailability)
 	a.Get("/audit", s.handleAuditLog)
+	a.Get("/audit.csv", s.handleAuditCSV)
 	a.Post("/sessions/:id/duplicate", s.handleSessionDuplicate)
 	a.Post("/sessions/:id/shift", s.handleSessionShift)
 
@@ -91,6 +94,7 @@ type auditRow struct {
 	Actor   string
 	Person  string // the target's name when the target is a person
 	Session string // the session's code
+	What    string // the target in words: a person's name, a session's code, a certificate's code
 }
 
 func (s *Server) handleAuditLog(c *fiber.Ctx) error {
@@ -153,8 +157,37 @@ func (s *Server) auditRows(c *fiber.Ctx, u *course.User, f certificates.AuditFil
 	rows := make([]auditRow, len(entries))
 	for i, e := range entries {
 		rows[i] = auditRow{AuditEntry: e, Actor: names[e.ActorID], Person: names[e.Target], Session: codes[e.SessionID]}
+		rows[i].What = cmp.Or(names[e.Target], codes[e.Target], e.Target)
 	}
 	return rows, nil
+}
+
+// handleAuditCSV exports the audit entries the filters select, in words,
+// with the separators of the reader's language.
+func (s *Server) handleAuditCSV(c *fiber.Ctx) error {
+	u, err := requireUser(c)
+	if err != nil {
+		return err
+	}
+	rows, err := s.auditRows(c, u, certificates.AuditFilter{SessionID: c.Query("session"), Action: c.Query("action"), Person: c.Query("person")})
+	if err != nil {
+		return err
+	}
+	tr := s.translator(c)
+	lines := make([]certificates.AuditLine, len(rows))
+	for i, r := range rows {
+		lines[i] = certificates.AuditLine{At: r.At, Actor: r.Actor, Action: tr.T("app.audit.action." + r.Action), Session: r.Session,
+			What: r.What, Detail: r.Detail, Reason: r.Reason}
+	}
+	loc, err := time.LoadLocation(s.cfg.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	var buf bytes.Buffer
+	if err := certificates.WriteAuditCSV(&buf, certTexts{s}, tr.lang, lines, tr.T("app.audit.system"), loc); err != nil {
+		return err
+	}
+	return sendCSV(c, tr.T("export.audit.file", "Date", s.now().In(loc).Format("2006-01-02")), buf.Bytes())
 }
 
 // API
