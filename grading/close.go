@@ -313,14 +313,31 @@ const doubtUngraded = 0.5 * 15
 // UrgentPerAnimator items per animator are marked urgent. Resolved items (an
 // animator decided after the last appeal) are left out.
 func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID string) ([]QueueItem, error) {
-	items, err := s.review(ctx, actor, sessionID)
+	v, err := s.review(ctx, actor, sessionID)
 	if err != nil {
 		return nil, err
 	}
-	var out []QueueItem // items are shared with other requests: filter into a new slice
+	return v.queue, nil
+}
+
+// staffView is the staff's view of a session, computed once per change and
+// shared by the requests that read it: every submission examined, and the
+// correction queue drawn from them.
+type staffView struct {
+	all   []QueueItem // every submission, by part and time
+	queue []QueueItem // those that need an animator, most doubtful first, urgent marked
+}
+
+// staffView examines the session and draws its correction queue.
+func (s *Service) staffView(ctx context.Context, sess *course.Session) (*staffView, error) {
+	items, err := s.examine(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	var queue []QueueItem
 	for _, it := range items {
 		if len(it.Reasons) > 0 && !it.Resolved {
-			out = append(out, it)
+			queue = append(queue, it)
 		}
 	}
 	appeal := func(it QueueItem) int {
@@ -329,18 +346,15 @@ func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID
 		}
 		return 1
 	}
-	slices.SortStableFunc(out, func(a, b QueueItem) int {
+	slices.SortStableFunc(queue, func(a, b QueueItem) int {
 		return cmp.Or(cmp.Compare(appeal(a), appeal(b)), cmp.Compare(b.Doubt, a.Doubt),
 			a.EnteredAt.Compare(b.EnteredAt), strings.Compare(a.Submission.ID, b.Submission.ID))
 	})
-	capacity := UrgentPerAnimator
-	if sess, err := s.Course.SessionByID(ctx, sessionID); err == nil {
-		capacity *= max(len(sess.Animators), 1)
+	capacity := UrgentPerAnimator * max(len(sess.Animators), 1)
+	for i := range queue[:min(capacity, len(queue))] {
+		queue[i].Urgent = true
 	}
-	for i := range out[:min(capacity, len(out))] {
-		out[i].Urgent = true
-	}
-	return out, nil
+	return &staffView{all: items, queue: queue}, nil
 }
 
 // StaffSubmission returns one submission with every review and the reasons it
@@ -350,11 +364,11 @@ func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submi
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.review(ctx, actor, sub.SessionID)
+	v, err := s.review(ctx, actor, sub.SessionID)
 	if err != nil {
 		return nil, err
 	}
-	for _, it := range items {
+	for _, it := range v.all {
 		if it.Submission.ID == submissionID {
 			it.Submission = sub // the view holds no texts; the page shows this one's
 			return &it, nil
@@ -364,7 +378,7 @@ func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submi
 }
 
 // review examines every submission of a session for the staff.
-func (s *Service) review(ctx context.Context, actor *course.User, sessionID string) ([]QueueItem, error) {
+func (s *Service) review(ctx context.Context, actor *course.User, sessionID string) (*staffView, error) {
 	if actor == nil {
 		return nil, course.ErrUnauthenticated
 	}
@@ -377,17 +391,17 @@ func (s *Service) review(ctx context.Context, actor *course.User, sessionID stri
 	}
 	stamper, _ := s.Store.(Stamper)
 	if stamper == nil {
-		return s.examine(ctx, sess)
+		return s.staffView(ctx, sess)
 	}
 	stamp, ok, err := stamper.GradingStamp(ctx, sessionID)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return s.examine(ctx, sess)
+		return s.staffView(ctx, sess)
 	}
-	items, _, err := s.queues.view(ctx, sessionID, stamp, func() ([]QueueItem, error) { return s.examine(ctx, sess) })
-	return items, err
+	v, _, err := s.queues.view(ctx, sessionID, stamp, func() (*staffView, error) { return s.staffView(ctx, sess) })
+	return v, err
 }
 
 // examine computes the staff's view of every submission of a session.

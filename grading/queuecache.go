@@ -45,7 +45,7 @@ const queueRefreshFactor = 4
 
 type cachedQueue struct {
 	stamp     string
-	items     []QueueItem // shared by every caller: read only
+	items     *staffView // shared by every caller: read only
 	used      uint64
 	computing chan struct{} // closed when the running computation ends
 	next      time.Time     // no computation before, while a view is kept
@@ -62,7 +62,7 @@ func (c *queueCache) now() time.Time {
 // one is older. stale is true when the previous view is served because
 // another request is computing the new one. The items are shared: callers
 // must not change them.
-func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute func() ([]QueueItem, error)) (items []QueueItem, stale bool, err error) {
+func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute func() (*staffView, error)) (items *staffView, stale bool, err error) {
 	for {
 		c.mu.Lock()
 		q := c.entry(sessionID)
@@ -131,7 +131,7 @@ func (s *Service) WarmQueues(ctx context.Context) error {
 		if err != nil || !ok {
 			return err
 		}
-		if _, _, err := s.queues.view(ctx, sess.ID, stamp, func() ([]QueueItem, error) { return s.examine(ctx, sess) }); err != nil {
+		if _, _, err := s.queues.view(ctx, sess.ID, stamp, func() (*staffView, error) { return s.staffView(ctx, sess) }); err != nil {
 			return err
 		}
 		warmed++

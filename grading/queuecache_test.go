@@ -22,7 +22,7 @@ type computeOnce struct {
 	err     error
 }
 
-func (c *computeOnce) compute() ([]QueueItem, error) {
+func (c *computeOnce) compute() (*staffView, error) {
 	c.mu.Lock()
 	c.calls++
 	c.mu.Unlock()
@@ -33,10 +33,22 @@ func (c *computeOnce) compute() ([]QueueItem, error) {
 		close(c.started)
 		<-c.gate
 	}
-	return c.items, c.err
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &staffView{all: c.items}, nil
 }
 
 func (c *computeOnce) count() int { c.mu.Lock(); defer c.mu.Unlock(); return c.calls }
+
+// viewAll is queueCache.view returning every item of the view.
+func viewAll(c *queueCache, ctx context.Context, sessionID, stamp string, compute func() (*staffView, error)) ([]QueueItem, bool, error) {
+	v, stale, err := c.view(ctx, sessionID, stamp, compute)
+	if v == nil {
+		return nil, stale, err
+	}
+	return v.all, stale, err
+}
 
 // fakeClock is a queueCache clock the test moves.
 type fakeClock struct {
@@ -61,30 +73,30 @@ func TestQueueCacheView(t *testing.T) {
 	c, clk := newCache()
 	one := &computeOnce{items: []QueueItem{{Part: 1}, {Part: 2}}}
 	one.took = func() { clk.add(time.Second) }
-	got, stale, err := c.view(ctx, "s", "1", one.compute)
+	got, stale, err := viewAll(c, ctx, "s", "1", one.compute)
 	if err != nil || stale || len(got) != 2 || one.count() != 1 {
 		t.Fatalf("first view: %v %v %v, %d computations", got, stale, err, one.count())
 	}
-	if got, _, _ := c.view(ctx, "s", "1", one.compute); len(got) != 2 || one.count() != 1 {
+	if got, _, _ := viewAll(c, ctx, "s", "1", one.compute); len(got) != 2 || one.count() != 1 {
 		t.Fatalf("same stamp: computed again (%d)", one.count())
 	}
 	// A change within the refresh interval: the kept view, marked stale.
 	two := &computeOnce{items: []QueueItem{{Part: 3}}}
 	clk.add((queueRefreshFactor-1)*time.Second - time.Millisecond)
-	if got, stale, _ := c.view(ctx, "s", "2", two.compute); !stale || len(got) != 2 || two.count() != 0 {
+	if got, stale, _ := viewAll(c, ctx, "s", "2", two.compute); !stale || len(got) != 2 || two.count() != 0 {
 		t.Fatalf("a change within the interval: %v (stale %v), %d computations", got, stale, two.count())
 	}
 	clk.add(time.Millisecond)
-	if got, stale, _ := c.view(ctx, "s", "2", two.compute); stale || len(got) != 1 || got[0].Part != 3 || two.count() != 1 {
+	if got, stale, _ := viewAll(c, ctx, "s", "2", two.compute); stale || len(got) != 1 || got[0].Part != 3 || two.count() != 1 {
 		t.Fatalf("new stamp: %v, %d computations", got, two.count())
 	}
 
 	// A failed computation is not kept: the next request computes again.
 	bad := &computeOnce{err: errors.New("disk")}
-	if _, _, err := c.view(ctx, "s", "3", bad.compute); err == nil {
+	if _, _, err := viewAll(c, ctx, "s", "3", bad.compute); err == nil {
 		t.Fatal("an error was not returned")
 	}
-	if got, _, _ := c.view(ctx, "s", "3", two.compute); len(got) != 1 || two.count() != 2 {
+	if got, _, _ := viewAll(c, ctx, "s", "3", two.compute); len(got) != 1 || two.count() != 2 {
 		t.Fatalf("after an error: %v, %d computations", got, two.count())
 	}
 }
@@ -99,13 +111,13 @@ func TestQueueCacheSingleFlight(t *testing.T) {
 	const n = 8
 	results := make(chan []QueueItem, n)
 	go func() {
-		items, _, _ := c.view(ctx, "s", "1", slow.compute)
+		items, _, _ := viewAll(c, ctx, "s", "1", slow.compute)
 		results <- items
 	}()
 	<-slow.started
 	for range n - 1 {
 		go func() {
-			items, _, _ := c.view(ctx, "s", "1", slow.compute)
+			items, _, _ := viewAll(c, ctx, "s", "1", slow.compute)
 			results <- items
 		}()
 	}
@@ -132,18 +144,18 @@ func TestQueueCacheSingleFlight(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if items, stale, _ := c.view(ctx, "s", "2", next.compute); stale || items[0].Part != 5 {
+		if items, stale, _ := viewAll(c, ctx, "s", "2", next.compute); stale || items[0].Part != 5 {
 			t.Errorf("the computing request got %v (stale %v)", items, stale)
 		}
 	}()
 	<-next.started
-	items, stale, err := c.view(ctx, "s", "2", next.compute)
+	items, stale, err := viewAll(c, ctx, "s", "2", next.compute)
 	if err != nil || !stale || items[0].Part != 4 {
 		t.Fatalf("during the computation: %v, stale %v, %v; want the previous view, stale", items, stale, err)
 	}
 	close(next.gate)
 	<-done
-	if items, stale, _ := c.view(ctx, "s", "2", next.compute); stale || items[0].Part != 5 || next.count() != 1 {
+	if items, stale, _ := viewAll(c, ctx, "s", "2", next.compute); stale || items[0].Part != 5 || next.count() != 1 {
 		t.Fatalf("after it: %v, stale %v, %d computations", items, stale, next.count())
 	}
 }
@@ -153,14 +165,14 @@ func TestQueueCacheSingleFlight(t *testing.T) {
 func TestQueueCacheSpacing(t *testing.T) {
 	ctx := context.Background()
 	c, clk := newCache()
-	slow := func() ([]QueueItem, error) { clk.add(time.Second); return []QueueItem{{Part: 1}}, nil }
-	c.view(ctx, "s", "1", slow)
+	slow := func() (*staffView, error) { clk.add(time.Second); return &staffView{all: []QueueItem{{Part: 1}}}, nil }
+	viewAll(c, ctx, "s", "1", slow)
 	clk.add(queueRefreshFactor*time.Second - time.Second - time.Millisecond) // just before start + 4 s
-	if _, stale, _ := c.view(ctx, "s", "2", slow); !stale {
+	if _, stale, _ := viewAll(c, ctx, "s", "2", slow); !stale {
 		t.Fatal("recomputed before 4 times the last computation's duration")
 	}
 	clk.add(time.Millisecond)
-	if _, stale, _ := c.view(ctx, "s", "2", slow); stale {
+	if _, stale, _ := viewAll(c, ctx, "s", "2", slow); stale {
 		t.Fatal("not recomputed after the interval")
 	}
 }
@@ -170,11 +182,11 @@ func TestQueueCacheSpacing(t *testing.T) {
 func TestQueueCacheExpire(t *testing.T) {
 	ctx := context.Background()
 	c, clk := newCache()
-	slow := func() ([]QueueItem, error) { clk.add(time.Second); return []QueueItem{{Part: 1}}, nil }
-	c.view(ctx, "s", "1", slow)
+	slow := func() (*staffView, error) { clk.add(time.Second); return &staffView{all: []QueueItem{{Part: 1}}}, nil }
+	viewAll(c, ctx, "s", "1", slow)
 	c.expire("s")
 	c.expire("unknown") // no view kept: nothing to do
-	if _, stale, _ := c.view(ctx, "s", "2", slow); stale {
+	if _, stale, _ := viewAll(c, ctx, "s", "2", slow); stale {
 		t.Fatal("an expired view was served after a change")
 	}
 }
@@ -183,12 +195,12 @@ func TestQueueCacheEviction(t *testing.T) {
 	ctx := context.Background()
 	c, _ := newCache()
 	v := &computeOnce{items: []QueueItem{}}
-	c.view(ctx, "s", "1", v.compute)
+	viewAll(c, ctx, "s", "1", v.compute)
 	for i := range queueCacheSize - 1 {
-		c.view(ctx, fmt.Sprint("x", i), "1", v.compute)
+		viewAll(c, ctx, fmt.Sprint("x", i), "1", v.compute)
 	}
-	c.view(ctx, "s", "1", v.compute) // used last
-	c.view(ctx, "new", "1", v.compute)
+	viewAll(c, ctx, "s", "1", v.compute) // used last
+	viewAll(c, ctx, "new", "1", v.compute)
 	if len(c.m) != queueCacheSize {
 		t.Fatalf("%d sessions kept, want %d", len(c.m), queueCacheSize)
 	}
