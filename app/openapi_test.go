@@ -255,9 +255,16 @@ func TestOpenAPIDescribesServedFiles(t *testing.T) {
 }
 
 // matchSchema checks v against an OpenAPI 3.0 schema: types, required
-// properties, nullable, enum, items, allOf/oneOf/anyOf and $ref. It
-// returns one line per mismatch.
+// properties, properties the schema does not declare (a field the
+// description misses), nullable, enum, items, allOf/oneOf/anyOf and $ref.
+// It returns one line per mismatch.
 func matchSchema(doc map[string]any, schema any, v any, at string) []string {
+	return matchSchemaPart(doc, schema, v, at, true)
+}
+
+// matchSchemaPart is matchSchema; an allOf part is not strict about the
+// properties its siblings declare.
+func matchSchemaPart(doc map[string]any, schema any, v any, at string, strict bool) []string {
 	s, _ := deref(doc, schema).(map[string]any)
 	if s == nil {
 		return nil
@@ -270,7 +277,7 @@ func matchSchema(doc map[string]any, schema any, v any, at string) []string {
 	}
 	var out []string
 	for _, sub := range asList(s["allOf"]) {
-		out = append(out, matchSchema(doc, sub, v, at)...)
+		out = append(out, matchSchemaPart(doc, sub, v, at, false)...)
 	}
 	for _, key := range []string{"oneOf", "anyOf"} {
 		if alts := asList(s[key]); len(alts) > 0 {
@@ -307,11 +314,16 @@ func matchSchema(doc map[string]any, schema any, v any, at string) []string {
 				out = append(out, at+": lacks required "+r.(string))
 			}
 		}
-		props, _ := s["properties"].(map[string]any)
+		props := schemaProperties(doc, s)
 		for k, pv := range m {
-			if ps, ok := props[k]; ok {
-				out = append(out, matchSchema(doc, ps, pv, at+"."+k)...)
+			ps, ok := props[k]
+			if !ok {
+				if strict && props != nil && s["additionalProperties"] == nil {
+					out = append(out, at+"."+k+": not in the schema")
+				}
+				continue
 			}
+			out = append(out, matchSchema(doc, ps, pv, at+"."+k)...)
 		}
 	case "array":
 		a, ok := v.([]any)
@@ -342,6 +354,28 @@ func matchSchema(doc map[string]any, schema any, v any, at string) []string {
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
+
+// schemaProperties are the properties an object schema declares, its allOf
+// parts' included; nil when it declares none (a free-form object).
+func schemaProperties(doc map[string]any, s map[string]any) map[string]any {
+	var out map[string]any
+	add := func(m map[string]any) {
+		props, _ := m["properties"].(map[string]any)
+		for k, v := range props {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = v
+		}
+	}
+	add(s)
+	for _, sub := range asList(s["allOf"]) {
+		if m, ok := deref(doc, sub).(map[string]any); ok {
+			add(m)
+		}
+	}
+	return out
+}
 
 // responseSchema is the JSON schema of an operation's response.
 func responseSchema(t *testing.T, doc map[string]any, method, path, status string) any {
@@ -391,6 +425,19 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{coord, "/api/v1/animators", "/api/v1/animators", "200"},
 		{coord, "/api/v1/sessions/" + sid + "/results", "/api/v1/sessions/{id}/results", "200"},
 		{"", "/api/v1/certificates/" + code, "/api/v1/certificates/{code}", "200"},
+		{coord, "/api/v1/sessions/" + sid + "/report", "/api/v1/sessions/{id}/report", "200"},
+		{coord, "/api/v1/sessions/" + sid + "/certificates", "/api/v1/sessions/{id}/certificates", "200"},
+		{coord, "/api/v1/sessions/" + sid + "/corrections", "/api/v1/sessions/{id}/corrections", "200"},
+		{coord, "/api/v1/sessions/" + sid + "/rules", "/api/v1/sessions/{id}/rules", "200"},
+		{coord, "/api/v1/sessions/" + sid + "/webhook", "/api/v1/sessions/{id}/webhook", "200"},
+		{coord, "/api/v1/sessions/" + sid + "/parts/1/exercise", "/api/v1/sessions/{id}/parts/{n}/exercise", "200"},
+		{coord, "/api/v1/users", "/api/v1/users", "200"},
+		{coord, "/api/v1/audit", "/api/v1/audit", "200"},
+		{part, "/api/v1/me/reviews?session=" + sid, "/api/v1/me/reviews", "200"},
+		{part, "/api/v1/me/availability", "/api/v1/me/availability", "200"},
+		{"", "/.well-known/jwks.json", "/.well-known/jwks.json", "200"},
+		{"", "/issuer", "/issuer", "200"},
+		{"", "/achievements/level-1/en", "/achievements/{level}/{lang}", "200"},
 		{coord, "/api/v1/sessions/no-such-session", "/api/v1/sessions/{id}", "404"},
 		{"", "/api/v1/me", "/api/v1/me", "401"},
 	} {
@@ -409,11 +456,11 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		})
 	}
 	// The check itself fails on a wrong answer.
-	wrong := []any{map[string]any{"user_id": 3.0, "corrections": 1.5, "commitment": "x", "median_delay_hours": nil}}
+	wrong := []any{map[string]any{"surprise": true, "user_id": 3.0, "corrections": 1.5, "commitment": "x", "median_delay_hours": nil}}
 	p := matchSchema(doc, responseSchema(t, doc, "get", "/api/v1/animators", "200"), wrong, "$")
 	sort.Strings(p)
 	p = slices.Compact(p)
-	if want := []string{"$[0].commitment: string, want an object", "$[0].corrections: 1.5, want an integer", "$[0].user_id: float64, want a string"}; !slices.Equal(p, want) {
+	if want := []string{"$[0].commitment: string, want an object", "$[0].corrections: 1.5, want an integer", "$[0].surprise: not in the schema", "$[0].user_id: float64, want a string"}; !slices.Equal(p, want) {
 		t.Errorf("a wrong answer gives %q, want %q", p, want)
 	}
 }
