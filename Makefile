@@ -1,5 +1,5 @@
 # Shortcuts for the commands in README.md and docs/performance.md.
-.PHONY: test test-short load load-mooc load-smoke bench
+.PHONY: test test-short load load-mooc load-history load-smoke bench
 
 # The whole test suite, as CI runs it (the load harness only in its short smoke test).
 test:
@@ -14,9 +14,13 @@ test-short:
 load:
 	go run ./app/cmd/load
 
-# Load harness at MOOC scale: one running session of 100, 500, 1,000 and 5,000.
+# Load harness at MOOC scale: one running session of 100, 500, 1,000, 5,000 and 20,000.
 load-mooc:
 	go run ./app/cmd/load -scale mooc
+
+# Load harness against history: 20, then 200 closed sessions beside a running one of 100.
+load-history:
+	go run ./app/cmd/load -scale history
 
 # A few seconds: checks that every scenario runs.
 load-smoke:
