@@ -31,7 +31,7 @@ const (
 // credential, named in every badge's credentialSchema with the validator
 // type the specification gives it.
 const (
-	SchemaAchievementCredential = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+	SchemaAchievementCredential = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json" // #nosec G101 -- a public schema address, not a credential
 	SchemaValidatorType         = "1EdTechJsonSchemaValidator2019"
 )
 
