@@ -7,6 +7,8 @@ package mongostore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -228,8 +230,14 @@ func (db *DB) updateOneIf(ctx context.Context, coll, id string, cond bson.M, upd
 // sortBy is a find option sorting by keys.
 func sortBy(keys bson.D) *options.FindOptionsBuilder { return options.Find().SetSort(keys) }
 
-// newID returns a fresh domain ID.
-func newID() string { return bson.NewObjectID().Hex() }
+// newID returns a fresh domain ID: 128 random bits in hex. Never an
+// ObjectID, whose leading timestamp and counter make IDs guessable from one's
+// own (anonymity of reviewers, issue #12).
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
 
 // Unavailable reports whether err means the database could not be reached
 // (no server selected, a network error or a time-out), as opposed to an

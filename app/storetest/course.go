@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ func Course(t *testing.T, open Open) {
 		{"RaceUseInvitation", courseRaceUseInvitation},
 		{"RaceAnimators", courseRaceAnimators},
 		{"ReadYourWrites", courseReadYourWrites},
+		{"RandomIDs", courseRandomIDs},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, open(t).Stores().Course) })
 	}
@@ -1224,5 +1226,34 @@ func courseBackupRoundTrip(t *testing.T, open Open) {
 	}
 	if got := courseGetSession(t, s2, c.ID); got.ClosedAt == nil || !got.ClosedAt.Equal(closed) {
 		t.Fatalf("restored closed session = %+v", got)
+	}
+}
+
+// courseRandomIDs: the IDs a store gives people are 128 random bits in hex,
+// never time-ordered (an ObjectID's leading timestamp and trailing counter
+// let one guess others' IDs from one's own: issue #12).
+func courseRandomIDs(t *testing.T, s store.CourseStore) {
+	var ids []string
+	for i := range 8 {
+		ids = append(ids, courseCreateUser(t, s, courseUser(fmt.Sprintf("u%d@example.org", i))).ID)
+	}
+	CheckRandomIDs(t, ids)
+}
+
+// CheckRandomIDs fails unless every ID is 32 lower-case hex digits (128
+// bits) and no two consecutive IDs share their first 6 digits, as
+// time-ordered IDs made in one run do (an ObjectID starts with the second).
+func CheckRandomIDs(t *testing.T, ids []string) {
+	t.Helper()
+	for i, id := range ids {
+		if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+			t.Errorf("ID %q is not 128 bits of hex", id)
+		}
+		if i == 0 {
+			continue
+		}
+		if p := ids[i-1]; len(p) >= 6 && len(id) >= 6 && p[:6] == id[:6] {
+			t.Errorf("IDs %q and %q look time-ordered", p, id)
+		}
 	}
 }
