@@ -332,8 +332,12 @@ func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.newPage(c, "app.verify.title")
-	p.Data = fiber.Map{"Cert": cert, "Organisation": s.cfg.Organisation, "JWKS": s.cfg.BaseURL + "/.well-known/jwks.json"}
+	linkedIn := s.linkedInURL(c, cert) // app/linkedin.go: for the holder only
+	p.Data = fiber.Map{"Cert": cert, "Organisation": s.cfg.Organisation, "JWKS": s.cfg.BaseURL + "/.well-known/jwks.json", "LinkedIn": linkedIn}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
+	if linkedIn != "" {
+		c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	}
 	return c.Render("pages/certificates/verify", p, "layouts/main")
 }
 
