@@ -131,7 +131,8 @@ func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Wri
 				return err
 			}
 		}
-		grad := &grading.Service{Store: st.Grading, Course: store, Now: now, Markdown: markdownRenderer(markdown.New())}
+		grad := &grading.Service{Store: st.Grading, Course: store, Now: now, Markdown: markdownRenderer(markdown.New()),
+			IDKey: (&settingSecret{settings: settings, name: settingReviewIDKey}).Key}
 		if err := grad.InitSession(ctx, sess.ID); err != nil {
 			return err
 		}
@@ -161,7 +162,7 @@ func seedPart1(ctx context.Context, grad *grading.Service, sess *course.Session,
 	}
 	clock := earliest(p1.OpensAt.Add(3*time.Hour), now)
 	g := &grading.Service{Store: grad.Store, Course: grad.Course, Audit: grad.Audit, Events: grad.Events, Markdown: grad.Markdown,
-		Now: func() time.Time { return clock }}
+		IDKey: grad.IDKey, Now: func() time.Time { return clock }}
 	for i, st := range students[:len(students)-1] {
 		if _, err := g.Submit(ctx, st, sess.ID, 1, demoTexts[i%len(demoTexts)], nil); err != nil {
 			return err

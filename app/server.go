@@ -114,7 +114,8 @@ func NewServer(d Deps) (*Server, error) {
 	}
 
 	s.markdown = markdown.New()
-	s.grading = &grading.Service{Store: st.Grading, Course: store, Now: d.Now, Audit: certStore, Markdown: markdownRenderer(s.markdown)}
+	s.grading = &grading.Service{Store: st.Grading, Course: store, Now: d.Now, Audit: certStore, Markdown: markdownRenderer(s.markdown),
+		IDKey: (&settingSecret{settings: st.Settings, name: settingReviewIDKey}).Key}
 	s.quiz = &grading.Quiz{Store: st.Evaluation, Course: store, Now: d.Now}
 	s.certs = &certificates.Service{Store: certStore, Animators: certStore, Course: store, Grading: s.grading.Store,
 		Quiz: s.quiz, Now: d.Now, BaseURL: d.Config.BaseURL, Organisation: d.Config.Organisation, Texts: certTexts{s}}

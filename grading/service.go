@@ -3,6 +3,7 @@ package grading
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -34,6 +35,10 @@ type Service struct {
 	// error on field when it is beyond the renderer's bounds. app/markdown
 	// provides it; nil stores no HTML (pages then render the text).
 	Markdown func(field, src string) (string, error)
+	// IDKey returns the platform's secret (at least MinIDKey bytes) that
+	// keys review IDs, so they cannot be computed from the people's IDs;
+	// app keeps it in the settings. nil uses a fixed key (tests).
+	IDKey func(ctx context.Context) ([]byte, error)
 	// ReviewLease is how long a review stays with its reviewer untouched
 	// before the scheduler hands it to someone who finished theirs (see
 	// LeaseEnd); 0 means the default ReviewLease (48 h), a negative value
@@ -276,10 +281,14 @@ func (s *Service) owe(ctx context.Context, sess *course.Session, part int, st Pa
 	if err != nil || len(as) == 0 {
 		return err
 	}
+	key, err := s.idKey(ctx)
+	if err != nil {
+		return err
+	}
 	now := s.Now().UTC()
 	reviews := make([]Review, len(as))
 	for i, a := range as {
-		reviews[i] = newReview(sess.ID, part, a, now, true)
+		reviews[i] = newReview(key, sess.ID, part, a, now, true)
 	}
 	return s.Store.InsertReviews(ctx, reviews)
 }
@@ -466,9 +475,13 @@ func (s *Service) AssignPart(ctx context.Context, actor *course.User, sessionID 
 	if err != nil {
 		return AssignReport{}, err
 	}
+	key, err := s.idKey(ctx)
+	if err != nil {
+		return AssignReport{}, err
+	}
 	reviews := make([]Review, 0, len(res.Assignments))
 	for _, a := range res.Assignments {
-		reviews = append(reviews, newReview(sessionID, part, a, now, true))
+		reviews = append(reviews, newReview(key, sessionID, part, a, now, true))
 	}
 	if err := s.Store.InsertReviews(ctx, reviews); err != nil {
 		return AssignReport{}, err
@@ -504,14 +517,37 @@ func seeded(parts ...any) *rand.Rand {
 	return rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16]))) // #nosec G404 -- reproducible assignment, seeded from the session; no secret depends on it
 }
 
-// reviewID is deterministic, so a retried assignment inserts nothing twice.
-func reviewID(sessionID string, part int, reviewer, submission string) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%s|%s", sessionID, part, reviewer, submission)))
-	return hex.EncodeToString(sum[:12])
+// reviewID is deterministic, so a retried assignment inserts nothing twice,
+// and keyed: an HMAC-SHA256 under the platform's secret (Service.IDKey), cut
+// to 128 bits, so no one can compute a review's ID from the session, the
+// part and the people (the IDs were once a plain hash anyone could try).
+func reviewID(key []byte, sessionID string, part int, reviewer, submission string) string {
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "librecours/review|%s|%d|%s|%s", sessionID, part, reviewer, submission)
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-func newReview(sessionID string, part int, a Assignment, now time.Time, required bool) Review {
-	return Review{ID: reviewID(sessionID, part, a.Reviewer, a.Submission), SessionID: sessionID, Part: part,
+// MinIDKey is the shortest secret Service.IDKey may return.
+const MinIDKey = 32
+
+// idKey is the secret that keys review IDs; without Service.IDKey (tests, a
+// demo), a fixed key: IDs are then as guessable as the people's IDs.
+func (s *Service) idKey(ctx context.Context) ([]byte, error) {
+	if s.IDKey == nil {
+		return []byte("librecours/review-id: no secret configured"), nil
+	}
+	k, err := s.IDKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("grading: review ID key: %w", err)
+	}
+	if len(k) < MinIDKey {
+		return nil, errors.New("grading: review ID key too short")
+	}
+	return k, nil
+}
+
+func newReview(key []byte, sessionID string, part int, a Assignment, now time.Time, required bool) Review {
+	return Review{ID: reviewID(key, sessionID, part, a.Reviewer, a.Submission), SessionID: sessionID, Part: part,
 		SubmissionID: a.Submission, AuthorID: a.Author, ReviewerID: a.Reviewer, Status: ReviewAssigned,
 		AssignedAt: now, UpdatedAt: now, Required: required}
 }
@@ -749,6 +785,10 @@ func (s *Service) offerLate(ctx context.Context, sess *course.Session, part int,
 	if err != nil {
 		return err
 	}
+	key, err := s.idKey(ctx)
+	if err != nil {
+		return err
+	}
 	now := s.Now().UTC()
 	var extra []Review
 	for _, sub := range short {
@@ -765,7 +805,7 @@ func (s *Service) offerLate(ctx context.Context, sess *course.Session, part int,
 		if slices.ContainsFunc(rs, func(r Review) bool { return r.ReviewerID == reviewer || r.TakenFrom == reviewer }) {
 			continue
 		}
-		extra = append(extra, newReview(sess.ID, part, Assignment{Reviewer: reviewer, Author: sub.AuthorID, Submission: sub.ID}, now, false))
+		extra = append(extra, newReview(key, sess.ID, part, Assignment{Reviewer: reviewer, Author: sub.AuthorID, Submission: sub.ID}, now, false))
 	}
 	if len(extra) == 0 {
 		return nil
@@ -798,6 +838,10 @@ func (s *Service) fillLate(ctx context.Context, sess *course.Session, part int, 
 		return err
 	}
 	rs, err := s.Store.Reviews(ctx, sess.ID, part)
+	if err != nil {
+		return err
+	}
+	key, err := s.idKey(ctx)
 	if err != nil {
 		return err
 	}
@@ -844,7 +888,7 @@ func (s *Service) fillLate(ctx context.Context, sess *course.Session, part int, 
 			return err
 		}
 		for _, a := range as {
-			extra = append(extra, newReview(sess.ID, part, a, now, false))
+			extra = append(extra, newReview(key, sess.ID, part, a, now, false))
 			loads[a.Reviewer]++
 			done[a.Reviewer] = false
 		}
