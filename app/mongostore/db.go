@@ -246,7 +246,34 @@ func Unavailable(err error) bool {
 	var sse topology.ServerSelectionError
 	var pool driver.RetryablePoolError // "connection pool was cleared"
 	return errors.As(err, &sse) || errors.As(err, &pool) || mongo.IsNetworkError(err) || mongo.IsTimeout(err) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, mongo.ErrClientDisconnected)
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, mongo.ErrClientDisconnected) || serverUnavailable(err)
+}
+
+// unavailableCodes are the server error codes of a server that cannot serve
+// now (shutting down, stepping down, failing inside, timing out), not of a
+// request it refuses: InternalError (FerretDB answers it when its backend
+// fails), HostUnreachable, HostNotFound, MaxTimeMSExpired, NetworkTimeout,
+// ShutdownInProgress, PrimarySteppedDown, ExceededTimeLimit,
+// NotWritablePrimary, InterruptedAtShutdown, InterruptedDueToReplStateChange,
+// NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary.
+var unavailableCodes = []int{1, 6, 7, 50, 89, 91, 189, 262, 10107, 11600, 11602, 13435, 13436}
+
+// serverUnavailable reports a server error that says the server, not the
+// request, is at fault, by code or by its retryable labels.
+func serverUnavailable(err error) bool {
+	var se mongo.ServerError
+	if !errors.As(err, &se) {
+		return false
+	}
+	if se.HasErrorLabel("RetryableWriteError") || se.HasErrorLabel("TransientTransactionError") {
+		return true
+	}
+	for _, code := range unavailableCodes {
+		if se.HasErrorCode(code) {
+			return true
+		}
+	}
+	return false
 }
 
 // DropDatabase removes the whole database (tests on a shared server).
