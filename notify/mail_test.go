@@ -3,6 +3,9 @@ package notify_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -195,19 +198,39 @@ func TestUnsubscribeToken(t *testing.T) {
 	if strings.ContainsAny(tok, "/?#% ") || url.PathEscape(tok) != tok {
 		t.Errorf("token %q is not one clean path segment", tok)
 	}
+	if again := notify.UnsubscribeToken(testKey, uid, notify.KindGradeAvailable); again != tok {
+		t.Errorf("token not stable: %q then %q", tok, again)
+	}
+	// The person is sealed: neither the ID nor its base64 shows.
+	if strings.Contains(tok, uid) || strings.Contains(tok, base64.RawURLEncoding.EncodeToString([]byte(uid))) {
+		t.Errorf("token %q shows the user ID", tok)
+	}
+	// Links sent before tokens were sealed (kind.base64(uid).MAC) still work.
+	mac := hmac.New(sha256.New, testKey)
+	mac.Write([]byte("librecours/unsubscribe|" + string(notify.KindDeadline) + "|" + uid))
+	legacy := string(notify.KindDeadline) + "." + base64.RawURLEncoding.EncodeToString([]byte(uid)) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
+	if gotUID, kind, err := notify.ParseUnsubscribeToken(testKey, legacy); err != nil || gotUID != uid || kind != notify.KindDeadline {
+		t.Errorf("legacy token: %q %q %v", gotUID, kind, err)
+	}
+	lp := strings.Split(legacy, ".")
 	parts := strings.Split(tok, ".")
 	otherUser := notify.UnsubscribeToken(testKey, "someone-else", notify.KindGradeAvailable)
+	sealed, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	sealed[len(sealed)-1] ^= 1
 	for name, bad := range map[string]string{
-		"another kind, same MAC":   string(notify.KindDeadline) + "." + parts[1] + "." + parts[2],
-		"another person, same MAC": parts[0] + "." + strings.Split(otherUser, ".")[1] + "." + parts[2],
-		"MAC changed":              parts[0] + "." + parts[1] + "." + strings.ToUpper(parts[2][:1]) + parts[2][1:] + "x",
-		"another key":              notify.UnsubscribeToken([]byte("another key of at least thirty-two bytes"), uid, notify.KindGradeAvailable),
-		"account kind":             notify.UnsubscribeToken(testKey, uid, notify.KindAccountCreated),
-		"unknown kind":             "everything." + parts[1] + "." + parts[2],
-		"missing part":             parts[0] + "." + parts[1],
-		"empty":                    "",
-		"not base64":               parts[0] + ".!!." + parts[2],
-		"extra part":               tok + ".x",
+		"another kind, same seal":       string(notify.KindDeadline) + "." + parts[1],
+		"seal changed":                  parts[0] + "." + base64.RawURLEncoding.EncodeToString(sealed),
+		"seal cut":                      parts[0] + "." + parts[1][:10],
+		"another key":                   notify.UnsubscribeToken([]byte("another key of at least thirty-two bytes"), uid, notify.KindGradeAvailable),
+		"account kind":                  notify.UnsubscribeToken(testKey, uid, notify.KindAccountCreated),
+		"unknown kind":                  "everything." + parts[1],
+		"empty":                         "",
+		"not base64":                    parts[0] + ".!!",
+		"extra part":                    legacy + ".x",
+		"legacy, another kind":          string(notify.KindGradeAvailable) + "." + lp[1] + "." + lp[2],
+		"legacy, another person":        lp[0] + "." + base64.RawURLEncoding.EncodeToString([]byte("someone-else")) + "." + lp[2],
+		"legacy, MAC changed":           lp[0] + "." + lp[1] + "." + strings.ToUpper(lp[2][:1]) + lp[2][1:] + "x",
+		"another person's seal, legacy": parts[0] + "." + strings.Split(otherUser, ".")[1] + "." + lp[2],
 	} {
 		if _, _, err := notify.ParseUnsubscribeToken(testKey, bad); !errors.Is(err, notify.ErrNotFound) {
 			t.Errorf("%s (%q): %v, want ErrNotFound", name, bad, err)
@@ -215,6 +238,24 @@ func TestUnsubscribeToken(t *testing.T) {
 	}
 	if _, _, err := notify.ParseUnsubscribeToken(testKey[:16], notify.UnsubscribeToken(testKey[:16], uid, notify.KindDeadline)); !errors.Is(err, notify.ErrNotFound) {
 		t.Errorf("a 16-byte key is accepted: %v", err)
+	}
+}
+
+// No mail header carries the recipient's user ID: the Message-ID is a hash
+// of the outbox ID (which names the person), stable across attempts.
+func TestMessageIDHidesTheUser(t *testing.T) {
+	const uid = "0123456789abcdef0123456789abcdef"
+	r := notify.Renderer{BaseURL: "https://cours.example.org"}
+	id := notify.MailID(notify.KindDeadline, uid, "2026-03-01")
+	got := r.MessageID(id)
+	if strings.Contains(got, uid) || !strings.HasSuffix(got, "@cours.example.org>") || len(got) != len("<@cours.example.org>")+32 {
+		t.Errorf("Message-ID %q", got)
+	}
+	if again := r.MessageID(id); again != got {
+		t.Errorf("Message-ID not stable: %q then %q", got, again)
+	}
+	if other := r.MessageID(notify.MailID(notify.KindDeadline, uid, "2026-03-02")); other == got {
+		t.Errorf("two messages share Message-ID %q", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -237,11 +238,19 @@ func TestMailContent(t *testing.T) {
 		}
 		id := notify.MailID(notify.KindDeadline, map[string]string{"fr": "u-fr", "en": "u-en"}[lang], "2026-03-01")
 		for k, want := range map[string]string{
-			"Content-Language": lang, "Message-Id": "<" + id + "@librecours.test>", "From": `"Libre cours" <noreply@librecours.test>`,
+			"Content-Language": lang, "Message-Id": notify.Renderer{BaseURL: "http://librecours.test"}.MessageID(id), "From": `"Libre cours" <noreply@librecours.test>`,
 			"Auto-Submitted": "auto-generated", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 		} {
 			if got := m.Header.Get(k); got != want {
 				t.Errorf("%s: %s = %q, want %q", addr, k, got, want)
+			}
+		}
+		uid := map[string]string{"fr": "u-fr", "en": "u-en"}[lang]
+		for k, vs := range m.Header {
+			for _, v := range vs {
+				if strings.Contains(v, uid) || strings.Contains(v, base64.RawURLEncoding.EncodeToString([]byte(uid))) {
+					t.Errorf("%s: header %s: %q carries the user ID", addr, k, v)
+				}
 			}
 		}
 		if m.From != "noreply@librecours.test" {

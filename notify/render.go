@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
 	"strconv"
 	"strings"
@@ -135,17 +137,14 @@ func (r Renderer) Post(m *Message) string {
 
 // MessageID is the Message-ID header of the outbox message id: the same on
 // every attempt, so a mail sent twice (a crash between the server's
-// acceptance and the "sent" mark) is recognisable as one.
+// acceptance and the "sent" mark) is recognisable as one. It is a hash of
+// the ID (128 bits, hex): an outbox ID names the recipient, and no mail
+// header may carry a user ID (issue #12).
 func (r Renderer) MessageID(id string) string {
 	host := "librecours.invalid"
 	if u, err := url.Parse(r.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	local := strings.Map(func(c rune) rune {
-		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+/=?^_`{|}~-.", c)) {
-			return c
-		}
-		return '.'
-	}, id)
-	return "<" + strings.Trim(local, ".") + "@" + host + ">"
+	sum := sha256.Sum256([]byte("librecours/message-id|" + id))
+	return "<" + hex.EncodeToString(sum[:16]) + "@" + host + ">"
 }

@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,8 +13,8 @@ import (
 
 // Unsubscribing from a kind of e-mail in one click (RFC 8058): every mail
 // of a kind that can be switched off carries a List-Unsubscribe link whose
-// token names the recipient and the kind and is signed with the platform's
-// secret (HMAC-SHA256). Whoever holds the link may switch that one kind off
+// token names the kind and carries the recipient sealed (encrypted and
+// authenticated) under the platform's secret. Whoever holds the link may switch that one kind off
 // for that one person, without signing in; nothing else. The token has no
 // expiry: mail clients may follow a List-Unsubscribe link long after the
 // mail arrived, and the worst a leaked link does is stop one kind of mail,
@@ -28,11 +30,34 @@ const MinUnsubscribeKey = 32
 // unsubscribeMACLen is the length of the truncated MAC in a token: 128 bits.
 const unsubscribeMACLen = 16
 
-// UnsubscribeToken is the signed token that switches kind off for userID.
-// It reads kind.userID.mac; user IDs are the stores' hex IDs, escaped
-// otherwise so the token stays one path segment.
+// UnsubscribeToken is the sealed token that switches kind off for userID:
+// kind.SEALED, where SEALED is the user ID encrypted and authenticated
+// (AES-256-GCM under a key derived from the secret, additional data the
+// kind, nonce derived from kind and person so a person's link for a kind is
+// always the same), so the link in the mail header names no one (issue #12:
+// no user ID in any mail header).
 func UnsubscribeToken(key []byte, userID string, kind Kind) string {
-	return string(kind) + "." + base64.RawURLEncoding.EncodeToString([]byte(userID)) + "." + unsubscribeMAC(key, userID, kind)
+	aead := unsubscribeAEAD(key)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("librecours/unsubscribe-nonce|" + string(kind) + "|" + userID))
+	nonce := m.Sum(nil)[:aead.NonceSize()]
+	sealed := aead.Seal(nonce, nonce, []byte(userID), []byte(kind))
+	return string(kind) + "." + base64.RawURLEncoding.EncodeToString(sealed)
+}
+
+// unsubscribeAEAD is the cipher that seals user IDs in tokens.
+func unsubscribeAEAD(key []byte) cipher.AEAD {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("librecours/unsubscribe-seal"))
+	block, err := aes.NewCipher(m.Sum(nil)) // 32 bytes: AES-256
+	if err != nil {
+		panic(err) // unreachable: the key length is fixed
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err) // unreachable: AES has a 16-byte block
+	}
+	return aead
 }
 
 func unsubscribeMAC(key []byte, userID string, kind Kind) string {
@@ -42,25 +67,37 @@ func unsubscribeMAC(key []byte, userID string, kind Kind) string {
 }
 
 // ParseUnsubscribeToken checks token against key and returns the person
-// and the kind it names. Any flaw (shape, unknown kind, signature) is
-// ErrNotFound: a bad link is a page that does not exist.
+// and the kind it names. It also reads the earlier signed form
+// kind.USERID.MAC of links already sent. Any flaw (shape, unknown kind,
+// signature) is ErrNotFound: a bad link is a page that does not exist.
 func ParseUnsubscribeToken(key []byte, token string) (string, Kind, error) {
 	parts := strings.Split(token, ".")
-	if len(parts) != 3 || len(key) < MinUnsubscribeKey {
+	if len(parts) < 2 || len(parts) > 3 || len(key) < MinUnsubscribeKey {
 		return "", "", ErrNotFound
 	}
 	kind, ok := ParseKind(parts[0])
 	if !ok {
 		return "", "", ErrNotFound
 	}
-	uid, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil || len(uid) == 0 {
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil || len(raw) == 0 {
 		return "", "", ErrNotFound
 	}
-	if !hmac.Equal([]byte(parts[2]), []byte(unsubscribeMAC(key, string(uid), kind))) {
+	if len(parts) == 2 {
+		aead := unsubscribeAEAD(key)
+		if len(raw) <= aead.NonceSize() {
+			return "", "", ErrNotFound
+		}
+		uid, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(kind))
+		if err != nil || len(uid) == 0 {
+			return "", "", ErrNotFound
+		}
+		return string(uid), kind, nil
+	}
+	if !hmac.Equal([]byte(parts[2]), []byte(unsubscribeMAC(key, string(raw), kind))) {
 		return "", "", ErrNotFound
 	}
-	return string(uid), kind, nil
+	return string(raw), kind, nil
 }
 
 // UnsubscribeURL is the one-click link of kind for userID, or "" for the
