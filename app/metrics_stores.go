@@ -357,6 +357,11 @@ func (s gradingStoreMetrics) File(ctx context.Context, a1 string) (r0 grading.At
 	return s.Store.File(ctx, a1)
 }
 
+func (s gradingStoreMetrics) FileBytes(ctx context.Context, a1 string) (r0 int64, err error) {
+	defer s.m.observe("grading.FileBytes", time.Now(), &err)
+	return s.Store.FileBytes(ctx, a1)
+}
+
 func (s gradingStoreMetrics) InsertReviews(ctx context.Context, a1 []grading.Review) (err error) {
 	defer s.m.observe("grading.InsertReviews", time.Now(), &err)
 	return s.Store.InsertReviews(ctx, a1)
@@ -766,6 +771,7 @@ var storeOperations = []string{
 	"grading.Exercise",
 	"grading.Exercises",
 	"grading.File",
+	"grading.FileBytes",
 	"grading.InsertReviews",
 	"grading.LateShort",
 	"grading.MarkQueued",

@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"librecours/course"
+	"librecours/grading"
 )
 
 // multipartBody builds a form with fields and one file part.
@@ -93,7 +96,11 @@ func TestUploads(t *testing.T) {
 
 	// The API takes the same upload.
 	tokAPI := e.token(f.part)
-	body, ctype := multipartBody(t, nil, "x.png", "image/png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 32)...))
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	body, ctype := multipartBody(t, nil, "x.png", "image/png", pngBuf.Bytes())
 	req := httptest.NewRequest("POST", "/api/v1"+part2+"/submission/attachment", body)
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("Authorization", "Bearer "+tokAPI)
@@ -108,5 +115,36 @@ func TestUploads(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+tokAPI)
 	if resp := e.do(req); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("API forbidden type: %d", resp.StatusCode)
+	}
+
+	// A PDF naming its author is refused with a message saying what to do.
+	if p := send("nom.pdf", "application/pdf", []byte("%PDF-1.7\n1 0 obj << /Author (Paul Participant) >> endobj\n%%EOF")); p.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(p.Doc.Find(".alert").Text(), "auteur") {
+		t.Fatalf("PDF naming its author: %d %q", p.Status, p.Doc.Find(".alert").Text())
+	}
+
+	// The upload quota counts every file the person sent.
+	used, err := e.srv.grading.Store.FileBytes(ctx, f.part.ID)
+	if err != nil || used != int64(len(pdf)+pngBuf.Len()) {
+		t.Fatalf("file bytes %d, %v; want %d", used, err, len(pdf)+pngBuf.Len())
+	}
+	e.srv.grading.UploadQuota = used + int64(len(pdf)) - 1
+	if p := send("encore.pdf", "application/pdf", pdf); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Doc.Find(".alert").Text(), "Mio") {
+		t.Fatalf("over quota: %d %q", p.Status, p.Doc.Find(".alert").Text())
+	}
+	e.srv.grading.UploadQuota = 0
+
+	// At most grading.MaxVersions versions.
+	for {
+		s, err := e.srv.grading.Submit(ctx, f.part, f.session.ID, 2, "Encore une version.", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Version == grading.MaxVersions {
+			break
+		}
+	}
+	if p := send("", "", nil); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Doc.Find(".alert").Text(), "20") {
+		t.Fatalf("version 21: %d %q", p.Status, p.Doc.Find(".alert").Text())
 	}
 }

@@ -182,5 +182,6 @@ type Store interface {
 	SetFlag(ctx context.Context, reviewID string, f Flag) error
 
 	PutFile(ctx context.Context, a *Attachment, data []byte, sessionID, ownerID string) error
+	FileBytes(ctx context.Context, ownerID string) (int64, error) // the sizes of every file ownerID uploaded, summed (upload quota)
 	File(ctx context.Context, fileID string) (Attachment, []byte, error)
 }

@@ -35,6 +35,9 @@ type Service struct {
 	// error on field when it is beyond the renderer's bounds. app/markdown
 	// provides it; nil stores no HTML (pages then render the text).
 	Markdown func(field, src string) (string, error)
+	// UploadQuota bounds what one person uploads in all, every version of
+	// every attachment counted; 0 means DefaultUploadQuota (50 MiB).
+	UploadQuota int64
 	// IDKey returns the platform's secret (at least MinIDKey bytes) that
 	// keys review IDs, so they cannot be computed from the people's IDs;
 	// app keeps it in the settings. nil uses a fixed key (tests).
@@ -201,10 +204,25 @@ func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID stri
 		}
 		late = true
 	}
+	if prev != nil && prev.Version >= MaxVersions {
+		e := invalid("text", "grading.submission.versions")
+		e.Args = map[string]any{"Max": MaxVersions}
+		return nil, e
+	}
 	var att *Attachment
+	var data []byte
 	if up != nil && len(up.Data) > 0 {
-		if att, err = checkUpload(up.Data); err != nil {
+		if att, data, err = checkUpload(up.Data); err != nil {
 			return nil, err
+		}
+		used, err := s.Store.FileBytes(ctx, actor.ID)
+		if err != nil {
+			return nil, err
+		}
+		if quota := s.uploadQuota(); used+int64(len(data)) > quota {
+			e := invalid("file", "grading.submission.quota")
+			e.Args = map[string]any{"QuotaMiB": quota >> 20, "UsedMiB": fmt.Sprintf("%.1f", float64(used)/(1<<20))}
+			return nil, e
 		}
 	} else if prev != nil {
 		att = prev.Attachment
@@ -221,8 +239,8 @@ func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID stri
 	if prev != nil {
 		sub.ID, sub.Version, sub.SubmittedAt, sub.Late = prev.ID, prev.Version+1, prev.SubmittedAt, prev.Late
 	}
-	if up != nil && len(up.Data) > 0 {
-		if err := s.Store.PutFile(ctx, att, up.Data, sessionID, actor.ID); err != nil {
+	if data != nil {
+		if err := s.Store.PutFile(ctx, att, data, sessionID, actor.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -525,6 +543,14 @@ func reviewID(key []byte, sessionID string, part int, reviewer, submission strin
 	m := hmac.New(sha256.New, key)
 	fmt.Fprintf(m, "librecours/review|%s|%d|%s|%s", sessionID, part, reviewer, submission)
 	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// uploadQuota is the effective per-person upload quota.
+func (s *Service) uploadQuota() int64 {
+	if s.UploadQuota > 0 {
+		return s.UploadQuota
+	}
+	return DefaultUploadQuota
 }
 
 // MinIDKey is the shortest secret Service.IDKey may return.

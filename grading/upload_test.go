@@ -3,9 +3,18 @@ package grading
 import (
 	"archive/zip"
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // odt builds a minimal OpenDocument text: "mimetype" stored first, then a
@@ -27,10 +36,81 @@ func odt(t testing.TB, mimetype string, contentSize int) []byte {
 	return buf.Bytes()
 }
 
+// odtMeta is an ODT whose meta.xml names its author, last editor and printer.
+func odtMeta(t testing.TB) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "mimetype", Method: zip.Store})
+	_, _ = w.Write([]byte(odtType))
+	w, _ = zw.Create("content.xml")
+	_, _ = w.Write([]byte("<office:document-content>Le texte</office:document-content>"))
+	w, _ = zw.Create("meta.xml")
+	_, _ = w.Write([]byte(`<office:document-meta><office:meta><meta:initial-creator>Jean Dupont</meta:initial-creator>` +
+		`<dc:creator>Jeanne Durand</dc:creator><meta:printed-by>Jean  Dupont</meta:printed-by><dc:title>Mon travail</dc:title>` +
+		`<meta:generator>LibreOffice</meta:generator></office:meta></office:document-meta>`))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// pngChunk is a PNG chunk with its CRC.
+func pngChunk(typ string, data []byte) []byte {
+	var b bytes.Buffer
+	_ = binary.Write(&b, binary.BigEndian, uint32(len(data)))
+	b.WriteString(typ)
+	b.Write(data)
+	_ = binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	return b.Bytes()
+}
+
+// pngMeta is a real PNG with a text chunk naming its author and an EXIF
+// chunk, inserted after IHDR.
+func pngMeta(t testing.TB) []byte {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	ihdrEnd := 8 + 12 + 13
+	out := append([]byte{}, b[:ihdrEnd]...)
+	out = append(out, pngChunk("tEXt", []byte("Author\x00Jean Dupont"))...)
+	out = append(out, pngChunk("eXIf", []byte("MM\x00*Jean Dupont"))...)
+	return append(out, b[ihdrEnd:]...)
+}
+
+// jpegMeta is a real JPEG with an EXIF APP1 segment and a comment naming
+// its author.
+func jpegMeta(t testing.TB) []byte {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 8, 8)), nil); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	seg := func(m byte, data string) []byte {
+		return append([]byte{0xFF, m, byte((len(data) + 2) >> 8), byte(len(data) + 2)}, data...)
+	}
+	out := append([]byte{}, b[:2]...)
+	out = append(out, seg(0xE1, "Exif\x00\x00Artist=Jean Dupont")...)
+	out = append(out, seg(0xFE, "Jean Dupont")...)
+	return append(out, b[2:]...)
+}
+
+// pdfFlate is a PDF whose document information sits in a compressed
+// object stream.
+func pdfFlate(info string) []byte {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	_, _ = zw.Write([]byte("<< " + info + " >>"))
+	_ = zw.Close()
+	return []byte("%PDF-1.7\n1 0 obj << /Type /ObjStm /Filter /FlateDecode >> stream\n" + z.String() + "\nendstream endobj\n%%EOF")
+}
+
 func TestCheckUpload(t *testing.T) {
-	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
-	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 64)...)
-	pdf := []byte("%PDF-1.7\n1 0 obj << >> endobj\n%%EOF")
+	pngData := pngMeta(t)
+	jpegData := jpegMeta(t)
+	pdf := []byte("%PDF-1.7\n1 0 obj << /Title (Mon travail) /Author () /Creator (Writer) >> endobj\n%%EOF")
 	tests := []struct {
 		name string
 		data []byte
@@ -39,10 +119,11 @@ func TestCheckUpload(t *testing.T) {
 		err  error // or a validation error when key is set
 		key  string
 	}{
-		{"pdf", pdf, "application/pdf", ".pdf", nil, ""},
-		{"png", png, "image/png", ".png", nil, ""},
-		{"jpeg", jpeg, "image/jpeg", ".jpg", nil, ""},
+		{"pdf with an empty author", pdf, "application/pdf", ".pdf", nil, ""},
+		{"png", pngData, "image/png", ".png", nil, ""},
+		{"jpeg", jpegData, "image/jpeg", ".jpg", nil, ""},
 		{"odt", odt(t, odtType, 100), odtType, ".odt", nil, ""},
+		{"odt with author", odtMeta(t), odtType, ".odt", nil, ""},
 		{"zip bomb posing as an ODT: 50 MB of content, only the header read", odt(t, odtType, 50<<20), odtType, ".odt", nil, ""},
 		{"ods is not accepted", odt(t, "application/vnd.oasis.opendocument.spreadsheet", 10), "", "", nil, "grading.submission.file_type"},
 		{"plain zip", odt(t, "text/plain", 10), "", "", nil, "grading.submission.file_type"},
@@ -51,10 +132,17 @@ func TestCheckUpload(t *testing.T) {
 		{"svg (script-capable)", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`), "", "", nil, "grading.submission.file_type"},
 		{"too large", append(pdf, make([]byte, MaxUploadBytes)...), "", "", ErrTooLarge, ""},
 		{"truncated zip header", []byte("PK\x03\x04\x00"), "", "", nil, "grading.submission.file_type"},
+		{"pdf naming its author", []byte("%PDF-1.7\n1 0 obj << /Author (Jean Dupont) >> endobj\n%%EOF"), "", "", nil, "grading.submission.pdf_author"},
+		{"pdf naming its author in hex UTF-16", []byte("%PDF-1.7\n1 0 obj << /Author <FEFF004A0065> >> endobj\n%%EOF"), "", "", nil, "grading.submission.pdf_author"},
+		{"pdf naming its author in XMP", []byte("%PDF-1.7\n<x:xmpmeta><dc:creator><rdf:Seq><rdf:li>Jean Dupont</rdf:li></rdf:Seq></dc:creator></x:xmpmeta>\n%%EOF"), "", "", nil, "grading.submission.pdf_author"},
+		{"pdf naming its author in a compressed object", pdfFlate("/Author (Jean Dupont)"), "", "", nil, "grading.submission.pdf_author"},
+		{"pdf with compressed objects, no author", pdfFlate("/Producer (LibreOffice)"), "application/pdf", ".pdf", nil, ""},
+		{"png cut short", pngData[:40], "", "", nil, "grading.submission.file_unreadable"},
+		{"jpeg cut in a segment", jpegData[:20], "", "", nil, "grading.submission.file_unreadable"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := checkUpload(tc.data)
+			a, data, err := checkUpload(tc.data)
 			var ve *ValidationError
 			switch {
 			case tc.key != "":
@@ -68,11 +156,57 @@ func TestCheckUpload(t *testing.T) {
 			case err != nil:
 				t.Fatal(err)
 			default:
-				if a.ContentType != tc.ct || !strings.HasSuffix(a.Name, tc.ext) || a.Size != int64(len(tc.data)) {
+				if a.ContentType != tc.ct || !strings.HasSuffix(a.Name, tc.ext) || a.Size != int64(len(data)) {
 					t.Fatalf("attachment = %+v", a)
+				}
+				if bytes.Contains(data, []byte("Jean")) || bytes.Contains(data, []byte("Jeanne")) {
+					t.Errorf("the stored file still names its author")
 				}
 			}
 		})
+	}
+}
+
+// Stripping keeps the file readable and the rest of it intact.
+func TestStripKeepsTheFile(t *testing.T) {
+	_, p, err := checkUpload(pngMeta(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(p)); err != nil {
+		t.Errorf("stripped PNG: %v", err)
+	}
+	_, j, err := checkUpload(jpegMeta(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jpeg.Decode(bytes.NewReader(j)); err != nil {
+		t.Errorf("stripped JPEG: %v", err)
+	}
+	_, o, err := checkUpload(odtMeta(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(o), int64(len(o)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		got[f.Name] = string(b)
+	}
+	want := map[string]string{
+		"mimetype":    odtType,
+		"content.xml": "<office:document-content>Le texte</office:document-content>",
+		"meta.xml":    "<office:document-meta><office:meta><dc:title>Mon travail</dc:title><meta:generator>LibreOffice</meta:generator></office:meta></office:document-meta>",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stripped ODT (-want +got):\n%s", diff)
+	}
+	if zr.File[0].Name != "mimetype" || zr.File[0].Method != zip.Store || !isODT(o) {
+		t.Errorf("stripped ODT no longer starts with a stored mimetype")
 	}
 }
 
@@ -83,7 +217,7 @@ func FuzzCheckUpload(f *testing.F) {
 	f.Add([]byte("PK\x03\x04"))
 	f.Add(odt(f, odtType, 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := checkUpload(data)
+		a, _, err := checkUpload(data)
 		if err == nil {
 			if _, ok := uploadTypes[a.ContentType]; !ok {
 				t.Fatalf("accepted %q", a.ContentType)

@@ -35,6 +35,7 @@ var peerIndexes = []index{
 	{colReviews, "session_part", bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}}, false},                                                             // Reviews
 	{colReviews, "session_reviewer", bson.D{{Key: "session_id", Value: 1}, {Key: "reviewer_id", Value: 1}}, false},                                                  // ReviewsByReviewer
 	{colReviews, "submission", bson.D{{Key: "submission_id", Value: 1}}, false},                                                                                     // ReviewsBySubmission
+	{colFiles, "owner", bson.D{{Key: "owner_id", Value: 1}}, false},                                                                                                 // FileBytes
 	{colChunks, "file_n", bson.D{{Key: "file_id", Value: 1}, {Key: "n", Value: 1}}, true},                                                                           // File
 }
 
@@ -679,6 +680,22 @@ func putFile(ctx context.Context, db *DB, d fileDoc, data []byte) error {
 		return fmt.Errorf("mongostore: insert file: %w", err)
 	}
 	return nil
+}
+
+// FileBytes sums the sizes of the files ownerID uploaded (index owner).
+func (s *GradingStore) FileBytes(ctx context.Context, ownerID string) (int64, error) {
+	var docs []struct {
+		Size int64 `bson:"size"`
+	}
+	opts := options.Find().SetProjection(bson.M{"size": 1})
+	if err := s.db.findAll(ctx, colFiles, bson.M{"owner_id": ownerID}, opts, &docs); err != nil {
+		return 0, fmt.Errorf("mongostore: file bytes of %s: %w", ownerID, err)
+	}
+	var n int64
+	for _, d := range docs {
+		n += d.Size
+	}
+	return n, nil
 }
 
 // File returns a file's metadata and bytes.

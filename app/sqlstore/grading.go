@@ -948,6 +948,15 @@ func (s *GradingStore) PutFile(ctx context.Context, a *grading.Attachment, data 
 	return nil
 }
 
+// FileBytes sums the sizes of the files ownerID uploaded (files_owner).
+func (s *GradingStore) FileBytes(ctx context.Context, ownerID string) (int64, error) {
+	var n int64
+	if err := s.db.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM files WHERE owner_id = ?`, ownerID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlstore: file bytes of %s: %w", ownerID, classify(err))
+	}
+	return n, nil
+}
+
 // File returns a file's metadata and bytes.
 func (s *GradingStore) File(ctx context.Context, fileID string) (grading.Attachment, []byte, error) {
 	var a grading.Attachment

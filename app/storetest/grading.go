@@ -46,6 +46,7 @@ func Grading(t *testing.T, open Open) {
 		{"TakeOverRacesSaveReview", gradingTakeOverRacesSave},
 		{"ReviewFlag", gradingReviewFlag},
 		{"Files", gradingFiles},
+		{"FileBytes", gradingFileBytes},
 		{"Stamp", gradingStamp},
 		{"BackupRoundTrip", gradingBackupRoundTrip},
 	} {
@@ -990,6 +991,29 @@ func fileBytes(n int) []byte {
 		data[i] = byte(i*7 + i/251)
 	}
 	return data
+}
+
+// gradingFileBytes: the upload quota sums every file of its owner, in every
+// session, and no one else's.
+func gradingFileBytes(t *testing.T, open Open) {
+	s := gradingStore(t, open)
+	ctx := context.Background()
+	if n, err := s.FileBytes(ctx, "ada"); err != nil || n != 0 {
+		t.Fatalf("no file yet: %d, %v", n, err)
+	}
+	for _, f := range []struct {
+		session, owner string
+		size           int
+	}{{"s1", "ada", 1000}, {"s1", "ada", 24}, {"s2", "ada", 300 << 10}, {"s1", "bob", 7}} {
+		if err := s.PutFile(ctx, &grading.Attachment{Name: "travail.pdf", ContentType: "application/pdf"}, fileBytes(f.size), f.session, f.owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for owner, want := range map[string]int64{"ada": 1024 + 300<<10, "bob": 7, "cyd": 0} {
+		if n, err := s.FileBytes(ctx, owner); err != nil || n != want {
+			t.Errorf("FileBytes(%s) = %d, %v; want %d", owner, n, err, want)
+		}
+	}
 }
 
 func gradingFiles(t *testing.T, open Open) {
