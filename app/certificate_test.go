@@ -161,7 +161,7 @@ func TestTenPersonSession(t *testing.T) {
 		Sentence string
 	}
 	e.api("GET", "/api/v1/sessions/"+w.sess.ID+"/report", w.ct, nil).decode(t, &report)
-	if report.Sentence != "6 participant·es sur 10 ont validé la formation, dont 5 au niveau II." {
+	if report.Sentence != "6 participant·e·s sur 10 ont validé la formation, dont 5 au niveau II." {
 		t.Fatalf("sentence = %q", report.Sentence)
 	}
 	var en struct{ Sentence string }

@@ -87,7 +87,7 @@ func TestExports(t *testing.T) {
 		t.Fatalf("Content-Disposition %q", cd)
 	}
 	recs := readCSV(t, h, body, ';')
-	if strings.Join(recs[0], "|") != "Nom|Adresse électronique|Exercices réussis|Évaluations faites|Évaluations attribuées|Score à l'évaluation finale|Niveau" {
+	if strings.Join(recs[0], "|") != "Nom|Adresse électronique|Exercices réussis|Évaluations faites|Évaluations attribuées|Score à l’évaluation finale|Niveau" {
 		t.Fatalf("header %v", recs[0])
 	}
 	if len(recs) != 1+6 {
@@ -208,7 +208,7 @@ func TestCalendarFeed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if at.Equal(due) && strings.Contains(strings.Join(lines[i:i+3], "\n"), "SUMMARY:LCIII-001 · partie 1 : remise du travail") {
+			if at.Equal(due) && strings.Contains(strings.Join(lines[i:i+3], "\n"), "SUMMARY:LCIII-001 · partie 1\u202f: remise du travail") {
 				found = true
 			}
 		}

@@ -185,8 +185,8 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 		t.Fatalf("reviews assigned: %d mails, want 5", len(mails))
 	}
 	reviews := "http://librecours.test/sessions/" + sid + "/reviews"
-	checkMail(t, mails["part@example.org"], "fr", "Libre cours : des évaluations vous attendent (LCIII-001)",
-		"Bonjour Paul Participant,", "Session LCIII-001, partie 1 : 3 évaluations anonymes vous sont attribuées, à faire avant le 05/03/2026 à 23:59 (CET).", reviews,
+	checkMail(t, mails["part@example.org"], "fr", "Libre cours\u202f: des évaluations vous attendent (LCIII-001)",
+		"Bonjour Paul Participant,", "Session LCIII-001, partie 1\u202f: 3 évaluations anonymes vous sont attribuées, à faire avant le 05/03/2026 à 23:59 (CET).", reviews,
 		"http://librecours.test/account/notifications")
 	checkMail(t, mails["peer0@example.org"], "en", "Libre cours: reviews are waiting for you (LCIII-001)",
 		"Hello Pair 0,", "Session LCIII-001, part 1: 3 anonymous reviews are assigned to you, due by March 5, 2026 at 23:59 (CET).", reviews)
@@ -196,7 +196,7 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	if want := "<reviews_assigned|" + f.part.ID + "|2026-03-02@librecours.test>"; mails["part@example.org"].MessageID != want {
 		t.Errorf("Message-ID %q, want %q", mails["part@example.org"].MessageID, want)
 	}
-	if len(posts) != 1 || postText(t, posts[0]) != "**LCIII-001**, partie 1 : évaluations attribuées (5 travaux remis, 15 évaluations)." {
+	if len(posts) != 1 || postText(t, posts[0]) != "**LCIII-001**, partie 1\u202f: évaluations attribuées (5 travaux remis, 15 évaluations)." {
 		t.Fatalf("posts: %+v", posts)
 	}
 
@@ -237,8 +237,8 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	if _, ok := mails["part@example.org"]; ok {
 		t.Error("Paul, whose reviews are done, was reminded")
 	}
-	checkMail(t, mails["peer1@example.org"], "fr", "Libre cours : échéance dans 24 heures (LCIII-001)",
-		"Session LCIII-001, partie 1 : il vous reste 3 évaluations à terminer avant le 05/03/2026 à 23:59 (CET).", reviews)
+	checkMail(t, mails["peer1@example.org"], "fr", "Libre cours\u202f: échéance dans 24 heures (LCIII-001)",
+		"Session LCIII-001, partie 1\u202f: il vous reste 3 évaluations à terminer avant le 05/03/2026 à 23:59 (CET).", reviews)
 	checkMail(t, mails["peer0@example.org"], "en", "Libre cours: deadline in 24 hours (LCIII-001)",
 		"you have 3 reviews left to finish by March 5, 2026 at 23:59 (CET).")
 	if want := "<deadline|" + peer[1].ID + "|2026-03-04@librecours.test>"; mails["peer1@example.org"].MessageID != want {
@@ -292,19 +292,19 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	if !slices.Equal(graded, reviewed) {
 		t.Errorf("grade mails to %v, want the authors with a grade %v", graded, reviewed)
 	}
-	if g := grades[0]; g.Lang == "fr" && g.Subject != "Libre cours : votre note est disponible (LCIII-001)" {
+	if g := grades[0]; g.Lang == "fr" && g.Subject != "Libre cours\u202f: votre note est disponible (LCIII-001)" {
 		t.Errorf("grade subject %q", g.Subject)
 	}
 	if queue == nil {
 		t.Fatal("the animator heard nothing of the queue")
 	}
-	checkMail(t, *queue, "fr", "Libre cours : des travaux à corriger (LCIII-001)",
-		"Bonjour Aurélie Animation,", "Session LCIII-001, partie 1 : 5 travaux attendent une correction.", "http://librecours.test/sessions/"+sid+"/corrections")
+	checkMail(t, *queue, "fr", "Libre cours\u202f: des travaux à corriger (LCIII-001)",
+		"Bonjour Aurélie Animation,", "Session LCIII-001, partie 1\u202f: 5 travaux attendent une correction.", "http://librecours.test/sessions/"+sid+"/corrections")
 	anonymous(t, "queue mail", queue.Body, people, queue.To)
 	var reminded []string
 	for _, r := range reminders {
 		reminded = append(reminded, r.To)
-		if r.Lang == "fr" && !strings.Contains(r.Body, "partie 2 : votre travail est à remettre avant le 06/03/2026 à 23:59 (CET).") {
+		if r.Lang == "fr" && !strings.Contains(r.Body, "partie 2\u202f: votre travail est à remettre avant le 06/03/2026 à 23:59 (CET).") {
 			t.Errorf("submission reminder:\n%s", r.Body)
 		}
 	}
@@ -312,7 +312,7 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	if !slices.Equal(reminded, []string{"part@example.org", "peer3@example.org"}) {
 		t.Errorf("submission reminders to %v, want those who have not handed in", reminded)
 	}
-	if len(posts) != 1 || !strings.HasPrefix(postText(t, posts[0]), "**LCIII-001** : la file de correction compte 5 travaux (seuil : 2).") {
+	if len(posts) != 1 || !strings.HasPrefix(postText(t, posts[0]), "**LCIII-001**\u202f: la file de correction compte 5 travaux (seuil\u202f: 2).") {
 		t.Fatalf("queue post: %+v", posts)
 	}
 
@@ -334,7 +334,7 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	}
 	checkMail(t, mails["peer0@example.org"], "en", "Libre cours: reviews are waiting for you (LCIII-001)",
 		"Session LCIII-001, part 2: 2 anonymous reviews are assigned to you, due by March 8, 2026 at 23:59 (CET).")
-	if len(posts) != 1 || postText(t, posts[0]) != "**LCIII-001**, partie 2 : évaluations attribuées (3 travaux remis, 6 évaluations)." {
+	if len(posts) != 1 || postText(t, posts[0]) != "**LCIII-001**, partie 2\u202f: évaluations attribuées (3 travaux remis, 6 évaluations)." {
 		t.Fatalf("posts: %+v", posts)
 	}
 
@@ -354,8 +354,8 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	if len(mails) != 1 {
 		t.Fatalf("appeal: %d mails, want 1 to the animator", len(mails))
 	}
-	checkMail(t, mails["anim@example.org"], "fr", "Libre cours : des travaux à corriger (LCIII-001)",
-		"Session LCIII-001, partie 1 : 1 travail attend une correction.")
+	checkMail(t, mails["anim@example.org"], "fr", "Libre cours\u202f: des travaux à corriger (LCIII-001)",
+		"Session LCIII-001, partie 1\u202f: 1 travail attend une correction.")
 	anonymous(t, "appeal mail", mails["anim@example.org"].Body, people, "anim@example.org")
 
 	// The session closes: the holder hears of the certificate, the channel
@@ -376,8 +376,8 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	if len(mails) != 1 {
 		t.Fatalf("close: %d mails, want 1", len(mails))
 	}
-	checkMail(t, mails["part@example.org"], "fr", "Libre cours : votre certificat est délivré (LCIII-001)",
-		"Session LCIII-001 : votre certificat de niveau 1 est délivré. Son code est "+certs[0].Code,
+	checkMail(t, mails["part@example.org"], "fr", "Libre cours\u202f: votre certificat est délivré (LCIII-001)",
+		"Session LCIII-001\u202f: votre certificat de niveau 1 est délivré. Son code est "+certs[0].Code,
 		"http://librecours.test/certificates/"+certs[0].Code)
 	if len(posts) != 1 || postText(t, posts[0]) != "**LCIII-001** est close. 1 participant·e sur 5 a validé la formation, dont 0 au niveau II.\nhttp://librecours.test/sessions/"+sid+"/report" {
 		t.Fatalf("closed post: %+v", posts)

@@ -206,7 +206,7 @@ func TestImportRefused(t *testing.T) {
 				}
 			}
 			res.decode(t, &out)
-			if len(out.Error.Lines) != len(tc.want) || !strings.Contains(out.Error.Message, "rien n'a été importé") {
+			if len(out.Error.Lines) != len(tc.want) || !strings.Contains(out.Error.Message, "rien n’a été importé") {
 				t.Fatalf("answer %s", res.Body)
 			}
 			for i, w := range tc.want {
@@ -234,11 +234,11 @@ func TestImportRefused(t *testing.T) {
 		t.Fatalf("page: %d", p.Status)
 	}
 	items := p.Doc.Find(".roster-errors li")
-	if items.Length() != 1 || !strings.HasPrefix(items.First().Text(), "Ligne 3 : ligne mal encodée") {
+	if items.Length() != 1 || !strings.HasPrefix(items.First().Text(), "Ligne 3\u202f: ligne mal encodée") {
 		t.Fatalf("page lists %d lines: %q", items.Length(), items.Text())
 	}
 	p = b.post(sp+"/import", url.Values{"_csrf": {tok}, "csv": {"email;nom\nnope;Y\n"}})
-	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Doc.Find(".roster-errors").Text(), "Ligne 2 : adresse électronique invalide (« nope »)") {
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Doc.Find(".roster-errors").Text(), "Ligne 2\u202f: adresse électronique invalide («\u202fnope\u202f»)") {
 		t.Fatalf("page: %d %q", p.Status, p.Doc.Find(".roster-errors").Text())
 	}
 	if v, _ := p.Doc.Find("textarea#csv").Html(); !strings.Contains(v, "nope;Y") {

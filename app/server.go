@@ -137,7 +137,9 @@ func NewServer(d Deps) (*Server, error) {
 			}
 			return ""
 		},
-		"pct": func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
+		// pct is the language-blind number of old templates; pages use
+		// .Pct, which writes a decimal comma in French.
+		"pct": func(x float64) string { return formatDecimal("en", x) },
 	})
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
@@ -384,6 +386,19 @@ func (p *page) Time(t time.Time, tz string) string {
 		"Year", lt.Year(),
 		"Clock", lt.Format("15:04"),
 		"Zone", lt.Format("MST"))
+}
+
+// Pct shows a score out of 100 with one decimal, in the page's language
+// (a decimal comma in French: 85,5).
+func (p *page) Pct(x float64) string { return formatDecimal(p.lang, x) }
+
+// formatDecimal writes x with one decimal, with a decimal comma in French.
+func formatDecimal(lang string, x float64) string {
+	s := strconv.FormatFloat(x, 'f', 1, 64)
+	if lang == "fr" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
 
 // Date shows a YYYY-MM-DD date in the page's language.

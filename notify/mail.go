@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Mail is one e-mail, ready to send.
@@ -136,7 +137,17 @@ func writeQP(b *bytes.Buffer, text string) error {
 
 // oneLine keeps header values on one line.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.FieldsFunc(s, breakingSpace), " ")
+}
+
+// breakingSpace is a space a line may break at: the no-break spaces of
+// French typography (U+00A0, U+2007, U+202F) stay inside a word.
+func breakingSpace(r rune) bool {
+	switch r {
+	case '\u00a0', '\u2007', '\u202f':
+		return false
+	}
+	return unicode.IsSpace(r)
 }
 
 // TLSMode is how the SMTP connection is protected.
