@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -364,6 +365,26 @@ type receivedReviewJSON struct {
 	Scores  map[string]int `json:"scores"`
 	Comment string         `json:"comment"`
 	Flagged bool           `json:"flagged"`
+	// Percent is the review's total, 0..100; Weight (0..1, its share of
+	// the grade) and Corrected (the score once the reviewer's bias is
+	// removed) are there when the peer grade says what it counts.
+	Percent   float64  `json:"percent"`
+	Weight    *float64 `json:"weight,omitempty"`
+	Corrected *float64 `json:"corrected,omitempty"`
+}
+
+// ownGradeJSON is the grade as its author sees it: with the pass mark, the
+// outcome and the one-sentence reason, in the caller's language.
+type ownGradeJSON struct {
+	gradeJSON
+	PassMark float64 `json:"pass_mark"`
+	Passed   bool    `json:"passed"`
+	Reason   string  `json:"reason"`
+}
+
+func round3(x float64) *float64 {
+	r := math.Round(x*1000) / 1000
+	return &r
 }
 
 func (s *Server) handleAPISubmissionShow(c *fiber.Ctx) error {
@@ -378,10 +399,19 @@ func (s *Server) handleAPISubmissionShow(c *fiber.Ctx) error {
 	sub := mine.Submission
 	reviews := make([]receivedReviewJSON, 0, len(mine.Reviews))
 	for _, r := range mine.Reviews {
-		reviews = append(reviews, receivedReviewJSON{ID: r.ID, Scores: r.Scores, Comment: r.Comment, Flagged: r.Flag != nil})
+		rj := receivedReviewJSON{ID: r.ID, Scores: r.Scores, Comment: r.Comment, Flagged: r.Flag != nil, Percent: math.Round(r.Percent*10) / 10}
+		if r.Weighed {
+			rj.Weight, rj.Corrected = round3(r.Weight), round3(r.Corrected)
+		}
+		reviews = append(reviews, rj)
+	}
+	var grade *ownGradeJSON
+	if g := toGradeJSON(sub.Grade); g != nil && mine.Explain != nil {
+		e := mine.Explain
+		grade = &ownGradeJSON{gradeJSON: *g, PassMark: e.PassMark, Passed: e.Passed, Reason: s.translator(c).T(e.Key, e.Args())}
 	}
 	out := fiber.Map{"id": sub.ID, "text": sub.Text, "submitted_at": rfc3339(sub.SubmittedAt), "updated_at": rfc3339(sub.UpdatedAt),
-		"late": sub.Late, "version": sub.Version, "grade": toGradeJSON(sub.Grade), "reviews": reviews}
+		"late": sub.Late, "version": sub.Version, "grade": grade, "reviews": reviews}
 	if sub.Attachment != nil {
 		out["attachment"] = fiber.Map{"name": sub.Attachment.Name, "content_type": sub.Attachment.ContentType, "size": sub.Attachment.Size,
 			"url": "/api/v1/submissions/" + sub.ID + "/file"}

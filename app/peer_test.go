@@ -334,7 +334,12 @@ func TestPeerExercisesThirtyParticipants(t *testing.T) {
 		// The author sees the grade and anonymous reviews.
 		res = e.api("GET", w.partPath(n)+"/submission", w.tokens[25], nil)
 		var mine struct {
-			Grade   *gradeJSON
+			Grade *struct {
+				gradeJSON
+				PassMark float64 `json:"pass_mark"`
+				Passed   bool
+				Reason   string
+			}
 			Reviews []map[string]any
 		}
 		res.decode(t, &mine)
@@ -352,6 +357,31 @@ func TestPeerExercisesThirtyParticipants(t *testing.T) {
 		for _, id := range w.people {
 			if strings.Contains(string(res.Body), id.ID) {
 				t.Fatal("the author's view reveals a reviewer")
+			}
+		}
+		// ... with the pass mark, the outcome, a reason and what each review counts.
+		g := mine.Grade
+		if g.PassMark != grading.PassMark || g.Passed != (g.Score >= grading.PassMark) || g.Reason == "" || strings.Contains(g.Reason, "grading.explain") {
+			t.Errorf("part %d grade explained as %+v", n, g)
+		}
+		var weights float64
+		for _, r := range mine.Reviews {
+			wt, ok := r["weight"].(float64)
+			if _, okc := r["corrected"].(float64); !ok || !okc || wt < 0 || wt > 1 {
+				t.Errorf("part %d review without its weight and corrected score: %v", n, r)
+			}
+			weights += wt
+		}
+		if weights > 1.001 {
+			t.Errorf("part %d review weights sum to %.3f", n, weights)
+		}
+		if n == 1 {
+			b := e.browser()
+			b.login(w.people[25])
+			p := b.get("/sessions/" + w.sess.ID + "/parts/1")
+			if reason := strings.TrimSpace(p.Doc.Find(".grade-reason").Text()); reason == "" || strings.Contains(reason, "grading.explain") || p.Doc.Find(".grade-pass .badge").Length() != 1 ||
+				p.Doc.Find(".review-weight").Length() != done25 {
+				t.Errorf("part page: reason %q, %d pass badges, %d review weights for %d reviews", reason, p.Doc.Find(".grade-pass .badge").Length(), p.Doc.Find(".review-weight").Length(), done25)
 			}
 		}
 	}

@@ -125,6 +125,24 @@ type AggregateGrade struct {
 	// SD is the posterior standard deviation of the grade, in points: how
 	// far from the grade the true score may lie (0 for an animator's grade).
 	SD float64
+	// Reviews says how much each review counts in a peer grade, in the
+	// order of their reviewer IDs; none for an animator's grade.
+	Reviews []ReviewShare
+	// PriorShare is the share of the grade that is the session's mean
+	// (the model's prior): what the reviews leave unsaid. 0 for a median.
+	PriorShare float64
+}
+
+// ReviewShare is what one review counts in a grade.
+type ReviewShare struct {
+	ReviewerID string
+	// Corrected is the review's score with its reviewer's bias removed,
+	// 0..100 (the raw score for a median).
+	Corrected float64
+	// Weight is the review's share of the grade, 0..1: its reviewer's
+	// reliability times its Student-t weight over the grade's precision.
+	// For a median, each review left in counts 1/n, a suspect one 0.
+	Weight float64
 }
 
 // PassMark is the grade at which a part is passed (certificates.DefaultRules).
@@ -877,6 +895,7 @@ func (m *aggModel) result() AggregateResult {
 		res.AnimatorSD, res.CommonBias = math.Sqrt(m.animVar), m.common
 	}
 	grades := make([]float64, len(g.subIDs))
+	shares := make([]ReviewShare, len(g.subZ)) // one backing array for every grade's Reviews
 	var buf []float64
 	for u, id := range g.subIDs {
 		lo, hi := g.subStart[u], g.subStart[u+1]
@@ -904,6 +923,9 @@ func (m *aggModel) result() AggregateResult {
 		grades[u] = grade
 		res.Submissions[u] = AggregateGrade{SubmissionID: id, Grade: grade, Method: kind.method(),
 			ReviewCount: int(hi - lo), Disagreement: gap, SD: m.sd(u)}
+		if kind != aggKindTruth && hi > lo {
+			res.Submissions[u].Reviews, res.Submissions[u].PriorShare = m.shares(u, shares[lo:hi:hi])
+		}
 	}
 	for v, id := range g.revIDs {
 		lo, hi := g.revStart[v], g.revStart[v+1]
@@ -937,6 +959,39 @@ func (m *aggModel) result() AggregateResult {
 		}
 	}
 	return res
+}
+
+// shares fills out, submission u's slice of the shared array, with what
+// each review counts in its grade, and returns it with the prior's share.
+func (m *aggModel) shares(u int, out []ReviewShare) ([]ReviewShare, float64) {
+	g, su := m.g, m.subs[u]
+	lo := g.subStart[u]
+	if su.kind == aggKindModel {
+		for i := range out {
+			p := lo + int32(i)
+			r := m.revs[g.subRev[p]]
+			out[i] = ReviewShare{ReviewerID: g.revIDs[g.subRev[p]], Corrected: min(max(g.subZ[p]-m.common-r.b, 0), 100),
+				Weight: r.tau * m.w[p] / su.prec}
+		}
+		return out, m.gamma / su.prec
+	}
+	used := 0
+	for i := range out {
+		if m.revs[g.subRev[lo+int32(i)]].suspect == "" {
+			used++
+		}
+	}
+	for i := range out {
+		p := lo + int32(i)
+		out[i] = ReviewShare{ReviewerID: g.revIDs[g.subRev[p]], Corrected: g.subZ[p]}
+		switch suspect := m.revs[g.subRev[p]].suspect != ""; {
+		case used == 0:
+			out[i].Weight = 1 / float64(len(out))
+		case !suspect:
+			out[i].Weight = 1 / float64(used)
+		}
+	}
+	return out, 0
 }
 
 // sd is the posterior standard deviation of submission u's grade: from the

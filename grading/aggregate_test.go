@@ -469,3 +469,54 @@ func TestAggregateGradeDoubt(t *testing.T) {
 		t.Error("doubt does not grow with the posterior spread")
 	}
 }
+
+// Each peer grade says what each review counts: the shares and the prior's
+// add up to 1, the grade is their weighted mean, and a review far from the
+// others counts little.
+func TestAggregateReviewShares(t *testing.T) {
+	in, truth := aggTestCohort(30, 3, []float64{-6, 4, 0, 8, -3, 2})
+	const target = "s05"
+	var wildReviewer string
+	for i, r := range in.Reviews {
+		if r.SubmissionID == target {
+			in.Reviews[i].Score = min(truth[target]+55, 100) // one wild review
+			wildReviewer = r.ReviewerID
+			break
+		}
+	}
+	res := aggTestRun(t, in, AggregateOptions{})
+	if !res.ModelRan {
+		t.Fatal("the model did not run")
+	}
+	for _, g := range res.Submissions {
+		if len(g.Reviews) != g.ReviewCount {
+			t.Fatalf("%s: %d shares for %d reviews", g.SubmissionID, len(g.Reviews), g.ReviewCount)
+		}
+		sum, mean := g.PriorShare, g.PriorShare*res.ScoreMean
+		for _, r := range g.Reviews {
+			sum += r.Weight
+			mean += r.Weight * r.Corrected
+		}
+		if math.Abs(sum-1) > 1e-9 || math.Abs(mean-g.Grade) > 0.5 {
+			t.Errorf("%s: shares sum to %.6f, weighted mean %.2f for grade %.2f", g.SubmissionID, sum, mean, g.Grade)
+		}
+	}
+	wild, others := 0.0, 1.0
+	for _, r := range aggTestGrades(res)[target].Reviews {
+		if r.ReviewerID == wildReviewer {
+			wild = r.Weight
+		} else {
+			others = min(others, r.Weight)
+		}
+	}
+	if wild > others/2 {
+		t.Errorf("the wild review weighs %.3f, the others at least %.3f", wild, others)
+	}
+
+	// A median counts each review alike.
+	med := aggTestRun(t, AggregateInput{Reviews: []PeerScore{{"a", "x", 10}, {"b", "x", 80}, {"c", "x", 90}}}, AggregateOptions{})
+	want := []ReviewShare{{"a", 10, 1.0 / 3}, {"b", 80, 1.0 / 3}, {"c", 90, 1.0 / 3}}
+	if diff := gocmp.Diff(want, med.Submissions[0].Reviews, cmpopts.EquateApprox(0, 1e-9)); diff != "" || med.Submissions[0].Method != GradeMethodPeersMedian {
+		t.Errorf("median shares (-want +got):\n%s", diff)
+	}
+}

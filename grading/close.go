@@ -242,7 +242,8 @@ func (s *Service) grade(ctx context.Context, sess *course.Session, part, effK in
 			queue = append(queue, sub.ID)
 		}
 		if ok && g.ReviewCount > 0 {
-			grades[sub.ID] = Grade{Score: round1(g.Grade), Source: SourcePeers, Method: g.Method, ReviewCount: g.ReviewCount, Disagreement: g.Disagreement, ComputedAt: now}
+			grades[sub.ID] = Grade{Score: round1(g.Grade), Source: SourcePeers, Method: g.Method, ReviewCount: g.ReviewCount, Disagreement: g.Disagreement, ComputedAt: now,
+				SD: g.SD, PriorShare: g.PriorShare, Reviews: g.Reviews}
 		}
 	}
 	if err := s.Store.SetGrades(ctx, grades); err != nil {

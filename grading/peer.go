@@ -50,6 +50,13 @@ type Grade struct {
 	ReviewCount  int
 	Disagreement float64
 	ComputedAt   time.Time
+	// SD, PriorShare and Reviews come from the aggregation (AggregateGrade):
+	// how sure the grade is and what each review counts in it, so the
+	// author can be told why (Explain). None for an animator's grade or a
+	// grade computed before they were kept.
+	SD         float64
+	PriorShare float64
+	Reviews    []ReviewShare
 }
 
 // Grade sources.

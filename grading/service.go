@@ -361,6 +361,12 @@ type ReceivedReview struct {
 	Percent float64
 	Comment string
 	Flag    *Flag
+	// Weighed is set when the grade says what this review counts: Weight
+	// (0..1, its share of the grade) and Corrected (its score with its
+	// reviewer's bias removed, 0..100).
+	Weighed   bool
+	Weight    float64
+	Corrected float64
 }
 
 // MySubmission is a participant's own submission of a part, with the grade
@@ -369,6 +375,7 @@ type MySubmission struct {
 	Submission *Submission
 	Reviews    []ReceivedReview
 	Closed     bool
+	Explain    *Explanation // why the grade is what it is; nil without a grade
 }
 
 // MySubmission returns the actor's own submission of a part.
@@ -406,9 +413,21 @@ func (s *Service) mySubmission(ctx context.Context, userID, sessionID string, pa
 	if err != nil {
 		return nil, err
 	}
+	shares := map[string]ReviewShare{}
+	if g := sub.Grade; g != nil {
+		e := Explain(g)
+		out.Explain = &e
+		for _, sh := range g.Reviews {
+			shares[sh.ReviewerID] = sh
+		}
+	}
 	for _, r := range rs {
 		if r.Status == ReviewDone {
-			out.Reviews = append(out.Reviews, ReceivedReview{ID: r.ID, Scores: r.Scores, Percent: r.Percent, Comment: r.Comment, Flag: r.Flag})
+			rr := ReceivedReview{ID: r.ID, Scores: r.Scores, Percent: r.Percent, Comment: r.Comment, Flag: r.Flag}
+			if sh, ok := shares[r.ReviewerID]; ok && sub.Grade.Source == SourcePeers {
+				rr.Weighed, rr.Weight, rr.Corrected = true, sh.Weight, sh.Corrected
+			}
+			out.Reviews = append(out.Reviews, rr)
 		}
 	}
 	return out, nil

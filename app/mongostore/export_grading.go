@@ -120,8 +120,7 @@ func importGrading(ctx context.Context, db *DB, r store.RecordReader) error {
 			Attachment: toAttachmentDoc(sub.Attachment), Version: sub.Version, SubmittedAt: sub.SubmittedAt, UpdatedAt: sub.UpdatedAt,
 			Late: sub.Late, QueuedAt: sub.QueuedAt}
 		if g := sub.Grade; g != nil {
-			d.Grade = &gradeDoc{Score: g.Score, Source: g.Source, Method: string(g.Method), ReviewCount: g.ReviewCount,
-				Disagreement: g.Disagreement, ComputedAt: g.ComputedAt}
+			d.Grade = toGradeDoc(*g)
 		}
 		if a := sub.Animator; a != nil {
 			ad := animatorDoc(*a)

@@ -231,12 +231,39 @@ func (d *attachmentDoc) attachment() *grading.Attachment {
 }
 
 type gradeDoc struct {
-	Score        float64   `bson:"score"`
-	Source       string    `bson:"source"`
-	Method       string    `bson:"method"`
-	ReviewCount  int       `bson:"review_count"`
-	Disagreement float64   `bson:"disagreement"`
-	ComputedAt   time.Time `bson:"computed_at"`
+	Score        float64    `bson:"score"`
+	Source       string     `bson:"source"`
+	Method       string     `bson:"method"`
+	ReviewCount  int        `bson:"review_count"`
+	Disagreement float64    `bson:"disagreement"`
+	ComputedAt   time.Time  `bson:"computed_at"`
+	SD           float64    `bson:"sd,omitempty"`
+	PriorShare   float64    `bson:"prior_share,omitempty"`
+	Reviews      []shareDoc `bson:"reviews,omitempty"`
+}
+
+type shareDoc struct {
+	ReviewerID string  `bson:"reviewer_id"`
+	Corrected  float64 `bson:"corrected"`
+	Weight     float64 `bson:"weight"`
+}
+
+func toGradeDoc(g grading.Grade) *gradeDoc {
+	d := &gradeDoc{Score: g.Score, Source: g.Source, Method: string(g.Method), ReviewCount: g.ReviewCount,
+		Disagreement: g.Disagreement, ComputedAt: g.ComputedAt, SD: g.SD, PriorShare: g.PriorShare}
+	for _, r := range g.Reviews {
+		d.Reviews = append(d.Reviews, shareDoc(r))
+	}
+	return d
+}
+
+func (g *gradeDoc) grade() *grading.Grade {
+	out := &grading.Grade{Score: g.Score, Source: g.Source, Method: grading.GradeMethod(g.Method), ReviewCount: g.ReviewCount,
+		Disagreement: g.Disagreement, ComputedAt: g.ComputedAt.UTC(), SD: g.SD, PriorShare: g.PriorShare}
+	for _, r := range g.Reviews {
+		out.Reviews = append(out.Reviews, grading.ReviewShare(r))
+	}
+	return out
 }
 
 type animatorDoc struct {
@@ -268,7 +295,7 @@ func (d *submissionDoc) submission() *grading.Submission {
 	s := &grading.Submission{ID: d.ID, SessionID: d.SessionID, Part: d.Part, AuthorID: d.AuthorID, Text: d.Text, TextHTML: d.TextHTML,
 		Attachment: d.Attachment.attachment(), Version: d.Version, SubmittedAt: d.SubmittedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Late: d.Late}
 	if g := d.Grade; g != nil {
-		s.Grade = &grading.Grade{Score: g.Score, Source: g.Source, Method: grading.GradeMethod(g.Method), ReviewCount: g.ReviewCount, Disagreement: g.Disagreement, ComputedAt: g.ComputedAt.UTC()}
+		s.Grade = g.grade()
 	}
 	if a := d.Animator; a != nil {
 		s.Animator = &grading.AnimatorGrade{Score: a.Score, Comment: a.Comment, By: a.By, At: a.At.UTC(), Confirm: a.Confirm}
@@ -449,7 +476,7 @@ func (s *GradingStore) Versions(ctx context.Context, submissionID string) ([]gra
 // SetGrades stores computed grades.
 func (s *GradingStore) SetGrades(ctx context.Context, grades map[string]grading.Grade) error {
 	for id, g := range grades {
-		d := gradeDoc{Score: g.Score, Source: g.Source, Method: string(g.Method), ReviewCount: g.ReviewCount, Disagreement: g.Disagreement, ComputedAt: g.ComputedAt}
+		d := toGradeDoc(g)
 		if _, err := s.db.W(colSubs).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"grade": d}}); err != nil {
 			return fmt.Errorf("mongostore: set grade %s: %w", id, err)
 		}

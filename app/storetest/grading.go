@@ -612,7 +612,8 @@ func gradingSubmissionGrades(t *testing.T, open Open) {
 			t.Fatal(err)
 		}
 	}
-	ga := grading.Grade{Score: 81.25, Source: grading.SourcePeers, Method: grading.GradeMethodPeersModel, ReviewCount: 4, Disagreement: 12.5, ComputedAt: T0.Add(time.Hour)}
+	ga := grading.Grade{Score: 81.25, Source: grading.SourcePeers, Method: grading.GradeMethodPeersModel, ReviewCount: 4, Disagreement: 12.5, ComputedAt: T0.Add(time.Hour),
+		SD: 6.5, PriorShare: 0.125, Reviews: []grading.ReviewShare{{ReviewerID: "r1", Corrected: 80.5, Weight: 0.5}, {ReviewerID: "r2", Corrected: 12, Weight: 0.375}}}
 	gb := grading.Grade{Score: 40, Source: grading.SourcePeers, Method: grading.GradeMethodPeersMedian, ReviewCount: 2, ComputedAt: T0.Add(time.Hour)}
 	if err := s.SetGrades(ctx, map[string]grading.Grade{a.ID: ga, b.ID: gb}); err != nil {
 		t.Fatal(err)
