@@ -131,8 +131,13 @@ func (s *Server) renderStaffSubmission(c *fiber.Ctx, u *course.User, p *page, si
 	if err != nil {
 		return err
 	}
+	next, err := s.grading.NextInQueue(ctx, u, sess.ID, sid)
+	if err != nil {
+		return err
+	}
 	p.Title = p.T("app.submission.heading", "Code", sess.Code, "Part", item.Part)
-	p.Data = fiber.Map{"Session": sess, "Item": item, "Names": names, "Participants": parts, "Rubric": ex.Rubric}
+	p.Data = fiber.Map{"Session": sess, "Item": item, "Names": names, "Participants": parts, "Rubric": ex.Rubric, "Next": next,
+		"RubricTotal": ex.MaxTotal()}
 	return s.render(c, "pages/corrections/submission", p)
 }
 
@@ -146,6 +151,11 @@ func (s *Server) staffAction(c *fiber.Ctx, flash string, act func(u *course.User
 	if err != nil {
 		p := s.newPage(c, "app.submission.title")
 		p.Form["comment"], p.Form["score"] = c.FormValue("comment"), c.FormValue("score")
+		c.Request().PostArgs().VisitAll(func(k, v []byte) {
+			if key := string(k); strings.HasPrefix(key, "score_") {
+				p.Form[key] = string(v)
+			}
+		})
 		if back == "" {
 			return err
 		}
@@ -166,6 +176,16 @@ func parseScore(v string) (float64, error) {
 func (s *Server) handleStaffGrade(c *fiber.Ctx) error {
 	return s.staffAction(c, "app.flash.grade_saved", func(u *course.User) (string, error) {
 		sid := c.Params("sid")
+		// The rubric form (score_<criterion>, as a review's), or the bare
+		// 0..100 box the API and a part without rubric use.
+		scores, err := scoresFromForm(c)
+		if err != nil {
+			return sid, err
+		}
+		if len(scores) > 0 || strings.TrimSpace(c.FormValue("score")) == "" {
+			_, err = s.grading.SetRubricGrade(c.UserContext(), u, sid, scores, c.FormValue("comment"))
+			return sid, err
+		}
 		score, err := parseScore(c.FormValue("score"))
 		if err != nil {
 			return sid, err

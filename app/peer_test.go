@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -441,6 +443,50 @@ func TestPeerExercisesThirtyParticipants(t *testing.T) {
 	for _, it := range items {
 		if it.SubmissionID == mine.ID {
 			t.Fatal("a resolved appeal is still in the queue")
+		}
+	}
+	// The animator grades the first queue item with the rubric on its page,
+	// which links to the next item; the grade is the points' share of the
+	// rubric's total.
+	if len(items) == 0 {
+		t.Fatal("the queue is empty, the test needs an item")
+	}
+	{
+		ab := e.browser()
+		ab.login(w.anim)
+		first := items[0].SubmissionID
+		// The resolved appeal's page leads to the queue's first item.
+		if href, _ := ab.get("/submissions/" + mine.ID).Doc.Find("a.next-item").First().Attr("href"); href != "/submissions/"+first {
+			t.Errorf("next item link %q, want /submissions/%s", href, first)
+		}
+		p := ab.get("/submissions/" + first)
+		sub, err := e.srv.grading.Store.SubmissionByID(ctx, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rubric := w.rubric(t, sub.Part)
+		if got := p.Doc.Find(`fieldset.rubric input[name^="score_"]`).Length(); got != len(rubric) {
+			t.Fatalf("the grade form has %d rubric fields for %d criteria", got, len(rubric))
+		}
+		form := url.Values{"_csrf": {ab.csrf("/submissions/" + first)}, "comment": {"Noté avec la grille."}}
+		var sum, total int
+		for i, c := range rubric {
+			form.Set("score_"+c.ID, strconv.Itoa(c.MaxPoints-i%2))
+			sum, total = sum+c.MaxPoints-i%2, total+c.MaxPoints
+		}
+		form.Set("score_"+rubric[0].ID, strconv.Itoa(rubric[0].MaxPoints+1))
+		if res := ab.post("/submissions/"+first+"/grade", form); res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("rubric grade beyond a criterion's points: %d", res.Status)
+		} else if v, _ := res.Doc.Find("#score_" + rubric[0].ID).Attr("value"); v != strconv.Itoa(rubric[0].MaxPoints+1) {
+			t.Errorf("the points typed are not shown again: %q", v)
+		}
+		form.Set("score_"+rubric[0].ID, strconv.Itoa(rubric[0].MaxPoints))
+		if res := ab.post("/submissions/"+first+"/grade", form); res.Status != http.StatusSeeOther {
+			t.Fatalf("rubric grade: %d %s", res.Status, res.Doc.Find(".alert").Text())
+		}
+		sub, _ = e.srv.grading.Store.SubmissionByID(ctx, first)
+		if want := math.Round(1000*float64(sum)/float64(total)) / 10; sub.Animator == nil || sub.Animator.Score != want {
+			t.Errorf("rubric grade stored as %+v, want %.1f", sub.Animator, want)
 		}
 	}
 	// Missing reviews: the absent submitters never submitted; the no-show's

@@ -358,6 +358,47 @@ func (s *Service) staffView(ctx context.Context, sess *course.Session) (*staffVi
 	return &staffView{all: items, queue: queue}, nil
 }
 
+// NextInQueue is the submission an animator looks at after submissionID:
+// the next item of the session's correction queue, or its first when
+// submissionID left the queue (graded, confirmed) or was never in it; ""
+// when the queue holds nothing else.
+func (s *Service) NextInQueue(ctx context.Context, actor *course.User, sessionID, submissionID string) (string, error) {
+	v, err := s.review(ctx, actor, sessionID)
+	if err != nil {
+		return "", err
+	}
+	return nextInQueue(v.queue, submissionID), nil
+}
+
+func nextInQueue(queue []QueueItem, submissionID string) string {
+	at := slices.IndexFunc(queue, func(it QueueItem) bool { return it.Submission.ID == submissionID })
+	for i := range queue {
+		if it := queue[(at+1+i)%len(queue)]; it.Submission.ID != submissionID {
+			return it.Submission.ID
+		}
+	}
+	return ""
+}
+
+// SetRubricGrade grades a submission with its part's rubric: points per
+// criterion (every one within 0..MaxPoints, as a review), the grade their
+// share of the rubric's total. The rest is SetGrade.
+func (s *Service) SetRubricGrade(ctx context.Context, actor *course.User, submissionID string, scores map[string]int, comment string) (*Submission, error) {
+	it, err := s.StaffSubmission(ctx, actor, submissionID) // the staff only
+	if err != nil {
+		return nil, err
+	}
+	ex, err := s.exercise(ctx, it.Submission.SessionID, it.Submission.Part)
+	if err != nil {
+		return nil, err
+	}
+	pct, err := ScoreReview(ex.Rubric, scores)
+	if err != nil {
+		return nil, err
+	}
+	return s.SetGrade(ctx, actor, submissionID, pct, comment)
+}
+
 // StaffSubmission returns one submission with every review and the reasons it
 // may need an animator, to the session's staff.
 func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submissionID string) (*QueueItem, error) {

@@ -37,3 +37,24 @@ func TestExplain(t *testing.T) {
 		})
 	}
 }
+
+func TestNextInQueue(t *testing.T) {
+	q := []QueueItem{{Submission: &Submission{ID: "a"}}, {Submission: &Submission{ID: "b"}}, {Submission: &Submission{ID: "c"}}}
+	for _, tc := range []struct {
+		queue []QueueItem
+		at    string
+		want  string
+	}{
+		{q, "a", "b"},
+		{q, "b", "c"},
+		{q, "c", "a"}, // the last leads back to the first
+		{q, "z", "a"}, // not in the queue (graded): the first
+		{q[:1], "a", ""},
+		{q[:1], "z", "a"},
+		{nil, "a", ""},
+	} {
+		if got := nextInQueue(tc.queue, tc.at); got != tc.want {
+			t.Errorf("next after %q in %d items: %q, want %q", tc.at, len(tc.queue), got, tc.want)
+		}
+	}
+}
