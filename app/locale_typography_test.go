@@ -24,6 +24,10 @@ var (
 	// Inclusive forms other than the one the platform uses (the median dot
 	// before each suffix: participant·e·s, animateur·rice·s).
 	otherInclusive = regexp.MustCompile(`·(?:es|ices|rices|trices|euses|ves|les|nes|tes)\b|\(e\)|\(s\)`)
+	// Masculine generics for people: a plural role noun without its
+	// inclusive suffix, or a masculine article before a person.
+	doublet          = regexp.MustCompile(`(?i)\b(?:la ou le|une \pL+ ou un|une \pL+ ou le) `)
+	masculineGeneric = regexp.MustCompile(`(?i)(?:^|[^\pL·])((?:participant|animateur|évaluateur|coordinateur|inscrit|auteur|correcteur|utilisateur)s|(?:le|un|chaque|son|l’) (?:titulaire|participant|animateur|évaluateur|coordinateur|auteur|correcteur|utilisateur))(?:$|[^\pL·])`)
 )
 
 // frenchTypographyErrors lists what is wrong with one French text: a
@@ -55,6 +59,9 @@ func frenchTypographyErrors(text string) []string {
 		}
 		prev = r
 	}
+	for _, m := range masculineGeneric.FindAllStringSubmatch(doublet.ReplaceAllString(text, ""), -1) {
+		errs = append(errs, fmt.Sprintf("masculine generic %q (participant·e·s, la ou le titulaire, chaque personne...)", m[1]))
+	}
 	for _, m := range otherInclusive.FindAllString(text, -1) {
 		errs = append(errs, fmt.Sprintf("inclusive form %q (use the median dot before each suffix: participant·e·s, animateur·rice·s)", m))
 	}
@@ -83,6 +90,13 @@ func TestFrenchTypographyCheck(t *testing.T) {
 		{"animateur·ices et animateur·rices", 2},
 		{"participant·e·s et animateur·rice·s", 0},
 		{"inscription(s)", 1},
+		{"Le titulaire s’engage", 1},
+		{"La ou le titulaire s’engage", 0},
+		{"les participants et les animateurs", 2},
+		{"les participant·e·s", 0},
+		{"corrigée des habitudes de son auteur", 1},
+		{"le droit d’auteur", 0},
+		{"Une animatrice ou un animateur a noté", 0},
 	}
 	for _, tt := range tests {
 		if got := frenchTypographyErrors(tt.text); len(got) != tt.bad {
