@@ -27,7 +27,7 @@ var (
 	// Masculine generics for people: a plural role noun without its
 	// inclusive suffix, or a masculine article before a person.
 	doublet          = regexp.MustCompile(`(?i)\b(?:la ou le|une \pL+ ou un|une \pL+ ou le) `)
-	masculineGeneric = regexp.MustCompile(`(?i)(?:^|[^\pL·])((?:participant|animateur|évaluateur|coordinateur|inscrit|auteur|correcteur|utilisateur)s|(?:le|un|chaque|son|l’) (?:titulaire|participant|animateur|évaluateur|coordinateur|auteur|correcteur|utilisateur))(?:$|[^\pL·])`)
+	masculineGeneric = regexp.MustCompile(`(?i)(?:^|[^\pL·])((?:participant|animateur|évaluateur|coordinateur|inscrit|auteur|correcteur|utilisateur)s|(?:(?:le|un|chaque|son) |l’)(?:titulaire|participant|animateur|évaluateur|coordinateur|auteur|correcteur|utilisateur))(?:$|[^\pL·])`)
 )
 
 // frenchTypographyErrors lists what is wrong with one French text: a
@@ -96,6 +96,7 @@ func TestFrenchTypographyCheck(t *testing.T) {
 		{"les participant·e·s", 0},
 		{"corrigée des habitudes de son auteur", 1},
 		{"le droit d’auteur", 0},
+		{"les habitudes de l’évaluateur", 1},
 		{"Une animatrice ou un animateur a noté", 0},
 	}
 	for _, tt := range tests {
