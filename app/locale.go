@@ -137,11 +137,41 @@ func (t *translator) T(id string, args ...any) string {
 	if len(args) == 1 {
 		data, _ = args[0].(map[string]any)
 	} else if segs, ok := t.simple[id]; ok {
-		return fill(segs, args)
+		return t.fill(segs, args)
 	} else {
 		data = kv2map(args)
 	}
-	return t.localize(id, data)
+	return t.localize(id, t.localNumbers(data))
+}
+
+// number writes a float as the language does: a decimal comma in French.
+func (t *translator) number(x float64) string {
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	if t.lang == "fr" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// localNumbers returns data with its floats written in the language (a
+// copy, only when there is one).
+func (t *translator) localNumbers(data map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range data {
+		if x, ok := v.(float64); ok && k != "Count" {
+			if out == nil {
+				out = make(map[string]any, len(data))
+				for k2, v2 := range data {
+					out[k2] = v2
+				}
+			}
+			out[k] = t.number(x)
+		}
+	}
+	if out == nil {
+		return data
+	}
+	return out
 }
 
 func (t *translator) localize(id string, data map[string]any) string {
@@ -157,8 +187,9 @@ func (t *translator) localize(id string, data map[string]any) string {
 }
 
 // fill writes a simple message with args given as key, value pairs, as
-// text/template prints them (fmt.Sprint; "<no value>" for a missing one).
-func fill(segs []segment, args []any) string {
+// text/template prints them (fmt.Sprint; "<no value>" for a missing one),
+// except floats, written in the language.
+func (t *translator) fill(segs []segment, args []any) string {
 	var b strings.Builder
 	for _, s := range segs {
 		if s.key == "" {
@@ -177,6 +208,8 @@ func fill(segs []segment, args []any) string {
 			b.WriteString(x)
 		case int:
 			b.WriteString(strconv.Itoa(x))
+		case float64:
+			b.WriteString(t.number(x))
 		default:
 			if !found || v == nil {
 				b.WriteString("<no value>")

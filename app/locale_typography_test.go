@@ -208,3 +208,24 @@ func TestDecimalCommaInFrench(t *testing.T) {
 		}
 	}
 }
+
+// TestFloatsInTheLanguage: a float given to a message is written with a
+// decimal comma in French, whether the message is filled by the translator
+// itself or by go-i18n (a map of arguments), and with a point in English.
+func TestFloatsInTheLanguage(t *testing.T) {
+	b, err := newBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, want string }{{"fr", "dont 12,5 Mio"}, {"en", "12.5 MiB already"}} {
+		tr := newTranslator(b, tt.lang)
+		for _, got := range []string{
+			tr.T("grading.submission.quota", "QuotaMiB", 50, "UsedMiB", 12.5),
+			tr.T("grading.submission.quota", map[string]any{"QuotaMiB": 50, "UsedMiB": 12.5}),
+		} {
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("%s: %q lacks %q", tt.lang, got, tt.want)
+			}
+		}
+	}
+}
