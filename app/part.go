@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -182,13 +183,55 @@ func (s *Server) renderExerciseEdit(c *fiber.Ctx, u *course.User, p *page, draft
 	if draft != nil {
 		ex = *draft
 	}
-	rows := append([]grading.Criterion{}, ex.Rubric...)
+	var rows []rubricRow
+	for _, c := range ex.Rubric {
+		rows = append(rows, rubricRow{Criterion: c, LevelsText: levelsText(c.Levels)})
+	}
 	for len(rows) < len(ex.Rubric)+2 {
-		rows = append(rows, grading.Criterion{})
+		rows = append(rows, rubricRow{})
 	}
 	part, _ := sess.Part(n)
 	p.Data = fiber.Map{"Session": sess, "Part": part, "Exercise": ex, "Rows": rows}
 	return s.render(c, "pages/parts/exercise", p)
+}
+
+// rubricRow is a criterion on the exercise form, its levels one a line.
+type rubricRow struct {
+	grading.Criterion
+	LevelsText string
+}
+
+// levelsText writes levels one a line, "points: label".
+func levelsText(ls []grading.Level) string {
+	var b strings.Builder
+	for _, l := range ls {
+		if l.Points < 0 { // a line that did not parse, shown as typed
+			b.WriteString(l.Label + "\n")
+			continue
+		}
+		fmt.Fprintf(&b, "%d: %s\n", l.Points, l.Label)
+	}
+	return b.String()
+}
+
+// parseLevels reads levels written one a line, "points: label"; a line
+// whose points are not a whole number keeps -1, which the validation
+// names.
+func parseLevels(text string) []grading.Level {
+	var out []grading.Level
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		pts, label, _ := strings.Cut(line, ":")
+		n, err := strconv.Atoi(strings.TrimSpace(pts))
+		if err != nil {
+			n, label = -1, line
+		}
+		out = append(out, grading.Level{Points: n, Label: strings.TrimSpace(label)})
+	}
+	return out
 }
 
 // exerciseFromForm reads the instructions and the rubric rows of the form.
@@ -196,6 +239,7 @@ func exerciseFromForm(c *fiber.Ctx, n int) grading.Exercise {
 	ex := grading.Exercise{Part: n, Instructions: c.FormValue("instructions")}
 	args := c.Request().PostArgs()
 	ids, labels, points := args.PeekMulti("criterion_id"), args.PeekMulti("criterion_label"), args.PeekMulti("criterion_points")
+	levels := args.PeekMulti("criterion_levels")
 	for i := range labels {
 		label := strings.TrimSpace(string(labels[i]))
 		if label == "" {
@@ -210,6 +254,9 @@ func exerciseFromForm(c *fiber.Ctx, n int) grading.Exercise {
 		}
 		if i < len(points) {
 			cr.MaxPoints, _ = strconv.Atoi(strings.TrimSpace(string(points[i])))
+		}
+		if i < len(levels) {
+			cr.Levels = parseLevels(string(levels[i]))
 		}
 		ex.Rubric = append(ex.Rubric, cr)
 	}
@@ -250,9 +297,10 @@ func (s *Server) handleSubmissionFile(c *fiber.Ctx) error {
 // API
 
 type criterionJSON struct {
-	ID        string `json:"id"`
-	Label     string `json:"label"`
-	MaxPoints int    `json:"max_points"`
+	ID        string          `json:"id"`
+	Label     string          `json:"label"`
+	MaxPoints int             `json:"max_points"`
+	Levels    []grading.Level `json:"levels,omitempty"` // {points, label}
 }
 
 type exerciseJSON struct {

@@ -86,8 +86,31 @@ func (s *Server) renderReview(c *fiber.Ctx, u *course.User, p *page, draft map[s
 		p.Form["comment"] = task.Review.Comment
 	}
 	part, _ := sess.Part(task.Review.Part)
-	p.Data = fiber.Map{"Session": sess, "Part": part, "Task": task, "Scores": scores, "MinComment": sess.Settings.CommentMinLength}
+	p.Data = fiber.Map{"Session": sess, "Part": part, "Task": task, "Scores": scores, "MinComment": sess.Settings.CommentMinLength,
+		"Total": reviewTotal(task.Rubric, task.Review.Scores)}
 	return s.render(c, "pages/reviews/show", p)
+}
+
+// reviewTotalView is the total of the saved scores, shown under the rubric.
+type reviewTotalView struct {
+	Points, Max int
+	Percent     float64
+}
+
+// reviewTotal adds up the saved scores (a draft's too); nil before any.
+func reviewTotal(rubric []grading.Criterion, scores map[string]int) *reviewTotalView {
+	if len(scores) == 0 {
+		return nil
+	}
+	t := &reviewTotalView{}
+	for _, c := range rubric {
+		t.Points += scores[c.ID]
+		t.Max += c.MaxPoints
+	}
+	if t.Max > 0 {
+		t.Percent = 100 * float64(t.Points) / float64(t.Max)
+	}
+	return t
 }
 
 // scoresFromForm reads "score_<criterion>" fields; an empty one is left out
@@ -116,7 +139,13 @@ func (s *Server) handleReviewSave(c *fiber.Ctx) error {
 		return err
 	}
 	scores, err := scoresFromForm(c)
-	if err == nil {
+	draft := c.FormValue("draft") != ""
+	if err == nil && draft {
+		if _, err = s.grading.SaveDraft(c.UserContext(), u, c.Params("rid"), scores, c.FormValue("comment")); err == nil {
+			s.flash(c, "app.flash.review_draft_saved")
+			return c.Redirect("/reviews/"+c.Params("rid"), http.StatusSeeOther)
+		}
+	} else if err == nil {
 		_, err = s.grading.SaveReview(c.UserContext(), u, c.Params("rid"), scores, c.FormValue("comment"))
 	}
 	if err != nil {

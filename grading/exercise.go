@@ -81,6 +81,64 @@ type Criterion struct {
 	ID        string `json:"id"`
 	Label     string `json:"label"`
 	MaxPoints int    `json:"max_points"`
+	// Levels, when set, are the only scores a reviewer may give on this
+	// criterion, each with what it means (ORA2-style descriptors), by
+	// increasing points; the form shows them as choices.
+	Levels []Level `json:"levels,omitempty"`
+}
+
+// Level is one labelled score of a criterion: "2 points: the sources are
+// cited but not all of them".
+type Level struct {
+	Points int    `json:"points"`
+	Label  string `json:"label"`
+}
+
+// ExerciseMaxLevels is the most levels a criterion may have.
+const ExerciseMaxLevels = 10
+
+// checkLevels validates a criterion's levels: none, or 2..ExerciseMaxLevels
+// with labels, points within 0..MaxPoints and strictly increasing.
+func checkLevels(c Criterion, field string, args map[string]any) error {
+	if len(c.Levels) == 0 {
+		return nil
+	}
+	fail := func(f, key string, extra map[string]any) error {
+		err := invalid(f, key)
+		err.Args = maps.Clone(args)
+		maps.Copy(err.Args, extra)
+		return err
+	}
+	if len(c.Levels) < 2 || len(c.Levels) > ExerciseMaxLevels {
+		return fail(field+".levels", "grading.exercise.levels_count", map[string]any{"Min": 2, "Max": ExerciseMaxLevels})
+	}
+	for i, l := range c.Levels {
+		f := fmt.Sprintf("%s.levels[%d]", field, i)
+		extra := map[string]any{"Level": i + 1, "Max": c.MaxPoints}
+		switch {
+		case strings.TrimSpace(l.Label) == "":
+			return fail(f+".label", "grading.exercise.level_label_required", extra)
+		case utf8.RuneCountInString(l.Label) > ExerciseMaxLabelRunes:
+			extra["Max"] = ExerciseMaxLabelRunes
+			return fail(f+".label", "grading.exercise.level_label_too_long", extra)
+		case l.Points < 0 || l.Points > c.MaxPoints:
+			return fail(f+".points", "grading.exercise.level_points_range", extra)
+		case i > 0 && l.Points <= c.Levels[i-1].Points:
+			return fail(f+".points", "grading.exercise.level_points_order", extra)
+		}
+	}
+	return nil
+}
+
+// LevelOf is the level of c worth points, if c has levels and one of them
+// is worth that.
+func (c Criterion) LevelOf(points int) (Level, bool) {
+	for _, l := range c.Levels {
+		if l.Points == points {
+			return l, true
+		}
+	}
+	return Level{}, false
 }
 
 // Validate reports the first invalid value of the exercise as a *ValidationError.
@@ -153,6 +211,9 @@ func exerciseCheckRubric(rubric []Criterion) error {
 			args["Max"] = ExerciseMaxPointsPerCriterion
 			return fail(".max_points", "grading.exercise.criterion_points_out_of_range")
 		}
+		if err := checkLevels(c, field, args); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -201,6 +262,11 @@ func ScoreReview(rubric []Criterion, scores map[string]int) (percent float64, er
 		if points < 0 || points > c.MaxPoints {
 			e := invalid(c.ID, "grading.review.score_out_of_range")
 			e.Args = map[string]any{"Criterion": c.Label, "Min": 0, "Max": c.MaxPoints}
+			return 0, e
+		}
+		if _, ok := c.LevelOf(points); len(c.Levels) > 0 && !ok {
+			e := invalid(c.ID, "grading.review.score_not_a_level")
+			e.Args = map[string]any{"Criterion": c.Label}
 			return 0, e
 		}
 		sum += points

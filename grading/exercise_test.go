@@ -172,6 +172,46 @@ func TestExerciseMaxTotal(t *testing.T) {
 	}
 }
 
+// levelled is a rubric whose first criterion has labelled levels.
+var levelled = []Criterion{
+	{ID: "sources", Label: "Sources", MaxPoints: 6, Levels: []Level{{0, "Aucune"}, {3, "Quelques-unes"}, {6, "Toutes"}}},
+	{ID: "style", Label: "Style", MaxPoints: 4},
+}
+
+func TestRubricLevels(t *testing.T) {
+	crit := func(levels ...Level) Exercise {
+		return Exercise{Part: 1, Instructions: "x", Rubric: []Criterion{{ID: "a", Label: "A", MaxPoints: 4}, {ID: "b", Label: "B", MaxPoints: 6, Levels: levels}}}
+	}
+	for _, tc := range []struct {
+		name string
+		ex   Exercise
+		want *exerciseTestFailure
+	}{
+		{"no levels", crit(), nil},
+		{"levels", crit(Level{0, "rien"}, Level{3, "un peu"}, Level{6, "tout"}), nil},
+		{"one level", crit(Level{6, "tout"}), &exerciseTestFailure{"rubric[1].levels", "grading.exercise.levels_count"}},
+		{"too many", crit(Level{0, "0"}, Level{1, "1"}, Level{2, "2"}, Level{3, "3"}, Level{4, "4"}, Level{5, "5"}, Level{6, "6"}, Level{6, "6"}, Level{6, "6"}, Level{6, "6"}, Level{6, "6"}),
+			&exerciseTestFailure{"rubric[1].levels", "grading.exercise.levels_count"}},
+		{"no label", crit(Level{0, "rien"}, Level{6, " "}), &exerciseTestFailure{"rubric[1].levels[1].label", "grading.exercise.level_label_required"}},
+		{"label too long", crit(Level{0, "rien"}, Level{6, strings.Repeat("é", ExerciseMaxLabelRunes+1)}), &exerciseTestFailure{"rubric[1].levels[1].label", "grading.exercise.level_label_too_long"}},
+		{"beyond the criterion", crit(Level{0, "rien"}, Level{7, "plus"}), &exerciseTestFailure{"rubric[1].levels[1].points", "grading.exercise.level_points_range"}},
+		{"negative", crit(Level{-1, "moins"}, Level{6, "tout"}), &exerciseTestFailure{"rubric[1].levels[0].points", "grading.exercise.level_points_range"}},
+		{"not increasing", crit(Level{3, "un peu"}, Level{3, "pareil"}), &exerciseTestFailure{"rubric[1].levels[1].points", "grading.exercise.level_points_order"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, exerciseTestFailureOf(t, tc.ex.Validate())); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	if l, ok := levelled[0].LevelOf(3); !ok || l.Label != "Quelques-unes" {
+		t.Errorf("LevelOf(3) = %v, %v", l, ok)
+	}
+	if _, ok := levelled[1].LevelOf(3); ok {
+		t.Error("a criterion without levels has a level")
+	}
+}
+
 func TestScoreReview(t *testing.T) {
 	rubric := []Criterion{
 		{ID: "credit", Label: "Crédit complet", MaxPoints: 6},
@@ -214,6 +254,9 @@ func TestScoreReview(t *testing.T) {
 			wantErr: &exerciseTestFailure{"rubric", "grading.exercise.rubric_empty"}},
 		{name: "invalid rubric", rubric: []Criterion{{ID: "a", Label: "A", MaxPoints: 0}}, scores: map[string]int{"a": 0},
 			wantErr: &exerciseTestFailure{"rubric[0].max_points", "grading.exercise.criterion_points_out_of_range"}},
+		{name: "a level's points", rubric: levelled, scores: map[string]int{"sources": 3, "style": 4}, want: 70},
+		{name: "points between levels", rubric: levelled, scores: map[string]int{"sources": 2, "style": 4},
+			wantErr: &exerciseTestFailure{"sources", "grading.review.score_not_a_level"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

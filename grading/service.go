@@ -35,6 +35,10 @@ type Service struct {
 	// error on field when it is beyond the renderer's bounds. app/markdown
 	// provides it; nil stores no HTML (pages then render the text).
 	Markdown func(field, src string) (string, error)
+	// VersionCap is how many versions a submission may have; 0 means
+	// MaxVersions (20). The load harness, which saves a version per
+	// request, raises it.
+	VersionCap int
 	// UploadQuota bounds what one person uploads in all, every version of
 	// every attachment counted; 0 means DefaultUploadQuota (50 MiB).
 	UploadQuota int64
@@ -204,9 +208,9 @@ func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID stri
 		}
 		late = true
 	}
-	if prev != nil && prev.Version >= MaxVersions {
+	if limit := s.versionCap(); prev != nil && prev.Version >= limit {
 		e := invalid("text", "grading.submission.versions")
-		e.Args = map[string]any{"Max": MaxVersions}
+		e.Args = map[string]any{"Max": limit}
 		return nil, e
 	}
 	var att *Attachment
@@ -564,6 +568,13 @@ func reviewID(key []byte, sessionID string, part int, reviewer, submission strin
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
+func (s *Service) versionCap() int {
+	if s.VersionCap > 0 {
+		return s.VersionCap
+	}
+	return MaxVersions
+}
+
 // uploadQuota is the effective per-person upload quota.
 func (s *Service) uploadQuota() int64 {
 	if s.UploadQuota > 0 {
@@ -743,34 +754,9 @@ func (s *Service) states(ctx context.Context, sessionID string) (map[int]PartSta
 // scored within its range and the comment long enough; reviews may be edited
 // until review_due.
 func (s *Service) SaveReview(ctx context.Context, actor *course.User, reviewID string, scores map[string]int, comment string) (*Review, error) {
-	if actor == nil {
-		return nil, course.ErrUnauthenticated
-	}
-	r, err := s.Store.ReviewByID(ctx, reviewID)
+	r, sess, st, now, err := s.openReview(ctx, actor, reviewID)
 	if err != nil {
 		return nil, err
-	}
-	if r.ReviewerID != actor.ID {
-		return nil, course.ErrForbidden
-	}
-	sess, err := s.Course.SessionByID(ctx, r.SessionID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := sessionPart(sess, r.Part)
-	if err != nil {
-		return nil, err
-	}
-	st, err := s.Store.PartState(ctx, r.SessionID, r.Part)
-	if err != nil {
-		return nil, err
-	}
-	now := s.Now().UTC()
-	switch {
-	case st.Phase == PhaseSubmission || st.Phase == PhaseAssigning:
-		return nil, ErrReviewsNotOpen
-	case st.Phase != PhaseReview || !now.Before(p.ReviewDue):
-		return nil, ErrReviewsClosed
 	}
 	ex, err := s.exercise(ctx, r.SessionID, r.Part)
 	if err != nil {
@@ -807,6 +793,83 @@ func (s *Service) SaveReview(ctx context.Context, actor *course.User, reviewID s
 		if err := s.offerLate(ctx, sess, r.Part, st, actor.ID); err != nil {
 			return nil, err
 		}
+	}
+	return r, nil
+}
+
+// openReview reads a review its reviewer may save now: theirs, and its part
+// open for reviews.
+func (s *Service) openReview(ctx context.Context, actor *course.User, reviewID string) (*Review, *course.Session, PartState, time.Time, error) {
+	var st PartState
+	if actor == nil {
+		return nil, nil, st, time.Time{}, course.ErrUnauthenticated
+	}
+	r, err := s.Store.ReviewByID(ctx, reviewID)
+	if err != nil {
+		return nil, nil, st, time.Time{}, err
+	}
+	if r.ReviewerID != actor.ID {
+		return nil, nil, st, time.Time{}, course.ErrForbidden
+	}
+	sess, err := s.Course.SessionByID(ctx, r.SessionID)
+	if err != nil {
+		return nil, nil, st, time.Time{}, err
+	}
+	p, err := sessionPart(sess, r.Part)
+	if err != nil {
+		return nil, nil, st, time.Time{}, err
+	}
+	if st, err = s.Store.PartState(ctx, r.SessionID, r.Part); err != nil {
+		return nil, nil, st, time.Time{}, err
+	}
+	now := s.Now().UTC()
+	switch {
+	case st.Phase == PhaseSubmission || st.Phase == PhaseAssigning:
+		return nil, nil, st, now, ErrReviewsNotOpen
+	case st.Phase != PhaseReview || !now.Before(p.ReviewDue):
+		return nil, nil, st, now, ErrReviewsClosed
+	}
+	return r, sess, st, now, nil
+}
+
+// SaveDraft keeps a review's scores and comment as they are, incomplete or
+// not, without handing it in: the review stays to do (it counts nowhere)
+// and its form shows them again. Each score given must still be within its
+// criterion (and one of its levels); a review already handed in is changed
+// by SaveReview only.
+func (s *Service) SaveDraft(ctx context.Context, actor *course.User, reviewID string, scores map[string]int, comment string) (*Review, error) {
+	r, _, _, now, err := s.openReview(ctx, actor, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status == ReviewDone {
+		return nil, invalid("draft", "grading.review.draft_done")
+	}
+	ex, err := s.exercise(ctx, r.SessionID, r.Part)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range ex.Rubric {
+		if points, ok := scores[c.ID]; ok {
+			if _, err := ScoreReview([]Criterion{c}, map[string]int{c.ID: points}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for id := range scores {
+		if !slices.ContainsFunc(ex.Rubric, func(c Criterion) bool { return c.ID == id }) {
+			e := invalid(id, "grading.review.unknown_criterion")
+			e.Args = map[string]any{"Criterion": id}
+			return nil, e
+		}
+	}
+	comment = strings.TrimSpace(comment)
+	if len(comment) > 20_000 {
+		return nil, invalid("comment", "grading.review.comment_too_long")
+	}
+	r.Scores, r.Comment, r.Percent, r.UpdatedAt = scores, comment, 0, now
+	if err := s.Store.SaveReview(ctx, *r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -57,9 +57,31 @@ func notFound(err error, what string) error {
 func partKey(sessionID string, part int) string { return sessionID + ":" + strconv.Itoa(part) }
 
 type criterionDoc struct {
-	ID        string `bson:"id"`
-	Label     string `bson:"label"`
-	MaxPoints int    `bson:"max_points"`
+	ID        string     `bson:"id"`
+	Label     string     `bson:"label"`
+	MaxPoints int        `bson:"max_points"`
+	Levels    []levelDoc `bson:"levels,omitempty"`
+}
+
+type levelDoc struct {
+	Points int    `bson:"points"`
+	Label  string `bson:"label"`
+}
+
+func toCriterionDoc(c grading.Criterion) criterionDoc {
+	d := criterionDoc{ID: c.ID, Label: c.Label, MaxPoints: c.MaxPoints}
+	for _, l := range c.Levels {
+		d.Levels = append(d.Levels, levelDoc(l))
+	}
+	return d
+}
+
+func (d criterionDoc) criterion() grading.Criterion {
+	c := grading.Criterion{ID: d.ID, Label: d.Label, MaxPoints: d.MaxPoints}
+	for _, l := range d.Levels {
+		c.Levels = append(c.Levels, grading.Level(l))
+	}
+	return c
 }
 
 type exerciseDoc struct {
@@ -109,7 +131,7 @@ func (s *GradingStore) Exercise(ctx context.Context, sessionID string, part int)
 func toExerciseDoc(sessionID string, e grading.Exercise) exerciseDoc {
 	d := exerciseDoc{ID: partKey(sessionID, e.Part), SessionID: sessionID, Part: e.Part, Instructions: e.Instructions, Rubric: []criterionDoc{}, HTML: e.InstructionsHTML}
 	for _, c := range e.Rubric {
-		d.Rubric = append(d.Rubric, criterionDoc(c))
+		d.Rubric = append(d.Rubric, toCriterionDoc(c))
 	}
 	return d
 }
@@ -118,7 +140,7 @@ func toExerciseDoc(sessionID string, e grading.Exercise) exerciseDoc {
 func (d exerciseDoc) exercise() grading.Exercise {
 	e := grading.Exercise{Part: d.Part, Instructions: d.Instructions, InstructionsHTML: d.HTML}
 	for _, c := range d.Rubric {
-		e.Rubric = append(e.Rubric, grading.Criterion(c))
+		e.Rubric = append(e.Rubric, c.criterion())
 	}
 	return e
 }

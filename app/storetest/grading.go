@@ -63,7 +63,8 @@ func gradingStore(t *testing.T, open Open) grading.Store { return open(t).Stores
 func gradingExercises(t *testing.T, open Open) {
 	s := gradingStore(t, open)
 	ctx := context.Background()
-	rubric := []grading.Criterion{{ID: "clarity", Label: "Clarté", MaxPoints: 4}, {ID: "sources", Label: "Sources", MaxPoints: 6}}
+	rubric := []grading.Criterion{{ID: "clarity", Label: "Clarté", MaxPoints: 4}, {ID: "sources", Label: "Sources", MaxPoints: 6,
+		Levels: []grading.Level{{Points: 0, Label: "Aucune source"}, {Points: 3, Label: "Quelques sources"}, {Points: 6, Label: "Toutes les sources, citées"}}}}
 	e3 := grading.Exercise{Part: 3, Instructions: "Rédigez *trois* paragraphes.", InstructionsHTML: "<p>Rédigez <em>trois</em> paragraphes.</p>\n", Rubric: rubric}
 	e1 := grading.Exercise{Part: 1, Instructions: "Présentez-vous.", Rubric: rubric[:1]}
 	e4 := grading.Exercise{Part: 4, Instructions: "Sans grille."}
