@@ -254,11 +254,16 @@ func (s *Server) handleAPIReviewPut(c *fiber.Ctx) error {
 	var in struct {
 		Scores  map[string]int `json:"scores"`
 		Comment string         `json:"comment"`
+		Draft   bool           `json:"draft"` // keep as a draft: the review stays to do
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	r, err := s.grading.SaveReview(c.UserContext(), u, c.Params("rid"), in.Scores, in.Comment)
+	save := s.grading.SaveReview
+	if in.Draft {
+		save = s.grading.SaveDraft
+	}
+	r, err := save(c.UserContext(), u, c.Params("rid"), in.Scores, in.Comment)
 	if err != nil {
 		return err
 	}

@@ -110,3 +110,21 @@ func TestRubricLevelsAndDrafts(t *testing.T) {
 		t.Fatalf("draft of a handed-in review: %d", p.Status)
 	}
 }
+
+// The API keeps a draft too.
+func TestAPIReviewDraft(t *testing.T) {
+	f := newFixture(t)
+	_, rid := f.peerWork(t)
+	e := f.e
+	tok := e.token(f.part)
+	res := e.api("PUT", "/api/v1/reviews/"+rid, tok, map[string]any{"scores": map[string]int{}, "comment": "à finir", "draft": true})
+	if res.Status != http.StatusOK || !strings.Contains(string(res.Body), `"status":"assigned"`) {
+		t.Fatalf("API draft: %d %s", res.Status, res.Body)
+	}
+	if r, _ := e.srv.grading.Store.ReviewByID(t.Context(), rid); r.Status != grading.ReviewAssigned || r.Comment != "à finir" {
+		t.Fatalf("draft stored as %+v", r)
+	}
+	if res := e.api("PUT", "/api/v1/reviews/"+rid, tok, map[string]any{"scores": map[string]int{}, "comment": "à finir"}); res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("incomplete review handed in: %d", res.Status)
+	}
+}
