@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,6 +30,9 @@ const (
 	crashChildEnv = "LIBRECOURS_CRASH_CHILD_DATA"
 	crashWriters  = 16
 	crashRounds   = 5
+	// crashWritesPerRound is how many saves per writer a round waits for
+	// before the kill: below grading.MaxVersions with what is in flight.
+	crashWritesPerRound = 5
 )
 
 var crashNow = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -135,18 +139,32 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 		}
 		tokens[i], ids[i] = e.token(u), u.ID
 	}
+	// Each round writes another part (a submission keeps at most
+	// grading.MaxVersions versions): open them all now.
+	for n := 2; n <= crashRounds; n++ {
+		opens, due := crashNow.Add(-time.Hour), crashNow.AddDate(0, 0, 7)
+		if _, err := srv.course.UpdatePart(ctx, coord, sess.ID, n, course.PartPatch{OpensAt: &opens, SubmissionDue: &due, ReviewDue: &due}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p.Close()
 
-	path := "/api/v1/sessions/" + sess.ID + "/parts/1/submission"
-	acked := make([][]string, crashWriters) // texts answered 200, per writer
+	partPath := func(round int) string {
+		return "/api/v1/sessions/" + sess.ID + "/parts/" + strconv.Itoa(round+1) + "/submission"
+	}
+	acked := make([][]string, crashWriters) // texts answered 200 in the last round, per writer
 	client := &http.Client{Timeout: 10 * time.Second}
 	for round := range crashRounds {
 		child := startCrashChild(t, dir)
 		base := "http://" + child.addr
 		// Everything acknowledged before the crash is there after it.
-		for i := range crashWriters {
-			checkAcked(t, client, base+path, tokens[i], acked[i], round)
+		if round > 0 {
+			for i := range crashWriters {
+				checkAcked(t, client, base+partPath(round-1), tokens[i], acked[i], round)
+			}
 		}
+		acked = make([][]string, crashWriters)
+		path := partPath(round)
 		var mu sync.Mutex
 		total := 0
 		enough := make(chan struct{})
@@ -173,21 +191,26 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 					mu.Lock()
 					acked[i] = append(acked[i], text)
 					total++
-					if total == 50*crashWriters {
+					if total == crashWritesPerRound*crashWriters {
 						close(enough)
 					}
 					mu.Unlock()
 				}
 			}(i)
 		}
-		<-enough
+		stopped := make(chan struct{}) // every writer gave up: a failure already reported
+		go func() { wg.Wait(); close(stopped) }()
+		select {
+		case <-enough:
+		case <-stopped:
+		}
 		child.kill(t) // in the middle of the writes
 		wg.Wait()
 	}
 	child := startCrashChild(t, dir)
 	defer child.kill(t)
 	for i := range crashWriters {
-		checkAcked(t, client, "http://"+child.addr+path, tokens[i], acked[i], crashRounds)
+		checkAcked(t, client, "http://"+child.addr+partPath(crashRounds-1), tokens[i], acked[i], crashRounds)
 	}
 }
 

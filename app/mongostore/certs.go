@@ -388,6 +388,7 @@ type signingKeyDoc struct {
 	ID        string    `bson:"_id"`
 	PEM       []byte    `bson:"pem"`
 	CreatedAt time.Time `bson:"created_at"`
+	Seq       int64     `bson:"seq"` // order of adding among keys of one instant (DB.nextSeq)
 }
 
 func (d *signingKeyDoc) key() certificates.StoredKey {
@@ -397,7 +398,7 @@ func (d *signingKeyDoc) key() certificates.StoredKey {
 // SigningKeys returns every stored signing key, oldest first.
 func (s *CertificateStore) SigningKeys(ctx context.Context) ([]certificates.StoredKey, error) {
 	var docs []signingKeyDoc
-	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}
+	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "seq", Value: 1}, {Key: "_id", Value: 1}}
 	if err := s.db.findAll(ctx, colSigningKeys, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
 		return nil, err
 	}
@@ -410,7 +411,7 @@ func (s *CertificateStore) SigningKeys(ctx context.Context) ([]certificates.Stor
 
 // AddSigningKey stores a new signing key.
 func (s *CertificateStore) AddSigningKey(ctx context.Context, k certificates.StoredKey) error {
-	d := signingKeyDoc{ID: newID(), PEM: k.PEM, CreatedAt: k.CreatedAt}
+	d := signingKeyDoc{ID: newID(), PEM: k.PEM, CreatedAt: k.CreatedAt, Seq: s.db.nextSeq()}
 	if _, err := s.db.W(colSigningKeys).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("mongostore: insert signing key: %w", err)
 	}
@@ -426,11 +427,12 @@ type auditDoc struct {
 	Target    string    `bson:"target"`
 	Detail    string    `bson:"detail"`
 	Reason    string    `bson:"reason"`
+	Seq       int64     `bson:"seq"` // order of writing among entries of one instant (DB.nextSeq)
 }
 
-func toAuditDoc(id string, e certificates.AuditEntry) auditDoc {
+func toAuditDoc(id string, seq int64, e certificates.AuditEntry) auditDoc {
 	return auditDoc{ID: id, At: e.At, ActorID: e.ActorID, Action: e.Action, SessionID: e.SessionID, Target: e.Target,
-		Detail: e.Detail, Reason: e.Reason}
+		Detail: e.Detail, Reason: e.Reason, Seq: seq}
 }
 
 func (d *auditDoc) entry() certificates.AuditEntry {
@@ -440,7 +442,7 @@ func (d *auditDoc) entry() certificates.AuditEntry {
 
 // Audit appends an entry to the audit log.
 func (s *CertificateStore) Audit(ctx context.Context, e certificates.AuditEntry) error {
-	d := toAuditDoc(newID(), e)
+	d := toAuditDoc(newID(), s.db.nextSeq(), e)
 	if _, err := s.db.W(colAuditLog).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("mongostore: insert audit entry %s: %w", e.Action, err)
 	}
@@ -449,8 +451,7 @@ func (s *CertificateStore) Audit(ctx context.Context, e certificates.AuditEntry)
 
 // AuditLog returns the newest audit entries first, those of one session, or
 // of every session when sessionID is "". A limit of 0 or less returns them
-// all. Entries at the same instant come in reverse order of their generated
-// IDs, which is the reverse order of insertion within one process.
+// all. Entries at the same instant come last written first.
 func (s *CertificateStore) AuditLog(ctx context.Context, sessionID string, limit int) ([]certificates.AuditEntry, error) {
 	return s.AuditSearch(ctx, certificates.AuditFilter{SessionID: sessionID, Limit: limit})
 }
@@ -468,7 +469,7 @@ func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.Audit
 	if f.Person != "" {
 		filter["$or"] = bson.A{bson.M{"actor_id": f.Person}, bson.M{"target": f.Person}}
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}})
+	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "seq", Value: -1}, {Key: "_id", Value: -1}})
 	if f.Limit > 0 {
 		opts.SetLimit(int64(f.Limit))
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -44,6 +45,20 @@ type DB struct {
 	client *mongo.Client
 	read   *mongo.Database
 	write  *mongo.Database
+	seq    atomic.Int64 // the last audit sequence number given (nextSeq)
+}
+
+// nextSeq orders the audit entries of one instant by their writing: the
+// wall clock in nanoseconds, strictly increasing within the process. IDs are
+// random, so they cannot.
+func (db *DB) nextSeq() int64 {
+	for {
+		last := db.seq.Load()
+		next := max(time.Now().UnixNano(), last+1)
+		if db.seq.CompareAndSwap(last, next) {
+			return next
+		}
+	}
 }
 
 // Connect opens the clients. It does not wait for the server: call Ping.

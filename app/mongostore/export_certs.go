@@ -102,7 +102,7 @@ func exportCertificates(ctx context.Context, db *DB, w store.RecordWriter) error
 	}); err != nil {
 		return err
 	}
-	if err := certsExportDocs(ctx, db, colSigningKeys, certsSortBy("created_at", "_id"), func(d signingKeyDoc) error {
+	if err := certsExportDocs(ctx, db, colSigningKeys, certsSortBy("created_at", "seq", "_id"), func(d signingKeyDoc) error {
 		return w.Write(colSigningKeys, d.key())
 	}); err != nil {
 		return err
@@ -112,7 +112,7 @@ func exportCertificates(ctx context.Context, db *DB, w store.RecordWriter) error
 	}); err != nil {
 		return err
 	}
-	return certsExportDocs(ctx, db, colAuditLog, certsSortBy("at", "_id"), func(d auditDoc) error {
+	return certsExportDocs(ctx, db, colAuditLog, certsSortBy("at", "seq", "_id"), func(d auditDoc) error {
 		return w.Write(colAuditLog, d.entry())
 	})
 }
@@ -156,7 +156,7 @@ func importCertificates(ctx context.Context, db *DB, r store.RecordReader) error
 		return err
 	}
 	if err := certsImportDocs(ctx, db, r, colSigningKeys, func(k certificates.StoredKey) any {
-		return signingKeyDoc{ID: newID(), PEM: k.PEM, CreatedAt: k.CreatedAt}
+		return signingKeyDoc{ID: newID(), PEM: k.PEM, CreatedAt: k.CreatedAt, Seq: db.nextSeq()} // in the backup's order
 	}); err != nil {
 		return err
 	}
@@ -166,6 +166,6 @@ func importCertificates(ctx context.Context, db *DB, r store.RecordReader) error
 		return err
 	}
 	return certsImportDocs(ctx, db, r, colAuditLog, func(e course.AuditEntry) any {
-		return toAuditDoc(newID(), e)
+		return toAuditDoc(newID(), db.nextSeq(), e) // in the backup's order, which is the order of writing
 	})
 }

@@ -344,7 +344,7 @@ func (s *CourseStore) DeleteAccount(ctx context.Context, userID string, at time.
 			return s.privacyDeleteMany(ctx, colThrottle, bson.M{"_id": "email:" + course.NormalizeEmail(email)})
 		}},
 		{"audit entry", func() error {
-			d := auditDoc{ID: AuditAccountDelete + ":" + tomb, At: at, ActorID: tomb, Action: AuditAccountDelete, Target: tomb}
+			d := auditDoc{ID: AuditAccountDelete + ":" + tomb, At: at, ActorID: tomb, Action: AuditAccountDelete, Target: tomb, Seq: s.db.nextSeq()}
 			if _, err := s.db.W(colAuditLog).InsertOne(ctx, d); err != nil && !mongo.IsDuplicateKeyError(err) {
 				return fmt.Errorf("mongostore: insert audit entry: %w", err)
 			}
