@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -91,21 +90,7 @@ func TestBrowserAccessibility(t *testing.T) {
 				}))
 				for _, name := range names {
 					tc := cases[name]
-					cookies := chromedp.ActionFunc(func(ctx context.Context) error {
-						if err := network.ClearBrowserCookies().Do(ctx); err != nil {
-							return err
-						}
-						jar := map[string]string{cookieLang: lang}
-						for k, v := range tc.b.cookies {
-							jar[k] = v
-						}
-						for k, v := range jar {
-							if err := network.SetCookie(k, v).WithURL(base).Do(ctx); err != nil {
-								return err
-							}
-						}
-						return nil
-					})
+					cookies := browserCookies(base, lang, tc.b.cookies)
 					var shot []byte
 					var found []axeViolation
 					var loaded bool

@@ -51,21 +51,7 @@ func TestBrowserPageWidths(t *testing.T) {
 				}))
 				for _, name := range names {
 					tc := cases[name]
-					cookies := chromedp.ActionFunc(func(ctx context.Context) error {
-						if err := network.ClearBrowserCookies().Do(ctx); err != nil {
-							return err
-						}
-						jar := map[string]string{cookieLang: lang}
-						for k, v := range tc.b.cookies {
-							jar[k] = v
-						}
-						for k, v := range jar {
-							if err := network.SetCookie(k, v).WithURL(base).Do(ctx); err != nil {
-								return err
-							}
-						}
-						return nil
-					})
+					cookies := browserCookies(base, lang, tc.b.cookies)
 					var got struct {
 						Lang          string
 						Scroll, Inner int64
@@ -96,4 +82,24 @@ func TestBrowserPageWidths(t *testing.T) {
 			})
 		}
 	}
+}
+
+// browserCookies gives the browser exactly the cookies of a page's person
+// and the language's choice.
+func browserCookies(base, lang string, own map[string]string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := network.ClearBrowserCookies().Do(ctx); err != nil {
+			return err
+		}
+		jar := map[string]string{cookieLang: lang}
+		for k, v := range own {
+			jar[k] = v
+		}
+		for k, v := range jar {
+			if err := network.SetCookie(k, v).WithURL(base).Do(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
