@@ -21,7 +21,7 @@ import (
 // No FOREIGN KEY: submissions, reviews and attempts name people who may be
 // replaced by tombstones, and versions may outlive a submission in a backup
 // taken from MongoDB.
-const schemaGrading = `
+var schemaGrading = `
 CREATE TABLE exercises (
 	session_id   TEXT NOT NULL,
 	part         INTEGER NOT NULL,
@@ -154,47 +154,19 @@ CREATE TABLE grading_stamps (
 	n          INTEGER NOT NULL
 ) STRICT;
 
-CREATE TRIGGER submissions_stamp_insert AFTER INSERT ON submissions BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (NEW.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER submissions_stamp_update AFTER UPDATE ON submissions BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (OLD.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-	INSERT INTO grading_stamps (session_id, n) VALUES (NEW.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER submissions_stamp_delete AFTER DELETE ON submissions BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (OLD.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER reviews_stamp_insert AFTER INSERT ON reviews BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (NEW.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER reviews_stamp_update AFTER UPDATE ON reviews BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (OLD.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-	INSERT INTO grading_stamps (session_id, n) VALUES (NEW.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER reviews_stamp_delete AFTER DELETE ON reviews BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (OLD.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER part_states_stamp_insert AFTER INSERT ON part_states BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (NEW.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER part_states_stamp_update AFTER UPDATE ON part_states BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (OLD.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-	INSERT INTO grading_stamps (session_id, n) VALUES (NEW.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER part_states_stamp_delete AFTER DELETE ON part_states BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (OLD.session_id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER sessions_stamp_insert AFTER INSERT ON sessions BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (NEW.id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER sessions_stamp_update AFTER UPDATE ON sessions BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (OLD.id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-	INSERT INTO grading_stamps (session_id, n) VALUES (NEW.id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER sessions_stamp_delete AFTER DELETE ON sessions BEGIN
-	INSERT INTO grading_stamps (session_id, n) VALUES (OLD.id, 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;
-END;
-`
+` + stampTriggers("submissions", "session_id") + stampTriggers("reviews", "session_id") +
+	stampTriggers("part_states", "session_id") + stampTriggers("sessions", "id")
+
+// stampTriggers bumps a session's grading stamp after every insert, update
+// (old and new session) and delete of a row of table, whose session is col.
+func stampTriggers(table, col string) string {
+	bump := func(row string) string {
+		return "\tINSERT INTO grading_stamps (session_id, n) VALUES (" + row + "." + col + ", 1) ON CONFLICT (session_id) DO UPDATE SET n = n + 1;\n"
+	}
+	return "CREATE TRIGGER " + table + "_stamp_insert AFTER INSERT ON " + table + " BEGIN\n" + bump("NEW") + "END;\n" +
+		"CREATE TRIGGER " + table + "_stamp_update AFTER UPDATE ON " + table + " BEGIN\n" + bump("OLD") + bump("NEW") + "END;\n" +
+		"CREATE TRIGGER " + table + "_stamp_delete AFTER DELETE ON " + table + " BEGIN\n" + bump("OLD") + "END;\n"
+}
 
 // GradingStore keeps exercises, part states, submissions, reviews and files.
 type GradingStore struct{ db *DB }
