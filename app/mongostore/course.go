@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"librecours/course"
 )
@@ -255,38 +256,32 @@ func (s *CourseStore) SessionByID(ctx context.Context, id string) (*course.Sessi
 
 // ListSessions returns every session, latest start first.
 func (s *CourseStore) ListSessions(ctx context.Context) ([]*course.Session, error) {
-	var docs []sessionDoc
-	if err := s.db.findAll(ctx, colSessions, bson.M{}, sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]*course.Session, len(docs))
-	for i := range docs {
-		out[i] = docs[i].session()
-	}
-	return out, nil
+	return s.sessions(ctx, "list sessions", bson.M{}, latestFirst())
 }
 
 // OpenSessions returns the sessions not closed, latest start first (index
 // open).
 func (s *CourseStore) OpenSessions(ctx context.Context) ([]*course.Session, error) {
-	var docs []sessionDoc
-	if err := s.db.findAll(ctx, colSessions, bson.M{"closed_at": nil}, sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}), &docs); err != nil {
-		return nil, fmt.Errorf("mongostore: open sessions: %w", err)
-	}
-	out := make([]*course.Session, len(docs))
-	for i := range docs {
-		out[i] = docs[i].session()
-	}
-	return out, nil
+	return s.sessions(ctx, "open sessions", bson.M{"closed_at": nil}, latestFirst())
 }
 
 // ClosedSessions returns one page of the closed sessions, latest start first
 // (index open: closed_at, then starts_on).
 func (s *CourseStore) ClosedSessions(ctx context.Context, offset, limit int) ([]*course.Session, error) {
+	return s.sessions(ctx, "closed sessions", bson.M{"closed_at": bson.M{"$ne": nil}},
+		latestFirst().SetSkip(int64(offset)).SetLimit(int64(limit)))
+}
+
+// latestFirst sorts sessions by start, latest first, then by code.
+func latestFirst() *options.FindOptionsBuilder {
+	return sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}})
+}
+
+// sessions returns the sessions filter selects, in the order opts gives.
+func (s *CourseStore) sessions(ctx context.Context, what string, filter bson.M, opts *options.FindOptionsBuilder) ([]*course.Session, error) {
 	var docs []sessionDoc
-	opts := sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}).SetSkip(int64(offset)).SetLimit(int64(limit))
-	if err := s.db.findAll(ctx, colSessions, bson.M{"closed_at": bson.M{"$ne": nil}}, opts, &docs); err != nil {
-		return nil, fmt.Errorf("mongostore: closed sessions: %w", err)
+	if err := s.db.findAll(ctx, colSessions, filter, opts, &docs); err != nil {
+		return nil, fmt.Errorf("mongostore: %s: %w", what, err)
 	}
 	out := make([]*course.Session, len(docs))
 	for i := range docs {
@@ -316,16 +311,8 @@ func (s *CourseStore) SessionsOf(ctx context.Context, userID string) ([]*course.
 	for i, e := range enrols {
 		ids[i] = e.SessionID
 	}
-	var docs []sessionDoc
 	filter := bson.M{"$or": bson.A{bson.M{"_id": bson.M{"$in": ids}}, bson.M{"animators": userID}}}
-	if err := s.db.findAll(ctx, colSessions, filter, sortBy(bson.D{{Key: "starts_on", Value: -1}, {Key: "code", Value: 1}}), &docs); err != nil {
-		return nil, fmt.Errorf("mongostore: sessions of %s: %w", userID, err)
-	}
-	out := make([]*course.Session, len(docs))
-	for i := range docs {
-		out[i] = docs[i].session()
-	}
-	return out, nil
+	return s.sessions(ctx, "sessions of "+userID, filter, latestFirst())
 }
 
 func (s *CourseStore) updateSession(ctx context.Context, filter, update bson.M) (*mongo.UpdateResult, error) {
