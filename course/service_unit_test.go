@@ -459,7 +459,7 @@ func TestRegisterAndCreateUser(t *testing.T) {
 	}{
 		{name: "self-registration off", in: good, want: course.ErrRegistrationOff},
 		{name: "self-registration gives the participant role only", selfReg: true,
-			in: course.NewUser{Email: good.Email, Name: good.Name, Password: good.Password, Roles: []course.Role{course.RoleCoordinator}},
+			in:        course.NewUser{Email: good.Email, Name: good.Name, Password: good.Password, Roles: []course.Role{course.RoleCoordinator}},
 			wantRoles: []course.Role{course.RoleParticipant}},
 		{name: "common password", selfReg: true, in: course.NewUser{Email: good.Email, Name: good.Name, Password: "password123"},
 			want: course.Invalid("password", course.PasswordCommon)},
@@ -1082,7 +1082,9 @@ func TestParticipants(t *testing.T) {
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
 	// The current password of p1 is "old secret one"; check counts nothing.
-	check2 := func(hash, pw string) (bool, error) { return hash == "hash:old secret one" && pw == "old secret one", nil }
+	check2 := func(hash, pw string) (bool, error) {
+		return hash == "hash:old secret one" && pw == "old secret one", nil
+	}
 	errCheck := errors.New("throttled")
 	for _, tc := range []struct {
 		name  string
