@@ -2,7 +2,7 @@ package certificates
 
 import "errors"
 
-// Domain errors. Callers compare them with errors.Is; app/errors.go maps them
+// Domain errors. Callers compare them with errors.Is; app/web/errors.go maps them
 // to HTTP statuses and message IDs.
 var (
 	// ErrNotEligible means the participant's outcome is level 0, so no

@@ -135,6 +135,11 @@ type Texts interface {
 	Languages() []string
 }
 
+// Notifier hears what a close did: who got a certificate, and the report.
+type Notifier interface {
+	SessionClosed(ctx context.Context, sess *course.Session, res *CloseResult)
+}
+
 // Service issues, verifies and revokes certificates.
 type Service struct {
 	Store        Store
@@ -146,6 +151,9 @@ type Service struct {
 	BaseURL      string
 	Organisation string
 	Texts        Texts
+	// Events, when set, hears of every close (the notification rules,
+	// app/jobs): it is told after the certificates are stored.
+	Events Notifier
 
 	// statusMu guards status, the last signed status list and the revoked
 	// indexes it was made from: it is answered again only while the
@@ -590,8 +598,12 @@ func (s *Service) Close(ctx context.Context, actor *course.User, sessionID strin
 		if err := s.audit(ctx, actor, "session.close", sess.ID, sess.Code, "", ""); err != nil {
 			return nil, err
 		}
+		sess.ClosedAt = &now
 	}
 	out.Report = CountReport(results)
+	if s.Events != nil {
+		s.Events.SessionClosed(ctx, sess, out)
+	}
 	return out, nil
 }
 

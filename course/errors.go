@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Sentinel errors of the course domain. app/errors.go maps them to HTTP statuses
+// Sentinel errors of the course domain. app/web/errors.go maps them to HTTP statuses
 // and message IDs; stores map driver errors to them.
 var (
 	ErrNotFound         = errors.New("course: not found")

@@ -2,7 +2,7 @@ package grading
 
 import "errors"
 
-// Sentinel errors of the peer exercises; app/errors.go maps them to statuses.
+// Sentinel errors of the peer exercises; app/web/errors.go maps them to statuses.
 var (
 	ErrNotFound          = errors.New("grading: not found")
 	ErrForbidden         = errors.New("grading: forbidden")

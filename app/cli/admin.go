@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"librecours/app"
+	"librecours/app/config"
 	"librecours/app/sqlstore"
 	"librecours/app/store"
 	"librecours/course"
@@ -27,7 +29,7 @@ import (
 // adminSocketName is the socket's name inside the data folder.
 const adminSocketName = "admin.sock"
 
-func adminSocket(cfg Config) string { return filepath.Join(cfg.DataDir, adminSocketName) }
+func adminSocket(cfg config.Config) string { return filepath.Join(cfg.DataDir, adminSocketName) }
 
 // errNoServer says that no running server answered on the admin socket.
 var errNoServer = errors.New("no server answers on the admin socket")
@@ -45,8 +47,20 @@ type adminError struct {
 	Error string `json:"error"`
 }
 
+// admin answers the admin socket with the platform's services.
+type admin struct{ p *app.Platform }
+
+// createdUser is the answer to POST /users.
+type createdUser struct {
+	ID    string        `json:"id"`
+	Email string        `json:"email"`
+	Name  string        `json:"name"`
+	Roles []course.Role `json:"roles"`
+}
+
 // listenAdmin serves the admin socket until the returned stop is called.
-func (s *Server) listenAdmin(path string) (stop func(), err error) {
+func listenAdmin(p *app.Platform, path string) (stop func(), err error) {
+	s := admin{p}
 	_ = os.Remove(path) // a socket left by a crash; the folder lock says we own it
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -93,7 +107,7 @@ func adminFail(w http.ResponseWriter, err error) {
 	adminReply(w, status, adminError{Error: err.Error()})
 }
 
-func (s *Server) adminBackup(w http.ResponseWriter, r *http.Request) {
+func (s admin) adminBackup(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Dir string `json:"dir"`
 	}
@@ -101,7 +115,7 @@ func (s *Server) adminBackup(w http.ResponseWriter, r *http.Request) {
 		adminReply(w, http.StatusBadRequest, adminError{Error: "give an absolute folder"})
 		return
 	}
-	m, err := store.Backup(r.Context(), s.backend, in.Dir, s.now())
+	m, err := store.Backup(r.Context(), s.p.Store, in.Dir, time.Now())
 	if err != nil {
 		adminFail(w, err)
 		return
@@ -109,22 +123,22 @@ func (s *Server) adminBackup(w http.ResponseWriter, r *http.Request) {
 	adminReply(w, http.StatusOK, m)
 }
 
-func (s *Server) adminUserAdd(w http.ResponseWriter, r *http.Request) {
+func (s admin) adminUserAdd(w http.ResponseWriter, r *http.Request) {
 	var in adminUser
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil {
 		adminReply(w, http.StatusBadRequest, adminError{Error: err.Error()})
 		return
 	}
-	u, err := s.course.Bootstrap(r.Context(), course.NewUser{Email: in.Email, Name: in.Name, Password: in.Password, Roles: in.Roles})
+	u, err := s.p.Course.Bootstrap(r.Context(), course.NewUser{Email: in.Email, Name: in.Name, Password: in.Password, Roles: in.Roles})
 	if err != nil {
 		adminFail(w, err)
 		return
 	}
-	adminReply(w, http.StatusCreated, toUserJSON(u))
+	adminReply(w, http.StatusCreated, createdUser{ID: u.ID, Email: u.Email, Name: u.Name, Roles: u.Roles})
 }
 
-func (s *Server) adminRotateKey(w http.ResponseWriter, r *http.Request) {
-	k, err := s.certs.RotateKey(r.Context())
+func (s admin) adminRotateKey(w http.ResponseWriter, r *http.Request) {
+	k, err := s.p.Certificates.RotateKey(r.Context())
 	if err != nil {
 		adminFail(w, err)
 		return
@@ -134,7 +148,7 @@ func (s *Server) adminRotateKey(w http.ResponseWriter, r *http.Request) {
 
 // adminCall posts in to the running server's admin socket and decodes its
 // answer into out; errNoServer when nothing listens there.
-func adminCall(ctx context.Context, cfg Config, path string, in, out any) error {
+func adminCall(ctx context.Context, cfg config.Config, path string, in, out any) error {
 	sock := adminSocket(cfg)
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -167,8 +181,8 @@ func adminCall(ctx context.Context, cfg Config, path string, in, out any) error 
 // onPlatform runs direct on the store, or, when a running server holds the
 // embedded store's folder, runs viaServer through its admin socket (nil:
 // the command cannot run beside a server and is refused).
-func onPlatform(ctx context.Context, cfg Config, holder string, direct func(p *Platform) error, viaServer func() error) error {
-	p, err := openPlatform(ctx, cfg, discardLogger(), holder)
+func onPlatform(ctx context.Context, cfg config.Config, holder string, direct func(p *app.Platform) error, viaServer func() error) error {
+	p, err := app.Open(ctx, cfg, discardLogger(), app.Options{Holder: holder})
 	var locked *sqlstore.LockedError
 	if errors.As(err, &locked) {
 		if viaServer == nil {

@@ -1,13 +1,15 @@
-package app
+package cli
 
 import (
 	"context"
+	"librecours/app"
+	"librecours/app/password"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"librecours/app/config"
 	"librecours/course"
 )
 
@@ -32,40 +34,30 @@ func TestUserAddCommand(t *testing.T) {
 	if code := Main([]string{"user", "add", "--email", "x@example.org"}, &out, &errOut); code != 2 {
 		t.Fatalf("missing flags: exit %d", code)
 	}
-	cfg, err := ConfigFromEnv(os.Getenv)
+	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := OpenPlatform(context.Background(), cfg, discardLogger())
+	p, err := app.Open(context.Background(), cfg, discardLogger(), app.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	svc, err := p.courseService(time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := svc.Store.UserByEmail(context.Background(), "coord@example.org")
+	u, err := p.Store.Stores().Course.UserByEmail(context.Background(), "coord@example.org")
 	if err != nil || !u.IsCoordinator() || !u.Has(course.RoleAnimator) {
 		t.Fatalf("account: %+v %v", u, err)
 	}
-	if ok, _ := checkPassword(u.PasswordHash, "un mot de passe solide"); !ok {
+	if ok, _ := password.Check(u.PasswordHash, "un mot de passe solide"); !ok {
 		t.Fatal("password not set from the file")
 	}
 }
 
-// TestVerificationRateLimited: guessing codes is cut off per address.
-func TestVerificationRateLimited(t *testing.T) {
-	e := newEnv(t)
-	last := 0
-	for range 70 {
-		res := e.api("GET", "/api/v1/certificates/LC3-0000-0000-0000-0000", "", nil)
-		last = res.Status
-		if res.Status != 404 && res.Status != 429 {
-			t.Fatalf("status %d", res.Status)
-		}
+// testConfig is the configuration of a test: defaults, and a base URL.
+func testConfig() config.Config {
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		panic(err)
 	}
-	if last != 429 {
-		t.Fatalf("70 guesses in a minute: last status %d, want 429", last)
-	}
+	cfg.BaseURL = "http://librecours.test"
+	return cfg
 }

@@ -1,9 +1,10 @@
-package app
+package cli
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"librecours/app/config"
 	"net"
 	"net/http"
 	"time"
@@ -15,7 +16,7 @@ const healthcheckTimeout = 5 * time.Second
 // healthcheck asks the server listening on LIBRECOURS_ADDR whether it is
 // ready (/readyz), for a container's HEALTHCHECK: the image has no shell
 // and no curl. It fails unless the answer is 200.
-func healthcheck(ctx context.Context, cfg Config) error {
+func healthcheck(ctx context.Context, cfg config.Config) error {
 	ctx, cancel := context.WithTimeout(ctx, healthcheckTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+probeAddr(cfg.Addr)+"/readyz", nil)

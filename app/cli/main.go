@@ -1,4 +1,6 @@
-package app
+// Package cli is the command line: serve, demo, user, certificates, backup,
+// restore and healthcheck (see usage).
+package cli
 
 import (
 	"context"
@@ -6,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"librecours/app"
+	"librecours/app/cli/verify"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -16,7 +20,10 @@ import (
 
 	_ "time/tzdata" // session time zones work on machines without tzdata
 
+	"librecours/app/config"
+	"librecours/app/demo"
 	"librecours/app/store"
+	"librecours/app/web"
 	"librecours/course"
 )
 
@@ -48,12 +55,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		args = []string{"serve"}
 	}
-	cfg, err := ConfigFromEnv(os.Getenv)
+	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "configuration:\n%v\n", err)
 		return 2
 	}
-	log := newLogger(cfg, stderr)
+	log := web.NewLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -79,7 +86,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		var ue usageError
-		if errors.As(err, &ue) {
+		var ve *verify.UsageError
+		if errors.As(err, &ue) || errors.As(err, &ve) {
 			fmt.Fprintf(stderr, "%v\n\n%s", err, usage)
 			return 2
 		}
@@ -95,38 +103,34 @@ func (e usageError) Error() string { return e.msg }
 
 // serve runs the platform until ctx ends (SIGINT or SIGTERM), then drains
 // requests and stops the database.
-func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, demo bool) error {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, withDemo bool) error {
 	start := time.Now()
-	p, err := OpenPlatform(ctx, cfg, log)
+	p, err := app.Open(ctx, cfg, log, app.Options{Holder: "serve"})
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	if err := p.bootstrapAdmin(ctx); err != nil {
+	if err := p.BootstrapAdmin(ctx); err != nil {
 		return err
 	}
-	if demo {
-		if err := seedDemo(ctx, p, time.Now, stdout); err != nil {
+	if withDemo {
+		if err := demo.Seed(ctx, p, time.Now, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	metrics := NewMetrics(cfg)
-	srv, err := NewServer(Deps{Config: cfg, Log: log, Store: metrics.Backend(p.Store), Now: time.Now, Metrics: metrics})
-	if err != nil {
-		return err
-	}
+	srv := p.Web
 	if cfg.MetricsAddr != "" {
-		stopMetrics, err := srv.listenMetrics(cfg.MetricsAddr)
+		stopMetrics, err := srv.ListenMetrics(cfg.MetricsAddr)
 		if err != nil {
 			return err
 		}
 		defer stopMetrics()
 	}
-	if err := srv.certs.EnsureKey(ctx); err != nil {
+	if err := p.Certificates.EnsureKey(ctx); err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
 	if cfg.Embedded() {
-		stopAdmin, err := srv.listenAdmin(adminSocket(cfg))
+		stopAdmin, err := listenAdmin(p, adminSocket(cfg))
 		if err != nil {
 			return err
 		}
@@ -136,7 +140,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	schedDone := make(chan struct{})
-	go func() { srv.RunScheduler(schedCtx, 30*time.Second); close(schedDone) }()
+	go func() { p.Scheduler.Run(schedCtx, 30*time.Second); close(schedDone) }()
 	defer func() { stopSched(); <-schedDone }()
 	log.Info("ready", "url", cfg.BaseURL, "embedded_db", cfg.Embedded(), "metrics", cfg.MetricsEnabled(),
 		"startup_ms", time.Since(start).Milliseconds())
@@ -158,7 +162,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer, 
 	return nil
 }
 
-func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
 		return usageError{"user: expected 'user add'"}
 	}
@@ -193,13 +197,9 @@ func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 		return fmt.Errorf("read password: %w", err)
 	}
 	nu := adminUser{Email: *email, Name: *name, Password: strings.TrimRight(string(pw), "\r\n"), Roles: roles}
-	var created userJSON
-	err = onPlatform(ctx, cfg, "user add", func(p *Platform) error {
-		svc, err := p.courseService(time.Now)
-		if err != nil {
-			return err
-		}
-		u, err := svc.Bootstrap(ctx, course.NewUser{Email: nu.Email, Name: nu.Name, Password: nu.Password, Roles: nu.Roles})
+	var created createdUser
+	err = onPlatform(ctx, cfg, "user add", func(p *app.Platform) error {
+		u, err := p.Course.Bootstrap(ctx, course.NewUser{Email: nu.Email, Name: nu.Name, Password: nu.Password, Roles: nu.Roles})
 		if err != nil {
 			var ve *course.ValidationError
 			if errors.As(err, &ve) {
@@ -207,7 +207,7 @@ func userCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 			}
 			return err
 		}
-		created = toUserJSON(u)
+		created = createdUser{ID: u.ID, Email: u.Email, Name: u.Name, Roles: u.Roles}
 		return nil
 	}, func() error { return adminCall(ctx, cfg, "/users", nu, &created) })
 	if err != nil {
@@ -222,7 +222,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // backupCommand runs "backup DIR" and "restore DIR". A backup beside a
 // running server goes through it (its admin socket); a restore needs the
 // embedded store's folder free, and an empty database.
-func backupCommand(ctx context.Context, cfg Config, verb string, args []string, stdout io.Writer) error {
+func backupCommand(ctx context.Context, cfg config.Config, verb string, args []string, stdout io.Writer) error {
 	if len(args) != 1 {
 		return usageError{verb + ": expected a folder"}
 	}
@@ -232,7 +232,7 @@ func backupCommand(ctx context.Context, cfg Config, verb string, args []string, 
 	}
 	var m *store.Manifest
 	if verb == "backup" {
-		err = onPlatform(ctx, cfg, verb, func(p *Platform) (err error) {
+		err = onPlatform(ctx, cfg, verb, func(p *app.Platform) (err error) {
 			m, err = store.Backup(ctx, p.Store, dir, time.Now())
 			return err
 		}, func() error {
@@ -240,7 +240,7 @@ func backupCommand(ctx context.Context, cfg Config, verb string, args []string, 
 			return adminCall(ctx, cfg, "/backup", map[string]string{"dir": dir}, m)
 		})
 	} else {
-		err = onPlatform(ctx, cfg, verb, func(p *Platform) (err error) {
+		err = onPlatform(ctx, cfg, verb, func(p *app.Platform) (err error) {
 			m, err = store.Restore(ctx, p.Store, dir)
 			if errors.Is(err, store.ErrNotEmpty) {
 				return fmt.Errorf("restore: the database is not empty; restore into a new data folder or an empty MongoDB database")

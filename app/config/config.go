@@ -1,4 +1,6 @@
-package app
+// Package config reads the platform's configuration from the environment,
+// once, at start (LIBRECOURS_* and MONGODB_URI; see README.md).
+package config
 
 import (
 	"errors"
@@ -67,8 +69,8 @@ func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") 
 // Embedded reports whether the platform runs its own database.
 func (c Config) Embedded() bool { return c.MongoURI == "" }
 
-// ConfigFromEnv reads the configuration; getenv is os.Getenv outside tests.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
+// FromEnv reads the configuration; getenv is os.Getenv outside tests.
+func FromEnv(getenv func(string) string) (Config, error) {
 	str := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
 			return v
@@ -130,7 +132,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(str("LIBRECOURS_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_LOG_LEVEL: %w", err))
 	}
-	if ps, err := parseProxies(getenv("LIBRECOURS_TRUSTED_PROXIES")); err != nil {
+	if ps, err := ParseProxies(getenv("LIBRECOURS_TRUSTED_PROXIES")); err != nil {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_TRUSTED_PROXIES: %w", err))
 	} else {
 		c.TrustedProxies = ps
@@ -269,4 +271,22 @@ func (c *Config) readOperations(str func(k, def string) string) []error {
 		}
 	}
 	return errs
+}
+
+// ParseProxies reads LIBRECOURS_TRUSTED_PROXIES: addresses or CIDR ranges,
+// separated by commas or spaces.
+func ParseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR range", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

@@ -1,4 +1,7 @@
-package app
+// Package demo seeds the demo data of "librecours demo": a coordinator,
+// animators and participants in a running LCIII session and an upcoming
+// LCVI one, with part 1 submitted and reviewed.
+package demo
 
 import (
 	"context"
@@ -6,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"librecours/app"
 	"math/big"
 	"time"
 
-	"librecours/app/markdown"
 	"librecours/course"
 	"librecours/grading"
 )
@@ -45,18 +48,16 @@ type demoMarker struct {
 
 const demoKey = "demo"
 
-// seedDemo creates the demo accounts and sessions once: accounts that already
-// exist are kept (their passwords were printed when they were created), and
-// the sessions are created only if the marker says they were not.
-func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Writer) error {
-	svc, err := p.courseService(now)
-	if err != nil {
-		return err
-	}
+// Seed creates the demo accounts and sessions once, through p's services:
+// accounts that already exist are kept (their passwords were printed when
+// they were created), and the sessions are created only if the marker says
+// they were not. now is p's clock.
+func Seed(ctx context.Context, p *app.Platform, now func() time.Time, out io.Writer) error {
+	svc, grad := p.Course, p.Grading
 	st := p.Store.Stores()
 	store, settings := st.Course, st.Settings
 	var marker demoMarker
-	err = settings.Get(ctx, demoKey, &marker)
+	err := settings.Get(ctx, demoKey, &marker)
 	if err == nil {
 		fmt.Fprintln(out, "Demo data is already there; its passwords were printed when it was first seeded.")
 		for _, d := range demoPeople {
@@ -131,8 +132,6 @@ func seedDemo(ctx context.Context, p *Platform, now func() time.Time, out io.Wri
 				return err
 			}
 		}
-		grad := &grading.Service{Store: st.Grading, Course: store, Now: now, Markdown: markdownRenderer(markdown.New()),
-			IDKey: (&settingSecret{settings: settings, name: settingReviewIDKey}).Key}
 		if err := grad.InitSession(ctx, sess.ID); err != nil {
 			return err
 		}

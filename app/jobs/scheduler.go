@@ -1,36 +1,70 @@
-package app
+// Package jobs runs what the platform does on its own: the scheduler acts on
+// deadlines (review assignment, grades, reminders, expired sign-ins) and
+// delivers the outbox; the notification rules turn events into messages.
+package jobs
 
 import (
 	"context"
+	"librecours/course"
+	"librecours/grading"
+	"librecours/notify"
+	"log/slog"
 	"time"
 )
+
+// Outbox housekeeping: messages sent or given up are kept this long (the
+// day's message must outlive its day, to fold the day's later events), and
+// purged at most this often.
+const (
+	outboxRetention  = 3 * 24 * time.Hour
+	outboxPurgeEvery = time.Hour
+)
+
+// Recorder hears each job's outcome and each tick (the /metrics counters).
+type Recorder interface {
+	Job(name string, err error)
+	Tick(now time.Time, ok bool)
+}
+
+// Scheduler runs the platform's timed jobs.
+type Scheduler struct {
+	Grading  *grading.Service
+	Rules    *Rules
+	Dispatch *notify.Dispatcher
+	Auth     course.AuthStore // expired sign-in sessions are removed
+	Metrics  Recorder         // nil: none
+	Log      *slog.Logger
+	Now      func() time.Time
+	// NotifyInterval is how often the outbox is delivered (15 s when 0).
+	NotifyInterval time.Duration
+}
 
 // jobGrace bounds how long a job begun before shutdown may go on after it.
 const jobGrace = 20 * time.Second
 
-// RunScheduler acts on deadlines until ctx ends: it assigns reviews at
+// Run acts on deadlines until ctx ends: it assigns reviews at
 // submission_due, computes grades at review_due, queues the reminders of
 // deadlines 24 hours away and removes expired sign-in sessions; beside it,
 // the outbox is delivered every Config.NotifyInterval. Every action claims
 // its part, its reminder or its message atomically, so running it in several
 // instances, or again after a crash, never does a job twice. It returns once
 // the jobs in progress have finished.
-func (s *Server) RunScheduler(ctx context.Context, every time.Duration) {
+func (s *Scheduler) Run(ctx context.Context, every time.Duration) {
 	outboxDone := make(chan struct{})
 	go func() {
 		defer close(outboxDone)
-		s.RunOutbox(ctx, cmpInterval(s.cfg.NotifyInterval))
+		s.RunOutbox(ctx, cmpInterval(s.NotifyInterval))
 	}()
 	defer func() { <-outboxDone }()
 	go func() {
-		if err := s.grading.WarmQueues(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("scheduler: warm the correction queues", "err", err)
+		if err := s.Grading.WarmQueues(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Warn("scheduler: warm the correction queues", "err", err)
 		}
 	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		s.SchedulerTick(ctx)
+		s.Tick(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -46,41 +80,43 @@ func cmpInterval(d time.Duration) time.Duration {
 	return d
 }
 
-// SchedulerTick runs what is due now, once. Once ctx ends it starts no new
+// Tick runs what is due now, once. Once ctx ends it starts no new
 // job, but the job in progress runs to its end (within jobGrace), so a
 // shutdown leaves no claim half done.
-func (s *Server) SchedulerTick(ctx context.Context) {
+func (s *Scheduler) Tick(ctx context.Context) {
 	jctx, done := jobContext(ctx, jobGrace)
 	defer done()
 	if ctx.Err() != nil {
 		return
 	}
 	ok := true // every job succeeded (the metrics' last successful tick)
-	err := s.grading.Tick(jctx)
+	err := s.Grading.Tick(jctx)
 	if err != nil {
-		s.log.Error("scheduler", "err", err)
+		s.Log.Error("scheduler", "err", err)
 		ok = false
 	}
-	s.metrics.job("grading", err)
+	s.job("grading", err)
 	if ctx.Err() != nil {
 		return
 	}
-	err = s.notifier.remind(jctx)
+	err = s.Rules.Remind(jctx)
 	if err != nil {
-		s.log.Error("scheduler: deadline reminders", "err", err)
+		s.Log.Error("scheduler: deadline reminders", "err", err)
 		ok = false
 	}
-	s.metrics.job("reminders", err)
+	s.job("reminders", err)
 	if ctx.Err() != nil {
 		return
 	}
-	_, err = s.auth.DeleteExpired(jctx, s.now())
+	_, err = s.Auth.DeleteExpired(jctx, s.Now())
 	if err != nil {
-		s.log.Warn("scheduler: expire sessions", "err", err)
+		s.Log.Warn("scheduler: expire sessions", "err", err)
 		ok = false
 	}
-	s.metrics.job("expire_sessions", err)
-	s.metrics.tick(s.now(), ok)
+	s.job("expire_sessions", err)
+	if s.Metrics != nil {
+		s.Metrics.Tick(s.Now(), ok)
+	}
 }
 
 // jobContext is ctx without its cancellation, so that a job begun finishes
@@ -98,4 +134,50 @@ func jobContext(ctx context.Context, grace time.Duration) (context.Context, cont
 		}
 	})
 	return jctx, func() { stop(); cancel() }
+}
+
+// job records a job's outcome.
+func (s *Scheduler) job(name string, err error) {
+	if s.Metrics != nil {
+		s.Metrics.Job(name, err)
+	}
+}
+
+// DeliverOutbox delivers what is due in the outbox now, once, and logs the
+// failures. The outbox loop calls it; tests call it instead of waiting.
+func (s *Scheduler) DeliverOutbox(ctx context.Context) notify.Report {
+	rep, err := s.Dispatch.DeliverDue(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.Log.Error("outbox", "err", err)
+	}
+	if ctx.Err() == nil {
+		s.job("outbox", err)
+	}
+	for _, e := range rep.Errors {
+		s.Log.Warn("outbox: delivery failed", "err", e)
+	}
+	return rep
+}
+
+// RunOutbox delivers the outbox every interval until ctx ends, and purges
+// what is old. It returns once the delivery in progress is finished and
+// recorded: a stop never leaves a message half sent.
+func (s *Scheduler) RunOutbox(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var purged time.Time
+	for {
+		s.DeliverOutbox(ctx)
+		if now := s.Now(); ctx.Err() == nil && now.Sub(purged) >= outboxPurgeEvery {
+			if _, err := s.Dispatch.Purge(ctx, outboxRetention); err != nil && ctx.Err() == nil {
+				s.Log.Warn("outbox: purge", "err", err)
+			}
+			purged = now
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -1,4 +1,6 @@
-package app
+// Package loadtest is the load harness (go run ./app/cmd/load): it seeds a
+// platform through its services, then drives its web server over HTTP.
+package loadtest
 
 import (
 	"cmp"
@@ -8,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"librecours/app"
+	"librecours/app/password"
+	"librecours/app/web"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -26,15 +31,16 @@ import (
 	"syscall"
 	"time"
 
+	"librecours/app/config"
 	"librecours/app/store"
 	"librecours/course"
 	"librecours/grading"
 )
 
-// LoadOptions configure RunLoad, the load harness (go run ./app/cmd/load).
+// Options configure Run, the load harness (go run ./app/cmd/load).
 // One run is made for every pair of a Closed and a Participants value, each
 // on a database of its own.
-type LoadOptions struct {
+type Options struct {
 	// Closed lists how many closed sessions, with their full history, are
 	// seeded before the running one (Libre cours scale: 20).
 	Closed []int
@@ -60,7 +66,7 @@ type LoadOptions struct {
 	Log *slog.Logger
 }
 
-func (o *LoadOptions) defaults() {
+func (o *Options) defaults() {
 	if len(o.Closed) == 0 {
 		o.Closed = []int{20}
 	}
@@ -77,17 +83,17 @@ func (o *LoadOptions) defaults() {
 		o.Duration = 10 * time.Second
 	}
 	if o.Log == nil {
-		o.Log = discardLogger()
+		o.Log = slog.New(slog.DiscardHandler)
 	}
 }
 
-// LoadReport is what RunLoad measured.
-type LoadReport struct {
-	Runs []LoadRun
+// Report is what Run measured.
+type Report struct {
+	Runs []Round
 }
 
-// LoadRun is one dataset and its measurements.
-type LoadRun struct {
+// Round is one dataset and its measurements.
+type Round struct {
 	Closed, ClosedSize, Participants int
 	Reused                           bool          // the data folder was seeded by an earlier run
 	SeedTime                         time.Duration // seeding (0 when reused)
@@ -99,7 +105,7 @@ type LoadRun struct {
 }
 
 // TotalDocuments sums Documents.
-func (r LoadRun) TotalDocuments() int64 {
+func (r Round) TotalDocuments() int64 {
 	var n int64
 	for _, v := range r.Documents {
 		n += v
@@ -139,12 +145,12 @@ const (
 	loadPassword = "load-test-password-not-secret"
 )
 
-// RunLoad seeds each dataset, opens the platform on it again (start to
+// Run seeds each dataset, opens the platform on it again (start to
 // ready), serves it on a loopback port with its real middleware and drives it
 // with concurrent HTTP clients through the scenarios, then reports requests
 // per second, latencies and errors, with /healthz of the same server as the
 // ceiling. It writes Markdown tables to out as it goes.
-func RunLoad(ctx context.Context, o LoadOptions, out io.Writer) (*LoadReport, error) {
+func Run(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	o.defaults()
 	base := o.DataDir
 	if base == "" {
@@ -162,7 +168,7 @@ func RunLoad(ctx context.Context, o LoadOptions, out io.Writer) (*LoadReport, er
 	}
 	fmt.Fprintf(out, "# Load: %d clients, %v per scenario (%v warm-up), GOMAXPROCS %d, %s\n\n",
 		o.Concurrency, o.Duration, o.Warmup, runtime.GOMAXPROCS(0), runtime.Version())
-	rep := &LoadReport{}
+	rep := &Report{}
 	for _, closed := range o.Closed {
 		for _, n := range o.Participants {
 			if closed < 0 || n < 4 || o.ClosedSize < 4 {
@@ -181,8 +187,8 @@ func RunLoad(ctx context.Context, o LoadOptions, out io.Writer) (*LoadReport, er
 	return rep, nil
 }
 
-func loadConfig(dir string) (Config, error) {
-	cfg, err := ConfigFromEnv(func(k string) string {
+func loadConfig(dir string) (config.Config, error) {
+	cfg, err := config.FromEnv(func(k string) string {
 		if k == "MONGODB_URI" {
 			return os.Getenv(k)
 		}
@@ -207,8 +213,8 @@ type loadClock struct {
 func (c *loadClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *loadClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, out io.Writer) (*LoadRun, error) {
-	run := &LoadRun{Closed: closed, ClosedSize: o.ClosedSize, Participants: n}
+func runLoadOnce(ctx context.Context, o Options, dir string, closed, n int, out io.Writer) (*Round, error) {
+	run := &Round{Closed: closed, ClosedSize: o.ClosedSize, Participants: n}
 	if closed == 0 {
 		run.ClosedSize = 0
 	}
@@ -220,13 +226,13 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 	clk := &loadClock{t: loadNow}
 
 	// Seed, or find the world an earlier run seeded.
-	p, err := OpenPlatform(ctx, cfg, o.Log)
+	p, err := app.Open(ctx, cfg, o.Log, app.Options{Holder: "load", Now: clk.Now})
 	if err != nil {
 		return nil, err
 	}
-	srv, err := NewServer(Deps{Config: cfg, Log: o.Log, Store: p.Store, Now: clk.Now})
+	srv := p
 	if err == nil {
-		err = srv.certs.EnsureKey(ctx)
+		err = srv.Certificates.EnsureKey(ctx)
 	}
 	var world loadWorld
 	if err == nil {
@@ -277,17 +283,14 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 	// Start to ready: open the seeded database until /readyz answers.
 	clk.Set(loadNow)
 	start := time.Now()
-	p, err = OpenPlatform(ctx, cfg, o.Log)
+	p, err = app.Open(ctx, cfg, o.Log, app.Options{Holder: "load", Now: clk.Now})
 	if err != nil {
 		return nil, err
 	}
 	defer p.Close()
-	srv, err = NewServer(Deps{Config: cfg, Log: o.Log, Store: p.Store, Now: clk.Now})
-	if err != nil {
-		return nil, err
-	}
-	srv.grading.VersionCap = math.MaxInt32 // "submit (form)" saves a version of the same work per request
-	if err := srv.certs.EnsureKey(ctx); err != nil {
+	srv = p
+	srv.Grading.VersionCap = math.MaxInt32 // "submit (form)" saves a version of the same work per request
+	if err := srv.Certificates.EnsureKey(ctx); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -295,11 +298,11 @@ func runLoadOnce(ctx context.Context, o LoadOptions, dir string, closed, n int, 
 		return nil, fmt.Errorf("load: listen: %w", err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.App().Listener(ln) }()
+	go func() { served <- srv.Web.App().Listener(ln) }()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(sctx)
+		_ = srv.Web.Shutdown(sctx)
 		<-served
 	}()
 	baseURL := "http://" + ln.Addr().String()
@@ -465,7 +468,7 @@ type loadPerson struct {
 // straight through the store, with one password hash, since hashing each
 // would only measure argon2id).
 type seeder struct {
-	srv   *Server
+	srv   *app.Platform
 	clk   *loadClock
 	hash  string
 	seq   int
@@ -475,8 +478,8 @@ type seeder struct {
 	texts []string
 }
 
-func seedLoad(ctx context.Context, srv *Server, clk *loadClock, closed, closedSize, n int, out io.Writer) (*loadWorld, error) {
-	hash, err := hashPassword(loadPassword)
+func seedLoad(ctx context.Context, srv *app.Platform, clk *loadClock, closed, closedSize, n int, out io.Writer) (*loadWorld, error) {
+	hash, err := password.Hash(loadPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -488,9 +491,9 @@ func seedLoad(ctx context.Context, srv *Server, clk *loadClock, closed, closedSi
 	// outbox with a filter beyond _id, which the embedded database answers
 	// by decoding the whole outbox, so seeding 20 sessions took over half
 	// an hour (docs/performance.md). No measured scenario reads the outbox.
-	events := srv.grading.Events
-	srv.grading.Events = nil
-	defer func() { srv.grading.Events = events }()
+	events := srv.Grading.Events
+	srv.Grading.Events = nil
+	defer func() { srv.Grading.Events = events }()
 	start, err := time.ParseInLocation(course.DateLayout, loadRunningStart, time.UTC)
 	if err != nil {
 		return nil, err
@@ -538,20 +541,20 @@ func (sd *seeder) user(ctx context.Context, role course.Role) (*course.User, err
 		PasswordHash: sd.hash,
 		CreatedAt:    sd.clk.Now().UTC(),
 	}
-	return u, sd.srv.store.CreateUser(ctx, u)
+	return u, sd.srv.Store.Stores().Course.CreateUser(ctx, u)
 }
 
 // cohort creates a session with n new participants enrolled before it starts.
 func (sd *seeder) cohort(ctx context.Context, startsOn time.Time, n int, anim *course.User) (*course.Session, []*course.User, []float64, error) {
 	sd.clk.Set(startsOn.AddDate(0, 0, -14))
-	sess, err := sd.srv.course.CreateSession(ctx, sd.coord, course.NewSession{Format: string(course.LCIII), StartsOn: startsOn.Format(course.DateLayout)})
+	sess, err := sd.srv.Course.CreateSession(ctx, sd.coord, course.NewSession{Format: string(course.LCIII), StartsOn: startsOn.Format(course.DateLayout)})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := sd.srv.grading.InitSession(ctx, sess.ID); err != nil {
+	if err := sd.srv.Grading.InitSession(ctx, sess.ID); err != nil {
 		return nil, nil, nil, err
 	}
-	if err := sd.srv.course.AddAnimator(ctx, sd.coord, sess.ID, anim.ID); err != nil {
+	if err := sd.srv.Course.AddAnimator(ctx, sd.coord, sess.ID, anim.ID); err != nil {
 		return nil, nil, nil, err
 	}
 	people := make([]*course.User, n)
@@ -561,7 +564,7 @@ func (sd *seeder) cohort(ctx context.Context, startsOn time.Time, n int, anim *c
 		if people[i], err = sd.user(ctx, course.RoleParticipant); err != nil {
 			return nil, nil, nil, err
 		}
-		if err := sd.srv.course.Enrol(ctx, people[i], sess.ID, ""); err != nil {
+		if err := sd.srv.Course.Enrol(ctx, people[i], sess.ID, ""); err != nil {
 			return nil, nil, nil, err
 		}
 		quality[i] = min(1, max(0.2, 0.7+0.15*sd.rnd.NormFloat64()))
@@ -597,21 +600,21 @@ func (sd *seeder) partEvents(ctx context.Context, sess *course.Session, n int, p
 				if sd.rnd.Float64() >= submit {
 					continue
 				}
-				if _, err := sd.srv.grading.Submit(ctx, u, sess.ID, n, sd.text(i, n, quality[i]), nil); err != nil {
+				if _, err := sd.srv.Grading.Submit(ctx, u, sess.ID, n, sd.text(i, n, quality[i]), nil); err != nil {
 					return fmt.Errorf("submit: %w", err)
 				}
 			}
 			return nil
 		}},
 		{p.SubmissionDue.Add(time.Minute), func() error {
-			_, err := sd.srv.grading.AssignPart(ctx, nil, sess.ID, n)
+			_, err := sd.srv.Grading.AssignPart(ctx, nil, sess.ID, n)
 			return err
 		}},
 		{p.SubmissionDue.Add(3 * time.Hour), func() error { return sd.reviews(ctx, sess.ID, n, people, quality, review) }},
 	}
 	if closePart {
 		ev = append(ev, seedEvent{p.ReviewDue.Add(time.Minute), func() error {
-			_, err := sd.srv.grading.ClosePart(ctx, nil, sess.ID, n)
+			_, err := sd.srv.Grading.ClosePart(ctx, nil, sess.ID, n)
 			return err
 		}})
 	}
@@ -624,7 +627,7 @@ func (sd *seeder) partEvents(ctx context.Context, sess *course.Session, n int, p
 // which the seeding does not need): the documents are the ones the service
 // writes.
 func (sd *seeder) reviews(ctx context.Context, sessionID string, part int, people []*course.User, quality []float64, share float64) error {
-	exs, err := sd.srv.grading.Store.Exercises(ctx, sessionID)
+	exs, err := sd.srv.Grading.Store.Exercises(ctx, sessionID)
 	if err != nil {
 		return err
 	}
@@ -638,7 +641,7 @@ func (sd *seeder) reviews(ctx context.Context, sessionID string, part int, peopl
 	for i, u := range people {
 		idx[u.ID] = i
 	}
-	rs, err := sd.srv.grading.Store.Reviews(ctx, sessionID, part)
+	rs, err := sd.srv.Grading.Store.Reviews(ctx, sessionID, part)
 	if err != nil {
 		return err
 	}
@@ -659,7 +662,7 @@ func (sd *seeder) reviews(ctx context.Context, sessionID string, part int, peopl
 		now := sd.clk.Now().UTC().Add(time.Duration(sd.rnd.IntN(3600)) * time.Second)
 		r.Scores, r.Percent, r.Status, r.UpdatedAt, r.DoneAt = scores, pct, grading.ReviewDone, now, &now
 		r.Comment = loadComments[sd.rnd.IntN(len(loadComments))]
-		if err := sd.srv.grading.Store.SaveReview(ctx, r); err != nil {
+		if err := sd.srv.Grading.Store.SaveReview(ctx, r); err != nil {
 			return fmt.Errorf("review: %w", err)
 		}
 	}
@@ -681,21 +684,21 @@ func (sd *seeder) closedSession(ctx context.Context, startsOn time.Time, size, i
 			for k, u := range people {
 				if sd.rnd.Float64() < 0.1 {
 					no := false
-					if err := sd.srv.certs.SetCommitment(ctx, u, sess.ID, &no); err != nil {
+					if err := sd.srv.Certificates.SetCommitment(ctx, u, sess.ID, &no); err != nil {
 						return err
 					}
 				}
 				if sd.rnd.Float64() >= 0.9 {
 					continue
 				}
-				if _, err := sd.srv.quiz.Answer(ctx, u, sess.ID, sd.answers(questions, quality[k]), true); err != nil {
+				if _, err := sd.srv.Quiz.Answer(ctx, u, sess.ID, sd.answers(questions, quality[k]), true); err != nil {
 					return fmt.Errorf("evaluation: %w", err)
 				}
 			}
 			return nil
 		}},
 		seedEvent{sess.Evaluation.Due.Add(12 * time.Hour), func() error {
-			_, err := sd.srv.certs.Close(ctx, sd.coord, sess.ID)
+			_, err := sd.srv.Certificates.Close(ctx, sd.coord, sess.ID)
 			return err
 		}})
 	return sd.play(events)
@@ -731,12 +734,12 @@ func (sd *seeder) runningSession(ctx context.Context, startsOn time.Time, n int)
 	}
 	sd.clk.Set(loadNow)
 	w := &loadWorld{SessionID: sess.ID}
-	token, a, err := sd.srv.newAuthSession(ctx, sd.anims[0], "web")
+	token, a, err := sd.srv.Web.NewAuthSession(ctx, sd.anims[0], "web")
 	if err != nil {
 		return nil, err
 	}
 	w.Animator = loadPerson{ID: sd.anims[0].ID, Web: token, CSRF: a.CSRF}
-	rs, err := sd.srv.grading.Store.Reviews(ctx, sess.ID, 1)
+	rs, err := sd.srv.Grading.Store.Reviews(ctx, sess.ID, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -745,11 +748,11 @@ func (sd *seeder) runningSession(ctx context.Context, startsOn time.Time, n int)
 		byReviewer[r.ReviewerID] = append(byReviewer[r.ReviewerID], r.ID)
 	}
 	for _, u := range people {
-		web, a, err := sd.srv.newAuthSession(ctx, u, "web")
+		web, a, err := sd.srv.Web.NewAuthSession(ctx, u, "web")
 		if err != nil {
 			return nil, err
 		}
-		api, _, err := sd.srv.newAuthSession(ctx, u, "api")
+		api, _, err := sd.srv.Web.NewAuthSession(ctx, u, "api")
 		if err != nil {
 			return nil, err
 		}
@@ -805,11 +808,11 @@ func (sd *seeder) text(i, part int, q float64) string {
 
 // loadDriver runs the scenarios against the served platform.
 type loadDriver struct {
-	o         LoadOptions
+	o         Options
 	client    *http.Client
 	base      string
 	world     *loadWorld
-	run       *LoadRun
+	run       *Round
 	rubric    []grading.Criterion
 	reviewers []int // indexes of the people who hold reviews
 	text      string
@@ -819,8 +822,8 @@ type loadDriver struct {
 // firstSave is a review not yet done and its reviewer's API token.
 type firstSave struct{ review, token string }
 
-func (d *loadDriver) prepare(ctx context.Context, srv *Server) error {
-	exs, err := srv.grading.Store.Exercises(ctx, d.world.SessionID)
+func (d *loadDriver) prepare(ctx context.Context, srv *app.Platform) error {
+	exs, err := srv.Grading.Store.Exercises(ctx, d.world.SessionID)
 	if err != nil {
 		return err
 	}
@@ -841,7 +844,7 @@ func (d *loadDriver) prepare(ctx context.Context, srv *Server) error {
 	for _, p := range d.world.People {
 		tokens[p.ID] = p.API
 	}
-	rs, err := srv.grading.Store.Reviews(ctx, d.world.SessionID, 1)
+	rs, err := srv.Grading.Store.Reviews(ctx, d.world.SessionID, 1)
 	if err != nil {
 		return err
 	}
@@ -872,7 +875,7 @@ func (d *loadDriver) scenarios() []loadScenario {
 	page := func(p loadPerson, path string) (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodGet, d.base+path, nil)
 		if err == nil {
-			req.AddCookie(&http.Cookie{Name: cookieSession, Value: p.Web}) // #nosec G124 -- a client sending its cookie back: attributes are the server's
+			req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: p.Web}) // #nosec G124 -- a client sending its cookie back: attributes are the server's
 		}
 		return req, err
 	}
@@ -925,7 +928,7 @@ func (d *loadDriver) scenarios() []loadScenario {
 			req, err := http.NewRequest(http.MethodPost, d.base+"/sessions/"+sess+"/parts/2/submission", strings.NewReader(form.Encode()))
 			if err == nil {
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.AddCookie(&http.Cookie{Name: cookieSession, Value: p.Web}) // #nosec G124 -- a client sending its cookie back: attributes are the server's
+				req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: p.Web}) // #nosec G124 -- a client sending its cookie back: attributes are the server's
 			}
 			return req, http.StatusSeeOther, err
 		}},
@@ -1182,7 +1185,7 @@ func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
 }
 
-func writeScenarios(out io.Writer, run *LoadRun) {
+func writeScenarios(out io.Writer, run *Round) {
 	fmt.Fprintln(out, "| scenario | req/s | p50 ms | p99 ms | errors | ratio to ceiling | CPU µs/req | peak RSS MB |")
 	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range run.Scenarios {
@@ -1210,7 +1213,7 @@ func writeScenarios(out io.Writer, run *LoadRun) {
 
 // writeCurve summarises several runs: req/s of each scenario against the
 // data size.
-func writeCurve(out io.Writer, rep *LoadReport) {
+func writeCurve(out io.Writer, rep *Report) {
 	fmt.Fprintln(out, "## Curve")
 	fmt.Fprintln(out)
 	head := "| closed sessions | running session | documents |"

@@ -1,4 +1,4 @@
-package app
+package loadtest
 
 import (
 	"io"
@@ -11,9 +11,9 @@ import (
 // harness, not the platform's speed (docs/performance.md has the figures, from
 // go run ./app/cmd/load).
 func TestLoadSmoke(t *testing.T) {
-	o := LoadOptions{Closed: []int{1}, ClosedSize: 4, Participants: []int{5}, Concurrency: 2,
+	o := Options{Closed: []int{1}, ClosedSize: 4, Participants: []int{5}, Concurrency: 2,
 		Duration: 150 * time.Millisecond, ProfileDir: t.TempDir()}
-	rep, err := RunLoad(t.Context(), o, io.Discard)
+	rep, err := Run(t.Context(), o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,17 @@
-package app
+// Package password hashes and checks passwords with argon2id, at most one
+// check per core at once, and knows the common passwords the rules refuse.
+package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -24,13 +29,13 @@ const (
 	argonSaltLen = 16
 )
 
-var errBadHash = errors.New("app: malformed password hash")
+var errBadHash = errors.New("password: malformed hash")
 
-// hashPassword returns an argon2id hash in the PHC string format.
-func hashPassword(password string) (string, error) {
+// Hash returns an argon2id hash in the PHC string format.
+func Hash(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("app: salt: %w", err)
+		return "", fmt.Errorf("password: salt: %w", err)
 	}
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
@@ -38,9 +43,9 @@ func hashPassword(password string) (string, error) {
 		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// checkPassword reports whether password matches the PHC-format hash, in
+// Check reports whether password matches the PHC-format hash, in
 // constant time with respect to the key.
-func checkPassword(hash, password string) (bool, error) {
+func Check(hash, password string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
@@ -68,20 +73,21 @@ func checkPassword(hash, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// dummyHash is checked against when an account does not exist, so that a
+// DummyHash is checked against when an account does not exist, so that a
 // sign-in takes as long for an unknown e-mail as for a wrong password.
-const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V0rR4q8gdGb3v0sWv1l8H2r0aQ0+4C7E1TtR0Bq9iA"
+const DummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0V0rR4q8gdGb3v0sWv1l8H2r0aQ0+4C7E1TtR0Bq9iA"
 
-// commonPasswords is the set of the 10,000 most common passwords and the
+// Common is the set of the 10,000 most common passwords and the
 // French supplement, each in lower case and folded (course.FoldPassword).
-type commonPasswords map[string]struct{}
+type Common map[string]struct{}
 
 // commonBaseMin is the shortest word looked for once the digits and symbols
 // around a password are removed: "abc" in "abc-98765432" is not a guess.
 const commonBaseMin = 4
 
-func loadCommonPasswords() (commonPasswords, error) {
-	set := make(commonPasswords, 20000)
+// LoadCommon reads the embedded lists.
+func LoadCommon() (Common, error) {
+	set := make(Common, 20000)
 	for _, read := range []func() ([]byte, error){assets.CommonPasswords, assets.CommonPasswordsFR} {
 		b, err := read()
 		if err != nil {
@@ -102,7 +108,7 @@ func loadCommonPasswords() (commonPasswords, error) {
 // Has reports whether password is on the list: as typed in any case, once
 // folded (P@ssw0rd), or once the digits and symbols around it are removed
 // (Soleil123!, Motdepasse1).
-func (c commonPasswords) Has(password string) bool {
+func (c Common) Has(password string) bool {
 	candidates := []string{strings.ToLower(strings.TrimSpace(password)), course.FoldPassword(password)}
 	if base := course.PasswordBase(password); utf8.RuneCountInString(base) >= commonBaseMin {
 		candidates = append(candidates, base, course.FoldPassword(base))
@@ -114,3 +120,60 @@ func (c commonPasswords) Has(password string) bool {
 	}
 	return false
 }
+
+// ErrBusy: every slot is taken by a hash or a check, and none freed within
+// Limiter.Wait.
+var ErrBusy = errors.New("password: every core is busy checking passwords")
+
+// Limiter runs argon2 work (about 19 MiB and 50 ms of a core each) when a
+// slot is free: at most one per core at once, so a flood of sign-ins cannot
+// take the memory or the cores of every other request.
+type Limiter struct {
+	Slots chan struct{}
+	Wait  time.Duration // how long a call waits for a free slot
+}
+
+// NewLimiter has a slot per core and waits up to wait for one.
+func NewLimiter(wait time.Duration) *Limiter {
+	return &Limiter{Slots: make(chan struct{}, runtime.GOMAXPROCS(0)), Wait: wait}
+}
+
+// Do runs f in a slot, or returns ErrBusy (or ctx's error) without running it.
+func (l *Limiter) Do(ctx context.Context, f func()) error {
+	select {
+	case l.Slots <- struct{}{}:
+	default:
+		t := time.NewTimer(l.Wait)
+		defer t.Stop()
+		select {
+		case l.Slots <- struct{}{}:
+		case <-t.C:
+			return ErrBusy
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	defer func() { <-l.Slots }()
+	f()
+	return nil
+}
+
+// Hash is Hash in a slot (the course service's hasher).
+func (l *Limiter) Hash(password string) (hash string, err error) {
+	if serr := l.Do(context.Background(), func() { hash, err = Hash(password) }); serr != nil {
+		return "", serr
+	}
+	return hash, err
+}
+
+// Check is Check in a slot; a malformed hash matches nothing.
+func (l *Limiter) Check(ctx context.Context, hash, password string) (ok bool, err error) {
+	if err := l.Do(ctx, func() { ok, _ = Check(hash, password) }); err != nil {
+		return false, err
+	}
+	return ok, nil
+}
+
+// DefaultWait is how long a password check waits for a free core before
+// the request gets 503.
+const DefaultWait = 2 * time.Second

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"bytes"
@@ -184,7 +184,7 @@ func (s *Server) handleAuditCSV(c *fiber.Ctx) error {
 		loc = time.UTC
 	}
 	var buf bytes.Buffer
-	if err := certificates.WriteAuditCSV(&buf, certTexts{s}, tr.lang, lines, tr.T("app.audit.system"), loc); err != nil {
+	if err := certificates.WriteAuditCSV(&buf, s.texts, tr.lang, lines, tr.T("app.audit.system"), loc); err != nil {
 		return err
 	}
 	return sendCSV(c, tr.T("export.audit.file", "Date", s.now().In(loc).Format("2006-01-02")), buf.Bytes())

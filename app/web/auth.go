@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -25,6 +25,10 @@ const (
 	cookieLang    = "lc_lang"
 	cookieFlash   = "lc_flash"
 )
+
+// SessionCookie names the sign-in cookie as a client over plain http sends
+// it (the load harness signs its people in with it).
+const SessionCookie = cookieSession
 
 const (
 	localUser = "user"
@@ -169,13 +173,13 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 
 // startSession creates a session or token for u and returns its secret.
 func (s *Server) startSession(ctx context.Context, u *course.User, kind string) (string, error) {
-	token, _, err := s.newAuthSession(ctx, u, kind)
+	token, _, err := s.NewAuthSession(ctx, u, kind)
 	return token, err
 }
 
-// newAuthSession creates a session ("web") or token ("api") for u and
+// NewAuthSession creates a session ("web") or token ("api") for u and
 // returns its secret and what was stored (the CSRF token of a web session).
-func (s *Server) newAuthSession(ctx context.Context, u *course.User, kind string) (string, course.AuthSession, error) {
+func (s *Server) NewAuthSession(ctx context.Context, u *course.User, kind string) (string, course.AuthSession, error) {
 	now := s.now()
 	token := randomToken()
 	a := course.AuthSession{

@@ -1,10 +1,9 @@
-package app
+package web
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,20 +50,6 @@ func (s *Server) registerCertificateRoutes() {
 	api.Get("/sessions/:id/rules", s.handleAPIRulesShow)
 	api.Put("/sessions/:id/rules", s.handleAPIRulesPut)
 	api.Put("/sessions/:id/overrides/:uid", s.handleAPIOverride)
-}
-
-// certTexts localizes certificate texts with the platform's bundle.
-type certTexts struct{ s *Server }
-
-// Languages lists the platform's languages, the default first.
-func (certTexts) Languages() []string { return slices.Clone(languages) }
-
-func (t certTexts) T(lang, id string, args map[string]any) string {
-	tr, ok := t.s.translators[lang]
-	if !ok {
-		tr = t.s.translators[languages[0]]
-	}
-	return tr.T(id, args)
 }
 
 func (s *Server) handleCloseShow(c *fiber.Ctx) error {
@@ -163,10 +148,7 @@ func (s *Server) handleCloseConfirm(c *fiber.Ctx) error {
 		return s.closeConfirm(c, u, c.Params("id"))
 	}
 	return s.closeAction(c, "app.flash.session_closed", "/report", func(u *course.User, id string) error {
-		res, err := s.certs.Close(c.UserContext(), u, id)
-		if err == nil {
-			s.afterClose(c.UserContext(), id, res) // app/notify.go
-		}
+		_, err := s.certs.Close(c.UserContext(), u, id)
 		return err
 	})
 }
@@ -539,7 +521,6 @@ func (s *Server) handleAPIClose(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.afterClose(c.UserContext(), c.Params("id"), res) // app/notify.go
 	out := reportJSON(res.Report)
 	out["issued"], out["revoked"], out["withheld"] = len(res.Issued), len(res.Revoked), len(res.Withheld)
 	return c.JSON(out)

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -60,12 +60,12 @@ func TestTenPersonSession(t *testing.T) {
 			}
 		}
 		w.moveTo(t, part.SubmissionDue)
-		w.e.srv.SchedulerTick(ctx)
+		w.e.jobs.Tick(ctx)
 		for i := range w.people {
 			w.doReviews(t, i, n, rubric)
 		}
 		w.moveTo(t, part.ReviewDue)
-		w.e.srv.SchedulerTick(ctx)
+		w.e.jobs.Tick(ctx)
 	}
 
 	// The final evaluation, open during the last week.
@@ -233,11 +233,11 @@ func TestTenPersonSession(t *testing.T) {
 		}
 	}
 	var stdout, stderr strings.Builder
-	if code := Main([]string{"certificates", "verify", goodFile, "--jwks", jwksFile, "--status", statusFile}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "VALID") {
+	if code := verifyMain([]string{"certificates", "verify", goodFile, "--jwks", jwksFile, "--status", statusFile}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "VALID") {
 		t.Fatalf("verify good badge: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 	stdout.Reset()
-	if code := Main([]string{"certificates", "verify", badFile, "--jwks", jwksFile}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "INVALID") || !strings.Contains(stderr.String(), "signature") {
+	if code := verifyMain([]string{"certificates", "verify", badFile, "--jwks", jwksFile}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "INVALID") || !strings.Contains(stderr.String(), "signature") {
 		t.Fatalf("verify tampered badge: exit %d\n%s", code, stderr.String())
 	}
 

@@ -1,30 +1,11 @@
-package app
+package web
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 )
-
-// parseProxies reads LIBRECOURS_TRUSTED_PROXIES: addresses or CIDR ranges,
-// separated by commas or spaces.
-func parseProxies(v string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		if p, err := netip.ParsePrefix(f); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(f)
-		if err != nil {
-			return nil, fmt.Errorf("%q is neither an address nor a CIDR range", f)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
-}
 
 // proxyStrings are the trusted proxies in fiber's form.
 func proxyStrings(ps []netip.Prefix) []string {

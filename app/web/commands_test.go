@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -61,7 +61,7 @@ func newCommandWorldWith(t *testing.T, n, closed int, backend string) *commandWo
 		db = mongostore.NewBackend(mongotest.Open(t, mongotest.Options{Monitor: mon}).DB)
 	}
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-	srv, err := NewServer(Deps{Config: testConfig(), Store: db, Now: clk.Now})
+	srv, err := testServer(testConfig(), db, clk.Now, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"bufio"
@@ -45,12 +45,12 @@ func TestCrashChild(t *testing.T) {
 	}
 	cfg := testConfig()
 	cfg.DataDir = dir
-	p, err := OpenPlatform(context.Background(), cfg, discardLogger())
+	p, err := openPlatformStore(context.Background(), cfg)
 	if err != nil {
 		fmt.Println("ERROR", err)
 		os.Exit(3)
 	}
-	srv, err := NewServer(Deps{Config: cfg, Store: p.Store, Now: func() time.Time { return crashNow }})
+	srv, err := testServer(cfg, p.Store, func() time.Time { return crashNow }, nil, nil)
 	if err != nil {
 		fmt.Println("ERROR", err)
 		os.Exit(3)
@@ -114,12 +114,12 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	// Seed: a session, 16 enrolled participants and their API tokens.
 	cfg := testConfig()
 	cfg.DataDir = dir
-	p, err := OpenPlatform(context.Background(), cfg, discardLogger())
+	p, err := openPlatformStore(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clk := &clock{t: crashNow}
-	srv, err := NewServer(Deps{Config: cfg, Store: p.Store, Now: clk.Now})
+	srv, err := testServer(cfg, p.Store, clk.Now, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"crypto"
@@ -251,7 +251,7 @@ func TestCredentialDocuments(t *testing.T) {
 	jwksFile, badgeFile := write("jwks.json", string(mustJSON(jwks))), write("badge.jwt", cert.Badge)
 	before := write("status-before.jwt", body)
 	var stdout, stderr strings.Builder
-	if code := Main([]string{"certificates", "verify", badgeFile, "--jwks", jwksFile, "--status", before}, &stdout, &stderr); code != 0 ||
+	if code := verifyMain([]string{"certificates", "verify", badgeFile, "--jwks", jwksFile, "--status", before}, &stdout, &stderr); code != 0 ||
 		!strings.Contains(stdout.String(), "VALID") || !strings.Contains(stdout.String(), "not revoked") {
 		t.Fatalf("verify before revocation: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
@@ -270,7 +270,7 @@ func TestCredentialDocuments(t *testing.T) {
 	after := write("status-after.jwt", body2)
 	stdout.Reset()
 	stderr.Reset()
-	if code := Main([]string{"certificates", "verify", badgeFile, "--jwks", jwksFile, "--status", after}, &stdout, &stderr); code != 1 ||
+	if code := verifyMain([]string{"certificates", "verify", badgeFile, "--jwks", jwksFile, "--status", after}, &stdout, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "REVOKED") {
 		t.Fatalf("verify after revocation: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
@@ -291,7 +291,7 @@ func TestCredentialDocuments(t *testing.T) {
 		svg := write("badge.svg", string(res.Body))
 		stdout.Reset()
 		stderr.Reset()
-		if code := Main([]string{"certificates", "verify", svg, "--jwks", jwksFile, "--status", before}, &stdout, &stderr); code != 0 {
+		if code := verifyMain([]string{"certificates", "verify", svg, "--jwks", jwksFile, "--status", before}, &stdout, &stderr); code != 0 {
 			t.Fatalf("verify baked badge: exit %d\n%s", code, stderr.String())
 		}
 		other := e.user("autre@example.org", "Autre Personne", course.RoleParticipant)

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"librecours/app/config"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +33,7 @@ import (
 // repoFile reads a file of the repository.
 func repoFile(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(name)))
+	b, err := os.ReadFile(filepath.Join("..", "..", filepath.FromSlash(name)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +42,11 @@ func repoFile(t *testing.T, name string) []byte {
 
 var envVarRE = regexp.MustCompile(`\b(LIBRECOURS_[A-Z0-9_]+|MONGODB_URI)\b`)
 
-// configVars are the variables app/config.go reads.
+// configVars are the variables app/config/config.go reads.
 func configVars(t *testing.T) []string {
 	t.Helper()
 	var vars []string
-	for _, m := range regexp.MustCompile(`"((?:LIBRECOURS_[A-Z0-9_]+)|MONGODB_URI)"`).FindAllSubmatch(repoFile(t, "app/config.go"), -1) {
+	for _, m := range regexp.MustCompile(`"((?:LIBRECOURS_[A-Z0-9_]+)|MONGODB_URI)"`).FindAllSubmatch(repoFile(t, "app/config/config.go"), -1) {
 		vars = append(vars, string(m[1]))
 	}
 	slices.Sort(vars)
@@ -79,7 +80,7 @@ func readmeVars(t *testing.T) map[string]bool {
 func TestDeployVariables(t *testing.T) {
 	known := map[string]bool{
 		"LIBRECOURS_DOMAIN": true, // Caddy's site address in deploy/compose.yml
-		// The reverse-proxy setting of issue #14, on its way into app/config.go.
+		// The reverse-proxy setting of issue #14, on its way into app/config/config.go.
 		"LIBRECOURS_TRUSTED_PROXIES": true,
 	}
 	for _, v := range configVars(t) {
@@ -88,7 +89,7 @@ func TestDeployVariables(t *testing.T) {
 	documented := readmeVars(t)
 	for _, v := range configVars(t) {
 		if !documented[v] {
-			t.Errorf("%s is read by app/config.go but not in README.md's configuration table", v)
+			t.Errorf("%s is read by app/config/config.go but not in README.md's configuration table", v)
 		}
 	}
 	for _, name := range []string{"Dockerfile", "deploy/compose.yml", "deploy/librecours.env", "deploy/librecours.service", "deploy/Caddyfile"} {
@@ -112,7 +113,7 @@ func TestDeployVariables(t *testing.T) {
 		}
 		env[k] = v
 	}
-	if _, err := ConfigFromEnv(func(k string) string { return env[k] }); err != nil {
+	if _, err := config.FromEnv(func(k string) string { return env[k] }); err != nil {
 		t.Errorf("deploy/librecours.env: %v", err)
 	}
 }
@@ -194,7 +195,7 @@ func TestDeployCompose(t *testing.T) {
 
 	tool, args := composeTool(t)
 	for _, p := range []string{"embedded", "replicaset"} {
-		cmd := exec.Command(tool, append(args, "-f", filepath.Join("..", "deploy", "compose.yml"), "--profile", p, "config", "-q")...) // #nosec G204 -- the tool found on PATH
+		cmd := exec.Command(tool, append(args, "-f", filepath.Join("..", "..", "deploy", "compose.yml"), "--profile", p, "config", "-q")...) // #nosec G204 -- the tool found on PATH
 		if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
 			t.Errorf("%s config --profile %s: %v\n%s", tool, p, err, out)
 		}
@@ -233,7 +234,7 @@ func composeTool(t *testing.T) (string, []string) {
 func TestDeployCaddyfile(t *testing.T) {
 	caddy := lookTool(t, "caddy")
 	for _, domain := range []string{":80", "cours.example.org"} {
-		cmd := exec.Command(caddy, "validate", "--adapter", "caddyfile", "--config", filepath.Join("..", "deploy", "Caddyfile")) // #nosec G204 -- the tool found on PATH
+		cmd := exec.Command(caddy, "validate", "--adapter", "caddyfile", "--config", filepath.Join("..", "..", "deploy", "Caddyfile")) // #nosec G204 -- the tool found on PATH
 		home := t.TempDir()
 		cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+home, "XDG_CONFIG_HOME="+home, "LIBRECOURS_DOMAIN="+domain)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -329,7 +330,7 @@ func TestDeployAlerts(t *testing.T) {
 	}
 
 	promtool := lookTool(t, "promtool")
-	dir := filepath.Join("..", "deploy", "prometheus")
+	dir := filepath.Join("..", "..", "deploy", "prometheus")
 	for _, args := range [][]string{
 		{"check", "rules", "alerts.yml"},
 		{"test", "rules", "alerts_test.yml"},
@@ -490,7 +491,7 @@ func TestStaticBinary(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "librecours")
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".") // #nosec G204 -- a fixed command
-	build.Dir = ".."
+	build.Dir = filepath.Join("..", "..")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func (s *Server) handleResultsCSV(c *fiber.Ctx) error {
 	}
 	tr := s.translator(c)
 	var buf bytes.Buffer
-	if err := certificates.WriteResultsCSV(&buf, certTexts{s}, tr.lang, rs); err != nil {
+	if err := certificates.WriteResultsCSV(&buf, s.texts, tr.lang, rs); err != nil {
 		return err
 	}
 	return sendCSV(c, tr.T("roster.export.results_file", "Code", sess.Code), buf.Bytes())
@@ -75,7 +75,7 @@ func (s *Server) handleCertificatesCSV(c *fiber.Ctx) error {
 	}
 	tr := s.translator(c)
 	var buf bytes.Buffer
-	if err := certificates.WriteCertificatesCSV(&buf, certTexts{s}, tr.lang, list, s.cfg.BaseURL, sess.Location()); err != nil {
+	if err := certificates.WriteCertificatesCSV(&buf, s.texts, tr.lang, list, s.cfg.BaseURL, sess.Location()); err != nil {
 		return err
 	}
 	return sendCSV(c, tr.T("roster.export.certificates_file", "Code", sess.Code), buf.Bytes())

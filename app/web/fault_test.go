@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func newFaultRig(t *testing.T, uri string) *faultRig {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-	srv, err := NewServer(Deps{Config: testConfig(), Store: mongostore.NewBackend(db), Now: clk.Now, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	srv, err := testServer(testConfig(), mongostore.NewBackend(db), clk.Now, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,22 @@
-package app
+package web
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
+	"librecours/app/cli/verify"
+	"librecours/app/config"
+	"librecours/app/jobs"
+	"librecours/app/markdown"
+	"librecours/app/password"
+	"librecours/certificates"
+	"librecours/grading"
+	"librecours/notify"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -32,16 +43,26 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // testEnv is a Server on a fresh embedded database with an injected clock.
 type testEnv struct {
-	t     testing.TB
-	srv   *Server
-	clock *clock
-	db    store.Backend
+	t        testing.TB
+	srv      *Server
+	clock    *clock
+	db       store.Backend
+	jobs     *jobs.Scheduler // the scheduler over srv's services
+	notifier testNotifier
+}
+
+// testNotifier is what the notification tests reach into: the outbox, its
+// store and the dispatcher (whose Mailer a test may replace).
+type testNotifier struct {
+	outbox   *notify.Outbox
+	store    notify.Store
+	dispatch *notify.Dispatcher
 }
 
 var testStart = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) // a Sunday
 
-func testConfig() Config {
-	cfg, err := ConfigFromEnv(func(string) string { return "" })
+func testConfig() config.Config {
+	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
 		panic(err)
 	}
@@ -54,15 +75,85 @@ func newEnv(t testing.TB) *testEnv {
 	return newEnvWith(t, testConfig())
 }
 
-func newEnvWith(t testing.TB, cfg Config) *testEnv {
+func newEnvWith(t testing.TB, cfg config.Config) *testEnv {
 	t.Helper()
 	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
-	srv, err := NewServer(Deps{Config: cfg, Store: db, Now: clk.Now})
+	d := testDeps(cfg, db, clk.Now, nil)
+	srv, err := NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, srv: srv, clock: clk, db: db}
+	e := &testEnv{t: t, srv: srv, clock: clk, db: db}
+	e.jobs, e.notifier = testJobs(d, db)
+	return e
+}
+
+// restart builds a second platform on e's database and clock, as a
+// restarted process would have: its web server and its scheduler.
+func (e *testEnv) restart() (*Server, *jobs.Scheduler, testNotifier) {
+	e.t.Helper()
+	d := testDeps(e.srv.cfg, e.db, e.clock.Now, nil)
+	srv, err := NewServer(d)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	j, n := testJobs(d, e.db)
+	return srv, j, n
+}
+
+// testJobs wires the notification rules and the scheduler over d's
+// services as app/platform.go does, with e-mails written to the log.
+func testJobs(d Deps, db store.Backend) (*jobs.Scheduler, testNotifier) {
+	st := db.Stores()
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	n := testNotifier{outbox: d.Outbox, store: st.Outbox}
+	cfg := d.Config
+	var mailer notify.Mailer = notify.LogMailer{Log: log}
+	if cfg.SMTPHost != "" {
+		mailer = &notify.SMTPMailer{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
+	}
+	n.dispatch = &notify.Dispatcher{Store: st.Outbox, Users: st.Course, Mailer: mailer, Now: d.Now,
+		Poster:   &notify.Mattermost{AllowPrivate: d.Config.WebhookAllowPrivate},
+		Renderer: notify.Renderer{Texts: d.Texts, BaseURL: d.Config.BaseURL}, UnsubscribeKey: d.Secrets.KeyFunc(course.SecretUnsubscribe)}
+	rules := &jobs.Rules{Outbox: d.Outbox, Hooks: st.Outbox, Course: st.Course, Grading: d.Grading,
+		Texts: d.Texts, Lang: languages[0], Now: d.Now, Log: log}
+	d.Grading.Events, d.Certificates.Events = rules, rules
+	return &jobs.Scheduler{Grading: d.Grading, Rules: rules, Dispatch: n.dispatch, Auth: st.Auth,
+		Metrics: d.Metrics, Log: log, Now: d.Now, NotifyInterval: d.Config.NotifyInterval}, n
+}
+
+// testDeps wires the services over db as app/platform.go does (a web test
+// cannot import package app, which imports web); the scheduler's parts are
+// in testEnv.jobs.
+func testDeps(cfg config.Config, db store.Backend, now func() time.Time, m *Metrics) Deps {
+	st := db.Stores()
+	texts, err := LoadTexts()
+	if err != nil {
+		panic(err)
+	}
+	common, err := password.LoadCommon()
+	if err != nil {
+		panic(err)
+	}
+	passwords := password.NewLimiter(password.DefaultWait)
+	secrets := &course.Secrets{Settings: st.Settings}
+	md := markdown.New()
+	d := Deps{Config: cfg, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Markdown: md, Store: db, Metrics: m}
+	d.Course = &course.Service{Store: st.Course, Roster: st.Course, Feeds: st.Course, Privacy: st.Course, Audit: st.Certificates,
+		Now: now, HashPassword: passwords.Hash, CommonPassword: common.Has, TimeZone: cfg.TimeZone, SelfRegistration: cfg.SelfRegistration}
+	d.Grading = &grading.Service{Store: st.Grading, Course: st.Course, Audit: st.Certificates, Now: now,
+		Markdown: markdown.ForGrading(md), IDKey: secrets.KeyFunc(course.SecretReviewIDs)}
+	d.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now}
+	d.Certificates = &certificates.Service{Store: st.Certificates, Animators: st.Certificates, Course: st.Course,
+		Grading: st.Grading, Quiz: d.Quiz, Now: now, BaseURL: cfg.BaseURL, Organisation: cfg.Organisation, Texts: texts}
+	loc, _ := time.LoadLocation(cfg.TimeZone)
+	d.Outbox = &notify.Outbox{Store: st.Outbox, Now: now, Location: loc, AllowPrivateWebhooks: cfg.WebhookAllowPrivate}
+	return d
 }
 
 // openTestStore opens the embedded store in dir (a fresh temporary folder
@@ -259,3 +350,59 @@ func (b *browser) login(u *course.User) {
 		b.e.t.Fatalf("login %s: status %d\n%s", u.Email, p.Status, p.Doc.Find(".alert").Text())
 	}
 }
+
+// unsubscribeKey is the secret that signs e's unsubscribe links.
+func (e *testEnv) unsubscribeKey() []byte {
+	e.t.Helper()
+	k, err := e.srv.unsubscribeKey(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return k
+}
+
+// testServer is a Server over db wired as app/platform.go does, with its
+// notification rules (their scheduler is not kept).
+func testServer(cfg config.Config, db store.Backend, now func() time.Time, log *slog.Logger, m *Metrics) (*Server, error) {
+	d := testDeps(cfg, db, now, m)
+	d.Log = log
+	srv, err := NewServer(d)
+	if err == nil {
+		testJobs(d, db)
+	}
+	return srv, err
+}
+
+// verifyMain runs "certificates verify ARGS" as the command line does (the
+// web tests cannot import app/cli, which imports web): exit 0, 1 with the
+// reason on stderr, or 2 for a usage error.
+func verifyMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 || args[0] != "certificates" || args[1] != "verify" {
+		panic("verifyMain runs certificates verify only")
+	}
+	err := verify.Run(context.Background(), "", args[2:], stdout)
+	var ue *verify.UsageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "librecours: %v\n", err)
+	return 1
+}
+
+// testPlatform is the embedded store a process of a test opened in
+// cfg.DataDir, holding its folder as a server does.
+type testPlatform struct{ Store *sqlstore.Store }
+
+func openPlatformStore(ctx context.Context, cfg config.Config) (*testPlatform, error) {
+	st, err := sqlstore.OpenStore(ctx, cfg.DataDir, sqlstore.Options{Holder: "serve"})
+	if err != nil {
+		return nil, err
+	}
+	return &testPlatform{Store: st}, nil
+}
+
+func (p *testPlatform) Close() { _ = p.Store.Close() }

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"fmt"
@@ -63,12 +63,12 @@ func TestLapsedReviewsHandedOver(t *testing.T) {
 	}
 
 	e.clock.Set(leaseEnd.Add(-time.Minute))
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
 	if got := held(); len(got) != 0 {
 		t.Fatalf("handed over before the lease ended: %+v", got)
 	}
 	e.clock.Set(leaseEnd)
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
 	got := held()
 	if len(got) != 1 {
 		t.Fatalf("handed over at the lease's end: %d reviews, want 1 (one at a time)", len(got))
@@ -78,7 +78,7 @@ func TestLapsedReviewsHandedOver(t *testing.T) {
 		t.Fatalf("handed-over review %+v", r)
 	}
 	// The new reviewer is told, in the day's reviews-assigned e-mail.
-	m, err := e.srv.notifier.store.Message(ctx, notify.MailID(notify.KindReviewsAssigned, f.part.ID, "2026-03-04"))
+	m, err := e.notifier.store.Message(ctx, notify.MailID(notify.KindReviewsAssigned, f.part.ID, "2026-03-04"))
 	if err != nil || !slices.ContainsFunc(m.Events, func(ev notify.Event) bool {
 		return ev.Key == fmt.Sprintf("reassigned|%s|%s", r.ID, f.part.ID) && ev.Count == 1
 	}) {
@@ -86,7 +86,7 @@ func TestLapsedReviewsHandedOver(t *testing.T) {
 	}
 	// Busy again: the next scans give Paul nothing more until he is done.
 	e.clock.Set(leaseEnd.Add(time.Hour))
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
 	if got := held(); len(got) != 1 {
 		t.Fatalf("%d reviews handed to someone still busy, want 1", len(got))
 	}
@@ -96,7 +96,7 @@ func TestLapsedReviewsHandedOver(t *testing.T) {
 	// Done again, but Paul now reviews every other submission of the part:
 	// none of the lapsed reviews left may go to him.
 	e.clock.Set(leaseEnd.Add(2 * time.Hour))
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
 	if got := held(); len(got) != 1 {
 		t.Fatalf("after finishing: %d handed-over reviews, want still 1 (nothing he may take)", len(got))
 	}
@@ -124,7 +124,7 @@ func TestTickAssignsEachPartOnItsOwnDates(t *testing.T) {
 		}
 	}
 	e.clock.Set(p2.SubmissionDue.Add(time.Minute)) // before part 1's deadline
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
 	states, err := e.srv.grading.PartStates(ctx, sid)
 	if err != nil {
 		t.Fatal(err)

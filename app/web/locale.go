@@ -1,9 +1,10 @@
-package app
+package web
 
 import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -241,4 +242,36 @@ func pickLanguage(choice, acceptLanguage string) string {
 		}
 	}
 	return languages[0]
+}
+
+// Texts are the platform's messages in every language it speaks, loaded
+// once: the localization the certificate, mail and export code is given
+// (certificates.Texts, notify.Texts), and the translators of the pages.
+type Texts struct{ translators map[string]*translator }
+
+// LoadTexts reads the embedded locale files.
+func LoadTexts() (*Texts, error) {
+	b, err := newBundle()
+	if err != nil {
+		return nil, err
+	}
+	t := &Texts{translators: make(map[string]*translator, len(languages))}
+	for _, l := range languages {
+		t.translators[l] = newTranslator(b, l)
+	}
+	return t, nil
+}
+
+// Languages lists the platform's languages, the default first.
+func (*Texts) Languages() []string { return slices.Clone(languages) }
+
+// T localizes message id in lang (the default language if lang is not spoken).
+func (t *Texts) T(lang, id string, args map[string]any) string { return t.of(lang).T(id, args) }
+
+// of is lang's translator, or the default language's.
+func (t *Texts) of(lang string) *translator {
+	if tr, ok := t.translators[lang]; ok {
+		return tr
+	}
+	return t.translators[languages[0]]
 }

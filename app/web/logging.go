@@ -1,16 +1,17 @@
-package app
+package web
 
 import (
 	"context"
 	"io"
+	"librecours/app/config"
 	"log/slog"
 )
 
-// newLogger writes log lines to w in cfg's format (LIBRECOURS_LOG_FORMAT:
+// NewLogger writes log lines to w in cfg's format (LIBRECOURS_LOG_FORMAT:
 // text, the default, or json, one object a line) at cfg's level. A line
 // written with a request's context (ErrorContext(c.UserContext(), ...))
 // carries the request's ID and route pattern.
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
+func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {

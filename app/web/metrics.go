@@ -1,6 +1,6 @@
-package app
+package web
 
-//go:generate go run ./internal/genstoremetrics -o metrics_stores.go
+//go:generate go run ../internal/genstoremetrics -o metrics_stores.go
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"librecours/app/config"
 	"librecours/app/store"
 	"librecours/course"
 	"librecours/grading"
@@ -65,7 +66,7 @@ const (
 var schedulerJobs = []string{"grading", "reminders", "expire_sessions", "outbox"}
 
 // NewMetrics returns the metrics cfg asks for, or nil when /metrics is off.
-func NewMetrics(cfg Config) *Metrics {
+func NewMetrics(cfg config.Config) *Metrics {
 	if !cfg.MetricsEnabled() {
 		return nil
 	}
@@ -184,9 +185,9 @@ func (s *Server) registerMetricsRoutes() {
 	}
 }
 
-// listenMetrics serves /metrics on LIBRECOURS_METRICS_ADDR until the
+// ListenMetrics serves /metrics on LIBRECOURS_METRICS_ADDR until the
 // returned stop is called.
-func (s *Server) listenMetrics(addr string) (stop func(), err error) {
+func (s *Server) ListenMetrics(addr string) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics listener %s: %w", addr, err)
@@ -290,8 +291,8 @@ func (m *Metrics) storageFailed() {
 
 // Scheduler
 
-// job records one scheduler job's outcome.
-func (m *Metrics) job(name string, err error) {
+// Job records one scheduler job's outcome (jobs.Recorder).
+func (m *Metrics) Job(name string, err error) {
 	if m == nil {
 		return
 	}
@@ -302,8 +303,8 @@ func (m *Metrics) job(name string, err error) {
 	m.jobs.WithLabelValues(name, outcome).Inc()
 }
 
-// tick records a scheduler tick run at now, successful when all its jobs were.
-func (m *Metrics) tick(now time.Time, ok bool) {
+// Tick records a scheduler tick run at now, successful when all its jobs were.
+func (m *Metrics) Tick(now time.Time, ok bool) {
 	if m == nil {
 		return
 	}
@@ -556,6 +557,9 @@ func (pc *platformCollector) Collect(ch chan<- prometheus.Metric) {
 
 // collectSessions counts sessions by state, the correction queues of those
 // open (running, or ended and not closed), and the certificates.
+// metricsActor reads the correction queues for the gauges.
+var metricsActor = &course.User{ID: "metrics", Name: "metrics", Roles: []course.Role{course.RoleCoordinator}}
+
 func (pc *platformCollector) collectSessions(ctx context.Context, ch chan<- prometheus.Metric, sessions []*course.Session,
 	now time.Time, failed func(string)) {
 	s := pc.s
@@ -566,7 +570,7 @@ func (pc *platformCollector) collectSessions(ctx context.Context, ch chan<- prom
 		st := sess.Status(now)
 		states[st]++
 		if st == course.StatusRunning || st == course.StatusEnded {
-			items, err := s.grading.Corrections(ctx, staffActor, sess.ID)
+			items, err := s.grading.Corrections(ctx, metricsActor, sess.ID)
 			if err != nil {
 				failed("sessions")
 			} else {

@@ -1,8 +1,7 @@
-package app
+package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"librecours/app/config"
 	"librecours/app/sqlstore"
 	"librecours/course"
 )
@@ -31,7 +31,7 @@ const testMetricsToken = "test-metrics-token-0123456789"
 
 // newMetricsEnv is a Server whose metrics are on, served on its own
 // listener with a token, over a fresh embedded store wrapped for timing.
-func newMetricsEnv(t *testing.T, cfg Config) (*testEnv, *sqlstore.Store) {
+func newMetricsEnv(t *testing.T, cfg config.Config) (*testEnv, *sqlstore.Store) {
 	t.Helper()
 	db := openTestStore(t, "")
 	m := NewMetrics(cfg)
@@ -39,11 +39,14 @@ func newMetricsEnv(t *testing.T, cfg Config) (*testEnv, *sqlstore.Store) {
 		t.Fatal("metrics off")
 	}
 	clk := &clock{t: testStart}
-	srv, err := NewServer(Deps{Config: cfg, Store: m.Backend(db), Now: clk.Now, Metrics: m})
+	d := testDeps(cfg, m.Backend(db), clk.Now, m)
+	srv, err := NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, srv: srv, clock: clk, db: db}, db
+	e := &testEnv{t: t, srv: srv, clock: clk, db: db}
+	e.jobs, e.notifier = testJobs(d, m.Backend(db))
+	return e, db
 }
 
 // scrape reads /metrics from the platform's listener and parses it with
@@ -100,7 +103,7 @@ next:
 	return 0, false
 }
 
-func metricsConfig() Config {
+func metricsConfig() config.Config {
 	cfg := testConfig()
 	cfg.MetricsToken = testMetricsToken
 	return cfg
@@ -124,7 +127,7 @@ func TestMetrics(t *testing.T) {
 	// and its five submissions wait for an animator.
 	graded := f.session.Parts[0].ReviewDue.Add(time.Hour)
 	e.clock.Set(graded)
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
 	now := graded.Add(2 * time.Hour)
 	e.clock.Set(now)
 
@@ -200,7 +203,7 @@ func TestMetrics(t *testing.T) {
 
 	// The outbox delivers (to the log mailer): deliveries are counted by
 	// channel, and the backlog empties.
-	rep := e.srv.DeliverOutbox(ctx)
+	rep := e.jobs.DeliverOutbox(ctx)
 	fams, _ = e.scrape(t)
 	if sent, _ := metricValue(fams, "librecours_outbox_deliveries_total", map[string]string{"channel": "email", "outcome": "sent"}); sent != float64(rep.Sent) || sent < 5 {
 		t.Errorf("e-mails sent: metrics %v, report %+v", sent, rep)
@@ -370,7 +373,7 @@ func TestLogFormat(t *testing.T) {
 			cfg := testConfig()
 			cfg.LogFormat = format
 			var buf bytes.Buffer
-			srv, err := NewServer(Deps{Config: cfg, Store: openTestStore(t, ""), Log: newLogger(cfg, &buf), Now: func() time.Time { return testStart }})
+			srv, err := testServer(cfg, openTestStore(t, ""), func() time.Time { return testStart }, NewLogger(cfg, &buf), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -446,22 +449,22 @@ func TestOperationsConfig(t *testing.T) {
 		name    string
 		env     map[string]string
 		wantErr string
-		check   func(Config) string
+		check   func(config.Config) string
 	}{
-		{"defaults", nil, "", func(c Config) string {
+		{"defaults", nil, "", func(c config.Config) string {
 			if c.LogFormat != "text" || c.MetricsEnabled() {
 				return fmt.Sprintf("format %q, metrics %v", c.LogFormat, c.MetricsEnabled())
 			}
 			return ""
 		}},
-		{"json", map[string]string{"LIBRECOURS_LOG_FORMAT": "JSON"}, "", func(c Config) string {
+		{"json", map[string]string{"LIBRECOURS_LOG_FORMAT": "JSON"}, "", func(c config.Config) string {
 			if c.LogFormat != "json" {
 				return c.LogFormat
 			}
 			return ""
 		}},
 		{"bad format", map[string]string{"LIBRECOURS_LOG_FORMAT": "xml"}, "LIBRECOURS_LOG_FORMAT", nil},
-		{"token file", map[string]string{"LIBRECOURS_METRICS_TOKEN_FILE": tokenFile}, "", func(c Config) string {
+		{"token file", map[string]string{"LIBRECOURS_METRICS_TOKEN_FILE": tokenFile}, "", func(c config.Config) string {
 			if c.MetricsToken != testMetricsToken || !c.MetricsEnabled() {
 				return c.MetricsToken
 			}
@@ -469,7 +472,7 @@ func TestOperationsConfig(t *testing.T) {
 		}},
 		{"missing token file", map[string]string{"LIBRECOURS_METRICS_TOKEN_FILE": tokenFile + ".none"}, "LIBRECOURS_METRICS_TOKEN_FILE", nil},
 		{"short token", map[string]string{"LIBRECOURS_METRICS_TOKEN": "short"}, "LIBRECOURS_METRICS_TOKEN", nil},
-		{"addr", map[string]string{"LIBRECOURS_METRICS_ADDR": "127.0.0.1:9464"}, "", func(c Config) string {
+		{"addr", map[string]string{"LIBRECOURS_METRICS_ADDR": "127.0.0.1:9464"}, "", func(c config.Config) string {
 			if !c.MetricsEnabled() || c.MetricsToken != "" {
 				return "metrics off"
 			}
@@ -479,7 +482,7 @@ func TestOperationsConfig(t *testing.T) {
 		{"same addr", map[string]string{"LIBRECOURS_METRICS_ADDR": "localhost:8080"}, "must differ", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := ConfigFromEnv(func(k string) string { return c.env[k] })
+			cfg, err := config.FromEnv(func(k string) string { return c.env[k] })
 			switch {
 			case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
 				t.Fatalf("error %v, want one about %s", err, c.wantErr)
@@ -494,53 +497,13 @@ func TestOperationsConfig(t *testing.T) {
 	}
 }
 
-// TestHealthcheck: the healthcheck command succeeds on a 200 from /readyz
-// and fails otherwise or when nothing listens.
-func TestHealthcheck(t *testing.T) {
-	status := http.StatusOK
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/readyz" {
-			http.NotFound(w, r)
-			return
-		}
-		w.WriteHeader(status)
-	}))
-	defer ts.Close()
-	cfg := testConfig()
-	cfg.Addr = strings.TrimPrefix(ts.URL, "http://")
-	ctx := context.Background()
-	if err := healthcheck(ctx, cfg); err != nil {
-		t.Errorf("ready: %v", err)
-	}
-	status = http.StatusServiceUnavailable
-	if err := healthcheck(ctx, cfg); err == nil || !strings.Contains(err.Error(), "503") {
-		t.Errorf("not ready: %v", err)
-	}
-	ts.Close()
-	if err := healthcheck(ctx, cfg); err == nil {
-		t.Error("nothing listening: no error")
-	}
-	for in, want := range map[string]string{
-		"0.0.0.0:8080":     "127.0.0.1:8080",
-		":8080":            "127.0.0.1:8080",
-		"[::]:8080":        "[::1]:8080",
-		"localhost:8080":   "localhost:8080",
-		"10.0.0.5:8080":    "10.0.0.5:8080",
-		"[2001:db8::]:443": "[2001:db8::]:443",
-	} {
-		if got := probeAddr(in); got != want {
-			t.Errorf("probeAddr(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // BenchmarkStoreMetrics measures what timing a store operation costs: the
 // same read (course.SessionByID on the embedded store) through the bare
 // store and through the metrics wrapper.
 func BenchmarkStoreMetrics(b *testing.B) {
 	db := openTestStore(b, "")
 	e := &testEnv{t: b, clock: &clock{t: testStart}}
-	srv, err := NewServer(Deps{Config: testConfig(), Store: db, Now: e.clock.Now})
+	srv, err := testServer(testConfig(), db, e.clock.Now, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,10 +1,9 @@
-package app
+package web
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -21,6 +20,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gofiber/fiber/v2"
 
+	"librecours/app/config"
 	"librecours/course"
 	"librecours/notify"
 	"librecours/notify/notifytest"
@@ -61,8 +61,8 @@ func newNotifyFixture(t *testing.T) *notifyFixture {
 	cfg.SMTPHost, cfg.SMTPPort, cfg.SMTPTLS, cfg.SMTPFrom = srv.Host(), srv.Port(), notify.TLSNone, "Libre cours <noreply@librecours.test>"
 	cfg.WebhookAllowPrivate = true // the Mattermost stand-in listens on loopback
 	e := newEnvWith(t, cfg)
-	if _, ok := e.srv.notifier.dispatch.Mailer.(*notify.SMTPMailer); !ok {
-		t.Fatalf("mailer: %T, want SMTP", e.srv.notifier.dispatch.Mailer)
+	if _, ok := e.notifier.dispatch.Mailer.(*notify.SMTPMailer); !ok {
+		t.Fatalf("mailer: %T, want SMTP", e.notifier.dispatch.Mailer)
 	}
 	return &notifyFixture{fixture: fixtureOn(t, e), smtp: srv, mm: notifytest.StartMattermost(t)}
 }
@@ -81,7 +81,7 @@ func (f *notifyFixture) at(t *testing.T, ts string) {
 func (f *notifyFixture) deliver(t *testing.T) ([]notifytest.SMTPMessage, []notifytest.MattermostPost) {
 	t.Helper()
 	m0, p0 := len(f.smtp.Messages()), len(f.mm.Posts())
-	rep := f.e.srv.DeliverOutbox(t.Context())
+	rep := f.e.jobs.DeliverOutbox(t.Context())
 	if rep.Failed+rep.Retried+rep.Lost != 0 {
 		t.Fatalf("delivery: %+v", rep)
 	}
@@ -222,13 +222,13 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 		reviewed = append(reviewed, tk.Review.AuthorID)
 	}
 	f.at(t, "2026-03-04T22:00:00Z") // 25 hours before review_due: not yet
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
 	if msgs, _ := f.deliver(t); len(msgs) != 0 {
 		t.Fatalf("reminded 25 hours ahead: %d mails", len(msgs))
 	}
 	f.at(t, "2026-03-05T00:00:00Z")
-	e.srv.SchedulerTick(ctx)
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
+	e.jobs.Tick(ctx)
 	msgs, _ = f.deliver(t)
 	mails = decodeMails(t, msgs)
 	if len(mails) != 4 {
@@ -245,7 +245,7 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 		t.Errorf("reminder Message-ID %q, want %q (the day it fell due)", mails["peer1@example.org"].MessageID, want)
 	}
 	f.at(t, "2026-03-05T01:00:00Z")
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
 	if msgs, _ := f.deliver(t); len(msgs) != 0 {
 		t.Fatalf("reminded twice: %d mails", len(msgs))
 	}
@@ -260,8 +260,8 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 		}
 	}
 	f.at(t, "2026-03-05T23:30:00Z")
-	e.srv.SchedulerTick(ctx)
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
+	e.jobs.Tick(ctx)
 	msgs, posts = f.deliver(t)
 	var grades, reminders []gotMail
 	var queue *gotMail
@@ -319,12 +319,12 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 
 	// The scheduler assigns part 2, once however often it runs.
 	f.at(t, "2026-03-06T23:30:00Z")
-	e.srv.SchedulerTick(ctx)
-	e.srv.SchedulerTick(ctx)
+	e.jobs.Tick(ctx)
+	e.jobs.Tick(ctx)
 	if _, err := e.srv.grading.AssignPart(ctx, nil, sid, 2); err != nil {
 		t.Fatal(err)
 	}
-	m, err := e.srv.notifier.store.Message(ctx, notify.MailID(notify.KindReviewsAssigned, peer[0].ID, "2026-03-07"))
+	m, err := e.notifier.store.Message(ctx, notify.MailID(notify.KindReviewsAssigned, peer[0].ID, "2026-03-07"))
 	if err != nil || len(m.Events) != 1 || m.Events[0].Part != 2 || m.Events[0].Count != 2 {
 		t.Fatalf("part 2's message: %+v %v", m, err)
 	}
@@ -444,7 +444,7 @@ func TestNotifyPreferences(t *testing.T) {
 	other := e.user("lea@example.org", "Léa", course.RoleParticipant)
 	for _, u := range []*course.User{f.part, other} {
 		e2 := notify.Event{Key: "graded|x|1", SessionID: f.session.ID, SessionCode: f.session.Code, Part: 1}
-		r, err := e.srv.notifier.outbox.Email(ctx, notify.KindGradeAvailable, u.ID, e2)
+		r, err := e.notifier.outbox.Email(ctx, notify.KindGradeAvailable, u.ID, e2)
 		if want := map[bool]notify.AddResult{true: notify.Skipped, false: notify.Queued}[u == f.part]; err != nil || r != want {
 			t.Errorf("%s: %v %v, want %v", u.Name, r, err, want)
 		}
@@ -509,7 +509,7 @@ func TestWebhookSettings(t *testing.T) {
 	if p = b.post("/sessions/"+sid+"/webhook", url.Values{"_csrf": {tok}, "url": {""}, "threshold": {""}}); p.Status != http.StatusSeeOther || p.Location != "/sessions/"+sid {
 		t.Fatalf("clear: %d %s", p.Status, p.Location)
 	}
-	hook, err := e.srv.notifier.store.Hook(t.Context(), sid)
+	hook, err := e.notifier.store.Hook(t.Context(), sid)
 	if err != nil || hook.URL != "" || hook.QueueThreshold() != notify.DefaultThreshold {
 		t.Fatalf("after clearing: %+v %v", hook, err)
 	}
@@ -526,7 +526,7 @@ func TestWebhookPartial(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	views := f.e.srv.App().Config().Views
-	if _, err := f.e.srv.notifier.outbox.SetWebhook(ctx, f.coord, f.session, "https://chat.example.org/hooks/a", 7); err != nil {
+	if _, err := f.e.notifier.outbox.SetWebhook(ctx, f.coord, f.session, "https://chat.example.org/hooks/a", 7); err != nil {
 		t.Fatal(err)
 	}
 	view := func(u *course.User) any { // what the session page gives the partial
@@ -599,33 +599,30 @@ func TestNotifyRestartMidOutbox(t *testing.T) {
 	people := []*course.User{f.part, f.anim, f.coord}
 	for _, u := range people {
 		ev := notify.Event{Key: "graded|" + f.session.ID + "|1", SessionID: f.session.ID, SessionCode: f.session.Code, Part: 1}
-		if _, err := e.srv.notifier.outbox.Email(ctx, notify.KindGradeAvailable, u.ID, ev); err != nil {
+		if _, err := e.notifier.outbox.Email(ctx, notify.KindGradeAvailable, u.ID, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
 	now := e.clock.Now()
-	claimed, err := e.srv.notifier.store.Claim(ctx, now, now.Add(notify.DefaultLease)) // ... and the process dies
+	claimed, err := e.notifier.store.Claim(ctx, now, now.Add(notify.DefaultLease)) // ... and the process dies
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The restarted platform, on the same database.
-	srv2, err := NewServer(Deps{Config: e.srv.cfg, Store: e.db, Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep := srv2.DeliverOutbox(ctx); rep.Sent != 2 {
+	_, jobs2, notifier2 := e.restart()
+	if rep := jobs2.DeliverOutbox(ctx); rep.Sent != 2 {
 		t.Fatalf("after the restart: %+v", rep)
 	}
 	e.clock.Set(now.Add(notify.DefaultLease - time.Second))
-	if rep := srv2.DeliverOutbox(ctx); rep.Delivered() != 0 {
+	if rep := jobs2.DeliverOutbox(ctx); rep.Delivered() != 0 {
 		t.Fatalf("a leased message was taken: %+v", rep)
 	}
 	e.clock.Set(now.Add(notify.DefaultLease + time.Second))
-	if rep := srv2.DeliverOutbox(ctx); rep.Sent != 1 {
+	if rep := jobs2.DeliverOutbox(ctx); rep.Sent != 1 {
 		t.Fatalf("after the lease: %+v", rep)
 	}
 	e.clock.Set(now.Add(time.Hour))
-	if rep := srv2.DeliverOutbox(ctx); rep.Delivered() != 0 {
+	if rep := jobs2.DeliverOutbox(ctx); rep.Delivered() != 0 {
 		t.Fatalf("sent again: %+v", rep)
 	}
 	var to []string
@@ -636,7 +633,7 @@ func TestNotifyRestartMidOutbox(t *testing.T) {
 	if !slices.Equal(to, []string{"anim@example.org", "coord@example.org", "part@example.org"}) {
 		t.Fatalf("mails to %v, want one each", to)
 	}
-	m, err := srv2.notifier.store.Message(ctx, claimed.ID)
+	m, err := notifier2.store.Message(ctx, claimed.ID)
 	if err != nil || m.Status != notify.StatusSent || m.Attempts != 2 {
 		t.Fatalf("the claimed message: %+v %v", m, err)
 	}
@@ -649,19 +646,19 @@ func TestNotifyRetries(t *testing.T) {
 	e := f.e
 	ctx := t.Context()
 	ev := notify.Event{Key: "k", SessionID: f.session.ID, SessionCode: f.session.Code, Part: 1}
-	if _, err := e.srv.notifier.outbox.Email(ctx, notify.KindGradeAvailable, f.part.ID, ev); err != nil {
+	if _, err := e.notifier.outbox.Email(ctx, notify.KindGradeAvailable, f.part.ID, ev); err != nil {
 		t.Fatal(err)
 	}
 	f.smtp.FailData(451)
-	if rep := e.srv.DeliverOutbox(ctx); rep.Retried != 1 {
+	if rep := e.jobs.DeliverOutbox(ctx); rep.Retried != 1 {
 		t.Fatalf("first attempt: %+v", rep)
 	}
 	e.clock.Set(e.clock.Now().Add(59 * time.Second))
-	if rep := e.srv.DeliverOutbox(ctx); rep.Delivered() != 0 {
+	if rep := e.jobs.DeliverOutbox(ctx); rep.Delivered() != 0 {
 		t.Fatalf("retried early: %+v", rep)
 	}
 	e.clock.Set(e.clock.Now().Add(time.Second))
-	if rep := e.srv.DeliverOutbox(ctx); rep.Sent != 1 || len(f.smtp.Messages()) != 1 {
+	if rep := e.jobs.DeliverOutbox(ctx); rep.Sent != 1 || len(f.smtp.Messages()) != 1 {
 		t.Fatalf("retry: %+v", rep)
 	}
 }
@@ -674,14 +671,14 @@ func TestOutboxStopsCleanly(t *testing.T) {
 	e := f.e
 	ctx := t.Context()
 	ev := notify.Event{Key: "k", SessionID: f.session.ID, SessionCode: f.session.Code, Part: 1}
-	if _, err := e.srv.notifier.outbox.Email(ctx, notify.KindGradeAvailable, f.part.ID, ev); err != nil {
+	if _, err := e.notifier.outbox.Email(ctx, notify.KindGradeAvailable, f.part.ID, ev); err != nil {
 		t.Fatal(err)
 	}
 	arrived, release := f.smtp.Block()
 	defer release()
 	sctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
-	go func() { e.srv.RunScheduler(sctx, time.Hour); close(stopped) }()
+	go func() { e.jobs.Run(sctx, time.Hour); close(stopped) }()
 	select {
 	case <-arrived:
 	case <-time.After(30 * time.Second):
@@ -694,39 +691,14 @@ func TestOutboxStopsCleanly(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the scheduler and the outbox did not stop")
 	}
-	m, err := e.srv.notifier.store.Message(ctx, notify.MailID(notify.KindGradeAvailable, f.part.ID, e.srv.notifier.outbox.Day(e.clock.Now())))
+	m, err := e.notifier.store.Message(ctx, notify.MailID(notify.KindGradeAvailable, f.part.ID, e.notifier.outbox.Day(e.clock.Now())))
 	if err != nil || m.Status != notify.StatusSent || m.Attempts != 1 {
 		t.Fatalf("after the stop: %+v %v", m, err)
 	}
 	e.clock.Set(e.clock.Now().Add(time.Hour))
-	srv2, err := NewServer(Deps{Config: e.srv.cfg, Store: e.db, Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep := srv2.DeliverOutbox(ctx); rep.Delivered() != 0 || len(f.smtp.Messages()) != 1 {
+	_, jobs2, _ := e.restart()
+	if rep := jobs2.DeliverOutbox(ctx); rep.Delivered() != 0 || len(f.smtp.Messages()) != 1 {
 		t.Fatalf("after a restart: %+v, %d mails", rep, len(f.smtp.Messages()))
-	}
-}
-
-// TestJobContext: a job keeps its context past the end of the scheduler's,
-// for the grace period at most.
-func TestJobContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	jctx, done := jobContext(ctx, 50*time.Millisecond)
-	defer done()
-	cancel()
-	if jctx.Err() != nil {
-		t.Fatal("the job's context ended with the scheduler's")
-	}
-	select {
-	case <-jctx.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the job's context outlived its grace")
-	}
-	j2, done2 := jobContext(context.Background(), time.Hour)
-	done2()
-	if !errors.Is(j2.Err(), context.Canceled) {
-		t.Fatal("done does not release the job's context")
 	}
 }
 
@@ -735,22 +707,25 @@ func TestNotifyLogFallback(t *testing.T) {
 	var buf bytes.Buffer
 	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
-	srv, err := NewServer(Deps{Config: testConfig(), Store: db, Now: clk.Now, Log: slog.New(slog.NewTextHandler(&buf, nil))})
+	d := testDeps(testConfig(), db, clk.Now, nil)
+	d.Log = slog.New(slog.NewTextHandler(&buf, nil))
+	srv, err := NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := srv.notifier.dispatch.Mailer.(notify.LogMailer); !ok {
-		t.Fatalf("mailer: %T", srv.notifier.dispatch.Mailer)
+	jobs, notifier := testJobs(d, db)
+	if _, ok := notifier.dispatch.Mailer.(notify.LogMailer); !ok {
+		t.Fatalf("mailer: %T", notifier.dispatch.Mailer)
 	}
 	u, err := srv.course.Bootstrap(t.Context(), course.NewUser{Email: "lea@example.org", Name: "Léa", Password: "password-long", Locale: "en"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev := notify.Event{Key: "k", SessionID: "s1", SessionCode: "LCVI-004", Part: 3}
-	if _, err := srv.notifier.outbox.Email(t.Context(), notify.KindGradeAvailable, u.ID, ev); err != nil {
+	if _, err := notifier.outbox.Email(t.Context(), notify.KindGradeAvailable, u.ID, ev); err != nil {
 		t.Fatal(err)
 	}
-	if rep := srv.DeliverOutbox(t.Context()); rep.Sent != 1 {
+	if rep := jobs.DeliverOutbox(t.Context()); rep.Sent != 1 {
 		t.Fatalf("%+v", rep)
 	}
 	out := buf.String()
@@ -774,11 +749,11 @@ func TestSMTPConfig(t *testing.T) {
 		}
 		return func(k string) string { return m[k] }
 	}
-	c, err := ConfigFromEnv(env("LIBRECOURS_BASE_URL", "https://cours.example.org"))
+	c, err := config.FromEnv(env("LIBRECOURS_BASE_URL", "https://cours.example.org"))
 	if err != nil || c.SMTPHost != "" || c.SMTPPort != 587 || c.SMTPTLS != notify.TLSStartTLS || c.SMTPFrom != "Libre cours <noreply@cours.example.org>" || c.NotifyInterval != 15*time.Second {
 		t.Fatalf("defaults: %+v %v", c, err)
 	}
-	c, err = ConfigFromEnv(env("LIBRECOURS_SMTP_HOST", "smtp.example.org", "LIBRECOURS_SMTP_PORT", "465", "LIBRECOURS_SMTP_TLS", "TLS",
+	c, err = config.FromEnv(env("LIBRECOURS_SMTP_HOST", "smtp.example.org", "LIBRECOURS_SMTP_PORT", "465", "LIBRECOURS_SMTP_TLS", "TLS",
 		"LIBRECOURS_SMTP_USERNAME", "mailer", "LIBRECOURS_SMTP_PASSWORD_FILE", pw, "LIBRECOURS_SMTP_FROM", "cours@example.org",
 		"LIBRECOURS_NOTIFY_INTERVAL", "1m"))
 	if err != nil || c.SMTPPort != 465 || c.SMTPTLS != notify.TLSImplicit || c.SMTPPassword != "from-file" || c.SMTPFrom != "cours@example.org" || c.NotifyInterval != time.Minute {
@@ -797,11 +772,11 @@ func TestSMTPConfig(t *testing.T) {
 		{[]string{"LIBRECOURS_SMTP_HOST", "smtp.example.org", "LIBRECOURS_SMTP_TLS", "none", "LIBRECOURS_SMTP_USERNAME", "u", "LIBRECOURS_SMTP_PASSWORD", "p"}, "in clear"},
 		{[]string{"LIBRECOURS_NOTIFY_INTERVAL", "-1s"}, "LIBRECOURS_NOTIFY_INTERVAL"},
 	} {
-		if _, err := ConfigFromEnv(env(tc.env...)); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := config.FromEnv(env(tc.env...)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error about %s", tc.env, err, tc.want)
 		}
 	}
-	if _, err := ConfigFromEnv(env("LIBRECOURS_SMTP_HOST", "127.0.0.1", "LIBRECOURS_SMTP_TLS", "none", "LIBRECOURS_SMTP_USERNAME", "u", "LIBRECOURS_SMTP_PASSWORD", "p",
+	if _, err := config.FromEnv(env("LIBRECOURS_SMTP_HOST", "127.0.0.1", "LIBRECOURS_SMTP_TLS", "none", "LIBRECOURS_SMTP_USERNAME", "u", "LIBRECOURS_SMTP_PASSWORD", "p",
 		"LIBRECOURS_SMTP_FROM", "cours@example.org")); err != nil {
 		t.Errorf("a local relay without TLS: %v", err)
 	}
@@ -837,7 +812,7 @@ func TestSMTPFrom(t *testing.T) {
 		{"no SMTP, IP base URL: mails go to the log", []string{"LIBRECOURS_BASE_URL", "http://127.0.0.1:8080"}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := ConfigFromEnv(env(tc.env...))
+			c, err := config.FromEnv(env(tc.env...))
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Fatalf("error %v", err)

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -191,7 +191,7 @@ func TestPeerExercisesThirtyParticipants(t *testing.T) {
 
 		// The scheduler assigns at submission_due.
 		w.moveTo(t, part.SubmissionDue)
-		w.e.srv.SchedulerTick(ctx)
+		w.e.jobs.Tick(ctx)
 		if res := e.api("PUT", w.partPath(n)+"/submission", w.tokens[0], map[string]string{"text": "modifié trop tard"}); res.Status != http.StatusConflict || res.errorCode() != "submissions_closed" {
 			t.Fatalf("part %d edit after the deadline: %d %s", n, res.Status, res.Body)
 		}
@@ -310,7 +310,7 @@ func TestPeerExercisesThirtyParticipants(t *testing.T) {
 
 		// The scheduler closes at review_due.
 		w.moveTo(t, part.ReviewDue)
-		w.e.srv.SchedulerTick(ctx)
+		w.e.jobs.Tick(ctx)
 		if res := e.api("PUT", "/api/v1/reviews/"+r0.ID, w.tokens[0], map[string]any{"scores": scoresFor(rubric, 50, 0), "comment": "Un commentaire assez long pour passer."}); res.Status != http.StatusConflict {
 			t.Fatalf("review after review_due: %d", res.Status)
 		}

@@ -1,9 +1,10 @@
-package app
+package web
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"librecours/app/password"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -89,12 +90,12 @@ func (s *Server) handleAccountExport(c *fiber.Ctx) error {
 // with the sign-in failures of the account: a stolen session cannot guess
 // the password here any faster than on the sign-in form.
 func (s *Server) deletionCheck(ctx context.Context, u *course.User) course.PasswordCheck {
-	return func(hash, password string) (bool, error) {
+	return func(hash, pw string) (bool, error) {
 		if err := s.attempt(ctx, []throttleKey{{key: "email:" + course.NormalizeEmail(u.Email), free: throttlePerAccount}}); err != nil {
 			return false, err
 		}
 		var ok bool
-		err := s.argon(ctx, func() { ok, _ = checkPassword(hash, password) }) // a malformed hash matches nothing
+		err := s.argon(ctx, func() { ok, _ = password.Check(hash, pw) }) // a malformed hash matches nothing
 		return ok, err
 	}
 }

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func (s *Server) sendLink(ctx context.Context, u *course.User, kind string, ttl 
 	if kind == course.KindEmail {
 		mk = notify.KindEmailChange
 	}
-	_, err := s.notifier.outbox.Link(ctx, mk, u.ID, notify.Event{Key: hash[:16], Code: token, Text: data})
+	_, err := s.outbox.Link(ctx, mk, u.ID, notify.Event{Key: hash[:16], Code: token, Text: data})
 	return err
 }
 

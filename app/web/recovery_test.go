@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"errors"
@@ -54,7 +54,7 @@ func (e *testEnv) links(t *testing.T) (map[notify.Kind]map[string][]string, map[
 	out := map[notify.Kind]map[string][]string{}
 	addrs := map[string]string{}
 	for {
-		m, err := e.srv.notifier.store.Claim(t.Context(), e.clock.Now().Add(time.Hour), e.clock.Now().Add(2*time.Hour))
+		m, err := e.notifier.store.Claim(t.Context(), e.clock.Now().Add(time.Hour), e.clock.Now().Add(2*time.Hour))
 		if errors.Is(err, notify.ErrNothingDue) {
 			return out, addrs
 		}

@@ -1,12 +1,14 @@
-// Package app is the web platform: fiber setup, routes, handlers, middleware,
-// authentication, configuration, locales and the command line.
-package app
+// Package web is the platform's HTTP side: fiber setup, routes, handlers,
+// middleware, authentication, CSRF, pages, locales and /metrics. Handlers
+// call the services they are given (Deps); app/platform.go wires them.
+package web
 
 import (
 	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"librecours/app/password"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -22,12 +24,14 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"librecours/app/config"
 	"librecours/app/markdown"
 	"librecours/app/store"
 	"librecours/assets"
 	"librecours/certificates"
 	"librecours/course"
 	"librecours/grading"
+	"librecours/notify"
 )
 
 // Body size limits: a JSON or form body over 1 MiB gets 413; a multipart
@@ -38,12 +42,22 @@ const (
 	fiberBodyLimit    = 12 << 20 // the transport's own limit, above every route's
 )
 
-// Deps are what a Server is built from.
+// Deps are what a Server is built from: the services of one platform,
+// wired in app/platform.go.
 type Deps struct {
-	Config Config
-	Log    *slog.Logger
-	Store  store.Backend
-	Now    func() time.Time // the clock; time.Now outside tests
+	Config       config.Config
+	Log          *slog.Logger
+	Now          func() time.Time // the clock; time.Now outside tests
+	Texts        *Texts
+	Passwords    *password.Limiter
+	Secrets      *course.Secrets
+	Markdown     *markdown.Renderer
+	Course       *course.Service
+	Grading      *grading.Service
+	Quiz         *grading.Quiz
+	Certificates *certificates.Service
+	Outbox       *notify.Outbox
+	Store        store.Backend
 	// Metrics, when not nil, count the requests and serve /metrics
 	// (app/metrics.go); Store is then its Backend(store).
 	Metrics *Metrics
@@ -51,7 +65,7 @@ type Deps struct {
 
 // Server is the web platform: one fiber app over the services.
 type Server struct {
-	cfg         Config
+	cfg         config.Config
 	log         *slog.Logger
 	backend     store.Backend
 	now         func() time.Time
@@ -63,21 +77,20 @@ type Server struct {
 	markdown    *markdown.Renderer
 	store       store.CourseStore
 	auth        course.AuthStore
-	settings    course.SettingsStore
-	bundle      *bundle
+	texts       *Texts
+	passwords   *password.Limiter
+	secrets     *course.Secrets
 	zones       zones
 	translators map[string]*translator
 	static      *assets.Hashed
 	app         *fiber.App
 	storageLog  storageLog
-	notifier    *notifier        // app/notify.go
-	unsubscribe *unsubscribeKeys // app/unsubscribe.go
-	guard       *guard           // app/signin.go
-	conns       conns            // app/shutdown.go
-	metrics     *Metrics         // app/metrics.go; nil: off
+	outbox      *notify.Outbox
+	conns       conns    // shutdown.go
+	metrics     *Metrics // metrics.go; nil: off
 }
 
-// NewServer wires the services and the routes.
+// NewServer builds the routes over the services.
 func NewServer(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -85,42 +98,19 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	bundle, err := newBundle()
-	if err != nil {
-		return nil, err
-	}
 	static, err := assets.HashStatic()
 	if err != nil {
-		return nil, fmt.Errorf("app: hash static files: %w", err)
+		return nil, fmt.Errorf("web: hash static files: %w", err)
 	}
 	st := d.Store.Stores()
-	store, certStore := st.Course, st.Certificates
 	s := &Server{
 		cfg: d.Config, log: d.Log, backend: d.Store, now: d.Now, metrics: d.Metrics,
-		store: store, auth: st.Auth, settings: st.Settings,
-		bundle: bundle, translators: map[string]*translator{}, static: static, guard: newGuard(),
+		store: st.Course, auth: st.Auth, texts: d.Texts, translators: d.Texts.translators, static: static,
+		passwords: d.Passwords, secrets: d.Secrets, markdown: d.Markdown,
+		course: d.Course, grading: d.Grading, quiz: d.Quiz, certs: d.Certificates, outbox: d.Outbox,
 	}
-	for _, l := range languages {
-		s.translators[l] = newTranslator(bundle, l)
-	}
-	common, err := loadCommonPasswords()
-	if err != nil {
-		return nil, fmt.Errorf("app: common passwords: %w", err)
-	}
-	s.course = &course.Service{
-		Store: store, Now: d.Now, HashPassword: s.hashLimited,
-		TimeZone: d.Config.TimeZone, SelfRegistration: d.Config.SelfRegistration, CommonPassword: common.Has,
-		Audit: certStore, Roster: store, Feeds: store, Privacy: store,
-	}
-
-	s.markdown = markdown.New()
-	s.grading = &grading.Service{Store: st.Grading, Course: store, Now: d.Now, Audit: certStore, Markdown: markdownRenderer(s.markdown),
-		IDKey: (&settingSecret{settings: st.Settings, name: settingReviewIDKey}).Key}
-	s.quiz = &grading.Quiz{Store: st.Evaluation, Course: store, Now: d.Now}
-	s.certs = &certificates.Service{Store: certStore, Animators: certStore, Course: store, Grading: s.grading.Store,
-		Quiz: s.quiz, Now: d.Now, BaseURL: d.Config.BaseURL, Organisation: d.Config.Organisation, Texts: certTexts{s}}
 	if s.pdf, err = certificates.NewPDFRenderer(); err != nil {
-		return nil, fmt.Errorf("app: certificate fonts: %w", err)
+		return nil, fmt.Errorf("web: certificate fonts: %w", err)
 	}
 
 	engine := newViews(assets.Templates, template.FuncMap{
@@ -142,7 +132,7 @@ func NewServer(d Deps) (*Server, error) {
 		"pct": func(x float64) string { return formatDecimal("en", x) },
 	})
 	if err := engine.Load(); err != nil {
-		return nil, fmt.Errorf("app: templates: %w", err)
+		return nil, fmt.Errorf("web: templates: %w", err)
 	}
 	s.app = fiber.New(fiber.Config{
 		Immutable:             true,

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"bufio"
@@ -152,7 +152,7 @@ func TestGracefulShutdown(t *testing.T) {
 	// The scheduler returns once its context ends.
 	sctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
-	go func() { e.srv.RunScheduler(sctx, time.Hour); close(stopped) }()
+	go func() { e.jobs.Run(sctx, time.Hour); close(stopped) }()
 	cancel()
 	select {
 	case <-stopped:

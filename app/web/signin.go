@@ -1,19 +1,16 @@
-package app
+package web
 
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
+	"librecours/app/password"
 	"math"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,11 +39,6 @@ const (
 
 	deviceCookieTTL = 180 * 24 * time.Hour
 	cookieDevice    = "lc_device"
-	settingDevice   = "auth.device_key"
-
-	// argonWait is how long a password check waits for a free core before
-	// the request gets 503.
-	argonWait = 2 * time.Second
 )
 
 // throttled is a refusal for going too fast; After goes in Retry-After.
@@ -72,48 +64,14 @@ func setRetryAfter(c *fiber.Ctx, err error) {
 	}
 }
 
-// guard holds what sign-in needs beyond the stores: the slots of password
-// checks (one per core) and the key that signs device cookies.
-type guard struct {
-	slots chan struct{}
-	wait  time.Duration
-
-	mu        sync.Mutex
-	deviceKey []byte
-}
-
-func newGuard() *guard {
-	return &guard{slots: make(chan struct{}, runtime.GOMAXPROCS(0)), wait: argonWait}
-}
-
-// argon runs f (an argon2 hash or check, about 19 MiB and 50 ms of a core)
-// when a slot is free: at most one per core at once, so a flood of
-// sign-ins cannot take the memory or the cores of every other request.
+// argon runs f in a password slot (password.Limiter): errBusy when none
+// freed in time.
 func (s *Server) argon(ctx context.Context, f func()) error {
-	select {
-	case s.guard.slots <- struct{}{}:
-	default:
-		t := time.NewTimer(s.guard.wait)
-		defer t.Stop()
-		select {
-		case s.guard.slots <- struct{}{}:
-		case <-t.C:
-			return errBusy
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	err := s.passwords.Do(ctx, f)
+	if errors.Is(err, password.ErrBusy) {
+		return errBusy
 	}
-	defer func() { <-s.guard.slots }()
-	f()
-	return nil
-}
-
-// hashLimited is hashPassword in an argon slot (the course service's hasher).
-func (s *Server) hashLimited(password string) (hash string, err error) {
-	if serr := s.argon(context.Background(), func() { hash, err = hashPassword(password) }); serr != nil {
-		return "", serr
-	}
-	return hash, err
+	return err
 }
 
 // throttleKey is one counter an attempt is counted on. When credit is
@@ -186,7 +144,7 @@ func (s *Server) forgetAttempts(ctx context.Context, keys ...string) error {
 // account, otherwise on the account's and the client address's keys.
 // The password is then checked in an argon slot (an unknown address is
 // checked against a dummy hash, so both take as long).
-func (s *Server) signIn(c *fiber.Ctx, email, password string) (*course.User, error) {
+func (s *Server) signIn(c *fiber.Ctx, email, pw string) (*course.User, error) {
 	ctx := c.UserContext()
 	email = course.NormalizeEmail(email)
 	u, err := s.store.UserByEmail(ctx, email)
@@ -203,12 +161,12 @@ func (s *Server) signIn(c *fiber.Ctx, email, password string) (*course.User, err
 	if err := s.attempt(ctx, keys); err != nil {
 		return nil, err
 	}
-	hash := dummyHash
+	hash := password.DummyHash
 	if u != nil {
 		hash = u.PasswordHash
 	}
 	var ok bool
-	if err := s.argon(ctx, func() { ok, _ = checkPassword(hash, password) }); err != nil {
+	if err := s.argon(ctx, func() { ok, _ = password.Check(hash, pw) }); err != nil {
 		return nil, err
 	}
 	if u == nil || !ok {
@@ -239,32 +197,7 @@ func (s *Server) signIn(c *fiber.Ctx, email, password string) (*course.User, err
 // key returns the secret that signs device cookies, made once and kept in
 // the settings (all instances share it).
 func (s *Server) deviceSecret(ctx context.Context) ([]byte, error) {
-	g := s.guard
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.deviceKey != nil {
-		return g.deviceKey, nil
-	}
-	var v struct{ Key []byte }
-	err := s.settings.Get(ctx, settingDevice, &v)
-	if errors.Is(err, course.ErrNotFound) {
-		v.Key = make([]byte, 32)
-		if _, err := rand.Read(v.Key); err != nil {
-			return nil, fmt.Errorf("app: device key: %w", err)
-		}
-		if err := s.settings.Put(ctx, settingDevice, v); err != nil {
-			return nil, err
-		}
-		err = s.settings.Get(ctx, settingDevice, &v) // another instance may have written first
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(v.Key) < 32 {
-		return nil, errors.New("app: device key too short")
-	}
-	g.deviceKey = v.Key
-	return v.Key, nil
+	return s.secrets.Key(ctx, course.SecretDevices)
 }
 
 // deviceMAC signs a device cookie's fields.
@@ -342,6 +275,6 @@ func (s *Server) register(c *fiber.Ctx, n course.NewUser) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.notifier.outbox.Email(ctx, kind, u.ID, notify.Event{Key: string(kind)})
+	_, err = s.outbox.Email(ctx, kind, u.ID, notify.Event{Key: string(kind)})
 	return err
 }

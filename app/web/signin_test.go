@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/go-cmp/cmp"
 
+	"librecours/app/config"
 	"librecours/course"
 	"librecours/notify"
 )
@@ -99,7 +100,7 @@ func TestSignInThrottleHolds(t *testing.T) {
 // throttled on that address; another client is not.
 func TestSignInPerIP(t *testing.T) {
 	cfg := testConfig()
-	cfg.TrustedProxies, _ = parseProxies("0.0.0.0/32") // app.Test's connections come from 0.0.0.0
+	cfg.TrustedProxies, _ = config.ParseProxies("0.0.0.0/32") // app.Test's connections come from 0.0.0.0
 	e := newEnvWith(t, cfg)
 	u := e.user("quelquun@example.org", "Quelqu’un", course.RoleParticipant)
 	from := func(ip string) []string { return []string{fiber.HeaderXForwardedFor, "10.9.9.9, " + ip} }
@@ -140,10 +141,10 @@ func TestSignInPerIP(t *testing.T) {
 }
 
 func TestClientIP(t *testing.T) {
-	if _, err := parseProxies("10.0.0.0/8, nonsense"); err == nil {
+	if _, err := config.ParseProxies("10.0.0.0/8, nonsense"); err == nil {
 		t.Fatal("a bad proxy is accepted")
 	}
-	if _, err := ConfigFromEnv(func(k string) string {
+	if _, err := config.FromEnv(func(k string) string {
 		return map[string]string{"LIBRECOURS_TRUSTED_PROXIES": "10.0.0.0/33"}[k]
 	}); err == nil || !strings.Contains(err.Error(), "LIBRECOURS_TRUSTED_PROXIES") {
 		t.Fatalf("config error: %v", err)
@@ -161,7 +162,7 @@ func TestClientIP(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig()
-			cfg.TrustedProxies, _ = parseProxies(tc.trusted)
+			cfg.TrustedProxies, _ = config.ParseProxies(tc.trusted)
 			e := newEnvWith(t, cfg)
 			e.srv.App().Get("/test/ip", func(c *fiber.Ctx) error { return c.SendString(e.srv.clientKey(c)) })
 			req := httptest.NewRequest("GET", "/test/ip", nil)
@@ -184,23 +185,23 @@ func TestClientIP(t *testing.T) {
 func TestArgonSlots(t *testing.T) {
 	e := newEnv(t)
 	u := e.user("presse@example.org", "Pressé", course.RoleParticipant)
-	e.srv.guard.wait = 0
-	for range cap(e.srv.guard.slots) {
-		e.srv.guard.slots <- struct{}{}
+	e.srv.passwords.Wait = 0
+	for range cap(e.srv.passwords.Slots) {
+		e.srv.passwords.Slots <- struct{}{}
 	}
 	good := map[string]string{"email": u.Email, "password": testPassword(u.Email)}
 	res := e.api("POST", "/api/v1/auth/token", "", good)
 	if res.Status != http.StatusServiceUnavailable || res.errorCode() != "busy" || res.Header.Get(fiber.HeaderRetryAfter) == "" {
 		t.Fatalf("all slots taken: %d %s %v", res.Status, res.Body, res.Header)
 	}
-	<-e.srv.guard.slots
+	<-e.srv.passwords.Slots
 	if res := e.api("POST", "/api/v1/auth/token", "", good); res.Status != http.StatusOK {
 		t.Fatalf("a slot freed: %d %s", res.Status, res.Body)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	e.srv.guard.wait = time.Hour
-	e.srv.guard.slots <- struct{}{}
+	e.srv.passwords.Wait = time.Hour
+	e.srv.passwords.Slots <- struct{}{}
 	if err := e.srv.argon(ctx, func() { t.Error("ran without a slot") }); err == nil {
 		t.Fatal("a cancelled wait for a slot")
 	}
@@ -224,9 +225,9 @@ func TestRegistrationAnswersAlike(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	day := e.srv.notifier.outbox.Day(e.clock.Now())
+	day := e.notifier.outbox.Day(e.clock.Now())
 	for id, kind := range map[string]notify.Kind{created.ID: notify.KindAccountCreated, existing.ID: notify.KindAccountExists} {
-		if _, err := e.srv.notifier.store.Message(t.Context(), notify.MailID(kind, id, day)); err != nil {
+		if _, err := e.notifier.store.Message(t.Context(), notify.MailID(kind, id, day)); err != nil {
 			t.Errorf("no %s e-mail: %v", kind, err)
 		}
 	}
@@ -384,7 +385,7 @@ func TestHasLoneSurrogate(t *testing.T) {
 // verification limit counts each client, not the proxy.
 func TestVerifyLimitPerClient(t *testing.T) {
 	cfg := testConfig()
-	cfg.TrustedProxies, _ = parseProxies("0.0.0.0/32")
+	cfg.TrustedProxies, _ = config.ParseProxies("0.0.0.0/32")
 	e := newEnvWith(t, cfg)
 	status := func(ip string) int {
 		return e.api("GET", "/api/v1/certificates/LC-INCONNU", "", nil, fiber.HeaderXForwardedFor, ip).Status
@@ -399,5 +400,21 @@ func TestVerifyLimitPerClient(t *testing.T) {
 	}
 	if got := status("203.0.113.8"); got != http.StatusNotFound {
 		t.Fatalf("another client: %d", got)
+	}
+}
+
+// TestVerificationRateLimited: guessing codes is cut off per address.
+func TestVerificationRateLimited(t *testing.T) {
+	e := newEnv(t)
+	last := 0
+	for range 70 {
+		res := e.api("GET", "/api/v1/certificates/LC3-0000-0000-0000-0000", "", nil)
+		last = res.Status
+		if res.Status != 404 && res.Status != 429 {
+			t.Fatalf("status %d", res.Status)
+		}
+	}
+	if last != 429 {
+		t.Fatalf("70 guesses in a minute: last status %d, want 429", last)
 	}
 }

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -90,7 +90,7 @@ func TestDatabaseLocked(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-	srv, err := NewServer(Deps{Config: testConfig(), Store: s, Now: clk.Now})
+	srv, err := testServer(testConfig(), s, clk.Now, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,8 @@
-package app
+package web
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
-	"fmt"
 	"net/http"
-	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,49 +24,14 @@ import (
 //	POST /unsubscribe/TOKEN  switches the kind off: the mail client's
 //	                         one-click POST, or the page's button
 
-const settingUnsubscribe = "notify.unsubscribe_key"
-
-// unsubscribeKeys caches the unsubscribe secret once read.
-type unsubscribeKeys struct {
-	mu  sync.Mutex
-	key []byte
-}
-
 func (s *Server) registerUnsubscribeRoutes() {
-	s.unsubscribe = &unsubscribeKeys{}
 	s.app.Get(notify.UnsubscribePath+":token", s.handleUnsubscribeShow)
 	s.app.Post(notify.UnsubscribePath+":token", s.handleUnsubscribe)
 }
 
-// unsubscribeKey returns the secret that signs unsubscribe links, made on
-// first use and kept in the settings.
+// unsubscribeKey returns the secret that signs unsubscribe links.
 func (s *Server) unsubscribeKey(ctx context.Context) ([]byte, error) {
-	k := s.unsubscribe
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.key != nil {
-		return k.key, nil
-	}
-	var v struct{ Key []byte }
-	err := s.settings.Get(ctx, settingUnsubscribe, &v)
-	if errors.Is(err, course.ErrNotFound) {
-		v.Key = make([]byte, 32)
-		if _, err := rand.Read(v.Key); err != nil {
-			return nil, fmt.Errorf("app: unsubscribe key: %w", err)
-		}
-		if err := s.settings.Put(ctx, settingUnsubscribe, v); err != nil {
-			return nil, err
-		}
-		err = s.settings.Get(ctx, settingUnsubscribe, &v) // another instance may have written first
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(v.Key) < notify.MinUnsubscribeKey {
-		return nil, errors.New("app: unsubscribe key too short")
-	}
-	k.key = v.Key
-	return v.Key, nil
+	return s.secrets.Key(ctx, course.SecretUnsubscribe)
 }
 
 // unsubscribeTarget reads the token of the request: the person (who must
@@ -111,7 +72,7 @@ func (s *Server) handleUnsubscribeShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	prefs, err := s.notifier.store.Prefs(c.UserContext(), u.ID)
+	prefs, err := s.outbox.Prefs(c.UserContext(), u)
 	if err != nil {
 		return err
 	}
@@ -125,7 +86,7 @@ func (s *Server) handleUnsubscribe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.notifier.outbox.Unsubscribe(c.UserContext(), u.ID, kind); err != nil {
+	if _, err := s.outbox.Unsubscribe(c.UserContext(), u.ID, kind); err != nil {
 		return err
 	}
 	s.log.InfoContext(c.UserContext(), "notify: unsubscribed", "user", u.ID, "kind", string(kind))

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"context"
@@ -34,7 +34,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	ctx := t.Context()
 	for _, k := range []notify.Kind{notify.KindDeadline, notify.KindGradeAvailable} {
 		ev := notify.Event{Key: "k|" + string(k), What: notify.DeadlineSubmission, SessionID: f.session.ID, SessionCode: f.session.Code, TimeZone: "Europe/Paris", Part: 1}
-		if _, err := e.srv.notifier.outbox.Email(ctx, k, f.part.ID, ev); err != nil {
+		if _, err := e.notifier.outbox.Email(ctx, k, f.part.ID, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -56,7 +56,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 		links[kind] = path
 	}
 	prefsOff := func() []notify.Kind {
-		p, err := e.srv.notifier.store.Prefs(ctx, f.part.ID)
+		p, err := e.notifier.store.Prefs(ctx, f.part.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 		"another kind, same seal": "queue_new." + sealed,
 		"seal altered":            kind + "." + flip + sealed[1:],
 		"garbage":                 "nothing-here",
-		"unknown person":          notify.UnsubscribeToken(e.srv.unsubscribe.key, "no-such-user", notify.KindDeadline),
+		"unknown person":          notify.UnsubscribeToken(e.unsubscribeKey(), "no-such-user", notify.KindDeadline),
 	} {
 		if p := b.get("/unsubscribe/" + tok); p.Status != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", name, p.Status)

@@ -1,7 +1,6 @@
-package app
+package web
 
 import (
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"strings"
 
 	"librecours/app/markdown"
-	"librecours/grading"
 )
 
 // views renders the embedded templates for fiber (fiber.Views).
@@ -86,21 +84,6 @@ func (v *views) Render(w io.Writer, name string, binding any, layout ...string) 
 		return fmt.Errorf("views: no page %s", name)
 	}
 	return set.ExecuteTemplate(w, layout[0], binding)
-}
-
-// markdownRenderer is grading.Service.Markdown: texts are rendered when they
-// are saved, and one beyond the renderer's bounds is refused to its author
-// with a message naming the problem and where it is.
-func markdownRenderer(r *markdown.Renderer) func(field, src string) (string, error) {
-	return func(field, src string) (string, error) {
-		html, err := r.RenderChecked(src)
-		var le *markdown.LimitError
-		if errors.As(err, &le) {
-			return "", &grading.ValidationError{Field: field, Key: "grading.markdown." + le.Problem,
-				Args: map[string]any{"Limit": le.Limit, "Line": le.Line}}
-		}
-		return string(html), err
-	}
 }
 
 // prose shows a text a person wrote: the HTML stored when it was saved, or,

@@ -20,7 +20,7 @@ import (
 	"syscall"
 	"time"
 
-	"librecours/app"
+	"librecours/app/loadtest"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -41,7 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	o := app.LoadOptions{ClosedSize: *closedSize, Concurrency: *conc, Duration: *dur, Warmup: *warm,
+	o := loadtest.Options{ClosedSize: *closedSize, Concurrency: *conc, Duration: *dur, Warmup: *warm,
 		DataDir: *data, ProfileDir: *profile,
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
 	switch *scale {
@@ -74,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := app.RunLoad(ctx, o, stdout)
+	rep, err := loadtest.Run(ctx, o, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "load: %v\n", err)
 		return 1
