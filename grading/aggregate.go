@@ -43,7 +43,10 @@ type AggregateInput struct {
 	Reviews []PeerScore
 	// AnimatorGrades maps a submission ID to the animator's grade, 0..100. These are
 	// ground truth: the final grade of that submission, and evidence about the bias and
-	// reliability of the peers who reviewed it. A submission may have no review.
+	// reliability of the peers who reviewed it, which corrects their other reviews
+	// too (TestAggregateCalibration). A grade an animator confirmed belongs here
+	// at its value, as do the grades of the calibration sample
+	// (CalibrationSample). A submission may have no review.
 	AnimatorGrades map[string]float64
 }
 
@@ -98,7 +101,7 @@ type AggregateOptions struct {
 	QualityScale float64
 
 	// TailDF is the degrees of freedom of the Student-t noise of a review
-	// [4]: a review far from the consensus for its reviewer's noise counts
+	// [8]: a review far from the consensus for its reviewer's noise counts
 	// (TailDF+1)/(TailDF+e²τ) of a review, so one wild score moves a grade
 	// little. Very large values give back the Gaussian model.
 	TailDF float64
@@ -140,7 +143,8 @@ type ReviewShare struct {
 	// 0..100 (the raw score for a median).
 	Corrected float64
 	// Weight is the review's share of the grade, 0..1: its reviewer's
-	// reliability times its Student-t weight over the grade's precision.
+	// reliability times its Student-t weight (less for a reviewer whose bias
+	// is not estimated, whose bias is unknown) over the grade's precision.
 	// For a median, each review left in counts 1/n, a suspect one 0.
 	Weight float64
 }
@@ -292,7 +296,7 @@ func (o AggregateOptions) aggResolve() (AggregateOptions, error) {
 		{"UnreliableBias", &o.UnreliableBias, 25},
 		{"QualityScale", &o.QualityScale, 30},
 		{"Tolerance", &o.Tolerance, 1e-2},
-		{"TailDF", &o.TailDF, 4},
+		{"TailDF", &o.TailDF, 8},
 	}
 	for _, f := range floats {
 		if math.IsNaN(*f.v) || math.IsInf(*f.v, 0) || *f.v < 0 {
@@ -491,8 +495,20 @@ type aggSub struct {
 // aggRev is the state of a reviewer.
 type aggRev struct {
 	b, tau  float64 // b is the deviation d_v from the common offset
+	bVar    float64 // the variance of b for a reviewer who keeps the prior, else 0
 	est     bool    // estimated; otherwise b = 0 and τ = 1/NoiseSD²
 	suspect string  // ReviewerSuspect*: set aside, τ = aggSuspectTau
+}
+
+// prec is what a review of weight w by r counts in a grade: the precision of
+// its score with the bias removed, 1/(1/(τw) + Var b), so that the work of a
+// reviewer whose bias is unknown (too few reviews to estimate it) is graded
+// with that doubt. An estimated bias is taken as known: counting its
+// variance too would feed back through the leave-one-out estimates of the
+// other reviewers into ever wider doubts.
+func (r *aggRev) prec(w float64) float64 {
+	t := r.tau * w
+	return t / (1 + t*r.bVar)
 }
 
 // Suspect reviewers (see ReviewerStats.Suspect) and their weight: a noise of
@@ -510,6 +526,11 @@ const (
 // iteration seeks does not move (weights and reliabilities chasing each other
 // kept some sparse sessions from converging).
 const aggWeightIterations = 50
+
+// aggDampAfter: past this many iterations, each reviewer moves only half way
+// to their new bias and (in log scale) reliability. The fixed point is the
+// same; a two-cycle, which the full steps of some sessions fall into, is not.
+const aggDampAfter = 100
 
 // aggScoreFloorShare: the score variance never drops below this share of
 // the robust variance (1.4826·MAD)² of the submissions' raw medians, which
@@ -748,7 +769,7 @@ func (m *aggModel) updateScores(reweight bool) float64 {
 			if reweight {
 				m.w[p] = aggWeight(m.w[p], x-su.s, r.tau, nu)
 			}
-			t := r.tau * m.w[p]
+			t := r.prec(m.w[p])
 			num += t * x
 			prec += t
 		}
@@ -789,7 +810,7 @@ func (m *aggModel) updateReviewers() float64 {
 				continue
 			}
 			z, wt := g.revZ[p], m.revW[p]
-			t := r.tau * wt
+			t := r.prec(wt)
 			inv := 1 / (m.looVar[p] - t)
 			m.loo[p], m.looVar[p] = (m.loo[p]-t*(z-m.common-r.b))*inv, inv
 			w := wt / (1/r.tau + inv)
@@ -812,14 +833,25 @@ func (m *aggModel) updateReviewers() float64 {
 		var ss, k float64
 		for p := g.revStart[v]; p < g.revStart[v+1]; p++ {
 			if m.looVar[p] >= 0 {
+				// A residual tells about the reviewer's noise in proportion
+				// to the share of its variance that noise is, for a
+				// reviewer at NoiseSD: against a work nobody else reviewed,
+				// little. (At the reviewer's own noise, a precise reviewer
+				// would count their evidence for little and look noisier.)
 				e := g.revZ[p] - m.common - d - m.loo[p]
-				ss += m.revW[p]*e*e - m.looVar[p]
-				k++
+				q := 1 / (1 + m.looVar[p]/(o.NoiseSD*o.NoiseSD))
+				ss += q * q * (m.revW[p]*e*e - m.looVar[p])
+				k += q * q
 			}
 		}
+		tau := 1 / max((prior+ss+k*m.dVar[v])/(o.NoiseWeight+k), aggMinNoiseSD*aggMinNoiseSD)
+		if m.iterations > aggDampAfter {
+			// Half steps (τ in log scale): a precise reviewer and the works
+			// they dominate can otherwise swap between two fits for ever.
+			d, tau = 0.5*(r.b+d), math.Sqrt(r.tau*tau)
+		}
 		delta = max(delta, math.Abs(d-r.b))
-		r.b = d
-		r.tau = 1 / max((prior+ss+k*m.dVar[v])/(o.NoiseWeight+k), aggMinNoiseSD*aggMinNoiseSD)
+		r.b, r.tau = d, tau
 	}
 	// η from the moments of the unshrunk deviations around their mean: their
 	// spread minus their sampling variance.
@@ -830,6 +862,13 @@ func (m *aggModel) updateReviewers() float64 {
 		m.eta = 1 / max(spread-sumVar/n, aggMinVar)
 	default:
 		m.eta = 1 / aggMinVar
+	}
+	// A reviewer who keeps the prior has a bias of unknown sign, spread as
+	// the cohort's biases are.
+	for v := range m.revs {
+		if r := &m.revs[v]; !r.est && r.suspect == "" {
+			r.bVar = 1 / m.eta
+		}
 	}
 	return delta
 }
@@ -851,7 +890,7 @@ func (m *aggModel) updateCommon() float64 {
 		var num, prec float64
 		for p := g.subStart[u]; p < g.subStart[u+1]; p++ {
 			r := m.revs[g.subRev[p]]
-			t := r.tau * m.w[p]
+			t := r.prec(m.w[p])
 			num += t * (g.subZ[p] - r.b)
 			prec += t
 		}
@@ -971,7 +1010,7 @@ func (m *aggModel) shares(u int, out []ReviewShare) ([]ReviewShare, float64) {
 			p := lo + int32(i)
 			r := m.revs[g.subRev[p]]
 			out[i] = ReviewShare{ReviewerID: g.revIDs[g.subRev[p]], Corrected: min(max(g.subZ[p]-m.common-r.b, 0), 100),
-				Weight: r.tau * m.w[p] / su.prec}
+				Weight: r.prec(m.w[p]) / su.prec}
 		}
 		return out, m.gamma / su.prec
 	}

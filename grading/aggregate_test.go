@@ -221,6 +221,8 @@ func TestAggregateBiasCorrection(t *testing.T) {
 
 func TestAggregateTwoReviewers(t *testing.T) {
 	// Without ground truth only the gap between the two is known: they split it.
+	// The grades at both ends are drawn toward the mean by up to 2 points: two
+	// reviewers' noise is known from 15 reviews each and the prior's 4.
 	var in AggregateInput
 	for i := range 15 {
 		id, truth := fmt.Sprintf("s%02d", i), 40+float64(2*i)
@@ -228,8 +230,8 @@ func TestAggregateTwoReviewers(t *testing.T) {
 	}
 	res := aggTestRun(t, in, AggregateOptions{})
 	for i, g := range res.Submissions {
-		if want := 45 + float64(2*i); g.Method != GradeMethodPeersModel || math.Abs(g.Grade-want) > 1.5 {
-			t.Errorf("%s = %+v, want peers_model %.0f ± 1.5", g.SubmissionID, g, want)
+		if want := 45 + float64(2*i); g.Method != GradeMethodPeersModel || math.Abs(g.Grade-want) > 2 {
+			t.Errorf("%s = %+v, want peers_model %.0f ± 2", g.SubmissionID, g, want)
 		}
 	}
 	revs := aggTestReviewers(res)
@@ -418,7 +420,7 @@ func TestAggregateDeterministic(t *testing.T) {
 func TestAggregateOptionsDefaults(t *testing.T) {
 	in, _ := aggTestCohort(30, 3, []float64{-8, 0, 8, -4, 4, 0})
 	explicit := AggregateOptions{
-		MinReviewerReviews: 2, MinSubmissionReviews: 1, MinSessionReviews: 20, TailDF: 4,
+		MinReviewerReviews: 2, MinSubmissionReviews: 1, MinSessionReviews: 20, TailDF: 8,
 		CommonBiasSD: 3, AnimatorSD: 5, NoiseSD: 10, NoiseWeight: 4, UnreliableNoiseSD: 20, UnreliableBias: 25,
 		QualityScale: 30, MaxIterations: 500, Tolerance: 1e-2,
 	}

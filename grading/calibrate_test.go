@@ -157,8 +157,8 @@ func TestAggregateCalibration(t *testing.T) {
 		maxBiasErr  float64 // |estimated − true| bias of r0, in points
 		maxGradeErr float64 // |grade − truth| of x
 	}{
-		{0, 5, 8},
-		{2, 4, 7.5},
+		{0, 5.5, 9},
+		{2, 4, 8},
 		{len(ofBiased), 3, 6},
 	}
 	prevBias, prevGrade := math.Inf(1), math.Inf(1)
