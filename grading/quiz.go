@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -242,15 +243,28 @@ func bestScores(all []Attempt) map[string]float64 {
 
 // ParseQuestions reads questions written as plain text, one block per
 // question: a line starting with "?" is the question, "*" a correct choice
-// and "-" a wrong one. IDs are q1, q1a, q1b, …
+// and "-" a wrong one. IDs are q1, q1a, q1b, … A heading line "# N" puts
+// the questions below it in course part N, and their IDs say so (p2-q5,
+// p2-q5a, …; see QuestionPart); a bare "#" ends the part.
 func ParseQuestions(src string) ([]Question, error) {
 	var qs []Question
+	part := 0
 	for i, raw := range strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n") {
 		line := strings.TrimSpace(raw)
 		switch {
 		case line == "":
+		case strings.HasPrefix(line, "#"):
+			n, ok := headingPart(line)
+			if !ok {
+				return nil, &ValidationError{Field: "questions", Key: "grading.evaluation.line_invalid", Args: map[string]any{"Line": i + 1}}
+			}
+			part = n
 		case strings.HasPrefix(line, "?"):
-			qs = append(qs, Question{ID: fmt.Sprintf("q%d", len(qs)+1), Text: strings.TrimSpace(line[1:])})
+			id := fmt.Sprintf("q%d", len(qs)+1)
+			if part > 0 {
+				id = fmt.Sprintf("p%d-%s", part, id)
+			}
+			qs = append(qs, Question{ID: id, Text: strings.TrimSpace(line[1:])})
 		case strings.HasPrefix(line, "*"), strings.HasPrefix(line, "-"):
 			if len(qs) == 0 {
 				return nil, &ValidationError{Field: "questions", Key: "grading.evaluation.choice_before_question", Args: map[string]any{"Line": i + 1}}
@@ -267,12 +281,36 @@ func ParseQuestions(src string) ([]Question, error) {
 	return qs, nil
 }
 
-// FormatQuestions writes questions in the format ParseQuestions reads.
+// headingPart reads a "# N" line (N from 1 to 999, words may follow) or a
+// bare "#" (no part).
+func headingPart(line string) (int, bool) {
+	fields := strings.Fields(strings.TrimPrefix(line, "#"))
+	if len(fields) == 0 {
+		return 0, true
+	}
+	n, err := strconv.Atoi(fields[0])
+	if err != nil || n < 1 || n > 999 {
+		return 0, false
+	}
+	return n, true
+}
+
+// FormatQuestions writes questions in the format ParseQuestions reads,
+// with a "# N" heading where the course part of the questions changes.
 func FormatQuestions(qs []Question) string {
 	var b strings.Builder
+	part := 0
 	for i, q := range qs {
 		if i > 0 {
 			b.WriteString("\n")
+		}
+		if p := QuestionPart(q.ID); p != part {
+			if p == 0 {
+				b.WriteString("#\n\n")
+			} else {
+				fmt.Fprintf(&b, "# %d\n\n", p)
+			}
+			part = p
 		}
 		fmt.Fprintf(&b, "? %s\n", q.Text)
 		for _, c := range q.Choices {
