@@ -29,10 +29,11 @@ const (
 	// event carries the link's token in Code.
 	KindPasswordReset Kind = "password_reset" // a link to choose a new password
 	KindEmailChange   Kind = "email_change"   // a link confirming a new address, sent there (Event.Text)
+	KindInvitation    Kind = "invitation"     // a link to activate an account a coordinator made (Event.SessionCode, Event.At: expiry)
 )
 
 // AccountKinds are the account e-mails, sent whatever the preferences.
-var AccountKinds = []Kind{KindAccountCreated, KindAccountExists, KindPasswordReset, KindEmailChange}
+var AccountKinds = []Kind{KindAccountCreated, KindAccountExists, KindPasswordReset, KindEmailChange, KindInvitation}
 
 // MailKinds lists the e-mail kinds, in display order.
 var MailKinds = []Kind{KindReviewsAssigned, KindDeadline, KindGradeAvailable, KindCertificateIssued, KindQueueNew}

@@ -76,11 +76,11 @@ func (o *Outbox) EmailOn(ctx context.Context, kind Kind, userID string, on time.
 }
 
 // LinkPaths are where account links lead; the token follows.
-var LinkPaths = map[Kind]string{KindPasswordReset: "/password/reset/", KindEmailChange: "/account/email/"}
+var LinkPaths = map[Kind]string{KindPasswordReset: "/password/reset/", KindEmailChange: "/account/email/", KindInvitation: "/invitations/"}
 
-// Link e-mails an account link (KindPasswordReset, KindEmailChange) to
-// userID, whatever their preferences: e.Code is the link's token, e.Key
-// names the link. Every link is a message of its own, so a second request
+// Link e-mails an account link (KindPasswordReset, KindEmailChange,
+// KindInvitation) to userID, whatever their preferences: e.Code is the
+// link's token, e.Key names the link. Every link is a message of its own, so a second request
 // of the day gets its mail too; the caller limits how often.
 func (o *Outbox) Link(ctx context.Context, kind Kind, userID string, e Event) (AddResult, error) {
 	if _, ok := LinkPaths[kind]; !ok || userID == "" || e.Key == "" || e.Code == "" || (kind == KindEmailChange && e.Text == "") {

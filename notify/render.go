@@ -79,6 +79,8 @@ func (r Renderer) line(lang string, kind Kind, e Event) string {
 		args["URL"] = r.link("/login")
 	case KindPasswordReset, KindEmailChange:
 		args["URL"], args["Email"] = r.link(LinkPaths[kind]+url.PathEscape(e.Code)), e.Text
+	case KindInvitation:
+		args["URL"] = r.link(LinkPaths[kind] + url.PathEscape(e.Code))
 	case KindMattermost:
 		id = "notify.mattermost." + e.What
 		switch e.What {

@@ -1,14 +1,17 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"librecours/course"
+	"librecours/notify"
 )
 
 // maxRosterBytes bounds an uploaded enrolment file: 5,000 lines of long
@@ -19,8 +22,8 @@ func (s *Server) registerRosterRoutes() {
 	a := s.app
 	a.Get("/sessions/:id/import", s.handleImportShow)
 	a.Post("/sessions/:id/import", s.handleImportCreate)
-	a.Get("/invitations/:token", s.handleInvitationShow)
-	a.Post("/invitations/:token", s.handleInvitationAccept)
+	a.Get(notify.LinkPaths[notify.KindInvitation]+":token", s.handleInvitationShow)
+	a.Post(notify.LinkPaths[notify.KindInvitation]+":token", s.handleInvitationAccept)
 	a.Post("/api/v1/sessions/:id/enrolments/import", s.handleAPIImport)
 }
 
@@ -36,11 +39,42 @@ type importedRow struct {
 type importView struct {
 	Count                                 int
 	Created, Enrolled, Already, Reinvited []importedRow
+	// Mailed: every invitation's e-mail is queued; the links on the page
+	// are a fallback.
+	Mailed bool
 }
 
 // invitationURL is the link that lets an invited person choose a password.
 func (s *Server) invitationURL(token string) string {
-	return strings.TrimRight(s.cfg.BaseURL, "/") + "/invitations/" + token
+	return strings.TrimRight(s.cfg.BaseURL, "/") + notify.LinkPaths[notify.KindInvitation] + token
+}
+
+// errInvitationInvalid answers an invitation link that is unknown, used or
+// expired: a page that says what to do, not a bare 404.
+var errInvitationInvalid = &httpError{Status: http.StatusNotFound, Code: "not_found", Key: "invite.link.invalid"}
+
+// mailInvitations queues the e-mail of every invitation an import made (new
+// accounts and renewed links) through the outbox; each link is a message of
+// its own, sent whatever the person's preferences. It reports whether all
+// were queued: when one is not, the error is logged and the coordinator
+// still has the links on the page.
+func (s *Server) mailInvitations(ctx context.Context, sess *course.Session, res *course.ImportResult) bool {
+	if s.outbox == nil {
+		return false
+	}
+	expires := s.now().Add(course.InvitationTTL)
+	for _, p := range slices.Concat(res.Created, res.Reinvited) {
+		if p.Token == "" || p.UserID == "" {
+			continue
+		}
+		e := notify.Event{Key: course.HashSecret(p.Token)[:16], Code: p.Token, SessionID: sess.ID, SessionCode: sess.Code,
+			TimeZone: sess.TimeZone, At: expires}
+		if _, err := s.outbox.Link(ctx, notify.KindInvitation, p.UserID, e); err != nil {
+			s.log.ErrorContext(ctx, "queue invitation e-mail", "session", sess.Code, "err", err)
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) toImportView(res *course.ImportResult) importView {
@@ -168,7 +202,9 @@ func (s *Server) handleImportCreate(c *fiber.Ctx) error {
 		data["Session"] = updated
 	}
 	p.Form["csv"] = ""
-	data["Result"] = s.toImportView(res)
+	view := s.toImportView(res)
+	view.Mailed = s.mailInvitations(c.UserContext(), sess, res)
+	data["Result"] = view
 	return s.render(c, "pages/sessions/import", p)
 }
 
@@ -184,6 +220,8 @@ type invitationJSON struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
 	URL   string `json:"url"`
+	// Mailed: the invitation's e-mail is queued.
+	Mailed bool `json:"mailed"`
 	// Renewed: a new link for an existing account never activated.
 	Renewed bool `json:"renewed,omitempty"`
 }
@@ -219,12 +257,20 @@ func (s *Server) handleAPIImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	mailed := false
+	if len(res.Created)+len(res.Reinvited) > 0 {
+		sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		mailed = s.mailInvitations(c.UserContext(), sess, res)
+	}
 	invs := make([]invitationJSON, 0, len(res.Created)+len(res.Reinvited))
 	for _, p := range res.Created {
-		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token)})
+		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token), Mailed: mailed})
 	}
 	for _, p := range res.Reinvited {
-		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token), Renewed: true})
+		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token), Mailed: mailed, Renewed: true})
 	}
 	already := make([]string, 0, len(res.Already))
 	for _, p := range res.Already {
@@ -237,6 +283,9 @@ func (s *Server) handleAPIImport(c *fiber.Ctx) error {
 
 func (s *Server) invitationPage(c *fiber.Ctx) (*page, error) {
 	_, u, err := s.course.Invitation(c.UserContext(), c.Params("token"))
+	if errors.Is(err, course.ErrNotFound) {
+		return nil, errInvitationInvalid
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +304,10 @@ func (s *Server) handleInvitationShow(c *fiber.Ctx) error {
 	return s.render(c, "pages/account/invitation", p)
 }
 
+// handleInvitationAccept activates the account and signs the person in, as
+// a sign-in does (a new web session replacing any other of this browser).
 func (s *Server) handleInvitationAccept(c *fiber.Ctx) error {
+	c.Set("Referrer-Policy", "no-referrer")
 	p, err := s.invitationPage(c)
 	if err != nil {
 		return err
@@ -265,11 +317,15 @@ func (s *Server) handleInvitationAccept(c *fiber.Ctx) error {
 	if c.FormValue("password") != c.FormValue("password_confirm") {
 		return s.formError(c, course.Invalid("password_confirm", "app.register.password_mismatch"), p, show)
 	}
-	if _, err := s.course.AcceptInvitation(c.UserContext(), c.Params("token"), c.FormValue("name"), c.FormValue("password")); err != nil {
+	u, err := s.course.AcceptInvitation(c.UserContext(), c.Params("token"), c.FormValue("name"), c.FormValue("password"))
+	if errors.Is(err, course.ErrNotFound) { // used meanwhile
+		return errInvitationInvalid
+	}
+	if err != nil {
 		return s.formError(c, err, p, show)
 	}
-	s.flash(c, "app.flash.roster_password_set")
-	return c.Redirect("/login", http.StatusSeeOther)
+	s.flash(c, "app.flash.account_activated")
+	return s.beginWebSession(c, u, "/dashboard")
 }
 
 // redactSecrets hides the secret token of an invitation, calendar,

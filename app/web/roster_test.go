@@ -90,15 +90,15 @@ func (b *browser) uploadForm(path string, fields map[string]string, filename str
 func rosterCounts(t *testing.T, e *testEnv, sessionID string) string {
 	t.Helper()
 	ctx := context.Background()
-	users, err := e.srv.store.ListUsers(ctx)
+	users, err := e.db.Stores().Course.ListUsers(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	enrols, err := e.srv.store.EnrolmentsBySession(ctx, sessionID)
+	enrols, err := e.db.Stores().Course.EnrolmentsBySession(ctx, sessionID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := e.srv.store.SessionByID(ctx, sessionID)
+	sess, err := e.db.Stores().Course.SessionByID(ctx, sessionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,11 +134,11 @@ func TestImportPage(t *testing.T) {
 	if txt := p.Doc.Find(".roster-result").Text(); !strings.Contains(txt, "Zoé Écrivaine") || !strings.Contains(txt, "Paul Participant") {
 		t.Fatalf("result page does not list the people:\n%s", txt)
 	}
-	zoe, err := e.srv.store.UserByEmail(t.Context(), "zoe@example.org")
+	zoe, err := e.db.Stores().Course.UserByEmail(t.Context(), "zoe@example.org")
 	if err != nil || zoe.Name != "Zoé Écrivaine" || !zoe.Has(course.RoleParticipant) {
 		t.Fatalf("new account: %+v %v", zoe, err)
 	}
-	if ok, _ := e.srv.store.IsEnrolled(t.Context(), f.session.ID, zoe.ID); !ok {
+	if ok, _ := e.db.Stores().Course.IsEnrolled(t.Context(), f.session.ID, zoe.ID); !ok {
 		t.Fatal("new account not enrolled")
 	}
 	// The new account has no usable password until the invitation is used.
@@ -332,8 +332,9 @@ func TestImportAPI(t *testing.T) {
 	}
 }
 
-// TestInvitation: the link sets the password once; then signing in works
-// and the link is gone (404), as are unknown and expired links.
+// TestInvitation: the link sets the password once and signs the person in;
+// then signing in works and the link is gone (404), as are unknown and
+// expired links.
 func TestInvitation(t *testing.T) {
 	f := newFixture(t)
 	e := f.e
@@ -360,10 +361,10 @@ func TestInvitation(t *testing.T) {
 		}
 	}
 	p = b.post(path, url.Values{"_csrf": {csrf}, "name": {" Inès Nouvelle "}, "password": {"une phrase de passe"}, "password_confirm": {"une phrase de passe"}})
-	if p.Status != http.StatusSeeOther || p.Location != "/login" {
+	if p.Status != http.StatusSeeOther || p.Location != "/dashboard" {
 		t.Fatalf("accept: %d %s", p.Status, p.Location)
 	}
-	if flash := b.get("/login").Doc.Find(".flash").Text(); !strings.Contains(flash, "mot de passe est enregistré") {
+	if flash := b.get("/dashboard").Doc.Find(".flash").Text(); !strings.Contains(flash, "Votre compte est activé") {
 		t.Fatalf("flash %q", flash)
 	}
 	signedIn := e.api("POST", "/api/v1/auth/token", "", map[string]string{"email": "invitee@example.org", "password": "une phrase de passe"})
@@ -374,7 +375,7 @@ func TestInvitation(t *testing.T) {
 	if p := b.get(path); p.Status != http.StatusNotFound {
 		t.Fatalf("used invitation: %d", p.Status)
 	}
-	p = b.post(path, url.Values{"_csrf": {b.csrf("/login")}, "password": {"encore une phrase"}, "password_confirm": {"encore une phrase"}})
+	p = b.post(path, url.Values{"_csrf": {b.csrf("/dashboard")}, "password": {"encore une phrase"}, "password_confirm": {"encore une phrase"}})
 	if p.Status != http.StatusNotFound {
 		t.Fatalf("reused invitation: %d", p.Status)
 	}
