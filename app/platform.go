@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"librecours/app/metrics"
 	"log/slog"
 	"time"
 
@@ -41,9 +42,10 @@ type Platform struct {
 	// LIBRECOURS_DATA, or MongoDB when MONGODB_URI is set; its operations
 	// are timed when /metrics is on.
 	Store   store.Backend
-	Metrics *web.Metrics // nil when /metrics is off
+	Metrics *metrics.Metrics // nil when /metrics is off
 
 	Course       *course.Service
+	Auth         *course.Auth
 	Grading      *grading.Service
 	Quiz         *grading.Quiz
 	Certificates *certificates.Service
@@ -67,7 +69,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err != nil {
 		return nil, err
 	}
-	p := &Platform{Config: cfg, Log: log, raw: raw, Metrics: web.NewMetrics(cfg)}
+	p := &Platform{Config: cfg, Log: log, raw: raw, Metrics: metrics.New(cfg, web.ServerError)}
 	p.Store = p.Metrics.Backend(raw)
 	if err := p.wire(opt.Now); err != nil {
 		p.Close()
@@ -118,6 +120,8 @@ func (p *Platform) wire(now func() time.Time) error {
 	p.Course = &course.Service{Store: st.Course, Roster: st.Course, Feeds: st.Course, Privacy: st.Course, Audit: st.Certificates,
 		Now: now, HashPassword: passwords.Hash, CommonPassword: common.Has,
 		TimeZone: cfg.TimeZone, SelfRegistration: cfg.SelfRegistration}
+	p.Auth = &course.Auth{Store: st.Auth, Users: st.Course, Now: now,
+		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, TokenTTL: cfg.TokenTTL}
 	p.Grading = &grading.Service{Store: st.Grading, Course: st.Course, Audit: st.Certificates, Now: now,
 		Markdown: markdown.ForGrading(md), IDKey: secrets.KeyFunc(course.SecretReviewIDs)}
 	p.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now}
@@ -140,13 +144,22 @@ func (p *Platform) wire(now func() time.Time) error {
 	rules := &jobs.Rules{Outbox: p.Outbox, Hooks: st.Outbox, Course: st.Course, Grading: p.Grading,
 		Texts: texts, Lang: texts.Languages()[0], Now: now, Log: p.Log}
 	p.Grading.Events, p.Certificates.Events = rules, rules
-	p.Scheduler = &jobs.Scheduler{Grading: p.Grading, Rules: rules, Dispatch: dispatch, Auth: st.Auth,
+	p.Course.Copiers = []course.SessionCopier{p.Grading, p.Quiz, p.Certificates}
+	p.Scheduler = &jobs.Scheduler{Grading: p.Grading, Rules: rules, Dispatch: dispatch, Auth: p.Auth,
 		Metrics: p.Metrics, Log: p.Log, Now: now, NotifyInterval: cfg.NotifyInterval}
 
-	p.Web, err = web.NewServer(web.Deps{Config: cfg, Log: p.Log, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets,
+	p.Web, err = web.NewServer(web.Deps{Config: cfg, Log: p.Log, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Auth: p.Auth,
 		Markdown: md, Course: p.Course, Grading: p.Grading, Quiz: p.Quiz, Certificates: p.Certificates, Outbox: p.Outbox,
-		Store: p.Store, Metrics: p.Metrics})
-	return err
+		Ready: p.Store.Ready, Metrics: p.Metrics})
+	if err != nil {
+		return err
+	}
+	dataDir := ""
+	if cfg.Embedded() {
+		dataDir = cfg.DataDir
+	}
+	p.Metrics.Watch(metrics.Sources{Backend: p.Store, Grading: p.Grading, Now: now, DataDir: dataDir})
+	return nil
 }
 
 // Close closes the store (and releases the embedded store's folder).

@@ -175,6 +175,53 @@ func (s *Service) ConfirmEmail(ctx context.Context, userID, email string) (*User
 	return s.Store.UserByID(ctx, userID)
 }
 
+// ResetTarget is the account a coordinator sends a reset link to, the
+// request recorded in the audit log.
+func (s *Service) ResetTarget(ctx context.Context, actor *User, userID string) (*User, error) {
+	if err := SendResetAllowed(actor); err != nil {
+		return nil, err
+	}
+	u, err := s.Store.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if err := RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditResetLink, Target: u.ID}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Users lists every account, for a coordinator.
+func (s *Service) Users(ctx context.Context, actor *User) ([]*User, error) {
+	if actor == nil {
+		return nil, ErrUnauthenticated
+	}
+	if !actor.IsCoordinator() {
+		return nil, ErrForbidden
+	}
+	return s.Store.ListUsers(ctx)
+}
+
+// Names maps user IDs to display names, in one read, for staff (an
+// animator or a coordinator): participants never see who reviewed whom.
+func (s *Service) Names(ctx context.Context, actor *User, ids []string) (map[string]string, error) {
+	if actor == nil {
+		return nil, ErrUnauthenticated
+	}
+	if !actor.Has(RoleAnimator) && !actor.IsCoordinator() {
+		return nil, ErrForbidden
+	}
+	users, err := s.Store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(users))
+	for _, u := range users {
+		out[u.ID] = u.Name
+	}
+	return out, nil
+}
+
 // SendResetAllowed checks that actor may send a reset link to someone:
 // coordinators only.
 func SendResetAllowed(actor *User) error {

@@ -41,8 +41,6 @@ type Store interface {
 	UpdatePart(ctx context.Context, sessionID string, p Part) error
 	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
-	// SetWorkload changes the session's workload in hours.
-	SetWorkload(ctx context.Context, sessionID string, hours int) error
 	AddAnimator(ctx context.Context, sessionID, userID string) error
 	// RemoveAnimator takes userID off the session's animators (nothing
 	// when they were not one); ErrNotFound when there is no such session.
@@ -91,6 +89,9 @@ type Service struct {
 	Roster  RosterStore
 	Feeds   FeedStore
 	Privacy PrivacyStore
+	// Copiers carry over, in this order, what the other domains keep per
+	// session when a session is duplicated (exercises, evaluation, rules).
+	Copiers []SessionCopier
 
 	// deletions makes "is someone else a coordinator?" and the deletion
 	// one step, so two coordinators deleting their accounts at once cannot
@@ -170,9 +171,6 @@ func (s *Service) CreateSession(ctx context.Context, actor *User, n NewSession) 
 	if err != nil {
 		return nil, err
 	}
-	if n.WorkloadHours == 0 {
-		n.WorkloadHours = DefaultWorkloadHours
-	}
 	num, err := s.Store.NextSessionNumber(ctx, f)
 	if err != nil {
 		return nil, err
@@ -182,7 +180,7 @@ func (s *Service) CreateSession(ctx context.Context, actor *User, n NewSession) 
 		Code: SessionCode(f, num), Format: f, Number: num,
 		StartsOn: plan.StartsOn, EndsOn: plan.EndsOn, TimeZone: loc.String(),
 		Capacity: n.Capacity, Parts: plan.Parts, Evaluation: plan.Evaluation,
-		Animators: []string{}, Settings: DefaultSettings(), WorkloadHours: n.WorkloadHours,
+		Animators: []string{}, Settings: DefaultSettings(),
 		CreatedAt: s.Now().UTC(), CreatedBy: actor.ID,
 	}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
@@ -197,6 +195,8 @@ type SessionList struct {
 	Open        []*Session
 	Closed      []*Session
 	ClosedTotal int
+	// Enrolled holds the IDs of the sessions the person is enrolled in.
+	Enrolled map[string]bool
 }
 
 // ClosedPageSize is how many closed sessions a page of the list shows.
@@ -221,7 +221,15 @@ func (s *Service) SessionIndex(ctx context.Context, actor *User, page int) (*Ses
 	if err != nil {
 		return nil, 0, err
 	}
-	return &SessionList{Open: open, Closed: closed, ClosedTotal: total}, page, nil
+	enrols, err := s.Store.EnrolmentsByUser(ctx, actor.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	mine := make(map[string]bool, len(enrols))
+	for _, e := range enrols {
+		mine[e.SessionID] = true
+	}
+	return &SessionList{Open: open, Closed: closed, ClosedTotal: total, Enrolled: mine}, page, nil
 }
 
 // Session returns one session to a signed-in person.
@@ -230,6 +238,45 @@ func (s *Service) Session(ctx context.Context, actor *User, id string) (*Session
 		return nil, ErrUnauthenticated
 	}
 	return s.Store.SessionByID(ctx, id)
+}
+
+// IsEnrolled reports whether the actor is enrolled in the session.
+func (s *Service) IsEnrolled(ctx context.Context, actor *User, sessionID string) (bool, error) {
+	if actor == nil {
+		return false, ErrUnauthenticated
+	}
+	return s.Store.IsEnrolled(ctx, sessionID, actor.ID)
+}
+
+// Animators returns the accounts of the session's animators, to those who
+// may run it.
+func (s *Service) Animators(ctx context.Context, actor *User, sess *Session) ([]*User, error) {
+	if actor == nil {
+		return nil, ErrUnauthenticated
+	}
+	if !CanManage(actor, sess) {
+		return nil, ErrForbidden
+	}
+	return s.Store.UsersByIDs(ctx, sess.Animators)
+}
+
+// EnrolByEmail enrols the account with that address: a coordinator's
+// action; a validation error on "email" when there is no such account.
+func (s *Service) EnrolByEmail(ctx context.Context, actor *User, sessionID, email string) error {
+	if actor == nil {
+		return ErrUnauthenticated
+	}
+	if !actor.IsCoordinator() {
+		return ErrForbidden
+	}
+	other, err := s.Store.UserByEmail(ctx, NormalizeEmail(email))
+	if errors.Is(err, ErrNotFound) {
+		return Invalid("email", "course.enrol.user_unknown")
+	}
+	if err != nil {
+		return err
+	}
+	return s.Enrol(ctx, actor, sessionID, other.ID)
 }
 
 // Sessions lists every session to a signed-in person.
@@ -313,22 +360,6 @@ func (s *Service) SetCapacity(ctx context.Context, actor *User, sessionID string
 		if errors.Is(err, ErrCapacityTooSmall) {
 			return nil, Invalid("capacity", "course.session.capacity_below_enrolled")
 		}
-		return nil, err
-	}
-	return s.Store.SessionByID(ctx, sessionID)
-}
-
-// SetWorkload changes the course's workload in hours stated on the
-// session's certificates: coordinators only. Certificates already issued
-// keep the workload they were issued with.
-func (s *Service) SetWorkload(ctx context.Context, actor *User, sessionID string, hours int) (*Session, error) {
-	if !actor.IsCoordinator() {
-		return nil, ErrForbidden
-	}
-	if err := ValidateWorkload(hours); err != nil {
-		return nil, err
-	}
-	if err := s.Store.SetWorkload(ctx, sessionID, hours); err != nil {
 		return nil, err
 	}
 	return s.Store.SessionByID(ctx, sessionID)

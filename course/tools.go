@@ -85,9 +85,9 @@ func (s *Service) ShiftDeadlines(ctx context.Context, actor *User, sessionID str
 
 // DuplicateSession creates, for a coordinator, a new session of the same
 // format from a past one, starting on startsOn: its capacity, time zone,
-// settings, workload and part titles are kept, and every window keeps its
-// place relative to the start. The caller copies the exercises, evaluation
-// and rules, which live in the other domains.
+// settings and part titles are kept, and every window keeps its place
+// relative to the start. The caller copies the exercises, evaluation and
+// rules, which live in the other domains.
 func (s *Service) DuplicateSession(ctx context.Context, actor *User, sourceID, startsOn string) (*Session, error) {
 	if !actor.IsCoordinator() {
 		return nil, ErrForbidden
@@ -114,12 +114,28 @@ func (s *Service) DuplicateSession(ctx context.Context, actor *User, sourceID, s
 		Code: SessionCode(f, num), Format: f, Number: num,
 		StartsOn: plan.StartsOn, EndsOn: plan.EndsOn, TimeZone: src.TimeZone,
 		Capacity: src.Capacity, Parts: plan.Parts, Evaluation: plan.Evaluation,
-		Animators: []string{}, Settings: src.Settings, WorkloadHours: src.Workload(),
+		Animators: []string{}, Settings: src.Settings,
 		CreatedAt: s.Now().UTC(), CreatedBy: actor.ID,
 	}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
 	e := AuditEntry{Action: AuditSessionCopy, SessionID: sess.ID, Target: sess.Code, Detail: "from " + src.Code + " (" + strings.TrimSpace(startsOn) + ")"}
-	return sess, RecordAudit(ctx, s.Audit, s.Now(), actor, e)
+	if err := RecordAudit(ctx, s.Audit, s.Now(), actor, e); err != nil {
+		return nil, err
+	}
+	// A failure from here leaves the copy with the default content of what
+	// failed, which the coordinator may edit or fill again.
+	for _, c := range s.Copiers {
+		if err := c.CopySession(ctx, src.ID, sess.ID); err != nil {
+			return sess, err
+		}
+	}
+	return sess, nil
+}
+
+// SessionCopier carries over what a domain keeps per session from one
+// session to its duplicate.
+type SessionCopier interface {
+	CopySession(ctx context.Context, fromID, toID string) error
 }

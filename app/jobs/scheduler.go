@@ -31,7 +31,7 @@ type Scheduler struct {
 	Grading  *grading.Service
 	Rules    *Rules
 	Dispatch *notify.Dispatcher
-	Auth     course.AuthStore // expired sign-in sessions are removed
+	Auth     *course.Auth // expired sign-in sessions are removed
 	Metrics  Recorder         // nil: none
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -108,7 +108,7 @@ func (s *Scheduler) Tick(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	_, err = s.Auth.DeleteExpired(jctx, s.Now())
+	_, err = s.Auth.ExpireOld(jctx)
 	if err != nil {
 		s.Log.Warn("scheduler: expire sessions", "err", err)
 		ok = false

@@ -734,7 +734,7 @@ func (sd *seeder) runningSession(ctx context.Context, startsOn time.Time, n int)
 	}
 	sd.clk.Set(loadNow)
 	w := &loadWorld{SessionID: sess.ID}
-	token, a, err := sd.srv.Web.NewAuthSession(ctx, sd.anims[0], "web")
+	token, a, err := sd.srv.Auth.Start(ctx, sd.anims[0], "web")
 	if err != nil {
 		return nil, err
 	}
@@ -748,11 +748,11 @@ func (sd *seeder) runningSession(ctx context.Context, startsOn time.Time, n int)
 		byReviewer[r.ReviewerID] = append(byReviewer[r.ReviewerID], r.ID)
 	}
 	for _, u := range people {
-		web, a, err := sd.srv.Web.NewAuthSession(ctx, u, "web")
+		web, a, err := sd.srv.Auth.Start(ctx, u, "web")
 		if err != nil {
 			return nil, err
 		}
-		api, _, err := sd.srv.Web.NewAuthSession(ctx, u, "api")
+		api, _, err := sd.srv.Auth.Start(ctx, u, "api")
 		if err != nil {
 			return nil, err
 		}

@@ -154,7 +154,7 @@ func importCourse(ctx context.Context, db *DB, r store.RecordReader) error {
 				CommentMinLength:     s.Settings.CommentMinLength,
 				AcceptLate:           s.Settings.AcceptLate,
 			},
-			CreatedAt: s.CreatedAt.UTC(), CreatedBy: s.CreatedBy, WorkloadHours: s.Workload(),
+			CreatedAt: s.CreatedAt.UTC(), CreatedBy: s.CreatedBy,
 		}
 		if s.ClosedAt != nil {
 			t := s.ClosedAt.UTC()

@@ -77,7 +77,7 @@ func (s *Server) handleLoginCreate(c *fiber.Ctx) error {
 // sign-in) and redirects.
 func (s *Server) beginWebSession(c *fiber.Ctx, u *course.User, next string) error {
 	if old := currentAuth(c); old != nil {
-		if err := s.auth.DeleteSession(c.UserContext(), old.TokenHash); err != nil {
+		if err := s.auth.End(c.UserContext(), old.TokenHash); err != nil {
 			return err
 		}
 	}
@@ -92,7 +92,7 @@ func (s *Server) beginWebSession(c *fiber.Ctx, u *course.User, next string) erro
 
 func (s *Server) handleLogout(c *fiber.Ctx) error {
 	if a := currentAuth(c); a != nil {
-		if err := s.auth.DeleteSession(c.UserContext(), a.TokenHash); err != nil {
+		if err := s.auth.End(c.UserContext(), a.TokenHash); err != nil {
 			return err
 		}
 	}
@@ -152,7 +152,7 @@ func (s *Server) handleUsersIndex(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderUsers(c *fiber.Ctx, p *page) error {
-	users, err := s.store.ListUsers(c.UserContext())
+	users, err := s.course.Users(c.UserContext(), currentUser(c))
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Server) handleAPITokenDelete(c *fiber.Ctx) error {
 	if a == nil {
 		return course.ErrUnauthenticated
 	}
-	if err := s.auth.DeleteSession(c.UserContext(), a.TokenHash); err != nil {
+	if err := s.auth.End(c.UserContext(), a.TokenHash); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)
@@ -283,10 +283,7 @@ func (s *Server) handleAPIUsersIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !actor.IsCoordinator() {
-		return course.ErrForbidden
-	}
-	users, err := s.store.ListUsers(c.UserContext())
+	users, err := s.course.Users(c.UserContext(), actor)
 	if err != nil {
 		return err
 	}

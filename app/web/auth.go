@@ -2,13 +2,8 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -61,20 +56,6 @@ func (s *Server) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duratio
 
 func (s *Server) cookie(c *fiber.Ctx, name string) string { return c.Cookies(s.cookieName(name)) }
 
-// randomToken returns 32 random bytes, URL-safe.
-func randomToken() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("app: crypto/rand: %v", err)) // the OS RNG failing is not recoverable
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func hashToken(t string) string {
-	sum := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(sum[:])
-}
-
 func currentUser(c *fiber.Ctx) *course.User {
 	u, _ := c.Locals(localUser).(*course.User)
 	return u
@@ -102,31 +83,18 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	if token == "" && !isAPI(c) {
 		token, kind = s.cookie(c, cookieSession), "web"
 	}
-	if token == "" || len(token) > 200 {
+	if token == "" {
 		return c.Next()
 	}
-	ctx := c.UserContext()
-	now := s.now()
-	a, u, err := s.auth.Caller(ctx, hashToken(token), now)
-	if errors.Is(err, course.ErrNotFound) || (err == nil && a.Kind != kind) {
-		if kind == "web" {
+	a, u, err := s.auth.Caller(c.UserContext(), token, kind)
+	if errors.Is(err, course.ErrNotFound) {
+		if kind == course.KindWeb {
 			s.setCookie(c, cookieSession, "", -1)
 		}
 		return c.Next()
 	}
 	if err != nil {
 		return err
-	}
-	if now.Sub(a.LastSeen) > time.Minute {
-		idle := s.cfg.SessionIdle
-		if kind == "api" {
-			idle = s.cfg.TokenTTL
-		}
-		if err := s.auth.Touch(ctx, a.TokenHash, now, now.Add(idle)); err != nil {
-			// The session's idle clock only moves once a minute: a failed
-			// move (a full disk, say) must not fail the request it came with.
-			s.log.Debug("touch session", "err", err)
-		}
 	}
 	c.Locals(localUser, u)
 	c.Locals(localAuth, a)
@@ -152,7 +120,7 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	} else {
 		token = s.cookie(c, cookieCSRF)
 		if len(token) < 32 {
-			token = randomToken()
+			token = course.NewToken()
 			s.setCookie(c, cookieCSRF, token, 0)
 		}
 	}
@@ -173,29 +141,8 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 
 // startSession creates a session or token for u and returns its secret.
 func (s *Server) startSession(ctx context.Context, u *course.User, kind string) (string, error) {
-	token, _, err := s.NewAuthSession(ctx, u, kind)
+	token, _, err := s.auth.Start(ctx, u, kind)
 	return token, err
-}
-
-// NewAuthSession creates a session ("web") or token ("api") for u and
-// returns its secret and what was stored (the CSRF token of a web session).
-func (s *Server) NewAuthSession(ctx context.Context, u *course.User, kind string) (string, course.AuthSession, error) {
-	now := s.now()
-	token := randomToken()
-	a := course.AuthSession{
-		TokenHash: hashToken(token), Kind: kind, UserID: u.ID,
-		CreatedAt: now, LastSeen: now,
-	}
-	if kind == "web" {
-		a.CSRF = randomToken()
-		a.ExpiresAt, a.IdleExpiresAt = now.Add(s.cfg.SessionMax), now.Add(s.cfg.SessionIdle)
-	} else {
-		a.ExpiresAt, a.IdleExpiresAt = now.Add(s.cfg.TokenTTL), now.Add(s.cfg.TokenTTL)
-	}
-	if err := s.auth.CreateSession(ctx, a); err != nil {
-		return "", a, err
-	}
-	return token, a, nil
 }
 
 // requireUser returns the signed-in person or ErrUnauthenticated.

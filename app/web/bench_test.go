@@ -25,10 +25,10 @@ func BenchmarkCloseIssue1000(b *testing.B) {
 		}
 		for i := range 1000 {
 			u := &course.User{Email: fmt.Sprintf("p%04d@example.org", i), Name: fmt.Sprintf("Personne %04d", i), Roles: []course.Role{course.RoleParticipant}, PasswordHash: "x", CreatedAt: testStart}
-			if err := e.srv.store.CreateUser(ctx, u); err != nil {
+			if err := e.db.Stores().Course.CreateUser(ctx, u); err != nil {
 				b.Fatal(err)
 			}
-			if err := e.srv.store.Enrol(ctx, course.Enrolment{SessionID: sess.ID, UserID: u.ID, EnrolledAt: testStart}); err != nil {
+			if err := e.db.Stores().Course.Enrol(ctx, course.Enrolment{SessionID: sess.ID, UserID: u.ID, EnrolledAt: testStart}); err != nil {
 				b.Fatal(err)
 			}
 			if err := e.srv.certs.Store.PutOverride(ctx, sess.ID, certificates.Override{UserID: u.ID, Level: certificates.LevelII, Reason: "bench", By: coord.ID, At: testStart}); err != nil {

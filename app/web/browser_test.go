@@ -208,7 +208,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("page language before switching: %q", lang)
 	}
 	for i := 0; ; i++ { // one click, remembered for the account
-		if u, _ := e.srv.store.UserByID(ctx, f.part.ID); u.Locale == "en" {
+		if u, _ := e.db.Stores().Course.UserByID(ctx, f.part.ID); u.Locale == "en" {
 			break
 		}
 		if i == 200 {

@@ -143,7 +143,7 @@ func TestBrowserCoordinatorTools(t *testing.T) {
 				chromedp.Click(`.confirm button[type="submit"]`, chromedp.ByQuery),
 				chromedp.WaitVisible(".flash", chromedp.ByQuery), chromedp.Text(".flash", &shifted, chromedp.ByQuery))
 			want("shift", shifted, "app.flash.deadlines_shifted")
-			if s, _ := e.srv.store.SessionByID(ctx, f.session.ID); !s.Parts[0].SubmissionDue.Equal(before.AddDate(0, 0, 7)) {
+			if s, _ := e.db.Stores().Course.SessionByID(ctx, f.session.ID); !s.Parts[0].SubmissionDue.Equal(before.AddDate(0, 0, 7)) {
 				t.Fatalf("part 1 due %v, was %v", s.Parts[0].SubmissionDue, before)
 			}
 
@@ -161,7 +161,7 @@ func TestBrowserCoordinatorTools(t *testing.T) {
 			if !strings.Contains(errs, "3") {
 				t.Fatalf("errors of the bad roster: %q", errs)
 			}
-			if _, err := e.srv.store.UserByEmail(ctx, "alice@example.org"); err == nil {
+			if _, err := e.db.Stores().Course.UserByEmail(ctx, "alice@example.org"); err == nil {
 				t.Fatal("a refused roster created an account")
 			}
 			var links []string

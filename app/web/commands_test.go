@@ -75,7 +75,7 @@ func newCommandWorldWith(t *testing.T, n, closed int, backend string) *commandWo
 			t.Fatal(err)
 		}
 		at := clk.t.AddDate(0, -1, 0)
-		if err := srv.store.SetClosed(ctx, old.ID, &at); err != nil {
+		if err := db.Stores().Course.SetClosed(ctx, old.ID, &at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,7 +87,7 @@ func newCommandWorldWith(t *testing.T, n, closed int, backend string) *commandWo
 	people := []*course.User{w.part}
 	for i := range n - 1 {
 		u := &course.User{Email: fmt.Sprintf("p%03d@example.org", i), Name: fmt.Sprintf("P%03d", i), Roles: []course.Role{course.RoleParticipant}, PasswordHash: "x", CreatedAt: clk.t}
-		if err := srv.store.CreateUser(ctx, u); err != nil {
+		if err := db.Stores().Course.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		people = append(people, u)

@@ -113,19 +113,6 @@ func pageOf(c *fiber.Ctx, total, size int) (pager, error) {
 	return pg, nil
 }
 
-// names maps user IDs to display names, in one query.
-func (s *Server) names(c *fiber.Ctx, ids []string) (map[string]string, error) {
-	users, err := s.store.UsersByIDs(c.UserContext(), ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(users))
-	for _, u := range users {
-		out[u.ID] = u.Name
-	}
-	return out, nil
-}
-
 func (s *Server) handleStaffSubmissionShow(c *fiber.Ctx) error {
 	u, err := requireUser(c)
 	if err != nil {
@@ -152,7 +139,7 @@ func (s *Server) renderStaffSubmission(c *fiber.Ctx, u *course.User, p *page, si
 	if err != nil {
 		return err
 	}
-	names, err := s.names(c, ids)
+	names, err := s.course.Names(c.UserContext(), currentUser(c), ids)
 	if err != nil {
 		return err
 	}
@@ -234,7 +221,7 @@ func (s *Server) handleStaffConfirm(c *fiber.Ctx) error {
 
 func (s *Server) handleStaffReassign(c *fiber.Ctx) error {
 	return s.staffAction(c, "app.flash.review_reassigned", func(u *course.User) (string, error) {
-		r, err := s.grading.Store.ReviewByID(c.UserContext(), c.Params("rid"))
+		r, err := s.grading.StaffReview(c.UserContext(), u, c.Params("rid"))
 		if err != nil {
 			return "", err
 		}

@@ -188,3 +188,8 @@ func (t *translator) message(p problem) string {
 	}
 	return t.T("app.error.field", "Field", label, "Message", msg)
 }
+
+// ServerError reports whether err is answered 5xx: a failure of the
+// platform (the store's, say) rather than an answer to the request (not
+// found, conflict, invalid input). The metrics count store failures by it.
+func ServerError(err error) bool { return classify(err).Status >= http.StatusInternalServerError }

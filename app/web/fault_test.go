@@ -51,12 +51,13 @@ func newFaultRig(t *testing.T, uri string) *faultRig {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-	srv, err := testServer(testConfig(), mongostore.NewBackend(db), clk.Now, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil)
+	backend := mongostore.NewBackend(db)
+	srv, err := testServer(testConfig(), backend, clk.Now, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.grading.VersionCap = math.MaxInt32 // the writers save versions of one work until the test has seen enough
-	r := &faultRig{t: t, e: &testEnv{t: t, srv: srv, clock: clk}, srv: srv, acked: map[int][]string{}, statuses: map[int]int{}, stop: make(chan struct{})}
+	r := &faultRig{t: t, e: &testEnv{t: t, srv: srv, clock: clk, db: backend}, srv: srv, acked: map[int][]string{}, statuses: map[int]int{}, stop: make(chan struct{})}
 	coord := r.e.user("c@example.org", "C", course.RoleCoordinator)
 	sess, err := srv.course.CreateSession(ctx, coord, course.NewSession{Format: "LCIII", StartsOn: "2026-03-02"})
 	if err != nil {
@@ -134,7 +135,7 @@ func (r *faultRig) finish() {
 	close(r.stop)
 	r.wg.Wait()
 	for i := range faultWriters {
-		u, err := r.srv.store.UserByEmail(ctx, fmt.Sprintf("p%d@example.org", i))
+		u, err := r.e.db.Stores().Course.UserByEmail(ctx, fmt.Sprintf("p%d@example.org", i))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"librecours/app/config"
 	"librecours/app/jobs"
 	"librecours/app/markdown"
+	"librecours/app/metrics"
 	"librecours/app/password"
 	"librecours/certificates"
 	"librecours/grading"
@@ -123,14 +124,14 @@ func testJobs(d Deps, db store.Backend) (*jobs.Scheduler, testNotifier) {
 	rules := &jobs.Rules{Outbox: d.Outbox, Hooks: st.Outbox, Course: st.Course, Grading: d.Grading,
 		Texts: d.Texts, Lang: languages[0], Now: d.Now, Log: log}
 	d.Grading.Events, d.Certificates.Events = rules, rules
-	return &jobs.Scheduler{Grading: d.Grading, Rules: rules, Dispatch: n.dispatch, Auth: st.Auth,
+	return &jobs.Scheduler{Grading: d.Grading, Rules: rules, Dispatch: n.dispatch, Auth: d.Auth,
 		Metrics: d.Metrics, Log: log, Now: d.Now, NotifyInterval: d.Config.NotifyInterval}, n
 }
 
 // testDeps wires the services over db as app/platform.go does (a web test
 // cannot import package app, which imports web); the scheduler's parts are
 // in testEnv.jobs.
-func testDeps(cfg config.Config, db store.Backend, now func() time.Time, m *Metrics) Deps {
+func testDeps(cfg config.Config, db store.Backend, now func() time.Time, m *metrics.Metrics) Deps {
 	st := db.Stores()
 	texts, err := LoadTexts()
 	if err != nil {
@@ -143,14 +144,17 @@ func testDeps(cfg config.Config, db store.Backend, now func() time.Time, m *Metr
 	passwords := password.NewLimiter(password.DefaultWait)
 	secrets := &course.Secrets{Settings: st.Settings}
 	md := markdown.New()
-	d := Deps{Config: cfg, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Markdown: md, Store: db, Metrics: m}
+	d := Deps{Config: cfg, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Markdown: md, Ready: db.Ready, Metrics: m}
 	d.Course = &course.Service{Store: st.Course, Roster: st.Course, Feeds: st.Course, Privacy: st.Course, Audit: st.Certificates,
 		Now: now, HashPassword: passwords.Hash, CommonPassword: common.Has, TimeZone: cfg.TimeZone, SelfRegistration: cfg.SelfRegistration}
+	d.Auth = &course.Auth{Store: st.Auth, Users: st.Course, Now: now,
+		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, TokenTTL: cfg.TokenTTL}
 	d.Grading = &grading.Service{Store: st.Grading, Course: st.Course, Audit: st.Certificates, Now: now,
 		Markdown: markdown.ForGrading(md), IDKey: secrets.KeyFunc(course.SecretReviewIDs)}
 	d.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now}
 	d.Certificates = &certificates.Service{Store: st.Certificates, Animators: st.Certificates, Course: st.Course,
 		Grading: st.Grading, Quiz: d.Quiz, Now: now, BaseURL: cfg.BaseURL, Organisation: cfg.Organisation, Texts: texts}
+	d.Course.Copiers = []course.SessionCopier{d.Grading, d.Quiz, d.Certificates}
 	loc, _ := time.LoadLocation(cfg.TimeZone)
 	d.Outbox = &notify.Outbox{Store: st.Outbox, Now: now, Location: loc, AllowPrivateWebhooks: cfg.WebhookAllowPrivate}
 	return d
@@ -363,12 +367,13 @@ func (e *testEnv) unsubscribeKey() []byte {
 
 // testServer is a Server over db wired as app/platform.go does, with its
 // notification rules (their scheduler is not kept).
-func testServer(cfg config.Config, db store.Backend, now func() time.Time, log *slog.Logger, m *Metrics) (*Server, error) {
+func testServer(cfg config.Config, db store.Backend, now func() time.Time, log *slog.Logger, m *metrics.Metrics) (*Server, error) {
 	d := testDeps(cfg, db, now, m)
 	d.Log = log
 	srv, err := NewServer(d)
 	if err == nil {
 		testJobs(d, db)
+		m.Watch(metrics.Sources{Backend: db, Grading: d.Grading, Now: now, DataDir: cfg.DataDir})
 	}
 	return srv, err
 }

@@ -110,7 +110,7 @@ func TestTickAssignsEachPartOnItsOwnDates(t *testing.T) {
 	p1, _ := f.session.Part(1)
 	p2, _ := f.session.Part(2)
 	p1.SubmissionDue, p1.ReviewDue = p2.SubmissionDue.Add(48*time.Hour), p2.ReviewDue.Add(48*time.Hour)
-	if err := e.srv.store.UpdatePart(ctx, sid, p1); err != nil {
+	if err := e.db.Stores().Course.UpdatePart(ctx, sid, p1); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Set(p2.OpensAt.Add(time.Hour))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"librecours/app/metrics"
 	"math"
 	"net"
 	"net/http"
@@ -34,7 +35,7 @@ const testMetricsToken = "test-metrics-token-0123456789"
 func newMetricsEnv(t *testing.T, cfg config.Config) (*testEnv, *sqlstore.Store) {
 	t.Helper()
 	db := openTestStore(t, "")
-	m := NewMetrics(cfg)
+	m := metrics.New(cfg, ServerError)
 	if m == nil {
 		t.Fatal("metrics off")
 	}
@@ -46,6 +47,7 @@ func newMetricsEnv(t *testing.T, cfg config.Config) (*testEnv, *sqlstore.Store) 
 	}
 	e := &testEnv{t: t, srv: srv, clock: clk, db: db}
 	e.jobs, e.notifier = testJobs(d, m.Backend(db))
+	m.Watch(metrics.Sources{Backend: m.Backend(db), Grading: d.Grading, Now: clk.Now, DataDir: cfg.DataDir})
 	return e, db
 }
 
@@ -285,7 +287,7 @@ func TestMetricsAccess(t *testing.T) {
 		resp := e.do(req)
 		return resp.StatusCode
 	}
-	if NewMetrics(testConfig()) != nil {
+	if metrics.New(testConfig(), ServerError) != nil {
 		t.Fatal("metrics on without LIBRECOURS_METRICS_ADDR or LIBRECOURS_METRICS_TOKEN")
 	}
 	if st := get(newEnv(t), "Bearer "+testMetricsToken); st != http.StatusNotFound {
@@ -513,7 +515,7 @@ func BenchmarkStoreMetrics(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m := NewMetrics(metricsConfig())
+	m := metrics.New(metricsConfig(), ServerError)
 	for _, c := range []struct {
 		name  string
 		store course.Store

@@ -166,14 +166,14 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	f.peerWork(t)
 	people := []*course.User{f.coord, f.anim, f.part}
 	for i := range 4 {
-		u, err := e.srv.store.UserByEmail(ctx, fmt.Sprintf("peer%d@example.org", i))
+		u, err := e.db.Stores().Course.UserByEmail(ctx, fmt.Sprintf("peer%d@example.org", i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		people = append(people, u)
 	}
 	peer := people[3:7]
-	if err := e.srv.store.SetUserLocale(ctx, peer[0].ID, "en"); err != nil {
+	if err := e.db.Stores().Course.SetUserLocale(ctx, peer[0].ID, "en"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.srv.grading.AssignPart(ctx, f.coord, sid, 1); err != nil { // again: already done
@@ -281,7 +281,7 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 	}
 	var graded []string
 	for _, g := range grades {
-		u, _ := e.srv.store.UserByEmail(ctx, g.To)
+		u, _ := e.db.Stores().Course.UserByEmail(ctx, g.To)
 		graded = append(graded, u.ID)
 		anonymous(t, "grade mail", g.Body, people, g.To)
 		if !strings.Contains(g.Body, "http://librecours.test/sessions/"+sid+"/parts/1") {

@@ -369,7 +369,7 @@ func TestFormsNeedCSRF(t *testing.T) {
 		}
 	}
 	// The part was not changed by the rejected posts.
-	s, _ := f.e.srv.store.SessionByID(t.Context(), f.session.ID)
+	s, _ := f.e.db.Stores().Course.SessionByID(t.Context(), f.session.ID)
 	if s.Capacity != 0 {
 		t.Fatalf("a rejected post changed the capacity to %d", s.Capacity)
 	}
@@ -417,7 +417,7 @@ func TestSignInFlowAndLanguage(t *testing.T) {
 	if p.Status != http.StatusSeeOther || p.Location != "/dashboard" {
 		t.Fatalf("switch language: %d %s", p.Status, p.Location)
 	}
-	u, _ := f.e.srv.store.UserByID(t.Context(), f.part.ID)
+	u, _ := f.e.db.Stores().Course.UserByID(t.Context(), f.part.ID)
 	if u.Locale != "en" {
 		t.Fatalf("locale not remembered: %q", u.Locale)
 	}
@@ -508,7 +508,7 @@ func TestCoordinatorPages(t *testing.T) {
 			t.Fatalf("POST %s: %d %s", st.path, p.Status, p.Doc.Find(".alert").Text())
 		}
 	}
-	s, _ := f.e.srv.store.SessionByID(t.Context(), id)
+	s, _ := f.e.db.Stores().Course.SessionByID(t.Context(), id)
 	if s.Capacity != 40 || !s.HasAnimator(f.anim.ID) || s.Enrolled != 1 || s.Parts[0].Title != "Le droit d'auteur, en bref" {
 		t.Fatalf("session after the forms: %+v", s)
 	}
@@ -535,7 +535,7 @@ func TestCoordinatorPages(t *testing.T) {
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("create account: %d %s", p.Status, p.Doc.Find(".alert").Text())
 	}
-	nina, err := f.e.srv.store.UserByEmail(t.Context(), "nina@example.org")
+	nina, err := f.e.db.Stores().Course.UserByEmail(t.Context(), "nina@example.org")
 	if err != nil || !nina.Has(course.RoleAnimator) {
 		t.Fatalf("account created as %+v, %v", nina, err)
 	}
@@ -558,7 +558,7 @@ func TestRegisterPage(t *testing.T) {
 	if p.Status != http.StatusSeeOther || p.Location != "/login" {
 		t.Fatalf("register: %d %s", p.Status, p.Location)
 	}
-	zoe, err := f.e.srv.store.UserByEmail(t.Context(), "zoe@example.org")
+	zoe, err := f.e.db.Stores().Course.UserByEmail(t.Context(), "zoe@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func newPrivacyWork(t *testing.T) *privacyWork {
 	if len(rs) == 0 {
 		t.Fatal("nobody reviews the participant")
 	}
-	if w.reviewer, err = f.e.srv.store.UserByID(ctx, rs[0].ReviewerID); err != nil {
+	if w.reviewer, err = f.e.db.Stores().Course.UserByID(ctx, rs[0].ReviewerID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.e.srv.grading.SaveReview(ctx, w.reviewer, rs[0].ID, scores, w.received); err != nil {
@@ -191,11 +191,11 @@ func TestPrivacyDeleteAccount(t *testing.T) {
 	if res := e.api("DELETE", "/api/v1/me", tok, map[string]string{"password": "not-my-password"}); res.Status != http.StatusUnprocessableEntity || res.errorCode() != "invalid" {
 		t.Fatalf("API, wrong password: %d %s", res.Status, res.Body)
 	}
-	if _, err := e.srv.store.UserByID(ctx, f.part.ID); err != nil {
+	if _, err := e.db.Stores().Course.UserByID(ctx, f.part.ID); err != nil {
 		t.Fatalf("refused deletions removed the account: %v", err)
 	}
 	// Those failures count against the account like failed sign-ins: forget them.
-	if err := e.srv.auth.ResetFailures(ctx, "email:"+f.part.Email); err != nil {
+	if err := e.srv.auth.Forget(ctx, "email:"+f.part.Email); err != nil {
 		t.Fatal(err)
 	}
 
@@ -358,7 +358,7 @@ func TestPrivacyDeleteByAPI(t *testing.T) {
 	if res := e.api("DELETE", "/api/v1/me", tok, map[string]string{"password": testPassword(f.part.Email)}); res.Status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", res.Status, res.Body)
 	}
-	if _, err := e.srv.store.UserByID(t.Context(), f.part.ID); err == nil {
+	if _, err := e.db.Stores().Course.UserByID(t.Context(), f.part.ID); err == nil {
 		t.Fatal("the account is still there")
 	}
 	if res := e.api("GET", "/api/v1/me", tok, nil); res.Status != http.StatusUnauthorized {
@@ -385,7 +385,7 @@ func TestPrivacyLastCoordinator(t *testing.T) {
 	if p.Status != http.StatusConflict || !strings.Contains(p.Doc.Find(".alert").Text(), "seule personne coordinatrice") {
 		t.Fatalf("last coordinator, form: %d %q", p.Status, p.Doc.Find(".alert").Text())
 	}
-	if _, err := e.srv.store.UserByID(t.Context(), f.coord.ID); err != nil {
+	if _, err := e.db.Stores().Course.UserByID(t.Context(), f.coord.ID); err != nil {
 		t.Fatalf("the last coordinator was deleted: %v", err)
 	}
 
@@ -404,7 +404,7 @@ func TestPrivacyLastCoordinator(t *testing.T) {
 	if !slices.Equal(got, []int{http.StatusNoContent, http.StatusConflict}) {
 		t.Fatalf("two coordinators deleting at once: %v", got)
 	}
-	users, _ := e.srv.store.ListUsers(t.Context())
+	users, _ := e.db.Stores().Course.ListUsers(t.Context())
 	left := 0
 	for _, u := range users {
 		if u.IsCoordinator() {

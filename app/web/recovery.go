@@ -55,26 +55,22 @@ var errLinkInvalid = &httpError{Status: http.StatusNotFound, Code: "not_found", 
 // sendLink makes a single-use link of kind for u, valid ttl, and queues its
 // e-mail. data is what the link carries (the new address of KindEmail).
 func (s *Server) sendLink(ctx context.Context, u *course.User, kind string, ttl time.Duration, data string) error {
-	now := s.now()
-	token := randomToken()
-	hash := hashToken(token)
-	a := course.AuthSession{TokenHash: hash, Kind: kind, UserID: u.ID, CSRF: data,
-		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(ttl), IdleExpiresAt: now.Add(ttl)}
-	if err := s.auth.CreateSession(ctx, a); err != nil {
+	token, hash, err := s.auth.StartLink(ctx, u, kind, ttl, data)
+	if err != nil {
 		return err
 	}
 	mk := notify.KindPasswordReset
 	if kind == course.KindEmail {
 		mk = notify.KindEmailChange
 	}
-	_, err := s.outbox.Link(ctx, mk, u.ID, notify.Event{Key: hash[:16], Code: token, Text: data})
+	_, err = s.outbox.Link(ctx, mk, u.ID, notify.Event{Key: hash[:16], Code: token, Text: data})
 	return err
 }
 
 // resetLink e-mails u a reset link unless forgotPerAccount were sent in
 // the window (silently: the answer stays the same).
 func (s *Server) resetLink(ctx context.Context, u *course.User) error {
-	n, err := s.auth.RecordFailure(ctx, "reset:"+u.ID, s.now(), forgotWindow)
+	n, err := s.auth.Count(ctx, "reset:"+u.ID, forgotWindow)
 	if err != nil || n > forgotPerAccount {
 		return err
 	}
@@ -96,14 +92,14 @@ func (s *Server) handleForgotCreate(c *fiber.Ctx) error {
 	if err := course.ValidateEmail(email); err != nil {
 		return s.formError(c, err, p, show)
 	}
-	count, err := s.auth.RecordFailure(ctx, "forgot:"+s.clientKey(c), s.now(), forgotWindow)
+	count, err := s.auth.Count(ctx, "forgot:"+s.clientKey(c), forgotWindow)
 	if err != nil {
 		return err
 	}
 	if count > forgotPerIP {
 		return s.formError(c, &throttled{After: forgotWindow, Key: "account.forgot.too_many"}, p, show)
 	}
-	u, err := s.store.UserByEmail(ctx, email)
+	u, err := s.auth.Account(ctx, email)
 	switch {
 	case errors.Is(err, course.ErrNotFound):
 	case err != nil:
@@ -124,8 +120,8 @@ func (s *Server) resetTarget(c *fiber.Ctx) (*course.AuthSession, *course.User, e
 	if token == "" || len(token) > 100 {
 		return nil, nil, errLinkInvalid
 	}
-	a, u, err := s.auth.Caller(c.UserContext(), hashToken(token), s.now())
-	if errors.Is(err, course.ErrNotFound) || (err == nil && a.Kind != course.KindReset) {
+	a, u, err := s.auth.Caller(c.UserContext(), token, course.KindReset)
+	if errors.Is(err, course.ErrNotFound) {
 		return nil, nil, errLinkInvalid
 	}
 	return a, u, err
@@ -145,7 +141,7 @@ func (s *Server) handleResetShow(c *fiber.Ctx) error {
 func (s *Server) handleResetSave(c *fiber.Ctx) error {
 	c.Set("Referrer-Policy", "no-referrer")
 	ctx := c.UserContext()
-	a, u, err := s.resetTarget(c)
+	_, u, err := s.resetTarget(c)
 	if err != nil {
 		return err
 	}
@@ -160,7 +156,7 @@ func (s *Server) handleResetSave(c *fiber.Ctx) error {
 		return s.formError(c, err, p, show)
 	}
 	// Taken only now: a refused password leaves the link usable.
-	if _, err := s.auth.TakeSession(ctx, a.TokenHash, course.KindReset, s.now()); errors.Is(err, course.ErrNotFound) {
+	if _, err := s.auth.Take(ctx, c.Params("token"), course.KindReset); errors.Is(err, course.ErrNotFound) {
 		return errLinkInvalid
 	} else if err != nil {
 		return err
@@ -170,7 +166,7 @@ func (s *Server) handleResetSave(c *fiber.Ctx) error {
 	}
 	// Whoever knew the old password is out, and the account can sign in
 	// at once whatever guesses came before.
-	if _, err := s.auth.DeleteUserSessions(ctx, u.ID, ""); err != nil {
+	if _, err := s.auth.EndAll(ctx, u.ID, ""); err != nil {
 		return err
 	}
 	if err := s.forgetAttempts(ctx, "email:"+u.Email); err != nil {
@@ -209,7 +205,7 @@ func (s *Server) handleAccountPassword(c *fiber.Ctx) error {
 		if a := currentAuth(c); a != nil {
 			keep = a.TokenHash
 		}
-		if _, err := s.auth.DeleteUserSessions(ctx, u.ID, keep); err != nil {
+		if _, err := s.auth.EndAll(ctx, u.ID, keep); err != nil {
 			return "", err
 		}
 		return "app.flash.password_changed", nil
@@ -252,8 +248,8 @@ func (s *Server) emailTarget(c *fiber.Ctx) (*course.AuthSession, *course.User, e
 	if token == "" || len(token) > 100 {
 		return nil, nil, errLinkInvalid
 	}
-	a, u, err := s.auth.Caller(c.UserContext(), hashToken(token), s.now())
-	if errors.Is(err, course.ErrNotFound) || (err == nil && a.Kind != course.KindEmail) {
+	a, u, err := s.auth.Caller(c.UserContext(), token, course.KindEmail)
+	if errors.Is(err, course.ErrNotFound) {
 		return nil, nil, errLinkInvalid
 	}
 	return a, u, err
@@ -277,7 +273,7 @@ func (s *Server) handleEmailConfirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if a, err = s.auth.TakeSession(ctx, a.TokenHash, course.KindEmail, s.now()); errors.Is(err, course.ErrNotFound) {
+	if a, err = s.auth.Take(ctx, c.Params("token"), course.KindEmail); errors.Is(err, course.ErrNotFound) {
 		return errLinkInvalid
 	} else if err != nil {
 		return err
@@ -294,18 +290,11 @@ func (s *Server) handleEmailConfirm(c *fiber.Ctx) error {
 
 func (s *Server) handleUserReset(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	actor := currentUser(c)
-	if err := course.SendResetAllowed(actor); err != nil {
-		return err
-	}
-	u, err := s.store.UserByID(ctx, c.Params("id"))
+	u, err := s.course.ResetTarget(ctx, currentUser(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
 	if err := s.sendLink(ctx, u, course.KindReset, course.ResetTTL, ""); err != nil {
-		return err
-	}
-	if err := course.RecordAudit(ctx, s.course.Audit, s.now(), actor, course.AuditEntry{Action: course.AuditResetLink, Target: u.ID}); err != nil {
 		return err
 	}
 	s.flash(c, "app.flash.reset_link_sent")

@@ -26,9 +26,9 @@ func init() {
 	}
 	moreRenderCases = append(moreRenderCases, func(t *testing.T, f *fixture, who map[string]*browser) map[string]renderCase {
 		link := func(kind, data string) string {
-			tok := randomToken()
+			tok := course.NewToken()
 			now := f.e.clock.Now()
-			if err := f.e.srv.auth.CreateSession(t.Context(), course.AuthSession{TokenHash: hashToken(tok), Kind: kind, UserID: f.part.ID,
+			if err := f.e.srv.auth.Store.CreateSession(t.Context(), course.AuthSession{TokenHash: course.HashToken(tok), Kind: kind, UserID: f.part.ID,
 				CSRF: data, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour), IdleExpiresAt: now.Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
@@ -237,7 +237,7 @@ func TestAccountSettings(t *testing.T) {
 	if p := other.get("/account"); p.Status == http.StatusOK {
 		t.Fatal("the other session survived the password change")
 	}
-	u, _ := e.srv.store.UserByID(t.Context(), ada.ID)
+	u, _ := e.db.Stores().Course.UserByID(t.Context(), ada.ID)
 	if u.Name != "Ada King" || u.Email != ada.Email {
 		t.Fatalf("account %+v: the address changed before the link was followed", u)
 	}
@@ -260,14 +260,14 @@ func TestAccountSettings(t *testing.T) {
 	if conf.Status != http.StatusOK || !strings.Contains(conf.HTML, "ada@new.example.org") {
 		t.Fatalf("confirmation page: %d", conf.Status)
 	}
-	if u, _ := e.srv.store.UserByID(t.Context(), ada.ID); u.Email != ada.Email {
+	if u, _ := e.db.Stores().Course.UserByID(t.Context(), ada.ID); u.Email != ada.Email {
 		t.Fatal("a GET changed the address")
 	}
 	anon := e.browser()
 	if p := anon.post("/account/email/"+newTok, url.Values{"_csrf": {anon.csrf("/account/email/" + newTok)}}); p.Status != http.StatusSeeOther || p.Location != "/login" {
 		t.Fatalf("confirm: %d %s", p.Status, p.Location)
 	}
-	if u, _ := e.srv.store.UserByID(t.Context(), ada.ID); u.Email != "ada@new.example.org" {
+	if u, _ := e.db.Stores().Course.UserByID(t.Context(), ada.ID); u.Email != "ada@new.example.org" {
 		t.Fatalf("address %q after the link", u.Email)
 	}
 	if p := anon.get("/account/email/" + newTok); p.Status != http.StatusNotFound {

@@ -42,27 +42,15 @@ func (s *Server) handleReviewIndex(c *fiber.Ctx) error {
 // findTask returns the actor's review task with that ID: reviewers only see
 // their own reviews (others get 404, which tells nothing).
 func (s *Server) findTask(c *fiber.Ctx, u *course.User, rid string) (*grading.ReviewTask, *course.Session, error) {
-	r, err := s.grading.Store.ReviewByID(c.UserContext(), rid)
+	task, err := s.grading.MyReview(c.UserContext(), u, rid)
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.ReviewerID != u.ID {
-		return nil, nil, course.ErrForbidden
-	}
-	sess, err := s.course.Session(c.UserContext(), u, r.SessionID)
+	sess, err := s.course.Session(c.UserContext(), u, task.Review.SessionID)
 	if err != nil {
 		return nil, nil, err
 	}
-	tasks, err := s.grading.MyReviews(c.UserContext(), u, r.SessionID, r.Part)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i := range tasks {
-		if tasks[i].Review.ID == rid {
-			return &tasks[i], sess, nil
-		}
-	}
-	return nil, nil, grading.ErrNotFound
+	return task, sess, nil
 }
 
 func (s *Server) handleReviewShow(c *fiber.Ctx) error {
@@ -145,8 +133,10 @@ func (s *Server) handleReviewSave(c *fiber.Ctx) error {
 			s.flash(c, "app.flash.review_draft_saved")
 			return c.Redirect("/reviews/"+c.Params("rid"), http.StatusSeeOther)
 		}
-	} else if err == nil {
-		_, err = s.grading.SaveReview(c.UserContext(), u, c.Params("rid"), scores, c.FormValue("comment"))
+	}
+	var saved *grading.Review
+	if err == nil {
+		saved, err = s.grading.SaveReview(c.UserContext(), u, c.Params("rid"), scores, c.FormValue("comment"))
 	}
 	if err != nil {
 		p := s.newPage(c, "app.review.title")
@@ -154,11 +144,7 @@ func (s *Server) handleReviewSave(c *fiber.Ctx) error {
 		return s.formError(c, err, p, func() error { return s.renderReview(c, u, p, scores) })
 	}
 	s.flash(c, "app.flash.review_saved")
-	r, err := s.grading.Store.ReviewByID(c.UserContext(), c.Params("rid"))
-	if err != nil {
-		return err
-	}
-	return c.Redirect("/sessions/"+r.SessionID+"/reviews", http.StatusSeeOther)
+	return c.Redirect("/sessions/"+saved.SessionID+"/reviews", http.StatusSeeOther)
 }
 
 func (s *Server) handleReviewExtra(c *fiber.Ctx) error {
@@ -178,12 +164,9 @@ func (s *Server) handleReviewFlag(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.grading.Store.ReviewByID(c.UserContext(), c.Params("rid"))
+	r, err := s.grading.ReviewOfMyWork(c.UserContext(), u, c.Params("rid"))
 	if err != nil {
 		return err
-	}
-	if r.AuthorID != u.ID {
-		return grading.ErrNotFound
 	}
 	back := "/sessions/" + r.SessionID + "/parts/" + strconv.Itoa(r.Part)
 	if err := s.grading.FlagReview(c.UserContext(), u, r.ID, c.FormValue("reason")); err != nil {

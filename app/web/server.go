@@ -1,6 +1,7 @@
 // Package web is the platform's HTTP side: fiber setup, routes, handlers,
 // middleware, authentication, CSRF, pages, locales and /metrics. Handlers
-// call the services they are given (Deps); app/platform.go wires them.
+// call the services they are given (Deps), never a store; app/platform.go
+// wires them.
 package web
 
 import (
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"librecours/app/metrics"
 	"librecours/app/password"
 	"log/slog"
 	"mime"
@@ -26,7 +28,6 @@ import (
 
 	"librecours/app/config"
 	"librecours/app/markdown"
-	"librecours/app/store"
 	"librecours/assets"
 	"librecours/certificates"
 	"librecours/course"
@@ -51,23 +52,23 @@ type Deps struct {
 	Texts        *Texts
 	Passwords    *password.Limiter
 	Secrets      *course.Secrets
+	Auth         *course.Auth
 	Markdown     *markdown.Renderer
 	Course       *course.Service
 	Grading      *grading.Service
 	Quiz         *grading.Quiz
 	Certificates *certificates.Service
 	Outbox       *notify.Outbox
-	Store        store.Backend
-	// Metrics, when not nil, count the requests and serve /metrics
-	// (app/metrics.go); Store is then its Backend(store).
-	Metrics *Metrics
+	// Ready says whether the store answers (/readyz).
+	Ready func(ctx context.Context) error
+	// Metrics, when not nil, count the requests and are served at /metrics.
+	Metrics *metrics.Metrics
 }
 
 // Server is the web platform: one fiber app over the services.
 type Server struct {
 	cfg         config.Config
 	log         *slog.Logger
-	backend     store.Backend
 	now         func() time.Time
 	course      *course.Service
 	grading     *grading.Service
@@ -75,8 +76,7 @@ type Server struct {
 	certs       *certificates.Service
 	pdf         *certificates.PDFRenderer
 	markdown    *markdown.Renderer
-	store       store.CourseStore
-	auth        course.AuthStore
+	auth        *course.Auth
 	texts       *Texts
 	passwords   *password.Limiter
 	secrets     *course.Secrets
@@ -86,8 +86,9 @@ type Server struct {
 	app         *fiber.App
 	storageLog  storageLog
 	outbox      *notify.Outbox
-	conns       conns    // shutdown.go
-	metrics     *Metrics // metrics.go; nil: off
+	conns       conns // shutdown.go
+	ready       func(ctx context.Context) error
+	metrics     *metrics.Metrics // nil: off
 }
 
 // NewServer builds the routes over the services.
@@ -102,10 +103,9 @@ func NewServer(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: hash static files: %w", err)
 	}
-	st := d.Store.Stores()
 	s := &Server{
-		cfg: d.Config, log: d.Log, backend: d.Store, now: d.Now, metrics: d.Metrics,
-		store: st.Course, auth: st.Auth, texts: d.Texts, translators: d.Texts.translators, static: static,
+		cfg: d.Config, log: d.Log, ready: d.Ready, now: d.Now, metrics: d.Metrics,
+		auth: d.Auth, texts: d.Texts, translators: d.Texts.translators, static: static,
 		passwords: d.Passwords, secrets: d.Secrets, markdown: d.Markdown,
 		course: d.Course, grading: d.Grading, quiz: d.Quiz, certs: d.Certificates, outbox: d.Outbox,
 	}
@@ -165,7 +165,7 @@ func (s *Server) routes() {
 	a.Use(s.conns.handling)
 	a.Use(recover.New())
 	a.Use(requestIDs())
-	a.Use(s.observe) // app/metrics.go: request ID and route for the log, request metrics
+	a.Use(s.observe) // observe.go: request ID and route for the log, request metrics
 	a.Use(s.accessLog)
 	a.Use(s.securityHeaders)
 	a.Use(s.limitBody)
@@ -203,7 +203,7 @@ func (s *Server) routes() {
 func (s *Server) handleReady(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	if err := s.backend.Ready(ctx); err != nil {
+	if err := s.ready(ctx); err != nil {
 		s.storageFailure(c, err)
 		c.Set(fiber.HeaderRetryAfter, "5")
 		return c.Status(http.StatusServiceUnavailable).SendString("database unavailable")

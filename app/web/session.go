@@ -23,7 +23,6 @@ func (s *Server) registerSessionRoutes() {
 	a.Post("/sessions/:id/enrol", s.handleSessionEnrolSelf)
 	a.Post("/sessions/:id/enrolments", s.handleSessionEnrolOther)
 	a.Post("/sessions/:id/capacity", s.handleSessionCapacity)
-	a.Post("/sessions/:id/workload", s.handleSessionWorkload) // workload.go
 	a.Post("/sessions/:id/animators", s.handleSessionAnimatorAdd)
 	a.Post("/sessions/:id/parts/:n", s.handleSessionPartUpdate)
 	a.Post("/sessions/:id/evaluation", s.handleSessionEvaluationUpdate)
@@ -142,14 +141,7 @@ func (s *Server) handleSessionIndex(c *fiber.Ctx) error {
 		return err
 	}
 	all := append(list.Open, list.Closed...)
-	enrols, err := s.store.EnrolmentsByUser(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	mine := map[string]bool{}
-	for _, e := range enrols {
-		mine[e.SessionID] = true
-	}
+	mine := list.Enrolled
 	now := s.now()
 	rows := make([]sessionRow, 0, len(all))
 	for _, sess := range all {
@@ -172,7 +164,7 @@ func (s *Server) handleSessionNew(c *fiber.Ctx) error {
 		return course.ErrForbidden
 	}
 	p := s.newPage(c, "app.sessions.new.title")
-	p.Form["format"], p.Form["capacity"], p.Form["workload_hours"] = "LCIII", "0", strconv.Itoa(course.DefaultWorkloadHours)
+	p.Form["format"], p.Form["capacity"] = "LCIII", "0"
 	return s.render(c, "pages/sessions/new", p)
 }
 
@@ -183,19 +175,14 @@ func (s *Server) handleSessionCreate(c *fiber.Ctx) error {
 	}
 	p := s.newPage(c, "app.sessions.new.title")
 	p.Form["format"], p.Form["starts_on"], p.Form["capacity"] = c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity")
-	p.Form["workload_hours"] = c.FormValue("workload_hours")
 	capacity, err := formInt(c, "capacity")
-	workload, werr := formInt(c, "workload_hours") // empty: the default
-	if err == nil {
-		err = werr
-	}
 	if err == nil && !confirmed(c) && u.IsCoordinator() && s.course.StartsInPast(c.FormValue("starts_on")) {
-		return s.createConfirm(c, c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity"), c.FormValue("workload_hours"))
+		return s.createConfirm(c, c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity"))
 	}
 	if err == nil {
 		var sess *course.Session
 		sess, err = s.createSession(c, u, course.NewSession{
-			Format: c.FormValue("format"), StartsOn: c.FormValue("starts_on"), Capacity: capacity, WorkloadHours: workload,
+			Format: c.FormValue("format"), StartsOn: c.FormValue("starts_on"), Capacity: capacity,
 		})
 		if err == nil {
 			s.flash(c, "app.flash.session_created")
@@ -272,7 +259,7 @@ func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page)
 	if err != nil {
 		return err
 	}
-	enrolled, err := s.store.IsEnrolled(ctx, sess.ID, u.ID)
+	enrolled, err := s.course.IsEnrolled(ctx, u, sess.ID)
 	if err != nil {
 		return err
 	}
@@ -295,7 +282,7 @@ func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page)
 		if err != nil {
 			return err
 		}
-		anims, err := s.store.UsersByIDs(ctx, sess.Animators)
+		anims, err := s.course.Animators(ctx, u, sess)
 		if err != nil {
 			return err
 		}
@@ -349,17 +336,7 @@ func (s *Server) handleSessionEnrolSelf(c *fiber.Ctx) error {
 
 func (s *Server) handleSessionEnrolOther(c *fiber.Ctx) error {
 	return s.sessionAction(c, "app.flash.participant_enrolled", func(u *course.User, id string) error {
-		if !u.IsCoordinator() {
-			return course.ErrForbidden
-		}
-		other, err := s.store.UserByEmail(c.UserContext(), c.FormValue("email"))
-		if errors.Is(err, course.ErrNotFound) {
-			return course.Invalid("email", "course.enrol.user_unknown")
-		}
-		if err != nil {
-			return err
-		}
-		return s.course.Enrol(c.UserContext(), u, id, other.ID)
+		return s.course.EnrolByEmail(c.UserContext(), u, id, c.FormValue("email"))
 	})
 }
 
@@ -435,11 +412,10 @@ func (s *Server) handleSessionEvaluationUpdate(c *fiber.Ctx) error {
 // API
 
 type newSessionJSON struct {
-	Format        string `json:"format"`
-	StartsOn      string `json:"starts_on"`
-	Capacity      int    `json:"capacity"`
-	TimeZone      string `json:"time_zone"`
-	WorkloadHours int    `json:"workload_hours"`
+	Format   string `json:"format"`
+	StartsOn string `json:"starts_on"`
+	Capacity int    `json:"capacity"`
+	TimeZone string `json:"time_zone"`
 }
 
 func (s *Server) handleAPISessionCreate(c *fiber.Ctx) error {
@@ -487,8 +463,7 @@ func (s *Server) handleAPISessionShow(c *fiber.Ctx) error {
 }
 
 type sessionPatchJSON struct {
-	Capacity      *int `json:"capacity"`
-	WorkloadHours *int `json:"workload_hours"`
+	Capacity *int `json:"capacity"`
 }
 
 func (s *Server) handleAPISessionUpdate(c *fiber.Ctx) error {
@@ -509,11 +484,6 @@ func (s *Server) handleAPISessionUpdate(c *fiber.Ctx) error {
 	}
 	if in.Capacity != nil {
 		if sess, err = s.course.SetCapacity(c.UserContext(), u, sess.ID, *in.Capacity); err != nil {
-			return err
-		}
-	}
-	if in.WorkloadHours != nil {
-		if sess, err = s.course.SetWorkload(c.UserContext(), u, sess.ID, *in.WorkloadHours); err != nil {
 			return err
 		}
 	}

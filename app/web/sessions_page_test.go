@@ -19,7 +19,7 @@ func TestSessionIndexPagesHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.e.srv.store.SetClosed(ctx, s.ID, &closedAt); err != nil {
+		if err := f.e.db.Stores().Course.SetClosed(ctx, s.ID, &closedAt); err != nil {
 			t.Fatal(err)
 		}
 	}

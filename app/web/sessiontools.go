@@ -1,61 +1,15 @@
 package web
 
 import (
-	"context"
-	"errors"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 
-	"librecours/certificates"
 	"librecours/course"
-	"librecours/grading"
 )
 
 // Session tools for coordinators: duplicate a past session, shift all of a
 // session's deadlines at once. Routes are registered with the session ones.
-
-// duplicateSession creates the copy, then carries over what the other
-// domains keep per session: the exercises, the final evaluation and the
-// certificate rules. A failure after the copy exists leaves it with the
-// default content, which the coordinator may edit or fill again.
-func (s *Server) duplicateSession(ctx context.Context, u *course.User, sourceID, startsOn string) (*course.Session, error) {
-	sess, err := s.course.DuplicateSession(ctx, u, sourceID, startsOn)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.grading.InitSession(ctx, sess.ID); err != nil {
-		return nil, err
-	}
-	exercises, err := s.grading.Store.Exercises(ctx, sourceID)
-	if err != nil {
-		return nil, err
-	}
-	for _, ex := range exercises {
-		if err := s.grading.Store.PutExercise(ctx, sess.ID, ex); err != nil {
-			return nil, err
-		}
-	}
-	switch ev, err := s.quiz.Store.Evaluation(ctx, sourceID); {
-	case errors.Is(err, grading.ErrNotFound):
-	case err != nil:
-		return nil, err
-	default:
-		if err := s.quiz.Store.PutEvaluation(ctx, sess.ID, *ev); err != nil {
-			return nil, err
-		}
-	}
-	switch rules, err := s.certs.Store.Rules(ctx, sourceID); {
-	case errors.Is(err, certificates.ErrNotFound):
-	case err != nil:
-		return nil, err
-	default:
-		if err := s.certs.Store.PutRules(ctx, sess.ID, rules); err != nil {
-			return nil, err
-		}
-	}
-	return sess, nil
-}
 
 func (s *Server) handleSessionDuplicate(c *fiber.Ctx) error {
 	u, err := requireUser(c)
@@ -63,7 +17,7 @@ func (s *Server) handleSessionDuplicate(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	sess, err := s.duplicateSession(c.UserContext(), u, id, c.FormValue("starts_on"))
+	sess, err := s.course.DuplicateSession(c.UserContext(), u, id, c.FormValue("starts_on"))
 	if err != nil {
 		p := s.newPage(c, "app.session.title")
 		p.Form["starts_on"] = c.FormValue("starts_on")
@@ -110,7 +64,7 @@ func (s *Server) handleAPISessionDuplicate(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	sess, err := s.duplicateSession(c.UserContext(), u, c.Params("id"), in.StartsOn)
+	sess, err := s.course.DuplicateSession(c.UserContext(), u, c.Params("id"), in.StartsOn)
 	if err != nil {
 		return err
 	}

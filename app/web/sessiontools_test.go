@@ -77,7 +77,7 @@ func TestDuplicateAndShift(t *testing.T) {
 	if j["code"] != "LCIII-002" || j["starts_on"] != "2026-10-05" || j["ends_on"] != "2026-10-25" || j["capacity"].(float64) != 25 {
 		t.Fatalf("copy: %v", j)
 	}
-	cp, err := e.srv.store.SessionByID(ctx, id)
+	cp, err := e.db.Stores().Course.SessionByID(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +118,13 @@ func TestDuplicateAndShift(t *testing.T) {
 	if got := p.Doc.Find(".confirm").Text(); p.Status != http.StatusOK || !strings.Contains(got, "7 jours et 1 h") {
 		t.Fatalf("shift confirmation: %d %q", p.Status, got)
 	}
-	if sh, _ := e.srv.store.SessionByID(ctx, cp.ID); sh.StartsOn != cp.StartsOn {
+	if sh, _ := e.db.Stores().Course.SessionByID(ctx, cp.ID); sh.StartsOn != cp.StartsOn {
 		t.Fatalf("the shift was made before it was confirmed: starts %s", sh.StartsOn)
 	}
 	if p := coord.post(sp+"/shift", url.Values{"_csrf": {tok}, "days": {"7"}, "hours": {"1"}, "confirm": {"yes"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("shift: %d %s", p.Status, p.Doc.Find(".alert").Text())
 	}
-	sh, _ := e.srv.store.SessionByID(ctx, cp.ID)
+	sh, _ := e.db.Stores().Course.SessionByID(ctx, cp.ID)
 	if sh.StartsOn != "2026-10-12" || local(sh.Parts[0].OpensAt) != "2026-10-12 01:00" || local(sh.Parts[5].ReviewDue) != "2026-11-02 00:59" ||
 		local(sh.Evaluation.Due) != "2026-11-02 00:59" {
 		t.Errorf("shifted: starts %s, part 1 opens %s, part 6 reviews due %s, evaluation due %s", sh.StartsOn,

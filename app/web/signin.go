@@ -99,23 +99,22 @@ func throttleDelay(n, free int) time.Duration {
 // soon after the previous one. The gate key of a counter restarts (count
 // 1) only once its delay has passed since the last attempt let through.
 func (s *Server) attempt(ctx context.Context, keys []throttleKey) error {
-	now := s.now()
 	var wait time.Duration
 	for _, k := range keys {
 		free := k.free
 		if k.credit != "" {
-			c, err := s.auth.Failures(ctx, k.credit, now, throttleWindow)
+			c, err := s.auth.Counted(ctx, k.credit, throttleWindow)
 			if err != nil {
 				return err
 			}
 			free += c
 		}
-		n, err := s.auth.RecordFailure(ctx, k.key, now, throttleWindow)
+		n, err := s.auth.Count(ctx, k.key, throttleWindow)
 		if err != nil {
 			return err
 		}
 		d := throttleDelay(n, free)
-		g, err := s.auth.RecordFailure(ctx, "gate:"+k.key, now, d)
+		g, err := s.auth.Count(ctx, "gate:"+k.key, d)
 		if err != nil {
 			return err
 		}
@@ -132,7 +131,7 @@ func (s *Server) attempt(ctx context.Context, keys []throttleKey) error {
 // forgetAttempts resets keys after a success.
 func (s *Server) forgetAttempts(ctx context.Context, keys ...string) error {
 	for _, k := range keys {
-		if err := errors.Join(s.auth.ResetFailures(ctx, k), s.auth.ResetFailures(ctx, "gate:"+k)); err != nil {
+		if err := s.auth.Forget(ctx, k, "gate:"+k); err != nil {
 			return err
 		}
 	}
@@ -147,7 +146,7 @@ func (s *Server) forgetAttempts(ctx context.Context, keys ...string) error {
 func (s *Server) signIn(c *fiber.Ctx, email, pw string) (*course.User, error) {
 	ctx := c.UserContext()
 	email = course.NormalizeEmail(email)
-	u, err := s.store.UserByEmail(ctx, email)
+	u, err := s.auth.Account(ctx, email)
 	if err != nil && !errors.Is(err, course.ErrNotFound) {
 		return nil, err
 	}
@@ -179,10 +178,10 @@ func (s *Server) signIn(c *fiber.Ctx, email, pw string) (*course.User, error) {
 	if err := s.forgetAttempts(ctx, keys[0].key); err != nil {
 		return nil, err
 	}
-	if first, err := s.auth.RecordFailure(ctx, "ipok:"+ip+"|"+u.ID, s.now(), throttleWindow); err != nil {
+	if first, err := s.auth.Count(ctx, "ipok:"+ip+"|"+u.ID, throttleWindow); err != nil {
 		return nil, err
 	} else if first == 1 {
-		if _, err := s.auth.RecordFailure(ctx, "ipok:"+ip, s.now(), throttleWindow); err != nil {
+		if _, err := s.auth.Count(ctx, "ipok:"+ip, throttleWindow); err != nil {
 			return nil, err
 		}
 	}
@@ -237,7 +236,7 @@ func (s *Server) rememberDevice(ctx context.Context, c *fiber.Ctx, u *course.Use
 	}
 	dev, ok := s.knownDevice(ctx, c, u)
 	if !ok {
-		dev = randomToken()[:22]
+		dev = course.NewToken()[:22]
 	}
 	issued := strconv.FormatInt(s.now().Unix(), 10)
 	s.setCookie(c, cookieDevice, dev+"."+u.ID+"."+issued+"."+deviceMAC(key, dev, u.ID, issued), deviceCookieTTL)
@@ -259,7 +258,7 @@ func (s *Server) register(c *fiber.Ctx, n course.NewUser) error {
 	if err := valid.Validate(); err != nil {
 		return err
 	}
-	count, err := s.auth.RecordFailure(ctx, "register:"+s.clientKey(c), s.now(), registerWindow)
+	count, err := s.auth.Count(ctx, "register:"+s.clientKey(c), registerWindow)
 	if err != nil {
 		return err
 	}
@@ -270,7 +269,7 @@ func (s *Server) register(c *fiber.Ctx, n course.NewUser) error {
 	kind := notify.KindAccountCreated
 	if errors.Is(err, course.ErrEmailTaken) {
 		kind = notify.KindAccountExists
-		u, err = s.store.UserByEmail(ctx, course.NormalizeEmail(n.Email))
+		u, err = s.auth.Account(ctx, n.Email)
 	}
 	if err != nil {
 		return err

@@ -221,7 +221,7 @@ func TestRegistrationAnswersAlike(t *testing.T) {
 	if !strings.Contains(string(fresh.Body), `"status":"check_mail"`) {
 		t.Fatalf("body %s", fresh.Body)
 	}
-	created, err := e.srv.store.UserByEmail(t.Context(), "nouvelle@example.org")
+	created, err := e.db.Stores().Course.UserByEmail(t.Context(), "nouvelle@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestRegistrationAnswersAlike(t *testing.T) {
 			t.Errorf("no %s e-mail: %v", kind, err)
 		}
 	}
-	if u, _ := e.srv.store.UserByID(t.Context(), existing.ID); u.Name != "Déjà Là" || u.PasswordHash != existing.PasswordHash {
+	if u, _ := e.db.Stores().Course.UserByID(t.Context(), existing.ID); u.Name != "Déjà Là" || u.PasswordHash != existing.PasswordHash {
 		t.Fatalf("the existing account changed: %+v", u)
 	}
 	// The form says the same and signs nobody in.

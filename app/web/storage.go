@@ -22,7 +22,7 @@ type storageLog struct {
 // storageFailure logs a storage failure unless one was logged less than a
 // minute ago; the next line carries the count of those in between.
 func (s *Server) storageFailure(c *fiber.Ctx, err error) {
-	s.metrics.storageFailed()
+	s.metrics.StorageFailed()
 	now := time.Now()
 	s.storageLog.mu.Lock()
 	if !s.storageLog.last.IsZero() && now.Sub(s.storageLog.last) < storageLogEvery {

@@ -46,7 +46,7 @@ func (s *Server) unsubscribeTarget(c *fiber.Ctx) (*course.User, notify.Kind, err
 	if err != nil {
 		return nil, "", course.ErrNotFound
 	}
-	u, err := s.store.UserByID(ctx, uid)
+	u, err := s.auth.AccountByID(ctx, uid)
 	if err != nil {
 		return nil, "", err
 	}

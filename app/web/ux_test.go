@@ -78,7 +78,7 @@ func TestConfirmations(t *testing.T) {
 	if p.Status != http.StatusOK || !strings.Contains(text, "5 parties n’ont pas encore ouvert (parties 2, 3, 4, 5, 6)") {
 		t.Errorf("close confirmation: %d %q", p.Status, text)
 	}
-	if s, _ := e.srv.store.SessionByID(ctx, f.session.ID); s.ClosedAt != nil {
+	if s, _ := e.db.Stores().Course.SessionByID(ctx, f.session.ID); s.ClosedAt != nil {
 		t.Fatal("closed before confirming")
 	}
 
@@ -90,7 +90,7 @@ func TestConfirmations(t *testing.T) {
 	if p.Status != http.StatusOK || !strings.Contains(p.Doc.Find(".confirm").Text(), "Paul Participant est inscrit·e") {
 		t.Errorf("participant as animator: %d %q", p.Status, p.Doc.Find(".confirm").Text())
 	}
-	if s, _ := e.srv.store.SessionByID(ctx, f.session.ID); s.HasAnimator(f.part.ID) {
+	if s, _ := e.db.Stores().Course.SessionByID(ctx, f.session.ID); s.HasAnimator(f.part.ID) {
 		t.Fatal("animator added before confirming")
 	}
 	// The picker proposes nobody by default.
@@ -136,7 +136,7 @@ func TestUndo(t *testing.T) {
 	if p := coord.post(sp+"/enrolments/"+f.part.ID+"/delete", url.Values{"_csrf": {tok}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("unenrol: %d %s", p.Status, p.Doc.Find(".alert").Text())
 	}
-	if s, _ := e.srv.store.SessionByID(ctx, f.session.ID); s.Enrolled != 0 {
+	if s, _ := e.db.Stores().Course.SessionByID(ctx, f.session.ID); s.Enrolled != 0 {
 		t.Fatalf("enrolled after unenrol: %d", s.Enrolled)
 	}
 	if p := coord.post(sp+"/enrolments/"+f.part.ID+"/delete", url.Values{"_csrf": {tok}}); p.Status != http.StatusUnprocessableEntity {
@@ -157,7 +157,7 @@ func TestUndo(t *testing.T) {
 	if p := coord.post(sp+"/animators/"+f.anim.ID+"/delete", url.Values{"_csrf": {tok}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("remove animator: %d", p.Status)
 	}
-	if s, _ := e.srv.store.SessionByID(ctx, f.session.ID); s.HasAnimator(f.anim.ID) {
+	if s, _ := e.db.Stores().Course.SessionByID(ctx, f.session.ID); s.HasAnimator(f.anim.ID) {
 		t.Fatal("animator still there")
 	}
 	// An empty session is cancelled, with its content.
@@ -203,7 +203,7 @@ func TestStatesAgree(t *testing.T) {
 		t.Error("no deadline on the dashboard of a running session")
 	}
 	now := e.clock.Now()
-	if err := e.srv.store.SetClosed(ctx, f.session.ID, &now); err != nil {
+	if err := e.db.Stores().Course.SetClosed(ctx, f.session.ID, &now); err != nil {
 		t.Fatal(err)
 	}
 	if got := part.get("/dashboard").Doc.Find(".deadlines li").Length(); got != 0 {

@@ -6,18 +6,18 @@ import (
 	"testing"
 )
 
-// TestUpToDate fails when a store interface changed and app/web/metrics_stores.go
+// TestUpToDate fails when a store interface changed and app/metrics/stores.go
 // was not generated again (a new method would go untimed).
 func TestUpToDate(t *testing.T) {
 	want, err := Generate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("../../web/metrics_stores.go")
+	got, err := os.ReadFile("../../metrics/stores.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatal("app/web/metrics_stores.go is out of date: run go generate ./app/web")
+		t.Fatal("app/metrics/stores.go is out of date: run go generate ./app/metrics")
 	}
 }

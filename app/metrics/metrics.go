@@ -1,22 +1,21 @@
-package web
+// Package metrics counts what one platform process does, for Prometheus:
+// requests (app/web reports them), store operations (a Backend wrapper),
+// scheduler jobs and outbox deliveries, and, at each scrape, the state of
+// the platform read through its store.
+package metrics
 
-//go:generate go run ../internal/genstoremetrics -o metrics_stores.go
+//go:generate go run ../internal/genstoremetrics -o stores.go
 
 import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -56,8 +55,6 @@ type Metrics struct {
 
 // Metric label values.
 const (
-	routeUnmatched = "unmatched" // no route answered: 404, or a middleware refused the request first
-
 	channelEmail      = "email"
 	channelMattermost = "mattermost"
 )
@@ -65,8 +62,11 @@ const (
 // schedulerJobs are the jobs of a scheduler tick and the outbox pass.
 var schedulerJobs = []string{"grading", "reminders", "expire_sessions", "outbox"}
 
-// NewMetrics returns the metrics cfg asks for, or nil when /metrics is off.
-func NewMetrics(cfg config.Config) *Metrics {
+// New returns the metrics cfg asks for, or nil when /metrics is off.
+// failure tells a store error that is a failure of the store from an
+// answer (not found, conflict, invalid): the web's error table says which
+// errors are answered 5xx (web.ServerError); nil counts every error.
+func New(cfg config.Config, failure func(error) bool) *Metrics {
 	if !cfg.MetricsEnabled() {
 		return nil
 	}
@@ -85,6 +85,7 @@ func NewMetrics(cfg config.Config) *Metrics {
 		Help: "HTTP requests being answered.",
 	})
 	m.store = &storeMetrics{
+		failure: failure,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "librecours_store_operation_duration_seconds",
 			Help:    "Time of a store operation, by operation (domain.Method).",
@@ -167,123 +168,29 @@ func (m *Metrics) authorized(header string) bool {
 	return subtle.ConstantTimeCompare([]byte(header), []byte(want)) == 1
 }
 
-// registerMetricsRoutes serves /metrics on the platform's own listener when
-// it is protected by a token and no separate listener was asked for, and
-// starts reading the platform's state at each scrape.
-func (s *Server) registerMetricsRoutes() {
-	if s.metrics == nil {
-		return
-	}
-	if err := s.metrics.reg.Register(&platformCollector{s: s}); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			panic(err) // the collector's descriptions are constants
-		}
-	}
-	if s.cfg.MetricsAddr == "" && s.cfg.MetricsToken != "" {
-		s.app.Get("/metrics", adaptor.HTTPHandler(s.metrics.Handler()))
-	}
-}
-
-// ListenMetrics serves /metrics on LIBRECOURS_METRICS_ADDR until the
-// returned stop is called.
-func (s *Server) ListenMetrics(addr string) (stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("metrics listener %s: %w", addr, err)
-	}
-	return s.serveMetrics(ln), nil
-}
-
-// serveMetrics serves /metrics on ln until the returned stop is called.
-func (s *Server) serveMetrics(ln net.Listener) (stop func()) {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: collectTimeout + 10*time.Second, IdleTimeout: 2 * time.Minute}
-	done := make(chan struct{})
-	go func() { _ = hs.Serve(ln); close(done) }()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(ctx)
-		<-done
-	}
-}
-
 // Requests
 
-// requestInfoKey keys the request's *requestInfo in its user context.
-type requestInfoKey struct{}
-
-// requestInfo is what a log line written during a request says about it.
-// It is read on the request's goroutine only (fiber reuses its Ctx once
-// the request is answered).
-type requestInfo struct {
-	id    string
-	c     *fiber.Ctx // nil once the request is answered
-	route string     // the final route, once answered
-}
-
-func (r *requestInfo) Route() string {
-	if r.c != nil {
-		return routePattern(r.c)
+// InFlight counts a request being answered until done is called.
+func (m *Metrics) InFlight() (done func()) {
+	if m == nil {
+		return func() {}
 	}
-	return r.route
+	m.inFlight.Inc()
+	return m.inFlight.Dec
 }
 
-// routePattern is the pattern of the route that answers c
-// ("/sessions/:id"), or "unmatched" while only middleware ran (no route
-// matched: 404 or 405, or a middleware answered first).
-func routePattern(c *fiber.Ctx) string {
-	r := c.Route()
-	if r == nil || r.Path == "" || isMiddleware(r) {
-		return routeUnmatched
+// Request counts an answered request and its time, by method, route
+// pattern (never a path) and status.
+func (m *Metrics) Request(method, route string, status int, took time.Duration) {
+	if m == nil {
+		return
 	}
-	return r.Path
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(took.Seconds())
 }
 
-// routeUseField is the index of fiber.Route's unexported "use" field, which
-// alone tells a middleware (app.Use) from a route; TestMetrics fails if a
-// fiber upgrade loses it.
-var routeUseField, routeUseFieldOK = func() ([]int, bool) {
-	f, ok := reflect.TypeFor[fiber.Route]().FieldByName("use")
-	return f.Index, ok && f.Type.Kind() == reflect.Bool
-}()
-
-// isMiddleware reports whether r was registered by app.Use.
-func isMiddleware(r *fiber.Route) bool {
-	return routeUseFieldOK && reflect.ValueOf(r).Elem().FieldByIndex(routeUseField).Bool()
-}
-
-// observe puts the request's ID and route in its context, for the log lines
-// written while answering it, and counts and times the request.
-func (s *Server) observe(c *fiber.Ctx) error {
-	info := &requestInfo{id: requestID(c), c: c}
-	c.SetUserContext(context.WithValue(c.UserContext(), requestInfoKey{}, info))
-	m := s.metrics
-	var start time.Time
-	if m != nil {
-		start = time.Now()
-		m.inFlight.Inc()
-		defer m.inFlight.Dec()
-	}
-	err := c.Next()
-	info.route, info.c = routePattern(c), nil
-	if m != nil {
-		status := c.Response().StatusCode()
-		if err != nil {
-			status = classify(err).Status
-		}
-		method := c.Method()
-		m.requests.WithLabelValues(method, info.route, strconv.Itoa(status)).Inc()
-		m.latency.WithLabelValues(method, info.route).Observe(time.Since(start).Seconds())
-	}
-	return err
-}
-
-// storageFailed counts a request answered 503 for a storage failure.
-func (m *Metrics) storageFailed() {
+// StorageFailed counts a request answered 503 for a storage failure.
+func (m *Metrics) StorageFailed() {
 	if m != nil {
 		m.storageFailures.Inc()
 	}
@@ -318,17 +225,18 @@ func (m *Metrics) Tick(now time.Time, ok bool) {
 
 // Stores
 
-// storeMetrics time the store operations (app/metrics_stores.go, generated).
+// storeMetrics time the store operations (stores.go, generated).
 type storeMetrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
+	failure  func(error) bool // see New
 }
 
 // observe records an operation begun at start; err points at its error
 // (nil for operations without one).
 func (m *storeMetrics) observe(op string, start time.Time, err *error) {
 	m.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
-	if err != nil && storeFailure(*err) {
+	if err != nil && m.storeFailure(*err) {
 		m.errors.WithLabelValues(op).Inc()
 	}
 }
@@ -336,11 +244,11 @@ func (m *storeMetrics) observe(op string, start time.Time, err *error) {
 // storeFailure reports whether a store error is a failure of the store
 // rather than an answer (not found, conflict, validation) or a request that
 // went away.
-func storeFailure(err error) bool {
+func (m *storeMetrics) storeFailure(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, notify.ErrNothingDue) {
 		return false
 	}
-	return classify(err).Status >= http.StatusInternalServerError
+	return m.failure == nil || m.failure(err)
 }
 
 // Backend wraps b so that every store operation is timed and its failures
@@ -478,8 +386,8 @@ func channelOf(k notify.Kind) string {
 
 // The platform's state, read at each scrape
 
-// collectTimeout bounds the reads of one scrape.
-const collectTimeout = 10 * time.Second
+// CollectTimeout bounds the reads of one scrape.
+const CollectTimeout = 10 * time.Second
 
 var (
 	descReady = prometheus.NewDesc("librecours_ready",
@@ -510,8 +418,30 @@ var (
 // stores and services, so that several instances report the same database.
 // Scrapes are served one at a time.
 type platformCollector struct {
-	s  *Server
-	mu sync.Mutex
+	src Sources
+	m   *Metrics
+	mu  sync.Mutex
+}
+
+// Sources are what a scrape reads the platform's state from.
+type Sources struct {
+	Backend store.Backend
+	Grading *grading.Service // the correction queues
+	Now     func() time.Time
+	DataDir string // the embedded store's folder ("" with MongoDB)
+}
+
+// Watch reads the platform's state from src at each scrape.
+func (m *Metrics) Watch(src Sources) {
+	if m == nil {
+		return
+	}
+	if err := m.reg.Register(&platformCollector{src: src, m: m}); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			panic(err) // the collector's descriptions are constants
+		}
+	}
 }
 
 func (pc *platformCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -524,28 +454,28 @@ func (pc *platformCollector) Describe(ch chan<- *prometheus.Desc) {
 func (pc *platformCollector) Collect(ch chan<- prometheus.Metric) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	s := pc.s
-	ctx, cancel := context.WithTimeout(context.Background(), collectTimeout)
+	src := pc.src
+	ctx, cancel := context.WithTimeout(context.Background(), CollectTimeout)
 	defer cancel()
-	now := s.now()
-	failed := func(part string) { s.metrics.collectErrors.WithLabelValues(part).Inc() }
+	now := src.Now()
+	failed := func(part string) { pc.m.collectErrors.WithLabelValues(part).Inc() }
 
-	ch <- prometheus.MustNewConstMetric(descInfo, prometheus.GaugeValue, 1, s.backend.Kind())
+	ch <- prometheus.MustNewConstMetric(descInfo, prometheus.GaugeValue, 1, src.Backend.Kind())
 	ready := 1.0
-	if err := s.backend.Ready(ctx); err != nil {
+	if err := src.Backend.Ready(ctx); err != nil {
 		ready = 0
 		failed("ready")
 	}
 	ch <- prometheus.MustNewConstMetric(descReady, prometheus.GaugeValue, ready)
 
-	if sessions, err := s.store.ListSessions(ctx); err != nil {
+	if sessions, err := src.Backend.Stores().Course.ListSessions(ctx); err != nil {
 		failed("sessions")
 	} else {
 		pc.collectSessions(ctx, ch, sessions, now, failed)
 	}
 	pc.collectOutbox(ctx, ch, now, failed)
-	if s.cfg.Embedded() {
-		free, size, err := diskSpace(s.cfg.DataDir)
+	if src.DataDir != "" {
+		free, size, err := diskSpace(src.DataDir)
 		if err != nil {
 			failed("disk")
 		} else {
@@ -562,7 +492,7 @@ var metricsActor = &course.User{ID: "metrics", Name: "metrics", Roles: []course.
 
 func (pc *platformCollector) collectSessions(ctx context.Context, ch chan<- prometheus.Metric, sessions []*course.Session,
 	now time.Time, failed func(string)) {
-	s := pc.s
+	src := pc.src
 	states := map[course.Status]int{course.StatusUpcoming: 0, course.StatusRunning: 0, course.StatusEnded: 0, course.StatusClosed: 0}
 	issued, revoked := 0, 0
 	certsOK := true
@@ -570,7 +500,7 @@ func (pc *platformCollector) collectSessions(ctx context.Context, ch chan<- prom
 		st := sess.Status(now)
 		states[st]++
 		if st == course.StatusRunning || st == course.StatusEnded {
-			items, err := s.grading.Corrections(ctx, metricsActor, sess.ID)
+			items, err := src.Grading.Corrections(ctx, metricsActor, sess.ID)
 			if err != nil {
 				failed("sessions")
 			} else {
@@ -588,7 +518,7 @@ func (pc *platformCollector) collectSessions(ctx context.Context, ch chan<- prom
 				ch <- prometheus.MustNewConstMetric(descQueueOldest, prometheus.GaugeValue, age, sess.Code)
 			}
 		}
-		certs, err := s.certs.Store.CertificatesBySession(ctx, sess.ID)
+		certs, err := src.Backend.Stores().Certificates.CertificatesBySession(ctx, sess.ID)
 		if err != nil {
 			certsOK = false
 			continue
@@ -614,7 +544,7 @@ func (pc *platformCollector) collectSessions(ctx context.Context, ch chan<- prom
 // collectOutbox reports the unsent messages by channel and status, and the
 // age of the oldest waiting to go out.
 func (pc *platformCollector) collectOutbox(ctx context.Context, ch chan<- prometheus.Metric, now time.Time, failed func(string)) {
-	mon, ok := pc.s.backend.(store.Monitor)
+	mon, ok := pc.src.Backend.(store.Monitor)
 	if !ok {
 		failed("outbox")
 		return

@@ -1,0 +1,103 @@
+package grading
+
+import (
+	"context"
+	"errors"
+
+	"librecours/course"
+)
+
+// Reviews found by ID for one person. Each answers ErrNotFound, never
+// ErrForbidden, to whoever may not see the review: a review's ID tells
+// nothing of who wrote it or whose work it is about.
+
+// MyReview is the actor's review task with that ID (a reviewer sees only
+// their own).
+func (s *Service) MyReview(ctx context.Context, actor *course.User, reviewID string) (*ReviewTask, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	r, err := s.Store.ReviewByID(ctx, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	if r.ReviewerID != actor.ID {
+		return nil, ErrNotFound
+	}
+	tasks, err := s.MyReviews(ctx, actor, r.SessionID, r.Part)
+	if err != nil {
+		return nil, err
+	}
+	for i := range tasks {
+		if tasks[i].Review.ID == reviewID {
+			return &tasks[i], nil
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// ReviewOfMyWork is a review of the actor's own submission (to appeal it).
+func (s *Service) ReviewOfMyWork(ctx context.Context, actor *course.User, reviewID string) (*Review, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	r, err := s.Store.ReviewByID(ctx, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	if r.AuthorID != actor.ID {
+		return nil, ErrNotFound
+	}
+	return r, nil
+}
+
+// StaffReview is a review of a session the actor runs (an animator of it
+// or a coordinator).
+func (s *Service) StaffReview(ctx context.Context, actor *course.User, reviewID string) (*Review, error) {
+	if actor == nil {
+		return nil, course.ErrUnauthenticated
+	}
+	r, err := s.Store.ReviewByID(ctx, reviewID)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.Course.SessionByID(ctx, r.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !course.CanManage(actor, sess) {
+		return nil, ErrNotFound
+	}
+	return r, nil
+}
+
+// CopySession sets up the duplicate toID of session fromID: its part
+// states, and a copy of each of fromID's exercises (course.SessionCopier).
+func (s *Service) CopySession(ctx context.Context, fromID, toID string) error {
+	if err := s.InitSession(ctx, toID); err != nil {
+		return err
+	}
+	exercises, err := s.Store.Exercises(ctx, fromID)
+	if err != nil {
+		return err
+	}
+	for _, ex := range exercises {
+		if err := s.Store.PutExercise(ctx, toID, ex); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CopySession gives the duplicate toID the final evaluation of fromID, if
+// it has one (course.SessionCopier).
+func (q *Quiz) CopySession(ctx context.Context, fromID, toID string) error {
+	ev, err := q.Store.Evaluation(ctx, fromID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	return q.Store.PutEvaluation(ctx, toID, *ev)
+}
