@@ -184,6 +184,9 @@ type BadgeInput struct {
 	AchievementName        string
 	AchievementDescription string
 	CriteriaNarrative      string
+	// WorkloadNote is a localized sentence on the course's workload, added
+	// after CriteriaNarrative (see KeyWorkloadNote); empty adds nothing.
+	WorkloadNote string
 	// HolderEmail is hashed with Salt; it does not appear in the badge.
 	HolderEmail string
 	// Salt is a random string kept with the certificate (see NewSalt).
@@ -387,7 +390,7 @@ func BuildCredential(in BadgeInput) (Credential, error) {
 				AchievementType: "Certificate",
 				Name:            in.AchievementName,
 				Description:     in.AchievementDescription,
-				Criteria:        Criteria{Narrative: in.CriteriaNarrative},
+				Criteria:        Criteria{Narrative: joinSentences(in.CriteriaNarrative, in.WorkloadNote)},
 				Image:           image,
 				InLanguage:      lang,
 				Related:         related,
@@ -404,6 +407,15 @@ func BuildCredential(in BadgeInput) (Credential, error) {
 		cred.ValidUntil = &until
 	}
 	return cred, nil
+}
+
+// joinSentences puts b after a, a space between them; either may be empty.
+func joinSentences(a, b string) string {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + " " + b
 }
 
 func isHTTPURL(s string) bool {

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gomonobold"
 	"golang.org/x/image/font/gofont/goregular"
+
+	"librecours/course"
 )
 
 // CourseName is the course every certificate is about; it heads the PDF.
@@ -74,9 +76,10 @@ type CertificatePDF struct {
 	Lang string
 }
 
-// DefaultWorkloadHours is the course's workload stated on certificates:
-// about 25 hours of work for a session.
-const DefaultWorkloadHours = 25
+// DefaultWorkloadHours is the course's workload stated on certificates
+// whose session never set one (course.DefaultWorkloadHours): about 25 hours
+// of work. A certificate states its own (Certificate.Workload).
+const DefaultWorkloadHours = course.DefaultWorkloadHours
 
 // KeyPDFRequired is the translation key of a missing CertificatePDF field.
 const KeyPDFRequired = "certificates.pdf.required"

@@ -41,6 +41,19 @@ type Certificate struct {
 	// (its badge's credentialStatus); zero for badges issued before status
 	// lists, which have no entry.
 	StatusIndex int
+	// WorkloadHours is the course's workload the certificate was issued
+	// with (the session's at issue): a later change to the session does not
+	// alter it. Zero, for certificates from before the setting, means
+	// DefaultWorkloadHours, which those certificates stated.
+	WorkloadHours int
+}
+
+// Workload returns the workload in hours the certificate states.
+func (c *Certificate) Workload() int {
+	if c.WorkloadHours <= 0 {
+		return DefaultWorkloadHours
+	}
+	return c.WorkloadHours
 }
 
 // PublicReason is the revocation reason verification may show: only when
@@ -644,8 +657,11 @@ func (s *Service) issue(ctx context.Context, sess *course.Session, r Result, rul
 	}
 	in := s.AchievementInput(r.Level(), lang)
 	in.Code, in.SessionCode, in.HolderEmail, in.Salt, in.SubjectID, in.ValidFrom = code, sess.Code, r.User.Email, salt, subject, now
+	hours := sess.Workload()
+	in.WorkloadNote = s.Texts.T(lang, KeyWorkloadNote, map[string]any{"Count": hours})
 	c := Certificate{Code: code, SessionID: sess.ID, SessionCode: sess.Code, SessionStart: sess.StartsOn, SessionEnd: sess.EndsOn,
-		UserID: r.User.ID, HolderName: r.User.Name, Level: r.Level(), Lang: lang, Salt: salt, Rules: rules, IssuedAt: now}
+		UserID: r.User.ID, HolderName: r.User.Name, Level: r.Level(), Lang: lang, Salt: salt, Rules: rules, IssuedAt: now,
+		WorkloadHours: hours}
 	// A random status index may be taken already: draw again. With the list
 	// a tenth full, eight draws all fail once in 10^8 issues.
 	for attempt := 0; ; attempt++ {
@@ -851,6 +867,16 @@ func (s *Service) signingKey(ctx context.Context) (SigningKey, error) {
 	return s.RotateKey(ctx)
 }
 
+// Translation keys of the workload sentences of the achievement's criteria.
+const (
+	// KeyWorkloadNote states a session's workload in a credential's own
+	// copy of the achievement; its Count is the hours.
+	KeyWorkloadNote = "certificates.achievement.workload"
+	// KeyWorkloadVaries says, in the achievement served at its id, that the
+	// workload is set per session and stated in each credential.
+	KeyWorkloadVaries = "certificates.achievement.workload_varies"
+)
+
 // AchievementInput returns the issuer and achievement part of a level's
 // badge in lang: what the badges and the achievement pages share.
 func (s *Service) AchievementInput(level Level, lang string) BadgeInput {
@@ -871,6 +897,10 @@ func (s *Service) Achievement(level Level, lang string) (Achievement, error) {
 		return Achievement{}, ErrNotFound
 	}
 	in := s.AchievementInput(level, lang)
+	// The served achievement is shared by every session of the level, whose
+	// workloads differ: it says so, and each credential's embedded copy
+	// states its own session's hours.
+	in.WorkloadNote = s.Texts.T(lang, KeyWorkloadVaries, nil)
 	// BuildCredential checks the texts and assembles the achievement; the
 	// holder fields only satisfy it.
 	in.Code, in.HolderEmail, in.Salt, in.ValidFrom = "LC3-0000-0000-0000-0000", "-", "-", time.Unix(0, 0)

@@ -41,6 +41,8 @@ type Store interface {
 	UpdatePart(ctx context.Context, sessionID string, p Part) error
 	UpdateEvaluationWindow(ctx context.Context, sessionID string, w Window) error
 	SetCapacity(ctx context.Context, sessionID string, capacity int) error // ErrCapacityTooSmall
+	// SetWorkload changes the session's workload in hours.
+	SetWorkload(ctx context.Context, sessionID string, hours int) error
 	AddAnimator(ctx context.Context, sessionID, userID string) error
 	// RemoveAnimator takes userID off the session's animators (nothing
 	// when they were not one); ErrNotFound when there is no such session.
@@ -171,6 +173,9 @@ func (s *Service) CreateSession(ctx context.Context, actor *User, n NewSession) 
 	if err != nil {
 		return nil, err
 	}
+	if n.WorkloadHours == 0 {
+		n.WorkloadHours = DefaultWorkloadHours
+	}
 	num, err := s.Store.NextSessionNumber(ctx, f)
 	if err != nil {
 		return nil, err
@@ -180,7 +185,7 @@ func (s *Service) CreateSession(ctx context.Context, actor *User, n NewSession) 
 		Code: SessionCode(f, num), Format: f, Number: num,
 		StartsOn: plan.StartsOn, EndsOn: plan.EndsOn, TimeZone: loc.String(),
 		Capacity: n.Capacity, Parts: plan.Parts, Evaluation: plan.Evaluation,
-		Animators: []string{}, Settings: DefaultSettings(),
+		Animators: []string{}, Settings: DefaultSettings(), WorkloadHours: n.WorkloadHours,
 		CreatedAt: s.Now().UTC(), CreatedBy: actor.ID,
 	}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
@@ -360,6 +365,22 @@ func (s *Service) SetCapacity(ctx context.Context, actor *User, sessionID string
 		if errors.Is(err, ErrCapacityTooSmall) {
 			return nil, Invalid("capacity", "course.session.capacity_below_enrolled")
 		}
+		return nil, err
+	}
+	return s.Store.SessionByID(ctx, sessionID)
+}
+
+// SetWorkload changes the course's workload in hours stated on the
+// session's certificates: coordinators only. Certificates already issued
+// keep the workload they were issued with.
+func (s *Service) SetWorkload(ctx context.Context, actor *User, sessionID string, hours int) (*Session, error) {
+	if !actor.IsCoordinator() {
+		return nil, ErrForbidden
+	}
+	if err := ValidateWorkload(hours); err != nil {
+		return nil, err
+	}
+	if err := s.Store.SetWorkload(ctx, sessionID, hours); err != nil {
 		return nil, err
 	}
 	return s.Store.SessionByID(ctx, sessionID)

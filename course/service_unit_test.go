@@ -267,6 +267,18 @@ func (m *memStore) SetCapacity(_ context.Context, sessionID string, capacity int
 	return nil
 }
 
+func (m *memStore) SetWorkload(_ context.Context, sessionID string, hours int) error {
+	if err := m.err("SetWorkload"); err != nil {
+		return err
+	}
+	s, ok := m.sessions[sessionID]
+	if !ok {
+		return course.ErrNotFound
+	}
+	s.WorkloadHours = hours
+	return nil
+}
+
 func (m *memStore) AddAnimator(_ context.Context, sessionID, userID string) error {
 	if err := m.err("AddAnimator"); err != nil {
 		return err

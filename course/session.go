@@ -109,9 +109,42 @@ type Session struct {
 	Evaluation Window
 	Animators  []string // user IDs
 	Settings   Settings
-	ClosedAt   *time.Time
-	CreatedAt  time.Time
-	CreatedBy  string
+	// WorkloadHours is the course's workload in whole hours, stated on the
+	// session's certificates (1..MaxWorkloadHours). Zero, in a session from
+	// before the setting, means DefaultWorkloadHours: read it with Workload.
+	WorkloadHours int
+	ClosedAt      *time.Time
+	CreatedAt     time.Time
+	CreatedBy     string
+}
+
+// DefaultWorkloadHours is a session's workload unless a coordinator sets
+// another: about 25 hours of work.
+const DefaultWorkloadHours = 25
+
+// MaxWorkloadHours bounds a session's workload.
+const MaxWorkloadHours = 500
+
+// KeyWorkloadInvalid is the translation key of a workload out of bounds;
+// its Args are Min and Max.
+const KeyWorkloadInvalid = "course.session.workload_invalid"
+
+// ValidateWorkload checks a workload in hours: a whole number from 1 to
+// MaxWorkloadHours.
+func ValidateWorkload(hours int) error {
+	if hours < 1 || hours > MaxWorkloadHours {
+		return &ValidationError{Field: "workload_hours", Key: KeyWorkloadInvalid, Args: map[string]any{"Min": 1, "Max": MaxWorkloadHours}}
+	}
+	return nil
+}
+
+// Workload returns the session's workload in hours: DefaultWorkloadHours
+// when it was never set.
+func (s *Session) Workload() int {
+	if s.WorkloadHours <= 0 {
+		return DefaultWorkloadHours
+	}
+	return s.WorkloadHours
 }
 
 // Location returns the session's time zone, falling back to UTC when unknown.
@@ -268,6 +301,8 @@ type NewSession struct {
 	StartsOn string
 	Capacity int
 	TimeZone string
+	// WorkloadHours is the course's workload; 0 means DefaultWorkloadHours.
+	WorkloadHours int
 }
 
 // Validate checks the input and returns the parsed format, date and location.
@@ -290,6 +325,11 @@ func (n NewSession) Validate() (Format, time.Time, *time.Location, error) {
 	}
 	if err := ValidateCapacity(n.Capacity); err != nil {
 		return "", time.Time{}, nil, err
+	}
+	if n.WorkloadHours != 0 {
+		if err := ValidateWorkload(n.WorkloadHours); err != nil {
+			return "", time.Time{}, nil, err
+		}
 	}
 	return f, start, loc, nil
 }

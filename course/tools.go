@@ -85,9 +85,9 @@ func (s *Service) ShiftDeadlines(ctx context.Context, actor *User, sessionID str
 
 // DuplicateSession creates, for a coordinator, a new session of the same
 // format from a past one, starting on startsOn: its capacity, time zone,
-// settings and part titles are kept, and every window keeps its place
-// relative to the start. The caller copies the exercises, evaluation and
-// rules, which live in the other domains.
+// settings, workload and part titles are kept, and every window keeps its
+// place relative to the start. The caller copies the exercises, evaluation
+// and rules, which live in the other domains.
 func (s *Service) DuplicateSession(ctx context.Context, actor *User, sourceID, startsOn string) (*Session, error) {
 	if !actor.IsCoordinator() {
 		return nil, ErrForbidden
@@ -114,7 +114,7 @@ func (s *Service) DuplicateSession(ctx context.Context, actor *User, sourceID, s
 		Code: SessionCode(f, num), Format: f, Number: num,
 		StartsOn: plan.StartsOn, EndsOn: plan.EndsOn, TimeZone: src.TimeZone,
 		Capacity: src.Capacity, Parts: plan.Parts, Evaluation: plan.Evaluation,
-		Animators: []string{}, Settings: src.Settings,
+		Animators: []string{}, Settings: src.Settings, WorkloadHours: src.Workload(),
 		CreatedAt: s.Now().UTC(), CreatedBy: actor.ID,
 	}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {

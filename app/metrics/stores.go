@@ -214,6 +214,11 @@ func (s courseStoreMetrics) SetUserPassword(ctx context.Context, a1 string, a2 s
 	return s.CourseStore.SetUserPassword(ctx, a1, a2)
 }
 
+func (s courseStoreMetrics) SetWorkload(ctx context.Context, a1 string, a2 int) (err error) {
+	defer s.m.observe("course.SetWorkload", time.Now(), &err)
+	return s.CourseStore.SetWorkload(ctx, a1, a2)
+}
+
 func (s courseStoreMetrics) Unenrol(ctx context.Context, a1 string, a2 string) (err error) {
 	defer s.m.observe("course.Unenrol", time.Now(), &err)
 	return s.CourseStore.Unenrol(ctx, a1, a2)
@@ -746,6 +751,7 @@ var storeOperations = []string{
 	"course.SetUserLocale",
 	"course.SetUserName",
 	"course.SetUserPassword",
+	"course.SetWorkload",
 	"course.Unenrol",
 	"course.UpdateEvaluationWindow",
 	"course.UpdatePart",

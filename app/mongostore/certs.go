@@ -192,6 +192,9 @@ type certificateDoc struct {
 	RevokeReason string       `bson:"revoke_reason,omitempty"`
 	RevokePublic bool         `bson:"revoke_public,omitempty"`
 	StatusIndex  int          `bson:"status_index,omitempty"`
+	// WorkloadHours is absent from certificates issued before the setting:
+	// they read as certificates.DefaultWorkloadHours, which they stated.
+	WorkloadHours int `bson:"workload_hours,omitempty"`
 }
 
 // certStatusDoc reserves a status list index for a certificate.
@@ -204,7 +207,8 @@ func (d *certificateDoc) certificate() certificates.Certificate {
 	c := certificates.Certificate{Code: d.Code, SessionID: d.SessionID, SessionCode: d.SessionCode, SessionStart: d.SessionStart,
 		SessionEnd: d.SessionEnd, UserID: d.UserID, HolderName: d.HolderName, Level: certificates.Level(d.Level), Lang: d.Lang,
 		Salt: d.Salt, Badge: d.Badge, Rules: certificates.Rules(d.Rules), IssuedAt: d.IssuedAt.UTC(), RevokeReason: d.RevokeReason, RevokePublic: d.RevokePublic,
-		StatusIndex: d.StatusIndex}
+		StatusIndex: d.StatusIndex, WorkloadHours: d.WorkloadHours}
+	c.WorkloadHours = c.Workload()
 	if d.RevokedAt != nil {
 		t := d.RevokedAt.UTC()
 		c.RevokedAt = &t
@@ -216,7 +220,7 @@ func toCertificateDoc(c certificates.Certificate) certificateDoc {
 	return certificateDoc{Code: c.Code, SessionID: c.SessionID, SessionCode: c.SessionCode, SessionStart: c.SessionStart,
 		SessionEnd: c.SessionEnd, UserID: c.UserID, HolderName: c.HolderName, Level: int(c.Level), Lang: c.Lang, Salt: c.Salt,
 		Badge: c.Badge, Rules: certRulesDoc(c.Rules), IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt, RevokeReason: c.RevokeReason, RevokePublic: c.RevokePublic,
-		StatusIndex: c.StatusIndex}
+		StatusIndex: c.StatusIndex, WorkloadHours: c.Workload()}
 }
 
 // reserveStatus takes c's status list index: certificates.ErrStatusIndexTaken

@@ -182,6 +182,9 @@ type sessionDoc struct {
 	ClosedAt   *time.Time  `bson:"closed_at,omitempty"`
 	CreatedAt  time.Time   `bson:"created_at"`
 	CreatedBy  string      `bson:"created_by"`
+	// WorkloadHours is absent from documents written before the setting:
+	// they read as course.DefaultWorkloadHours (Session.Workload).
+	WorkloadHours int `bson:"workload_hours,omitempty"`
 }
 
 func toPartDoc(p course.Part) partDoc {
@@ -201,7 +204,9 @@ func (d *sessionDoc) session() *course.Session {
 			AcceptLate:           d.Settings.AcceptLate,
 		},
 		ClosedAt: d.ClosedAt, CreatedAt: d.CreatedAt.UTC(), CreatedBy: d.CreatedBy,
+		WorkloadHours: d.WorkloadHours,
 	}
+	s.WorkloadHours = s.Workload()
 	for _, p := range d.Parts {
 		s.Parts = append(s.Parts, course.Part{Number: p.Number, Title: p.Title, OpensAt: p.OpensAt.UTC(), SubmissionDue: p.SubmissionDue.UTC(), ReviewDue: p.ReviewDue.UTC()})
 	}
@@ -228,6 +233,7 @@ func (s *CourseStore) CreateSession(ctx context.Context, sess *course.Session) e
 			AcceptLate:           sess.Settings.AcceptLate,
 		},
 		ClosedAt: sess.ClosedAt, CreatedAt: sess.CreatedAt, CreatedBy: sess.CreatedBy,
+		WorkloadHours: sess.Workload(),
 	}
 	for _, p := range sess.Parts {
 		d.Parts = append(d.Parts, toPartDoc(p))
@@ -356,6 +362,11 @@ func (s *CourseStore) UpdatePart(ctx context.Context, sessionID string, p course
 // UpdateEvaluationWindow replaces the session's evaluation window.
 func (s *CourseStore) UpdateEvaluationWindow(ctx context.Context, sessionID string, w course.Window) error {
 	return s.updateSessionByID(ctx, sessionID, bson.M{"$set": bson.M{"evaluation": windowDoc{OpensAt: w.OpensAt, Due: w.Due}}})
+}
+
+// SetWorkload changes the session's workload in hours.
+func (s *CourseStore) SetWorkload(ctx context.Context, sessionID string, hours int) error {
+	return s.updateSessionByID(ctx, sessionID, bson.M{"$set": bson.M{"workload_hours": hours}})
 }
 
 // SetCapacity changes the capacity unless it is below the enrolled count.

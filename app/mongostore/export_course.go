@@ -154,7 +154,7 @@ func importCourse(ctx context.Context, db *DB, r store.RecordReader) error {
 				CommentMinLength:     s.Settings.CommentMinLength,
 				AcceptLate:           s.Settings.AcceptLate,
 			},
-			CreatedAt: s.CreatedAt.UTC(), CreatedBy: s.CreatedBy,
+			CreatedAt: s.CreatedAt.UTC(), CreatedBy: s.CreatedBy, WorkloadHours: s.Workload(),
 		}
 		if s.ClosedAt != nil {
 			t := s.ClosedAt.UTC()

@@ -238,7 +238,7 @@ func (s *CertificateStore) DeleteOverride(ctx context.Context, sessionID, userID
 
 // certColumns are the columns scanCertificate reads, in its order.
 const certColumns = `code, session_id, session_code, session_start, session_end, user_id, holder_name, level, lang, salt, badge,
-	rules, issued_at, revoked_at, revoke_reason, status_index, revoke_public`
+	rules, issued_at, revoked_at, revoke_reason, status_index, revoke_public, workload_hours`
 
 // certRowScanner is a *sql.Row or *sql.Rows.
 type certRowScanner interface{ Scan(dest ...any) error }
@@ -249,7 +249,7 @@ func scanCertificate(r certRowScanner) (certificates.Certificate, error) {
 	var issued int64
 	var revoked sql.NullInt64
 	if err := r.Scan(&c.Code, &c.SessionID, &c.SessionCode, &c.SessionStart, &c.SessionEnd, &c.UserID, &c.HolderName, &c.Level,
-		&c.Lang, &c.Salt, &c.Badge, &rules, &issued, &revoked, &c.RevokeReason, &c.StatusIndex, &c.RevokePublic); err != nil {
+		&c.Lang, &c.Salt, &c.Badge, &rules, &issued, &revoked, &c.RevokeReason, &c.StatusIndex, &c.RevokePublic, &c.WorkloadHours); err != nil {
 		return c, err
 	}
 	if err := fromJSON(rules, &c.Rules); err != nil {
@@ -266,9 +266,9 @@ func insertCertificate(ctx context.Context, tx *sql.Tx, c certificates.Certifica
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (`+certColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (`+certColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Code, c.SessionID, c.SessionCode, c.SessionStart, c.SessionEnd, c.UserID, c.HolderName, int(c.Level), c.Lang, c.Salt,
-		c.Badge, rules, ts(c.IssuedAt), tsPtr(c.RevokedAt), c.RevokeReason, c.StatusIndex, c.RevokePublic)
+		c.Badge, rules, ts(c.IssuedAt), tsPtr(c.RevokedAt), c.RevokeReason, c.StatusIndex, c.RevokePublic, c.Workload())
 	return err
 }
 

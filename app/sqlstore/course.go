@@ -384,7 +384,7 @@ func windowJSON(w course.Window) (string, error) {
 // sessionCols are the columns scanSession reads; the last one gathers the
 // animators in order.
 const sessionCols = `s.id, s.code, s.format, s.number, s.starts_on, s.ends_on, s.time_zone, s.capacity, s.enrolled,
-	s.parts, s.evaluation, s.settings, s.closed_at, s.created_at, s.created_by,
+	s.parts, s.evaluation, s.settings, s.closed_at, s.created_at, s.created_by, s.workload_hours,
 	(SELECT json_group_array(user_id) FROM (SELECT a.user_id FROM session_animators a WHERE a.session_id = s.id ORDER BY a.position))`
 
 func scanSession(sc rowScanner) (*course.Session, error) {
@@ -395,7 +395,7 @@ func scanSession(sc rowScanner) (*course.Session, error) {
 		created                      int64
 	)
 	if err := sc.Scan(&s.ID, &s.Code, &format, &s.Number, &s.StartsOn, &s.EndsOn, &s.TimeZone, &s.Capacity, &s.Enrolled,
-		&parts, &eval, &set, &closed, &created, &s.CreatedBy, &an); err != nil {
+		&parts, &eval, &set, &closed, &created, &s.CreatedBy, &s.WorkloadHours, &an); err != nil {
 		return nil, err
 	}
 	s.Format = course.Format(format)
@@ -439,10 +439,10 @@ func insertSession(ctx context.Context, tx *sql.Tx, sess *course.Session) error 
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, code, format, number, starts_on, ends_on, time_zone,
-		capacity, enrolled, parts, evaluation, settings, closed_at, created_at, created_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		capacity, enrolled, parts, evaluation, settings, closed_at, created_at, created_by, workload_hours)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sess.ID, sess.Code, string(sess.Format), sess.Number, sess.StartsOn, sess.EndsOn, sess.TimeZone,
-		sess.Capacity, sess.Enrolled, parts, eval, set, tsPtr(sess.ClosedAt), ts(sess.CreatedAt), sess.CreatedBy); err != nil {
+		sess.Capacity, sess.Enrolled, parts, eval, set, tsPtr(sess.ClosedAt), ts(sess.CreatedAt), sess.CreatedBy, sess.Workload()); err != nil {
 		return err
 	}
 	for i, a := range sess.Animators {
@@ -615,6 +615,11 @@ func (s *CourseStore) SetCapacity(ctx context.Context, sessionID string, capacit
 		return course.ErrCapacityTooSmall
 	}
 	return nil
+}
+
+// SetWorkload changes the session's workload in hours.
+func (s *CourseStore) SetWorkload(ctx context.Context, sessionID string, hours int) error {
+	return s.updateSessionByID(ctx, sessionID, `workload_hours = ?`, hours)
 }
 
 // SetClosed closes the session at at, or reopens it when at is nil.

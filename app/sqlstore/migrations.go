@@ -31,7 +31,17 @@ var migrations = []migration{
 	{10, "open sessions", schemaOpenSessions},
 	{11, "closed sessions", schemaClosedSessions},
 	{12, "public revocation reason", schemaRevokePublic},
+	{13, "workload", schemaWorkload},
 }
+
+// schemaWorkload keeps the course's workload in hours: a session's setting
+// and the one each certificate was issued with (a later change to the
+// session leaves issued certificates as they are). Rows from before this
+// step state 25 hours, the workload every certificate printed until then.
+const schemaWorkload = `
+ALTER TABLE sessions ADD COLUMN workload_hours INTEGER NOT NULL DEFAULT 25;
+ALTER TABLE certificates ADD COLUMN workload_hours INTEGER NOT NULL DEFAULT 25;
+`
 
 // schemaRevokePublic records whether the coordinator who revoked a
 // certificate let its reason be shown to whoever verifies it (not by

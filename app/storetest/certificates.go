@@ -33,7 +33,7 @@ func certStore(t *testing.T, open Open) store.CertificateStore {
 func certNew(code, session, user string, lvl certificates.Level, at time.Time) certificates.Certificate {
 	return certificates.Certificate{Code: code, SessionID: session, SessionCode: "LCIII-" + session, SessionStart: "2026-03-02",
 		SessionEnd: "2026-04-13", UserID: user, HolderName: "Nom de " + user, Level: lvl, Lang: "fr", Salt: "sel-" + code,
-		Badge: "eyJhbGciOiJFUzI1NiJ9.e30." + code, Rules: certificates.DefaultRules(), IssuedAt: at}
+		Badge: "eyJhbGciOiJFUzI1NiJ9.e30." + code, Rules: certificates.DefaultRules(), IssuedAt: at, WorkloadHours: certificates.DefaultWorkloadHours}
 }
 
 // Certificates is the conformance suite of certificates.Store and
@@ -211,7 +211,7 @@ func certRoundTrip(t *testing.T, open Open) {
 	}{
 		{"level II with custom rules", custom},
 		{"level I, already revoked, local times", revoked},
-		{"empty strings", certificates.Certificate{Code: "LCVI-0000-0000-0000", Level: certificates.LevelI, IssuedAt: T0}},
+		{"empty strings", certificates.Certificate{Code: "LCVI-0000-0000-0000", Level: certificates.LevelI, IssuedAt: T0, WorkloadHours: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := s.InsertCertificate(ctx, tc.c); err != nil {

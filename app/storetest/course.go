@@ -86,7 +86,7 @@ func courseSession(t testing.TB, s store.CourseStore, f course.Format, capacity 
 	sess := &course.Session{
 		Code: course.SessionCode(f, n), Format: f, Number: n, StartsOn: plan.StartsOn, EndsOn: plan.EndsOn,
 		TimeZone: "Europe/Paris", Capacity: capacity, Parts: plan.Parts, Evaluation: plan.Evaluation,
-		Animators: []string{}, Settings: course.DefaultSettings(), CreatedAt: T0, CreatedBy: "c",
+		Animators: []string{}, Settings: course.DefaultSettings(), WorkloadHours: course.DefaultWorkloadHours, CreatedAt: T0, CreatedBy: "c",
 	}
 	if err := s.CreateSession(ctx, sess); err != nil {
 		t.Fatal(err)
@@ -438,7 +438,7 @@ func courseAnimators(t *testing.T, s store.CourseStore) {
 	plan := course.PlanSchedule(course.LCVI, T0, time.UTC)
 	b := &course.Session{Code: "LCVI-900", Format: course.LCVI, Number: 900, StartsOn: plan.StartsOn, EndsOn: plan.EndsOn,
 		TimeZone: "UTC", Parts: plan.Parts, Evaluation: plan.Evaluation, Animators: []string{"zed", "amy"},
-		Settings: course.Settings{ReviewsPerSubmission: 2, CommentMinLength: 0, AcceptLate: false}, CreatedAt: T0, CreatedBy: "c"}
+		Settings: course.Settings{ReviewsPerSubmission: 2, CommentMinLength: 0, AcceptLate: false}, WorkloadHours: 12, CreatedAt: T0, CreatedBy: "c"}
 	if err := s.CreateSession(ctx, b); err != nil {
 		t.Fatal(err)
 	}

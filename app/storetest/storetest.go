@@ -34,6 +34,7 @@ var suites = []struct {
 	{"Monitoring", Monitoring},
 	{"Privacy", Privacy},
 	{"Backup", Backup},
+	{"Workload", Workload},
 }
 
 // Run runs every suite against the backend open gives.

@@ -118,6 +118,8 @@ type sessionJSON struct {
 	Parts      []partJSON `json:"parts"`
 	Evaluation windowJSON `json:"evaluation"`
 	Animators  []string   `json:"animators"`
+	// WorkloadHours is the course's workload stated on the certificates.
+	WorkloadHours int `json:"workload_hours"`
 }
 
 func toSessionJSON(s *course.Session, now time.Time) sessionJSON {
@@ -125,7 +127,7 @@ func toSessionJSON(s *course.Session, now time.Time) sessionJSON {
 		ID: s.ID, Code: s.Code, Format: string(s.Format), StartsOn: s.StartsOn, EndsOn: s.EndsOn,
 		Status: string(s.Status(now)), Capacity: s.Capacity, Enrolled: s.Enrolled, TimeZone: s.TimeZone,
 		Parts: make([]partJSON, 0, len(s.Parts)), Evaluation: toWindowJSON(s.Evaluation),
-		Animators: append([]string{}, s.Animators...),
+		Animators: append([]string{}, s.Animators...), WorkloadHours: s.Workload(),
 	}
 	for _, p := range s.Parts {
 		j.Parts = append(j.Parts, toPartJSON(p))

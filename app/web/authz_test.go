@@ -51,7 +51,7 @@ var matrix = map[string]authz{
 	"GET /sessions/:id": {allowed: "OERXNC"}, "GET /api/v1/sessions/": {allowed: "OERXNC"}, "GET /api/v1/sessions/:id": {allowed: "OERXNC"},
 	"GET /api/v1/sessions/:id/enrolments": {allowed: "NC"},
 	"POST /sessions/:id/enrol":            {allowed: "OERC"}, "POST /api/v1/sessions/:id/enrolments": {allowed: "OERC"},
-	"POST /sessions/:id/enrolments": {allowed: "C"}, "POST /sessions/:id/capacity": {allowed: "C"}, "PATCH /api/v1/sessions/:id": {allowed: "C"},
+	"POST /sessions/:id/enrolments": {allowed: "C"}, "POST /sessions/:id/capacity": {allowed: "C"}, "POST /sessions/:id/workload": {allowed: "C"}, "PATCH /api/v1/sessions/:id": {allowed: "C"},
 	"POST /sessions/:id/animators": {allowed: "C"}, "POST /api/v1/sessions/:id/animators": {allowed: "C"},
 	"POST /sessions/:id/animators/:uid/delete": {allowed: "C"}, "POST /sessions/:id/cancel": {allowed: "C"},
 	"POST /sessions/:id/enrolments/:uid/delete": {allowed: "C"},

@@ -337,7 +337,7 @@ func (s *Server) certificatePDF(cert *certificates.Certificate, byCoordination b
 			Session: tr.T("certificates.pdf.session"), IssuedBy: tr.T("certificates.pdf.issued_by"),
 			Code: tr.T("certificates.pdf.code"), Verify: tr.T("certificates.pdf.verify"), QRAlt: tr.T("credentials.pdf.qr_alt")},
 		Lang:       tr.lang,
-		Workload:   tr.T("credentials.pdf.workload", "Count", certificates.DefaultWorkloadHours),
+		Workload:   tr.T("credentials.pdf.workload", "Count", cert.Workload()),
 		HolderName: cert.HolderName, LevelName: tr.T(fmt.Sprintf("certificates.level%d.name", lvl)),
 		LevelMeaning: levelMeaning(tr, cert, byCoordination),
 		SessionCode:  cert.SessionCode,

@@ -219,10 +219,10 @@ func (s *Server) animatorConfirm(c *fiber.Ctx, u *course.User, id, userID string
 }
 
 // createConfirm asks before creating a session that starts in the past.
-func (s *Server) createConfirm(c *fiber.Ctx, format, startsOn, capacity string) error {
+func (s *Server) createConfirm(c *fiber.Ctx, format, startsOn, capacity, workload string) error {
 	p := s.newPage(c, "app.confirm.title")
 	cf := confirmation{Heading: p.T("app.sessions.new.title"), Action: "/sessions",
-		Fields: []field{{"format", format}, {"starts_on", startsOn}, {"capacity", capacity}},
+		Fields: []field{{"format", format}, {"starts_on", startsOn}, {"capacity", capacity}, {"workload_hours", workload}},
 		Submit: p.T("app.confirm.create_anyway"), Back: "/sessions/new"}
 	cf.Warnings = []string{p.T("app.confirm.starts_in_past", "Date", p.Date(startsOn))}
 	return s.renderConfirm(c, p, cf)

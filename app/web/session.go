@@ -23,6 +23,7 @@ func (s *Server) registerSessionRoutes() {
 	a.Post("/sessions/:id/enrol", s.handleSessionEnrolSelf)
 	a.Post("/sessions/:id/enrolments", s.handleSessionEnrolOther)
 	a.Post("/sessions/:id/capacity", s.handleSessionCapacity)
+	a.Post("/sessions/:id/workload", s.handleSessionWorkload) // workload.go
 	a.Post("/sessions/:id/animators", s.handleSessionAnimatorAdd)
 	a.Post("/sessions/:id/parts/:n", s.handleSessionPartUpdate)
 	a.Post("/sessions/:id/evaluation", s.handleSessionEvaluationUpdate)
@@ -164,7 +165,7 @@ func (s *Server) handleSessionNew(c *fiber.Ctx) error {
 		return course.ErrForbidden
 	}
 	p := s.newPage(c, "app.sessions.new.title")
-	p.Form["format"], p.Form["capacity"] = "LCIII", "0"
+	p.Form["format"], p.Form["capacity"], p.Form["workload_hours"] = "LCIII", "0", strconv.Itoa(course.DefaultWorkloadHours)
 	return s.render(c, "pages/sessions/new", p)
 }
 
@@ -175,14 +176,19 @@ func (s *Server) handleSessionCreate(c *fiber.Ctx) error {
 	}
 	p := s.newPage(c, "app.sessions.new.title")
 	p.Form["format"], p.Form["starts_on"], p.Form["capacity"] = c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity")
+	p.Form["workload_hours"] = c.FormValue("workload_hours")
 	capacity, err := formInt(c, "capacity")
+	workload, werr := formInt(c, "workload_hours") // empty: the default
+	if err == nil {
+		err = werr
+	}
 	if err == nil && !confirmed(c) && u.IsCoordinator() && s.course.StartsInPast(c.FormValue("starts_on")) {
-		return s.createConfirm(c, c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity"))
+		return s.createConfirm(c, c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity"), c.FormValue("workload_hours"))
 	}
 	if err == nil {
 		var sess *course.Session
 		sess, err = s.createSession(c, u, course.NewSession{
-			Format: c.FormValue("format"), StartsOn: c.FormValue("starts_on"), Capacity: capacity,
+			Format: c.FormValue("format"), StartsOn: c.FormValue("starts_on"), Capacity: capacity, WorkloadHours: workload,
 		})
 		if err == nil {
 			s.flash(c, "app.flash.session_created")
@@ -412,10 +418,11 @@ func (s *Server) handleSessionEvaluationUpdate(c *fiber.Ctx) error {
 // API
 
 type newSessionJSON struct {
-	Format   string `json:"format"`
-	StartsOn string `json:"starts_on"`
-	Capacity int    `json:"capacity"`
-	TimeZone string `json:"time_zone"`
+	Format        string `json:"format"`
+	StartsOn      string `json:"starts_on"`
+	Capacity      int    `json:"capacity"`
+	TimeZone      string `json:"time_zone"`
+	WorkloadHours int    `json:"workload_hours"`
 }
 
 func (s *Server) handleAPISessionCreate(c *fiber.Ctx) error {
@@ -463,7 +470,8 @@ func (s *Server) handleAPISessionShow(c *fiber.Ctx) error {
 }
 
 type sessionPatchJSON struct {
-	Capacity *int `json:"capacity"`
+	Capacity      *int `json:"capacity"`
+	WorkloadHours *int `json:"workload_hours"`
 }
 
 func (s *Server) handleAPISessionUpdate(c *fiber.Ctx) error {
@@ -484,6 +492,11 @@ func (s *Server) handleAPISessionUpdate(c *fiber.Ctx) error {
 	}
 	if in.Capacity != nil {
 		if sess, err = s.course.SetCapacity(c.UserContext(), u, sess.ID, *in.Capacity); err != nil {
+			return err
+		}
+	}
+	if in.WorkloadHours != nil {
+		if sess, err = s.course.SetWorkload(c.UserContext(), u, sess.ID, *in.WorkloadHours); err != nil {
 			return err
 		}
 	}
