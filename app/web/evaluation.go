@@ -33,10 +33,20 @@ func (s *Server) handleEvaluationShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderEvaluation(c, u, s.newPage(c, "app.evaluation.title"), nil)
+	return s.renderEvaluation(c, u, s.newPage(c, "app.evaluation.title"), nil, sectionParam(c.Query("section")))
 }
 
-func (s *Server) renderEvaluation(c *fiber.Ctx, u *course.User, p *page, draft map[string][]string) error {
+// evalDraft is a form sent back with an error: its answers and the
+// questions it showed, kept over the saved answers.
+type evalDraft struct {
+	Answers map[string][]string
+	Shown   []string
+}
+
+// renderEvaluation shows the evaluation: the facts before starting, one
+// section of questions while answering, or with ?confirm=1 the
+// confirmation before submitting.
+func (s *Server) renderEvaluation(c *fiber.Ctx, u *course.User, p *page, draft *evalDraft, section int) error {
 	ctx := c.UserContext()
 	sess, err := s.course.Session(ctx, u, c.Params("id"))
 	if err != nil {
@@ -46,49 +56,79 @@ func (s *Server) renderEvaluation(c *fiber.Ctx, u *course.User, p *page, draft m
 	if err != nil {
 		return err
 	}
-	chosen := map[string]bool{}
-	answers := draft
-	if answers == nil && v.Current != nil {
+	rules, err := s.evaluationRules(ctx, sess.ID)
+	if err != nil {
+		return err
+	}
+	answers := map[string][]string{}
+	if v.Current != nil {
 		answers = v.Current.Answers
 	}
+	if draft != nil {
+		answers = grading.MergeAnswers(answers, draft.Shown, draft.Answers)
+	}
+	chosen := map[string]bool{}
 	for q, cs := range answers {
 		for _, ch := range cs {
 			chosen[q+"/"+ch] = true
 		}
 	}
-	p.Data = fiber.Map{"Session": sess, "View": v, "Chosen": chosen, "Staff": course.CanManage(u, sess)}
+	staff := course.CanManage(u, sess)
+	m := buildEvalModel(p.translator, sess, v, staff, answers, rules, section)
+	p.Data = fiber.Map{"Session": sess, "View": v, "Chosen": chosen, "Staff": staff, "M": m}
+	if m.State == "answering" && c.Query("confirm") == "1" {
+		p.Title = p.T("evaluation.confirm.title")
+		return s.render(c, "pages/evaluation/confirm", p)
+	}
 	return s.render(c, "pages/evaluation/show", p)
 }
 
 // answersFromForm reads checkboxes named "q_<question>" whose values are
-// choice IDs.
-func answersFromForm(c *fiber.Ctx) map[string][]string {
-	out := map[string][]string{}
+// choice IDs, and the IDs of the questions the form showed ("shown").
+func answersFromForm(c *fiber.Ctx) (answers map[string][]string, shown []string) {
+	answers = map[string][]string{}
 	c.Request().PostArgs().VisitAll(func(k, v []byte) {
-		if key := string(k); strings.HasPrefix(key, "q_") {
-			out[strings.TrimPrefix(key, "q_")] = append(out[strings.TrimPrefix(key, "q_")], string(v))
+		switch key := string(k); {
+		case strings.HasPrefix(key, "q_"):
+			answers[strings.TrimPrefix(key, "q_")] = append(answers[strings.TrimPrefix(key, "q_")], string(v))
+		case key == "shown":
+			shown = append(shown, string(v))
 		}
 	})
-	return out
+	return answers, shown
 }
 
+// handleEvaluationAnswer saves the section shown, then: starts (action
+// start), stays (save), moves to another section (a goto button), shows the
+// confirmation (review, or submit without confirmed=1), or submits the
+// attempt once confirmed.
 func (s *Server) handleEvaluationAnswer(c *fiber.Ctx) error {
 	u, err := requireUser(c)
 	if err != nil {
 		return err
 	}
-	answers := answersFromForm(c)
-	submit := c.FormValue("action") == "submit"
-	if _, err := s.quiz.Answer(c.UserContext(), u, c.Params("id"), answers, submit); err != nil {
+	answers, shown := answersFromForm(c)
+	action := c.FormValue("action")
+	section := sectionParam(c.FormValue("section"))
+	submit := action == "submit" && c.FormValue("confirmed") == "1"
+	if _, err := s.quiz.AnswerSection(c.UserContext(), u, c.Params("id"), shown, answers, submit); err != nil {
 		p := s.newPage(c, "app.evaluation.title")
-		return s.formError(c, err, p, func() error { return s.renderEvaluation(c, u, p, answers) })
+		return s.formError(c, err, p, func() error { return s.renderEvaluation(c, u, p, &evalDraft{answers, shown}, section) })
 	}
-	if submit {
+	base := "/sessions/" + c.Params("id") + "/evaluation"
+	switch {
+	case submit:
 		s.flash(c, "app.flash.evaluation_submitted")
-	} else {
-		s.flash(c, "app.flash.answers_saved")
+		return c.Redirect(base, http.StatusSeeOther)
+	case action == "review" || action == "submit":
+		return c.Redirect(base+"?confirm=1", http.StatusSeeOther)
+	case c.FormValue("goto") != "":
+		return c.Redirect(base+"?section="+strconv.Itoa(sectionParam(c.FormValue("goto"))), http.StatusSeeOther)
+	case action == "start":
+		return c.Redirect(base+"?section=1", http.StatusSeeOther)
 	}
-	return c.Redirect("/sessions/"+c.Params("id")+"/evaluation", http.StatusSeeOther)
+	s.flash(c, "app.flash.answers_saved")
+	return c.Redirect(base+"?section="+strconv.Itoa(section), http.StatusSeeOther)
 }
 
 func (s *Server) handleEvaluationEdit(c *fiber.Ctx) error {
@@ -203,17 +243,53 @@ func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	rules, err := s.evaluationRules(c.UserContext(), sess.ID)
+	if err != nil {
+		return err
+	}
 	staff := course.CanManage(u, sess)
 	out := fiber.Map{"questions": toQuestionsJSON(v.Evaluation.Questions, staff),
 		"attempts": v.Evaluation.Settings.AttemptsAllowed(), "time_limit_minutes": int(v.Evaluation.Settings.TimeLimit.Minutes()),
-		"opens_at": rfc3339(v.Window.OpensAt), "due": rfc3339(v.Window.Due), "open": v.Open}
+		"opens_at": rfc3339(v.Window.OpensAt), "due": rfc3339(v.Window.Due), "open": v.Open,
+		"pass_marks": fiber.Map{"level1": rules.Level1Evaluation, "level2": rules.Level2Evaluation},
+		"sections":   sectionsJSON(sess, v.Evaluation.Questions)}
 	if !staff {
 		out["attempts_left"] = v.Left
+		out["attempts_used"] = len(v.Attempts)
+		results := []fiber.Map{}
+		for _, a := range v.Attempts {
+			if a.Score != nil {
+				results = append(results, fiber.Map{"attempt": a.N, "score": *a.Score,
+					"level1_passed": *a.Score >= rules.Level1Evaluation, "level2_passed": *a.Score >= rules.Level2Evaluation})
+			}
+		}
+		out["results"] = results
 		if v.Current != nil {
 			out["draft"] = v.Current.Answers
+			out["answered"] = grading.CountAnswered(v.Evaluation.Questions, v.Current.Answers)
 		}
 	}
 	return c.JSON(out)
+}
+
+// sectionsJSON lists the evaluation's sections: each course part with its
+// title (as the session names it) and the IDs of its questions, in order.
+func sectionsJSON(sess *course.Session, qs []grading.Question) []fiber.Map {
+	out := []fiber.Map{}
+	for _, sec := range grading.Sections(qs) {
+		title := ""
+		for _, p := range sess.Parts {
+			if p.Number == sec.Part {
+				title = p.Title
+			}
+		}
+		ids := make([]string, 0, len(sec.Questions))
+		for _, q := range sec.Questions {
+			ids = append(ids, q.ID)
+		}
+		out = append(out, fiber.Map{"part": sec.Part, "title": title, "first": sec.First, "questions": ids})
+	}
+	return out
 }
 
 func (s *Server) handleAPIEvaluationPut(c *fiber.Ctx) error {
