@@ -392,7 +392,9 @@ func (s *Service) ReleaseCommitment(ctx context.Context, actor *course.User, use
 type AuditFilter struct {
 	SessionID string
 	Action    string
-	Person    string // a user ID, as actor or target
+	Person    string    // a user ID, as actor or target
+	From      time.Time // entries at or after From, when set
+	To        time.Time // entries before To, when set
 	Limit     int
 }
 
@@ -401,7 +403,8 @@ var AuditActions = []string{
 	"level.override", "level.override_removed", course.AuditGradeOverride, course.AuditGradeConfirm,
 	"certificate.issue", "certificate.revoke", course.AuditRoleChange, "session.close", "session.reopen",
 	"commitment.release", "rules.change", course.AuditReassign, course.AuditSessionCopy, course.AuditShift,
-	"account.delete", course.AuditResetLink,
+	"account.delete", course.AuditResetLink, "certificate.reissue", course.AuditUnenrol, course.AuditAnimatorRemove,
+	course.AuditSessionCancel, course.AuditRosterImport, course.AuditAssignEarly, course.AuditPartClose,
 }
 
 // AuditLog returns the audit entries matching f to a coordinator, newest

@@ -2,6 +2,9 @@ package course
 
 import (
 	"context"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -43,4 +46,61 @@ func RecordAudit(ctx context.Context, a Auditor, now time.Time, actor *User, e A
 		e.ActorID = actor.ID
 	}
 	return a.Audit(ctx, e)
+}
+
+// Audit actions of coordinators' tools recorded since the audit log is in
+// words (issue #13 item 9).
+const (
+	AuditRosterImport = "roster.import"    // an enrolment file was imported
+	AuditPartClose    = "part.close_early" // a part's reviews closed before their deadline
+	AuditAssignEarly  = "part.assign_early"
+)
+
+// detailPrefix marks a Detail that is a message ID with its arguments
+// (AuditDetail) rather than a sentence, as entries written before the log
+// was translated have.
+const detailPrefix = "i18n:"
+
+// AuditDetail is the Detail of an entry that the log shows in its reader's
+// language: the message ID key (an "audit.detail." key) and its arguments,
+// kept as "i18n:key?Name=value&…" in the same field as the free text of
+// older entries. Arguments are words already (codes, counts, dates), never
+// IDs: the log shows them as they are.
+func AuditDetail(key string, args map[string]string) string {
+	v := url.Values{}
+	for k, a := range args {
+		v.Set(k, a)
+	}
+	if len(v) == 0 {
+		return detailPrefix + key
+	}
+	return detailPrefix + key + "?" + v.Encode()
+}
+
+// ParseAuditDetail reads a Detail written by AuditDetail: its message ID and
+// arguments (those written as numbers are numbers again, for plural forms
+// and the reader's decimal separator); ok is false for the free text of
+// older entries, which are shown as they are.
+func ParseAuditDetail(detail string) (key string, args map[string]any, ok bool) {
+	rest, found := strings.CutPrefix(detail, detailPrefix)
+	if !found || rest == "" {
+		return "", nil, false
+	}
+	key, query, _ := strings.Cut(rest, "?")
+	v, err := url.ParseQuery(query)
+	if err != nil || key == "" || strings.ContainsAny(key, " \n") {
+		return "", nil, false
+	}
+	args = make(map[string]any, len(v))
+	for k := range v {
+		a := v.Get(k)
+		if n, err := strconv.Atoi(a); err == nil && !strings.HasPrefix(a, "+") {
+			args[k] = n
+		} else if f, err := strconv.ParseFloat(a, 64); err == nil && strings.Contains(a, ".") {
+			args[k] = f
+		} else {
+			args[k] = a
+		}
+	}
+	return key, args, true
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -506,7 +507,9 @@ func (s *Service) ImportRosterWith(ctx context.Context, actor *User, sessionID s
 	if err := s.writeImport(ctx, rs, sess, res, newUsers, pending, now); err != nil {
 		return nil, err
 	}
-	return res, nil
+	e := AuditEntry{Action: AuditRosterImport, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.roster_import", map[string]string{
+		"Count": strconv.Itoa(res.EnrolledCount()), "Created": strconv.Itoa(len(res.Created)), "Reinvited": strconv.Itoa(len(res.Reinvited))})}
+	return res, RecordAudit(ctx, s.Audit, now, actor, e)
 }
 
 // invite gives each person a new invitation token and returns the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -187,6 +188,13 @@ func (s *Service) ClosePart(ctx context.Context, actor *course.User, sessionID s
 		return 0, err
 	}
 	s.partGraded(ctx, sess, p, graded)
+	if actor != nil { // staff closed the reviews early
+		e := course.AuditEntry{Action: course.AuditPartClose, SessionID: sessionID, Target: sess.Code, Detail: course.AuditDetail("audit.detail.close_early",
+			map[string]string{"Part": strconv.Itoa(part), "Count": strconv.Itoa(graded)})}
+		if err := course.RecordAudit(ctx, s.Audit, now, actor, e); err != nil {
+			return 0, err
+		}
+	}
 	return graded, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -540,6 +541,13 @@ func (s *Service) AssignPart(ctx context.Context, actor *course.User, sessionID 
 	done := PartState{SessionID: sessionID, Part: part, Phase: PhaseReview, ClaimedAt: now, AssignedAt: now, Mode: res.Mode, EffectiveK: res.EffectiveK}
 	if _, err := s.Store.TransitionPart(ctx, done, []Phase{PhaseAssigning}, time.Time{}); err != nil {
 		return AssignReport{}, err
+	}
+	if actor != nil { // staff closed the submissions early
+		e := course.AuditEntry{Action: course.AuditAssignEarly, SessionID: sessionID, Target: sess.Code, Detail: course.AuditDetail("audit.detail.assign_early",
+			map[string]string{"Part": strconv.Itoa(part), "Submissions": strconv.Itoa(len(subs)), "Count": strconv.Itoa(len(reviews))})}
+		if err := course.RecordAudit(ctx, s.Audit, now, actor, e); err != nil {
+			return AssignReport{}, err
+		}
 	}
 	return AssignReport{Submissions: len(subs), ReviewsAssigned: len(reviews), Mode: res.Mode, EffectiveK: res.EffectiveK}, nil
 }

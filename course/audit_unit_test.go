@@ -1,0 +1,125 @@
+package course_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"librecours/course"
+)
+
+// TestAuditDetail: a detail written as a message ID and its arguments reads
+// back as such, numbers as numbers; the free text of older entries is not
+// taken for one.
+func TestAuditDetail(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		detail string
+		key    string
+		args   map[string]any
+		ok     bool
+	}{
+		{"no arguments", course.AuditDetail("audit.detail.x", nil), "audit.detail.x", map[string]any{}, true},
+		{"words and numbers", course.AuditDetail("audit.detail.roster_import", map[string]string{"Count": "12", "Session": "LCIII-001", "Score": "64.5", "Shift": "+1"}),
+			"audit.detail.roster_import", map[string]any{"Count": 12, "Session": "LCIII-001", "Score": 64.5, "Shift": "+1"}, true},
+		{"characters that need escaping", course.AuditDetail("audit.detail.y", map[string]string{"Name": "a&b=c ?é"}), "audit.detail.y", map[string]any{"Name": "a&b=c ?é"}, true},
+		{"older free text", "part 1: 64.4", "", nil, false},
+		{"older free text with a question mark", "from LCIII-001 (2026-09-07)?", "", nil, false},
+		{"empty", "", "", nil, false},
+		{"prefix alone", "i18n:", "", nil, false},
+		{"not a key", "i18n:two words", "", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key, args, ok := course.ParseAuditDetail(tc.detail)
+			if key != tc.key || ok != tc.ok {
+				t.Fatalf("ParseAuditDetail(%q) = %q, %v; want %q, %v", tc.detail, key, ok, tc.key, tc.ok)
+			}
+			if diff := cmp.Diff(tc.args, args); diff != "" {
+				t.Fatalf("args (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// rosterMem adds to memStore what an enrolment import writes.
+type rosterMem struct {
+	*memStore
+	invs []course.Invitation
+}
+
+func (m *rosterMem) UsersByEmails(_ context.Context, emails []string) ([]*course.User, error) {
+	var out []*course.User
+	for _, e := range emails {
+		for _, u := range m.users {
+			if u.Email == e {
+				out = append(out, u)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (m *rosterMem) CreateUsers(_ context.Context, users []*course.User) error {
+	for _, u := range users {
+		u.ID = "new" + strconv.Itoa(len(m.users))
+		m.users[u.ID] = u
+	}
+	return nil
+}
+
+func (m *rosterMem) EnrolMany(ctx context.Context, sessionID, _ string, es []course.Enrolment) error {
+	for _, e := range es {
+		if err := m.Enrol(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *rosterMem) CreateInvitations(_ context.Context, invs []course.Invitation) error {
+	m.invs = append(m.invs, invs...)
+	return nil
+}
+
+func (m *rosterMem) PendingInvitations(context.Context, []string) ([]course.Invitation, error) {
+	return nil, nil
+}
+
+// TestImportAudited: an import that enrols people is in the audit log, with
+// its counts as message arguments and the session's code as its target; an
+// import that changes nothing is not; a failing audit fails the import's
+// answer.
+func TestImportAudited(t *testing.T) {
+	t.Parallel()
+	st := &rosterMem{memStore: newMem(coordinator(), participant("p1"))}
+	sess := lcIII(st.memStore)
+	svc := svcWith(st.memStore, "2026-02-20T10:00:00Z")
+	svc.Roster = st
+	file := []byte("email;nom\np1@example.org;Person P1\nnew@example.org;Nouvelle Personne\n")
+	res, err := svc.ImportRoster(t.Context(), coordinator(), sess.ID, file)
+	if err != nil || res.EnrolledCount() != 2 {
+		t.Fatalf("import: %+v, %v", res, err)
+	}
+	want := []course.AuditEntry{{At: at("2026-02-20T10:00:00Z"), ActorID: "c", Action: course.AuditRosterImport, SessionID: "s1", Target: "LCIII-001",
+		Detail: course.AuditDetail("audit.detail.roster_import", map[string]string{"Count": "2", "Created": "1", "Reinvited": "0"})}}
+	if diff := cmp.Diff(want, st.audits); diff != "" {
+		t.Fatalf("audit (-want +got):\n%s", diff)
+	}
+	key, args, ok := course.ParseAuditDetail(st.audits[0].Detail)
+	if !ok || key != "audit.detail.roster_import" || args["Count"] != 2 || args["Created"] != 1 {
+		t.Fatalf("detail %q reads %q %v %v", st.audits[0].Detail, key, args, ok)
+	}
+	// The same file again changes nothing and records nothing.
+	if _, err := svc.ImportRoster(t.Context(), coordinator(), sess.ID, file); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.audits) != 1 {
+		t.Fatalf("%d audit entries after a second, empty import", len(st.audits))
+	}
+	st.fail["Audit"] = errStore
+	_, err = svc.ImportRoster(t.Context(), coordinator(), sess.ID, []byte("email;nom\nthird@example.org;Tierce\n"))
+	check(t, err, errStore)
+}
