@@ -69,7 +69,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err != nil {
 		return nil, err
 	}
-	p := &Platform{Config: cfg, Log: log, raw: raw, Metrics: metrics.New(cfg, web.ServerError)}
+	failure := func(err error) bool { return raw.Unavailable(err) || web.ServerError(err) }
+	p := &Platform{Config: cfg, Log: log, raw: raw, Metrics: metrics.New(cfg, failure)}
 	p.Store = p.Metrics.Backend(raw)
 	if err := p.wire(opt.Now); err != nil {
 		p.Close()
@@ -150,7 +151,7 @@ func (p *Platform) wire(now func() time.Time) error {
 
 	p.Web, err = web.NewServer(web.Deps{Config: cfg, Log: p.Log, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Auth: p.Auth,
 		Markdown: md, Course: p.Course, Grading: p.Grading, Quiz: p.Quiz, Certificates: p.Certificates, Outbox: p.Outbox,
-		Ready: p.Store.Ready, Metrics: p.Metrics})
+		Ready: p.Store.Ready, Unavailable: p.Store.Unavailable, Metrics: p.Metrics})
 	if err != nil {
 		return err
 	}

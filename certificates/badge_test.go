@@ -134,19 +134,19 @@ func TestBuildCredentialErrors(t *testing.T) {
 		change func(in *BadgeInput)
 		want   *ValidationError
 	}{
-		{"bad level", func(in *BadgeInput) { in.Level = 3 }, &ValidationError{"level", KeyBadgeRequired}},
-		{"relative base URL", func(in *BadgeInput) { in.BaseURL = "/librecours" }, &ValidationError{"base_url", KeyBadgeInvalidURL}},
-		{"ftp base URL", func(in *BadgeInput) { in.BaseURL = "ftp://example.org" }, &ValidationError{"base_url", KeyBadgeInvalidURL}},
-		{"lower-case code", func(in *BadgeInput) { in.Code = strings.ToLower(in.Code) }, &ValidationError{"code", KeyInvalidCode}},
-		{"malformed code", func(in *BadgeInput) { in.Code = "LC3-1234" }, &ValidationError{"code", KeyInvalidCode}},
-		{"bad verify URL", func(in *BadgeInput) { in.VerifyURL = "certificates/x" }, &ValidationError{"verify_url", KeyBadgeInvalidURL}},
-		{"no issuer", func(in *BadgeInput) { in.IssuerName = " " }, &ValidationError{"issuer_name", KeyBadgeRequired}},
-		{"no achievement name", func(in *BadgeInput) { in.AchievementName = "" }, &ValidationError{"achievement_name", KeyBadgeRequired}},
-		{"no description", func(in *BadgeInput) { in.AchievementDescription = "" }, &ValidationError{"achievement_description", KeyBadgeRequired}},
-		{"no criteria", func(in *BadgeInput) { in.CriteriaNarrative = "" }, &ValidationError{"criteria_narrative", KeyBadgeRequired}},
-		{"no email", func(in *BadgeInput) { in.HolderEmail = "" }, &ValidationError{"holder_email", KeyBadgeRequired}},
-		{"no salt", func(in *BadgeInput) { in.Salt = "" }, &ValidationError{"salt", KeyBadgeRequired}},
-		{"no issue time", func(in *BadgeInput) { in.ValidFrom = time.Time{} }, &ValidationError{"valid_from", KeyBadgeRequired}},
+		{"bad level", func(in *BadgeInput) { in.Level = 3 }, &ValidationError{Field: "level", Key: KeyBadgeRequired}},
+		{"relative base URL", func(in *BadgeInput) { in.BaseURL = "/librecours" }, &ValidationError{Field: "base_url", Key: KeyBadgeInvalidURL}},
+		{"ftp base URL", func(in *BadgeInput) { in.BaseURL = "ftp://example.org" }, &ValidationError{Field: "base_url", Key: KeyBadgeInvalidURL}},
+		{"lower-case code", func(in *BadgeInput) { in.Code = strings.ToLower(in.Code) }, &ValidationError{Field: "code", Key: KeyInvalidCode}},
+		{"malformed code", func(in *BadgeInput) { in.Code = "LC3-1234" }, &ValidationError{Field: "code", Key: KeyInvalidCode}},
+		{"bad verify URL", func(in *BadgeInput) { in.VerifyURL = "certificates/x" }, &ValidationError{Field: "verify_url", Key: KeyBadgeInvalidURL}},
+		{"no issuer", func(in *BadgeInput) { in.IssuerName = " " }, &ValidationError{Field: "issuer_name", Key: KeyBadgeRequired}},
+		{"no achievement name", func(in *BadgeInput) { in.AchievementName = "" }, &ValidationError{Field: "achievement_name", Key: KeyBadgeRequired}},
+		{"no description", func(in *BadgeInput) { in.AchievementDescription = "" }, &ValidationError{Field: "achievement_description", Key: KeyBadgeRequired}},
+		{"no criteria", func(in *BadgeInput) { in.CriteriaNarrative = "" }, &ValidationError{Field: "criteria_narrative", Key: KeyBadgeRequired}},
+		{"no email", func(in *BadgeInput) { in.HolderEmail = "" }, &ValidationError{Field: "holder_email", Key: KeyBadgeRequired}},
+		{"no salt", func(in *BadgeInput) { in.Salt = "" }, &ValidationError{Field: "salt", Key: KeyBadgeRequired}},
+		{"no issue time", func(in *BadgeInput) { in.ValidFrom = time.Time{} }, &ValidationError{Field: "valid_from", Key: KeyBadgeRequired}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,15 +1,19 @@
 package certificates
 
-import "errors"
+import (
+	"errors"
 
-// Domain errors. Callers compare them with errors.Is; app/web/errors.go maps them
-// to HTTP statuses and message IDs.
+	"librecours/course"
+)
+
+// Errors of the certificates. The shared ones are course's (see
+// course/errors.go); app/web/errors.go maps them all to statuses.
 var (
 	// ErrNotEligible means the participant's outcome is level 0, so no
 	// certificate can be issued.
 	ErrNotEligible = errors.New("certificates: participant not eligible for a certificate")
 	// ErrNotFound means no certificate has the requested code.
-	ErrNotFound = errors.New("certificates: certificate not found")
+	ErrNotFound = course.ErrNotFound
 	// ErrRevoked means the certificate exists but a coordinator revoked it.
 	ErrRevoked = errors.New("certificates: certificate revoked")
 	// ErrCommitmentNotPending means the commitment was already fulfilled or
@@ -46,18 +50,10 @@ var (
 	ErrBadgeExpired = errors.New("certificates: badge expired")
 )
 
-// ValidationError reports an invalid value: Field names the offending field
-// (as the JSON API spells it) and Key is the translation message ID shown to
-// the user, e.g. "certificates.rules.invalid_threshold".
-type ValidationError struct {
-	Field string
-	Key   string
-}
-
-// Error implements error.
-func (e *ValidationError) Error() string {
-	return "certificates: invalid " + e.Field + " (" + e.Key + ")"
-}
+// ValidationError is course's: Field names the offending field (as the
+// JSON API spells it), Key the message shown, e.g.
+// "certificates.rules.invalid_threshold", Args its data.
+type ValidationError = course.ValidationError
 
 // invalid returns a *ValidationError for field with translation key.
 func invalid(field, key string) error {

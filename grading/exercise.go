@@ -2,6 +2,7 @@ package grading
 
 import (
 	"fmt"
+	"librecours/course"
 	"maps"
 	"slices"
 	"strings"
@@ -26,36 +27,10 @@ const (
 // Number of parts in a session: exercises and parts are numbered 1..PartCount.
 const exercisePartCount = 6
 
-// ValidationError reports an invalid value supplied by a user. Field names the
-// offending value (a JSON-like path such as "rubric[2].label", or the ID of a
-// criterion or question) and Key is the go-i18n message ID that explains the
-// problem; Args holds the template data for that message.
-type ValidationError struct {
-	Field string
-	Key   string
-	Args  map[string]any
-}
-
-// Error describes the error in English for logs; user-facing text comes from
-// translating Key with Args.
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("grading: invalid ")
-	b.WriteString(e.Field)
-	b.WriteString(": ")
-	b.WriteString(e.Key)
-	if len(e.Args) > 0 {
-		b.WriteString(" (")
-		for i, k := range slices.Sorted(maps.Keys(e.Args)) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%s=%v", k, e.Args[k])
-		}
-		b.WriteString(")")
-	}
-	return b.String()
-}
+// ValidationError is course's: Field names the offending value (a
+// JSON-like path such as "rubric[2].label", or the ID of a criterion or
+// question), Key the message that explains the problem, Args its data.
+type ValidationError = course.ValidationError
 
 // invalid returns a validation error for field with the translation key key.
 // Callers may set Args on the result.

@@ -48,12 +48,12 @@ func TestValidationErrorError(t *testing.T) {
 		{
 			name: "without args",
 			err:  invalid("instructions", "grading.exercise.instructions_required"),
-			want: "grading: invalid instructions: grading.exercise.instructions_required",
+			want: "invalid instructions (grading.exercise.instructions_required)",
 		},
 		{
 			name: "args sorted by name",
 			err:  &ValidationError{Field: "credit", Key: "grading.review.score_out_of_range", Args: map[string]any{"Max": 6, "Min": 0, "Criterion": "Crédit"}},
-			want: "grading: invalid credit: grading.review.score_out_of_range (Criterion=Crédit, Max=6, Min=0)",
+			want: "invalid credit (grading.review.score_out_of_range; Criterion=Crédit, Max=6, Min=0)",
 		},
 	}
 	for _, tt := range tests {

@@ -233,5 +233,5 @@ type Users interface {
 // Errors of the package.
 var (
 	ErrNothingDue = errors.New("notify: nothing due")
-	ErrNotFound   = errors.New("notify: not found")
+	ErrNotFound   = course.ErrNotFound
 )

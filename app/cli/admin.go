@@ -92,7 +92,7 @@ func adminReply(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func adminFail(w http.ResponseWriter, err error) {
+func (s admin) fail(w http.ResponseWriter, err error) {
 	status := http.StatusInternalServerError
 	var ve *course.ValidationError
 	switch {
@@ -101,7 +101,7 @@ func adminFail(w http.ResponseWriter, err error) {
 		status = http.StatusUnprocessableEntity
 	case errors.Is(err, course.ErrEmailTaken):
 		status = http.StatusConflict
-	case store.Unavailable(err):
+	case s.p.Store.Unavailable(err):
 		status = http.StatusServiceUnavailable
 	}
 	adminReply(w, status, adminError{Error: err.Error()})
@@ -117,7 +117,7 @@ func (s admin) adminBackup(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := store.Backup(r.Context(), s.p.Store, in.Dir, time.Now())
 	if err != nil {
-		adminFail(w, err)
+		s.fail(w, err)
 		return
 	}
 	adminReply(w, http.StatusOK, m)
@@ -131,7 +131,7 @@ func (s admin) adminUserAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.p.Course.Bootstrap(r.Context(), course.NewUser{Email: in.Email, Name: in.Name, Password: in.Password, Roles: in.Roles})
 	if err != nil {
-		adminFail(w, err)
+		s.fail(w, err)
 		return
 	}
 	adminReply(w, http.StatusCreated, createdUser{ID: u.ID, Email: u.Email, Name: u.Name, Roles: u.Roles})
@@ -140,7 +140,7 @@ func (s admin) adminUserAdd(w http.ResponseWriter, r *http.Request) {
 func (s admin) adminRotateKey(w http.ResponseWriter, r *http.Request) {
 	k, err := s.p.Certificates.RotateKey(r.Context())
 	if err != nil {
-		adminFail(w, err)
+		s.fail(w, err)
 		return
 	}
 	adminReply(w, http.StatusOK, map[string]string{"kid": k.KID})

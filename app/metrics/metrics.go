@@ -313,6 +313,8 @@ func (b *meteredBackend) Empty(ctx context.Context) (_ bool, err error) {
 
 func (b *meteredBackend) Close() error { return b.b.Close() }
 
+func (b *meteredBackend) Unavailable(err error) bool { return b.b.Unavailable(err) }
+
 // backendOperations are the operations meteredBackend times itself.
 var backendOperations = []string{"backend.Ready", "backend.Export", "backend.Import", "backend.Empty",
 	"backend.OutboxStats", "grading.GradingStamp"}

@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -46,6 +47,12 @@ func (b *Backend) Ready(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return nil
+}
+
+// Unavailable implements store.Backend: ErrUnavailable, or a driver error
+// that means the server could not be reached or could not serve.
+func (b *Backend) Unavailable(err error) bool {
+	return errors.Is(err, store.ErrUnavailable) || Unavailable(err)
 }
 
 // Close implements store.Backend.

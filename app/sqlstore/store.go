@@ -54,6 +54,10 @@ func (s *Store) Ready(ctx context.Context) error { return s.db.Ready(ctx) }
 // Close implements store.Backend.
 func (s *Store) Close() error { return s.db.Close() }
 
+// Unavailable implements store.Backend: the store marks its storage
+// failures with store.ErrUnavailable.
+func (s *Store) Unavailable(err error) bool { return store.Unavailable(err) }
+
 // exporters write each domain's collections from one read transaction.
 var exporters = []func(ctx context.Context, tx *sql.Tx, w store.RecordWriter) error{
 	exportCourse, exportAuth, exportGrading, exportCertificates, exportNotify,

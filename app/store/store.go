@@ -57,13 +57,18 @@ type Backend interface {
 	Import(ctx context.Context, r RecordReader) error
 	// Empty reports whether the database holds no record at all.
 	Empty(ctx context.Context) (bool, error)
+	// Unavailable reports whether err, from one of the stores, is a
+	// failure of the database rather than an answer to the request:
+	// ErrUnavailable, or a driver error that means the same.
+	Unavailable(err error) bool
 	Close() error
 }
 
 // ErrUnavailable marks a storage failure that is not the request's fault:
 // the disk is full, an I/O error, the database is locked or unreachable. The
-// web layer answers 503 with Retry-After, and /readyz fails.
-var ErrUnavailable = errors.New("store: storage unavailable")
+// web layer answers 503 with Retry-After, and /readyz fails. It is
+// course.ErrUnavailable, the domain's name for it.
+var ErrUnavailable = course.ErrUnavailable
 
 // ErrNotEmpty is returned by Import into a database that holds data.
 var ErrNotEmpty = errors.New("store: the target database is not empty")

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -29,29 +28,6 @@ func (s *Server) registerAccountRoutes() {
 	api.Post("/users", s.handleAPIUserCreate)
 	api.Get("/users", s.handleAPIUsersIndex)
 	api.Get("/me", s.handleAPIMe)
-}
-
-// formError shows a form again with a localized message and the error's
-// status (422 for invalid values). Server errors, and refusals that are not
-// about the form (401, 403, 404), go to the error handler.
-func (s *Server) formError(c *fiber.Ctx, err error, p *page, show func() error) error {
-	pr := classify(err)
-	setRetryAfter(c, err)
-	switch pr.Status {
-	case http.StatusInternalServerError, http.StatusServiceUnavailable,
-		http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		if !errors.Is(err, course.ErrBadCredentials) {
-			return err
-		}
-	}
-	p.fail(c, pr)
-	c.Status(pr.Status)
-	return show()
-}
-
-// formPage returns a function that renders the template name with p.
-func (s *Server) formPage(c *fiber.Ctx, name string, p *page) func() error {
-	return func() error { return s.render(c, name, p) }
 }
 
 func (s *Server) handleLoginShow(c *fiber.Ctx) error {

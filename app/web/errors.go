@@ -10,9 +10,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"librecours/app/mongostore"
-	"librecours/app/store"
-
 	"librecours/certificates"
 	"librecours/course"
 	"librecours/grading"
@@ -66,6 +63,7 @@ var sentinels = []struct {
 	status int
 	code   string
 }{
+	{course.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 	{course.ErrNotFound, http.StatusNotFound, "not_found"},
 	{course.ErrEmailTaken, http.StatusConflict, "email_taken"},
 	{course.ErrAlreadyEnrolled, http.StatusConflict, "already_enrolled"},
@@ -77,40 +75,32 @@ var sentinels = []struct {
 	{course.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{course.ErrBadCredentials, http.StatusUnauthorized, "bad_credentials"},
 	{course.ErrTooManyAttempts, http.StatusTooManyRequests, "too_many_attempts"},
-	{grading.ErrNotFound, http.StatusNotFound, "not_found"},
-	{grading.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{grading.ErrPartNotOpen, http.StatusConflict, "part_not_open"},
 	{grading.ErrSubmissionsClosed, http.StatusConflict, "submissions_closed"},
 	{grading.ErrReviewsClosed, http.StatusConflict, "reviews_closed"},
 	{grading.ErrReviewsNotOpen, http.StatusConflict, "reviews_not_open"},
 	{grading.ErrTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large"},
 	{grading.ErrNoWork, http.StatusNotFound, "no_work"},
-	{grading.ErrConflict, http.StatusConflict, "conflict"},
 	{grading.ErrAlreadyFlagged, http.StatusConflict, "already_flagged"},
 	{grading.ErrNoAttemptLeft, http.StatusConflict, "no_attempt_left"},
 	{grading.ErrEvaluationClosed, http.StatusConflict, "evaluation_closed"},
-	{certificates.ErrNotFound, http.StatusNotFound, "not_found"},
 	{certificates.ErrRevoked, http.StatusConflict, "revoked"},
 	{certificates.ErrNotEligible, http.StatusConflict, "not_eligible"},
 	{certificates.ErrCommitmentNotPending, http.StatusConflict, "commitment_not_pending"},
 	{course.ErrLastCoordinator, http.StatusConflict, "last_coordinator"},
 }
 
-// classify turns any error into a problem. Unknown errors are 500.
+// classify turns any error into a problem. Unknown errors are 500. A
+// domain package's not found, forbidden, conflict and validation errors
+// are course's (course/errors.go), so each has one line here.
 func classify(err error) problem {
 	var he *httpError
 	var ve *course.ValidationError
 	var fe *fiber.Error
-	var gve *grading.ValidationError
-	var cve *certificates.ValidationError
 	var th *throttled
 	switch {
 	case errors.As(err, &th):
 		return problem{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Key: cmp.Or(th.Key, "app.error.too_many_attempts")}
-	case errors.As(err, &gve):
-		return problem{Status: http.StatusUnprocessableEntity, Code: "invalid", Key: gve.Key, Args: gve.Args, Field: gve.Field}
-	case errors.As(err, &cve):
-		return problem{Status: http.StatusUnprocessableEntity, Code: "invalid", Key: cve.Key, Field: cve.Field}
 	case errors.As(err, &he):
 		return problem{Status: he.Status, Code: he.Code, Key: he.Key, Args: he.Args, Field: he.Field}
 	case errors.As(err, &ve):
@@ -125,8 +115,6 @@ func classify(err error) problem {
 			key = "app.error." + code
 		}
 		return problem{Status: fe.Code, Code: code, Key: key}
-	case store.Unavailable(err) || mongostore.Unavailable(err):
-		return problem{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "app.error.unavailable"}
 	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
@@ -136,9 +124,18 @@ func classify(err error) problem {
 	return problem{Status: http.StatusInternalServerError, Code: "internal", Key: "app.error.internal"}
 }
 
+// classify is classify with the store's word on its own errors: a driver
+// error that means the database failed is ErrUnavailable.
+func (s *Server) classify(err error) problem {
+	if s.unavailable != nil && s.unavailable(err) {
+		err = course.ErrUnavailable
+	}
+	return classify(err)
+}
+
 // handleError is fiber's ErrorHandler: JSON for the API, an HTML page otherwise.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	p := classify(err)
+	p := s.classify(err)
 	switch {
 	case p.Status >= 500 && p.Status != http.StatusServiceUnavailable:
 		s.log.Error("request failed", "method", c.Method(), "path", redactSecrets(c.Path()), "route", routePattern(c),

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"errors"
 	"html/template"
+	"librecours/course"
+	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -85,4 +88,27 @@ func (p *page) Value(action, field, def string) string {
 		}
 	}
 	return def
+}
+
+// formError shows a form again with a localized message and the error's
+// status (422 for invalid values). Server errors, and refusals that are not
+// about the form (401, 403, 404), go to the error handler.
+func (s *Server) formError(c *fiber.Ctx, err error, p *page, show func() error) error {
+	pr := s.classify(err)
+	setRetryAfter(c, err)
+	switch pr.Status {
+	case http.StatusInternalServerError, http.StatusServiceUnavailable,
+		http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		if !errors.Is(err, course.ErrBadCredentials) {
+			return err
+		}
+	}
+	p.fail(c, pr)
+	c.Status(pr.Status)
+	return show()
+}
+
+// formPage returns a function that renders the template name with p.
+func (s *Server) formPage(c *fiber.Ctx, name string, p *page) func() error {
+	return func() error { return s.render(c, name, p) }
 }

@@ -144,7 +144,7 @@ func testDeps(cfg config.Config, db store.Backend, now func() time.Time, m *metr
 	passwords := password.NewLimiter(password.DefaultWait)
 	secrets := &course.Secrets{Settings: st.Settings}
 	md := markdown.New()
-	d := Deps{Config: cfg, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Markdown: md, Ready: db.Ready, Metrics: m}
+	d := Deps{Config: cfg, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Markdown: md, Ready: db.Ready, Unavailable: db.Unavailable, Metrics: m}
 	d.Course = &course.Service{Store: st.Course, Roster: st.Course, Feeds: st.Course, Privacy: st.Course, Audit: st.Certificates,
 		Now: now, HashPassword: passwords.Hash, CommonPassword: common.Has, TimeZone: cfg.TimeZone, SelfRegistration: cfg.SelfRegistration}
 	d.Auth = &course.Auth{Store: st.Auth, Users: st.Course, Now: now,

@@ -110,7 +110,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	if m != nil {
 		status := c.Response().StatusCode()
 		if err != nil {
-			status = classify(err).Status
+			status = s.classify(err).Status
 		}
 		m.Request(c.Method(), info.route, status, time.Since(start))
 	}

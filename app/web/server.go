@@ -59,8 +59,10 @@ type Deps struct {
 	Quiz         *grading.Quiz
 	Certificates *certificates.Service
 	Outbox       *notify.Outbox
-	// Ready says whether the store answers (/readyz).
-	Ready func(ctx context.Context) error
+	// Ready says whether the store answers (/readyz); Unavailable whether
+	// an error from it means it failed (answered 503 with Retry-After).
+	Ready       func(ctx context.Context) error
+	Unavailable func(err error) bool
 	// Metrics, when not nil, count the requests and are served at /metrics.
 	Metrics *metrics.Metrics
 }
@@ -88,6 +90,7 @@ type Server struct {
 	outbox      *notify.Outbox
 	conns       conns // shutdown.go
 	ready       func(ctx context.Context) error
+	unavailable func(err error) bool
 	metrics     *metrics.Metrics // nil: off
 }
 
@@ -104,7 +107,7 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("web: hash static files: %w", err)
 	}
 	s := &Server{
-		cfg: d.Config, log: d.Log, ready: d.Ready, now: d.Now, metrics: d.Metrics,
+		cfg: d.Config, log: d.Log, ready: d.Ready, unavailable: d.Unavailable, now: d.Now, metrics: d.Metrics,
 		auth: d.Auth, texts: d.Texts, translators: d.Texts.translators, static: static,
 		passwords: d.Passwords, secrets: d.Secrets, markdown: d.Markdown,
 		course: d.Course, grading: d.Grading, quiz: d.Quiz, certs: d.Certificates, outbox: d.Outbox,
@@ -237,7 +240,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	err := c.Next()
 	status := c.Response().StatusCode()
 	if err != nil {
-		status = classify(err).Status
+		status = s.classify(err).Status
 	}
 	s.log.Info("request", "method", c.Method(), "path", redactSecrets(c.Path()), "status", status,
 		"duration_ms", time.Since(start).Milliseconds(), "ip", s.clientIP(c).String(), "request_id", requestID(c))
