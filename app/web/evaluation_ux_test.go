@@ -161,6 +161,9 @@ func TestEvaluationExperience(t *testing.T) {
 	if got := text(p, ".answered-counter"); got != "Questions répondues\u202f: 0 sur 40" {
 		t.Errorf("counter before answering: %q", got)
 	}
+	if got := text(p, ".fact-current dd"); got != "1 sur 2" || p.Doc.Find(".fact-left").Length() != 0 {
+		t.Errorf("attempt in progress shown as %q", got)
+	}
 
 	// Two right answers in part 1, then on to part 2.
 	form := shown(sections[0])
@@ -207,13 +210,25 @@ func TestEvaluationExperience(t *testing.T) {
 	if href, _ := links.First().Attr("href"); href != sp+"/evaluation?section=1#q-"+third.ID {
 		t.Errorf("first unanswered links to %q", href)
 	}
-	if got, w := squeeze(links.First().Text()), "Question 3 (1. "+f.session.Parts[0].Title+")"; got != w {
-		t.Errorf("first unanswered %q, want %q", got, w)
+	// By part: part 1's four left (3 to 6), then part 2's from 8.
+	groups := p.Doc.Find(".unanswered-list > li")
+	if groups.Length() != 6 {
+		t.Errorf("%d parts with unanswered questions, want 6", groups.Length())
 	}
-	if got, w := squeeze(links.Eq(4).Text()), "Question 8 (2. "+f.session.Parts[1].Title+")"; got != w {
-		t.Errorf("fifth unanswered %q, want %q", got, w)
+	for i, w := range []struct{ title, first string }{{f.session.Parts[0].Title, "Question 3"}, {f.session.Parts[1].Title, "Question 8"}} {
+		g := groups.Eq(i)
+		if got := squeeze(g.Find(".unanswered-section").Text()); got != fmt.Sprintf("%d. %s", i+1, w.title) {
+			t.Errorf("unanswered group %d titled %q", i+1, got)
+		}
+		if got := squeeze(g.Find("a").First().Text()); got != w.first {
+			t.Errorf("unanswered group %d starts with %q, want %q", i+1, got, w.first)
+		}
+	}
+	if n := groups.Eq(0).Find("a").Length(); n != 4 {
+		t.Errorf("part 1 lists %d unanswered, want 4", n)
 	}
 	want("submit button", text(p, `button[value="submit"]`), "Envoyer avec 37 questions sans réponse")
+	want("on submit", text(p, ".on-submit"), "Après cet envoi, il vous restera 1 tentative.")
 	b.lang = "en"
 	p = b.get(sp + "/evaluation?confirm=1")
 	want("unanswered heading (en)", text(p, ".unanswered h2"), "37 questions unanswered")
