@@ -461,7 +461,8 @@ func (s *CertificateStore) AuditLog(ctx context.Context, sessionID string, limit
 }
 
 // AuditSearch returns the newest entries first that match every field set
-// in f: the session, the action, and a person as actor or target.
+// in f: the session, the action, a person as actor or target, and the
+// instants from f.From (included) to f.To (excluded).
 func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.AuditFilter) ([]certificates.AuditEntry, error) {
 	filter := bson.M{}
 	if f.SessionID != "" {
@@ -472,6 +473,16 @@ func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.Audit
 	}
 	if f.Person != "" {
 		filter["$or"] = bson.A{bson.M{"actor_id": f.Person}, bson.M{"target": f.Person}}
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		at := bson.M{}
+		if !f.From.IsZero() {
+			at["$gte"] = f.From.UTC()
+		}
+		if !f.To.IsZero() {
+			at["$lt"] = f.To.UTC()
+		}
+		filter["at"] = at
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "seq", Value: -1}, {Key: "_id", Value: -1}})
 	if f.Limit > 0 {

@@ -514,7 +514,8 @@ func (s *CertificateStore) AuditLog(ctx context.Context, sessionID string, limit
 
 // AuditSearch returns the newest entries first (those of one instant newest
 // inserted first) that match every field set in f: the session, the action,
-// and a person as actor or target. Each filter is served by its index; a
+// a person as actor or target, and the instants from f.From (included) to
+// f.To (excluded). Each filter is served by its index; a
 // person is looked up as actor and as target through two.
 func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.AuditFilter) ([]certificates.AuditEntry, error) {
 	q := `SELECT ` + auditColumns + ` FROM audit_log WHERE 1 = 1`
@@ -530,6 +531,15 @@ func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.Audit
 	if f.Person != "" {
 		q += ` AND seq IN (SELECT seq FROM audit_log WHERE actor_id = ? UNION ALL SELECT seq FROM audit_log WHERE target = ?)`
 		args = append(args, f.Person, f.Person)
+	}
+	// Every index of the table ends with at: a date range narrows each.
+	if !f.From.IsZero() {
+		q += ` AND at >= ?`
+		args = append(args, ts(f.From))
+	}
+	if !f.To.IsZero() {
+		q += ` AND at < ?`
+		args = append(args, ts(f.To))
 	}
 	q += ` ORDER BY at DESC, seq DESC`
 	if f.Limit > 0 {

@@ -548,6 +548,14 @@ func certAuditLog(t *testing.T, open Open) {
 		{"person and action", F{Person: "bob", Action: "role.change"}, []certificates.AuditEntry{es[5]}},
 		{"every filter", F{Person: "bob", Action: "certificate.issue", SessionID: "s2", Limit: 3}, []certificates.AuditEntry{es[6]}},
 		{"every filter, no match", F{Person: "coord", Action: "certificate.issue", SessionID: "s2"}, nil},
+		{"from an instant, included", F{From: T0.Add(2 * time.Minute)}, []certificates.AuditEntry{es[5], es[3], es[0]}},
+		{"to an instant, excluded", F{To: T0.Add(time.Minute)}, []certificates.AuditEntry{es[1]}},
+		{"between, in another zone", F{From: T0.Add(time.Minute).In(certParis), To: T0.Add(3 * time.Minute).In(certParis)}, []certificates.AuditEntry{es[0], es[6], es[4], es[2]}},
+		{"between, limited", F{From: T0.Add(time.Minute), To: T0.Add(3 * time.Minute), Limit: 2}, []certificates.AuditEntry{es[0], es[6]}},
+		{"between and a session", F{SessionID: "s1", From: T0, To: T0.Add(2 * time.Minute)}, []certificates.AuditEntry{es[4], es[1]}},
+		{"between and a person", F{Person: "bob", From: T0.Add(2 * time.Minute)}, []certificates.AuditEntry{es[5]}},
+		{"between and an action", F{Action: "certificate.issue", To: T0.Add(time.Minute)}, nil},
+		{"an empty range", F{From: T0.Add(5 * time.Minute), To: T0.Add(6 * time.Minute)}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.AuditSearch(ctx, tc.f)
