@@ -130,9 +130,6 @@ func NewServer(d Deps) (*Server, error) {
 			}
 			return ""
 		},
-		// pct is the language-blind number of old templates; pages use
-		// .Pct, which writes a decimal comma in French.
-		"pct": func(x float64) string { return formatDecimal("en", x) },
 	})
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
