@@ -405,6 +405,7 @@ var AuditActions = []string{
 	"commitment.release", "rules.change", course.AuditReassign, course.AuditSessionCopy, course.AuditShift,
 	"account.delete", course.AuditResetLink, "certificate.reissue", course.AuditUnenrol, course.AuditAnimatorRemove,
 	course.AuditSessionCancel, course.AuditRosterImport, course.AuditAssignEarly, course.AuditPartClose,
+	course.AuditSessionCreate, course.AuditSessionEdit, course.AuditPartEdit, course.AuditEvaluationEdit, course.AuditEnrol,
 }
 
 // AuditLog returns the audit entries matching f to a coordinator, newest

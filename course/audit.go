@@ -54,6 +54,12 @@ const (
 	AuditRosterImport = "roster.import"    // an enrolment file was imported
 	AuditPartClose    = "part.close_early" // a part's reviews closed before their deadline
 	AuditAssignEarly  = "part.assign_early"
+
+	AuditSessionCreate  = "session.create"
+	AuditSessionEdit    = "session.edit" // capacity, workload
+	AuditPartEdit       = "part.edit"    // a part's title or dates
+	AuditEvaluationEdit = "evaluation.edit"
+	AuditEnrol          = "session.enrol" // a coordinator enrolled someone
 )
 
 // detailPrefix marks a Detail that is a message ID with its arguments

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -122,4 +123,95 @@ func TestImportAudited(t *testing.T) {
 	st.fail["Audit"] = errStore
 	_, err = svc.ImportRoster(t.Context(), coordinator(), sess.ID, []byte("email;nom\nthird@example.org;Tierce\n"))
 	check(t, err, errStore)
+}
+
+// TestSessionEditsAudited: a coordinator creating a session, changing its
+// seats or workload, moving a part or the final evaluation, or enrolling
+// someone is in the audit log with the session's code as target (a person
+// for an enrolment) and the new values in words, in the session's time
+// zone; people enrolling themselves are not.
+func TestSessionEditsAudited(t *testing.T) {
+	t.Parallel()
+	st := newMem(coordinator(), participant("p1"), participant("p2"))
+	svc := svcWith(st, "2026-02-20T10:00:00Z")
+	ctx := t.Context()
+	c := coordinator()
+	sess, err := svc.CreateSession(ctx, c, course.NewSession{Format: "LCIII", StartsOn: "2026-03-02"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.SetCapacity(ctx, c, sess.ID, 30)
+	noErrC(t, err)
+	_, err = svc.SetCapacity(ctx, c, sess.ID, 0)
+	noErrC(t, err)
+	_, err = svc.SetWorkload(ctx, c, sess.ID, 30)
+	noErrC(t, err)
+	opens := at("2026-03-03T08:00:00Z")
+	_, err = svc.UpdatePart(ctx, c, sess.ID, 1, course.PartPatch{OpensAt: &opens})
+	noErrC(t, err)
+	due := at("2026-03-28T22:00:00Z")
+	_, err = svc.UpdateEvaluation(ctx, c, sess.ID, course.WindowPatch{Due: &due})
+	noErrC(t, err)
+	noErrC(t, svc.Enrol(ctx, c, sess.ID, "p1"))
+	noErrC(t, svc.Enrol(ctx, participant("p2"), sess.ID, ""))
+
+	p1 := sess.Parts[0]
+	type row struct{ Action, Target, Key string }
+	var got []row
+	args := map[string]map[string]any{}
+	for _, e := range st.audits {
+		if e.ActorID != "c" || e.SessionID != sess.ID || !e.At.Equal(at("2026-02-20T10:00:00Z")) {
+			t.Errorf("entry %+v: actor, session or time", e)
+		}
+		key, a, ok := course.ParseAuditDetail(e.Detail)
+		if e.Detail != "" && !ok {
+			t.Errorf("%s: detail %q is not a message", e.Action, e.Detail)
+		}
+		got = append(got, row{e.Action, e.Target, key})
+		args[key] = a
+	}
+	want := []row{
+		{course.AuditSessionCreate, "LCIII-001", "audit.detail.session_create"},
+		{course.AuditSessionEdit, "LCIII-001", "audit.detail.capacity"},
+		{course.AuditSessionEdit, "LCIII-001", "audit.detail.capacity_none"},
+		{course.AuditSessionEdit, "LCIII-001", "audit.detail.workload"},
+		{course.AuditPartEdit, "LCIII-001", "audit.detail.part_edit"},
+		{course.AuditEvaluationEdit, "LCIII-001", "audit.detail.evaluation_edit"},
+		{course.AuditEnrol, "p1", ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("audit (-want +got):\n%s", diff)
+	}
+	for key, w := range map[string]map[string]any{
+		"audit.detail.session_create": {"Starts": "2026-03-02", "Ends": sess.EndsOn, "Zone": "Europe/Paris"},
+		"audit.detail.capacity":       {"Capacity": 30},
+		"audit.detail.workload":       {"Hours": 30},
+		"audit.detail.part_edit": {"Part": 1, "Opens": "2026-03-03 09:00 CET",
+			"SubmissionDue": p1.SubmissionDue.In(paris(t)).Format("2006-01-02 15:04 MST"), "ReviewDue": p1.ReviewDue.In(paris(t)).Format("2006-01-02 15:04 MST")},
+		"audit.detail.evaluation_edit": {"Opens": sess.Evaluation.OpensAt.In(paris(t)).Format("2006-01-02 15:04 MST"), "Due": "2026-03-28 23:00 CET"},
+	} {
+		if diff := cmp.Diff(w, args[key]); diff != "" {
+			t.Errorf("%s arguments (-want +got):\n%s", key, diff)
+		}
+	}
+	// A failing audit reaches the caller.
+	st.fail["Audit"] = errStore
+	_, err = svc.SetWorkload(ctx, c, sess.ID, 40)
+	check(t, err, errStore)
+}
+
+func noErrC(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func paris(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -191,7 +192,9 @@ func (s *Service) CreateSession(ctx context.Context, actor *User, n NewSession) 
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	return sess, nil
+	e := AuditEntry{Action: AuditSessionCreate, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.session_create",
+		map[string]string{"Starts": sess.StartsOn, "Ends": sess.EndsOn, "Zone": sess.TimeZone})}
+	return sess, RecordAudit(ctx, s.Audit, s.Now(), actor, e)
 }
 
 // SessionList is the list of sessions people browse: every session not
@@ -325,7 +328,13 @@ func (s *Service) Enrol(ctx context.Context, actor *User, sessionID, userID stri
 	if !sess.EnrolmentOpen(s.Now()) {
 		return ErrSessionClosed
 	}
-	return s.Store.Enrol(ctx, Enrolment{SessionID: sess.ID, UserID: userID, EnrolledAt: s.Now().UTC()})
+	if err := s.Store.Enrol(ctx, Enrolment{SessionID: sess.ID, UserID: userID, EnrolledAt: s.Now().UTC()}); err != nil {
+		return err
+	}
+	if userID == actor.ID { // people enrolling themselves are not in the log
+		return nil
+	}
+	return RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditEnrol, SessionID: sess.ID, Target: userID})
 }
 
 // AddAnimator makes userID an animator of the session (and gives them the
@@ -367,7 +376,15 @@ func (s *Service) SetCapacity(ctx context.Context, actor *User, sessionID string
 		}
 		return nil, err
 	}
-	return s.Store.SessionByID(ctx, sessionID)
+	sess, err := s.Store.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	detail := AuditDetail("audit.detail.capacity_none", nil)
+	if capacity > 0 {
+		detail = AuditDetail("audit.detail.capacity", map[string]string{"Capacity": strconv.Itoa(capacity)})
+	}
+	return sess, RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditSessionEdit, SessionID: sess.ID, Target: sess.Code, Detail: detail})
 }
 
 // SetWorkload changes the course's workload in hours stated on the
@@ -383,7 +400,12 @@ func (s *Service) SetWorkload(ctx context.Context, actor *User, sessionID string
 	if err := s.Store.SetWorkload(ctx, sessionID, hours); err != nil {
 		return nil, err
 	}
-	return s.Store.SessionByID(ctx, sessionID)
+	sess, err := s.Store.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	e := AuditEntry{Action: AuditSessionEdit, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.workload", map[string]string{"Hours": strconv.Itoa(hours)})}
+	return sess, RecordAudit(ctx, s.Audit, s.Now(), actor, e)
 }
 
 // UpdatePart renames or moves a part: coordinators and the session's animators.
@@ -409,7 +431,20 @@ func (s *Service) UpdatePart(ctx context.Context, actor *User, sessionID string,
 	if err := s.Store.UpdatePart(ctx, sessionID, p); err != nil {
 		return Part{}, err
 	}
-	return p, nil
+	day := auditTimes(sess)
+	e := AuditEntry{Action: AuditPartEdit, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.part_edit", map[string]string{
+		"Part": strconv.Itoa(n), "Opens": day(p.OpensAt), "SubmissionDue": day(p.SubmissionDue), "ReviewDue": day(p.ReviewDue)})}
+	return p, RecordAudit(ctx, s.Audit, s.Now(), actor, e)
+}
+
+// auditTimes writes instants of sess for an audit detail: in its time zone,
+// to the minute, with the zone's abbreviation.
+func auditTimes(sess *Session) func(time.Time) string {
+	loc, err := time.LoadLocation(sess.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04 MST") }
 }
 
 // UpdateEvaluation moves the final evaluation window: coordinators only.
@@ -428,7 +463,10 @@ func (s *Service) UpdateEvaluation(ctx context.Context, actor *User, sessionID s
 	if err := s.Store.UpdateEvaluationWindow(ctx, sessionID, w); err != nil {
 		return Window{}, err
 	}
-	return w, nil
+	day := auditTimes(sess)
+	e := AuditEntry{Action: AuditEvaluationEdit, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.evaluation_edit",
+		map[string]string{"Opens": day(w.OpensAt), "Due": day(w.Due)})}
+	return w, RecordAudit(ctx, s.Audit, s.Now(), actor, e)
 }
 
 // MySession is a session seen from one person's dashboard.
