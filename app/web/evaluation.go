@@ -74,7 +74,7 @@ func (s *Server) renderEvaluation(c *fiber.Ctx, u *course.User, p *page, draft *
 		}
 	}
 	staff := course.CanManage(u, sess)
-	m := buildEvalModel(p.translator, sess, v, staff, answers, rules, section)
+	m := buildEvalModel(p.translator, sess, v, staff, answers, rules, section, s.now())
 	p.Data = fiber.Map{"Session": sess, "View": v, "Chosen": chosen, "Staff": staff, "M": m}
 	if m.State == "answering" && c.Query("confirm") == "1" {
 		p.Title = p.T("evaluation.confirm.title")

@@ -358,6 +358,7 @@ func TestEvaluationSectionsByHeadings(t *testing.T) {
 // by the CSP: no console error), and the saved count comes back from the
 // server on the next page.
 func TestBrowserEvaluationCounter(t *testing.T) {
+	t.Parallel()
 	chromium(t) // skips under -short
 	f := newFixture(t)
 	e := f.e
@@ -412,5 +413,60 @@ func TestBrowserEvaluationCounter(t *testing.T) {
 	}
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
+	}
+}
+
+// TestEvaluationTimeUp: past the time limit, the page no longer offers the
+// questions but the submission of the saved answers, which still scores.
+func TestEvaluationTimeUp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e, ctx := f.e, t.Context()
+	if err := e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
+		t.Fatal(err)
+	}
+	bank := grading.DefaultEvaluation()
+	if err := e.srv.quiz.PutEvaluation(ctx, f.coord, f.session.ID, grading.Evaluation{Questions: bank,
+		Settings: grading.EvaluationSettings{Attempts: 1, TimeLimit: 30 * time.Minute}}); err != nil {
+		t.Fatal(err)
+	}
+	start := f.session.Evaluation.OpensAt.Add(time.Hour)
+	e.clock.Set(start)
+	q := bank[0]
+	var right []string
+	for _, c := range q.Choices {
+		if c.Correct {
+			right = append(right, c.ID)
+		}
+	}
+	if _, err := e.srv.quiz.Answer(ctx, f.part, f.session.ID, map[string][]string{q.ID: right}, false); err != nil {
+		t.Fatal(err)
+	}
+	sp := "/sessions/" + f.session.ID
+	b := e.browser()
+	b.login(f.part)
+	if p := b.get(sp + "/evaluation"); p.Doc.Find(".time-up").Length() != 0 || p.Doc.Find("fieldset.question").Length() == 0 {
+		t.Fatalf("time up shown, or no questions, within the limit")
+	}
+	e.clock.Set(start.Add(31 * time.Minute))
+	p := b.get(sp + "/evaluation")
+	if p.Doc.Find("fieldset.question").Length() != 0 {
+		t.Errorf("questions offered past the time limit")
+	}
+	if got := squeeze(p.Doc.Find(".time-up h2").Text()); got != "Le temps est écoulé" {
+		t.Errorf("time up title %q", got)
+	}
+	if got := squeeze(p.Doc.Find(".time-up .answered-counter").Text()); got != "Questions répondues\u202f: 1 sur 40" {
+		t.Errorf("time up counter %q", got)
+	}
+	if href, _ := p.Doc.Find(".time-up a.button").Attr("href"); href != sp+"/evaluation?confirm=1" {
+		t.Errorf("time up links to %q", href)
+	}
+	tok := b.csrf(sp + "/evaluation?confirm=1")
+	if r := b.post(sp+"/evaluation/answers", url.Values{"_csrf": {tok}, "action": {"submit"}, "confirmed": {"1"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("submit past the limit: %d\n%s", r.Status, r.Doc.Find(".alert").Text())
+	}
+	if got := squeeze(b.get(sp + "/evaluation").Doc.Find(".evaluation-results .grade").Text()); got != "Tentative 1\u202f: 2,5 / 100" {
+		t.Errorf("score past the limit %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"librecours/certificates"
 	"librecours/course"
@@ -51,6 +52,9 @@ type evalModel struct {
 	AttemptsUsed int
 	Results      []evalResult
 	State        string // "staff", "start", "answering", "closed", "done"
+	// TimeUp: the attempt in progress is past its time limit or the
+	// window's end; its saved answers can only be submitted.
+	TimeUp bool
 }
 
 // evaluationRules returns the session's pass marks (the certificate rules,
@@ -83,7 +87,7 @@ func sectionTitle(tr *translator, sess *course.Session, part int, alone bool) st
 // buildEvalModel groups the view's questions by part and counts the
 // answers (of the attempt in progress, or of a form sent back with an
 // error); shown is the section asked for (from 1, clamped).
-func buildEvalModel(tr *translator, sess *course.Session, v *grading.EvaluationView, staff bool, answers map[string][]string, rules certificates.Rules, shown int) *evalModel {
+func buildEvalModel(tr *translator, sess *course.Session, v *grading.EvaluationView, staff bool, answers map[string][]string, rules certificates.Rules, shown int, now time.Time) *evalModel {
 	m := &evalModel{Rules: rules, TimeLimit: int(v.Evaluation.Settings.TimeLimit.Minutes()), Total: len(v.Evaluation.Questions)}
 	secs := grading.Sections(v.Evaluation.Questions)
 	for i, sec := range secs {
@@ -112,6 +116,7 @@ func buildEvalModel(tr *translator, sess *course.Session, v *grading.EvaluationV
 		m.State = "staff"
 	case v.Current != nil:
 		m.State = "answering"
+		m.TimeUp = !now.Before(v.Deadline)
 	case v.Open && v.Left > 0:
 		m.State = "start"
 	case !v.Open && v.Left > 0:
