@@ -60,6 +60,8 @@ const (
 	AuditPartEdit       = "part.edit"    // a part's title or dates
 	AuditEvaluationEdit = "evaluation.edit"
 	AuditEnrol          = "session.enrol" // a coordinator enrolled someone
+	AuditExerciseEdit   = "exercise.edit" // a part's instructions or rubric
+	AuditWebhook        = "webhook.change" // a session's Mattermost webhook set or cleared
 )
 
 // detailPrefix marks a Detail that is a message ID with its arguments

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"librecours/course"
+	"librecours/grading"
 )
 
 // TestEarlyClosesAudited (issue #13 item 9): staff closing a part's
@@ -70,4 +71,28 @@ func TestEarlyCloseAuditFailure(t *testing.T) {
 	e.clock.Set(part(1).OpensAt.Add(2 * day))
 	_, err := e.svc.AssignPart(ctx, coord, sid, 1)
 	wantErr(t, err, down)
+}
+
+// TestExerciseEditAudited: staff replacing a part's exercise is logged with
+// the part, the rubric's criteria and points; a refused exercise is not.
+func TestExerciseEditAudited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ex := grading.Exercise{Part: 3, Instructions: "Écrivez encore.", Rubric: rubric}
+	noErr(t, e.svc.PutExercise(ctx, anim, sid, ex))
+	a := e.audit.Entries()
+	if len(a) != 1 || a[0].Action != course.AuditExerciseEdit || a[0].ActorID != "anim" || a[0].Target != "LCIII-001" || a[0].SessionID != sid {
+		t.Fatalf("entries %+v", a)
+	}
+	if key, args, ok := course.ParseAuditDetail(a[0].Detail); !ok || key != "audit.detail.exercise_edit" || args["Part"] != 3 || args["Count"] != 2 || args["Points"] != 10 {
+		t.Fatalf("detail %q: %s %v", a[0].Detail, key, args)
+	}
+	ex.Part = 9
+	if err := e.svc.PutExercise(ctx, anim, sid, ex); err == nil {
+		t.Fatal("part 9 accepted")
+	}
+	wantErr(t, e.svc.PutExercise(ctx, user("p1"), sid, grading.Exercise{Part: 1, Instructions: "x", Rubric: rubric}), course.ErrForbidden)
+	if n := len(e.audit.Entries()); n != 1 {
+		t.Fatalf("%d entries after refused exercises", n)
+	}
 }

@@ -157,7 +157,16 @@ func (s *Service) PutExercise(ctx context.Context, actor *course.User, sessionID
 	if err != nil {
 		return err
 	}
-	return s.Store.PutExercise(ctx, sessionID, e)
+	if err := s.Store.PutExercise(ctx, sessionID, e); err != nil {
+		return err
+	}
+	points := 0
+	for _, c := range e.Rubric {
+		points += c.MaxPoints
+	}
+	a := course.AuditEntry{Action: course.AuditExerciseEdit, SessionID: sess.ID, Target: sess.Code, Detail: course.AuditDetail("audit.detail.exercise_edit",
+		map[string]string{"Part": strconv.Itoa(e.Part), "Count": strconv.Itoa(len(e.Rubric)), "Points": strconv.Itoa(points)})}
+	return course.RecordAudit(ctx, s.Audit, s.Now(), actor, a)
 }
 
 // Upload is a file sent with a submission, its type not yet checked.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"librecours/course"
@@ -24,6 +26,8 @@ type Outbox struct {
 	// AllowPrivateWebhooks accepts webhooks on the server's own machine or
 	// network (LIBRECOURS_WEBHOOK_ALLOW_PRIVATE).
 	AllowPrivateWebhooks bool
+	// Audit records webhook changes; nil records nothing.
+	Audit course.Auditor
 }
 
 // Day is the civil date of t in the platform's time zone.
@@ -169,7 +173,21 @@ func (o *Outbox) SetWebhook(ctx context.Context, actor *course.User, sess *cours
 	if err := o.Store.SetWebhook(ctx, sess.ID, u, threshold); err != nil {
 		return Hook{}, err
 	}
-	return o.Store.Hook(ctx, sess.ID)
+	h, err := o.Store.Hook(ctx, sess.ID)
+	if err != nil {
+		return Hook{}, err
+	}
+	// The URL holds the channel's secret: the log names its host only.
+	detail := course.AuditDetail("audit.detail.webhook_cleared", nil)
+	if u != "" {
+		host := ""
+		if pu, err := url.Parse(u); err == nil {
+			host = pu.Hostname()
+		}
+		detail = course.AuditDetail("audit.detail.webhook_set", map[string]string{"Host": host, "Threshold": strconv.Itoa(h.QueueThreshold())})
+	}
+	e := course.AuditEntry{Action: course.AuditWebhook, SessionID: sess.ID, Target: sess.Code, Detail: detail}
+	return h, course.RecordAudit(ctx, o.Audit, o.Now(), actor, e)
 }
 
 // ReminderKey names a deadline of a session part for MarkReminded.
