@@ -138,7 +138,7 @@ func (p *Platform) wire(now func() time.Time) error {
 		mailer = &notify.SMTPMailer{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
 			Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
 	}
-	p.Outbox = &notify.Outbox{Store: st.Outbox, Now: now, Location: loc, AllowPrivateWebhooks: cfg.WebhookAllowPrivate}
+	p.Outbox = &notify.Outbox{Store: st.Outbox, Now: now, Location: loc, AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Audit: st.Certificates}
 	dispatch := &notify.Dispatcher{Store: st.Outbox, Users: st.Course, Mailer: mailer, Now: now,
 		Poster:   &notify.Mattermost{AllowPrivate: cfg.WebhookAllowPrivate},
 		Renderer: notify.Renderer{Texts: texts, BaseURL: cfg.BaseURL}, UnsubscribeKey: secrets.KeyFunc(course.SecretUnsubscribe)}
