@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -248,7 +249,19 @@ func (s *Service) SetRules(ctx context.Context, actor *course.User, sessionID st
 	if err := s.Store.PutRules(ctx, sessionID, r); err != nil {
 		return err
 	}
-	return s.audit(ctx, actor, "rules.change", sessionID, "", fmt.Sprintf("%+v", r), "")
+	num := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	return s.audit(ctx, actor, "rules.change", sessionID, "", course.AuditDetail("audit.detail.rules", map[string]string{
+		"PassGrade": num(r.PassGrade), "Level1Exercises": strconv.Itoa(r.Level1Exercises), "Level1Evaluation": num(r.Level1Evaluation),
+		"Level2Exercises": strconv.Itoa(r.Level2Exercises), "Level2Evaluation": num(r.Level2Evaluation)}), "")
+}
+
+// levelDetail is the audit detail naming a level (I, II).
+func levelDetail(l Level) string {
+	name := map[Level]string{LevelI: "I", LevelII: "II"}[l]
+	if name == "" {
+		name = strconv.Itoa(int(l))
+	}
+	return course.AuditDetail("audit.detail.level", map[string]string{"Level": name})
 }
 
 func (s *Service) audit(ctx context.Context, actor *course.User, action, sessionID, target, detail, reason string) error {
@@ -495,7 +508,7 @@ func (s *Service) SetOverride(ctx context.Context, actor *course.User, sessionID
 	if err := s.Store.PutOverride(ctx, sessionID, o); err != nil {
 		return err
 	}
-	return s.audit(ctx, actor, "level.override", sessionID, userID, fmt.Sprintf("level %d", level), reason)
+	return s.audit(ctx, actor, "level.override", sessionID, userID, levelDetail(Level(level)), reason)
 }
 
 // Report counts a session's outcome.
@@ -584,7 +597,7 @@ func (s *Service) Close(ctx context.Context, actor *course.User, sessionID strin
 			if err := s.Store.Revoke(ctx, old.Code, ReasonReissued, false, now); err != nil && !errors.Is(err, ErrRevoked) {
 				return nil, err
 			}
-			if err := s.audit(ctx, actor, "certificate.revoke", sess.ID, old.Code, "level changed at re-close", "reissued"); err != nil {
+			if err := s.audit(ctx, actor, "certificate.revoke", sess.ID, old.Code, course.AuditDetail("audit.detail.revoke_reclose", nil), "reissued"); err != nil {
 				return nil, err
 			}
 			out.Revoked = append(out.Revoked, old.Code)
@@ -597,7 +610,7 @@ func (s *Service) Close(ctx context.Context, actor *course.User, sessionID strin
 			return nil, err
 		}
 		out.Issued = append(out.Issued, c)
-		if err := s.audit(ctx, actor, "certificate.issue", sess.ID, c.Code, fmt.Sprintf("level %d for %s", c.Level, r.User.ID), ""); err != nil {
+		if err := s.audit(ctx, actor, "certificate.issue", sess.ID, c.Code, levelDetail(c.Level), ""); err != nil {
 			return nil, err
 		}
 	}
@@ -751,7 +764,7 @@ func (s *Service) Revoke(ctx context.Context, actor *course.User, code, reason s
 	}
 	detail := ""
 	if public {
-		detail = "public"
+		detail = course.AuditDetail("audit.detail.revoke_public", nil)
 	}
 	return s.audit(ctx, actor, "certificate.revoke", c.SessionID, c.Code, detail, reason)
 }
@@ -803,7 +816,7 @@ func (s *Service) Reissue(ctx context.Context, actor *course.User, sessionID, us
 	if err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, actor, "certificate.reissue", sess.ID, c.Code, fmt.Sprintf("level %d for %s", c.Level, userID), reason); err != nil {
+	if err := s.audit(ctx, actor, "certificate.reissue", sess.ID, c.Code, levelDetail(c.Level), reason); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -826,7 +826,7 @@ func TestSetOverride(t *testing.T) {
 				if got := e.certs.overrides["s1"]["u4"]; got != want {
 					t.Errorf("override %+v, want %+v", got, want)
 				}
-				if e.certs.audits[0].Reason != "jury decision" || e.certs.audits[0].Detail != "level 1" {
+				if e.certs.audits[0].Reason != "jury decision" || e.certs.audits[0].Detail != course.AuditDetail("audit.detail.level", map[string]string{"Level": "I"}) {
 					t.Errorf("audit %+v", e.certs.audits[0])
 				}
 			}
@@ -964,7 +964,7 @@ func TestCloseIssuesOnceThenOnlyChanges(t *testing.T) {
 	if c.Valid() || c.PublicReason() != "identity theft" {
 		t.Errorf("revoked certificate: valid %v, public reason %q", c.Valid(), c.PublicReason())
 	}
-	if last := e.certs.audits[len(e.certs.audits)-1]; last.Detail != "public" || last.Reason != "identity theft" || last.Action != "certificate.revoke" {
+	if last := e.certs.audits[len(e.certs.audits)-1]; last.Detail != course.AuditDetail("audit.detail.revoke_public", nil) || last.Reason != "identity theft" || last.Action != "certificate.revoke" {
 		t.Errorf("revocation audit %+v", last)
 	}
 	res, err = e.svc.Close(ctx, coord, "s1")
@@ -999,7 +999,7 @@ func TestCloseIssuesOnceThenOnlyChanges(t *testing.T) {
 	if re.UserID != "u3" || re.Level != certificates.LevelI || re.Code == cidCode || len(e.certs.certs) != n+1 {
 		t.Errorf("reissued %+v", re)
 	}
-	if last := e.certs.audits[len(e.certs.audits)-1]; last.Action != "certificate.reissue" || last.Reason != "appeal granted" || last.Detail != "level 1 for u3" {
+	if last := e.certs.audits[len(e.certs.audits)-1]; last.Action != "certificate.reissue" || last.Reason != "appeal granted" || last.Detail != course.AuditDetail("audit.detail.level", map[string]string{"Level": "I"}) {
 		t.Errorf("reissue audit %+v", last)
 	}
 	if _, err := e.svc.Reissue(ctx, coord, "s1", "u3", "appeal granted"); !errors.Is(err, certificates.ErrNotFound) {
