@@ -59,8 +59,8 @@ const (
 	AuditSessionEdit    = "session.edit" // capacity, workload
 	AuditPartEdit       = "part.edit"    // a part's title or dates
 	AuditEvaluationEdit = "evaluation.edit"
-	AuditEnrol          = "session.enrol" // a coordinator enrolled someone
-	AuditExerciseEdit   = "exercise.edit" // a part's instructions or rubric
+	AuditEnrol          = "session.enrol"  // a coordinator enrolled someone
+	AuditExerciseEdit   = "exercise.edit"  // a part's instructions or rubric
 	AuditWebhook        = "webhook.change" // a session's Mattermost webhook set or cleared
 )
 

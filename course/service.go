@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -121,7 +122,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, n NewUser) (*User
 	if err != nil {
 		return nil, err
 	}
-	return u, RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, Target: u.ID, Detail: "account created with roles " + fmt.Sprint(u.Roles)})
+	return u, RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, Target: u.ID, Detail: AuditDetail("audit.detail.account_created", map[string]string{"Roles": roleList(u.Roles)})})
 }
 
 // Bootstrap creates an account without an actor: for the command line, the
@@ -359,7 +360,7 @@ func (s *Service) AddAnimator(ctx context.Context, actor *User, sessionID, userI
 	if err := s.Store.AddUserRole(ctx, userID, RoleAnimator); err != nil {
 		return err
 	}
-	return RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, SessionID: sessionID, Target: userID, Detail: "animator of " + sess.Code})
+	return RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditRoleChange, SessionID: sessionID, Target: userID, Detail: AuditDetail("audit.detail.animator_of", map[string]string{"Session": sess.Code})})
 }
 
 // SetCapacity changes how many people may enrol (0: no limit).
@@ -549,4 +550,13 @@ func (s *Service) Participants(ctx context.Context, actor *User, sessionID strin
 		}
 	}
 	return out, nil
+}
+
+// roleList writes roles for an audit detail: "participant, animator".
+func roleList(roles []Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
 }

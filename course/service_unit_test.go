@@ -514,7 +514,7 @@ func TestRegisterAndCreateUser(t *testing.T) {
 			}
 			if tc.actor != nil {
 				wantAudit := []course.AuditEntry{{At: at("2026-02-01T09:00:00Z"), ActorID: "c", Action: course.AuditRoleChange, Target: "u2",
-					Detail: "account created with roles [animator participant]"}}
+					Detail: course.AuditDetail("audit.detail.account_created", map[string]string{"Roles": "animator, participant"})}}
 				if diff := cmp.Diff(wantAudit, st.audits); diff != "" {
 					t.Errorf("audit (-want +got):\n%s", diff)
 				}
@@ -821,8 +821,8 @@ func TestAddAndRemoveAnimator(t *testing.T) {
 			t.Errorf("after removal: animators %v, roles %v", st.sessions["s1"].Animators, st.users["p1"].Roles)
 		}
 		want := []course.AuditEntry{
-			{At: at("2026-02-20T10:00:00Z"), ActorID: "c", Action: course.AuditRoleChange, SessionID: "s1", Target: "p1", Detail: "animator of LCIII-001"},
-			{At: at("2026-02-20T10:00:00Z"), ActorID: "c", Action: course.AuditAnimatorRemove, SessionID: "s1", Target: "p1", Detail: "animator of LCIII-001"},
+			{At: at("2026-02-20T10:00:00Z"), ActorID: "c", Action: course.AuditRoleChange, SessionID: "s1", Target: "p1", Detail: course.AuditDetail("audit.detail.animator_of", map[string]string{"Session": "LCIII-001"})},
+			{At: at("2026-02-20T10:00:00Z"), ActorID: "c", Action: course.AuditAnimatorRemove, SessionID: "s1", Target: "p1", Detail: course.AuditDetail("audit.detail.animator_of", map[string]string{"Session": "LCIII-001"})},
 		}
 		if diff := cmp.Diff(want, st.audits); diff != "" {
 			t.Errorf("audit (-want +got):\n%s", diff)
@@ -1280,7 +1280,7 @@ func TestShiftDeadlines(t *testing.T) {
 			!s.Evaluation.Due.Equal(at("2026-03-29T23:59:00Z")) {
 			t.Errorf("part 1 %s / %s, evaluation due %s", s.Parts[0].OpensAt, s.Parts[0].SubmissionDue, s.Evaluation.Due)
 		}
-		want := []course.AuditEntry{{At: at("2026-02-20T10:00:00Z"), ActorID: "c", Action: course.AuditShift, SessionID: "s1", Target: "LCIII-001", Detail: "+7 d +2 h"}}
+		want := []course.AuditEntry{{At: at("2026-02-20T10:00:00Z"), ActorID: "c", Action: course.AuditShift, SessionID: "s1", Target: "LCIII-001", Detail: course.AuditDetail("audit.detail.shift", map[string]string{"Days": "+7", "Hours": "+2"})}}
 		if diff := cmp.Diff(want, st.audits); diff != "" {
 			t.Errorf("audit (-want +got):\n%s", diff)
 		}
@@ -1360,7 +1360,7 @@ func TestDuplicateSession(t *testing.T) {
 			!got.Evaluation.Due.Equal(at("2026-10-18T21:59:00Z")) || got.Parts[2].Title != "Creative Commons, en détail" {
 			t.Errorf("part 1 opens %s, part 6 %s, evaluation due %s, part 3 %q", got.Parts[0].OpensAt, got.Parts[5].OpensAt, got.Evaluation.Due, got.Parts[2].Title)
 		}
-		want := []course.AuditEntry{{At: at("2026-06-01T08:00:00Z"), ActorID: "c", Action: course.AuditSessionCopy, SessionID: got.ID, Target: "LCVI-002", Detail: "from LCVI-001 (2026-09-07)"}}
+		want := []course.AuditEntry{{At: at("2026-06-01T08:00:00Z"), ActorID: "c", Action: course.AuditSessionCopy, SessionID: got.ID, Target: "LCVI-002", Detail: course.AuditDetail("audit.detail.duplicate", map[string]string{"From": "LCVI-001", "Starts": "2026-09-07"})}}
 		if diff := cmp.Diff(want, st.audits); diff != "" {
 			t.Errorf("audit (-want +got):\n%s", diff)
 		}

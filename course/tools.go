@@ -76,7 +76,8 @@ func (s *Service) ShiftDeadlines(ctx context.Context, actor *User, sessionID str
 	if err := s.Store.SetSchedule(ctx, sess.ID, plan); err != nil {
 		return nil, err
 	}
-	e := AuditEntry{Action: AuditShift, SessionID: sess.ID, Target: sess.Code, Detail: fmt.Sprintf("%+d d %+d h", days, hours)}
+	e := AuditEntry{Action: AuditShift, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.shift",
+		map[string]string{"Days": fmt.Sprintf("%+d", days), "Hours": fmt.Sprintf("%+d", hours)})}
 	if err := RecordAudit(ctx, s.Audit, s.Now(), actor, e); err != nil {
 		return nil, err
 	}
@@ -120,7 +121,8 @@ func (s *Service) DuplicateSession(ctx context.Context, actor *User, sourceID, s
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	e := AuditEntry{Action: AuditSessionCopy, SessionID: sess.ID, Target: sess.Code, Detail: "from " + src.Code + " (" + strings.TrimSpace(startsOn) + ")"}
+	e := AuditEntry{Action: AuditSessionCopy, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.duplicate",
+		map[string]string{"From": src.Code, "Starts": strings.TrimSpace(startsOn)})}
 	if err := RecordAudit(ctx, s.Audit, s.Now(), actor, e); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (s *Service) RemoveAnimator(ctx context.Context, actor *User, sessionID, us
 	if err := s.Store.RemoveAnimator(ctx, sessionID, userID); err != nil {
 		return err
 	}
-	return RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditAnimatorRemove, SessionID: sessionID, Target: userID, Detail: "animator of " + sess.Code})
+	return RecordAudit(ctx, s.Audit, s.Now(), actor, AuditEntry{Action: AuditAnimatorRemove, SessionID: sessionID, Target: userID, Detail: AuditDetail("audit.detail.animator_of", map[string]string{"Session": sess.Code})})
 }
 
 // StartsInPast reports whether a session starting on startsOn (a

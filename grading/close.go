@@ -596,7 +596,8 @@ func (s *Service) decide(ctx context.Context, actor *course.User, submissionID s
 		}
 	}
 	s.queues.expire(sess.ID)
-	e := course.AuditEntry{Action: course.AuditGradeOverride, SessionID: sess.ID, Target: sub.ID, Detail: fmt.Sprintf("part %d: %.1f", sub.Part, g.Score), Reason: g.Comment}
+	e := course.AuditEntry{Action: course.AuditGradeOverride, SessionID: sess.ID, Target: sub.ID, Detail: course.AuditDetail("audit.detail.grade",
+		map[string]string{"Part": strconv.Itoa(sub.Part), "Score": strconv.FormatFloat(g.Score, 'f', 1, 64)}), Reason: g.Comment}
 	if g.Confirm {
 		e.Action = course.AuditGradeConfirm
 	}
@@ -648,7 +649,7 @@ func (s *Service) Reassign(ctx context.Context, actor *course.User, reviewID, re
 	if !ok {
 		return nil, ErrConflict
 	}
-	e := course.AuditEntry{Action: course.AuditReassign, SessionID: sess.ID, Target: r.ID, Detail: fmt.Sprintf("part %d", r.Part)}
+	e := course.AuditEntry{Action: course.AuditReassign, SessionID: sess.ID, Target: r.ID, Detail: course.AuditDetail("audit.detail.part", map[string]string{"Part": strconv.Itoa(r.Part)})}
 	if err := course.RecordAudit(ctx, s.Audit, now, actor, e); err != nil {
 		return nil, err
 	}

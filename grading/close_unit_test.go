@@ -320,7 +320,7 @@ func TestServiceSetGrade(t *testing.T) {
 		t.Errorf("animator decision %+v", a)
 	}
 	audit := e.audit.Entries()
-	if len(audit) != 1 || audit[0].Action != course.AuditGradeOverride || audit[0].Target != id || audit[0].ActorID != "coord" || audit[0].Detail != "part 1: 64.4" {
+	if len(audit) != 1 || audit[0].Action != course.AuditGradeOverride || audit[0].Target != id || audit[0].ActorID != "coord" || audit[0].Detail != course.AuditDetail("audit.detail.grade", map[string]string{"Part": "1", "Score": "64.4"}) {
 		t.Errorf("audit %+v", audit)
 	}
 }

@@ -37,7 +37,7 @@ func (s *Service) Unenrol(ctx context.Context, actor *course.User, sessionID, us
 	if err := s.Course.Unenrol(ctx, sessionID, userID); err != nil {
 		return err
 	}
-	return course.RecordAudit(ctx, s.Audit, s.Now(), actor, course.AuditEntry{Action: course.AuditUnenrol, SessionID: sessionID, Target: userID, Detail: "unenrolled from " + sess.Code})
+	return course.RecordAudit(ctx, s.Audit, s.Now(), actor, course.AuditEntry{Action: course.AuditUnenrol, SessionID: sessionID, Target: userID, Detail: course.AuditDetail("audit.detail.unenrol", map[string]string{"Session": sess.Code})})
 }
 
 // hasWork reports whether userID submitted work or was given reviews in
@@ -77,7 +77,7 @@ func (s *Service) CancelSession(ctx context.Context, actor *course.User, session
 		}
 		return nil, err
 	}
-	e := course.AuditEntry{Action: course.AuditSessionCancel, SessionID: sessionID, Target: sess.Code, Detail: "cancelled " + sess.Code}
+	e := course.AuditEntry{Action: course.AuditSessionCancel, SessionID: sessionID, Target: sess.Code, Detail: course.AuditDetail("audit.detail.cancel", map[string]string{"Session": sess.Code})}
 	return sess, course.RecordAudit(ctx, s.Audit, s.Now(), actor, e)
 }
 

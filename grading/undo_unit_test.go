@@ -63,7 +63,7 @@ func TestServiceUnenrol(t *testing.T) {
 				t.Error("still enrolled")
 			}
 			a := e.audit.Entries()
-			if len(a) != 1 || a[0].Action != course.AuditUnenrol || a[0].Target != tt.target || a[0].ActorID != "coord" || a[0].Detail != "unenrolled from LCIII-001" {
+			if len(a) != 1 || a[0].Action != course.AuditUnenrol || a[0].Target != tt.target || a[0].ActorID != "coord" || a[0].Detail != course.AuditDetail("audit.detail.unenrol", map[string]string{"Session": "LCIII-001"}) {
 				t.Errorf("audit %+v", a)
 			}
 		})
