@@ -1,8 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/csv"
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
 	"slices"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"librecours/certificates"
 	"librecours/course"
 	"librecours/notify"
 )
@@ -42,6 +47,37 @@ type importView struct {
 	// Mailed: every invitation's e-mail is queued; the links on the page
 	// are a fallback.
 	Mailed bool
+	// List is the invitations as a CSV file in a data: URL, for the
+	// page's download link (the links are kept nowhere else).
+	List template.URL
+}
+
+// invitationList writes the invitation links of an import as a CSV file
+// (BOM, the language's separator, formula cells neutralised) in a data: URL:
+// the page offers it as a download, so the links need no second request and
+// are stored nowhere.
+func invitationList(tr *translator, groups ...[]importedRow) template.URL {
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	w := csv.NewWriter(&buf)
+	w.Comma, w.UseCRLF = certificates.Separator(tr.lang), true
+	_ = w.Write([]string{tr.T("app.field.name"), tr.T("app.field.email"), tr.T("app.roster.invitation")})
+	n := 0
+	for _, rows := range groups {
+		for _, r := range rows {
+			if r.URL == "" {
+				continue
+			}
+			_ = w.Write([]string{certificates.SafeCell(r.Name), certificates.SafeCell(r.Email), r.URL})
+			n++
+		}
+	}
+	w.Flush()
+	if n == 0 || w.Error() != nil {
+		return ""
+	}
+	// #nosec G203 -- base64 of a file built here: nothing in it reaches the markup
+	return template.URL("data:text/csv;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()))
 }
 
 // invitationURL is the link that lets an invited person choose a password.
@@ -204,6 +240,7 @@ func (s *Server) handleImportCreate(c *fiber.Ctx) error {
 	p.Form["csv"] = ""
 	view := s.toImportView(res)
 	view.Mailed = s.mailInvitations(c.UserContext(), sess, res)
+	view.List = invitationList(p.translator, view.Created, view.Reinvited)
 	data["Result"] = view
 	return s.render(c, "pages/sessions/import", p)
 }
