@@ -234,6 +234,19 @@ func (s *Service) SessionRules(ctx context.Context, actor *course.User, sessionI
 	return s.rules(ctx, sessionID)
 }
 
+// Criteria returns the rules a session's participants are graded by (its
+// own, or the defaults) to anyone signed in: they are the published
+// criteria of the certificates, shown before the final evaluation.
+func (s *Service) Criteria(ctx context.Context, actor *course.User, sessionID string) (Rules, error) {
+	if actor == nil {
+		return Rules{}, course.ErrUnauthenticated
+	}
+	if _, err := s.Course.SessionByID(ctx, sessionID); err != nil {
+		return Rules{}, err
+	}
+	return s.rules(ctx, sessionID)
+}
+
 // SetRules changes a session's thresholds before it is closed.
 func (s *Service) SetRules(ctx context.Context, actor *course.User, sessionID string, r Rules) error {
 	sess, err := s.manage(ctx, actor, sessionID, true)

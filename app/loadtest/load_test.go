@@ -11,6 +11,9 @@ import (
 // harness, not the platform's speed (docs/performance.md has the figures, from
 // go run ./app/cmd/load).
 func TestLoadSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the load smoke test runs without -short")
+	}
 	o := Options{Closed: []int{1}, ClosedSize: 4, Participants: []int{5}, Concurrency: 2,
 		Duration: 150 * time.Millisecond, ProfileDir: t.TempDir()}
 	rep, err := Run(t.Context(), o, io.Discard)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -31,16 +32,33 @@ const (
 
 var errBadHash = errors.New("password: malformed hash")
 
-// Hash returns an argon2id hash in the PHC string format.
-func Hash(password string) (string, error) {
+// Params are argon2id's cost parameters: memory in KiB, passes, lanes.
+type Params struct {
+	Memory  uint32
+	Time    uint32
+	Threads uint8
+}
+
+// Default is OWASP's first recommendation, which every stored hash the
+// platform makes uses. (Check reads the parameters from the hash itself.)
+var Default = Params{Memory: argonMemory, Time: argonTime, Threads: argonThreads}
+
+// Hash returns an argon2id hash of password in the PHC string format,
+// with the Default parameters.
+func Hash(password string) (string, error) { return HashWith(Default, password) }
+
+// HashWith is Hash with other parameters: tests use cheap ones, since
+// thousands of accounts at 19 MiB and two passes each would be most of
+// their time; Check reads a hash's parameters from the hash.
+func HashWith(p Params, password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // Check reports whether password matches the PHC-format hash, in
@@ -131,6 +149,35 @@ var ErrBusy = errors.New("password: every core is busy checking passwords")
 type Limiter struct {
 	Slots chan struct{}
 	Wait  time.Duration // how long a call waits for a free slot
+	// Params of the hashes it makes: Default when zero.
+	Params Params
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+// Dummy is a hash nobody matches, made with the Limiter's parameters: an
+// unknown address is checked against it, so that its sign-in takes as long
+// as a wrong password's.
+func (l *Limiter) Dummy() string {
+	if l.Params == (Params{}) || l.Params == Default {
+		return DummyHash
+	}
+	l.dummyOnce.Do(func() {
+		h, err := HashWith(l.Params, dummySecret())
+		if err != nil {
+			h = DummyHash
+		}
+		l.dummy = h
+	})
+	return l.dummy
+}
+
+// dummySecret is a random password nobody knows.
+func dummySecret() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawStdEncoding.EncodeToString(b)
 }
 
 // NewLimiter has a slot per core and waits up to wait for one.
@@ -160,7 +207,11 @@ func (l *Limiter) Do(ctx context.Context, f func()) error {
 
 // Hash is Hash in a slot (the course service's hasher).
 func (l *Limiter) Hash(password string) (hash string, err error) {
-	if serr := l.Do(context.Background(), func() { hash, err = Hash(password) }); serr != nil {
+	p := l.Params
+	if p == (Params{}) {
+		p = Default
+	}
+	if serr := l.Do(context.Background(), func() { hash, err = HashWith(p, password) }); serr != nil {
 		return "", serr
 	}
 	return hash, err

@@ -62,6 +62,7 @@ func committed(t *testing.T, f *fixture) *course.User {
 // then fulfilled; a session that started earlier fulfils nothing, and the
 // coordinator sees it all in the pool.
 func TestCommitmentLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	if f.session.Code != "LCIII-001" {
@@ -182,6 +183,7 @@ func TestCommitmentLifecycle(t *testing.T) {
 // and their median delay; the audit log records the release, the grade
 // override and the role change, and filters them.
 func TestReleaseCorrectionsAndAuditLog(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	sid, _ := f.peerWork(t)

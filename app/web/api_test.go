@@ -11,6 +11,7 @@ import (
 )
 
 func TestAPIAccounts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.user("coord@example.org", "Coord", course.RoleCoordinator)
 	ctok := e.token(coord)
@@ -117,6 +118,7 @@ func TestAPIAccounts(t *testing.T) {
 }
 
 func TestAPISignInThrottle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	u := e.user("victim@example.org", "Victim", course.RoleParticipant)
 	bad := map[string]string{"email": u.Email, "password": "wrong-password"}
@@ -145,6 +147,7 @@ func TestAPISignInThrottle(t *testing.T) {
 }
 
 func TestAPISessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.user("coord@example.org", "Coord", course.RoleCoordinator)
 	anim := e.user("anim@example.org", "Anim", course.RoleAnimator)

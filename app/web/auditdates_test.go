@@ -19,6 +19,7 @@ import (
 // platform's time zone (Paris); a date that does not read, or a range that
 // ends before it starts, is a 422 in the reader's language.
 func TestAuditDateFilters(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)
@@ -116,6 +117,7 @@ func TestAuditDateFilters(t *testing.T) {
 // counts) read in the page's language; an older free-text detail is shown
 // as it was written.
 func TestAuditDetailsTranslated(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	if err := e.db.Stores().Certificates.Audit(t.Context(), course.AuditEntry{At: testStart, ActorID: f.coord.ID, Action: course.AuditGradeOverride,

@@ -19,6 +19,7 @@ func init() {
 // certificates, never raw IDs, with translated actions; the export follows
 // the filters and the language's separators.
 func TestAuditInWords(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.user("coord@example.org", "Camille Coord", course.RoleCoordinator)
 	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)

@@ -100,6 +100,7 @@ var matrix = map[string]authz{
 // as each kind of caller, with objects that belong to someone else, and
 // checks that exactly the allowed callers get through.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	ctx := t.Context()

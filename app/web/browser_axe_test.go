@@ -52,6 +52,8 @@ func artifactsDir(t *testing.T, name string) string {
 // in testdata/axe, MPL-2.0) and fails on any serious or critical violation.
 // A screenshot of each page is saved (see artifactsDir).
 func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel()
+	chromium(t) // skips under -short before any setup
 	chromium(t) // skips under -short before the slow set-up
 	axeJS, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
 	if err != nil {

@@ -33,6 +33,8 @@ const menuShown = `(() => { const w = document.querySelector('.nav-wide'), m = d
 // wide: no page may be wider than the screen, and on the phone the menu is
 // folded in a <details> (no JavaScript).
 func TestBrowserPageWidths(t *testing.T) {
+	t.Parallel()
+	chromium(t) // skips under -short before any setup
 	chromium(t) // skips under -short before the slow set-up
 	f, cases := everyPage(t)
 	base := serveBrowser(t, f.e)

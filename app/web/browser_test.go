@@ -149,6 +149,8 @@ func (b *tab) consoleErrors() []string {
 // language; a coordinator closes the session and downloads a certificate.
 // No page may log a console error (a CSP violation would).
 func TestBrowser(t *testing.T) {
+	t.Parallel()
+	chromium(t) // skips under -short before any setup
 	f := newFixture(t)
 	ctx := t.Context()
 	e := f.e

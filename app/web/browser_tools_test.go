@@ -78,6 +78,8 @@ func (b *tab) eval(name, js string, out any) {
 // channel, duplicate the session, switch a notification kind off and export
 // one's own data.
 func TestBrowserCoordinatorTools(t *testing.T) {
+	t.Parallel()
+	chromium(t) // skips under -short before any setup
 	bundle, err := newBundle()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 // good, compressed (brotli or gzip) and answer a revalidation with 304 by
 // ETag; pages with personal data are never stored by a cache.
 func TestCachingIsSafe(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	home := b.get("/")

@@ -37,6 +37,7 @@ func answersFor(qs []questionJSON, share float64) map[string][]string {
 // from enrolment to close, and checks the counts at every level: 6 validated,
 // 5 at level II, as in the real LCIII-001.
 func TestTenPersonSession(t *testing.T) {
+	t.Parallel()
 	w := newPeerWorld(t, 10)
 	e := w.e
 	ctx := context.Background()

@@ -140,6 +140,7 @@ func (w *commandWorld) commands(t *testing.T, method, path, token string, body a
 // queries. On the embedded store, the rows a participant's request reads are
 // the same too: its work does not grow with the cohort or the history.
 func TestCommandsDoNotGrowWithParticipants(t *testing.T) {
+	t.Parallel()
 	for _, backend := range []string{"sqlite", "mongodb"} {
 		t.Run(backend, func(t *testing.T) {
 			if backend == "mongodb" && testing.Short() {
@@ -239,6 +240,7 @@ func commandsDoNotGrow(t *testing.T, backend string) {
 // it at start), the first correction-queue request runs no more statements
 // than the next one: no warm-up stall.
 func TestQueueWarmAtStart(t *testing.T) {
+	t.Parallel()
 	for _, warm := range []bool{false, true} {
 		w := newCommandWorld(t, 6, "sqlite")
 		if warm {

@@ -39,6 +39,7 @@ var crashNow = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 // TestCrashChild is the server of the crash test; it runs only in the child.
 func TestCrashChild(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv(crashChildEnv)
 	if dir == "" {
 		t.Skip("the crash test's child process")
@@ -107,6 +108,7 @@ func (c *crashChild) kill(t *testing.T) {
 }
 
 func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts a server five times")
 	}

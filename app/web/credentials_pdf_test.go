@@ -11,6 +11,7 @@ import (
 // language, with the workload, a clickable verification link and a file
 // name in that language.
 func TestCertificatePDFArchive(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		lang, file, workload string
 	}{

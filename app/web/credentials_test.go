@@ -84,6 +84,7 @@ func publicHeaders(t *testing.T, path string, res apiResult) {
 // TestCredentialDocuments follows every URL a badge carries, as a verifier
 // does, and checks what it finds there.
 func TestCredentialDocuments(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	cert := issuedBadge(t, f)

@@ -11,6 +11,7 @@ import (
 // window; the animator's the correction queue; the coordinator's the
 // sessions by state, the closures due and the pending commitments.
 func TestDashboardsSayWhatNext(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	text := func(b *browser, sel string) string {

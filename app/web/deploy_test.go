@@ -78,6 +78,7 @@ func readmeVars(t *testing.T) map[string]bool {
 // platform reads (so no typo goes unnoticed), and every variable it reads is
 // in README.md's configuration table.
 func TestDeployVariables(t *testing.T) {
+	t.Parallel()
 	known := map[string]bool{
 		"LIBRECOURS_DOMAIN": true, // Caddy's site address in deploy/compose.yml
 		// The reverse-proxy setting of issue #14, on its way into app/config/config.go.
@@ -137,6 +138,7 @@ type composeFile struct {
 // validates each profile where docker-compose or the docker compose plugin
 // is installed.
 func TestDeployCompose(t *testing.T) {
+	t.Parallel()
 	var c composeFile
 	if err := yaml.Unmarshal(repoFile(t, "deploy/compose.yml"), &c); err != nil {
 		t.Fatalf("deploy/compose.yml: %v", err)
@@ -232,6 +234,7 @@ func composeTool(t *testing.T) (string, []string) {
 // TestDeployCaddyfile: caddy validate accepts the Caddyfile, for plain HTTP
 // and for a domain.
 func TestDeployCaddyfile(t *testing.T) {
+	t.Parallel()
 	caddy := lookTool(t, "caddy")
 	for _, domain := range []string{":80", "cours.example.org"} {
 		cmd := exec.Command(caddy, "validate", "--adapter", "caddyfile", "--config", filepath.Join("..", "..", "deploy", "Caddyfile")) // #nosec G204 -- the tool found on PATH
@@ -247,6 +250,7 @@ func TestDeployCaddyfile(t *testing.T) {
 // hardening the operations guide promises and an environment file; and
 // systemd-analyze verify finds nothing to say about it.
 func TestDeploySystemd(t *testing.T) {
+	t.Parallel()
 	unit := string(repoFile(t, "deploy/librecours.service"))
 	set := map[string][]string{}
 	for _, line := range strings.Split(unit, "\n") {
@@ -299,6 +303,7 @@ type alertsFile struct {
 // (deploy/prometheus/alerts_test.yml) and checks the example configuration
 // and the dashboard's queries.
 func TestDeployAlerts(t *testing.T) {
+	t.Parallel()
 	var f alertsFile
 	if err := yaml.Unmarshal(repoFile(t, "deploy/prometheus/alerts.yml"), &f); err != nil {
 		t.Fatal(err)
@@ -401,6 +406,7 @@ var metricNameRE = regexp.MustCompile(`\b((?:librecours|go|process)_[a-z0-9_]+)\
 // TestDeployMetricNames: every metric the alert rules and the dashboard
 // read is one /metrics serves (a renamed metric would silence an alert).
 func TestDeployMetricNames(t *testing.T) {
+	t.Parallel()
 	cfg := metricsConfig()
 	cfg.DataDir = t.TempDir()
 	e, _ := newMetricsEnv(t, cfg)
@@ -444,6 +450,7 @@ func TestDeployMetricNames(t *testing.T) {
 // non-root user, with /data as a volume and a HEALTHCHECK that runs the
 // binary's healthcheck command.
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	df := string(repoFile(t, "Dockerfile"))
 	var froms, instr []string
 	for _, line := range strings.Split(strings.ReplaceAll(df, "\\\n", " "), "\n") {
@@ -485,6 +492,7 @@ func TestDockerfile(t *testing.T) {
 // answers its own healthcheck, serves /metrics on LIBRECOURS_METRICS_ADDR in
 // JSON logs, and stops cleanly on SIGTERM.
 func TestStaticBinary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

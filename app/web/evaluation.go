@@ -56,7 +56,7 @@ func (s *Server) renderEvaluation(c *fiber.Ctx, u *course.User, p *page, draft *
 	if err != nil {
 		return err
 	}
-	rules, err := s.evaluationRules(ctx, sess.ID)
+	rules, err := s.certs.Criteria(ctx, u, sess.ID)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rules, err := s.evaluationRules(c.UserContext(), sess.ID)
+	rules, err := s.certs.Criteria(c.UserContext(), u, sess.ID)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -55,17 +53,6 @@ type evalModel struct {
 	// TimeUp: the attempt in progress is past its time limit or the
 	// window's end; its saved answers can only be submitted.
 	TimeUp bool
-}
-
-// evaluationRules returns the session's pass marks (the certificate rules,
-// or the defaults). Participants see them too, so this reads the store
-// rather than the staff-only certificates.Service.SessionRules.
-func (s *Server) evaluationRules(ctx context.Context, sessionID string) (certificates.Rules, error) {
-	r, err := s.certs.Store.Rules(ctx, sessionID)
-	if errors.Is(err, certificates.ErrNotFound) {
-		return certificates.DefaultRules(), nil
-	}
-	return r, err
 }
 
 // sectionTitle names a section after its course part.

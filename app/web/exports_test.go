@@ -60,6 +60,7 @@ func readCSV(t *testing.T, h http.Header, body []byte, comma rune) [][]string {
 // TestExports: the results and certificates of a closed session as CSV,
 // for the pages and the API, with formula cells neutralised.
 func TestExports(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	ctx := t.Context()
@@ -161,6 +162,7 @@ func unfoldICS(body []byte) []string {
 // feed is valid iCalendar with the session's deadlines in its time zone; a
 // new address or a revocation makes the old one 404.
 func TestCalendarFeed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	sp := "/sessions/" + f.session.ID

@@ -165,6 +165,7 @@ func (r *faultRig) finish() {
 // fails, starts it again, and checks that everything recovers without a
 // restart and that every submission that got a 200 is stored.
 func TestDatabaseOutage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("the MongoDB-protocol suites run without -short")
 	}
@@ -214,6 +215,7 @@ func TestDatabaseOutage(t *testing.T) {
 // replica set the driver also retries the interrupted write once (retryable
 // writes, on by default), so fewer requests see the 503.
 func TestDroppedConnections(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("the MongoDB-protocol suites run without -short")
 	}

@@ -16,6 +16,7 @@ import (
 // beside it), a summary at the top linking to that message, and every value
 // the person typed, not the stored ones.
 func TestFormErrorsMarkTheField(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, rid := f.peerWork(t) // part 1 in reviews; clock on 2 March 2026
 	e := f.e

@@ -128,6 +128,11 @@ func testJobs(d Deps, db store.Backend) (*jobs.Scheduler, testNotifier) {
 		Metrics: d.Metrics, Log: log, Now: d.Now, NotifyInterval: d.Config.NotifyInterval}, n
 }
 
+// testArgon are the cost parameters of the test accounts' password hashes:
+// cheap, so that tests spend their time on what they test (the platform's
+// own parameters are checked in app/password).
+var testArgon = password.Params{Memory: 256, Time: 1, Threads: 1}
+
 // testDeps wires the services over db as app/platform.go does (a web test
 // cannot import package app, which imports web); the scheduler's parts are
 // in testEnv.jobs.
@@ -142,6 +147,7 @@ func testDeps(cfg config.Config, db store.Backend, now func() time.Time, m *metr
 		panic(err)
 	}
 	passwords := password.NewLimiter(password.DefaultWait)
+	passwords.Params = testArgon
 	secrets := &course.Secrets{Settings: st.Settings}
 	md := markdown.New()
 	d := Deps{Config: cfg, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Markdown: md, Ready: db.Ready, Unavailable: db.Unavailable, Metrics: m}

@@ -12,6 +12,7 @@ import (
 // a caller who may not see the object gets 404 whether it exists or not,
 // in the pages and the API alike: the answer tells nothing about IDs.
 func TestUniformNotFound(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	ctx := t.Context()

@@ -15,6 +15,7 @@ import (
 // its lease to a participant who finished theirs, tells them, and gives
 // nothing to someone who has not finished.
 func TestLapsedReviewsHandedOver(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx, sid := f.e, t.Context(), f.session.ID
 	f.peerWork(t) // assigned by staff on 2026-03-02 at 10:00 UTC
@@ -105,6 +106,7 @@ func TestLapsedReviewsHandedOver(t *testing.T) {
 // TestTickAssignsEachPartOnItsOwnDates: part 1's submission deadline moved
 // past part 2's holds part 2 back no longer.
 func TestTickAssignsEachPartOnItsOwnDates(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx, sid := f.e, t.Context(), f.session.ID
 	p1, _ := f.session.Part(1)
@@ -137,6 +139,7 @@ func TestTickAssignsEachPartOnItsOwnDates(t *testing.T) {
 // TestLateSubmitterOwesReviews: who submits late gets the part's reviews to
 // do, required like everyone's, never their own work.
 func TestLateSubmitterOwesReviews(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx, sid := f.e, t.Context(), f.session.ID
 	f.peerWork(t)

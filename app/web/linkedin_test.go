@@ -11,6 +11,7 @@ import (
 // certificate's page, with LinkedIn's add-to-profile parameters; anyone
 // else, signed in or not, does not, nor does the holder once it is revoked.
 func TestLinkedInLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	if err := f.e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {

@@ -9,6 +9,7 @@ import (
 // itself reads exactly as go-i18n would write it, in every language, with
 // strings, numbers, times and a missing argument.
 func TestSimpleMessagesMatchGoI18n(t *testing.T) {
+	t.Parallel()
 	b, err := newBundle()
 	if err != nil {
 		t.Fatal(err)

@@ -69,6 +69,7 @@ func frenchTypographyErrors(text string) []string {
 }
 
 func TestFrenchTypographyCheck(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		bad  int
@@ -147,6 +148,7 @@ func localeMessages(t *testing.T, lang string) (texts map[string]string, forms m
 // apostrophe, or another inclusive form than the median dot before each
 // suffix (template actions, URLs and `code` are not checked).
 func TestFrenchTypography(t *testing.T) {
+	t.Parallel()
 	texts, _ := localeMessages(t, "fr")
 	ids := make([]string, 0, len(texts))
 	for id := range texts {
@@ -173,6 +175,7 @@ var countArg = regexp.MustCompile(`\{\{\s*\.Count\s*\}\}`)
 // (one, many, other: go-i18n picks "many" for 1,000,000 and above and would
 // show the raw ID), or an English one lacks one or other.
 func TestCountedMessagesHavePlurals(t *testing.T) {
+	t.Parallel()
 	need := map[string][]string{"fr": {"one", "many", "other"}, "en": {"one", "other"}}
 	for _, lang := range languages {
 		texts, forms := localeMessages(t, lang)
@@ -198,6 +201,7 @@ func TestCountedMessagesHavePlurals(t *testing.T) {
 
 // TestDecimalCommaInFrench: scores read 85,5 in French, 85.5 in English.
 func TestDecimalCommaInFrench(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		lang string
 		x    float64
@@ -213,6 +217,7 @@ func TestDecimalCommaInFrench(t *testing.T) {
 // decimal comma in French, whether the message is filled by the translator
 // itself or by go-i18n (a map of arguments), and with a point in English.
 func TestFloatsInTheLanguage(t *testing.T) {
+	t.Parallel()
 	b, err := newBundle()
 	if err != nil {
 		t.Fatal(err)

@@ -117,6 +117,7 @@ func metricsConfig() config.Config {
 // certificates, a storage failure and the data folder, all parsed by the
 // Prometheus text parser; no label holds an ID or a raw path.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	cfg := metricsConfig()
 	cfg.DataDir = t.TempDir()
 	e, db := newMetricsEnv(t, cfg)
@@ -279,6 +280,7 @@ func TestMetrics(t *testing.T) {
 // is served on the platform's listener, and is served on its own listener
 // (and not on the platform's) when LIBRECOURS_METRICS_ADDR is set.
 func TestMetricsAccess(t *testing.T) {
+	t.Parallel()
 	get := func(e *testEnv, auth string) int {
 		req := httptest.NewRequest("GET", "/metrics", nil)
 		if auth != "" {
@@ -338,6 +340,7 @@ func TestMetricsAccess(t *testing.T) {
 // by .ci/run) on a scrape: promtool check metrics lints names, units and
 // help texts.
 func TestMetricsPromtool(t *testing.T) {
+	t.Parallel()
 	promtool := lookTool(t, "promtool")
 	e, _ := newMetricsEnv(t, metricsConfig())
 	f := fixtureOn(t, e)
@@ -370,6 +373,7 @@ func lookTool(t *testing.T, name string) string {
 // and route pattern, whether the error reached the error handler or was
 // logged with the request's context.
 func TestLogFormat(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"json", "text"} {
 		t.Run(format, func(t *testing.T) {
 			cfg := testConfig()
@@ -443,6 +447,7 @@ func splitLogfmt(line string) []string {
 // TestOperationsConfig: the log format and the metrics settings are read
 // and checked at start.
 func TestOperationsConfig(t *testing.T) {
+	t.Parallel()
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte(testMetricsToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)

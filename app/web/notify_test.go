@@ -150,6 +150,7 @@ func postText(t *testing.T, p notifytest.MattermostPost) string {
 // without naming anyone, once per event, whether staff or the scheduler
 // acted; and each staff post.
 func TestNotifyPeerWorkflow(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	ctx := t.Context()
@@ -391,6 +392,7 @@ func TestNotifyPeerWorkflow(t *testing.T) {
 // TestNotifyPreferences: the page and the API switch kinds off and on, and
 // a kind switched off is not sent.
 func TestNotifyPreferences(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	b := e.browser()
@@ -458,6 +460,7 @@ func TestNotifyPreferences(t *testing.T) {
 // TestWebhookSettings: only coordinators set a session's webhook; a URL
 // that is not http(s) is refused with 422, by the API and by the form.
 func TestWebhookSettings(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	sid := f.session.ID
@@ -523,6 +526,7 @@ func TestWebhookSettings(t *testing.T) {
 
 // TestWebhookPartial renders the partial the session page includes.
 func TestWebhookPartial(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	views := f.e.srv.App().Config().Views
@@ -593,6 +597,7 @@ func TestWebhookPartial(t *testing.T) {
 // started after it delivers the rest at once, the claimed message once its
 // lease is over, exactly once, and sends nothing twice.
 func TestNotifyRestartMidOutbox(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	ctx := t.Context()
@@ -642,6 +647,7 @@ func TestNotifyRestartMidOutbox(t *testing.T) {
 // TestNotifyRetries: a 4xx answer puts the mail back with a backoff; it goes
 // out once the injected clock reaches the retry time.
 func TestNotifyRetries(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	ctx := t.Context()
@@ -667,6 +673,7 @@ func TestNotifyRetries(t *testing.T) {
 // the delivery finishes and is recorded, so the next process sends nothing
 // twice.
 func TestOutboxStopsCleanly(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	ctx := t.Context()
@@ -704,6 +711,7 @@ func TestOutboxStopsCleanly(t *testing.T) {
 
 // TestNotifyLogFallback: without SMTP, mails are written to the log.
 func TestNotifyLogFallback(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
@@ -737,6 +745,7 @@ func TestNotifyLogFallback(t *testing.T) {
 }
 
 func TestSMTPConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pw := filepath.Join(dir, "pw")
 	if err := os.WriteFile(pw, []byte("from-file\n"), 0o600); err != nil {
@@ -786,6 +795,7 @@ func TestSMTPConfig(t *testing.T) {
 // that host is a domain name; otherwise, with SMTP configured, the platform
 // refuses to start until LIBRECOURS_SMTP_FROM names a usable sender.
 func TestSMTPFrom(t *testing.T) {
+	t.Parallel()
 	env := func(kv ...string) func(string) string {
 		m := map[string]string{}
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -200,6 +200,7 @@ func lintOpenAPI(doc map[string]any) []string {
 // TestOpenAPILint runs the structural checks on assets/openapi.json, and
 // shows they catch each defect on a broken copy.
 func TestOpenAPILint(t *testing.T) {
+	t.Parallel()
 	doc := openAPIDoc(t)
 	if p := lintOpenAPI(doc); len(p) > 0 {
 		t.Fatalf("openapi.json has %d problems:\n%s", len(p), strings.Join(p, "\n"))
@@ -231,6 +232,7 @@ func TestOpenAPILint(t *testing.T) {
 // download (feeds, files, keys, badges, health, unsubscribe links) is
 // described. HTML pages are not.
 func TestOpenAPIDescribesServedFiles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	doc := openAPIDoc(t)
 	paths := doc["paths"].(map[string]any)
@@ -398,6 +400,7 @@ func responseSchema(t *testing.T, doc map[string]any, method, path, status strin
 // TestOpenAPIResponsesMatchSchemas compares real answers of the API with
 // the schemas openapi.json gives them.
 func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	if err := f.e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {

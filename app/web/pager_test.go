@@ -10,6 +10,7 @@ import (
 )
 
 func TestPageOf(t *testing.T) {
+	t.Parallel()
 	a := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
 		if he, ok := err.(*httpError); ok {
 			return c.Status(he.Status).SendString(he.Key)

@@ -22,6 +22,7 @@ import (
 
 // TestLocalesHaveSameKeys fails when a message is missing or empty in a language.
 func TestLocalesHaveSameKeys(t *testing.T) {
+	t.Parallel()
 	keys := map[string]map[string]bool{}
 	for _, l := range languages {
 		raw := map[string]any{}
@@ -78,6 +79,7 @@ var messageID = regexp.MustCompile(`^app\.[a-z_]+(\.[a-z0-9_]+)+$`)
 // TestMessagesUsedExist checks that every message ID written in a template
 // exists (IDs built at run time are checked where they are built).
 func TestMessagesUsedExist(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tr := e.srv.translators["en"]
 	err := fs.WalkDir(assets.Templates, ".", func(p string, d fs.DirEntry, err error) error {
@@ -207,6 +209,7 @@ var moreFormPages []func(t *testing.T, f *fixture, coord, part *browser) (pages 
 // TestEveryTemplateRenders renders every page template through a real
 // request; a new template without a case here fails the test.
 func TestEveryTemplateRenders(t *testing.T) {
+	t.Parallel()
 	_, cases := everyPage(t)
 	var names []string
 	_ = fs.WalkDir(assets.Templates, "pages", func(p string, d fs.DirEntry, err error) error {
@@ -311,6 +314,7 @@ func everyPage(t *testing.T) (*fixture, map[string]renderCase) {
 
 // TestFormsNeedCSRF posts every form of the pages without its token: 403.
 func TestFormsNeedCSRF(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	sid, rid := f.peerWork(t)
 	coord := f.e.browser()
@@ -376,6 +380,7 @@ func TestFormsNeedCSRF(t *testing.T) {
 }
 
 func TestSignInFlowAndLanguage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.e.browser()
 
@@ -469,6 +474,7 @@ func TestSignInFlowAndLanguage(t *testing.T) {
 }
 
 func TestCoordinatorPages(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.e.browser()
 	b.login(f.coord)
@@ -546,6 +552,7 @@ func TestCoordinatorPages(t *testing.T) {
 }
 
 func TestRegisterPage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.e.browser()
 	tok := b.csrf("/register")
@@ -579,6 +586,7 @@ func TestRegisterPage(t *testing.T) {
 }
 
 func TestHealthStaticAndHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	if p := b.get("/healthz"); p.Status != 200 {
@@ -634,6 +642,7 @@ func TestHealthStaticAndHeaders(t *testing.T) {
 // TestOpenAPIDescribesEveryRoute fails when an API route is missing from
 // /api/v1/openapi.json.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	res := e.api("GET", "/api/v1/openapi.json", "", nil)
 	var doc struct {
@@ -660,6 +669,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 // TestSessionTimeouts: a web session ends after LIBRECOURS_SESSION_IDLE
 // without a request, and after LIBRECOURS_SESSION_MAX whatever happens.
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	idle, maxAge := f.e.srv.cfg.SessionIdle, f.e.srv.cfg.SessionMax
 	b := f.e.browser()

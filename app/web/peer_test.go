@@ -149,6 +149,7 @@ func (w *peerWorld) authorOfText(t *testing.T, text string) int {
 // parts of an LCIII session via the API, with late submitters, a no-show
 // reviewer, a lease taken over and an appeal, and checks every constraint.
 func TestPeerExercisesThirtyParticipants(t *testing.T) {
+	t.Parallel()
 	w := newPeerWorld(t, 30)
 	e := w.e
 	ctx := context.Background()

@@ -92,6 +92,7 @@ func newPrivacyWork(t *testing.T) *privacyWork {
 }
 
 func TestPrivacyExportOwnData(t *testing.T) {
+	t.Parallel()
 	w := newPrivacyWork(t)
 	e, f := w.f.e, w.f
 	b := e.browser()
@@ -163,6 +164,7 @@ func TestPrivacyExportOwnData(t *testing.T) {
 }
 
 func TestPrivacyDeleteAccount(t *testing.T) {
+	t.Parallel()
 	w := newPrivacyWork(t)
 	e, f := w.f.e, w.f
 	ctx := t.Context()
@@ -334,6 +336,7 @@ func TestPrivacyDeleteAccount(t *testing.T) {
 }
 
 func TestPrivacyDeleteByAPI(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	tok := e.token(f.part)
@@ -367,6 +370,7 @@ func TestPrivacyDeleteByAPI(t *testing.T) {
 }
 
 func TestPrivacyLastCoordinator(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	tok := e.token(f.coord)

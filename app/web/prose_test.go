@@ -13,6 +13,7 @@ import (
 // message naming the problem and the line, in both languages, through the
 // API and the form, and nothing is stored.
 func TestTextsRenderedWhenSaved(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	f.e.clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))

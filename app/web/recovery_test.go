@@ -78,6 +78,7 @@ func (e *testEnv) links(t *testing.T) (map[notify.Kind]map[string][]string, map[
 // has an account or not; only an account gets a link; requests are limited
 // per client address, and links per account.
 func TestForgotPasswordAnswersAlike(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)
 	b := e.browser()
@@ -121,6 +122,7 @@ func TestForgotPasswordAnswersAlike(t *testing.T) {
 // one sets the password, ends every session and uses the link up; an
 // expired link answers a clear 404.
 func TestResetLink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)
 	elsewhere := e.browser()
@@ -194,6 +196,7 @@ func TestResetLink(t *testing.T) {
 // required; other sessions end, this one stays), the name, and the address
 // (only once the link sent to the new address is followed).
 func TestAccountSettings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)
 	e.user("bob@example.org", "Bob", course.RoleParticipant)
@@ -281,6 +284,7 @@ func TestAccountSettings(t *testing.T) {
 // TestCoordinatorSendsReset: a coordinator sends someone a reset link from
 // the users page (audited); nobody else may.
 func TestCoordinatorSendsReset(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.user("coord@example.org", "Coord", course.RoleCoordinator)
 	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)

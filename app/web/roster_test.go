@@ -111,6 +111,7 @@ const importFile = "\uFEFFemail;nom\r\nzoe@example.org;Zoé Écrivaine\r\n\r\n\"
 // TestImportPage: a coordinator uploads a file in the browser; new people
 // get accounts and invitation links, everyone is enrolled.
 func TestImportPage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	sp := "/sessions/" + f.session.ID
@@ -162,6 +163,7 @@ func TestImportPage(t *testing.T) {
 // TestImportRefused: bad files answer 422 listing each line, in the page
 // and the API, and write nothing.
 func TestImportRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	sp := "/sessions/" + f.session.ID
@@ -257,6 +259,7 @@ func TestImportRefused(t *testing.T) {
 
 // TestImportAPI: a text/csv body or a multipart file; only coordinators.
 func TestImportAPI(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	api := "/api/v1/sessions/" + f.session.ID + "/enrolments/import"
@@ -434,6 +437,7 @@ func FuzzImportAPI(f *testing.F) {
 }
 
 func TestRedactSecrets(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"/invitations/abc_DEF-123": "/invitations/[redacted]", "/calendar/xyz.ics": "/calendar/[redacted]",
 		"/sessions/1/calendar": "/sessions/1/calendar", "/invitations/": "/invitations/", "/": "/",

@@ -16,6 +16,7 @@ import (
 // line, shown to the reviewer as choices, a draft kept without handing the
 // review in, and the saved total shown.
 func TestRubricLevelsAndDrafts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, rid := f.peerWork(t)
 	ctx := t.Context()
@@ -113,6 +114,7 @@ func TestRubricLevelsAndDrafts(t *testing.T) {
 
 // The API keeps a draft too.
 func TestAPIReviewDraft(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, rid := f.peerWork(t)
 	e := f.e

@@ -11,6 +11,7 @@ import (
 // TestSessionIndexPagesHistory: the sessions page lists every session not
 // closed, and the closed ones twenty at a time, latest first.
 func TestSessionIndexPagesHistory(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t) // one open session
 	ctx := t.Context()
 	closedAt := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)

@@ -28,6 +28,7 @@ func init() {
 // date, across a daylight-saving change, keeping its exercises, evaluation,
 // rules, settings and moved windows; then shifts the copy's deadlines.
 func TestDuplicateAndShift(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	src := f.session

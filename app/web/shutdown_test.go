@@ -36,6 +36,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // shutdown returns nil (exit 0) without waiting for the slow clients; the
 // scheduler stops once its current job is done.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	ctx := t.Context()

@@ -160,7 +160,7 @@ func (s *Server) signIn(c *fiber.Ctx, email, pw string) (*course.User, error) {
 	if err := s.attempt(ctx, keys); err != nil {
 		return nil, err
 	}
-	hash := password.DummyHash
+	hash := s.passwords.Dummy()
 	if u != nil {
 		hash = u.PasswordHash
 	}

@@ -21,6 +21,7 @@ import (
 )
 
 func TestThrottleDelay(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		n    int
 		want time.Duration
@@ -39,6 +40,7 @@ func TestThrottleDelay(t *testing.T) {
 // attacker then waits a growing delay, while the owner's known device
 // still signs in with the right password.
 func TestSignInThrottleHolds(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	u := e.user("victime@example.org", "Victime", course.RoleParticipant)
 	owner := e.browser()
@@ -99,6 +101,7 @@ func TestSignInThrottleHolds(t *testing.T) {
 // TestSignInPerIP: many accounts guessed from one client address are
 // throttled on that address; another client is not.
 func TestSignInPerIP(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.TrustedProxies, _ = config.ParseProxies("0.0.0.0/32") // app.Test's connections come from 0.0.0.0
 	e := newEnvWith(t, cfg)
@@ -141,6 +144,7 @@ func TestSignInPerIP(t *testing.T) {
 }
 
 func TestClientIP(t *testing.T) {
+	t.Parallel()
 	if _, err := config.ParseProxies("10.0.0.0/8, nonsense"); err == nil {
 		t.Fatal("a bad proxy is accepted")
 	}
@@ -183,6 +187,7 @@ func TestClientIP(t *testing.T) {
 // TestArgonSlots: password checks beyond one per core wait, then get 503
 // with Retry-After; a freed slot serves the next one.
 func TestArgonSlots(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	u := e.user("presse@example.org", "Pressé", course.RoleParticipant)
 	e.srv.passwords.Wait = 0
@@ -211,6 +216,7 @@ func TestArgonSlots(t *testing.T) {
 // answers exactly like a new one; each gets its own e-mail. Registrations
 // are limited per client address.
 func TestRegistrationAnswersAlike(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	existing := e.user("deja@example.org", "Déjà Là", course.RoleParticipant)
 	fresh := e.api("POST", "/api/v1/auth/register", "", map[string]string{"email": "nouvelle@example.org", "name": "Nouvelle", "password": "tournesol violet"})
@@ -257,6 +263,7 @@ func TestRegistrationAnswersAlike(t *testing.T) {
 // TestPasswordRules: weak passwords are refused with a localized message
 // naming the field, at registration and on coordinator-created accounts.
 func TestPasswordRules(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.user("coord@example.org", "Coord", course.RoleCoordinator)
 	ctok := e.token(coord)
@@ -294,6 +301,7 @@ func TestPasswordRules(t *testing.T) {
 // invisible characters; addresses are compared folded; X-Request-ID is
 // kept only when it is a plain identifier.
 func TestCleanInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.user("coord@example.org", "Coord", course.RoleCoordinator)
 	ctok := e.token(coord)
@@ -370,6 +378,7 @@ func TestCleanInput(t *testing.T) {
 }
 
 func TestHasLoneSurrogate(t *testing.T) {
+	t.Parallel()
 	got := map[string]bool{}
 	for _, s := range []string{`"\ud800"`, `"\ud83d\ude00"`, `"\\ud800"`, `"\\\ud800"`, `"\udc00"`, `"\u00e9"`, `"\ud800\u0041"`, `"\ud800`} {
 		got[s] = hasLoneSurrogate([]byte(s))
@@ -384,6 +393,7 @@ func TestHasLoneSurrogate(t *testing.T) {
 // TestVerifyLimitPerClient: behind a trusted proxy, the certificate
 // verification limit counts each client, not the proxy.
 func TestVerifyLimitPerClient(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.TrustedProxies, _ = config.ParseProxies("0.0.0.0/32")
 	e := newEnvWith(t, cfg)
@@ -405,6 +415,7 @@ func TestVerifyLimitPerClient(t *testing.T) {
 
 // TestVerificationRateLimited: guessing codes is cut off per address.
 func TestVerificationRateLimited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	last := 0
 	for range 70 {

@@ -21,6 +21,7 @@ import (
 // touched; /readyz fails; failures are logged once, not per request. Once
 // space is back, everything works again and nothing acknowledged is lost.
 func TestFullDisk(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	ctx := t.Context()
@@ -83,6 +84,7 @@ func TestFullDisk(t *testing.T) {
 // (sqlite3 on the live file, say) gets 503, not 500, once the busy timeout
 // runs out; the request after it is released succeeds.
 func TestDatabaseLocked(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s, err := sqlstore.OpenStore(context.Background(), dir, sqlstore.Options{BusyTimeout: 50 * time.Millisecond})
 	if err != nil {

@@ -29,6 +29,7 @@ func init() {
 // mail client's one-click POST (no cookie, no CSRF token) switches that kind
 // off, the page's button too; a forged or altered token is 404.
 func TestOneClickUnsubscribe(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	ctx := t.Context()

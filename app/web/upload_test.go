@@ -41,6 +41,7 @@ func multipartBody(t *testing.T, fields map[string]string, filename, contentType
 }
 
 func TestUploads(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.peerWork(t) // the participant is enrolled; part 1 is in review
 	ctx := t.Context()

@@ -21,6 +21,7 @@ func init() {
 // TestConfirmations: the actions that cannot be undone state what they do,
 // in numbers, and do nothing until confirmed.
 func TestConfirmations(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	sp := "/sessions/" + f.session.ID
@@ -115,6 +116,7 @@ func TestConfirmations(t *testing.T) {
 
 // TestUndo: unenrol, remove an animator, cancel an empty session.
 func TestUndo(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	sp := "/sessions/" + f.session.ID
@@ -185,6 +187,7 @@ func TestUndo(t *testing.T) {
 // TestStatesAgree: a part that opens next week does not say "submissions";
 // a closed session lists no deadlines.
 func TestStatesAgree(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	if err := e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
@@ -214,6 +217,7 @@ func TestStatesAgree(t *testing.T) {
 // TestStandingAfterOverride: a level set by the coordination shows no
 // "missing" list and no commitment choice.
 func TestStandingAfterOverride(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	if err := e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
@@ -243,6 +247,7 @@ func TestStandingAfterOverride(t *testing.T) {
 // met under the rules it was issued with, or that the coordination set the
 // level.
 func TestCertificateMeaning(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	fr, en := e.srv.translators["fr"], e.srv.translators["en"]
 	r := certificates.DefaultRules()

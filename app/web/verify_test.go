@@ -40,6 +40,7 @@ func verifyCerts(t *testing.T, e *testEnv, ada *course.User) []string {
 // a malformed one is a 422 on the form, an unknown one a clear 404 page with
 // the form again.
 func TestVerifyForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)
 	code := verifyCerts(t, e, ada)[0]
@@ -86,6 +87,7 @@ func TestVerifyForm(t *testing.T) {
 // TestRevocationReasonPublic: the reason shows on the public page and in
 // the API only when the coordinator ticked "motif public".
 func TestRevocationReasonPublic(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.user("coord@example.org", "Coord", course.RoleCoordinator)
 	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)

@@ -6,24 +6,29 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync"
 
 	"librecours/app/markdown"
 )
 
 // views renders the embedded templates for fiber (fiber.Views).
 //
-// Every file is parsed once at start; each page then gets its own set in
-// which the layout's {{template "embed" .}} is that page. A render only
+// Every file is parsed once at start. A page gets its own set, in which the
+// layout's {{template "embed" .}} is that page, made from a copy of the
+// parsed files the first time the page is rendered; a render then only
 // executes a ready set: it takes no lock and changes nothing shared.
-// gofiber/template/html, used before, re-registered a function on the shared
-// layout and held one mutex around every render with a layout, so pages were
-// rendered one at a time (a CPU profile of the correction queue spent half of
-// each request there).
+// (gofiber/template/html, used before, re-registered a function on the
+// shared layout and held one mutex around every render with a layout. Making
+// every page's set at start cost each server, and each test, a copy of
+// every template per page: half the CPU of the web tests.)
 type views struct {
 	fsys  fs.FS
 	funcs template.FuncMap
-	all   *template.Template            // every file, by name without ".html"
-	pages map[string]*template.Template // page name -> its set, layout included
+	base  *template.Template // every file, by name without ".html"; never executed, only copied
+	names map[string]bool    // the names of base's files
+
+	mu   sync.Mutex // held while a set is made
+	sets sync.Map   // page name -> its set; "bare:" + name -> a set for a render without layout
 }
 
 func newViews(fsys fs.FS, funcs template.FuncMap) *views {
@@ -32,8 +37,8 @@ func newViews(fsys fs.FS, funcs template.FuncMap) *views {
 
 // Load parses every template (fiber calls it once, at New).
 func (v *views) Load() error {
-	all := template.New("").Funcs(v.funcs)
-	var names []string
+	base := template.New("").Funcs(v.funcs)
+	names := map[string]bool{}
 	err := fs.WalkDir(v.fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
 			return err
@@ -43,45 +48,59 @@ func (v *views) Load() error {
 			return err
 		}
 		name := strings.TrimSuffix(path, ".html")
-		if _, err := all.New(name).Parse(string(b)); err != nil {
+		if _, err := base.New(name).Parse(string(b)); err != nil {
 			return fmt.Errorf("views: %s: %w", path, err)
 		}
-		names = append(names, name)
+		names[name] = true
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	pages := make(map[string]*template.Template, len(names))
-	for _, name := range names {
-		if !strings.HasPrefix(name, "pages/") {
-			continue
-		}
-		set, err := all.Clone()
-		if err != nil {
-			return fmt.Errorf("views: %s: %w", name, err)
-		}
-		if _, err := set.AddParseTree("embed", all.Lookup(name).Tree); err != nil {
-			return fmt.Errorf("views: %s: %w", name, err)
-		}
-		pages[name] = set
-	}
-	v.all, v.pages = all, pages
+	v.base, v.names = base, names
 	return nil
+}
+
+// set returns the set that renders name, inside the layout when layout is
+// set, making it the first time.
+func (v *views) set(name string, layout bool) (*template.Template, error) {
+	key := name
+	if !layout {
+		key = "bare:" + name
+	}
+	if t, ok := v.sets.Load(key); ok {
+		return t.(*template.Template), nil
+	}
+	if !v.names[name] || (layout && !strings.HasPrefix(name, "pages/")) {
+		return nil, fmt.Errorf("views: no page %s", name)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if t, ok := v.sets.Load(key); ok {
+		return t.(*template.Template), nil
+	}
+	set, err := v.base.Clone() // copies every parse tree: the set is the page's own
+	if err != nil {
+		return nil, fmt.Errorf("views: %s: %w", name, err)
+	}
+	if layout {
+		if _, err := set.AddParseTree("embed", set.Lookup(name).Tree.Copy()); err != nil {
+			return nil, fmt.Errorf("views: %s: %w", name, err)
+		}
+	}
+	v.sets.Store(key, set)
+	return set, nil
 }
 
 // Render executes the template name, inside layout when one is given.
 func (v *views) Render(w io.Writer, name string, binding any, layout ...string) error {
-	if len(layout) == 0 || layout[0] == "" {
-		t := v.all.Lookup(name)
-		if t == nil {
-			return fmt.Errorf("views: no template %s", name)
-		}
-		return t.Execute(w, binding)
+	withLayout := len(layout) > 0 && layout[0] != ""
+	set, err := v.set(name, withLayout)
+	if err != nil {
+		return err
 	}
-	set, ok := v.pages[name]
-	if !ok {
-		return fmt.Errorf("views: no page %s", name)
+	if !withLayout {
+		return set.ExecuteTemplate(w, name, binding)
 	}
 	return set.ExecuteTemplate(w, layout[0], binding)
 }

@@ -10,6 +10,7 @@ import (
 // (422 naming the setting that allows it, in both languages); with
 // LIBRECOURS_WEBHOOK_ALLOW_PRIVATE the same address is accepted.
 func TestWebhookInternalRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ct := f.e.token(f.coord)
 	path := "/api/v1/sessions/" + f.session.ID + "/webhook"

@@ -16,6 +16,7 @@ import (
 // achievement, and keeps them when the session changes to 40 afterwards.
 // The served achievement, shared by every session, states no hours.
 func TestSessionWorkload(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e, ctx := f.e, t.Context()
 	coord := e.token(f.coord)
@@ -129,6 +130,7 @@ func badgeAchievement(t *testing.T, jwt string) certificates.Achievement {
 // in), the session page changes it, and a wrong value is refused on the
 // field.
 func TestSessionWorkloadForms(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	b := e.browser()
