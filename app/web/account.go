@@ -18,8 +18,8 @@ func (s *Server) registerAccountRoutes() {
 	a.Get("/register", s.handleRegisterShow)
 	a.Post("/register", s.handleRegisterCreate)
 	a.Post("/lang", s.handleLangUpdate)
-	a.Get("/users", s.handleUsersIndex)
-	a.Post("/users", s.handleUsersCreate)
+	a.Get("/users", signedIn(s.handleUsersIndex))
+	a.Post("/users", signedIn(s.handleUsersCreate))
 
 	api := a.Group("/api/v1")
 	api.Post("/auth/token", s.handleAPITokenCreate)
@@ -27,7 +27,7 @@ func (s *Server) registerAccountRoutes() {
 	api.Post("/auth/register", s.handleAPIRegister)
 	api.Post("/users", s.handleAPIUserCreate)
 	api.Get("/users", s.handleAPIUsersIndex)
-	api.Get("/me", s.handleAPIMe)
+	api.Get("/me", signedIn(s.handleAPIMe))
 }
 
 func (s *Server) handleLoginShow(c *fiber.Ctx) error {
@@ -116,11 +116,7 @@ func (s *Server) handleLangUpdate(c *fiber.Ctx) error {
 	return c.Redirect(safeNext(c.FormValue("next"), "/"), http.StatusSeeOther)
 }
 
-func (s *Server) handleUsersIndex(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleUsersIndex(c *fiber.Ctx, u *course.User) error {
 	if !u.IsCoordinator() {
 		return course.ErrForbidden
 	}
@@ -136,11 +132,7 @@ func (s *Server) renderUsers(c *fiber.Ctx, p *page) error {
 	return s.render(c, "pages/users/index", p)
 }
 
-func (s *Server) handleUsersCreate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleUsersCreate(c *fiber.Ctx, u *course.User) error {
 	var roles []course.Role
 	for _, r := range c.Request().PostArgs().PeekMulti("roles") {
 		if role, ok := course.ParseRole(string(r)); ok {
@@ -149,7 +141,7 @@ func (s *Server) handleUsersCreate(c *fiber.Ctx) error {
 			return course.Invalid("roles", "course.user.role_invalid")
 		}
 	}
-	_, err = s.course.CreateUser(c.UserContext(), u, course.NewUser{
+	_, err := s.course.CreateUser(c.UserContext(), u, course.NewUser{
 		Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password"), Roles: roles,
 	})
 	p := s.newPage(c, "app.users.title")
@@ -270,10 +262,6 @@ func (s *Server) handleAPIUsersIndex(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPIMe(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIMe(c *fiber.Ctx, u *course.User) error {
 	return c.JSON(toUserJSON(u))
 }

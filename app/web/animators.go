@@ -12,29 +12,25 @@ import (
 
 func (s *Server) registerAnimatorRoutes() {
 	a := s.app
-	a.Get("/animators", s.handleAnimatorPool)
-	a.Post("/animators/:uid/release", s.handleCommitmentRelease)
-	a.Post("/availability", s.handleAvailability)
+	a.Get("/animators", signedIn(s.handleAnimatorPool))
+	a.Post("/animators/:uid/release", signedIn(s.handleCommitmentRelease))
+	a.Post("/availability", signedIn(s.handleAvailability))
 	s.registerAuditRoutes()
-	a.Post("/sessions/:id/duplicate", s.handleSessionDuplicate)
+	a.Post("/sessions/:id/duplicate", signedIn(s.handleSessionDuplicate))
 	a.Post("/sessions/:id/shift", s.handleSessionShift)
 
 	api := a.Group("/api/v1")
-	api.Get("/animators", s.handleAPIAnimatorPool)
-	api.Post("/animators/:uid/release", s.handleAPICommitmentRelease)
-	api.Get("/me/availability", s.handleAPIMyAvailability)
-	api.Put("/me/availability", s.handleAPIAvailability)
-	api.Post("/sessions/:id/duplicate", s.handleAPISessionDuplicate)
-	api.Post("/sessions/:id/shift", s.handleAPISessionShift)
+	api.Get("/animators", signedIn(s.handleAPIAnimatorPool))
+	api.Post("/animators/:uid/release", signedIn(s.handleAPICommitmentRelease))
+	api.Get("/me/availability", signedIn(s.handleAPIMyAvailability))
+	api.Put("/me/availability", signedIn(s.handleAPIAvailability))
+	api.Post("/sessions/:id/duplicate", signedIn(s.handleAPISessionDuplicate))
+	api.Post("/sessions/:id/shift", signedIn(s.handleAPISessionShift))
 }
 
 // Pages
 
-func (s *Server) handleAnimatorPool(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAnimatorPool(c *fiber.Ctx, u *course.User) error {
 	return s.renderPool(c, u, s.newPage(c, "app.animators.title"))
 }
 
@@ -51,12 +47,8 @@ func (s *Server) renderPool(c *fiber.Ctx, u *course.User, p *page) error {
 	return s.render(c, "pages/animators/index", p)
 }
 
-func (s *Server) handleCommitmentRelease(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	_, err = s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), c.FormValue("commitment"), c.FormValue("reason"))
+func (s *Server) handleCommitmentRelease(c *fiber.Ctx, u *course.User) error {
+	_, err := s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), c.FormValue("commitment"), c.FormValue("reason"))
 	if err != nil {
 		p := s.newPage(c, "app.animators.title")
 		p.Form["reason"] = c.FormValue("reason")
@@ -66,11 +58,7 @@ func (s *Server) handleCommitmentRelease(c *fiber.Ctx) error {
 	return c.Redirect("/animators", http.StatusSeeOther)
 }
 
-func (s *Server) handleAvailability(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAvailability(c *fiber.Ctx, u *course.User) error {
 	var available *bool
 	if v := c.FormValue("available"); v == "yes" || v == "no" {
 		yes := v == "yes"
@@ -127,11 +115,7 @@ func toAvailabilityJSON(list []certificates.SessionAvailability) []availabilityJ
 	return out
 }
 
-func (s *Server) handleAPIAnimatorPool(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIAnimatorPool(c *fiber.Ctx, u *course.User) error {
 	pool, err := s.certs.Pool(c.UserContext(), u)
 	if err != nil {
 		return err
@@ -156,11 +140,7 @@ func (s *Server) handleAPIAnimatorPool(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPICommitmentRelease(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPICommitmentRelease(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		CommitmentID string `json:"commitment_id"`
 		Reason       string `json:"reason"`
@@ -175,11 +155,7 @@ func (s *Server) handleAPICommitmentRelease(c *fiber.Ctx) error {
 	return c.JSON(toCommitmentJSON(*cm))
 }
 
-func (s *Server) handleAPIMyAvailability(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIMyAvailability(c *fiber.Ctx, u *course.User) error {
 	mine, err := s.certs.MyAvailability(c.UserContext(), u)
 	if err != nil {
 		return err
@@ -187,11 +163,7 @@ func (s *Server) handleAPIMyAvailability(c *fiber.Ctx) error {
 	return c.JSON(toAvailabilityJSON(mine))
 }
 
-func (s *Server) handleAPIAvailability(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIAvailability(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		SessionID string `json:"session_id"`
 		Available *bool  `json:"available"`

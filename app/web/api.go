@@ -126,11 +126,8 @@ func toSessionJSON(s *course.Session, now time.Time) sessionJSON {
 	j := sessionJSON{
 		ID: s.ID, Code: s.Code, Format: string(s.Format), StartsOn: s.StartsOn, EndsOn: s.EndsOn,
 		Status: string(s.Status(now)), Capacity: s.Capacity, Enrolled: s.Enrolled, TimeZone: s.TimeZone,
-		Parts: make([]partJSON, 0, len(s.Parts)), Evaluation: toWindowJSON(s.Evaluation),
+		Parts: mapJSON(s.Parts, toPartJSON), Evaluation: toWindowJSON(s.Evaluation),
 		Animators: append([]string{}, s.Animators...), WorkloadHours: s.Workload(),
-	}
-	for _, p := range s.Parts {
-		j.Parts = append(j.Parts, toPartJSON(p))
 	}
 	return j
 }

@@ -17,46 +17,42 @@ import (
 
 func (s *Server) registerCertificateRoutes() {
 	a := s.app
-	a.Get("/sessions/:id/close", s.handleCloseShow)
+	a.Get("/sessions/:id/close", signedIn(s.handleCloseShow))
 	a.Post("/sessions/:id/rules", s.handleRulesSave)
 	a.Post("/sessions/:id/overrides", s.handleOverrideSave)
 	a.Post("/sessions/:id/close", s.handleCloseConfirm)
 	a.Post("/sessions/:id/reopen", s.handleReopen)
-	a.Get("/sessions/:id/report", s.handleReportShow)
+	a.Get("/sessions/:id/report", signedIn(s.handleReportShow))
 	a.Get("/sessions/:id/certificates", s.handleCertificateIndex)
-	a.Post("/certificates/:code/revoke", s.handleRevoke)
-	a.Post("/certificates/:code/reissue", s.handleReissue)
+	a.Post("/certificates/:code/revoke", signedIn(s.handleRevoke))
+	a.Post("/certificates/:code/reissue", signedIn(s.handleReissue))
 
 	// Verification is public and rate-limited per address, so codes cannot
 	// be guessed by brute force. The verification API, the keys and the
 	// other documents badges point to are in app/credentials.go.
 	verify := limiter.New(limiter.Config{Max: 60, Expiration: time.Minute, KeyGenerator: s.clientKey, // the client behind a trusted proxy
 		LimitReached: func(c *fiber.Ctx) error { return course.ErrTooManyAttempts }})
-	a.Get("/certificates/:code.pdf", s.handleCertificatePDF)
-	a.Get("/certificates/:code/badge.jwt", s.handleCertificateBadge)
-	a.Get("/certificates/:code/badge.svg", s.handleCertificateBakedBadge)
+	a.Get("/certificates/:code.pdf", signedIn(s.handleCertificatePDF))
+	a.Get("/certificates/:code/badge.jwt", signedIn(s.handleCertificateBadge))
+	a.Get("/certificates/:code/badge.svg", signedIn(s.handleCertificateBakedBadge))
 	a.Get("/certificates/:code", verify, s.handleVerifyShow)
 	a.Get("/verify", verify, s.handleVerifyLookup)
 
 	api := a.Group("/api/v1")
-	api.Post("/certificates/:code/revoke", s.handleAPIRevoke)
-	api.Post("/certificates/:code/reissue", s.handleAPIReissue)
-	api.Get("/me/certificates", s.handleAPIMyCertificates)
-	api.Post("/sessions/:id/close", s.handleAPIClose)
-	api.Post("/sessions/:id/reopen", s.handleAPIReopen)
-	api.Get("/sessions/:id/results", s.handleAPIResults)
-	api.Get("/sessions/:id/report", s.handleAPIReport)
-	api.Get("/sessions/:id/certificates", s.handleAPISessionCertificates)
-	api.Get("/sessions/:id/rules", s.handleAPIRulesShow)
-	api.Put("/sessions/:id/rules", s.handleAPIRulesPut)
-	api.Put("/sessions/:id/overrides/:uid", s.handleAPIOverride)
+	api.Post("/certificates/:code/revoke", signedIn(s.handleAPIRevoke))
+	api.Post("/certificates/:code/reissue", signedIn(s.handleAPIReissue))
+	api.Get("/me/certificates", signedIn(s.handleAPIMyCertificates))
+	api.Post("/sessions/:id/close", signedIn(s.handleAPIClose))
+	api.Post("/sessions/:id/reopen", signedIn(s.handleAPIReopen))
+	api.Get("/sessions/:id/results", signedIn(s.handleAPIResults))
+	api.Get("/sessions/:id/report", signedIn(s.handleAPIReport))
+	api.Get("/sessions/:id/certificates", signedIn(s.handleAPISessionCertificates))
+	api.Get("/sessions/:id/rules", signedIn(s.handleAPIRulesShow))
+	api.Put("/sessions/:id/rules", signedIn(s.handleAPIRulesPut))
+	api.Put("/sessions/:id/overrides/:uid", signedIn(s.handleAPIOverride))
 }
 
-func (s *Server) handleCloseShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCloseShow(c *fiber.Ctx, u *course.User) error {
 	return s.renderClose(c, u, s.newPage(c, "app.close.title"))
 }
 
@@ -188,11 +184,7 @@ func (s *Server) reportView(c *fiber.Ctx, u *course.User, tr *translator) (*repo
 	return v, nil
 }
 
-func (s *Server) handleReportShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleReportShow(c *fiber.Ctx, u *course.User) error {
 	p := s.newPage(c, "app.report.title")
 	v, err := s.reportView(c, u, p.translator)
 	if err != nil {
@@ -225,11 +217,7 @@ func (s *Server) renderCertificates(c *fiber.Ctx, u *course.User, p *page, sessi
 	return s.render(c, "pages/certificates/index", p)
 }
 
-func (s *Server) handleRevoke(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleRevoke(c *fiber.Ctx, u *course.User) error {
 	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
 	if err != nil {
 		return err
@@ -243,11 +231,7 @@ func (s *Server) handleRevoke(c *fiber.Ctx) error {
 
 // handleReissue issues again a certificate a coordinator revoked, for a
 // reason: a close never does it by itself.
-func (s *Server) handleReissue(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleReissue(c *fiber.Ctx, u *course.User) error {
 	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
 	if err != nil {
 		return err
@@ -261,11 +245,7 @@ func (s *Server) handleReissue(c *fiber.Ctx) error {
 	return c.Redirect("/sessions/"+cert.SessionID+"/certificates", http.StatusSeeOther)
 }
 
-func (s *Server) handleAPIReissue(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIReissue(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
@@ -365,11 +345,7 @@ func datePhrase(tr *translator, d string) string {
 	return tr.T("app.date.format", "Day", t.Day(), "Month", tr.T(fmt.Sprintf("app.month.%d", t.Month())), "Year", t.Year())
 }
 
-func (s *Server) handleCertificatePDF(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCertificatePDF(c *fiber.Ctx, u *course.User) error {
 	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
 	if err != nil {
 		return err
@@ -388,11 +364,7 @@ func (s *Server) handleCertificatePDF(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-func (s *Server) handleCertificateBadge(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCertificateBadge(c *fiber.Ctx, u *course.User) error {
 	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
 	if err != nil {
 		return err
@@ -406,11 +378,7 @@ func (s *Server) handleCertificateBadge(c *fiber.Ctx) error {
 // handleCertificateBakedBadge sends the level's badge image with the
 // holder's signed credential baked in, for wallets and backpacks that take
 // images.
-func (s *Server) handleCertificateBakedBadge(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCertificateBakedBadge(c *fiber.Ctx, u *course.User) error {
 	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
 	if err != nil {
 		return err
@@ -471,11 +439,7 @@ func (s *Server) handleAPIVerify(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPIRevoke(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIRevoke(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Reason       string `json:"reason"`
 		ReasonPublic bool   `json:"reason_public"`
@@ -496,11 +460,7 @@ func (s *Server) handleAPIRevoke(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"code": norm, "status": "revoked"})
 }
 
-func (s *Server) handleAPIMyCertificates(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIMyCertificates(c *fiber.Ctx, u *course.User) error {
 	list, err := s.certs.MyCertificates(c.UserContext(), u)
 	if err != nil {
 		return err
@@ -512,11 +472,7 @@ func reportJSON(r certificates.Report) fiber.Map {
 	return fiber.Map{"participants": r.Participants, "validated": r.Validated, "level1": r.Level1, "level2": r.Level2}
 }
 
-func (s *Server) handleAPIClose(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIClose(c *fiber.Ctx, u *course.User) error {
 	res, err := s.certs.Close(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
@@ -526,11 +482,7 @@ func (s *Server) handleAPIClose(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPIReopen(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIReopen(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
@@ -543,11 +495,7 @@ func (s *Server) handleAPIReopen(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "reopened"})
 }
 
-func (s *Server) handleAPIResults(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIResults(c *fiber.Ctx, u *course.User) error {
 	rs, err := s.certs.Results(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
@@ -565,11 +513,7 @@ func (s *Server) handleAPIResults(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPIReport(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIReport(c *fiber.Ctx, u *course.User) error {
 	v, err := s.reportView(c, u, s.translator(c))
 	if err != nil {
 		return err
@@ -584,11 +528,7 @@ func (s *Server) handleAPIReport(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPISessionCertificates(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPISessionCertificates(c *fiber.Ctx, u *course.User) error {
 	list, err := s.certs.SessionCertificates(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
@@ -606,11 +546,7 @@ type rulesJSON struct {
 	Level2Commitment    bool    `json:"level2_commitment"`
 }
 
-func (s *Server) handleAPIRulesShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIRulesShow(c *fiber.Ctx, u *course.User) error {
 	r, err := s.certs.SessionRules(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
@@ -618,11 +554,7 @@ func (s *Server) handleAPIRulesShow(c *fiber.Ctx) error {
 	return c.JSON(rulesJSON(r))
 }
 
-func (s *Server) handleAPIRulesPut(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIRulesPut(c *fiber.Ctx, u *course.User) error {
 	var in rulesJSON
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -633,11 +565,7 @@ func (s *Server) handleAPIRulesPut(c *fiber.Ctx) error {
 	return c.JSON(in)
 }
 
-func (s *Server) handleAPIOverride(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIOverride(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Level  *int   `json:"level"`
 		Reason string `json:"reason"`

@@ -235,7 +235,7 @@ func (s *Server) registerUndoRoutes() {
 	a := s.app
 	a.Post("/sessions/:id/enrolments/:uid/delete", s.handleUnenrol)
 	a.Post("/sessions/:id/animators/:uid/delete", s.handleAnimatorRemove)
-	a.Post("/sessions/:id/cancel", s.handleSessionCancel)
+	a.Post("/sessions/:id/cancel", signedIn(s.handleSessionCancel))
 }
 
 func (s *Server) handleUnenrol(c *fiber.Ctx) error {
@@ -250,11 +250,7 @@ func (s *Server) handleAnimatorRemove(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleSessionCancel(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleSessionCancel(c *fiber.Ctx, u *course.User) error {
 	id := c.Params("id")
 	if _, err := s.grading.CancelSession(c.UserContext(), u, id); err != nil {
 		p := s.newPage(c, "app.session.title")

@@ -15,16 +15,16 @@ import (
 func (s *Server) registerCorrectionRoutes() {
 	a := s.app
 	a.Get("/sessions/:id/corrections", s.handleCorrectionIndex)
-	a.Get("/submissions/:sid", s.handleStaffSubmissionShow)
+	a.Get("/submissions/:sid", signedIn(s.handleStaffSubmissionShow))
 	a.Post("/submissions/:sid/grade", s.handleStaffGrade)
 	a.Post("/submissions/:sid/confirm", s.handleStaffConfirm)
 	a.Post("/reviews/:rid/reassign", s.handleStaffReassign)
 
-	a.Get("/api/v1/sessions/:id/corrections", s.handleAPICorrections)
-	a.Get("/api/v1/submissions/:sid", s.handleAPIStaffSubmission)
-	a.Put("/api/v1/submissions/:sid/grade", s.handleAPIGrade)
-	a.Post("/api/v1/submissions/:sid/confirm", s.handleAPIConfirm)
-	a.Post("/api/v1/reviews/:rid/reassign", s.handleAPIReassign)
+	a.Get("/api/v1/sessions/:id/corrections", signedIn(s.handleAPICorrections))
+	a.Get("/api/v1/submissions/:sid", signedIn(s.handleAPIStaffSubmission))
+	a.Put("/api/v1/submissions/:sid/grade", signedIn(s.handleAPIGrade))
+	a.Post("/api/v1/submissions/:sid/confirm", signedIn(s.handleAPIConfirm))
+	a.Post("/api/v1/reviews/:rid/reassign", signedIn(s.handleAPIReassign))
 }
 
 func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
@@ -32,16 +32,17 @@ func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.grading.Corrections(c.UserContext(), u, sess.ID)
+	q, err := s.grading.CorrectionQueue(c.UserContext(), u, sess.ID)
 	if err != nil {
 		return err
 	}
-	pg, err := pageOf(c, len(items), queuePageSize)
+	pg, err := pageOf(c, len(q.Items), queuePageSize)
 	if err != nil {
 		return err
 	}
 	p := s.newPage(c, "app.corrections.title")
-	p.Data = fiber.Map{"Session": sess, "Items": queueRows(p, sess.TimeZone, items[pg.From:pg.To]), "Pager": pg}
+	p.Data = fiber.Map{"Session": sess, "Items": queueRows(p, sess.TimeZone, q.Items[pg.From:pg.To]), "Pager": pg,
+		"Stale": q.Stale, "At": p.Time(q.At, sess.TimeZone)}
 	return s.render(c, "pages/corrections/index", p)
 }
 
@@ -113,11 +114,7 @@ func pageOf(c *fiber.Ctx, total, size int) (pager, error) {
 	return pg, nil
 }
 
-func (s *Server) handleStaffSubmissionShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleStaffSubmissionShow(c *fiber.Ctx, u *course.User) error {
 	return s.renderStaffSubmission(c, u, s.newPage(c, "app.submission.title"), c.Params("sid"))
 }
 
@@ -273,11 +270,7 @@ func toQueueItemJSON(it grading.QueueItem) queueItemJSON {
 	return j
 }
 
-func (s *Server) handleAPICorrections(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPICorrections(c *fiber.Ctx, u *course.User) error {
 	items, err := s.grading.Corrections(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
@@ -289,11 +282,7 @@ func (s *Server) handleAPICorrections(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPIStaffSubmission(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIStaffSubmission(c *fiber.Ctx, u *course.User) error {
 	it, err := s.grading.StaffSubmission(c.UserContext(), u, c.Params("sid"))
 	if err != nil {
 		return err
@@ -303,11 +292,7 @@ func (s *Server) handleAPIStaffSubmission(c *fiber.Ctx) error {
 		"late": it.Submission.Late, "grade": j.Grade, "reasons": j.Reasons, "reviews": j.Reviews})
 }
 
-func (s *Server) handleAPIGrade(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIGrade(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Score   *float64 `json:"score"`
 		Comment string   `json:"comment"`
@@ -326,11 +311,7 @@ func (s *Server) handleAPIGrade(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"submission_id": sub.ID, "grade": toGradeJSON(sub.Grade)})
 }
 
-func (s *Server) handleAPIConfirm(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIConfirm(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Comment string `json:"comment"`
 	}
@@ -344,11 +325,7 @@ func (s *Server) handleAPIConfirm(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"submission_id": sub.ID, "grade": toGradeJSON(sub.Grade), "confirmed": true})
 }
 
-func (s *Server) handleAPIReassign(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIReassign(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		ReviewerID string `json:"reviewer_id"`
 	}

@@ -14,25 +14,21 @@ import (
 
 func (s *Server) registerEvaluationRoutes() {
 	a := s.app
-	a.Get("/sessions/:id/evaluation", s.handleEvaluationShow)
-	a.Post("/sessions/:id/evaluation/answers", s.handleEvaluationAnswer)
-	a.Get("/sessions/:id/evaluation/edit", s.handleEvaluationEdit)
-	a.Post("/sessions/:id/evaluation/questions", s.handleEvaluationSave)
-	a.Post("/sessions/:id/commitment", s.handleCommitment)
+	a.Get("/sessions/:id/evaluation", signedIn(s.handleEvaluationShow))
+	a.Post("/sessions/:id/evaluation/answers", signedIn(s.handleEvaluationAnswer))
+	a.Get("/sessions/:id/evaluation/edit", signedIn(s.handleEvaluationEdit))
+	a.Post("/sessions/:id/evaluation/questions", signedIn(s.handleEvaluationSave))
+	a.Post("/sessions/:id/commitment", signedIn(s.handleCommitment))
 
 	api := a.Group("/api/v1/sessions/:id")
 	api.Get("/evaluation", s.handleAPIEvaluationShow)
-	api.Put("/evaluation", s.handleAPIEvaluationPut)
+	api.Put("/evaluation", signedIn(s.handleAPIEvaluationPut))
 	api.Post("/evaluation/attempt", s.handleAPIEvaluationAttempt)
 	api.Put("/evaluation/draft", s.handleAPIEvaluationDraft)
-	api.Put("/commitment", s.handleAPICommitment)
+	api.Put("/commitment", signedIn(s.handleAPICommitment))
 }
 
-func (s *Server) handleEvaluationShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleEvaluationShow(c *fiber.Ctx, u *course.User) error {
 	return s.renderEvaluation(c, u, s.newPage(c, "app.evaluation.title"), nil, sectionParam(c.Query("section")))
 }
 
@@ -102,11 +98,7 @@ func answersFromForm(c *fiber.Ctx) (answers map[string][]string, shown []string)
 // start), stays (save), moves to another section (a goto button), shows the
 // confirmation (review, or submit without confirmed=1), or submits the
 // attempt once confirmed.
-func (s *Server) handleEvaluationAnswer(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleEvaluationAnswer(c *fiber.Ctx, u *course.User) error {
 	answers, shown := answersFromForm(c)
 	action := c.FormValue("action")
 	section := sectionParam(c.FormValue("section"))
@@ -131,11 +123,7 @@ func (s *Server) handleEvaluationAnswer(c *fiber.Ctx) error {
 	return c.Redirect(base+"?section="+strconv.Itoa(section), http.StatusSeeOther)
 }
 
-func (s *Server) handleEvaluationEdit(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleEvaluationEdit(c *fiber.Ctx, u *course.User) error {
 	return s.renderEvaluationEdit(c, u, s.newPage(c, "app.evaluation.edit_title"))
 }
 
@@ -160,14 +148,10 @@ func (s *Server) renderEvaluationEdit(c *fiber.Ctx, u *course.User, p *page) err
 	return s.render(c, "pages/evaluation/edit", p)
 }
 
-func (s *Server) handleEvaluationSave(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleEvaluationSave(c *fiber.Ctx, u *course.User) error {
 	p := s.newPage(c, "app.evaluation.edit_title")
 	p.Form["questions"], p.Form["attempts"], p.Form["time_limit"] = c.FormValue("questions"), c.FormValue("attempts"), c.FormValue("time_limit")
-	err = func() error {
+	err := func() error {
 		qs, err := grading.ParseQuestions(c.FormValue("questions"))
 		if err != nil {
 			return err
@@ -190,11 +174,7 @@ func (s *Server) handleEvaluationSave(c *fiber.Ctx) error {
 	return c.Redirect("/sessions/"+c.Params("id")+"/evaluation", http.StatusSeeOther)
 }
 
-func (s *Server) handleCommitment(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCommitment(c *fiber.Ctx, u *course.User) error {
 	accept := c.FormValue("accept") == "true"
 	if err := s.certs.SetCommitment(c.UserContext(), u, c.Params("id"), &accept); err != nil {
 		return err
@@ -292,11 +272,7 @@ func sectionsJSON(sess *course.Session, qs []grading.Question) []fiber.Map {
 	return out
 }
 
-func (s *Server) handleAPIEvaluationPut(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIEvaluationPut(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Questions        []questionJSON `json:"questions"`
 		Attempts         int            `json:"attempts"`
@@ -344,11 +320,7 @@ func (s *Server) apiAnswer(c *fiber.Ctx, submit bool) error {
 func (s *Server) handleAPIEvaluationAttempt(c *fiber.Ctx) error { return s.apiAnswer(c, true) }
 func (s *Server) handleAPIEvaluationDraft(c *fiber.Ctx) error   { return s.apiAnswer(c, false) }
 
-func (s *Server) handleAPICommitment(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPICommitment(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Accept *bool `json:"accept"`
 	}

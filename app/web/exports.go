@@ -15,14 +15,14 @@ import (
 
 func (s *Server) registerExportRoutes() {
 	a := s.app
-	a.Get("/sessions/:id/results.csv", s.handleResultsCSV)
-	a.Get("/sessions/:id/certificates.csv", s.handleCertificatesCSV)
-	a.Get("/api/v1/sessions/:id/results.csv", s.handleResultsCSV)
-	a.Get("/api/v1/sessions/:id/certificates.csv", s.handleCertificatesCSV)
+	a.Get("/sessions/:id/results.csv", signedIn(s.handleResultsCSV))
+	a.Get("/sessions/:id/certificates.csv", signedIn(s.handleCertificatesCSV))
+	a.Get("/api/v1/sessions/:id/results.csv", signedIn(s.handleResultsCSV))
+	a.Get("/api/v1/sessions/:id/certificates.csv", signedIn(s.handleCertificatesCSV))
 
-	a.Get("/sessions/:id/calendar", s.handleCalendarShow)
-	a.Post("/sessions/:id/calendar", s.handleCalendarCreate)
-	a.Post("/sessions/:id/calendar/revoke", s.handleCalendarRevoke)
+	a.Get("/sessions/:id/calendar", signedIn(s.handleCalendarShow))
+	a.Post("/sessions/:id/calendar", signedIn(s.handleCalendarCreate))
+	a.Post("/sessions/:id/calendar/revoke", signedIn(s.handleCalendarRevoke))
 	a.Get("/calendar/:token", s.handleCalendarFeed)
 }
 
@@ -37,11 +37,7 @@ func sendCSV(c *fiber.Ctx, filename string, b []byte) error {
 // Both exports serve the pages (session cookie) and the API (Bearer token);
 // errors are an HTML page or a JSON body accordingly.
 
-func (s *Server) handleResultsCSV(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleResultsCSV(c *fiber.Ctx, u *course.User) error {
 	ctx := c.UserContext()
 	sess, err := s.course.Session(ctx, u, c.Params("id"))
 	if err != nil {
@@ -59,11 +55,7 @@ func (s *Server) handleResultsCSV(c *fiber.Ctx) error {
 	return sendCSV(c, tr.T("roster.export.results_file", "Code", sess.Code), buf.Bytes())
 }
 
-func (s *Server) handleCertificatesCSV(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCertificatesCSV(c *fiber.Ctx, u *course.User) error {
 	ctx := c.UserContext()
 	sess, err := s.course.Session(ctx, u, c.Params("id"))
 	if err != nil {
@@ -117,21 +109,13 @@ func (s *Server) renderCalendar(c *fiber.Ctx, u *course.User, token string) erro
 	return s.render(c, "pages/sessions/calendar", p)
 }
 
-func (s *Server) handleCalendarShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCalendarShow(c *fiber.Ctx, u *course.User) error {
 	return s.renderCalendar(c, u, "")
 }
 
 // handleCalendarCreate makes a new address and shows it, once: only its
 // hash is kept.
-func (s *Server) handleCalendarCreate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCalendarCreate(c *fiber.Ctx, u *course.User) error {
 	_, token, err := s.course.NewCalendarFeed(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
@@ -139,11 +123,7 @@ func (s *Server) handleCalendarCreate(c *fiber.Ctx) error {
 	return s.renderCalendar(c, u, token)
 }
 
-func (s *Server) handleCalendarRevoke(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleCalendarRevoke(c *fiber.Ctx, u *course.User) error {
 	if err := s.course.RevokeCalendarFeed(c.UserContext(), u, c.Params("id")); err != nil {
 		return err
 	}

@@ -24,13 +24,13 @@ const (
 
 func (s *Server) registerNotifyRoutes() {
 	a := s.app
-	a.Get("/account/notifications", s.handleNotifyShow)
-	a.Post("/account/notifications", s.handleNotifySave)
+	a.Get("/account/notifications", signedIn(s.handleNotifyShow))
+	a.Post("/account/notifications", signedIn(s.handleNotifySave))
 	a.Post("/sessions/:id/webhook", s.handleWebhookSave)
 
 	api := a.Group("/api/v1")
-	api.Get("/me/notifications", s.handleAPINotifyShow)
-	api.Put("/me/notifications", s.handleAPINotifyPut)
+	api.Get("/me/notifications", signedIn(s.handleAPINotifyShow))
+	api.Put("/me/notifications", signedIn(s.handleAPINotifyPut))
 	api.Get("/sessions/:id/webhook", s.handleAPIWebhookShow)
 	api.Put("/sessions/:id/webhook", s.handleAPIWebhookPut)
 }
@@ -51,11 +51,7 @@ func kindViews(p notify.Prefs) []kindView {
 	return out
 }
 
-func (s *Server) handleNotifyShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleNotifyShow(c *fiber.Ctx, u *course.User) error {
 	prefs, err := s.outbox.Prefs(c.UserContext(), u)
 	if err != nil {
 		return err
@@ -65,11 +61,7 @@ func (s *Server) handleNotifyShow(c *fiber.Ctx) error {
 	return s.render(c, "pages/account/notifications", p)
 }
 
-func (s *Server) handleNotifySave(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleNotifySave(c *fiber.Ctx, u *course.User) error {
 	kinds := map[notify.Kind]bool{}
 	for _, k := range notify.MailKinds {
 		kinds[k] = c.FormValue("kind_"+string(k)) == "on"
@@ -132,11 +124,7 @@ func kindsJSON(p notify.Prefs) fiber.Map {
 	return fiber.Map{"kinds": m}
 }
 
-func (s *Server) handleAPINotifyShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPINotifyShow(c *fiber.Ctx, u *course.User) error {
 	p, err := s.outbox.Prefs(c.UserContext(), u)
 	if err != nil {
 		return err
@@ -144,11 +132,7 @@ func (s *Server) handleAPINotifyShow(c *fiber.Ctx) error {
 	return c.JSON(kindsJSON(p))
 }
 
-func (s *Server) handleAPINotifyPut(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPINotifyPut(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Kinds map[string]bool `json:"kinds"`
 	}

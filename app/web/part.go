@@ -19,13 +19,13 @@ func (s *Server) registerPartRoutes() {
 	a := s.app
 	a.Get("/sessions/:id/parts/:n", s.handlePartShow)
 	a.Post("/sessions/:id/parts/:n/submission", s.handleSubmissionSave)
-	a.Get("/sessions/:id/parts/:n/exercise/edit", s.handleExerciseEdit)
+	a.Get("/sessions/:id/parts/:n/exercise/edit", signedIn(s.handleExerciseEdit))
 	a.Post("/sessions/:id/parts/:n/exercise", s.handleExerciseSave)
 	a.Get("/sessions/:id/parts/:n/assign", func(c *fiber.Ctx) error { return s.partConfirmAction(c, true) })
 	a.Post("/sessions/:id/parts/:n/assign", s.handlePartAssign)
 	a.Get("/sessions/:id/parts/:n/close", func(c *fiber.Ctx) error { return s.partConfirmAction(c, false) })
 	a.Post("/sessions/:id/parts/:n/close", s.handlePartClose)
-	a.Get("/submissions/:sid/file", s.handleSubmissionFile)
+	a.Get("/submissions/:sid/file", signedIn(s.handleSubmissionFile))
 
 	api := a.Group("/api/v1/sessions/:id/parts/:n")
 	api.Get("/exercise", s.handleAPIExerciseShow)
@@ -35,7 +35,7 @@ func (s *Server) registerPartRoutes() {
 	api.Post("/submission/attachment", s.handleAPISubmissionAttach)
 	api.Post("/assign", s.handleAPIPartAssign)
 	api.Post("/close", s.handleAPIPartClose)
-	a.Get("/api/v1/submissions/:sid/file", s.handleSubmissionFile)
+	a.Get("/api/v1/submissions/:sid/file", signedIn(s.handleSubmissionFile))
 }
 
 // partParams reads the session ID and part number of the path.
@@ -156,11 +156,7 @@ func (s *Server) handlePartClose(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleExerciseEdit(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleExerciseEdit(c *fiber.Ctx, u *course.User) error {
 	return s.renderExerciseEdit(c, u, s.newPage(c, "app.exercise.edit_title"), nil)
 }
 
@@ -279,11 +275,7 @@ func (s *Server) handleExerciseSave(c *fiber.Ctx) error {
 
 // handleSubmissionFile sends an attachment under its generated name, to its
 // author, the staff and its reviewers.
-func (s *Server) handleSubmissionFile(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleSubmissionFile(c *fiber.Ctx, u *course.User) error {
 	att, data, err := s.grading.File(c.UserContext(), u, c.Params("sid"))
 	if err != nil {
 		return err

@@ -16,23 +16,19 @@ import (
 // one's account.
 func (s *Server) registerPrivacyRoutes() {
 	a := s.app
-	a.Get("/account", s.handleAccountShow)
-	a.Get("/account/export.json", s.handleAccountExport)
-	a.Post("/account/delete", s.handleAccountDelete)
+	a.Get("/account", signedIn(s.handleAccountShow))
+	a.Get("/account/export.json", signedIn(s.handleAccountExport))
+	a.Post("/account/delete", signedIn(s.handleAccountDelete))
 
 	api := a.Group("/api/v1")
-	api.Get("/me/export", s.handleAPIMeExport)
-	api.Delete("/me", s.handleAPIMeDelete)
+	api.Get("/me/export", signedIn(s.handleAPIMeExport))
+	api.Delete("/me", signedIn(s.handleAPIMeDelete))
 }
 
 // personalDataFormat names the layout of the export, for whoever reads it.
 const personalDataFormat = "librecours-personal-data/1"
 
-func (s *Server) handleAccountShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAccountShow(c *fiber.Ctx, u *course.User) error {
 	return s.renderAccount(c, u, s.newPage(c, "app.privacy.title"))
 }
 
@@ -67,11 +63,7 @@ func (s *Server) personalDataJSON(pd *course.PersonalData) map[string]any {
 	return out
 }
 
-func (s *Server) handleAccountExport(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAccountExport(c *fiber.Ctx, u *course.User) error {
 	pd, err := s.course.ExportPersonalData(c.UserContext(), u, "")
 	if err != nil {
 		return err
@@ -111,11 +103,7 @@ func (s *Server) deleteAccount(c *fiber.Ctx, u *course.User, password string, co
 	return nil
 }
 
-func (s *Server) handleAccountDelete(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAccountDelete(c *fiber.Ctx, u *course.User) error {
 	if err := s.deleteAccount(c, u, c.FormValue("password"), c.FormValue("confirm_delete") != ""); err != nil {
 		p := s.newPage(c, "app.privacy.title")
 		return s.formError(c, err, p, func() error { return s.renderAccount(c, u, p) })
@@ -127,11 +115,7 @@ func (s *Server) handleAccountDelete(c *fiber.Ctx) error {
 
 // API
 
-func (s *Server) handleAPIMeExport(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIMeExport(c *fiber.Ctx, u *course.User) error {
 	pd, err := s.course.ExportPersonalData(c.UserContext(), u, "")
 	if err != nil {
 		return err
@@ -144,11 +128,7 @@ type accountDeleteJSON struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) handleAPIMeDelete(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIMeDelete(c *fiber.Ctx, u *course.User) error {
 	var in accountDeleteJSON
 	if err := decodeJSON(c, &in); err != nil {
 		return err

@@ -15,13 +15,13 @@ func (s *Server) registerReviewRoutes() {
 	a := s.app
 	a.Get("/sessions/:id/reviews", s.handleReviewIndex)
 	a.Post("/sessions/:id/parts/:n/extra", s.handleReviewExtra)
-	a.Get("/reviews/:rid", s.handleReviewShow)
-	a.Post("/reviews/:rid", s.handleReviewSave)
-	a.Post("/reviews/:rid/flag", s.handleReviewFlag)
+	a.Get("/reviews/:rid", signedIn(s.handleReviewShow))
+	a.Post("/reviews/:rid", signedIn(s.handleReviewSave))
+	a.Post("/reviews/:rid/flag", signedIn(s.handleReviewFlag))
 
-	a.Get("/api/v1/me/reviews", s.handleAPIMyReviews)
-	a.Put("/api/v1/reviews/:rid", s.handleAPIReviewPut)
-	a.Post("/api/v1/reviews/:rid/flag", s.handleAPIReviewFlag)
+	a.Get("/api/v1/me/reviews", signedIn(s.handleAPIMyReviews))
+	a.Put("/api/v1/reviews/:rid", signedIn(s.handleAPIReviewPut))
+	a.Post("/api/v1/reviews/:rid/flag", signedIn(s.handleAPIReviewFlag))
 	a.Post("/api/v1/sessions/:id/parts/:n/reviews/extra", s.handleAPIReviewExtra)
 }
 
@@ -53,11 +53,7 @@ func (s *Server) findTask(c *fiber.Ctx, u *course.User, rid string) (*grading.Re
 	return task, sess, nil
 }
 
-func (s *Server) handleReviewShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleReviewShow(c *fiber.Ctx, u *course.User) error {
 	return s.renderReview(c, u, s.newPage(c, "app.review.title"), nil)
 }
 
@@ -121,11 +117,7 @@ func scoresFromForm(c *fiber.Ctx) (map[string]int, error) {
 	return scores, bad
 }
 
-func (s *Server) handleReviewSave(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleReviewSave(c *fiber.Ctx, u *course.User) error {
 	scores, err := scoresFromForm(c)
 	draft := c.FormValue("draft") != ""
 	if err == nil && draft {
@@ -159,11 +151,7 @@ func (s *Server) handleReviewExtra(c *fiber.Ctx) error {
 	return c.Redirect("/reviews/"+r.ID, http.StatusSeeOther)
 }
 
-func (s *Server) handleReviewFlag(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleReviewFlag(c *fiber.Ctx, u *course.User) error {
 	r, err := s.grading.ReviewOfMyWork(c.UserContext(), u, c.Params("rid"))
 	if err != nil {
 		return err
@@ -204,13 +192,10 @@ func toReviewTaskJSON(t grading.ReviewTask) reviewTaskJSON {
 	return j
 }
 
-func (s *Server) handleAPIMyReviews(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIMyReviews(c *fiber.Ctx, u *course.User) error {
 	part := 0
 	if v := c.Query("part"); v != "" {
+		var err error
 		if part, err = strconv.Atoi(v); err != nil || part < 1 || part > course.PartCount {
 			return course.Invalid("part", "app.error.number_invalid")
 		}
@@ -229,11 +214,7 @@ func (s *Server) handleAPIMyReviews(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPIReviewPut(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIReviewPut(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Scores  map[string]int `json:"scores"`
 		Comment string         `json:"comment"`
@@ -253,11 +234,7 @@ func (s *Server) handleAPIReviewPut(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"id": r.ID, "status": r.Status, "scores": r.Scores, "comment": r.Comment, "updated_at": rfc3339(r.UpdatedAt)})
 }
 
-func (s *Server) handleAPIReviewFlag(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIReviewFlag(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,11 +14,11 @@ import (
 
 func (s *Server) registerSessionRoutes() {
 	a := s.app
-	a.Get("/dashboard", s.handleDashboard)
-	a.Get("/sessions", s.handleSessionIndex)
-	a.Get("/sessions/new", s.handleSessionNew)
-	a.Post("/sessions", s.handleSessionCreate)
-	a.Get("/sessions/:id", s.handleSessionShow)
+	a.Get("/dashboard", signedIn(s.handleDashboard))
+	a.Get("/sessions", signedIn(s.handleSessionIndex))
+	a.Get("/sessions/new", signedIn(s.handleSessionNew))
+	a.Post("/sessions", signedIn(s.handleSessionCreate))
+	a.Get("/sessions/:id", signedIn(s.handleSessionShow))
 	a.Post("/sessions/:id/enrol", s.handleSessionEnrolSelf)
 	a.Post("/sessions/:id/enrolments", s.handleSessionEnrolOther)
 	a.Post("/sessions/:id/capacity", s.handleSessionCapacity)
@@ -31,24 +30,20 @@ func (s *Server) registerSessionRoutes() {
 	s.registerUndoRoutes() // app/confirm.go
 
 	api := a.Group("/api/v1/sessions")
-	api.Get("/", s.handleAPISessionIndex)
-	api.Post("/", s.handleAPISessionCreate)
-	api.Get("/:id", s.handleAPISessionShow)
-	api.Patch("/:id", s.handleAPISessionUpdate)
-	api.Get("/:id/enrolments", s.handleAPIEnrolmentIndex)
-	api.Post("/:id/enrolments", s.handleAPIEnrolmentCreate)
-	api.Post("/:id/animators", s.handleAPIAnimatorCreate)
-	api.Patch("/:id/parts/:n", s.handleAPIPartUpdate)
-	api.Patch("/:id/evaluation", s.handleAPIEvaluationUpdate)
+	api.Get("/", apiJSON(s.handleAPISessionIndex))
+	api.Post("/", apiJSON(s.handleAPISessionCreate))
+	api.Get("/:id", apiJSON(s.handleAPISessionShow))
+	api.Patch("/:id", apiJSON(s.handleAPISessionUpdate))
+	api.Get("/:id/enrolments", apiJSON(s.handleAPIEnrolmentIndex))
+	api.Post("/:id/enrolments", apiJSON(s.handleAPIEnrolmentCreate))
+	api.Post("/:id/animators", apiJSON(s.handleAPIAnimatorCreate))
+	api.Patch("/:id/parts/:n", apiJSON(s.handleAPIPartUpdate))
+	api.Patch("/:id/evaluation", apiJSON(s.handleAPIEvaluationUpdate))
 }
 
 // Pages
 
-func (s *Server) handleDashboard(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleDashboard(c *fiber.Ctx, u *course.User) error {
 	return s.renderDashboard(c, u, s.newPage(c, "app.dashboard.title"))
 }
 
@@ -126,11 +121,7 @@ type sessionRow struct {
 	CanEnrol bool
 }
 
-func (s *Server) handleSessionIndex(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleSessionIndex(c *fiber.Ctx, u *course.User) error {
 	ctx := c.UserContext()
 	requested, _ := strconv.Atoi(c.Query("page"))
 	list, _, err := s.course.SessionIndex(ctx, u, requested)
@@ -156,11 +147,7 @@ func (s *Server) handleSessionIndex(c *fiber.Ctx) error {
 	return s.render(c, "pages/sessions/index", p)
 }
 
-func (s *Server) handleSessionNew(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleSessionNew(c *fiber.Ctx, u *course.User) error {
 	if !u.IsCoordinator() {
 		return course.ErrForbidden
 	}
@@ -169,11 +156,7 @@ func (s *Server) handleSessionNew(c *fiber.Ctx) error {
 	return s.render(c, "pages/sessions/new", p)
 }
 
-func (s *Server) handleSessionCreate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleSessionCreate(c *fiber.Ctx, u *course.User) error {
 	p := s.newPage(c, "app.sessions.new.title")
 	p.Form["format"], p.Form["starts_on"], p.Form["capacity"] = c.FormValue("format"), c.FormValue("starts_on"), c.FormValue("capacity")
 	p.Form["workload_hours"] = c.FormValue("workload_hours")
@@ -251,11 +234,7 @@ func (s *Server) callerSession(c *fiber.Ctx) (*course.User, *course.Session, err
 	return u, sess, nil
 }
 
-func (s *Server) handleSessionShow(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleSessionShow(c *fiber.Ctx, u *course.User) error {
 	return s.renderSession(c, u, c.Params("id"), s.newPage(c, "app.session.title"))
 }
 
@@ -322,16 +301,8 @@ func (s *Server) sessionAction(c *fiber.Ctx, flash string, act func(u *course.Us
 		return err
 	}
 	id := c.Params("id")
-	if err := act(u, id); err != nil {
-		var ask errConfirm
-		if errors.As(err, &ask) {
-			return ask.show()
-		}
-		p := s.newPage(c, "app.session.title")
-		return s.formError(c, err, p, func() error { return s.renderSession(c, u, id, p) })
-	}
-	s.flash(c, flash)
-	return c.Redirect("/sessions/"+id, http.StatusSeeOther)
+	return s.formAction(c, flash, "app.session.title", "/sessions/"+id, func() error { return act(u, id) },
+		func(p *page) error { return s.renderSession(c, u, id, p) })
 }
 
 func (s *Server) handleSessionEnrolSelf(c *fiber.Ctx) error {
@@ -425,48 +396,36 @@ type newSessionJSON struct {
 	WorkloadHours int    `json:"workload_hours"`
 }
 
-func (s *Server) handleAPISessionCreate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	if !u.IsCoordinator() {
-		return course.ErrForbidden
+func (s *Server) handleAPISessionCreate(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
+	if !u.IsCoordinator() { // refused before the body is read
+		return nil, course.ErrForbidden
 	}
 	var in newSessionJSON
 	if err := decodeJSON(c, &in); err != nil {
-		return err
+		return nil, err
 	}
 	sess, err := s.createSession(c, u, course.NewSession(in))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.Status(http.StatusCreated).JSON(toSessionJSON(sess, s.now()))
+	return created(toSessionJSON(sess, s.now())), nil
 }
 
-func (s *Server) handleAPISessionIndex(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPISessionIndex(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	all, err := s.course.Sessions(c.UserContext(), u)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := s.now()
-	out := make([]sessionJSON, 0, len(all))
-	for _, sess := range all {
-		out = append(out, toSessionJSON(sess, now))
-	}
-	return c.JSON(out)
+	return mapJSON(all, func(sess *course.Session) sessionJSON { return toSessionJSON(sess, now) }), nil
 }
 
-func (s *Server) handleAPISessionShow(c *fiber.Ctx) error {
-	_, sess, err := s.callerSession(c)
+func (s *Server) handleAPISessionShow(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(toSessionJSON(sess, s.now()))
+	return toSessionJSON(sess, s.now()), nil
 }
 
 type sessionPatchJSON struct {
@@ -474,33 +433,25 @@ type sessionPatchJSON struct {
 	WorkloadHours *int `json:"workload_hours"`
 }
 
-func (s *Server) handleAPISessionUpdate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	var in sessionPatchJSON
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+func (s *Server) handleAPISessionUpdate(c *fiber.Ctx, u *course.User, in *sessionPatchJSON) (any, error) {
 	if !u.IsCoordinator() {
-		return course.ErrForbidden
+		return nil, course.ErrForbidden
 	}
 	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if in.Capacity != nil {
 		if sess, err = s.course.SetCapacity(c.UserContext(), u, sess.ID, *in.Capacity); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if in.WorkloadHours != nil {
 		if sess, err = s.course.SetWorkload(c.UserContext(), u, sess.ID, *in.WorkloadHours); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return c.JSON(toSessionJSON(sess, s.now()))
+	return toSessionJSON(sess, s.now()), nil
 }
 
 type enrolmentJSON struct {
@@ -518,57 +469,41 @@ func optionalJSON(c *fiber.Ctx, v any) error {
 	return decodeJSON(c, v)
 }
 
-func (s *Server) handleAPIEnrolmentCreate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIEnrolmentCreate(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	var in struct {
 		UserID string `json:"user_id"`
 	}
 	if err := optionalJSON(c, &in); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.course.Enrol(c.UserContext(), u, c.Params("id"), in.UserID); err != nil {
-		return err
+		return nil, err
 	}
 	if in.UserID == "" {
 		in.UserID = u.ID
 	}
-	return c.Status(http.StatusCreated).JSON(enrolmentJSON{SessionID: c.Params("id"), UserID: in.UserID, EnrolledAt: rfc3339(s.now())})
+	return created(enrolmentJSON{SessionID: c.Params("id"), UserID: in.UserID, EnrolledAt: rfc3339(s.now())}), nil
 }
 
-func (s *Server) handleAPIEnrolmentIndex(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIEnrolmentIndex(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	parts, err := s.course.Participants(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := make([]enrolmentJSON, 0, len(parts))
-	for _, p := range parts {
-		out = append(out, enrolmentJSON{SessionID: c.Params("id"), UserID: p.User.ID, Name: p.User.Name, EnrolledAt: rfc3339(p.EnrolledAt)})
-	}
-	return c.JSON(out)
+	return mapJSON(parts, func(p course.Participant) enrolmentJSON {
+		return enrolmentJSON{SessionID: c.Params("id"), UserID: p.User.ID, Name: p.User.Name, EnrolledAt: rfc3339(p.EnrolledAt)}
+	}), nil
 }
 
-func (s *Server) handleAPIAnimatorCreate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		UserID string `json:"user_id"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type userIDJSON struct {
+	UserID string `json:"user_id"`
+}
+
+func (s *Server) handleAPIAnimatorCreate(c *fiber.Ctx, u *course.User, in *userIDJSON) (any, error) {
 	if err := s.course.AddAnimator(c.UserContext(), u, c.Params("id"), in.UserID); err != nil {
-		return err
+		return nil, err
 	}
-	return c.Status(http.StatusCreated).JSON(fiber.Map{"session_id": c.Params("id"), "user_id": in.UserID})
+	return created(fiber.Map{"session_id": c.Params("id"), "user_id": in.UserID}), nil
 }
 
 type partPatchJSON struct {
@@ -578,58 +513,49 @@ type partPatchJSON struct {
 	ReviewDue     *string `json:"review_due"`
 }
 
-func (s *Server) handleAPIPartUpdate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIPartUpdate(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	n, err := strconv.Atoi(c.Params("n"))
-	if err != nil || n < 1 || n > course.PartCount {
-		return course.ErrNotFound
+	if err != nil || n < 1 || n > course.PartCount { // 404 before the body is read
+		return nil, course.ErrNotFound
 	}
 	var in partPatchJSON
 	if err := decodeJSON(c, &in); err != nil {
-		return err
+		return nil, err
 	}
 	patch := course.PartPatch{Title: in.Title}
 	if patch.OpensAt, err = parseTime("opens_at", in.OpensAt); err != nil {
-		return err
+		return nil, err
 	}
 	if patch.SubmissionDue, err = parseTime("submission_due", in.SubmissionDue); err != nil {
-		return err
+		return nil, err
 	}
 	if patch.ReviewDue, err = parseTime("review_due", in.ReviewDue); err != nil {
-		return err
+		return nil, err
 	}
 	p, err := s.course.UpdatePart(c.UserContext(), u, c.Params("id"), n, patch)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(toPartJSON(p))
+	return toPartJSON(p), nil
 }
 
-func (s *Server) handleAPIEvaluationUpdate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		OpensAt *string `json:"opens_at"`
-		Due     *string `json:"due"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type windowPatchJSON struct {
+	OpensAt *string `json:"opens_at"`
+	Due     *string `json:"due"`
+}
+
+func (s *Server) handleAPIEvaluationUpdate(c *fiber.Ctx, u *course.User, in *windowPatchJSON) (any, error) {
 	var patch course.WindowPatch
+	var err error
 	if patch.OpensAt, err = parseTime("opens_at", in.OpensAt); err != nil {
-		return err
+		return nil, err
 	}
 	if patch.Due, err = parseTime("due", in.Due); err != nil {
-		return err
+		return nil, err
 	}
 	w, err := s.course.UpdateEvaluation(c.UserContext(), u, c.Params("id"), patch)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(toWindowJSON(w))
+	return toWindowJSON(w), nil
 }

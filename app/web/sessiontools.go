@@ -11,11 +11,7 @@ import (
 // Session tools for coordinators: duplicate a past session, shift all of a
 // session's deadlines at once. Routes are registered with the session ones.
 
-func (s *Server) handleSessionDuplicate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleSessionDuplicate(c *fiber.Ctx, u *course.User) error {
 	id := c.Params("id")
 	sess, err := s.course.DuplicateSession(c.UserContext(), u, id, c.FormValue("starts_on"))
 	if err != nil {
@@ -53,11 +49,7 @@ func (s *Server) handleSessionShift(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleAPISessionDuplicate(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPISessionDuplicate(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		StartsOn string `json:"starts_on"`
 	}
@@ -71,11 +63,7 @@ func (s *Server) handleAPISessionDuplicate(c *fiber.Ctx) error {
 	return c.Status(http.StatusCreated).JSON(toSessionJSON(sess, s.now()))
 }
 
-func (s *Server) handleAPISessionShift(c *fiber.Ctx) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPISessionShift(c *fiber.Ctx, u *course.User) error {
 	var in struct {
 		Days  int `json:"days"`
 		Hours int `json:"hours"`

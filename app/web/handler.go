@@ -1,0 +1,89 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"librecours/course"
+)
+
+// The shapes every handler shares, written once: a handler for the
+// signed-in caller (signedIn), a JSON endpoint that decodes, calls and
+// encodes (apiJSON), a list answered as JSON (mapJSON), and a form that
+// calls, then flashes and redirects or shows its page again (formAction).
+// Every error still goes to the one error handler (errors.go).
+
+// signedIn adapts a handler that needs the signed-in caller: without one,
+// the request is refused as unauthenticated before the handler runs.
+func signedIn(h func(c *fiber.Ctx, u *course.User) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, err := requireUser(c)
+		if err != nil {
+			return err
+		}
+		return h(c, u)
+	}
+}
+
+// apiJSON adapts a JSON endpoint: the signed-in caller first (401), then
+// the request's body decoded strictly into an In (decodeJSON; In =
+// struct{} reads no body), then h, whose answer is encoded as JSON with
+// 200, or 201 when h wraps it in created. h's error goes to the error
+// handler.
+func apiJSON[In any](h func(c *fiber.Ctx, u *course.User, in *In) (any, error)) fiber.Handler {
+	return signedIn(func(c *fiber.Ctx, u *course.User) error {
+		var in In
+		if _, none := any(in).(struct{}); !none {
+			if err := decodeJSON(c, &in); err != nil {
+				return err
+			}
+		}
+		out, err := h(c, u, &in)
+		if err != nil {
+			return err
+		}
+		if cr, ok := out.(createdJSON); ok {
+			c.Status(http.StatusCreated)
+			out = cr.v
+		}
+		return c.JSON(out)
+	})
+}
+
+// createdJSON is an apiJSON answer sent with 201 Created.
+type createdJSON struct{ v any }
+
+// created marks v as the answer of a request that created something (201).
+func created(v any) any { return createdJSON{v} }
+
+// noBody is the In of an endpoint that reads no JSON body.
+type noBody = struct{}
+
+// mapJSON converts each item to its JSON form. It never returns nil, so an
+// empty list is encoded as [] and not null.
+func mapJSON[T, J any](items []T, f func(T) J) []J {
+	out := make([]J, 0, len(items))
+	for _, it := range items {
+		out = append(out, f(it))
+	}
+	return out
+}
+
+// formAction runs a posted form: act does the work; on success the person
+// sees the flash message at next (303). On error, the page titled title is
+// shown again with the error (formError), drawn by show; an errConfirm
+// answers with its confirmation page instead.
+func (s *Server) formAction(c *fiber.Ctx, flash, title, next string, act func() error, show func(p *page) error) error {
+	if err := act(); err != nil {
+		var ask errConfirm
+		if errors.As(err, &ask) {
+			return ask.show()
+		}
+		p := s.newPage(c, title)
+		return s.formError(c, err, p, func() error { return show(p) })
+	}
+	s.flash(c, flash)
+	return c.Redirect(next, http.StatusSeeOther)
+}
