@@ -322,11 +322,31 @@ const doubtUngraded = 0.5 * 15
 // UrgentPerAnimator items per animator are marked urgent. Resolved items (an
 // animator decided after the last appeal) are left out.
 func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID string) ([]QueueItem, error) {
-	v, err := s.review(ctx, actor, sessionID)
+	v, _, err := s.review(ctx, actor, sessionID)
 	if err != nil {
 		return nil, err
 	}
 	return v.queue, nil
+}
+
+// CorrectionQueue is the correction queue as the staff's page shows it.
+type CorrectionQueue struct {
+	Items []QueueItem
+	// At is when the queue was computed. Stale is set when a newer change
+	// is being taken into account (reviews keep coming in a large
+	// session): the page says the list is a few seconds old.
+	At    time.Time
+	Stale bool
+}
+
+// CorrectionQueue returns the correction queue (as Corrections) with how
+// fresh it is.
+func (s *Service) CorrectionQueue(ctx context.Context, actor *course.User, sessionID string) (*CorrectionQueue, error) {
+	v, stale, err := s.review(ctx, actor, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return &CorrectionQueue{Items: v.queue, At: v.at, Stale: stale}, nil
 }
 
 // staffView is the staff's view of a session, computed once per change and
@@ -335,10 +355,12 @@ func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID
 type staffView struct {
 	all   []QueueItem // every submission, by part and time
 	queue []QueueItem // those that need an animator, most doubtful first, urgent marked
+	at    time.Time   // when it was computed
 }
 
 // staffView examines the session and draws its correction queue.
 func (s *Service) staffView(ctx context.Context, sess *course.Session) (*staffView, error) {
+	at := s.Now()
 	items, err := s.examine(ctx, sess)
 	if err != nil {
 		return nil, err
@@ -363,7 +385,7 @@ func (s *Service) staffView(ctx context.Context, sess *course.Session) (*staffVi
 	for i := range queue[:min(capacity, len(queue))] {
 		queue[i].Urgent = true
 	}
-	return &staffView{all: items, queue: queue}, nil
+	return &staffView{all: items, queue: queue, at: at}, nil
 }
 
 // NextInQueue is the submission an animator looks at after submissionID:
@@ -371,7 +393,7 @@ func (s *Service) staffView(ctx context.Context, sess *course.Session) (*staffVi
 // submissionID left the queue (graded, confirmed) or was never in it; ""
 // when the queue holds nothing else.
 func (s *Service) NextInQueue(ctx context.Context, actor *course.User, sessionID, submissionID string) (string, error) {
-	v, err := s.review(ctx, actor, sessionID)
+	v, _, err := s.review(ctx, actor, sessionID)
 	if err != nil {
 		return "", err
 	}
@@ -414,7 +436,7 @@ func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submi
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.review(ctx, actor, sub.SessionID)
+	v, _, err := s.review(ctx, actor, sub.SessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -427,31 +449,34 @@ func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submi
 	return nil, ErrNotFound
 }
 
-// review examines every submission of a session for the staff.
-func (s *Service) review(ctx context.Context, actor *course.User, sessionID string) (*staffView, error) {
+// review examines every submission of a session for the staff. stale is
+// set when the view is one computed before the latest change, served
+// while another request computes the new one.
+func (s *Service) review(ctx context.Context, actor *course.User, sessionID string) (v *staffView, stale bool, err error) {
 	if actor == nil {
-		return nil, course.ErrUnauthenticated
+		return nil, false, course.ErrUnauthenticated
 	}
 	sess, err := s.Course.SessionByID(ctx, sessionID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !course.CanManage(actor, sess) {
-		return nil, course.ErrForbidden
+		return nil, false, course.ErrForbidden
 	}
 	stamper, _ := s.Store.(Stamper)
 	if stamper == nil {
-		return s.staffView(ctx, sess)
+		v, err = s.staffView(ctx, sess)
+		return v, false, err
 	}
 	stamp, ok, err := stamper.GradingStamp(ctx, sessionID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !ok {
-		return s.staffView(ctx, sess)
+		v, err = s.staffView(ctx, sess)
+		return v, false, err
 	}
-	v, _, err := s.queues.view(ctx, sessionID, stamp, func() (*staffView, error) { return s.staffView(ctx, sess) })
-	return v, err
+	return s.queues.view(ctx, sessionID, stamp, s.QueueSpacing, func() (*staffView, error) { return s.staffView(ctx, sess) })
 }
 
 // examine computes the staff's view of every submission of a session.

@@ -62,7 +62,7 @@ func (c *queueCache) now() time.Time {
 // one is older. stale is true when the previous view is served because
 // another request is computing the new one. The items are shared: callers
 // must not change them.
-func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute func() (*staffView, error)) (items *staffView, stale bool, err error) {
+func (c *queueCache) view(ctx context.Context, sessionID, stamp string, spacing time.Duration, compute func() (*staffView, error)) (items *staffView, stale bool, err error) {
 	for {
 		c.mu.Lock()
 		q := c.entry(sessionID)
@@ -98,7 +98,7 @@ func (c *queueCache) view(ctx context.Context, sessionID, stamp string, compute 
 		if err == nil {
 			end := c.now()
 			q.stamp, q.items = stamp, items
-			q.next = start.Add(queueRefreshFactor * end.Sub(start))
+			q.next = start.Add(max(spacing, queueRefreshFactor*end.Sub(start)))
 		}
 		c.mu.Unlock()
 		close(done)
@@ -131,7 +131,7 @@ func (s *Service) WarmQueues(ctx context.Context) error {
 		if err != nil || !ok {
 			return err
 		}
-		if _, _, err := s.queues.view(ctx, sess.ID, stamp, func() (*staffView, error) { return s.staffView(ctx, sess) }); err != nil {
+		if _, _, err := s.queues.view(ctx, sess.ID, stamp, s.QueueSpacing, func() (*staffView, error) { return s.staffView(ctx, sess) }); err != nil {
 			return err
 		}
 		warmed++

@@ -43,7 +43,7 @@ func (c *computeOnce) count() int { c.mu.Lock(); defer c.mu.Unlock(); return c.c
 
 // viewAll is queueCache.view returning every item of the view.
 func viewAll(c *queueCache, ctx context.Context, sessionID, stamp string, compute func() (*staffView, error)) ([]QueueItem, bool, error) {
-	v, stale, err := c.view(ctx, sessionID, stamp, compute)
+	v, stale, err := c.view(ctx, sessionID, stamp, 0, compute)
 	if v == nil {
 		return nil, stale, err
 	}

@@ -53,7 +53,12 @@ type Service struct {
 	// turns the automatic hand-over off (staff and volunteers still can).
 	ReviewLease time.Duration
 
-	queues queueCache // the staff's view of sessions, when Store is a Stamper
+	// QueueSpacing is the least time between two computations of a
+	// session's staff view while its reviews keep changing (by default four
+	// times the last computation's): in between, the previous view is
+	// served, marked stale.
+	QueueSpacing time.Duration
+	queues       queueCache // the staff's view of sessions, when Store is a Stamper
 	lapses lapseScans // when the scheduler last looked for lapsed reviews
 }
 
