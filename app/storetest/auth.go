@@ -2,9 +2,7 @@ package storetest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -102,15 +100,7 @@ func authTakeLinkConcurrent(t *testing.T, open Open) {
 		wg.Go(func() { _, errs[i] = s.TakeSession(ctx, "r1", course.KindReset, T0) })
 	}
 	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, course.ErrNotFound):
-			t.Fatal(err)
-		}
-	}
+	won := wins(t, "take", errs, course.ErrNotFound)
 	if won != 1 {
 		t.Fatalf("%d takers got the link, want 1", won)
 	}
@@ -434,27 +424,6 @@ func authSettings(t *testing.T, open Open) {
 	}
 }
 
-// authRecords is an in-memory backup: each collection's records as JSON.
-type authRecords map[string][]json.RawMessage
-
-func (m authRecords) Write(collection string, rec any) error {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	m[collection] = append(m[collection], b)
-	return nil
-}
-
-func (m authRecords) Read(collection string, fn func(decode func(v any) error) error) error {
-	for i, b := range m[collection] {
-		if err := fn(func(v any) error { return json.Unmarshal(b, v) }); err != nil {
-			return fmt.Errorf("%s record %d: %w", collection, i, err)
-		}
-	}
-	return nil
-}
-
 // authBackupRoundTrip: sessions, counters and settings export as the
 // records of the backup format and load into a fresh backend unchanged.
 func authBackupRoundTrip(t *testing.T, open Open) {
@@ -480,19 +449,12 @@ func authBackupRoundTrip(t *testing.T, open Open) {
 	if err := st.Settings.Put(ctx, "banner", "Bienvenue"); err != nil {
 		t.Fatal(err)
 	}
-	recs := authRecords{}
+	recs := memRecords{}
 	if err := b.Export(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
-	auth := func(m authRecords) map[string][]string {
-		out := map[string][]string{}
-		for _, c := range []string{"auth_sessions", "login_throttle", "settings"} {
-			out[c] = []string{}
-			for _, r := range m[c] {
-				out[c] = append(out[c], string(r))
-			}
-		}
-		return out
+	auth := func(m memRecords) map[string][]string {
+		return m.strings("auth_sessions", "login_throttle", "settings")
 	}
 	want := map[string][]string{
 		"auth_sessions": {
@@ -513,7 +475,7 @@ func authBackupRoundTrip(t *testing.T, open Open) {
 	}
 
 	// Only the auth collections: a restore of them alone.
-	only := authRecords{}
+	only := memRecords{}
 	for c, rs := range recs {
 		if c == "auth_sessions" || c == "login_throttle" || c == "settings" {
 			only[c] = rs
@@ -526,7 +488,7 @@ func authBackupRoundTrip(t *testing.T, open Open) {
 	if err := b2.Import(ctx, only); !errors.Is(err, store.ErrNotEmpty) {
 		t.Fatalf("import into a database with data: %v; want store.ErrNotEmpty", err)
 	}
-	again := authRecords{}
+	again := memRecords{}
 	if err := b2.Export(ctx, again); err != nil {
 		t.Fatal(err)
 	}

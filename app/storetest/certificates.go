@@ -7,13 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"librecours/app/store"
 	"librecours/certificates"
@@ -270,11 +268,7 @@ func certList(t *testing.T, open Open) {
 	}
 	cs[0].RevokedAt, cs[0].RevokeReason = certPtr(T0.Add(2*time.Minute)), "reissued"
 
-	for _, tc := range []struct {
-		name string
-		call func() ([]certificates.Certificate, error)
-		want []certificates.Certificate
-	}{
+	checkCalls(t, []listCall[certificates.Certificate]{
 		{"by session, revoked included", func() ([]certificates.Certificate, error) { return s.CertificatesBySession(ctx, "s1") },
 			[]certificates.Certificate{cs[2], cs[1], cs[0], cs[4]}},
 		{"by other session", func() ([]certificates.Certificate, error) { return s.CertificatesBySession(ctx, "s2") },
@@ -285,17 +279,7 @@ func certList(t *testing.T, open Open) {
 		{"by user", func() ([]certificates.Certificate, error) { return s.CertificatesByUser(ctx, "bob") },
 			[]certificates.Certificate{cs[1]}},
 		{"by unknown user", func() ([]certificates.Certificate, error) { return s.CertificatesByUser(ctx, "zed") }, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.call()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Fatalf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func certRevoke(t *testing.T, open Open) {
@@ -352,27 +336,18 @@ func certRevokeConcurrent(t *testing.T, open Open) {
 				t.Fatal(err)
 			}
 			var wins, revoked, winner atomic.Int32
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			for w := range workers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					err := s.Revoke(ctx, c.Code, fmt.Sprintf("raison %d", w), false, T0.Add(time.Duration(w)*time.Minute))
-					switch {
-					case err == nil:
-						wins.Add(1)
-						winner.Store(int32(w)) // #nosec G115 -- a handful of workers
-					case errors.Is(err, certificates.ErrRevoked):
-						revoked.Add(1)
-					default:
-						t.Error(err)
-					}
-				}()
-			}
-			close(start)
-			wg.Wait()
+			together(workers, func(w int) {
+				err := s.Revoke(ctx, c.Code, fmt.Sprintf("raison %d", w), false, T0.Add(time.Duration(w)*time.Minute))
+				switch {
+				case err == nil:
+					wins.Add(1)
+					winner.Store(int32(w)) // #nosec G115 -- a handful of workers
+				case errors.Is(err, certificates.ErrRevoked):
+					revoked.Add(1)
+				default:
+					t.Error(err)
+				}
+			})
 			if wins.Load() != 1 || int(revoked.Load()) != workers-1 {
 				t.Fatalf("%d wins and %d ErrRevoked, want 1 and %d", wins.Load(), revoked.Load(), workers-1)
 			}
@@ -448,12 +423,7 @@ func certCommitments(t *testing.T, open Open) {
 	} {
 		t.Run("of "+tc.user, func(t *testing.T) {
 			got, err := s.CommitmentsOf(ctx, tc.user)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Fatalf("CommitmentsOf(%s) (-want +got):\n%s", tc.user, diff)
-			}
+			checkList(t, fmt.Sprintf("CommitmentsOf(%s)", tc.user), tc.want, got, err)
 		})
 	}
 }
@@ -559,12 +529,7 @@ func certAuditLog(t *testing.T, open Open) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.AuditSearch(ctx, tc.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Fatalf("AuditSearch(%+v) (-want +got):\n%s", tc.f, diff)
-			}
+			checkList(t, fmt.Sprintf("AuditSearch(%+v)", tc.f), tc.want, got, err)
 		})
 	}
 }
@@ -590,26 +555,12 @@ func certAvailability(t *testing.T, open Open) {
 	adaS1 := A{UserID: "ada", SessionID: "s1", Available: true, At: T0.Add(2 * time.Minute)}
 	adaS2 := A{UserID: "ada", SessionID: "s2", Available: false, At: T0.Add(time.Minute)}
 	bobS2 := A{UserID: "bob", SessionID: "s2", Available: false, At: T0.Add(3 * time.Minute)}
-	for _, tc := range []struct {
-		name string
-		call func() ([]A, error)
-		want []A
-	}{
+	checkCalls(t, []listCall[A]{
 		{"all, by session then person", func() ([]A, error) { return s.Availabilities(ctx) }, []A{adaS1, adaS2, bobS2}},
 		{"of one person, by session", func() ([]A, error) { return s.AvailabilitiesOf(ctx, "ada") }, []A{adaS1, adaS2}},
 		{"replaced", func() ([]A, error) { return s.AvailabilitiesOf(ctx, "bob") }, []A{bobS2}},
 		{"of nobody", func() ([]A, error) { return s.AvailabilitiesOf(ctx, "zed") }, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.call()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Fatalf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 // certCollections are the backup collections of the certificates.
@@ -747,10 +698,7 @@ func certBackup(t *testing.T, open Open) {
 	}
 
 	r := backupRoundTrip(t, open, b, certCollections).Stores().Certificates
-	for _, tc := range []struct {
-		name string
-		read func(s store.CertificateStore) (any, error)
-	}{
+	checkRestored(t, s, r, []storeRead[store.CertificateStore]{
 		{"rules", func(s store.CertificateStore) (any, error) { return s.Rules(ctx, "s1") }},
 		{"declined", func(s store.CertificateStore) (any, error) { return s.Declined(ctx, "s1") }},
 		{"overrides", func(s store.CertificateStore) (any, error) { return s.Overrides(ctx, "s1") }},
@@ -760,19 +708,5 @@ func certBackup(t *testing.T, open Open) {
 		{"signing keys", func(s store.CertificateStore) (any, error) { return s.SigningKeys(ctx) }},
 		{"availability", func(s store.CertificateStore) (any, error) { return s.Availabilities(ctx) }},
 		{"audit log", func(s store.CertificateStore) (any, error) { return s.AuditSearch(ctx, certificates.AuditFilter{}) }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			want, err := tc.read(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := tc.read(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Fatalf("after a restore (-before +after):\n%s", diff)
-			}
-		})
-	}
+	})
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,6 +76,16 @@ func courseCreateUser(t *testing.T, s store.CourseStore, u *course.User) *course
 // numbered by the store.
 func courseSession(t testing.TB, s store.CourseStore, f course.Format, capacity int, startsOn time.Time) *course.Session {
 	t.Helper()
+	return createSession(t, s, f, startsOn, func(sess *course.Session) {
+		sess.Capacity, sess.WorkloadHours, sess.CreatedBy = capacity, course.DefaultWorkloadHours, "c"
+	})
+}
+
+// createSession creates a session of format f starting on startsOn (UTC),
+// numbered by the store, with its planned parts and default settings,
+// created at T0; set fills in what the scenario needs before it is stored.
+func createSession(t testing.TB, s store.CourseStore, f course.Format, startsOn time.Time, set func(*course.Session)) *course.Session {
+	t.Helper()
 	ctx := context.Background()
 	n, err := s.NextSessionNumber(ctx, f)
 	if err != nil {
@@ -85,9 +94,10 @@ func courseSession(t testing.TB, s store.CourseStore, f course.Format, capacity 
 	plan := course.PlanSchedule(f, startsOn, time.UTC)
 	sess := &course.Session{
 		Code: course.SessionCode(f, n), Format: f, Number: n, StartsOn: plan.StartsOn, EndsOn: plan.EndsOn,
-		TimeZone: "Europe/Paris", Capacity: capacity, Parts: plan.Parts, Evaluation: plan.Evaluation,
-		Animators: []string{}, Settings: course.DefaultSettings(), WorkloadHours: course.DefaultWorkloadHours, CreatedAt: T0, CreatedBy: "c",
+		TimeZone: "Europe/Paris", Parts: plan.Parts, Evaluation: plan.Evaluation,
+		Animators: []string{}, Settings: course.DefaultSettings(), CreatedAt: T0,
 	}
+	set(sess)
 	if err := s.CreateSession(ctx, sess); err != nil {
 		t.Fatal(err)
 	}
@@ -840,18 +850,7 @@ func courseCalendarFeeds(t *testing.T, s store.CourseStore) {
 // and returns their errors.
 func courseRace(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = fn(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(n, func(i int) { errs[i] = fn(i) })
 	return errs
 }
 
@@ -863,15 +862,7 @@ func courseRaceEnrol(t *testing.T, s store.CourseStore, n, capacity int) {
 	errs := courseRace(n, func(i int) error {
 		return s.Enrol(ctx, course.Enrolment{SessionID: sess.ID, UserID: fmt.Sprintf("u%02d", i), EnrolledAt: T0})
 	})
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, course.ErrSessionFull):
-			t.Errorf("enrol: %v", err)
-		}
-	}
+	ok := wins(t, "enrol", errs, course.ErrSessionFull)
 	got := courseGetSession(t, s, sess.ID)
 	es, err := s.EnrolmentsBySession(ctx, sess.ID)
 	if err != nil {
@@ -893,15 +884,7 @@ func courseRaceSamePerson(t *testing.T, s store.CourseStore) {
 	errs := courseRace(4, func(int) error {
 		return s.Enrol(ctx, course.Enrolment{SessionID: sess.ID, UserID: "u1", EnrolledAt: T0})
 	})
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, course.ErrAlreadyEnrolled):
-			t.Errorf("enrol: %v", err)
-		}
-	}
+	ok := wins(t, "enrol", errs, course.ErrAlreadyEnrolled)
 	if got := courseGetSession(t, s, sess.ID); ok != 1 || got.Enrolled != 1 {
 		t.Fatalf("accepted %d, counter %d; want 1 each", ok, got.Enrolled)
 	}
@@ -919,15 +902,7 @@ func courseRaceEnrolMany(t *testing.T, s store.CourseStore) {
 		}
 		return s.EnrolMany(ctx, sess.ID, fmt.Sprintf("batch%d", i), es)
 	})
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, course.ErrSessionFull):
-			t.Errorf("EnrolMany: %v", err)
-		}
-	}
+	ok := wins(t, "EnrolMany", errs, course.ErrSessionFull)
 	es, err := s.EnrolmentsBySession(ctx, sess.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -974,15 +949,7 @@ func courseRaceUseInvitation(t *testing.T, s store.CourseStore) {
 		t.Fatal(err)
 	}
 	errs := courseRace(4, func(int) error { return s.UseInvitation(ctx, "h", T0.Add(time.Hour)) })
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, course.ErrNotFound):
-			t.Errorf("use: %v", err)
-		}
-	}
+	ok := wins(t, "use", errs, course.ErrNotFound)
 	if ok != 1 {
 		t.Fatalf("%d uses succeeded, want 1", ok)
 	}
@@ -1065,12 +1032,7 @@ func (m courseRecords) Write(collection string, rec any) error {
 	if !slices.Contains(courseCollections, collection) {
 		return nil
 	}
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	m[collection] = append(m[collection], data)
-	return nil
+	return memRecords(m).Write(collection, rec)
 }
 
 func (m courseRecords) Read(collection string, fn func(decode func(v any) error) error) error {
@@ -1089,14 +1051,9 @@ func (m courseRecords) Read(collection string, fn func(decode func(v any) error)
 
 // sorted returns each collection's records as sorted JSON lines.
 func (m courseRecords) sorted() map[string][]string {
-	out := map[string][]string{}
-	for _, c := range courseCollections {
-		lines := []string{}
-		for _, d := range m[c] {
-			lines = append(lines, string(d))
-		}
+	out := memRecords(m).strings(courseCollections...)
+	for _, lines := range out {
 		slices.Sort(lines)
-		out[c] = lines
 	}
 	return out
 }

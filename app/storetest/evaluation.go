@@ -119,11 +119,7 @@ func evaluationAttemptsList(t *testing.T, open Open) {
 			t.Fatal(err)
 		}
 	}
-	for _, tc := range []struct {
-		name string
-		call func() ([]grading.Attempt, error)
-		want []grading.Attempt
-	}{
+	checkCalls(t, []listCall[grading.Attempt]{
 		{"one person, by number", func() ([]grading.Attempt, error) { return s.Attempts(ctx, "s1", "bob") }, []grading.Attempt{as[1], as[0]}},
 		{"one person", func() ([]grading.Attempt, error) { return s.Attempts(ctx, "s1", "ada") }, []grading.Attempt{as[2]}},
 		{"same person, other session", func() ([]grading.Attempt, error) { return s.Attempts(ctx, "s2", "ada") }, []grading.Attempt{as[3]}},
@@ -131,17 +127,7 @@ func evaluationAttemptsList(t *testing.T, open Open) {
 		{"session, by user then number", func() ([]grading.Attempt, error) { return s.AttemptsBySession(ctx, "s1") },
 			[]grading.Attempt{as[2], as[1], as[0], as[4]}},
 		{"unknown session", func() ([]grading.Attempt, error) { return s.AttemptsBySession(ctx, "none") }, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.call()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got, attemptOpts); diff != "" {
-				t.Fatalf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func evaluationSaveAttempt(t *testing.T, open Open) {

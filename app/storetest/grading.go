@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -237,22 +236,6 @@ func gradingTransitionPart(t *testing.T, open Open) {
 			}
 		})
 	}
-}
-
-// together runs fn in n goroutines started together and waits for them.
-func together(n int, fn func(w int)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for w := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			fn(w)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }
 
 // gradingTransitionPartConcurrent: of 8 workers racing for the same move,
@@ -570,11 +553,7 @@ func gradingSubmissionsList(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	subs[3].Animator = &grading.AnimatorGrade{By: "anim2", At: T0, Confirm: true}
-	for _, tc := range []struct {
-		name string
-		call func() ([]*grading.Submission, error)
-		want []*grading.Submission
-	}{
+	checkCalls(t, []listCall[*grading.Submission]{
 		{"one part, by submission time", func() ([]*grading.Submission, error) { return s.Submissions(ctx, "s1", 2) }, []*grading.Submission{subs[2], subs[0]}},
 		{"every part, by part", func() ([]*grading.Submission, error) { return s.Submissions(ctx, "s1", 0) }, []*grading.Submission{subs[1], subs[2], subs[0]}},
 		{"other session", func() ([]*grading.Submission, error) { return s.Submissions(ctx, "s2", 0) }, []*grading.Submission{subs[3]}},
@@ -589,17 +568,7 @@ func gradingSubmissionsList(t *testing.T, open Open) {
 		{"corrections, every session", func() ([]*grading.Submission, error) { return s.Corrections(ctx) }, []*grading.Submission{subs[3], subs[0]}},
 		{"without texts, one part", func() ([]*grading.Submission, error) { return s.SubmissionsMeta(ctx, "s1", 2) }, textless(subs[2], subs[0])},
 		{"without texts, every part", func() ([]*grading.Submission, error) { return s.SubmissionsMeta(ctx, "s1", 0) }, textless(subs[1], subs[2], subs[0])},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.call()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Fatalf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func gradingSubmissionGrades(t *testing.T, open Open) {
@@ -764,11 +733,7 @@ func gradingReviewRoundTrip(t *testing.T, open Open) {
 	if _, err := s.ReviewByID(ctx, "missing"); !errors.Is(err, grading.ErrNotFound) {
 		t.Fatalf("ReviewByID(missing): err = %v, want ErrNotFound", err)
 	}
-	for _, tc := range []struct {
-		name string
-		call func() ([]grading.Review, error)
-		want []grading.Review
-	}{
+	checkCalls(t, []listCall[grading.Review]{
 		{"Reviews of one part, no duplicates", func() ([]grading.Review, error) { return s.Reviews(ctx, "s1", 1) }, []grading.Review{rs[0], rs[1], extra}},
 		{"Reviews of every part", func() ([]grading.Review, error) { return s.Reviews(ctx, "s1", 0) }, []grading.Review{rs[0], rs[1], extra, rs[2], rs[4]}},
 		{"Reviews of another session", func() ([]grading.Review, error) { return s.Reviews(ctx, "s2", 0) }, []grading.Review{rs[3]}},
@@ -781,17 +746,7 @@ func gradingReviewRoundTrip(t *testing.T, open Open) {
 		{"ReviewsInvolving, other session", func() ([]grading.Review, error) { return s.ReviewsInvolving(ctx, "s2", "cyd") }, nil},
 		{"ReviewsBySubmission", func() ([]grading.Review, error) { return s.ReviewsBySubmission(ctx, "sub-a") }, []grading.Review{rs[0], extra}},
 		{"ReviewsBySubmission, none", func() ([]grading.Review, error) { return s.ReviewsBySubmission(ctx, "missing") }, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.call()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got, reviewOpts); diff != "" {
-				t.Fatalf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func gradingSaveReview(t *testing.T, open Open) {
@@ -1154,43 +1109,10 @@ func gradingStamp(t *testing.T, open Open) {
 	}
 }
 
-// gradingRecords is an in-memory backup: each collection's records as JSON.
-type gradingRecords map[string][]json.RawMessage
-
-func (m gradingRecords) Write(collection string, rec any) error {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	m[collection] = append(m[collection], b)
-	return nil
-}
-
-func (m gradingRecords) Read(collection string, fn func(decode func(v any) error) error) error {
-	for i, b := range m[collection] {
-		if err := fn(func(v any) error { return json.Unmarshal(b, v) }); err != nil {
-			return fmt.Errorf("%s record %d: %w", collection, i, err)
-		}
-	}
-	return nil
-}
-
 // gradingCollections are the collections of the grading and evaluation
 // stores.
 var gradingCollections = []string{"exercises", "part_states", "files", "submissions", "submission_versions", "reviews",
 	"evaluations", "evaluation_attempts"}
-
-// only returns the grading collections of m, as strings.
-func (m gradingRecords) only() map[string][]string {
-	out := map[string][]string{}
-	for _, c := range gradingCollections {
-		out[c] = []string{}
-		for _, r := range m[c] {
-			out[c] = append(out[c], string(r))
-		}
-	}
-	return out
-}
 
 // gradingBackupRoundTrip: every kind of grading record exports as the
 // backup format's records and loads into a fresh backend unchanged, where
@@ -1253,7 +1175,7 @@ func gradingBackupRoundTrip(t *testing.T, open Open) {
 	must(ev.SaveAttempt(ctx, submittedAttempt(newAttempt("s1", "ada", 1, T0), T0.Add(time.Minute), 100, map[string][]string{"q1": {"q1a"}, "q2": {}})))
 	must(ev.SaveAttempt(ctx, newAttempt("s1", "ada", 2, T0.Add(time.Hour))))
 
-	recs := gradingRecords{}
+	recs := memRecords{}
 	must(b.Export(ctx, recs))
 	counts := map[string]int{}
 	for _, c := range gradingCollections {
@@ -1287,15 +1209,15 @@ func gradingBackupRoundTrip(t *testing.T, open Open) {
 		t.Errorf("empty file record: %+v", f0)
 	}
 
-	only := gradingRecords{}
+	only := memRecords{}
 	for _, c := range gradingCollections {
 		only[c] = recs[c]
 	}
 	b2 := open(t)
 	must(b2.Import(ctx, only))
-	again := gradingRecords{}
+	again := memRecords{}
 	must(b2.Export(ctx, again))
-	if diff := cmp.Diff(recs.only(), again.only()); diff != "" {
+	if diff := cmp.Diff(recs.strings(gradingCollections...), again.strings(gradingCollections...)); diff != "" {
 		t.Fatalf("records after a restore (-want +got):\n%s", diff)
 	}
 

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"librecours/notify"
 	"librecours/notify/notifytest"
@@ -32,27 +29,18 @@ func Notify(t *testing.T, open Open) {
 // returned true.
 func notifyRace(t *testing.T, n int, fn func(i int) (bool, error)) int {
 	t.Helper()
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			ok, err := fn(i)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if ok {
-				wins.Add(1)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return int(wins.Load())
+	var won atomic.Int32
+	together(n, func(i int) {
+		ok, err := fn(i)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if ok {
+			won.Add(1)
+		}
+	})
+	return int(won.Load())
 }
 
 // notifyClaimRace: claimers racing for one due message; exactly one gets it.
@@ -173,10 +161,7 @@ func notifyBackup(t *testing.T, open Open) {
 	must(err)
 
 	r := backupRoundTrip(t, open, b, []string{"outbox", "notify_prefs", "session_hooks"}).Stores().Outbox
-	for _, tc := range []struct {
-		name string
-		read func(s notify.Store) (any, error)
-	}{
+	checkRestored(t, s, r, []storeRead[notify.Store]{
 		{"claimed message", func(s notify.Store) (any, error) { return s.Message(ctx, c.ID) }},
 		{"digest", func(s notify.Store) (any, error) { return s.Message(ctx, digest.ID) }},
 		{"post", func(s notify.Store) (any, error) { return s.Message(ctx, post.ID) }},
@@ -184,21 +169,7 @@ func notifyBackup(t *testing.T, open Open) {
 		{"default prefs", func(s notify.Store) (any, error) { return s.Prefs(ctx, "u2") }},
 		{"hook", func(s notify.Store) (any, error) { return s.Hook(ctx, "s1") }},
 		{"reminders only", func(s notify.Store) (any, error) { return s.Hook(ctx, "s2") }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			want, err := tc.read(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := tc.read(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Fatalf("after a restore (-before +after):\n%s", diff)
-			}
-		})
-	}
+	})
 	// The restored outbox goes on: the other message of T0 is due first,
 	// then the claimed one at its retry time.
 	other := sent.ID

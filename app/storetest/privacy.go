@@ -39,21 +39,7 @@ type privacyWorld struct {
 
 func privacySession(t *testing.T, s store.CourseStore, f course.Format, startsOn time.Time, createdBy string) *course.Session {
 	t.Helper()
-	ctx := context.Background()
-	n, err := s.NextSessionNumber(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := course.PlanSchedule(f, startsOn, time.UTC)
-	sess := &course.Session{
-		Code: course.SessionCode(f, n), Format: f, Number: n, StartsOn: plan.StartsOn, EndsOn: plan.EndsOn,
-		TimeZone: "Europe/Paris", Parts: plan.Parts, Evaluation: plan.Evaluation,
-		Animators: []string{}, Settings: course.DefaultSettings(), CreatedAt: T0, CreatedBy: createdBy,
-	}
-	if err := s.CreateSession(ctx, sess); err != nil {
-		t.Fatal(err)
-	}
-	return sess
+	return createSession(t, s, f, startsOn, func(sess *course.Session) { sess.CreatedBy = createdBy })
 }
 
 func newPrivacyWorld(t *testing.T, open Open) *privacyWorld {

@@ -1,9 +1,7 @@
 package storetest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"testing"
 
 	"librecours/app/store"
@@ -79,7 +77,7 @@ func Workload(t *testing.T, open Open) {
 	}
 
 	// A backup carries both.
-	recs := workloadRecords{}
+	recs := memRecords{}
 	if err := b.Export(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
@@ -112,25 +110,4 @@ func courseSessionWith(t *testing.T, s store.CourseStore, hours int) *course.Ses
 		t.Fatal(err)
 	}
 	return &c
-}
-
-// workloadRecords keeps every collection of a backup in memory.
-type workloadRecords map[string][]json.RawMessage
-
-func (m workloadRecords) Write(collection string, rec any) error {
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	m[collection] = append(m[collection], data)
-	return nil
-}
-
-func (m workloadRecords) Read(collection string, fn func(decode func(v any) error) error) error {
-	for _, data := range m[collection] {
-		if err := fn(func(v any) error { return json.NewDecoder(bytes.NewReader(data)).Decode(v) }); err != nil {
-			return err
-		}
-	}
-	return nil
 }
