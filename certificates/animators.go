@@ -406,7 +406,7 @@ var AuditActions = []string{
 	"account.delete", course.AuditResetLink, "certificate.reissue", course.AuditUnenrol, course.AuditAnimatorRemove,
 	course.AuditSessionCancel, course.AuditRosterImport, course.AuditAssignEarly, course.AuditPartClose,
 	course.AuditSessionCreate, course.AuditSessionEdit, course.AuditPartEdit, course.AuditEvaluationEdit, course.AuditEnrol,
-	course.AuditExerciseEdit, course.AuditWebhook,
+	course.AuditExerciseEdit, course.AuditWebhook, course.AuditInvite,
 }
 
 // AuditLog returns the audit entries matching f to a coordinator, newest

@@ -52,6 +52,7 @@ func RecordAudit(ctx context.Context, a Auditor, now time.Time, actor *User, e A
 // words (issue #13 item 9).
 const (
 	AuditRosterImport = "roster.import"    // an enrolment file was imported
+	AuditInvite       = "session.invite"   // one person enrolled by address and name
 	AuditPartClose    = "part.close_early" // a part's reviews closed before their deadline
 	AuditAssignEarly  = "part.assign_early"
 

@@ -215,3 +215,43 @@ func paris(t *testing.T) *time.Location {
 	}
 	return loc
 }
+
+// TestInvite: a coordinator enrols one person by address and name; someone
+// without an account gets one with an invitation, the action is logged as
+// session.invite; bad input names its field; others may not.
+func TestInvite(t *testing.T) {
+	t.Parallel()
+	st := &rosterMem{memStore: newMem(coordinator(), participant("p1"))}
+	sess := lcIII(st.memStore)
+	svc := svcWith(st.memStore, "2026-02-20T10:00:00Z")
+	svc.Roster = st
+	ctx := t.Context()
+	res, err := svc.Invite(ctx, coordinator(), sess.ID, " Zoe@Example.org ", " Zoé Écrivaine ")
+	if err != nil || len(res.Created) != 1 || res.Created[0].Token == "" || res.Created[0].Email != "zoe@example.org" || res.Created[0].Name != "Zoé Écrivaine" {
+		t.Fatalf("new person: %+v, %v", res, err)
+	}
+	if len(st.invs) != 1 || st.invs[0].UserID != res.Created[0].UserID || st.invs[0].SessionID != sess.ID {
+		t.Fatalf("invitations %+v", st.invs)
+	}
+	if len(st.audits) != 1 || st.audits[0].Action != course.AuditInvite || st.audits[0].Target != "LCIII-001" {
+		t.Fatalf("audit %+v", st.audits)
+	}
+	res, err = svc.Invite(ctx, coordinator(), sess.ID, "p1@example.org", "Person P1")
+	if err != nil || len(res.Enrolled) != 1 || res.Enrolled[0].UserID != "p1" || len(res.Created) != 0 {
+		t.Fatalf("existing account: %+v, %v", res, err)
+	}
+	for _, tc := range []struct{ email, name, field, key string }{
+		{"", "Zoé", "email", course.RosterEmailRequired},
+		{"not an address", "Zoé", "email", course.RosterEmailInvalid},
+		{"x@example.org", " ", "name", course.RosterNameRequired},
+		{"x@example.org", "two\nlines", "name", course.RosterNameInvalid},
+	} {
+		_, err := svc.Invite(ctx, coordinator(), sess.ID, tc.email, tc.name)
+		wantValidation(t, err, tc.field, tc.key)
+	}
+	_, err = svc.Invite(ctx, participant("p1"), sess.ID, "y@example.org", "Y")
+	check(t, err, course.ErrForbidden)
+	if len(st.audits) != 2 {
+		t.Fatalf("%d audit entries", len(st.audits))
+	}
+}

@@ -409,6 +409,41 @@ func (s *Service) ImportRosterWith(ctx context.Context, actor *User, sessionID s
 	if !actor.IsCoordinator() {
 		return nil, ErrForbidden
 	}
+	entries, err := ParseRoster(data)
+	if err != nil {
+		return nil, err
+	}
+	return s.importEntries(ctx, actor, sessionID, entries, opts, AuditRosterImport)
+}
+
+// Invite enrols one person, by address and name, as an import of one line
+// does: a coordinator's action. Someone without an account gets one and an
+// invitation (Created); an account never activated gets a new invitation
+// (Reinvited, as with ImportOptions.Renew); anyone else is enrolled or left
+// enrolled. A bad address or name is a validation error on "email" or
+// "name".
+func (s *Service) Invite(ctx context.Context, actor *User, sessionID, email, name string) (*ImportResult, error) {
+	if actor == nil {
+		return nil, ErrUnauthenticated
+	}
+	if !actor.IsCoordinator() {
+		return nil, ErrForbidden
+	}
+	e := RosterEntry{Line: 1, Email: NormalizeEmail(email), Name: strings.TrimSpace(name)}
+	if errs := validateEntry(e, email); len(errs) > 0 {
+		field := "name"
+		if k := errs[0].Key; k == RosterEmailRequired || k == RosterEmailInvalid {
+			field = "email"
+		}
+		return nil, &ValidationError{Field: field, Key: errs[0].Key, Args: errs[0].Args}
+	}
+	e.Name = CleanName(e.Name)
+	return s.importEntries(ctx, actor, sessionID, []RosterEntry{e}, ImportOptions{Renew: true}, AuditInvite)
+}
+
+// importEntries enrols the people of an import, checked already; action is
+// the audit action recorded.
+func (s *Service) importEntries(ctx context.Context, actor *User, sessionID string, entries []RosterEntry, opts ImportOptions, action string) (*ImportResult, error) {
 	rs, err := s.rosterStore()
 	if err != nil {
 		return nil, err
@@ -420,10 +455,6 @@ func (s *Service) ImportRosterWith(ctx context.Context, actor *User, sessionID s
 	now := s.Now().UTC()
 	if !sess.EnrolmentOpen(now) {
 		return nil, ErrSessionClosed
-	}
-	entries, err := ParseRoster(data)
-	if err != nil {
-		return nil, err
 	}
 	emails := make([]string, len(entries))
 	for i, e := range entries {
@@ -507,7 +538,7 @@ func (s *Service) ImportRosterWith(ctx context.Context, actor *User, sessionID s
 	if err := s.writeImport(ctx, rs, sess, res, newUsers, pending, now); err != nil {
 		return nil, err
 	}
-	e := AuditEntry{Action: AuditRosterImport, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.roster_import", map[string]string{
+	e := AuditEntry{Action: action, SessionID: sess.ID, Target: sess.Code, Detail: AuditDetail("audit.detail.roster_import", map[string]string{
 		"Count": strconv.Itoa(res.EnrolledCount()), "Created": strconv.Itoa(len(res.Created)), "Reinvited": strconv.Itoa(len(res.Reinvited))})}
 	return res, RecordAudit(ctx, s.Audit, now, actor, e)
 }

@@ -30,6 +30,7 @@ func (s *Server) registerRosterRoutes() {
 	a.Get(notify.LinkPaths[notify.KindInvitation]+":token", s.handleInvitationShow)
 	a.Post(notify.LinkPaths[notify.KindInvitation]+":token", s.handleInvitationAccept)
 	a.Post("/api/v1/sessions/:id/enrolments/import", s.handleAPIImport)
+	s.registerInviteRoutes()
 }
 
 // importedRow is a person of an import, for the result page.
