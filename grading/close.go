@@ -61,14 +61,7 @@ func (s *Service) lapsed(p course.Part, r Review, now time.Time) bool {
 // more: first a late submission short of reviewers, then a review whose lease
 // ran out untouched. ErrNoWork when there is none.
 func (s *Service) ExtraReview(ctx context.Context, actor *course.User, sessionID string, part int) (*Review, error) {
-	sess, _, enrolled, err := s.session(ctx, actor, sessionID)
-	if err != nil {
-		return nil, err
-	}
-	if !enrolled {
-		return nil, course.ErrForbidden
-	}
-	p, err := sessionPart(sess, part)
+	sess, p, err := s.participantPart(ctx, actor, sessionID, part)
 	if err != nil {
 		return nil, err
 	}
@@ -456,12 +449,9 @@ func (s *Service) review(ctx context.Context, actor *course.User, sessionID stri
 	if actor == nil {
 		return nil, false, course.ErrUnauthenticated
 	}
-	sess, err := s.Course.SessionByID(ctx, sessionID)
+	sess, err := s.managedSession(ctx, actor, sessionID, course.ErrForbidden)
 	if err != nil {
 		return nil, false, err
-	}
-	if !course.CanManage(actor, sess) {
-		return nil, false, course.ErrForbidden
 	}
 	stamper, _ := s.Store.(Stamper)
 	if stamper == nil {
@@ -591,12 +581,9 @@ func (s *Service) decide(ctx context.Context, actor *course.User, submissionID s
 	if err != nil {
 		return nil, err
 	}
-	sess, err := s.Course.SessionByID(ctx, sub.SessionID)
+	sess, err := s.managedSession(ctx, actor, sub.SessionID, course.ErrForbidden)
 	if err != nil {
 		return nil, err
-	}
-	if !course.CanManage(actor, sess) {
-		return nil, course.ErrForbidden
 	}
 	if err := validate(); err != nil {
 		return nil, err
@@ -635,19 +622,9 @@ func (s *Service) decide(ctx context.Context, actor *course.User, submissionID s
 // Reassign lets staff hand an unfinished review to another participant of the
 // session (not the author, not already reviewing it).
 func (s *Service) Reassign(ctx context.Context, actor *course.User, reviewID, reviewerID string) (*Review, error) {
-	if actor == nil {
-		return nil, course.ErrUnauthenticated
-	}
-	r, err := s.Store.ReviewByID(ctx, reviewID)
+	r, sess, err := s.staffReview(ctx, actor, reviewID, course.ErrForbidden)
 	if err != nil {
 		return nil, err
-	}
-	sess, err := s.Course.SessionByID(ctx, r.SessionID)
-	if err != nil {
-		return nil, err
-	}
-	if !course.CanManage(actor, sess) {
-		return nil, course.ErrForbidden
 	}
 	if r.Status == ReviewDone {
 		return nil, ErrConflict

@@ -54,21 +54,25 @@ func (s *Service) ReviewOfMyWork(ctx context.Context, actor *course.User, review
 // StaffReview is a review of a session the actor runs (an animator of it
 // or a coordinator).
 func (s *Service) StaffReview(ctx context.Context, actor *course.User, reviewID string) (*Review, error) {
+	r, _, err := s.staffReview(ctx, actor, reviewID, ErrNotFound)
+	return r, err
+}
+
+// staffReview loads a review and its session, which actor must run; denied
+// is the error for anyone else.
+func (s *Service) staffReview(ctx context.Context, actor *course.User, reviewID string, denied error) (*Review, *course.Session, error) {
 	if actor == nil {
-		return nil, course.ErrUnauthenticated
+		return nil, nil, course.ErrUnauthenticated
 	}
 	r, err := s.Store.ReviewByID(ctx, reviewID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	sess, err := s.Course.SessionByID(ctx, r.SessionID)
+	sess, err := s.managedSession(ctx, actor, r.SessionID, denied)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !course.CanManage(actor, sess) {
-		return nil, ErrNotFound
-	}
-	return r, nil
+	return r, sess, nil
 }
 
 // CopySession sets up the duplicate toID of session fromID: its part

@@ -59,7 +59,7 @@ type Service struct {
 	// served, marked stale.
 	QueueSpacing time.Duration
 	queues       queueCache // the staff's view of sessions, when Store is a Stamper
-	lapses lapseScans // when the scheduler last looked for lapsed reviews
+	lapses       lapseScans // when the scheduler last looked for lapsed reviews
 }
 
 // render is Markdown, when set.
@@ -75,6 +75,36 @@ func (s *Service) withHTML(e Exercise) (Exercise, error) {
 	var err error
 	e.InstructionsHTML, err = s.render("instructions", e.Instructions)
 	return e, err
+}
+
+// participantPart loads a session the actor is enrolled in, and its part n:
+// course.ErrForbidden to anyone else, ErrNotFound for a part it has not.
+func (s *Service) participantPart(ctx context.Context, actor *course.User, sessionID string, n int) (*course.Session, course.Part, error) {
+	sess, _, enrolled, err := s.session(ctx, actor, sessionID)
+	if err != nil {
+		return nil, course.Part{}, err
+	}
+	if !enrolled {
+		return nil, course.Part{}, course.ErrForbidden
+	}
+	p, err := sessionPart(sess, n)
+	if err != nil {
+		return nil, course.Part{}, err
+	}
+	return sess, p, nil
+}
+
+// managedSession loads a session and checks that actor runs it (an animator
+// of it or a coordinator); denied is the error for anyone else.
+func (s *Service) managedSession(ctx context.Context, actor *course.User, sessionID string, denied error) (*course.Session, error) {
+	sess, err := s.Course.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if !course.CanManage(actor, sess) {
+		return nil, denied
+	}
+	return sess, nil
 }
 
 // session loads a session and whether actor manages it or is enrolled in it.
@@ -184,14 +214,7 @@ type Upload struct {
 // closed, and a first one is accepted as late while reviews are open, unless
 // the session turned late work off.
 func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID string, part int, text string, up *Upload) (*Submission, error) {
-	sess, _, enrolled, err := s.session(ctx, actor, sessionID)
-	if err != nil {
-		return nil, err
-	}
-	if !enrolled {
-		return nil, course.ErrForbidden
-	}
-	p, err := sessionPart(sess, part)
+	sess, p, err := s.participantPart(ctx, actor, sessionID, part)
 	if err != nil {
 		return nil, err
 	}
@@ -399,14 +422,7 @@ type MySubmission struct {
 
 // MySubmission returns the actor's own submission of a part.
 func (s *Service) MySubmission(ctx context.Context, actor *course.User, sessionID string, part int) (*MySubmission, error) {
-	sess, _, enrolled, err := s.session(ctx, actor, sessionID)
-	if err != nil {
-		return nil, err
-	}
-	if !enrolled {
-		return nil, course.ErrForbidden
-	}
-	if _, err := sessionPart(sess, part); err != nil {
+	if _, _, err := s.participantPart(ctx, actor, sessionID, part); err != nil {
 		return nil, err
 	}
 	st, err := s.Store.PartState(ctx, sessionID, part)
