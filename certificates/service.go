@@ -457,19 +457,9 @@ func (s *Service) Results(ctx context.Context, actor *course.User, sessionID str
 
 // Progress returns one participant's own standing (dashboard).
 func (s *Service) Progress(ctx context.Context, actor *course.User, sessionID string) (*Result, error) {
-	if actor == nil {
-		return nil, course.ErrUnauthenticated
-	}
-	sess, err := s.Course.SessionByID(ctx, sessionID)
+	sess, err := course.ParticipantSession(ctx, s.Course, actor, sessionID)
 	if err != nil {
 		return nil, err
-	}
-	enrolled, err := s.Course.IsEnrolled(ctx, sessionID, actor.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !enrolled {
-		return nil, course.ErrForbidden
 	}
 	return s.resultOf(ctx, sess, actor)
 }

@@ -52,6 +52,7 @@ type Quiz struct {
 	Store  EvaluationStore
 	Course course.Store
 	Now    func() time.Time
+	Audit  course.Auditor // changes of the questions and settings; nil records nothing
 }
 
 // evaluation returns the session's evaluation, or the default bank.
@@ -132,7 +133,8 @@ func (q *Quiz) PutEvaluation(ctx context.Context, actor *course.User, sessionID 
 	if !actor.IsCoordinator() {
 		return course.ErrForbidden
 	}
-	if _, err := q.Course.SessionByID(ctx, sessionID); err != nil {
+	sess, err := q.Course.SessionByID(ctx, sessionID)
+	if err != nil {
 		return err
 	}
 	if err := ValidateQuestions(e.Questions); err != nil {
@@ -141,26 +143,21 @@ func (q *Quiz) PutEvaluation(ctx context.Context, actor *course.User, sessionID 
 	if err := e.Settings.Validate(); err != nil {
 		return err
 	}
-	return q.Store.PutEvaluation(ctx, sessionID, e)
+	if err := q.Store.PutEvaluation(ctx, sessionID, e); err != nil {
+		return err
+	}
+	a := course.AuditEntry{Action: course.AuditQuestionsEdit, SessionID: sess.ID, Target: sess.Code,
+		Detail: course.AuditDetail("audit.detail.questions", map[string]string{"Count": strconv.Itoa(len(e.Questions))})}
+	return course.RecordAudit(ctx, q.Audit, q.Now(), actor, a)
 }
 
 // Answer saves answers of the attempt in progress, starting one if needed;
 // with submit it scores the attempt. After a time limit, answers are no
 // longer taken: submitting scores what was saved in time.
 func (q *Quiz) Answer(ctx context.Context, actor *course.User, sessionID string, answers map[string][]string, submit bool) (*Attempt, error) {
-	if actor == nil {
-		return nil, course.ErrUnauthenticated
-	}
-	sess, err := q.Course.SessionByID(ctx, sessionID)
+	sess, err := course.ParticipantSession(ctx, q.Course, actor, sessionID)
 	if err != nil {
 		return nil, err
-	}
-	enrolled, err := q.Course.IsEnrolled(ctx, sessionID, actor.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !enrolled {
-		return nil, course.ErrForbidden
 	}
 	e, err := q.evaluation(ctx, sessionID)
 	if err != nil {
