@@ -407,6 +407,7 @@ var AuditActions = []string{
 	course.AuditSessionCancel, course.AuditRosterImport, course.AuditAssignEarly, course.AuditPartClose,
 	course.AuditSessionCreate, course.AuditSessionEdit, course.AuditPartEdit, course.AuditEvaluationEdit, course.AuditEnrol,
 	course.AuditExerciseEdit, course.AuditWebhook, course.AuditInvite,
+	course.AuditQuestionsEdit,
 }
 
 // AuditLog returns the audit entries matching f to a coordinator, newest

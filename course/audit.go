@@ -60,9 +60,10 @@ const (
 	AuditSessionEdit    = "session.edit" // capacity, workload
 	AuditPartEdit       = "part.edit"    // a part's title or dates
 	AuditEvaluationEdit = "evaluation.edit"
-	AuditEnrol          = "session.enrol"  // a coordinator enrolled someone
-	AuditExerciseEdit   = "exercise.edit"  // a part's instructions or rubric
-	AuditWebhook        = "webhook.change" // a session's Mattermost webhook set or cleared
+	AuditEnrol          = "session.enrol"        // a coordinator enrolled someone
+	AuditExerciseEdit   = "exercise.edit"        // a part's instructions or rubric
+	AuditWebhook        = "webhook.change"       // a session's Mattermost webhook set or cleared
+	AuditQuestionsEdit  = "evaluation.questions" // the final evaluation's questions and settings
 )
 
 // detailPrefix marks a Detail that is a message ID with its arguments

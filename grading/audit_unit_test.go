@@ -6,6 +6,7 @@ import (
 
 	"librecours/course"
 	"librecours/grading"
+	"librecours/grading/gradingtest"
 )
 
 // TestEarlyClosesAudited (issue #13 item 9): staff closing a part's
@@ -94,5 +95,26 @@ func TestExerciseEditAudited(t *testing.T) {
 	wantErr(t, e.svc.PutExercise(ctx, user("p1"), sid, grading.Exercise{Part: 1, Instructions: "x", Rubric: rubric}), course.ErrForbidden)
 	if n := len(e.audit.Entries()); n != 1 {
 		t.Fatalf("%d entries after refused exercises", n)
+	}
+}
+
+// TestQuestionsEditAudited: a coordinator replacing the final evaluation's
+// questions is logged with their count; a refused change is not.
+func TestQuestionsEditAudited(t *testing.T) {
+	t.Parallel()
+	q := newQuiz(t, grading.EvaluationSettings{})
+	log := &gradingtest.Auditor{}
+	q.quiz.Audit = log
+	qs := questions(t)
+	noErr(t, q.quiz.PutEvaluation(ctx, coord, sid, grading.Evaluation{Questions: qs[:2]}))
+	if err := q.quiz.PutEvaluation(ctx, coord, sid, grading.Evaluation{}); err == nil {
+		t.Fatal("no questions accepted")
+	}
+	a := log.Entries()
+	if len(a) != 1 || a[0].Action != course.AuditQuestionsEdit || a[0].ActorID != "coord" || a[0].Target != "LCIII-001" {
+		t.Fatalf("entries %+v", a)
+	}
+	if key, args, ok := course.ParseAuditDetail(a[0].Detail); !ok || key != "audit.detail.questions" || args["Count"] != 2 {
+		t.Fatalf("detail %q", a[0].Detail)
 	}
 }
