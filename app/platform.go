@@ -125,7 +125,7 @@ func (p *Platform) wire(now func() time.Time) error {
 		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, TokenTTL: cfg.TokenTTL}
 	p.Grading = &grading.Service{Store: st.Grading, Course: st.Course, Audit: st.Certificates, Now: now,
 		Markdown: markdown.ForGrading(md), IDKey: secrets.KeyFunc(course.SecretReviewIDs)}
-	p.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now}
+	p.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now, Audit: st.Certificates}
 	p.Certificates = &certificates.Service{Store: st.Certificates, Animators: st.Certificates, Course: st.Course,
 		Grading: st.Grading, Quiz: p.Quiz, Now: now, BaseURL: cfg.BaseURL, Organisation: cfg.Organisation, Texts: texts}
 
