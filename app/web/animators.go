@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,12 +19,12 @@ func (s *Server) registerAnimatorRoutes() {
 	a.Post("/sessions/:id/shift", s.handleSessionShift)
 
 	api := a.Group("/api/v1")
-	api.Get("/animators", signedIn(s.handleAPIAnimatorPool))
-	api.Post("/animators/:uid/release", signedIn(s.handleAPICommitmentRelease))
-	api.Get("/me/availability", signedIn(s.handleAPIMyAvailability))
-	api.Put("/me/availability", signedIn(s.handleAPIAvailability))
-	api.Post("/sessions/:id/duplicate", signedIn(s.handleAPISessionDuplicate))
-	api.Post("/sessions/:id/shift", signedIn(s.handleAPISessionShift))
+	api.Get("/animators", apiJSON(s.handleAPIAnimatorPool))
+	api.Post("/animators/:uid/release", apiJSON(s.handleAPICommitmentRelease))
+	api.Get("/me/availability", apiJSON(s.handleAPIMyAvailability))
+	api.Put("/me/availability", apiJSON(s.handleAPIAvailability))
+	api.Post("/sessions/:id/duplicate", apiJSON(s.handleAPISessionDuplicate))
+	api.Post("/sessions/:id/shift", apiJSON(s.handleAPISessionShift))
 }
 
 // Pages
@@ -48,14 +47,12 @@ func (s *Server) renderPool(c *fiber.Ctx, u *course.User, p *page) error {
 }
 
 func (s *Server) handleCommitmentRelease(c *fiber.Ctx, u *course.User) error {
-	_, err := s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), c.FormValue("commitment"), c.FormValue("reason"))
-	if err != nil {
-		p := s.newPage(c, "app.animators.title")
-		p.Form["reason"] = c.FormValue("reason")
-		return s.formError(c, err, p, func() error { return s.renderPool(c, u, p) })
-	}
-	s.flash(c, "app.flash.commitment_released")
-	return c.Redirect("/animators", http.StatusSeeOther)
+	return s.formAction(c, "app.flash.commitment_released", "app.animators.title", "/animators",
+		func() error {
+			_, err := s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), c.FormValue("commitment"), c.FormValue("reason"))
+			return err
+		},
+		func(p *page) error { return s.renderPool(c, u, p) })
 }
 
 func (s *Server) handleAvailability(c *fiber.Ctx, u *course.User) error {
@@ -64,12 +61,9 @@ func (s *Server) handleAvailability(c *fiber.Ctx, u *course.User) error {
 		yes := v == "yes"
 		available = &yes
 	}
-	if err := s.certs.DeclareAvailability(c.UserContext(), u, c.FormValue("session_id"), available); err != nil {
-		p := s.newPage(c, "app.dashboard.title")
-		return s.formError(c, err, p, func() error { return s.renderDashboard(c, u, p) })
-	}
-	s.flash(c, "app.flash.availability_saved")
-	return c.Redirect("/dashboard", http.StatusSeeOther)
+	return s.formAction(c, "app.flash.availability_saved", "app.dashboard.title", "/dashboard",
+		func() error { return s.certs.DeclareAvailability(c.UserContext(), u, c.FormValue("session_id"), available) },
+		func(p *page) error { return s.renderDashboard(c, u, p) })
 }
 
 // API
@@ -108,71 +102,62 @@ func toCommitmentJSON(c certificates.Commitment) commitmentJSON {
 }
 
 func toAvailabilityJSON(list []certificates.SessionAvailability) []availabilityJSON {
-	out := make([]availabilityJSON, len(list))
-	for i, a := range list {
-		out[i] = availabilityJSON{SessionID: a.Session.ID, SessionCode: a.Session.Code, StartsOn: a.Session.StartsOn, Available: a.Available}
-	}
-	return out
+	return mapJSON(list, func(a certificates.SessionAvailability) availabilityJSON {
+		return availabilityJSON{SessionID: a.Session.ID, SessionCode: a.Session.Code, StartsOn: a.Session.StartsOn, Available: a.Available}
+	})
 }
 
-func (s *Server) handleAPIAnimatorPool(c *fiber.Ctx, u *course.User) error {
+func toPoolJSON(e certificates.PoolEntry) poolJSON {
+	j := poolJSON{UserID: e.User.ID, Name: e.User.Name, SessionsAnimated: append([]string{}, e.Animated...),
+		Corrections: e.Corrections, Commitments: mapJSON(e.Commitments, toCommitmentJSON), Availability: toAvailabilityJSON(e.Upcoming)}
+	if e.Commitment != nil {
+		cj := toCommitmentJSON(*e.Commitment)
+		j.Commitment = &cj
+	}
+	if e.MedianDelay != nil {
+		h := e.MedianDelay.Hours()
+		j.MedianDelayHours = &h
+	}
+	return j
+}
+
+func (s *Server) handleAPIAnimatorPool(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	pool, err := s.certs.Pool(c.UserContext(), u)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := make([]poolJSON, len(pool))
-	for i, e := range pool {
-		j := poolJSON{UserID: e.User.ID, Name: e.User.Name, SessionsAnimated: append([]string{}, e.Animated...),
-			Corrections: e.Corrections, Commitments: []commitmentJSON{}, Availability: toAvailabilityJSON(e.Upcoming)}
-		if e.Commitment != nil {
-			cj := toCommitmentJSON(*e.Commitment)
-			j.Commitment = &cj
-		}
-		for _, cm := range e.Commitments {
-			j.Commitments = append(j.Commitments, toCommitmentJSON(cm))
-		}
-		if e.MedianDelay != nil {
-			h := e.MedianDelay.Hours()
-			j.MedianDelayHours = &h
-		}
-		out[i] = j
-	}
-	return c.JSON(out)
+	return mapJSON(pool, toPoolJSON), nil
 }
 
-func (s *Server) handleAPICommitmentRelease(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		CommitmentID string `json:"commitment_id"`
-		Reason       string `json:"reason"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type releaseJSON struct {
+	CommitmentID string `json:"commitment_id"`
+	Reason       string `json:"reason"`
+}
+
+func (s *Server) handleAPICommitmentRelease(c *fiber.Ctx, u *course.User, in *releaseJSON) (any, error) {
 	cm, err := s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), in.CommitmentID, in.Reason)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(toCommitmentJSON(*cm))
+	return toCommitmentJSON(*cm), nil
 }
 
-func (s *Server) handleAPIMyAvailability(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPIMyAvailability(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	mine, err := s.certs.MyAvailability(c.UserContext(), u)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(toAvailabilityJSON(mine))
+	return toAvailabilityJSON(mine), nil
 }
 
-func (s *Server) handleAPIAvailability(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		SessionID string `json:"session_id"`
-		Available *bool  `json:"available"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type availabilityInJSON struct {
+	SessionID string `json:"session_id"`
+	Available *bool  `json:"available"`
+}
+
+func (s *Server) handleAPIAvailability(c *fiber.Ctx, u *course.User, in *availabilityInJSON) (any, error) {
 	if err := s.certs.DeclareAvailability(c.UserContext(), u, in.SessionID, in.Available); err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"session_id": in.SessionID, "available": in.Available})
+	return fiber.Map{"session_id": in.SessionID, "available": in.Available}, nil
 }

@@ -18,10 +18,10 @@ import (
 func (s *Server) registerCertificateRoutes() {
 	a := s.app
 	a.Get("/sessions/:id/close", signedIn(s.handleCloseShow))
-	a.Post("/sessions/:id/rules", s.handleRulesSave)
-	a.Post("/sessions/:id/overrides", s.handleOverrideSave)
-	a.Post("/sessions/:id/close", s.handleCloseConfirm)
-	a.Post("/sessions/:id/reopen", s.handleReopen)
+	a.Post("/sessions/:id/rules", signedIn(s.handleRulesSave))
+	a.Post("/sessions/:id/overrides", signedIn(s.handleOverrideSave))
+	a.Post("/sessions/:id/close", signedIn(s.handleCloseConfirm))
+	a.Post("/sessions/:id/reopen", signedIn(s.handleReopen))
 	a.Get("/sessions/:id/report", signedIn(s.handleReportShow))
 	a.Get("/sessions/:id/certificates", s.handleCertificateIndex)
 	a.Post("/certificates/:code/revoke", signedIn(s.handleRevoke))
@@ -39,17 +39,17 @@ func (s *Server) registerCertificateRoutes() {
 	a.Get("/verify", verify, s.handleVerifyLookup)
 
 	api := a.Group("/api/v1")
-	api.Post("/certificates/:code/revoke", signedIn(s.handleAPIRevoke))
-	api.Post("/certificates/:code/reissue", signedIn(s.handleAPIReissue))
-	api.Get("/me/certificates", signedIn(s.handleAPIMyCertificates))
-	api.Post("/sessions/:id/close", signedIn(s.handleAPIClose))
-	api.Post("/sessions/:id/reopen", signedIn(s.handleAPIReopen))
-	api.Get("/sessions/:id/results", signedIn(s.handleAPIResults))
-	api.Get("/sessions/:id/report", signedIn(s.handleAPIReport))
-	api.Get("/sessions/:id/certificates", signedIn(s.handleAPISessionCertificates))
-	api.Get("/sessions/:id/rules", signedIn(s.handleAPIRulesShow))
-	api.Put("/sessions/:id/rules", signedIn(s.handleAPIRulesPut))
-	api.Put("/sessions/:id/overrides/:uid", signedIn(s.handleAPIOverride))
+	api.Post("/certificates/:code/revoke", apiJSON(s.handleAPIRevoke))
+	api.Post("/certificates/:code/reissue", apiJSON(s.handleAPIReissue))
+	api.Get("/me/certificates", apiJSON(s.handleAPIMyCertificates))
+	api.Post("/sessions/:id/close", apiJSON(s.handleAPIClose))
+	api.Post("/sessions/:id/reopen", apiJSON(s.handleAPIReopen))
+	api.Get("/sessions/:id/results", apiJSON(s.handleAPIResults))
+	api.Get("/sessions/:id/report", apiJSON(s.handleAPIReport))
+	api.Get("/sessions/:id/certificates", apiJSON(s.handleAPISessionCertificates))
+	api.Get("/sessions/:id/rules", apiJSON(s.handleAPIRulesShow))
+	api.Put("/sessions/:id/rules", apiJSON(s.handleAPIRulesPut))
+	api.Put("/sessions/:id/overrides/:uid", apiJSON(s.handleAPIOverride))
 }
 
 func (s *Server) handleCloseShow(c *fiber.Ctx, u *course.User) error {
@@ -78,19 +78,12 @@ func (s *Server) renderClose(c *fiber.Ctx, u *course.User, p *page) error {
 	return s.render(c, "pages/certificates/close", p)
 }
 
-// closeAction runs a form of the close screen and comes back to it.
-func (s *Server) closeAction(c *fiber.Ctx, flash, back string, act func(u *course.User, id string) error) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+// closeAction runs a form of the close screen and comes back to it, or to
+// the session's page under back.
+func (s *Server) closeAction(c *fiber.Ctx, u *course.User, flash, back string, act func(id string) error) error {
 	id := c.Params("id")
-	if err := act(u, id); err != nil {
-		p := s.newPage(c, "app.close.title")
-		return s.formError(c, err, p, func() error { return s.renderClose(c, u, p) })
-	}
-	s.flash(c, flash)
-	return c.Redirect("/sessions/"+id+back, http.StatusSeeOther)
+	return s.formAction(c, flash, "app.close.title", "/sessions/"+id+back, func() error { return act(id) },
+		func(p *page) error { return s.renderClose(c, u, p) })
 }
 
 func formFloat(c *fiber.Ctx, field string) (float64, error) {
@@ -101,8 +94,8 @@ func formFloat(c *fiber.Ctx, field string) (float64, error) {
 	return f, nil
 }
 
-func (s *Server) handleRulesSave(c *fiber.Ctx) error {
-	return s.closeAction(c, "app.flash.rules_saved", "/close", func(u *course.User, id string) error {
+func (s *Server) handleRulesSave(c *fiber.Ctx, u *course.User) error {
+	return s.closeAction(c, u, "app.flash.rules_saved", "/close", func(id string) error {
 		var r certificates.Rules
 		var err error
 		for _, f := range []struct {
@@ -125,8 +118,8 @@ func (s *Server) handleRulesSave(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleOverrideSave(c *fiber.Ctx) error {
-	return s.closeAction(c, "app.flash.override_saved", "/close", func(u *course.User, id string) error {
+func (s *Server) handleOverrideSave(c *fiber.Ctx, u *course.User) error {
+	return s.closeAction(c, u, "app.flash.override_saved", "/close", func(id string) error {
 		lvl, err := strconv.Atoi(c.FormValue("level"))
 		if err != nil {
 			return course.Invalid("level", "certificates.override.level_invalid")
@@ -135,22 +128,18 @@ func (s *Server) handleOverrideSave(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleCloseConfirm(c *fiber.Ctx) error {
+func (s *Server) handleCloseConfirm(c *fiber.Ctx, u *course.User) error {
 	if !confirmed(c) {
-		u, err := requireUser(c)
-		if err != nil {
-			return err
-		}
 		return s.closeConfirm(c, u, c.Params("id"))
 	}
-	return s.closeAction(c, "app.flash.session_closed", "/report", func(u *course.User, id string) error {
+	return s.closeAction(c, u, "app.flash.session_closed", "/report", func(id string) error {
 		_, err := s.certs.Close(c.UserContext(), u, id)
 		return err
 	})
 }
 
-func (s *Server) handleReopen(c *fiber.Ctx) error {
-	return s.closeAction(c, "app.flash.session_reopened", "/close", func(u *course.User, id string) error {
+func (s *Server) handleReopen(c *fiber.Ctx, u *course.User) error {
+	return s.closeAction(c, u, "app.flash.session_reopened", "/close", func(id string) error {
 		return s.certs.Reopen(c.UserContext(), u, id, c.FormValue("reason"))
 	})
 }
@@ -223,7 +212,7 @@ func (s *Server) handleRevoke(c *fiber.Ctx, u *course.User) error {
 		return err
 	}
 	if err := s.certs.Revoke(c.UserContext(), u, cert.Code, c.FormValue("reason"), c.FormValue("reason_public") != ""); err != nil {
-		return err
+		return err // no form to show again: the error page
 	}
 	s.flash(c, "app.flash.certificate_revoked")
 	return c.Redirect("/sessions/"+cert.SessionID+"/certificates", http.StatusSeeOther)
@@ -236,31 +225,31 @@ func (s *Server) handleReissue(c *fiber.Ctx, u *course.User) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.certs.Reissue(c.UserContext(), u, cert.SessionID, cert.UserID, c.FormValue("reason")); err != nil {
-		p := s.newPage(c, "app.certificates.title")
-		p.Form["reason-"+cert.Code] = c.FormValue("reason")
-		return s.formError(c, err, p, func() error { return s.renderCertificates(c, u, p, cert.SessionID) })
-	}
-	s.flash(c, "app.flash.certificate_reissued")
-	return c.Redirect("/sessions/"+cert.SessionID+"/certificates", http.StatusSeeOther)
+	return s.formAction(c, "app.flash.certificate_reissued", "app.certificates.title", "/sessions/"+cert.SessionID+"/certificates",
+		func() error {
+			_, err := s.certs.Reissue(c.UserContext(), u, cert.SessionID, cert.UserID, c.FormValue("reason"))
+			return err
+		},
+		func(p *page) error {
+			p.Form["reason-"+cert.Code] = c.FormValue("reason")
+			return s.renderCertificates(c, u, p, cert.SessionID)
+		})
 }
 
-func (s *Server) handleAPIReissue(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type reasonJSON struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handleAPIReissue(c *fiber.Ctx, u *course.User, in *reasonJSON) (any, error) {
 	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	issued, err := s.certs.Reissue(c.UserContext(), u, cert.SessionID, cert.UserID, in.Reason)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.Status(http.StatusCreated).JSON(fiber.Map{"code": issued.Code, "level": issued.Level, "status": "valid", "replaces": cert.Code})
+	return created(fiber.Map{"code": issued.Code, "level": issued.Level, "status": "valid", "replaces": cert.Code}), nil
 }
 
 // handleVerifyLookup is the public form where a code is typed or pasted:
@@ -358,10 +347,7 @@ func (s *Server) handleCertificatePDF(c *fiber.Ctx, u *course.User) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+certificateFileName(s.translators[cert.Lang], cert.Code)+`"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.Send(b)
+	return sendFile(c, "application/pdf", certificateFileName(s.translators[cert.Lang], cert.Code), "private, no-store", b)
 }
 
 func (s *Server) handleCertificateBadge(c *fiber.Ctx, u *course.User) error {
@@ -369,10 +355,7 @@ func (s *Server) handleCertificateBadge(c *fiber.Ctx, u *course.User) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/jwt")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="badge-`+cert.Code+`.jwt"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.SendString(cert.Badge)
+	return sendFile(c, "application/jwt", "badge-"+cert.Code+".jwt", "private, no-store", []byte(cert.Badge))
 }
 
 // handleCertificateBakedBadge sends the level's badge image with the
@@ -387,10 +370,7 @@ func (s *Server) handleCertificateBakedBadge(c *fiber.Ctx, u *course.User) error
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, mimeSVG)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="badge-`+cert.Code+`.svg"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.SendString(svg)
+	return sendFile(c, mimeSVG, "badge-"+cert.Code+".svg", "private, no-store", []byte(svg))
 }
 
 // API
@@ -414,12 +394,11 @@ func (s *Server) toCertificateJSON(c certificates.Certificate) certificateJSON {
 	return j
 }
 
-func (s *Server) certificateList(list []certificates.Certificate) []certificateJSON {
-	out := make([]certificateJSON, 0, len(list))
-	for _, c := range list {
-		out = append(out, s.toCertificateJSON(c))
+func (s *Server) certificateList(list []certificates.Certificate, err error) (any, error) {
+	if err != nil {
+		return nil, err
 	}
-	return out
+	return mapJSON(list, s.toCertificateJSON), nil
 }
 
 func (s *Server) handleAPIVerify(c *fiber.Ctx) error {
@@ -439,101 +418,83 @@ func (s *Server) handleAPIVerify(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) handleAPIRevoke(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Reason       string `json:"reason"`
-		ReasonPublic bool   `json:"reason_public"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type revokeJSON struct {
+	Reason       string `json:"reason"`
+	ReasonPublic bool   `json:"reason_public"`
+}
+
+func (s *Server) handleAPIRevoke(c *fiber.Ctx, u *course.User, in *revokeJSON) (any, error) {
 	if !u.IsCoordinator() {
-		return course.ErrForbidden
+		return nil, course.ErrForbidden
 	}
 	norm, ok := certificates.NormalizeCode(c.Params("code"))
 	if !ok {
-		return certificates.ErrNotFound
+		return nil, certificates.ErrNotFound
 	}
 	if err := s.certs.Revoke(c.UserContext(), u, norm, in.Reason, in.ReasonPublic); err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"code": norm, "status": "revoked"})
+	return fiber.Map{"code": norm, "status": "revoked"}, nil
 }
 
-func (s *Server) handleAPIMyCertificates(c *fiber.Ctx, u *course.User) error {
-	list, err := s.certs.MyCertificates(c.UserContext(), u)
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.certificateList(list))
+func (s *Server) handleAPIMyCertificates(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
+	return s.certificateList(s.certs.MyCertificates(c.UserContext(), u))
 }
 
 func reportJSON(r certificates.Report) fiber.Map {
 	return fiber.Map{"participants": r.Participants, "validated": r.Validated, "level1": r.Level1, "level2": r.Level2}
 }
 
-func (s *Server) handleAPIClose(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPIClose(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	res, err := s.certs.Close(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := reportJSON(res.Report)
 	out["issued"], out["revoked"], out["withheld"] = len(res.Issued), len(res.Revoked), len(res.Withheld)
-	return c.JSON(out)
+	return out, nil
 }
 
-func (s *Server) handleAPIReopen(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+func (s *Server) handleAPIReopen(c *fiber.Ctx, u *course.User, in *reasonJSON) (any, error) {
 	if err := s.certs.Reopen(c.UserContext(), u, c.Params("id"), in.Reason); err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"status": "reopened"})
+	return fiber.Map{"status": "reopened"}, nil
 }
 
-func (s *Server) handleAPIResults(c *fiber.Ctx, u *course.User) error {
+func resultJSON(r certificates.Result) fiber.Map {
+	m := fiber.Map{"user_id": r.User.ID, "name": r.User.Name, "exercises_passed": r.Outcome.ExercisesPassed,
+		"reviews_done": r.ReviewsDone, "reviews_assigned": r.ReviewsAssigned, "evaluation_score": r.Input.EvaluationScore,
+		"level": int(r.Level()), "computed_level": int(r.Computed), "commitment_declined": r.Input.CommitmentDeclined, "deleted": r.Deleted}
+	if r.Override != nil {
+		m["override"] = fiber.Map{"level": int(r.Override.Level), "reason": r.Override.Reason}
+	}
+	return m
+}
+
+func (s *Server) handleAPIResults(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	rs, err := s.certs.Results(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := make([]fiber.Map, 0, len(rs))
-	for _, r := range rs {
-		m := fiber.Map{"user_id": r.User.ID, "name": r.User.Name, "exercises_passed": r.Outcome.ExercisesPassed,
-			"reviews_done": r.ReviewsDone, "reviews_assigned": r.ReviewsAssigned, "evaluation_score": r.Input.EvaluationScore,
-			"level": int(r.Level()), "computed_level": int(r.Computed), "commitment_declined": r.Input.CommitmentDeclined, "deleted": r.Deleted}
-		if r.Override != nil {
-			m["override"] = fiber.Map{"level": int(r.Override.Level), "reason": r.Override.Reason}
-		}
-		out = append(out, m)
-	}
-	return c.JSON(out)
+	return mapJSON(rs, resultJSON), nil
 }
 
-func (s *Server) handleAPIReport(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPIReport(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	v, err := s.reportView(c, u, s.translator(c))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := reportJSON(v.Report)
 	out["sentence"] = v.Sentence
-	parts := make([]fiber.Map, 0, len(v.Parts))
-	for _, p := range v.Parts {
-		parts = append(parts, fiber.Map{"part": p.Part, "submitted": p.Submitted, "reviews_assigned": p.ReviewsAssigned, "reviews_done": p.ReviewsDone})
-	}
-	out["parts"] = parts
-	return c.JSON(out)
+	out["parts"] = mapJSON(v.Parts, func(p certificates.PartStats) fiber.Map {
+		return fiber.Map{"part": p.Part, "submitted": p.Submitted, "reviews_assigned": p.ReviewsAssigned, "reviews_done": p.ReviewsDone}
+	})
+	return out, nil
 }
 
-func (s *Server) handleAPISessionCertificates(c *fiber.Ctx, u *course.User) error {
-	list, err := s.certs.SessionCertificates(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.certificateList(list))
+func (s *Server) handleAPISessionCertificates(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
+	return s.certificateList(s.certs.SessionCertificates(c.UserContext(), u, c.Params("id")))
 }
 
 type rulesJSON struct {
@@ -546,39 +507,33 @@ type rulesJSON struct {
 	Level2Commitment    bool    `json:"level2_commitment"`
 }
 
-func (s *Server) handleAPIRulesShow(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPIRulesShow(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	r, err := s.certs.SessionRules(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(rulesJSON(r))
+	return rulesJSON(r), nil
 }
 
-func (s *Server) handleAPIRulesPut(c *fiber.Ctx, u *course.User) error {
-	var in rulesJSON
-	if err := decodeJSON(c, &in); err != nil {
-		return err
+func (s *Server) handleAPIRulesPut(c *fiber.Ctx, u *course.User, in *rulesJSON) (any, error) {
+	if err := s.certs.SetRules(c.UserContext(), u, c.Params("id"), certificates.Rules(*in)); err != nil {
+		return nil, err
 	}
-	if err := s.certs.SetRules(c.UserContext(), u, c.Params("id"), certificates.Rules(in)); err != nil {
-		return err
-	}
-	return c.JSON(in)
+	return *in, nil
 }
 
-func (s *Server) handleAPIOverride(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Level  *int   `json:"level"`
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type overrideJSON struct {
+	Level  *int   `json:"level"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handleAPIOverride(c *fiber.Ctx, u *course.User, in *overrideJSON) (any, error) {
 	level := -99 // missing: refused as invalid, once the caller is authorized
 	if in.Level != nil {
 		level = *in.Level
 	}
 	if err := s.certs.SetOverride(c.UserContext(), u, c.Params("id"), c.Params("uid"), level, in.Reason); err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"user_id": c.Params("uid"), "level": level})
+	return fiber.Map{"user_id": c.Params("uid"), "level": level}, nil
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -16,15 +15,15 @@ func (s *Server) registerCorrectionRoutes() {
 	a := s.app
 	a.Get("/sessions/:id/corrections", s.handleCorrectionIndex)
 	a.Get("/submissions/:sid", signedIn(s.handleStaffSubmissionShow))
-	a.Post("/submissions/:sid/grade", s.handleStaffGrade)
-	a.Post("/submissions/:sid/confirm", s.handleStaffConfirm)
-	a.Post("/reviews/:rid/reassign", s.handleStaffReassign)
+	a.Post("/submissions/:sid/grade", signedIn(s.handleStaffGrade))
+	a.Post("/submissions/:sid/confirm", signedIn(s.handleStaffConfirm))
+	a.Post("/reviews/:rid/reassign", signedIn(s.handleStaffReassign))
 
-	a.Get("/api/v1/sessions/:id/corrections", signedIn(s.handleAPICorrections))
-	a.Get("/api/v1/submissions/:sid", signedIn(s.handleAPIStaffSubmission))
-	a.Put("/api/v1/submissions/:sid/grade", signedIn(s.handleAPIGrade))
-	a.Post("/api/v1/submissions/:sid/confirm", signedIn(s.handleAPIConfirm))
-	a.Post("/api/v1/reviews/:rid/reassign", signedIn(s.handleAPIReassign))
+	a.Get("/api/v1/sessions/:id/corrections", apiJSON(s.handleAPICorrections))
+	a.Get("/api/v1/submissions/:sid", apiJSON(s.handleAPIStaffSubmission))
+	a.Put("/api/v1/submissions/:sid/grade", apiJSON(s.handleAPIGrade))
+	a.Post("/api/v1/submissions/:sid/confirm", apiJSON(s.handleAPIConfirm))
+	a.Post("/api/v1/reviews/:rid/reassign", apiJSON(s.handleAPIReassign))
 }
 
 func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
@@ -154,28 +153,11 @@ func (s *Server) renderStaffSubmission(c *fiber.Ctx, u *course.User, p *page, si
 	return s.render(c, "pages/corrections/submission", p)
 }
 
-// staffAction runs a correction form and comes back to the submission.
-func (s *Server) staffAction(c *fiber.Ctx, flash string, act func(u *course.User) (string, error)) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	back, err := act(u)
-	if err != nil {
-		p := s.newPage(c, "app.submission.title")
-		p.Form["comment"], p.Form["score"] = c.FormValue("comment"), c.FormValue("score")
-		c.Request().PostArgs().VisitAll(func(k, v []byte) {
-			if key := string(k); strings.HasPrefix(key, "score_") {
-				p.Form[key] = string(v)
-			}
-		})
-		if back == "" {
-			return err
-		}
-		return s.formError(c, err, p, func() error { return s.renderStaffSubmission(c, u, p, back) })
-	}
-	s.flash(c, flash)
-	return c.Redirect("/submissions/"+back, http.StatusSeeOther)
+// staffAction runs a correction form about the submission sid and comes
+// back to it. The values typed are kept by formError.
+func (s *Server) staffAction(c *fiber.Ctx, u *course.User, sid, flash string, act func() error) error {
+	return s.formAction(c, flash, "app.submission.title", "/submissions/"+sid, act,
+		func(p *page) error { return s.renderStaffSubmission(c, u, p, sid) })
 }
 
 func parseScore(v string) (float64, error) {
@@ -186,44 +168,44 @@ func parseScore(v string) (float64, error) {
 	return f, nil
 }
 
-func (s *Server) handleStaffGrade(c *fiber.Ctx) error {
-	return s.staffAction(c, "app.flash.grade_saved", func(u *course.User) (string, error) {
-		sid := c.Params("sid")
+func (s *Server) handleStaffGrade(c *fiber.Ctx, u *course.User) error {
+	sid := c.Params("sid")
+	return s.staffAction(c, u, sid, "app.flash.grade_saved", func() error {
 		// The rubric form (score_<criterion>, as a review's), or the bare
 		// 0..100 box the API and a part without rubric use.
 		scores, err := scoresFromForm(c)
 		if err != nil {
-			return sid, err
+			return err
 		}
 		if len(scores) > 0 || strings.TrimSpace(c.FormValue("score")) == "" {
 			_, err = s.grading.SetRubricGrade(c.UserContext(), u, sid, scores, c.FormValue("comment"))
-			return sid, err
+			return err
 		}
 		score, err := parseScore(c.FormValue("score"))
 		if err != nil {
-			return sid, err
+			return err
 		}
 		_, err = s.grading.SetGrade(c.UserContext(), u, sid, score, c.FormValue("comment"))
-		return sid, err
+		return err
 	})
 }
 
-func (s *Server) handleStaffConfirm(c *fiber.Ctx) error {
-	return s.staffAction(c, "app.flash.grade_confirmed", func(u *course.User) (string, error) {
-		sid := c.Params("sid")
+func (s *Server) handleStaffConfirm(c *fiber.Ctx, u *course.User) error {
+	sid := c.Params("sid")
+	return s.staffAction(c, u, sid, "app.flash.grade_confirmed", func() error {
 		_, err := s.grading.ConfirmGrade(c.UserContext(), u, sid, c.FormValue("comment"))
-		return sid, err
+		return err
 	})
 }
 
-func (s *Server) handleStaffReassign(c *fiber.Ctx) error {
-	return s.staffAction(c, "app.flash.review_reassigned", func(u *course.User) (string, error) {
-		r, err := s.grading.StaffReview(c.UserContext(), u, c.Params("rid"))
-		if err != nil {
-			return "", err
-		}
-		_, err = s.grading.Reassign(c.UserContext(), u, r.ID, c.FormValue("reviewer_id"))
-		return r.SubmissionID, err
+func (s *Server) handleStaffReassign(c *fiber.Ctx, u *course.User) error {
+	r, err := s.grading.StaffReview(c.UserContext(), u, c.Params("rid"))
+	if err != nil {
+		return err // no submission to show again: the error page
+	}
+	return s.staffAction(c, u, r.SubmissionID, "app.flash.review_reassigned", func() error {
+		_, err := s.grading.Reassign(c.UserContext(), u, r.ID, c.FormValue("reviewer_id"))
+		return err
 	})
 }
 
@@ -270,71 +252,63 @@ func toQueueItemJSON(it grading.QueueItem) queueItemJSON {
 	return j
 }
 
-func (s *Server) handleAPICorrections(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPICorrections(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	items, err := s.grading.Corrections(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := make([]queueItemJSON, 0, len(items))
-	for _, it := range items {
-		out = append(out, toQueueItemJSON(it))
-	}
-	return c.JSON(out)
+	return mapJSON(items, toQueueItemJSON), nil
 }
 
-func (s *Server) handleAPIStaffSubmission(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPIStaffSubmission(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	it, err := s.grading.StaffSubmission(c.UserContext(), u, c.Params("sid"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	j := toQueueItemJSON(*it)
-	return c.JSON(fiber.Map{"submission_id": j.SubmissionID, "part": j.Part, "author_id": it.Submission.AuthorID, "text": it.Submission.Text,
-		"late": it.Submission.Late, "grade": j.Grade, "reasons": j.Reasons, "reviews": j.Reviews})
+	return fiber.Map{"submission_id": j.SubmissionID, "part": j.Part, "author_id": it.Submission.AuthorID, "text": it.Submission.Text,
+		"late": it.Submission.Late, "grade": j.Grade, "reasons": j.Reasons, "reviews": j.Reviews}, nil
 }
 
-func (s *Server) handleAPIGrade(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Score   *float64 `json:"score"`
-		Comment string   `json:"comment"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type gradeInJSON struct {
+	Score   *float64 `json:"score"`
+	Comment string   `json:"comment"`
+}
+
+func (s *Server) handleAPIGrade(c *fiber.Ctx, u *course.User, in *gradeInJSON) (any, error) {
 	score := math.NaN() // missing: refused as out of range, once the caller is authorized
 	if in.Score != nil {
 		score = *in.Score
 	}
 	sub, err := s.grading.SetGrade(c.UserContext(), u, c.Params("sid"), score, in.Comment)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"submission_id": sub.ID, "grade": toGradeJSON(sub.Grade)})
+	return fiber.Map{"submission_id": sub.ID, "grade": toGradeJSON(sub.Grade)}, nil
 }
 
-func (s *Server) handleAPIConfirm(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPIConfirm(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	var in struct {
 		Comment string `json:"comment"`
 	}
 	if err := optionalJSON(c, &in); err != nil {
-		return err
+		return nil, err
 	}
 	sub, err := s.grading.ConfirmGrade(c.UserContext(), u, c.Params("sid"), in.Comment)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"submission_id": sub.ID, "grade": toGradeJSON(sub.Grade), "confirmed": true})
+	return fiber.Map{"submission_id": sub.ID, "grade": toGradeJSON(sub.Grade), "confirmed": true}, nil
 }
 
-func (s *Server) handleAPIReassign(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		ReviewerID string `json:"reviewer_id"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type reviewerJSON struct {
+	ReviewerID string `json:"reviewer_id"`
+}
+
+func (s *Server) handleAPIReassign(c *fiber.Ctx, u *course.User, in *reviewerJSON) (any, error) {
 	r, err := s.grading.Reassign(c.UserContext(), u, c.Params("rid"), in.ReviewerID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"id": r.ID, "reviewer_id": r.ReviewerID, "status": r.Status})
+	return fiber.Map{"id": r.ID, "reviewer_id": r.ReviewerID, "status": r.Status}, nil
 }

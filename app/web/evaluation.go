@@ -21,11 +21,11 @@ func (s *Server) registerEvaluationRoutes() {
 	a.Post("/sessions/:id/commitment", signedIn(s.handleCommitment))
 
 	api := a.Group("/api/v1/sessions/:id")
-	api.Get("/evaluation", s.handleAPIEvaluationShow)
-	api.Put("/evaluation", signedIn(s.handleAPIEvaluationPut))
-	api.Post("/evaluation/attempt", s.handleAPIEvaluationAttempt)
-	api.Put("/evaluation/draft", s.handleAPIEvaluationDraft)
-	api.Put("/commitment", signedIn(s.handleAPICommitment))
+	api.Get("/evaluation", apiJSON(s.handleAPIEvaluationShow))
+	api.Put("/evaluation", apiJSON(s.handleAPIEvaluationPut))
+	api.Post("/evaluation/attempt", apiJSON(s.apiAnswer(true)))
+	api.Put("/evaluation/draft", apiJSON(s.apiAnswer(false)))
+	api.Put("/commitment", apiJSON(s.handleAPICommitment))
 }
 
 func (s *Server) handleEvaluationShow(c *fiber.Ctx, u *course.User) error {
@@ -149,29 +149,24 @@ func (s *Server) renderEvaluationEdit(c *fiber.Ctx, u *course.User, p *page) err
 }
 
 func (s *Server) handleEvaluationSave(c *fiber.Ctx, u *course.User) error {
-	p := s.newPage(c, "app.evaluation.edit_title")
-	p.Form["questions"], p.Form["attempts"], p.Form["time_limit"] = c.FormValue("questions"), c.FormValue("attempts"), c.FormValue("time_limit")
-	err := func() error {
-		qs, err := grading.ParseQuestions(c.FormValue("questions"))
-		if err != nil {
-			return err
-		}
-		attempts, err := formInt(c, "attempts")
-		if err != nil {
-			return err
-		}
-		minutes, err := formInt(c, "time_limit")
-		if err != nil {
-			return err
-		}
-		return s.quiz.PutEvaluation(c.UserContext(), u, c.Params("id"), grading.Evaluation{Questions: qs,
-			Settings: grading.EvaluationSettings{Attempts: attempts, TimeLimit: time.Duration(minutes) * time.Minute}})
-	}()
-	if err != nil {
-		return s.formError(c, err, p, func() error { return s.renderEvaluationEdit(c, u, p) })
-	}
-	s.flash(c, "app.flash.questions_saved")
-	return c.Redirect("/sessions/"+c.Params("id")+"/evaluation", http.StatusSeeOther)
+	return s.formAction(c, "app.flash.questions_saved", "app.evaluation.edit_title", "/sessions/"+c.Params("id")+"/evaluation",
+		func() error {
+			qs, err := grading.ParseQuestions(c.FormValue("questions"))
+			if err != nil {
+				return err
+			}
+			attempts, err := formInt(c, "attempts")
+			if err != nil {
+				return err
+			}
+			minutes, err := formInt(c, "time_limit")
+			if err != nil {
+				return err
+			}
+			return s.quiz.PutEvaluation(c.UserContext(), u, c.Params("id"), grading.Evaluation{Questions: qs,
+				Settings: grading.EvaluationSettings{Attempts: attempts, TimeLimit: time.Duration(minutes) * time.Minute}})
+		},
+		func(p *page) error { return s.renderEvaluationEdit(c, u, p) })
 }
 
 func (s *Server) handleCommitment(c *fiber.Ctx, u *course.User) error {
@@ -198,34 +193,30 @@ type questionJSON struct {
 }
 
 func toQuestionsJSON(qs []grading.Question, withKey bool) []questionJSON {
-	out := make([]questionJSON, 0, len(qs))
-	for _, q := range qs {
-		j := questionJSON{ID: q.ID, Text: q.Text, Choices: make([]choiceJSON, 0, len(q.Choices))}
-		for _, ch := range q.Choices {
+	return mapJSON(qs, func(q grading.Question) questionJSON {
+		return questionJSON{ID: q.ID, Text: q.Text, Choices: mapJSON(q.Choices, func(ch grading.Choice) choiceJSON {
 			cj := choiceJSON{ID: ch.ID, Text: ch.Text}
 			if withKey {
 				correct := ch.Correct
 				cj.Correct = &correct
 			}
-			j.Choices = append(j.Choices, cj)
-		}
-		out = append(out, j)
-	}
-	return out
+			return cj
+		})}
+	})
 }
 
-func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx) error {
-	u, sess, err := s.callerSession(c)
+func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
+	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v, err := s.quiz.View(c.UserContext(), u, sess.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rules, err := s.certs.Criteria(c.UserContext(), u, sess.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	staff := course.CanManage(u, sess)
 	out := fiber.Map{"questions": toQuestionsJSON(v.Evaluation.Questions, staff),
@@ -249,7 +240,7 @@ func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx) error {
 			out["answered"] = grading.CountAnswered(v.Evaluation.Questions, v.Current.Answers)
 		}
 	}
-	return c.JSON(out)
+	return out, nil
 }
 
 // sectionsJSON lists the evaluation's sections: each course part with its
@@ -263,24 +254,19 @@ func sectionsJSON(sess *course.Session, qs []grading.Question) []fiber.Map {
 				title = p.Title
 			}
 		}
-		ids := make([]string, 0, len(sec.Questions))
-		for _, q := range sec.Questions {
-			ids = append(ids, q.ID)
-		}
+		ids := mapJSON(sec.Questions, func(q grading.Question) string { return q.ID })
 		out = append(out, fiber.Map{"part": sec.Part, "title": title, "first": sec.First, "questions": ids})
 	}
 	return out
 }
 
-func (s *Server) handleAPIEvaluationPut(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Questions        []questionJSON `json:"questions"`
-		Attempts         int            `json:"attempts"`
-		TimeLimitMinutes int            `json:"time_limit_minutes"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type evaluationInJSON struct {
+	Questions        []questionJSON `json:"questions"`
+	Attempts         int            `json:"attempts"`
+	TimeLimitMinutes int            `json:"time_limit_minutes"`
+}
+
+func (s *Server) handleAPIEvaluationPut(c *fiber.Ctx, u *course.User, in *evaluationInJSON) (any, error) {
 	e := grading.Evaluation{Settings: grading.EvaluationSettings{Attempts: in.Attempts, TimeLimit: time.Duration(in.TimeLimitMinutes) * time.Minute}}
 	for _, q := range in.Questions {
 		gq := grading.Question{ID: q.ID, Text: q.Text}
@@ -290,45 +276,38 @@ func (s *Server) handleAPIEvaluationPut(c *fiber.Ctx, u *course.User) error {
 		e.Questions = append(e.Questions, gq)
 	}
 	if err := s.quiz.PutEvaluation(c.UserContext(), u, c.Params("id"), e); err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"questions": toQuestionsJSON(e.Questions, true)})
+	return fiber.Map{"questions": toQuestionsJSON(e.Questions, true)}, nil
 }
 
-func (s *Server) apiAnswer(c *fiber.Ctx, submit bool) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Answers map[string][]string `json:"answers"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	a, err := s.quiz.Answer(c.UserContext(), u, c.Params("id"), in.Answers, submit)
-	if err != nil {
-		return err
-	}
-	out := fiber.Map{"attempt": a.N, "answers": a.Answers}
-	if a.Score != nil {
-		out["score"] = *a.Score
-	}
-	return c.JSON(out)
+type answersJSON struct {
+	Answers map[string][]string `json:"answers"`
 }
 
-func (s *Server) handleAPIEvaluationAttempt(c *fiber.Ctx) error { return s.apiAnswer(c, true) }
-func (s *Server) handleAPIEvaluationDraft(c *fiber.Ctx) error   { return s.apiAnswer(c, false) }
+// apiAnswer saves the caller's answers to the evaluation, and submits the
+// attempt if submit.
+func (s *Server) apiAnswer(submit bool) func(c *fiber.Ctx, u *course.User, in *answersJSON) (any, error) {
+	return func(c *fiber.Ctx, u *course.User, in *answersJSON) (any, error) {
+		a, err := s.quiz.Answer(c.UserContext(), u, c.Params("id"), in.Answers, submit)
+		if err != nil {
+			return nil, err
+		}
+		out := fiber.Map{"attempt": a.N, "answers": a.Answers}
+		if a.Score != nil {
+			out["score"] = *a.Score
+		}
+		return out, nil
+	}
+}
 
-func (s *Server) handleAPICommitment(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Accept *bool `json:"accept"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type acceptJSON struct {
+	Accept *bool `json:"accept"`
+}
+
+func (s *Server) handleAPICommitment(c *fiber.Ctx, u *course.User, in *acceptJSON) (any, error) {
 	if err := s.certs.SetCommitment(c.UserContext(), u, c.Params("id"), in.Accept); err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"accept": *in.Accept})
+	return fiber.Map{"accept": *in.Accept}, nil
 }

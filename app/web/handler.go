@@ -34,13 +34,54 @@ func signedIn(h func(c *fiber.Ctx, u *course.User) error) fiber.Handler {
 // handler.
 func apiJSON[In any](h func(c *fiber.Ctx, u *course.User, in *In) (any, error)) fiber.Handler {
 	return signedIn(func(c *fiber.Ctx, u *course.User) error {
-		var in In
-		if _, none := any(in).(struct{}); !none {
-			if err := decodeJSON(c, &in); err != nil {
-				return err
-			}
+		in, err := readBody[In](c)
+		if err != nil {
+			return err
 		}
-		out, err := h(c, u, &in)
+		return answerJSON(c)(h(c, u, in))
+	})
+}
+
+// partAPI is apiJSON for a part of a session (:id, :n): a part that does
+// not exist is 404 before the body is read.
+func partAPI[In any](h func(c *fiber.Ctx, u *course.User, id string, n int, in *In) (any, error)) fiber.Handler {
+	return onPart(func(c *fiber.Ctx, u *course.User, id string, n int) error {
+		in, err := readBody[In](c)
+		if err != nil {
+			return err
+		}
+		return answerJSON(c)(h(c, u, id, n, in))
+	})
+}
+
+// onPart adapts a handler of a part of a session (:id, :n) for the
+// signed-in caller: 401 without one, then 404 for a part that does not
+// exist.
+func onPart(h func(c *fiber.Ctx, u *course.User, id string, n int) error) fiber.Handler {
+	return signedIn(func(c *fiber.Ctx, u *course.User) error {
+		id, n, err := partParams(c)
+		if err != nil {
+			return err
+		}
+		return h(c, u, id, n)
+	})
+}
+
+// readBody decodes the request's JSON body into an In; struct{} reads none.
+func readBody[In any](c *fiber.Ctx) (*In, error) {
+	var in In
+	if _, none := any(in).(struct{}); !none {
+		if err := decodeJSON(c, &in); err != nil {
+			return nil, err
+		}
+	}
+	return &in, nil
+}
+
+// answerJSON returns the function that sends a handler's answer: its error
+// to the error handler, or the value as JSON (201 if created).
+func answerJSON(c *fiber.Ctx) func(out any, err error) error {
+	return func(out any, err error) error {
 		if err != nil {
 			return err
 		}
@@ -49,7 +90,7 @@ func apiJSON[In any](h func(c *fiber.Ctx, u *course.User, in *In) (any, error)) 
 			out = cr.v
 		}
 		return c.JSON(out)
-	})
+	}
 }
 
 // createdJSON is an apiJSON answer sent with 201 Created.
@@ -86,4 +127,13 @@ func (s *Server) formAction(c *fiber.Ctx, flash, title, next string, act func() 
 	}
 	s.flash(c, flash)
 	return c.Redirect(next, http.StatusSeeOther)
+}
+
+// sendFile answers b as a download named filename (disposition
+// "attachment"), of type contentType, with the Cache-Control cache.
+func sendFile(c *fiber.Ctx, contentType, filename, cache string, b []byte) error {
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	c.Set(fiber.HeaderCacheControl, cache)
+	return c.Send(b)
 }

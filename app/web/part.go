@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -17,24 +16,24 @@ import (
 
 func (s *Server) registerPartRoutes() {
 	a := s.app
-	a.Get("/sessions/:id/parts/:n", s.handlePartShow)
-	a.Post("/sessions/:id/parts/:n/submission", s.handleSubmissionSave)
+	a.Get("/sessions/:id/parts/:n", onPart(s.handlePartShow))
+	a.Post("/sessions/:id/parts/:n/submission", onPart(s.handleSubmissionSave))
 	a.Get("/sessions/:id/parts/:n/exercise/edit", signedIn(s.handleExerciseEdit))
-	a.Post("/sessions/:id/parts/:n/exercise", s.handleExerciseSave)
-	a.Get("/sessions/:id/parts/:n/assign", func(c *fiber.Ctx) error { return s.partConfirmAction(c, true) })
-	a.Post("/sessions/:id/parts/:n/assign", s.handlePartAssign)
-	a.Get("/sessions/:id/parts/:n/close", func(c *fiber.Ctx) error { return s.partConfirmAction(c, false) })
-	a.Post("/sessions/:id/parts/:n/close", s.handlePartClose)
+	a.Post("/sessions/:id/parts/:n/exercise", onPart(s.handleExerciseSave))
+	a.Get("/sessions/:id/parts/:n/assign", onPart(s.partConfirmAssign))
+	a.Post("/sessions/:id/parts/:n/assign", onPart(s.handlePartAssign))
+	a.Get("/sessions/:id/parts/:n/close", onPart(s.partConfirmClose))
+	a.Post("/sessions/:id/parts/:n/close", onPart(s.handlePartClose))
 	a.Get("/submissions/:sid/file", signedIn(s.handleSubmissionFile))
 
 	api := a.Group("/api/v1/sessions/:id/parts/:n")
-	api.Get("/exercise", s.handleAPIExerciseShow)
-	api.Put("/exercise", s.handleAPIExercisePut)
-	api.Get("/submission", s.handleAPISubmissionShow)
-	api.Put("/submission", s.handleAPISubmissionPut)
-	api.Post("/submission/attachment", s.handleAPISubmissionAttach)
-	api.Post("/assign", s.handleAPIPartAssign)
-	api.Post("/close", s.handleAPIPartClose)
+	api.Get("/exercise", partAPI(s.handleAPIExerciseShow))
+	api.Put("/exercise", partAPI(s.handleAPIExercisePut))
+	api.Get("/submission", partAPI(s.handleAPISubmissionShow))
+	api.Put("/submission", partAPI(s.handleAPISubmissionPut))
+	api.Post("/submission/attachment", partAPI(s.handleAPISubmissionAttach))
+	api.Post("/assign", partAPI(s.handleAPIPartAssign))
+	api.Post("/close", partAPI(s.handleAPIPartClose))
 	a.Get("/api/v1/submissions/:sid/file", signedIn(s.handleSubmissionFile))
 }
 
@@ -45,16 +44,6 @@ func partParams(c *fiber.Ctx) (string, int, error) {
 		return "", 0, course.ErrNotFound
 	}
 	return c.Params("id"), n, nil
-}
-
-// partCaller returns the signed-in caller and the session and part of the path.
-func partCaller(c *fiber.Ctx) (*course.User, string, int, error) {
-	u, err := requireUser(c)
-	if err != nil {
-		return nil, "", 0, err
-	}
-	id, n, err := partParams(c)
-	return u, id, n, err
 }
 
 // upload reads the optional "file" of a multipart form.
@@ -79,11 +68,7 @@ func upload(c *fiber.Ctx) (*grading.Upload, error) {
 }
 
 // partView is what the part page shows.
-func (s *Server) handlePartShow(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handlePartShow(c *fiber.Ctx, u *course.User, id string, n int) error {
 	return s.renderPart(c, u, s.newPage(c, "app.part.title"), id, n)
 }
 
@@ -101,22 +86,13 @@ func (s *Server) renderPart(c *fiber.Ctx, u *course.User, p *page, id string, n 
 }
 
 // partAction runs a form action of the part page and comes back to it.
-func (s *Server) partAction(c *fiber.Ctx, flash string, act func(u *course.User, id string, n int) error) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
-	if err := act(u, id, n); err != nil {
-		p := s.newPage(c, "app.part.title")
-		p.Form["text"] = c.FormValue("text")
-		return s.formError(c, err, p, func() error { return s.renderPart(c, u, p, id, n) })
-	}
-	s.flash(c, flash)
-	return c.Redirect("/sessions/"+id+"/parts/"+strconv.Itoa(n), http.StatusSeeOther)
+func (s *Server) partAction(c *fiber.Ctx, u *course.User, id string, n int, flash string, act func() error) error {
+	return s.formAction(c, flash, "app.part.title", "/sessions/"+id+"/parts/"+strconv.Itoa(n), act,
+		func(p *page) error { return s.renderPart(c, u, p, id, n) })
 }
 
-func (s *Server) handleSubmissionSave(c *fiber.Ctx) error {
-	return s.partAction(c, "app.flash.submission_saved", func(u *course.User, id string, n int) error {
+func (s *Server) handleSubmissionSave(c *fiber.Ctx, u *course.User, id string, n int) error {
+	return s.partAction(c, u, id, n, "app.flash.submission_saved", func() error {
 		up, err := upload(c)
 		if err != nil {
 			return err
@@ -126,31 +102,32 @@ func (s *Server) handleSubmissionSave(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handlePartAssign(c *fiber.Ctx) error {
+func (s *Server) handlePartAssign(c *fiber.Ctx, u *course.User, id string, n int) error {
 	if !confirmed(c) {
-		return s.partConfirmAction(c, true)
+		return s.partConfirmAssign(c, u, id, n)
 	}
-	return s.partAction(c, "app.flash.part_assigned", func(u *course.User, id string, n int) error {
+	return s.partAction(c, u, id, n, "app.flash.part_assigned", func() error {
 		_, err := s.grading.AssignPart(c.UserContext(), u, id, n)
 		return err
 	})
 }
 
-// partConfirmAction answers a part's assign or close form posted without
-// confirm: the confirmation page, in numbers (app/confirm.go).
-func (s *Server) partConfirmAction(c *fiber.Ctx, assign bool) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
-	return s.partConfirm(c, u, id, n, assign)
+// partConfirmAssign and partConfirmClose answer a part's assign or close
+// form posted without confirm: the confirmation page, in numbers
+// (app/confirm.go).
+func (s *Server) partConfirmAssign(c *fiber.Ctx, u *course.User, id string, n int) error {
+	return s.partConfirm(c, u, id, n, true)
 }
 
-func (s *Server) handlePartClose(c *fiber.Ctx) error {
+func (s *Server) partConfirmClose(c *fiber.Ctx, u *course.User, id string, n int) error {
+	return s.partConfirm(c, u, id, n, false)
+}
+
+func (s *Server) handlePartClose(c *fiber.Ctx, u *course.User, id string, n int) error {
 	if !confirmed(c) {
-		return s.partConfirmAction(c, false)
+		return s.partConfirmClose(c, u, id, n)
 	}
-	return s.partAction(c, "app.flash.part_closed", func(u *course.User, id string, n int) error {
+	return s.partAction(c, u, id, n, "app.flash.part_closed", func() error {
 		_, err := s.grading.ClosePart(c.UserContext(), u, id, n)
 		return err
 	})
@@ -259,18 +236,11 @@ func exerciseFromForm(c *fiber.Ctx, n int) grading.Exercise {
 	return ex
 }
 
-func (s *Server) handleExerciseSave(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleExerciseSave(c *fiber.Ctx, u *course.User, id string, n int) error {
 	ex := exerciseFromForm(c, n)
-	if err := s.grading.PutExercise(c.UserContext(), u, id, ex); err != nil {
-		p := s.newPage(c, "app.exercise.edit_title")
-		return s.formError(c, err, p, func() error { return s.renderExerciseEdit(c, u, p, &ex) })
-	}
-	s.flash(c, "app.flash.exercise_saved")
-	return c.Redirect("/sessions/"+id+"/parts/"+strconv.Itoa(n), http.StatusSeeOther)
+	return s.formAction(c, "app.flash.exercise_saved", "app.exercise.edit_title", "/sessions/"+id+"/parts/"+strconv.Itoa(n),
+		func() error { return s.grading.PutExercise(c.UserContext(), u, id, ex) },
+		func(p *page) error { return s.renderExerciseEdit(c, u, p, &ex) })
 }
 
 // handleSubmissionFile sends an attachment under its generated name, to its
@@ -280,10 +250,7 @@ func (s *Server) handleSubmissionFile(c *fiber.Ctx, u *course.User) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, att.ContentType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+att.Name+`"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.Send(data)
+	return sendFile(c, att.ContentType, att.Name, "private, no-store", data)
 }
 
 // API
@@ -300,43 +267,29 @@ type exerciseJSON struct {
 	Rubric       []criterionJSON `json:"rubric"`
 }
 
+func toCriterionJSON(c grading.Criterion) criterionJSON { return criterionJSON(c) }
+
 func toExerciseJSON(e grading.Exercise) exerciseJSON {
-	j := exerciseJSON{Instructions: e.Instructions, Rubric: make([]criterionJSON, 0, len(e.Rubric))}
-	for _, c := range e.Rubric {
-		j.Rubric = append(j.Rubric, criterionJSON(c))
-	}
-	return j
+	return exerciseJSON{Instructions: e.Instructions, Rubric: mapJSON(e.Rubric, toCriterionJSON)}
 }
 
-func (s *Server) handleAPIExerciseShow(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIExerciseShow(c *fiber.Ctx, u *course.User, id string, n int, _ *noBody) (any, error) {
 	ex, err := s.grading.Exercise(c.UserContext(), u, id, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(toExerciseJSON(ex))
+	return toExerciseJSON(ex), nil
 }
 
-func (s *Server) handleAPIExercisePut(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
-	var in exerciseJSON
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+func (s *Server) handleAPIExercisePut(c *fiber.Ctx, u *course.User, id string, n int, in *exerciseJSON) (any, error) {
 	ex := grading.Exercise{Part: n, Instructions: in.Instructions}
 	for _, cr := range in.Rubric {
 		ex.Rubric = append(ex.Rubric, grading.Criterion(cr))
 	}
 	if err := s.grading.PutExercise(c.UserContext(), u, id, ex); err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(toExerciseJSON(ex))
+	return toExerciseJSON(ex), nil
 }
 
 type gradeJSON struct {
@@ -352,39 +305,29 @@ func toGradeJSON(g *grading.Grade) *gradeJSON {
 	return &gradeJSON{Score: g.Score, Source: g.Source, Method: string(g.Method)}
 }
 
-func (s *Server) handleAPISubmissionPut(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Text string `json:"text"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	sub, err := s.grading.Submit(c.UserContext(), u, id, n, in.Text, nil)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"id": sub.ID, "submitted_at": rfc3339(sub.SubmittedAt), "updated_at": rfc3339(sub.UpdatedAt), "late": sub.Late, "version": sub.Version})
+type submissionInJSON struct {
+	Text string `json:"text"`
 }
 
-func (s *Server) handleAPISubmissionAttach(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
+func (s *Server) handleAPISubmissionPut(c *fiber.Ctx, u *course.User, id string, n int, in *submissionInJSON) (any, error) {
+	sub, err := s.grading.Submit(c.UserContext(), u, id, n, in.Text, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return fiber.Map{"id": sub.ID, "submitted_at": rfc3339(sub.SubmittedAt), "updated_at": rfc3339(sub.UpdatedAt), "late": sub.Late, "version": sub.Version}, nil
+}
+
+func (s *Server) handleAPISubmissionAttach(c *fiber.Ctx, u *course.User, id string, n int, _ *noBody) (any, error) {
 	up, err := upload(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if up == nil {
 		// Only an enrolled participant learns that the file is missing.
 		if _, err := s.grading.MySubmission(c.UserContext(), u, id, n); err != nil && !errors.Is(err, grading.ErrNotFound) {
-			return err
+			return nil, err
 		}
-		return course.Invalid("file", "grading.submission.file_required")
+		return nil, course.Invalid("file", "grading.submission.file_required")
 	}
 	text := c.FormValue("text")
 	if text == "" {
@@ -394,10 +337,10 @@ func (s *Server) handleAPISubmissionAttach(c *fiber.Ctx) error {
 	}
 	sub, err := s.grading.Submit(c.UserContext(), u, id, n, text, up)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"id": sub.ID, "submitted_at": rfc3339(sub.SubmittedAt), "late": sub.Late, "version": sub.Version,
-		"attachment": fiber.Map{"name": sub.Attachment.Name, "content_type": sub.Attachment.ContentType, "size": sub.Attachment.Size}})
+	return fiber.Map{"id": sub.ID, "submitted_at": rfc3339(sub.SubmittedAt), "late": sub.Late, "version": sub.Version,
+		"attachment": fiber.Map{"name": sub.Attachment.Name, "content_type": sub.Attachment.ContentType, "size": sub.Attachment.Size}}, nil
 }
 
 type receivedReviewJSON struct {
@@ -427,24 +370,19 @@ func round3(x float64) *float64 {
 	return &r
 }
 
-func (s *Server) handleAPISubmissionShow(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPISubmissionShow(c *fiber.Ctx, u *course.User, id string, n int, _ *noBody) (any, error) {
 	mine, err := s.grading.MySubmission(c.UserContext(), u, id, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sub := mine.Submission
-	reviews := make([]receivedReviewJSON, 0, len(mine.Reviews))
-	for _, r := range mine.Reviews {
+	reviews := mapJSON(mine.Reviews, func(r grading.ReceivedReview) receivedReviewJSON {
 		rj := receivedReviewJSON{ID: r.ID, Scores: r.Scores, Comment: r.Comment, Flagged: r.Flag != nil, Percent: math.Round(r.Percent*10) / 10}
 		if r.Weighed {
 			rj.Weight, rj.Corrected = round3(r.Weight), round3(r.Corrected)
 		}
-		reviews = append(reviews, rj)
-	}
+		return rj
+	})
 	var grade *ownGradeJSON
 	if g := toGradeJSON(sub.Grade); g != nil && mine.Explain != nil {
 		e := mine.Explain
@@ -456,29 +394,21 @@ func (s *Server) handleAPISubmissionShow(c *fiber.Ctx) error {
 		out["attachment"] = fiber.Map{"name": sub.Attachment.Name, "content_type": sub.Attachment.ContentType, "size": sub.Attachment.Size,
 			"url": "/api/v1/submissions/" + sub.ID + "/file"}
 	}
-	return c.JSON(out)
+	return out, nil
 }
 
-func (s *Server) handleAPIPartAssign(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIPartAssign(c *fiber.Ctx, u *course.User, id string, n int, _ *noBody) (any, error) {
 	rep, err := s.grading.AssignPart(c.UserContext(), u, id, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"submissions": rep.Submissions, "reviews_assigned": rep.ReviewsAssigned, "mode": rep.Mode, "effective_k": rep.EffectiveK, "already_assigned": rep.Already})
+	return fiber.Map{"submissions": rep.Submissions, "reviews_assigned": rep.ReviewsAssigned, "mode": rep.Mode, "effective_k": rep.EffectiveK, "already_assigned": rep.Already}, nil
 }
 
-func (s *Server) handleAPIPartClose(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIPartClose(c *fiber.Ctx, u *course.User, id string, n int, _ *noBody) (any, error) {
 	graded, err := s.grading.ClosePart(c.UserContext(), u, id, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"graded": graded})
+	return fiber.Map{"graded": graded}, nil
 }

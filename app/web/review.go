@@ -14,15 +14,15 @@ import (
 func (s *Server) registerReviewRoutes() {
 	a := s.app
 	a.Get("/sessions/:id/reviews", s.handleReviewIndex)
-	a.Post("/sessions/:id/parts/:n/extra", s.handleReviewExtra)
+	a.Post("/sessions/:id/parts/:n/extra", onPart(s.handleReviewExtra))
 	a.Get("/reviews/:rid", signedIn(s.handleReviewShow))
 	a.Post("/reviews/:rid", signedIn(s.handleReviewSave))
 	a.Post("/reviews/:rid/flag", signedIn(s.handleReviewFlag))
 
-	a.Get("/api/v1/me/reviews", signedIn(s.handleAPIMyReviews))
-	a.Put("/api/v1/reviews/:rid", signedIn(s.handleAPIReviewPut))
-	a.Post("/api/v1/reviews/:rid/flag", signedIn(s.handleAPIReviewFlag))
-	a.Post("/api/v1/sessions/:id/parts/:n/reviews/extra", s.handleAPIReviewExtra)
+	a.Get("/api/v1/me/reviews", apiJSON(s.handleAPIMyReviews))
+	a.Put("/api/v1/reviews/:rid", apiJSON(s.handleAPIReviewPut))
+	a.Post("/api/v1/reviews/:rid/flag", apiJSON(s.handleAPIReviewFlag))
+	a.Post("/api/v1/sessions/:id/parts/:n/reviews/extra", partAPI(s.handleAPIReviewExtra))
 }
 
 func (s *Server) handleReviewIndex(c *fiber.Ctx) error {
@@ -139,11 +139,7 @@ func (s *Server) handleReviewSave(c *fiber.Ctx, u *course.User) error {
 	return c.Redirect("/sessions/"+saved.SessionID+"/reviews", http.StatusSeeOther)
 }
 
-func (s *Server) handleReviewExtra(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleReviewExtra(c *fiber.Ctx, u *course.User, id string, n int) error {
 	r, err := s.grading.ExtraReview(c.UserContext(), u, id, n)
 	if err != nil {
 		return err
@@ -156,13 +152,9 @@ func (s *Server) handleReviewFlag(c *fiber.Ctx, u *course.User) error {
 	if err != nil {
 		return err
 	}
-	back := "/sessions/" + r.SessionID + "/parts/" + strconv.Itoa(r.Part)
-	if err := s.grading.FlagReview(c.UserContext(), u, r.ID, c.FormValue("reason")); err != nil {
-		p := s.newPage(c, "app.part.title")
-		return s.formError(c, err, p, func() error { return s.renderPart(c, u, p, r.SessionID, r.Part) })
-	}
-	s.flash(c, "app.flash.review_flagged")
-	return c.Redirect(back, http.StatusSeeOther)
+	return s.formAction(c, "app.flash.review_flagged", "app.part.title", "/sessions/"+r.SessionID+"/parts/"+strconv.Itoa(r.Part),
+		func() error { return s.grading.FlagReview(c.UserContext(), u, r.ID, c.FormValue("reason")) },
+		func(p *page) error { return s.renderPart(c, u, p, r.SessionID, r.Part) })
 }
 
 // API
@@ -181,80 +173,61 @@ type reviewTaskJSON struct {
 
 func toReviewTaskJSON(t grading.ReviewTask) reviewTaskJSON {
 	j := reviewTaskJSON{ID: t.Review.ID, Part: t.Review.Part, Status: string(t.Review.Status), Required: t.Review.Required, Open: t.Open,
-		Submission: map[string]any{"text": t.Text}, Rubric: make([]criterionJSON, 0, len(t.Rubric)),
+		Submission: map[string]any{"text": t.Text}, Rubric: mapJSON(t.Rubric, toCriterionJSON),
 		Scores: t.Review.Scores, Comment: t.Review.Comment}
 	if t.HasAttachment {
 		j.Submission["attachment_url"] = "/api/v1/submissions/" + t.Review.SubmissionID + "/file"
 	}
-	for _, c := range t.Rubric {
-		j.Rubric = append(j.Rubric, criterionJSON(c))
-	}
 	return j
 }
 
-func (s *Server) handleAPIMyReviews(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPIMyReviews(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	part := 0
 	if v := c.Query("part"); v != "" {
 		var err error
 		if part, err = strconv.Atoi(v); err != nil || part < 1 || part > course.PartCount {
-			return course.Invalid("part", "app.error.number_invalid")
+			return nil, course.Invalid("part", "app.error.number_invalid")
 		}
 	}
 	if c.Query("session") == "" {
-		return course.Invalid("session", "app.error.session_required")
+		return nil, course.Invalid("session", "app.error.session_required")
 	}
 	tasks, err := s.grading.MyReviews(c.UserContext(), u, c.Query("session"), part)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := make([]reviewTaskJSON, 0, len(tasks))
-	for _, t := range tasks {
-		out = append(out, toReviewTaskJSON(t))
-	}
-	return c.JSON(out)
+	return mapJSON(tasks, toReviewTaskJSON), nil
 }
 
-func (s *Server) handleAPIReviewPut(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Scores  map[string]int `json:"scores"`
-		Comment string         `json:"comment"`
-		Draft   bool           `json:"draft"` // keep as a draft: the review stays to do
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type reviewInJSON struct {
+	Scores  map[string]int `json:"scores"`
+	Comment string         `json:"comment"`
+	Draft   bool           `json:"draft"` // keep as a draft: the review stays to do
+}
+
+func (s *Server) handleAPIReviewPut(c *fiber.Ctx, u *course.User, in *reviewInJSON) (any, error) {
 	save := s.grading.SaveReview
 	if in.Draft {
 		save = s.grading.SaveDraft
 	}
 	r, err := save(c.UserContext(), u, c.Params("rid"), in.Scores, in.Comment)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"id": r.ID, "status": r.Status, "scores": r.Scores, "comment": r.Comment, "updated_at": rfc3339(r.UpdatedAt)})
+	return fiber.Map{"id": r.ID, "status": r.Status, "scores": r.Scores, "comment": r.Comment, "updated_at": rfc3339(r.UpdatedAt)}, nil
 }
 
-func (s *Server) handleAPIReviewFlag(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+func (s *Server) handleAPIReviewFlag(c *fiber.Ctx, u *course.User, in *reasonJSON) (any, error) {
 	if err := s.grading.FlagReview(c.UserContext(), u, c.Params("rid"), in.Reason); err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"id": c.Params("rid"), "flagged": true})
+	return fiber.Map{"id": c.Params("rid"), "flagged": true}, nil
 }
 
-func (s *Server) handleAPIReviewExtra(c *fiber.Ctx) error {
-	u, id, n, err := partCaller(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIReviewExtra(c *fiber.Ctx, u *course.User, id string, n int, _ *noBody) (any, error) {
 	r, err := s.grading.ExtraReview(c.UserContext(), u, id, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.Status(http.StatusCreated).JSON(fiber.Map{"id": r.ID, "status": r.Status, "part": r.Part})
+	return created(fiber.Map{"id": r.ID, "status": r.Status, "part": r.Part}), nil
 }

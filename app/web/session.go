@@ -37,7 +37,7 @@ func (s *Server) registerSessionRoutes() {
 	api.Get("/:id/enrolments", apiJSON(s.handleAPIEnrolmentIndex))
 	api.Post("/:id/enrolments", apiJSON(s.handleAPIEnrolmentCreate))
 	api.Post("/:id/animators", apiJSON(s.handleAPIAnimatorCreate))
-	api.Patch("/:id/parts/:n", apiJSON(s.handleAPIPartUpdate))
+	api.Patch("/:id/parts/:n", partAPI(s.handleAPIPartUpdate))
 	api.Patch("/:id/evaluation", apiJSON(s.handleAPIEvaluationUpdate))
 }
 
@@ -513,16 +513,9 @@ type partPatchJSON struct {
 	ReviewDue     *string `json:"review_due"`
 }
 
-func (s *Server) handleAPIPartUpdate(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	n, err := strconv.Atoi(c.Params("n"))
-	if err != nil || n < 1 || n > course.PartCount { // 404 before the body is read
-		return nil, course.ErrNotFound
-	}
-	var in partPatchJSON
-	if err := decodeJSON(c, &in); err != nil {
-		return nil, err
-	}
+func (s *Server) handleAPIPartUpdate(c *fiber.Ctx, u *course.User, id string, n int, in *partPatchJSON) (any, error) {
 	patch := course.PartPatch{Title: in.Title}
+	var err error
 	if patch.OpensAt, err = parseTime("opens_at", in.OpensAt); err != nil {
 		return nil, err
 	}
@@ -532,7 +525,7 @@ func (s *Server) handleAPIPartUpdate(c *fiber.Ctx, u *course.User, _ *noBody) (a
 	if patch.ReviewDue, err = parseTime("review_due", in.ReviewDue); err != nil {
 		return nil, err
 	}
-	p, err := s.course.UpdatePart(c.UserContext(), u, c.Params("id"), n, patch)
+	p, err := s.course.UpdatePart(c.UserContext(), u, id, n, patch)
 	if err != nil {
 		return nil, err
 	}

@@ -49,31 +49,27 @@ func (s *Server) handleSessionShift(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleAPISessionDuplicate(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		StartsOn string `json:"starts_on"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	sess, err := s.course.DuplicateSession(c.UserContext(), u, c.Params("id"), in.StartsOn)
-	if err != nil {
-		return err
-	}
-	return c.Status(http.StatusCreated).JSON(toSessionJSON(sess, s.now()))
+type startsOnJSON struct {
+	StartsOn string `json:"starts_on"`
 }
 
-func (s *Server) handleAPISessionShift(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Days  int `json:"days"`
-		Hours int `json:"hours"`
+func (s *Server) handleAPISessionDuplicate(c *fiber.Ctx, u *course.User, in *startsOnJSON) (any, error) {
+	sess, err := s.course.DuplicateSession(c.UserContext(), u, c.Params("id"), in.StartsOn)
+	if err != nil {
+		return nil, err
 	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+	return created(toSessionJSON(sess, s.now())), nil
+}
+
+type shiftJSON struct {
+	Days  int `json:"days"`
+	Hours int `json:"hours"`
+}
+
+func (s *Server) handleAPISessionShift(c *fiber.Ctx, u *course.User, in *shiftJSON) (any, error) {
 	sess, err := s.course.ShiftDeadlines(c.UserContext(), u, c.Params("id"), in.Days, in.Hours)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(toSessionJSON(sess, s.now()))
+	return toSessionJSON(sess, s.now()), nil
 }
