@@ -61,9 +61,6 @@ var _ course.SettingsStore = (*Settings)(nil)
 // with the table alias a.
 const authColumns = `a.token_hash, a.kind, a.user_id, a.csrf, a.created_at, a.last_seen, a.expires_at, a.idle_expires_at`
 
-// authScanner is a *sql.Row or *sql.Rows.
-type authScanner interface{ Scan(dest ...any) error }
-
 // authDest returns the scan destinations of authColumns into a and the
 // function that converts the times once scanned.
 func authDest(a *course.AuthSession) ([]any, func()) {
@@ -74,7 +71,7 @@ func authDest(a *course.AuthSession) ([]any, func()) {
 	}
 }
 
-func scanAuth(sc authScanner) (course.AuthSession, error) {
+func scanAuth(sc rowScanner) (course.AuthSession, error) {
 	var a course.AuthSession
 	dest, done := authDest(&a)
 	if err := sc.Scan(dest...); err != nil {

@@ -240,10 +240,7 @@ func (s *CertificateStore) DeleteOverride(ctx context.Context, sessionID, userID
 const certColumns = `code, session_id, session_code, session_start, session_end, user_id, holder_name, level, lang, salt, badge,
 	rules, issued_at, revoked_at, revoke_reason, status_index, revoke_public, workload_hours`
 
-// certRowScanner is a *sql.Row or *sql.Rows.
-type certRowScanner interface{ Scan(dest ...any) error }
-
-func scanCertificate(r certRowScanner) (certificates.Certificate, error) {
+func scanCertificate(r rowScanner) (certificates.Certificate, error) {
 	var c certificates.Certificate
 	var rules string
 	var issued int64
@@ -318,15 +315,7 @@ func certificateOn(ctx context.Context, q queryer, code string) (*certificates.C
 }
 
 func (s *CertificateStore) listCertificates(ctx context.Context, where string, arg any) ([]certificates.Certificate, error) {
-	var out []certificates.Certificate
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		c, err := scanCertificate(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	}, `SELECT `+certColumns+` FROM certificates WHERE `+where+` = ? ORDER BY issued_at, code`, arg) // #nosec G202 -- where is a constant column name
+	out, err := collectOrNil(ctx, s.db, scanCertificate, `SELECT `+certColumns+` FROM certificates WHERE `+where+` = ? ORDER BY issued_at, code`, arg) // #nosec G202 -- where is a constant column name
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list certificates by %s %v: %w", where, arg, err)
 	}
@@ -349,33 +338,19 @@ func (s *CertificateStore) CertificatesByUser(ctx context.Context, userID string
 // once: certificates.ErrRevoked if it already was, certificates.ErrNotFound
 // if there is no such code.
 func (s *CertificateStore) Revoke(ctx context.Context, code, reason string, public bool, at time.Time) error {
-	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE certificates SET revoked_at = ?, revoke_reason = ?, revoke_public = ? WHERE code = ? AND revoked_at IS NULL`,
-			ts(at), reason, public, code)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return err
-		}
-		// Not changed: say why, from the same transaction.
-		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM certificates WHERE code = ?`, code).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return certificates.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		return certificates.ErrRevoked
-	})
+	changed, exists, err := s.db.changeOrProbe(ctx, `SELECT 1 FROM certificates WHERE code = ?`, code,
+		`UPDATE certificates SET revoked_at = ?, revoke_reason = ?, revoke_public = ? WHERE code = ? AND revoked_at IS NULL`,
+		ts(at), reason, public, code)
 	switch {
-	case errors.Is(err, certificates.ErrNotFound), errors.Is(err, certificates.ErrRevoked):
-		return err
 	case err != nil:
 		return fmt.Errorf("sqlstore: revoke certificate %s: %w", code, err)
+	case changed:
+		return nil
+	case exists:
+		return certificates.ErrRevoked
+	default:
+		return certificates.ErrNotFound
 	}
-	return nil
 }
 
 // RevokedStatusIndices returns the status indexes of the revoked
@@ -399,7 +374,7 @@ func (s *CertificateStore) RevokedStatusIndices(ctx context.Context) ([]int, err
 // commitmentColumns are the columns scanCommitment reads, in its order.
 const commitmentColumns = `id, user_id, from_session_id, from_session_code, from_start, certificate, status, created_at, fulfilled_by, reason`
 
-func scanCommitment(r certRowScanner) (certificates.Commitment, error) {
+func scanCommitment(r rowScanner) (certificates.Commitment, error) {
 	var c certificates.Commitment
 	var created int64
 	err := r.Scan(&c.ID, &c.UserID, &c.FromSessionID, &c.FromSessionCode, &c.FromStart, &c.Certificate, &c.Status, &created,
@@ -409,12 +384,7 @@ func scanCommitment(r certRowScanner) (certificates.Commitment, error) {
 }
 
 func (s *CertificateStore) commitments(ctx context.Context, query string, args ...any) ([]certificates.Commitment, error) {
-	var out []certificates.Commitment
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		c, err := scanCommitment(rows)
-		out = append(out, c)
-		return err
-	}, query, args...)
+	out, err := collectOrNil(ctx, s.db, scanCommitment, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list commitments: %w", err)
 	}
@@ -497,7 +467,7 @@ func (s *CertificateStore) Audit(ctx context.Context, e certificates.AuditEntry)
 
 const auditColumns = `at, actor_id, action, session_id, target, detail, reason`
 
-func scanAudit(r certRowScanner) (course.AuditEntry, error) {
+func scanAudit(r rowScanner) (course.AuditEntry, error) {
 	var e course.AuditEntry
 	var at int64
 	err := r.Scan(&at, &e.ActorID, &e.Action, &e.SessionID, &e.Target, &e.Detail, &e.Reason)
@@ -546,12 +516,7 @@ func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.Audit
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	var out []certificates.AuditEntry
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		e, err := scanAudit(rows)
-		out = append(out, e)
-		return err
-	}, q, args...)
+	out, err := collectOrNil(ctx, s.db, scanAudit, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: search the audit log: %w", err)
 	}

@@ -143,7 +143,7 @@ func userDest() (*course.User, []any, func() error) {
 	}
 }
 
-func scanUser(sc interface{ Scan(...any) error }) (*course.User, error) {
+func scanUser(sc rowScanner) (*course.User, error) {
 	u, dest, done := userDest()
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
@@ -211,15 +211,7 @@ func (s *CourseStore) UserByEmail(ctx context.Context, email string) (*course.Us
 }
 
 func (s *CourseStore) findUsers(ctx context.Context, where string, args ...any) ([]*course.User, error) {
-	out := []*course.User{}
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		u, err := scanUser(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, u)
-		return nil
-	}, `SELECT `+userCols+` FROM users `+where+` ORDER BY name, id`, args...)
+	out, err := collect(ctx, s.db, scanUser, `SELECT `+userCols+` FROM users `+where+` ORDER BY name, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find users: %w", err)
 	}
@@ -835,7 +827,7 @@ func (s *CourseStore) DeleteInvitations(ctx context.Context, userIDs []string) e
 
 const invitationCols = `token_hash, user_id, email, session_id, created_at, expires_at`
 
-func scanInvitation(sc interface{ Scan(...any) error }) (course.Invitation, error) {
+func scanInvitation(sc rowScanner) (course.Invitation, error) {
 	var v course.Invitation
 	var created, expires int64
 	if err := sc.Scan(&v.TokenHash, &v.UserID, &v.Email, &v.SessionID, &created, &expires); err != nil {
@@ -867,15 +859,7 @@ func (s *CourseStore) PendingInvitations(ctx context.Context, userIDs []string) 
 	if err != nil {
 		return nil, err
 	}
-	var out []course.Invitation
-	err = s.db.query(ctx, func(rows *sql.Rows) error {
-		v, err := scanInvitation(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
-		return nil
-	}, `SELECT `+invitationCols+` FROM invitations WHERE user_id IN (SELECT value FROM json_each(?)) AND used = 0 ORDER BY user_id, token_hash`, list)
+	out, err := collectOrNil(ctx, s.db, scanInvitation, `SELECT `+invitationCols+` FROM invitations WHERE user_id IN (SELECT value FROM json_each(?)) AND used = 0 ORDER BY user_id, token_hash`, list)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find invitations: %w", err)
 	}

@@ -270,6 +270,32 @@ func (db *DB) txRaw(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// changeOrProbe runs one conditional write in its own transaction. When it
+// changes no row, probe (a SELECT 1 of the row by probeArg) tells, in the
+// same transaction, whether the row exists: the condition refused the
+// change, or there is no such row.
+func (db *DB) changeOrProbe(ctx context.Context, probe string, probeArg any, query string, args ...any) (changed, exists bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n > 0 {
+			changed = n > 0
+			return err
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, probe, probeArg).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		exists = err == nil
+		return err
+	})
+	return changed, exists, err
+}
+
 // exec runs one write statement in its own transaction and returns the
 // number of rows it changed.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (int64, error) {
@@ -313,6 +339,16 @@ func collect[T any](ctx context.Context, db *DB, scan func(rowScanner) (T, error
 		out = append(out, v)
 		return nil
 	}, query, args...)
+	return out, err
+}
+
+// collectOrNil is collect with nil, not an empty list, when no row matches:
+// what the lists that answer nil for nothing return.
+func collectOrNil[T any](ctx context.Context, db *DB, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	out, err := collect(ctx, db, scan, query, args...)
+	if len(out) == 0 {
+		out = nil
+	}
 	return out, err
 }
 

@@ -130,12 +130,7 @@ func attemptArgs(a grading.Attempt) ([]any, error) {
 }
 
 func (s *EvaluationStore) attempts(ctx context.Context, what, q string, args ...any) ([]grading.Attempt, error) {
-	out := []grading.Attempt{}
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		a, err := scanAttempt(rows)
-		out = append(out, a)
-		return err
-	}, `SELECT `+attemptCols+` FROM evaluation_attempts WHERE `+q, args...)
+	out, err := collect(ctx, s.db, scanAttempt, `SELECT `+attemptCols+` FROM evaluation_attempts WHERE `+q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: attempts %s: %w", what, err)
 	}

@@ -316,12 +316,7 @@ func (s *GradingStore) PartState(ctx context.Context, sessionID string, part int
 
 // PartStates returns the stored states of a session's parts, by part.
 func (s *GradingStore) PartStates(ctx context.Context, sessionID string) ([]grading.PartState, error) {
-	out := []grading.PartState{}
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		st, err := scanPartState(rows)
-		out = append(out, st)
-		return err
-	}, `SELECT `+partStateCols+` FROM part_states WHERE session_id = ? ORDER BY part`, sessionID)
+	out, err := collect(ctx, s.db, scanPartState, `SELECT `+partStateCols+` FROM part_states WHERE session_id = ? ORDER BY part`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: part states of %s: %w", sessionID, err)
 	}
@@ -597,12 +592,7 @@ func (s *GradingStore) LateShort(ctx context.Context, sessionID string, part, wa
 
 // Versions returns every kept version of a submission, oldest first.
 func (s *GradingStore) Versions(ctx context.Context, submissionID string) ([]grading.Version, error) {
-	out := []grading.Version{}
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		v, err := scanVersion(rows)
-		out = append(out, v)
-		return err
-	}, `SELECT submission_id, n, text, attachment, at FROM submission_versions WHERE submission_id = ? ORDER BY n`, submissionID)
+	out, err := collect(ctx, s.db, scanVersion, `SELECT submission_id, n, text, attachment, at FROM submission_versions WHERE submission_id = ? ORDER BY n`, submissionID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: versions of %s: %w", submissionID, err)
 	}
@@ -667,7 +657,7 @@ func (s *GradingStore) MarkQueued(ctx context.Context, ids []string, at time.Tim
 // --- reviews
 
 const reviewCols = `id, session_id, part, submission_id, author_id, reviewer_id, status, scores, comment, percent,
-	assigned_at, updated_at, done_at, required, taken_from, flag`
+	assigned_at, updated_at, done_at, required, taken_from, flag, reply_text, reply_html, reply_at, helpfulness, rated_at`
 
 func scanReview(sc rowScanner) (grading.Review, error) {
 	var r grading.Review
@@ -676,9 +666,15 @@ func scanReview(sc rowScanner) (grading.Review, error) {
 	var assigned, updated int64
 	var done sql.NullInt64
 	var required int
+	var rp grading.Reply
+	var replyAt, ratedAt int64
 	if err := sc.Scan(&r.ID, &r.SessionID, &r.Part, &r.SubmissionID, &r.AuthorID, &r.ReviewerID, &r.Status, &scores, &r.Comment, &r.Percent,
-		&assigned, &updated, &done, &required, &r.TakenFrom, &flag); err != nil {
+		&assigned, &updated, &done, &required, &r.TakenFrom, &flag, &rp.Text, &rp.TextHTML, &replyAt, &rp.Helpfulness, &ratedAt); err != nil {
 		return r, err
+	}
+	if rp.Text != "" || rp.Helpfulness != 0 {
+		rp.At, rp.RatedAt = fromTS(replyAt), fromTS(ratedAt)
+		r.Reply = &rp
 	}
 	if err := fromJSON(scores, &r.Scores); err != nil {
 		return r, err
@@ -723,11 +719,16 @@ func reviewArgs(r grading.Review) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rp grading.Reply
+	if r.Reply != nil {
+		rp = *r.Reply
+	}
 	return []any{r.ID, r.SessionID, r.Part, r.SubmissionID, r.AuthorID, r.ReviewerID, string(r.Status), scores, r.Comment, r.Percent,
-		ts(r.AssignedAt), ts(r.UpdatedAt), tsPtr(r.DoneAt), boolInt(r.Required), r.TakenFrom, flag}, nil
+		ts(r.AssignedAt), ts(r.UpdatedAt), tsPtr(r.DoneAt), boolInt(r.Required), r.TakenFrom, flag,
+		rp.Text, rp.TextHTML, ts(rp.At), rp.Helpfulness, ts(rp.RatedAt)}, nil
 }
 
-const insertReview = `INSERT INTO reviews (` + reviewCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertReview = `INSERT INTO reviews (` + reviewCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // InsertReviews inserts reviews in one transaction, ignoring IDs already
 // there (a retried assignment).
@@ -772,12 +773,7 @@ func (s *GradingStore) ReviewByID(ctx context.Context, id string) (*grading.Revi
 
 // reviews returns the reviews matching where, by part, time and ID.
 func (s *GradingStore) reviews(ctx context.Context, what, where string, args ...any) ([]grading.Review, error) {
-	out := []grading.Review{}
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		r, err := scanReview(rows)
-		out = append(out, r)
-		return err
-	}, `SELECT `+reviewCols+` FROM reviews WHERE `+where+` ORDER BY part, assigned_at, id`, args...)
+	out, err := collect(ctx, s.db, scanReview, `SELECT `+reviewCols+` FROM reviews WHERE `+where+` ORDER BY part, assigned_at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
@@ -816,26 +812,9 @@ func (s *GradingStore) SaveReview(ctx context.Context, r grading.Review) error {
 	if err != nil {
 		return err
 	}
-	var matched, exists bool
-	err = s.db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE reviews SET status = ?, scores = ?, comment = ?, percent = ?, updated_at = ?, done_at = ?
+	matched, exists, err := s.db.changeOrProbe(ctx, `SELECT 1 FROM reviews WHERE id = ?`, r.ID,
+		`UPDATE reviews SET status = ?, scores = ?, comment = ?, percent = ?, updated_at = ?, done_at = ?
 			WHERE id = ? AND reviewer_id = ?`, string(r.Status), scores, r.Comment, r.Percent, ts(r.UpdatedAt), tsPtr(r.DoneAt), r.ID, r.ReviewerID)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n > 0 {
-			matched = n > 0
-			return err
-		}
-		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM reviews WHERE id = ?`, r.ID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		exists = err == nil
-		return err
-	})
 	switch {
 	case err != nil:
 		return fmt.Errorf("sqlstore: save review %s: %w", r.ID, classify(err))
@@ -860,15 +839,24 @@ func (s *GradingStore) TakeOver(ctx context.Context, reviewID, oldReviewer, newR
 	return n > 0, nil
 }
 
-// SetFlag records an appeal against a review, once.
-func (s *GradingStore) SetFlag(ctx context.Context, reviewID string, f grading.Flag) error {
-	flag, err := flagJSON(&f)
-	if err != nil {
-		return err
-	}
+// SetReply stores the author's answer to a review: the text only while
+// none is stored (one conditional UPDATE, so two answers sent at once keep
+// one), the rating whenever one is given.
+func (s *GradingStore) SetReply(ctx context.Context, reviewID string, rp grading.Reply) error {
 	var matched, exists bool
-	err = s.db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE reviews SET flag = ? WHERE id = ? AND flag IS NULL`, flag, reviewID)
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		switch {
+		case rp.Text != "" && rp.Helpfulness > 0:
+			res, err = tx.ExecContext(ctx, `UPDATE reviews SET reply_text = ?, reply_html = ?, reply_at = ?, helpfulness = ?, rated_at = ?
+				WHERE id = ? AND reply_text = ''`, rp.Text, rp.TextHTML, ts(rp.At), rp.Helpfulness, ts(rp.RatedAt), reviewID)
+		case rp.Text != "":
+			res, err = tx.ExecContext(ctx, `UPDATE reviews SET reply_text = ?, reply_html = ?, reply_at = ? WHERE id = ? AND reply_text = ''`,
+				rp.Text, rp.TextHTML, ts(rp.At), reviewID)
+		default:
+			res, err = tx.ExecContext(ctx, `UPDATE reviews SET helpfulness = ?, rated_at = ? WHERE id = ?`, rp.Helpfulness, ts(rp.RatedAt), reviewID)
+		}
 		if err != nil {
 			return err
 		}
@@ -885,6 +873,26 @@ func (s *GradingStore) SetFlag(ctx context.Context, reviewID string, f grading.F
 		exists = err == nil
 		return err
 	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("sqlstore: reply to review %s: %w", reviewID, classify(err))
+	case matched:
+		return nil
+	case exists:
+		return grading.ErrAlreadyReplied
+	default:
+		return grading.ErrNotFound
+	}
+}
+
+// SetFlag records an appeal against a review, once.
+func (s *GradingStore) SetFlag(ctx context.Context, reviewID string, f grading.Flag) error {
+	flag, err := flagJSON(&f)
+	if err != nil {
+		return err
+	}
+	matched, exists, err := s.db.changeOrProbe(ctx, `SELECT 1 FROM reviews WHERE id = ?`, reviewID,
+		`UPDATE reviews SET flag = ? WHERE id = ? AND flag IS NULL`, flag, reviewID)
 	switch {
 	case err != nil:
 		return fmt.Errorf("sqlstore: flag review %s: %w", reviewID, classify(err))

@@ -72,7 +72,7 @@ func NewOutboxStore(db *DB) *OutboxStore { return &OutboxStore{db: db} }
 // outboxColumns are the columns scanMessage reads, in its order.
 const outboxColumns = `id, kind, user_id, url, lang, events, status, attempts, next_at, lease_until, created_at, updated_at, last_error`
 
-func scanMessage(r certRowScanner) (*notify.Message, error) {
+func scanMessage(r rowScanner) (*notify.Message, error) {
 	var m notify.Message
 	var events string
 	var next, lease, created, updated int64
@@ -214,15 +214,7 @@ func (s *OutboxStore) Message(ctx context.Context, id string) (*notify.Message, 
 
 // Messages returns the messages to a person, oldest first (tests, exports).
 func (s *OutboxStore) Messages(ctx context.Context, userID string) ([]*notify.Message, error) {
-	var out []*notify.Message
-	err := s.db.query(ctx, func(rows *sql.Rows) error {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, m)
-		return nil
-	}, `SELECT `+outboxColumns+` FROM outbox WHERE user_id = ? ORDER BY created_at, id`, userID)
+	out, err := collectOrNil(ctx, s.db, scanMessage, `SELECT `+outboxColumns+` FROM outbox WHERE user_id = ? ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: messages of %s: %w", userID, err)
 	}
