@@ -96,8 +96,17 @@ func TestAuditDateFilters(t *testing.T) {
 			t.Errorf("%s export %s: %d", tc.lang, tc.query, c.Status)
 		}
 	}
-	if p := b.get("/audit?from=2026-13-45"); p.Doc.Find(`input[name="from"]`).AttrOr("value", "") != "2026-13-45" {
+	b.lang = "fr"
+	p := b.get("/audit?from=2026-13-45")
+	if p.Doc.Find(`input[name="from"]`).AttrOr("value", "") != "2026-13-45" {
 		t.Error("the refused date is not kept in its field")
+	}
+	if p.Doc.Find("#f-from").AttrOr("aria-invalid", "") != "true" || p.Doc.Find("#f-to").AttrOr("aria-invalid", "") != "" ||
+		!strings.Contains(p.Doc.Find("#error-from").Text(), "AAAA-MM-JJ") {
+		t.Error("the refused date's field is not marked with its message")
+	}
+	if p := b.get("/audit?from=2026-03-05&to=2026-03-01"); p.Doc.Find("#f-to").AttrOr("aria-invalid", "") != "true" {
+		t.Error("a range ending before it starts does not mark the end date")
 	}
 
 	// The API: the same filters, the same 422.

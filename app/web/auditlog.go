@@ -112,11 +112,11 @@ func (s *Server) handleAuditLog(c *fiber.Ctx) error {
 		rows, err = s.auditRows(c, u, f)
 	}
 	if err != nil {
-		pr := classify(err)
+		pr := s.classify(err)
 		if pr.Status != http.StatusUnprocessableEntity {
 			return err
 		}
-		p.Error = p.message(pr)
+		p.fail(c, pr) // the summary, and the date field marked
 		c.Status(pr.Status)
 	}
 	ctx := c.UserContext()
