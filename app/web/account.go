@@ -25,9 +25,9 @@ func (s *Server) registerAccountRoutes() {
 	api.Post("/auth/token", s.handleAPITokenCreate)
 	api.Delete("/auth/token", s.handleAPITokenDelete)
 	api.Post("/auth/register", s.handleAPIRegister)
-	api.Post("/users", s.handleAPIUserCreate)
-	api.Get("/users", s.handleAPIUsersIndex)
-	api.Get("/me", signedIn(s.handleAPIMe))
+	api.Post("/users", apiJSON(s.handleAPIUserCreate))
+	api.Get("/users", apiJSON(s.handleAPIUsersIndex))
+	api.Get("/me", apiJSON(s.handleAPIMe))
 }
 
 func (s *Server) handleLoginShow(c *fiber.Ctx) error {
@@ -141,16 +141,14 @@ func (s *Server) handleUsersCreate(c *fiber.Ctx, u *course.User) error {
 			return course.Invalid("roles", "course.user.role_invalid")
 		}
 	}
-	_, err := s.course.CreateUser(c.UserContext(), u, course.NewUser{
-		Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password"), Roles: roles,
-	})
-	p := s.newPage(c, "app.users.title")
-	if err != nil {
-		p.Form["email"], p.Form["name"] = c.FormValue("email"), c.FormValue("name")
-		return s.formError(c, err, p, func() error { return s.renderUsers(c, p) })
-	}
-	s.flash(c, "app.flash.user_created")
-	return c.Redirect("/users", http.StatusSeeOther)
+	return s.formAction(c, "app.flash.user_created", "app.users.title", "/users",
+		func() error {
+			_, err := s.course.CreateUser(c.UserContext(), u, course.NewUser{
+				Email: c.FormValue("email"), Name: c.FormValue("name"), Password: c.FormValue("password"), Roles: roles,
+			})
+			return err
+		},
+		func(p *page) error { return s.renderUsers(c, p) })
 }
 
 // API
@@ -223,45 +221,33 @@ func (s *Server) handleAPIRegister(c *fiber.Ctx) error {
 	return c.Status(http.StatusAccepted).JSON(fiber.Map{"status": "check_mail", "message": s.translator(c).T("app.register.check_mail")})
 }
 
-func (s *Server) handleAPIUserCreate(c *fiber.Ctx) error {
-	actor, err := requireUser(c)
-	if err != nil {
-		return err
-	}
-	if !actor.IsCoordinator() {
-		return course.ErrForbidden
+func (s *Server) handleAPIUserCreate(c *fiber.Ctx, actor *course.User, _ *noBody) (any, error) {
+	if !actor.IsCoordinator() { // refused before the body is read
+		return nil, course.ErrForbidden
 	}
 	var in newUserJSON
 	if err := decodeJSON(c, &in); err != nil {
-		return err
+		return nil, err
 	}
 	n, err := in.toNewUser()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := s.course.CreateUser(c.UserContext(), actor, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.Status(http.StatusCreated).JSON(toUserJSON(u))
+	return created(toUserJSON(u)), nil
 }
 
-func (s *Server) handleAPIUsersIndex(c *fiber.Ctx) error {
-	actor, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) handleAPIUsersIndex(c *fiber.Ctx, actor *course.User, _ *noBody) (any, error) {
 	users, err := s.course.Users(c.UserContext(), actor)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := make([]userJSON, 0, len(users))
-	for _, u := range users {
-		out = append(out, toUserJSON(u))
-	}
-	return c.JSON(out)
+	return mapJSON(users, toUserJSON), nil
 }
 
-func (s *Server) handleAPIMe(c *fiber.Ctx, u *course.User) error {
-	return c.JSON(toUserJSON(u))
+func (s *Server) handleAPIMe(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
+	return toUserJSON(u), nil
 }

@@ -16,7 +16,7 @@ func (s *Server) registerAnimatorRoutes() {
 	a.Post("/availability", signedIn(s.handleAvailability))
 	s.registerAuditRoutes()
 	a.Post("/sessions/:id/duplicate", signedIn(s.handleSessionDuplicate))
-	a.Post("/sessions/:id/shift", s.handleSessionShift)
+	a.Post("/sessions/:id/shift", signedIn(s.handleSessionShift))
 
 	api := a.Group("/api/v1")
 	api.Get("/animators", apiJSON(s.handleAPIAnimatorPool))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,12 +136,9 @@ func deadlineName(p *page, d course.Deadline) string {
 // and parts not opened or not graded yet.
 func (s *Server) closeConfirm(c *fiber.Ctx, u *course.User, id string) error {
 	ctx := c.UserContext()
-	sess, err := s.course.Session(ctx, u, id)
+	sess, err := s.coordinatorSession(ctx, u, id)
 	if err != nil {
 		return err
-	}
-	if !u.IsCoordinator() {
-		return course.ErrForbidden
 	}
 	results, err := s.certs.Results(ctx, u, sess.ID)
 	if err != nil {
@@ -233,31 +229,31 @@ func (s *Server) createConfirm(c *fiber.Ctx, format, startsOn, capacity, workloa
 
 func (s *Server) registerUndoRoutes() {
 	a := s.app
-	a.Post("/sessions/:id/enrolments/:uid/delete", s.handleUnenrol)
-	a.Post("/sessions/:id/animators/:uid/delete", s.handleAnimatorRemove)
+	a.Post("/sessions/:id/enrolments/:uid/delete", signedIn(s.handleUnenrol))
+	a.Post("/sessions/:id/animators/:uid/delete", signedIn(s.handleAnimatorRemove))
 	a.Post("/sessions/:id/cancel", signedIn(s.handleSessionCancel))
 }
 
-func (s *Server) handleUnenrol(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.unenrolled", func(u *course.User, id string) error {
+func (s *Server) handleUnenrol(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.unenrolled", func(id string) error {
 		return s.grading.Unenrol(c.UserContext(), u, id, c.Params("uid"))
 	})
 }
 
-func (s *Server) handleAnimatorRemove(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.animator_removed", func(u *course.User, id string) error {
+func (s *Server) handleAnimatorRemove(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.animator_removed", func(id string) error {
 		return s.course.RemoveAnimator(c.UserContext(), u, id, c.Params("uid"))
 	})
 }
 
 func (s *Server) handleSessionCancel(c *fiber.Ctx, u *course.User) error {
 	id := c.Params("id")
-	if _, err := s.grading.CancelSession(c.UserContext(), u, id); err != nil {
-		p := s.newPage(c, "app.session.title")
-		return s.formError(c, err, p, func() error { return s.renderSession(c, u, id, p) })
-	}
-	s.flash(c, "app.flash.session_cancelled")
-	return c.Redirect("/sessions", http.StatusSeeOther)
+	return s.formAction(c, "app.flash.session_cancelled", "app.session.title", "/sessions",
+		func() error {
+			_, err := s.grading.CancelSession(c.UserContext(), u, id)
+			return err
+		},
+		func(p *page) error { return s.renderSession(c, u, id, p) })
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -21,7 +21,7 @@ func (s *Server) registerEvaluationRoutes() {
 	a.Post("/sessions/:id/commitment", signedIn(s.handleCommitment))
 
 	api := a.Group("/api/v1/sessions/:id")
-	api.Get("/evaluation", apiJSON(s.handleAPIEvaluationShow))
+	api.Get("/evaluation", s.sessionAPI(s.handleAPIEvaluationShow))
 	api.Put("/evaluation", apiJSON(s.handleAPIEvaluationPut))
 	api.Post("/evaluation/attempt", apiJSON(s.apiAnswer(true)))
 	api.Put("/evaluation/draft", apiJSON(s.apiAnswer(false)))
@@ -205,11 +205,7 @@ func toQuestionsJSON(qs []grading.Question, withKey bool) []questionJSON {
 	})
 }
 
-func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) handleAPIEvaluationShow(c *fiber.Ctx, u *course.User, sess *course.Session, _ *noBody) (any, error) {
 	v, err := s.quiz.View(c.UserContext(), u, sess.ID)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,10 +16,12 @@ import (
 
 func (s *Server) registerExportRoutes() {
 	a := s.app
-	a.Get("/sessions/:id/results.csv", signedIn(s.handleResultsCSV))
-	a.Get("/sessions/:id/certificates.csv", signedIn(s.handleCertificatesCSV))
-	a.Get("/api/v1/sessions/:id/results.csv", signedIn(s.handleResultsCSV))
-	a.Get("/api/v1/sessions/:id/certificates.csv", signedIn(s.handleCertificatesCSV))
+	results := s.sessionCSV("roster.export.results_file", s.writeResultsCSV)
+	certs := s.sessionCSV("roster.export.certificates_file", s.writeCertificatesCSV)
+	a.Get("/sessions/:id/results.csv", results)
+	a.Get("/sessions/:id/certificates.csv", certs)
+	a.Get("/api/v1/sessions/:id/results.csv", results)
+	a.Get("/api/v1/sessions/:id/certificates.csv", certs)
 
 	a.Get("/sessions/:id/calendar", signedIn(s.handleCalendarShow))
 	a.Post("/sessions/:id/calendar", signedIn(s.handleCalendarCreate))
@@ -28,49 +31,43 @@ func (s *Server) registerExportRoutes() {
 
 // sendCSV answers a CSV export as a download that is never cached.
 func sendCSV(c *fiber.Ctx, filename string, b []byte) error {
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(b)
+	return sendFile(c, "text/csv; charset=utf-8", filename, "no-store", b)
 }
 
 // Both exports serve the pages (session cookie) and the API (Bearer token);
 // errors are an HTML page or a JSON body accordingly.
 
-func (s *Server) handleResultsCSV(c *fiber.Ctx, u *course.User) error {
-	ctx := c.UserContext()
-	sess, err := s.course.Session(ctx, u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	rs, err := s.certs.Results(ctx, u, sess.ID)
-	if err != nil {
-		return err
-	}
-	tr := s.translator(c)
-	var buf bytes.Buffer
-	if err := certificates.WriteResultsCSV(&buf, s.texts, tr.lang, rs); err != nil {
-		return err
-	}
-	return sendCSV(c, tr.T("roster.export.results_file", "Code", sess.Code), buf.Bytes())
+// sessionCSV answers the CSV file that write makes of the session of the
+// path, named by the message fileKey (with the session's Code).
+func (s *Server) sessionCSV(fileKey string, write func(c *fiber.Ctx, u *course.User, sess *course.Session, lang string, w io.Writer) error) fiber.Handler {
+	return signedIn(func(c *fiber.Ctx, u *course.User) error {
+		sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		tr := s.translator(c)
+		var buf bytes.Buffer
+		if err := write(c, u, sess, tr.lang, &buf); err != nil {
+			return err
+		}
+		return sendCSV(c, tr.T(fileKey, "Code", sess.Code), buf.Bytes())
+	})
 }
 
-func (s *Server) handleCertificatesCSV(c *fiber.Ctx, u *course.User) error {
-	ctx := c.UserContext()
-	sess, err := s.course.Session(ctx, u, c.Params("id"))
+func (s *Server) writeResultsCSV(c *fiber.Ctx, u *course.User, sess *course.Session, lang string, w io.Writer) error {
+	rs, err := s.certs.Results(c.UserContext(), u, sess.ID)
 	if err != nil {
 		return err
 	}
-	list, err := s.certs.SessionCertificates(ctx, u, sess.ID)
+	return certificates.WriteResultsCSV(w, s.texts, lang, rs)
+}
+
+func (s *Server) writeCertificatesCSV(c *fiber.Ctx, u *course.User, sess *course.Session, lang string, w io.Writer) error {
+	list, err := s.certs.SessionCertificates(c.UserContext(), u, sess.ID)
 	if err != nil {
 		return err
 	}
-	tr := s.translator(c)
-	var buf bytes.Buffer
-	if err := certificates.WriteCertificatesCSV(&buf, s.texts, tr.lang, list, s.cfg.BaseURL, sess.Location()); err != nil {
-		return err
-	}
-	return sendCSV(c, tr.T("roster.export.certificates_file", "Code", sess.Code), buf.Bytes())
+	return certificates.WriteCertificatesCSV(w, s.texts, lang, list, s.cfg.BaseURL, sess.Location())
 }
 
 // Calendars

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -65,6 +66,31 @@ func onPart(h func(c *fiber.Ctx, u *course.User, id string, n int) error) fiber.
 		}
 		return h(c, u, id, n)
 	})
+}
+
+// sessionAPI is apiJSON for a session (:id) the caller may see: the
+// session is read (404, 403) before the body.
+func (s *Server) sessionAPI(h func(c *fiber.Ctx, u *course.User, sess *course.Session, in *noBody) (any, error)) fiber.Handler {
+	return apiJSON(func(c *fiber.Ctx, u *course.User, in *noBody) (any, error) {
+		sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
+		if err != nil {
+			return nil, err
+		}
+		return h(c, u, sess, in)
+	})
+}
+
+// coordinatorSession returns the session id for a coordinator: refused as
+// not found when the caller may not see it, then as forbidden to others.
+func (s *Server) coordinatorSession(ctx context.Context, u *course.User, id string) (*course.Session, error) {
+	sess, err := s.course.Session(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsCoordinator() {
+		return nil, course.ErrForbidden
+	}
+	return sess, nil
 }
 
 // readBody decodes the request's JSON body into an In; struct{} reads none.

@@ -26,13 +26,13 @@ func (s *Server) registerNotifyRoutes() {
 	a := s.app
 	a.Get("/account/notifications", signedIn(s.handleNotifyShow))
 	a.Post("/account/notifications", signedIn(s.handleNotifySave))
-	a.Post("/sessions/:id/webhook", s.handleWebhookSave)
+	a.Post("/sessions/:id/webhook", signedIn(s.handleWebhookSave))
 
 	api := a.Group("/api/v1")
-	api.Get("/me/notifications", signedIn(s.handleAPINotifyShow))
-	api.Put("/me/notifications", signedIn(s.handleAPINotifyPut))
-	api.Get("/sessions/:id/webhook", s.handleAPIWebhookShow)
-	api.Put("/sessions/:id/webhook", s.handleAPIWebhookPut)
+	api.Get("/me/notifications", apiJSON(s.handleAPINotifyShow))
+	api.Put("/me/notifications", apiJSON(s.handleAPINotifyPut))
+	api.Get("/sessions/:id/webhook", s.sessionAPI(s.handleAPIWebhookShow))
+	api.Put("/sessions/:id/webhook", s.sessionAPI(s.handleAPIWebhookPut))
 }
 
 // Pages
@@ -67,7 +67,7 @@ func (s *Server) handleNotifySave(c *fiber.Ctx, u *course.User) error {
 		kinds[k] = c.FormValue("kind_"+string(k)) == "on"
 	}
 	if _, err := s.outbox.SetPrefs(c.UserContext(), u, kinds); err != nil {
-		return err
+		return err // no error the form could show
 	}
 	s.flash(c, "app.flash.notify_saved")
 	return c.Redirect("/account/notifications", http.StatusSeeOther)
@@ -95,15 +95,12 @@ func threshold(v string) (int, error) {
 	return n, nil
 }
 
-func (s *Server) handleWebhookSave(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.webhook_saved", func(u *course.User, id string) error {
+func (s *Server) handleWebhookSave(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.webhook_saved", func(id string) error {
 		ctx := c.UserContext()
-		sess, err := s.course.Session(ctx, u, id)
+		sess, err := s.coordinatorSession(ctx, u, id)
 		if err != nil {
 			return err
-		}
-		if !u.IsCoordinator() {
-			return course.ErrForbidden
 		}
 		n, err := threshold(c.FormValue("threshold"))
 		if err != nil {
@@ -124,70 +121,55 @@ func kindsJSON(p notify.Prefs) fiber.Map {
 	return fiber.Map{"kinds": m}
 }
 
-func (s *Server) handleAPINotifyShow(c *fiber.Ctx, u *course.User) error {
+func (s *Server) handleAPINotifyShow(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
 	p, err := s.outbox.Prefs(c.UserContext(), u)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(kindsJSON(p))
+	return kindsJSON(p), nil
 }
 
-func (s *Server) handleAPINotifyPut(c *fiber.Ctx, u *course.User) error {
-	var in struct {
-		Kinds map[string]bool `json:"kinds"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+type kindsInJSON struct {
+	Kinds map[string]bool `json:"kinds"`
+}
+
+func (s *Server) handleAPINotifyPut(c *fiber.Ctx, u *course.User, in *kindsInJSON) (any, error) {
 	kinds := make(map[notify.Kind]bool, len(in.Kinds))
 	for k, on := range in.Kinds {
 		kinds[notify.Kind(k)] = on
 	}
 	p, err := s.outbox.SetPrefs(c.UserContext(), u, kinds)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(kindsJSON(p))
+	return kindsJSON(p), nil
 }
 
-func webhookJSON(h notify.Hook) fiber.Map {
-	return fiber.Map{"url": h.URL, "threshold": h.QueueThreshold()}
+func webhookJSON(h notify.Hook, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return fiber.Map{"url": h.URL, "threshold": h.QueueThreshold()}, nil
 }
 
-func (s *Server) handleAPIWebhookShow(c *fiber.Ctx) error {
-	u, sess, err := s.callerSession(c)
-	if err != nil {
-		return err
-	}
-	h, err := s.outbox.Webhook(c.UserContext(), u, sess)
-	if err != nil {
-		return err
-	}
-	return c.JSON(webhookJSON(h))
+func (s *Server) handleAPIWebhookShow(c *fiber.Ctx, u *course.User, sess *course.Session, _ *noBody) (any, error) {
+	return webhookJSON(s.outbox.Webhook(c.UserContext(), u, sess))
 }
 
-func (s *Server) handleAPIWebhookPut(c *fiber.Ctx) error {
-	u, sess, err := s.callerSession(c)
-	if err != nil {
-		return err
-	}
-	if !u.IsCoordinator() {
-		return course.ErrForbidden
+func (s *Server) handleAPIWebhookPut(c *fiber.Ctx, u *course.User, sess *course.Session, _ *noBody) (any, error) {
+	if !u.IsCoordinator() { // refused before the body is read
+		return nil, course.ErrForbidden
 	}
 	var in struct {
 		URL       string `json:"url"`
 		Threshold *int   `json:"threshold"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
-		return err
+		return nil, err
 	}
 	n := 0
 	if in.Threshold != nil {
 		n = *in.Threshold
 	}
-	h, err := s.outbox.SetWebhook(c.UserContext(), u, sess, in.URL, n)
-	if err != nil {
-		return err
-	}
-	return c.JSON(webhookJSON(h))
+	return webhookJSON(s.outbox.SetWebhook(c.UserContext(), u, sess, in.URL, n))
 }

@@ -21,7 +21,7 @@ func (s *Server) registerPrivacyRoutes() {
 	a.Post("/account/delete", signedIn(s.handleAccountDelete))
 
 	api := a.Group("/api/v1")
-	api.Get("/me/export", signedIn(s.handleAPIMeExport))
+	api.Get("/me/export", apiJSON(s.handleAPIMeExport))
 	api.Delete("/me", signedIn(s.handleAPIMeDelete))
 }
 
@@ -63,19 +63,25 @@ func (s *Server) personalDataJSON(pd *course.PersonalData) map[string]any {
 	return out
 }
 
-func (s *Server) handleAccountExport(c *fiber.Ctx, u *course.User) error {
+// myPersonalData is the export of the caller's personal data.
+func (s *Server) myPersonalData(c *fiber.Ctx, u *course.User) (map[string]any, error) {
 	pd, err := s.course.ExportPersonalData(c.UserContext(), u, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b, err := json.MarshalIndent(s.personalDataJSON(pd), "", "  ")
+	return s.personalDataJSON(pd), nil
+}
+
+func (s *Server) handleAccountExport(c *fiber.Ctx, u *course.User) error {
+	out, err := s.myPersonalData(c, u)
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="librecours-personal-data-`+s.now().UTC().Format("2006-01-02")+`.json"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(b)
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return sendFile(c, fiber.MIMEApplicationJSONCharsetUTF8, "librecours-personal-data-"+s.now().UTC().Format("2006-01-02")+".json", "no-store", b)
 }
 
 // deletionCheck verifies the password given to delete u's account, counted
@@ -104,24 +110,26 @@ func (s *Server) deleteAccount(c *fiber.Ctx, u *course.User, password string, co
 }
 
 func (s *Server) handleAccountDelete(c *fiber.Ctx, u *course.User) error {
-	if err := s.deleteAccount(c, u, c.FormValue("password"), c.FormValue("confirm_delete") != ""); err != nil {
-		p := s.newPage(c, "app.privacy.title")
-		return s.formError(c, err, p, func() error { return s.renderAccount(c, u, p) })
-	}
-	s.setCookie(c, cookieSession, "", -1)
-	s.flash(c, "app.flash.account_deleted")
-	return c.Redirect("/", http.StatusSeeOther)
+	return s.formAction(c, "app.flash.account_deleted", "app.privacy.title", "/",
+		func() error {
+			if err := s.deleteAccount(c, u, c.FormValue("password"), c.FormValue("confirm_delete") != ""); err != nil {
+				return err
+			}
+			s.setCookie(c, cookieSession, "", -1)
+			return nil
+		},
+		func(p *page) error { return s.renderAccount(c, u, p) })
 }
 
 // API
 
-func (s *Server) handleAPIMeExport(c *fiber.Ctx, u *course.User) error {
-	pd, err := s.course.ExportPersonalData(c.UserContext(), u, "")
+func (s *Server) handleAPIMeExport(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
+	out, err := s.myPersonalData(c, u)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(s.personalDataJSON(pd))
+	return out, nil
 }
 
 type accountDeleteJSON struct {

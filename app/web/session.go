@@ -19,20 +19,20 @@ func (s *Server) registerSessionRoutes() {
 	a.Get("/sessions/new", signedIn(s.handleSessionNew))
 	a.Post("/sessions", signedIn(s.handleSessionCreate))
 	a.Get("/sessions/:id", signedIn(s.handleSessionShow))
-	a.Post("/sessions/:id/enrol", s.handleSessionEnrolSelf)
-	a.Post("/sessions/:id/enrolments", s.handleSessionEnrolOther)
-	a.Post("/sessions/:id/capacity", s.handleSessionCapacity)
-	a.Post("/sessions/:id/workload", s.handleSessionWorkload) // workload.go
-	a.Post("/sessions/:id/animators", s.handleSessionAnimatorAdd)
-	a.Post("/sessions/:id/parts/:n", s.handleSessionPartUpdate)
-	a.Post("/sessions/:id/evaluation", s.handleSessionEvaluationUpdate)
+	a.Post("/sessions/:id/enrol", signedIn(s.handleSessionEnrolSelf))
+	a.Post("/sessions/:id/enrolments", signedIn(s.handleSessionEnrolOther))
+	a.Post("/sessions/:id/capacity", signedIn(s.handleSessionCapacity))
+	a.Post("/sessions/:id/workload", signedIn(s.handleSessionWorkload)) // workload.go
+	a.Post("/sessions/:id/animators", signedIn(s.handleSessionAnimatorAdd))
+	a.Post("/sessions/:id/parts/:n", signedIn(s.handleSessionPartUpdate))
+	a.Post("/sessions/:id/evaluation", signedIn(s.handleSessionEvaluationUpdate))
 
 	s.registerUndoRoutes() // app/confirm.go
 
 	api := a.Group("/api/v1/sessions")
 	api.Get("/", apiJSON(s.handleAPISessionIndex))
 	api.Post("/", apiJSON(s.handleAPISessionCreate))
-	api.Get("/:id", apiJSON(s.handleAPISessionShow))
+	api.Get("/:id", s.sessionAPI(s.handleAPISessionShow))
 	api.Patch("/:id", apiJSON(s.handleAPISessionUpdate))
 	api.Get("/:id/enrolments", apiJSON(s.handleAPIEnrolmentIndex))
 	api.Post("/:id/enrolments", apiJSON(s.handleAPIEnrolmentCreate))
@@ -295,30 +295,26 @@ func (s *Server) renderSession(c *fiber.Ctx, u *course.User, id string, p *page)
 
 // sessionAction runs a form action on a session, then comes back to its page
 // with a flash message, or shows the page again with the error.
-func (s *Server) sessionAction(c *fiber.Ctx, flash string, act func(u *course.User, id string) error) error {
-	u, err := requireUser(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) sessionAction(c *fiber.Ctx, u *course.User, flash string, act func(id string) error) error {
 	id := c.Params("id")
-	return s.formAction(c, flash, "app.session.title", "/sessions/"+id, func() error { return act(u, id) },
+	return s.formAction(c, flash, "app.session.title", "/sessions/"+id, func() error { return act(id) },
 		func(p *page) error { return s.renderSession(c, u, id, p) })
 }
 
-func (s *Server) handleSessionEnrolSelf(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.enrolled", func(u *course.User, id string) error {
+func (s *Server) handleSessionEnrolSelf(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.enrolled", func(id string) error {
 		return s.course.Enrol(c.UserContext(), u, id, "")
 	})
 }
 
-func (s *Server) handleSessionEnrolOther(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.participant_enrolled", func(u *course.User, id string) error {
+func (s *Server) handleSessionEnrolOther(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.participant_enrolled", func(id string) error {
 		return s.course.EnrolByEmail(c.UserContext(), u, id, c.FormValue("email"))
 	})
 }
 
-func (s *Server) handleSessionCapacity(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.capacity_saved", func(u *course.User, id string) error {
+func (s *Server) handleSessionCapacity(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.capacity_saved", func(id string) error {
 		n, err := formInt(c, "capacity")
 		if err != nil {
 			return err
@@ -328,8 +324,8 @@ func (s *Server) handleSessionCapacity(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleSessionAnimatorAdd(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.animator_added", func(u *course.User, id string) error {
+func (s *Server) handleSessionAnimatorAdd(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.animator_added", func(id string) error {
 		if !confirmed(c) {
 			if asked, err := s.animatorConfirm(c, u, id, c.FormValue("user_id")); asked || err != nil {
 				return errConfirm{func() error { return err }}
@@ -339,8 +335,8 @@ func (s *Server) handleSessionAnimatorAdd(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleSessionPartUpdate(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.part_saved", func(u *course.User, id string) error {
+func (s *Server) handleSessionPartUpdate(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.part_saved", func(id string) error {
 		sess, err := s.course.Session(c.UserContext(), u, id)
 		if err != nil {
 			return err
@@ -368,8 +364,8 @@ func (s *Server) handleSessionPartUpdate(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) handleSessionEvaluationUpdate(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.evaluation_saved", func(u *course.User, id string) error {
+func (s *Server) handleSessionEvaluationUpdate(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.evaluation_saved", func(id string) error {
 		sess, err := s.course.Session(c.UserContext(), u, id)
 		if err != nil {
 			return err
@@ -420,11 +416,7 @@ func (s *Server) handleAPISessionIndex(c *fiber.Ctx, u *course.User, _ *noBody) 
 	return mapJSON(all, func(sess *course.Session) sessionJSON { return toSessionJSON(sess, now) }), nil
 }
 
-func (s *Server) handleAPISessionShow(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) handleAPISessionShow(c *fiber.Ctx, u *course.User, sess *course.Session, _ *noBody) (any, error) {
 	return toSessionJSON(sess, s.now()), nil
 }
 

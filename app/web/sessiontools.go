@@ -23,8 +23,8 @@ func (s *Server) handleSessionDuplicate(c *fiber.Ctx, u *course.User) error {
 	return c.Redirect("/sessions/"+sess.ID, http.StatusSeeOther)
 }
 
-func (s *Server) handleSessionShift(c *fiber.Ctx) error {
-	return s.sessionAction(c, "app.flash.deadlines_shifted", func(u *course.User, id string) error {
+func (s *Server) handleSessionShift(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "app.flash.deadlines_shifted", func(id string) error {
 		if !u.IsCoordinator() {
 			return course.ErrForbidden
 		}

@@ -12,8 +12,8 @@ import (
 
 // handleSessionWorkload saves the workload a coordinator typed; an empty
 // field is refused like any number out of 1..500.
-func (s *Server) handleSessionWorkload(c *fiber.Ctx) error {
-	return s.sessionAction(c, "workload.saved", func(u *course.User, id string) error {
+func (s *Server) handleSessionWorkload(c *fiber.Ctx, u *course.User) error {
+	return s.sessionAction(c, u, "workload.saved", func(id string) error {
 		hours, err := formInt(c, "workload_hours")
 		if err != nil {
 			return err
