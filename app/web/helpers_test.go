@@ -157,12 +157,12 @@ func testDeps(cfg config.Config, db store.Backend, now func() time.Time, m *metr
 		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, TokenTTL: cfg.TokenTTL}
 	d.Grading = &grading.Service{Store: st.Grading, Course: st.Course, Audit: st.Certificates, Now: now,
 		Markdown: markdown.ForGrading(md), IDKey: secrets.KeyFunc(course.SecretReviewIDs)}
-	d.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now}
+	d.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now, Audit: st.Certificates}
 	d.Certificates = &certificates.Service{Store: st.Certificates, Animators: st.Certificates, Course: st.Course,
 		Grading: st.Grading, Quiz: d.Quiz, Now: now, BaseURL: cfg.BaseURL, Organisation: cfg.Organisation, Texts: texts}
 	d.Course.Copiers = []course.SessionCopier{d.Grading, d.Quiz, d.Certificates}
 	loc, _ := time.LoadLocation(cfg.TimeZone)
-	d.Outbox = &notify.Outbox{Store: st.Outbox, Now: now, Location: loc, AllowPrivateWebhooks: cfg.WebhookAllowPrivate}
+	d.Outbox = &notify.Outbox{Store: st.Outbox, Now: now, Location: loc, AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Audit: st.Certificates}
 	return d
 }
 
