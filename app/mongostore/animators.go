@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"librecours/certificates"
 	"librecours/course"
@@ -60,7 +59,7 @@ func (d *availabilityDoc) availability() certificates.Availability {
 // the previous one.
 func (s *CertificateStore) SetAvailability(ctx context.Context, a certificates.Availability) error {
 	d := toAvailabilityDoc(a)
-	if _, err := s.db.W(colAvailability).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+	if err := s.db.put(ctx, colAvailability, d.ID, d); err != nil {
 		return fmt.Errorf("mongostore: set availability: %w", err)
 	}
 	return nil

@@ -88,7 +88,7 @@ func (s *CertificateStore) Rules(ctx context.Context, sessionID string) (certifi
 // PutRules replaces a session's rules.
 func (s *CertificateStore) PutRules(ctx context.Context, sessionID string, r certificates.Rules) error {
 	d := sessionRulesDoc{ID: sessionID, Rules: certRulesDoc(r)}
-	if _, err := s.db.W(colCertRules).ReplaceOne(ctx, bson.M{"_id": sessionID}, d, options.Replace().SetUpsert(true)); err != nil {
+	if err := s.db.put(ctx, colCertRules, sessionID, d); err != nil {
 		return fmt.Errorf("mongostore: put rules of %s: %w", sessionID, err)
 	}
 	return nil
@@ -118,7 +118,7 @@ func (s *CertificateStore) Declined(ctx context.Context, sessionID string) (map[
 // SetDeclined records a participant's choice on the animator commitment.
 func (s *CertificateStore) SetDeclined(ctx context.Context, sessionID, userID string, declined bool) error {
 	d := commitChoiceDoc{ID: certUserKey(sessionID, userID), SessionID: sessionID, UserID: userID, Declined: declined}
-	if _, err := s.db.W(colCommitChoices).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+	if err := s.db.put(ctx, colCommitChoices, d.ID, d); err != nil {
 		return fmt.Errorf("mongostore: set commitment choice %s: %w", d.ID, err)
 	}
 	return nil
@@ -159,7 +159,7 @@ func (s *CertificateStore) Overrides(ctx context.Context, sessionID string) (map
 // PutOverride sets, or replaces, a person's level override in a session.
 func (s *CertificateStore) PutOverride(ctx context.Context, sessionID string, o certificates.Override) error {
 	d := toOverrideDoc(sessionID, o)
-	if _, err := s.db.W(colLevelOverrides).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+	if err := s.db.put(ctx, colLevelOverrides, d.ID, d); err != nil {
 		return fmt.Errorf("mongostore: put override %s: %w", d.ID, err)
 	}
 	return nil
@@ -382,7 +382,7 @@ func (s *CertificateStore) commitments(ctx context.Context, filter bson.M) ([]ce
 // PutCommitment inserts a commitment or replaces the one with its ID.
 func (s *CertificateStore) PutCommitment(ctx context.Context, c certificates.Commitment) error {
 	d := toCommitmentDoc(c)
-	if _, err := s.db.W(colCommitments).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+	if err := s.db.put(ctx, colCommitments, d.ID, d); err != nil {
 		return fmt.Errorf("mongostore: put commitment %s: %w", d.ID, err)
 	}
 	return nil

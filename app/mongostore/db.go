@@ -210,6 +210,13 @@ func (db *DB) Counter(ctx context.Context, name string) (int64, error) {
 	return doc.Seq, nil
 }
 
+// put stores doc as the document of coll whose _id is id, replacing it or
+// inserting it.
+func (db *DB) put(ctx context.Context, coll string, id, doc any) error {
+	_, err := db.W(coll).ReplaceOne(ctx, bson.M{"_id": id}, doc, options.Replace().SetUpsert(true))
+	return err
+}
+
 // findAll runs a query and decodes every document into out.
 func (db *DB) findAll(ctx context.Context, coll string, filter any, opts *options.FindOptionsBuilder, out any) error {
 	cur, err := db.R(coll).Find(ctx, filter, opts)

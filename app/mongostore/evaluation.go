@@ -98,7 +98,7 @@ func toEvaluationDoc(sessionID string, e grading.Evaluation) evaluationDoc {
 // whole seconds.
 func (s *EvaluationStore) PutEvaluation(ctx context.Context, sessionID string, e grading.Evaluation) error {
 	d := toEvaluationDoc(sessionID, e)
-	if _, err := s.db.W(colEvaluations).ReplaceOne(ctx, bson.M{"_id": sessionID}, d, options.Replace().SetUpsert(true)); err != nil {
+	if err := s.db.put(ctx, colEvaluations, sessionID, d); err != nil {
 		return fmt.Errorf("mongostore: put evaluation of %s: %w", sessionID, err)
 	}
 	return nil

@@ -2,10 +2,7 @@ package mongostore
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"librecours/app/store"
 	"librecours/course"
@@ -27,46 +24,23 @@ type enrolmentRecordDoc struct {
 	Batch      string    `bson:"batch,omitempty"`
 }
 
-// exportCourseColl decodes every document of coll, sorted, into a D and writes the
-// record rec(d) makes of it to collection.
-func exportCourseColl[D any](ctx context.Context, db *DB, w store.RecordWriter, coll string, sort bson.D, rec func(*D) any) error {
-	cur, err := db.R(coll).Find(ctx, bson.M{}, sortBy(sort))
-	if err != nil {
-		return fmt.Errorf("mongostore: export %s: %w", coll, err)
-	}
-	defer func() { _ = cur.Close(ctx) }()
-	for cur.Next(ctx) {
-		var d D
-		if err := cur.Decode(&d); err != nil {
-			return fmt.Errorf("mongostore: export %s: %w", coll, err)
-		}
-		if err := w.Write(coll, rec(&d)); err != nil {
-			return err
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("mongostore: export %s: %w", coll, err)
-	}
-	return nil
-}
-
 // exportCourse writes users, counters, sessions, enrolments, invitations
 // and calendar feeds, each sorted by key, with times in UTC.
 func exportCourse(ctx context.Context, db *DB, w store.RecordWriter) error {
-	byID := bson.D{{Key: "_id", Value: 1}}
-	if err := exportCourseColl(ctx, db, w, colUsers, byID, func(d *userDoc) any {
+	byID := ascending("_id")
+	if err := exportColl(ctx, db, w, colUsers, byID, func(d *userDoc) any {
 		u := d.user()
 		u.CreatedAt = u.CreatedAt.UTC()
 		return u
 	}); err != nil {
 		return err
 	}
-	if err := exportCourseColl(ctx, db, w, colCounters, byID, func(d *counterDoc) any {
+	if err := exportColl(ctx, db, w, colCounters, byID, func(d *counterDoc) any {
 		return store.Counter{Name: d.ID, Value: d.Seq}
 	}); err != nil {
 		return err
 	}
-	if err := exportCourseColl(ctx, db, w, colSessions, byID, func(d *sessionDoc) any {
+	if err := exportColl(ctx, db, w, colSessions, byID, func(d *sessionDoc) any {
 		s := d.session()
 		if s.ClosedAt != nil {
 			t := s.ClosedAt.UTC()
@@ -76,7 +50,7 @@ func exportCourse(ctx context.Context, db *DB, w store.RecordWriter) error {
 	}); err != nil {
 		return err
 	}
-	if err := exportCourseColl(ctx, db, w, colEnrolments, bson.D{{Key: "session_id", Value: 1}, {Key: "user_id", Value: 1}}, func(d *enrolmentRecordDoc) any {
+	if err := exportColl(ctx, db, w, colEnrolments, ascending("session_id", "user_id"), func(d *enrolmentRecordDoc) any {
 		return store.EnrolmentRecord{
 			Enrolment: course.Enrolment{SessionID: d.SessionID, UserID: d.UserID, EnrolledAt: d.EnrolledAt.UTC()},
 			Batch:     d.Batch,
@@ -84,7 +58,7 @@ func exportCourse(ctx context.Context, db *DB, w store.RecordWriter) error {
 	}); err != nil {
 		return err
 	}
-	if err := exportCourseColl(ctx, db, w, colInvitations, byID, func(d *invitationDoc) any {
+	if err := exportColl(ctx, db, w, colInvitations, byID, func(d *invitationDoc) any {
 		r := store.InvitationRecord{Invitation: d.invitation(), Used: d.Used}
 		if d.UsedAt != nil {
 			t := d.UsedAt.UTC()
@@ -94,41 +68,12 @@ func exportCourse(ctx context.Context, db *DB, w store.RecordWriter) error {
 	}); err != nil {
 		return err
 	}
-	return exportCourseColl(ctx, db, w, colCalendarFeeds, byID, func(d *calendarFeedDoc) any { return d.feed() })
-}
-
-// courseImportBatch is how many documents one InsertMany of an import carries.
-const courseImportBatch = 1000
-
-// importCourseColl reads every record of collection as an R and inserts the
-// documents doc makes of them into coll, in batches.
-func importCourseColl[R any](ctx context.Context, db *DB, r store.RecordReader, coll string, doc func(R) any) error {
-	var docs []any
-	flush := func() error {
-		if len(docs) == 0 {
-			return nil
-		}
-		if _, err := db.W(coll).InsertMany(ctx, docs); err != nil {
-			return fmt.Errorf("mongostore: import %s: %w", coll, err)
-		}
-		docs = docs[:0]
-		return nil
-	}
-	if err := store.Each(r, coll, func(rec R) error {
-		docs = append(docs, doc(rec))
-		if len(docs) < courseImportBatch {
-			return nil
-		}
-		return flush()
-	}); err != nil {
-		return err
-	}
-	return flush()
+	return exportColl(ctx, db, w, colCalendarFeeds, byID, func(d *calendarFeedDoc) any { return d.feed() })
 }
 
 // importCourse loads the collections exportCourse writes.
 func importCourse(ctx context.Context, db *DB, r store.RecordReader) error {
-	if err := importCourseColl(ctx, db, r, colUsers, func(u course.User) any {
+	if err := importDocs(ctx, db, r, colUsers, func(u course.User) any {
 		d := userDoc{ID: u.ID, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Locale: u.Locale, CreatedAt: u.CreatedAt.UTC(), Roles: []string{}}
 		for _, r := range u.Roles {
 			d.Roles = append(d.Roles, string(r))
@@ -137,12 +82,12 @@ func importCourse(ctx context.Context, db *DB, r store.RecordReader) error {
 	}); err != nil {
 		return err
 	}
-	if err := importCourseColl(ctx, db, r, colCounters, func(c store.Counter) any {
+	if err := importDocs(ctx, db, r, colCounters, func(c store.Counter) any {
 		return counterDoc{ID: c.Name, Seq: c.Value}
 	}); err != nil {
 		return err
 	}
-	if err := importCourseColl(ctx, db, r, colSessions, func(s course.Session) any {
+	if err := importDocs(ctx, db, r, colSessions, func(s course.Session) any {
 		d := sessionDoc{
 			ID: s.ID, Code: s.Code, Format: string(s.Format), Number: s.Number,
 			StartsOn: s.StartsOn, EndsOn: s.EndsOn, TimeZone: s.TimeZone,
@@ -167,12 +112,12 @@ func importCourse(ctx context.Context, db *DB, r store.RecordReader) error {
 	}); err != nil {
 		return err
 	}
-	if err := importCourseColl(ctx, db, r, colEnrolments, func(e store.EnrolmentRecord) any {
+	if err := importDocs(ctx, db, r, colEnrolments, func(e store.EnrolmentRecord) any {
 		return enrolmentRecordDoc{ID: e.SessionID + ":" + e.UserID, SessionID: e.SessionID, UserID: e.UserID, EnrolledAt: e.EnrolledAt.UTC(), Batch: e.Batch}
 	}); err != nil {
 		return err
 	}
-	if err := importCourseColl(ctx, db, r, colInvitations, func(v store.InvitationRecord) any {
+	if err := importDocs(ctx, db, r, colInvitations, func(v store.InvitationRecord) any {
 		d := invitationDoc{ID: v.TokenHash, UserID: v.UserID, Email: v.Email, SessionID: v.SessionID,
 			CreatedAt: v.CreatedAt.UTC(), ExpiresAt: v.ExpiresAt.UTC(), Used: v.Used}
 		if v.UsedAt != nil {
@@ -183,7 +128,7 @@ func importCourse(ctx context.Context, db *DB, r store.RecordReader) error {
 	}); err != nil {
 		return err
 	}
-	return importCourseColl(ctx, db, r, colCalendarFeeds, func(f course.CalendarFeed) any {
+	return importDocs(ctx, db, r, colCalendarFeeds, func(f course.CalendarFeed) any {
 		return calendarFeedDoc{ID: f.TokenHash, SessionID: f.SessionID, UserID: f.UserID, CreatedAt: f.CreatedAt.UTC()}
 	})
 }

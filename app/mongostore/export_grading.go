@@ -5,87 +5,58 @@ import (
 	"fmt"
 	"strconv"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"librecours/app/store"
 	"librecours/grading"
 )
-
-// exportGradingColl decodes every document of coll, sorted, into a D and
-// writes the record rec makes of it to collection.
-func exportGradingColl[D any](ctx context.Context, db *DB, w store.RecordWriter, collection, coll string, sort bson.D, rec func(*D) (any, error)) error {
-	cur, err := db.R(coll).Find(ctx, bson.M{}, sortBy(sort))
-	if err != nil {
-		return fmt.Errorf("mongostore: export %s: %w", collection, err)
-	}
-	defer func() { _ = cur.Close(ctx) }()
-	for cur.Next(ctx) {
-		var d D
-		if err := cur.Decode(&d); err != nil {
-			return fmt.Errorf("mongostore: export %s: %w", collection, err)
-		}
-		r, err := rec(&d)
-		if err != nil {
-			return fmt.Errorf("mongostore: export %s: %w", collection, err)
-		}
-		if err := w.Write(collection, r); err != nil {
-			return err
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("mongostore: export %s: %w", collection, err)
-	}
-	return nil
-}
 
 // exportGrading writes exercises, part states, files (whole, one record
 // each), submissions, their versions, reviews, evaluations and attempts,
 // each in the order the sqlstore uses too, with times in UTC.
 func exportGrading(ctx context.Context, db *DB, w store.RecordWriter) error {
-	byID := bson.D{{Key: "_id", Value: 1}}
-	bySessionPart := bson.D{{Key: "session_id", Value: 1}, {Key: "part", Value: 1}}
-	if err := exportGradingColl(ctx, db, w, "exercises", colExercises, bySessionPart, func(d *exerciseDoc) (any, error) {
-		return store.ExerciseRecord{SessionID: d.SessionID, Exercise: d.exercise()}, nil
+	byID := ascending("_id")
+	bySessionPart := ascending("session_id", "part")
+	if err := exportColl(ctx, db, w, colExercises, bySessionPart, func(d *exerciseDoc) any {
+		return store.ExerciseRecord{SessionID: d.SessionID, Exercise: d.exercise()}
 	}); err != nil {
 		return err
 	}
-	if err := exportGradingColl(ctx, db, w, "part_states", colPartStates, bySessionPart, func(d *partStateDoc) (any, error) {
-		return d.state(), nil
+	if err := exportColl(ctx, db, w, colPartStates, bySessionPart, func(d *partStateDoc) any {
+		return d.state()
 	}); err != nil {
 		return err
 	}
-	if err := exportGradingColl(ctx, db, w, "files", colFiles, byID, func(d *fileDoc) (any, error) {
+	if err := eachDoc(ctx, db, colFiles, byID, func(d *fileDoc) error {
 		data, err := fileData(ctx, db, *d)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("mongostore: export %s: %w", colFiles, err)
 		}
-		return store.FileRecord{Attachment: grading.Attachment{FileID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size},
-			SessionID: d.SessionID, OwnerID: d.OwnerID, CreatedAt: d.CreatedAt.UTC(), Data: data}, nil
+		return w.Write(colFiles, store.FileRecord{Attachment: grading.Attachment{FileID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size},
+			SessionID: d.SessionID, OwnerID: d.OwnerID, CreatedAt: d.CreatedAt.UTC(), Data: data})
 	}); err != nil {
 		return err
 	}
-	if err := exportGradingColl(ctx, db, w, "submissions", colSubs, byID, func(d *submissionDoc) (any, error) {
-		return *d.submission(), nil
+	if err := exportColl(ctx, db, w, colSubs, byID, func(d *submissionDoc) any {
+		return *d.submission()
 	}); err != nil {
 		return err
 	}
-	if err := exportGradingColl(ctx, db, w, "submission_versions", colVersions, bson.D{{Key: "submission_id", Value: 1}, {Key: "n", Value: 1}}, func(d *versionDoc) (any, error) {
-		return grading.Version{SubmissionID: d.SubmissionID, N: d.N, Text: d.Text, Attachment: d.Attachment.attachment(), At: d.At.UTC()}, nil
+	if err := exportColl(ctx, db, w, colVersions, ascending("submission_id", "n"), func(d *versionDoc) any {
+		return grading.Version{SubmissionID: d.SubmissionID, N: d.N, Text: d.Text, Attachment: d.Attachment.attachment(), At: d.At.UTC()}
 	}); err != nil {
 		return err
 	}
-	if err := exportGradingColl(ctx, db, w, "reviews", colReviews, byID, func(d *reviewDoc) (any, error) {
-		return d.review(), nil
+	if err := exportColl(ctx, db, w, colReviews, byID, func(d *reviewDoc) any {
+		return d.review()
 	}); err != nil {
 		return err
 	}
-	if err := exportGradingColl(ctx, db, w, "evaluations", colEvaluations, byID, func(d *evaluationDoc) (any, error) {
-		return store.EvaluationRecord{SessionID: d.ID, Evaluation: *d.evaluation()}, nil
+	if err := exportColl(ctx, db, w, colEvaluations, byID, func(d *evaluationDoc) any {
+		return store.EvaluationRecord{SessionID: d.ID, Evaluation: *d.evaluation()}
 	}); err != nil {
 		return err
 	}
-	return exportGradingColl(ctx, db, w, "evaluation_attempts", colAttempts, byID, func(d *attemptDoc) (any, error) {
-		return d.attempt(), nil
+	return exportColl(ctx, db, w, colAttempts, byID, func(d *attemptDoc) any {
+		return d.attempt()
 	})
 }
 

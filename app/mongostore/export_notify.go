@@ -10,34 +10,34 @@ import (
 // exportNotify writes the outbox, the preferences and the hooks, each in the
 // order the sqlstore export shares.
 func exportNotify(ctx context.Context, db *DB, w store.RecordWriter) error {
-	if err := certsExportDocs(ctx, db, colOutbox, certsSortBy("_id"), func(d outboxDoc) error {
-		return w.Write(colOutbox, *d.message())
+	if err := exportColl(ctx, db, w, colOutbox, ascending("_id"), func(d *outboxDoc) any {
+		return *d.message()
 	}); err != nil {
 		return err
 	}
-	if err := certsExportDocs(ctx, db, colNotifyPrefs, certsSortBy("_id"), func(d prefsDoc) error {
-		return w.Write(colNotifyPrefs, store.PrefsRecord{UserID: d.ID, Prefs: d.prefs()})
+	if err := exportColl(ctx, db, w, colNotifyPrefs, ascending("_id"), func(d *prefsDoc) any {
+		return store.PrefsRecord{UserID: d.ID, Prefs: d.prefs()}
 	}); err != nil {
 		return err
 	}
-	return certsExportDocs(ctx, db, colSessionHooks, certsSortBy("_id"), func(d hookDoc) error {
-		return w.Write(colSessionHooks, d.hook())
+	return exportColl(ctx, db, w, colSessionHooks, ascending("_id"), func(d *hookDoc) any {
+		return d.hook()
 	})
 }
 
 // importNotify loads the outbox, the preferences and the hooks.
 func importNotify(ctx context.Context, db *DB, r store.RecordReader) error {
-	if err := certsImportDocs(ctx, db, r, colOutbox, func(m notify.Message) any {
+	if err := importDocs(ctx, db, r, colOutbox, func(m notify.Message) any {
 		return toOutboxDoc(m)
 	}); err != nil {
 		return err
 	}
-	if err := certsImportDocs(ctx, db, r, colNotifyPrefs, func(rec store.PrefsRecord) any {
+	if err := importDocs(ctx, db, r, colNotifyPrefs, func(rec store.PrefsRecord) any {
 		return toPrefsDoc(rec.UserID, rec.Prefs)
 	}); err != nil {
 		return err
 	}
-	return certsImportDocs(ctx, db, r, colSessionHooks, func(h notify.Hook) any {
+	return importDocs(ctx, db, r, colSessionHooks, func(h notify.Hook) any {
 		d := hookDoc{ID: h.SessionID, SessionID: h.SessionID, URL: h.URL, Threshold: h.Threshold, QueueAlerted: h.QueueAlerted,
 			Reminded: h.Reminded}
 		if d.Reminded == nil {

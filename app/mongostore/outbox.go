@@ -256,7 +256,7 @@ func toPrefsDoc(userID string, p notify.Prefs) prefsDoc {
 // SetPrefs implements notify.Store.
 func (s *OutboxStore) SetPrefs(ctx context.Context, userID string, p notify.Prefs) error {
 	d := toPrefsDoc(userID, p)
-	if _, err := s.db.W(colNotifyPrefs).ReplaceOne(ctx, bson.M{"_id": userID}, d, options.Replace().SetUpsert(true)); err != nil {
+	if err := s.db.put(ctx, colNotifyPrefs, userID, d); err != nil {
 		return fmt.Errorf("mongostore: set notification preferences of %s: %w", userID, err)
 	}
 	return nil

@@ -8,7 +8,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"librecours/course"
 )
@@ -70,8 +69,7 @@ func (s *Settings) Put(ctx context.Context, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("mongostore: encode setting %s: %w", key, err)
 	}
-	_, err = s.db.W(colSettings).ReplaceOne(ctx, bson.M{"_id": key}, settingDoc{ID: key, JSON: string(b)},
-		options.Replace().SetUpsert(true))
+	err = s.db.put(ctx, colSettings, key, settingDoc{ID: key, JSON: string(b)})
 	if err != nil {
 		return fmt.Errorf("mongostore: put setting %s: %w", key, err)
 	}
