@@ -222,11 +222,8 @@ func (s *Server) handleAPIRegister(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPIUserCreate(c *fiber.Ctx, actor *course.User, _ *noBody) (any, error) {
-	if !actor.IsCoordinator() { // refused before the body is read
-		return nil, course.ErrForbidden
-	}
 	var in newUserJSON
-	if err := decodeJSON(c, &in); err != nil {
+	if err := coordinatorBody(c, actor, &in); err != nil {
 		return nil, err
 	}
 	n, err := in.toNewUser()
@@ -241,11 +238,7 @@ func (s *Server) handleAPIUserCreate(c *fiber.Ctx, actor *course.User, _ *noBody
 }
 
 func (s *Server) handleAPIUsersIndex(c *fiber.Ctx, actor *course.User, _ *noBody) (any, error) {
-	users, err := s.course.Users(c.UserContext(), actor)
-	if err != nil {
-		return nil, err
-	}
-	return mapJSON(users, toUserJSON), nil
+	return jsonOf(listOf(toUserJSON))(s.course.Users(c.UserContext(), actor))
 }
 
 func (s *Server) handleAPIMe(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {

@@ -122,11 +122,7 @@ func toPoolJSON(e certificates.PoolEntry) poolJSON {
 }
 
 func (s *Server) handleAPIAnimatorPool(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	pool, err := s.certs.Pool(c.UserContext(), u)
-	if err != nil {
-		return nil, err
-	}
-	return mapJSON(pool, toPoolJSON), nil
+	return jsonOf(listOf(toPoolJSON))(s.certs.Pool(c.UserContext(), u))
 }
 
 type releaseJSON struct {
@@ -135,19 +131,12 @@ type releaseJSON struct {
 }
 
 func (s *Server) handleAPICommitmentRelease(c *fiber.Ctx, u *course.User, in *releaseJSON) (any, error) {
-	cm, err := s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), in.CommitmentID, in.Reason)
-	if err != nil {
-		return nil, err
-	}
-	return toCommitmentJSON(*cm), nil
+	return jsonOf(func(cm *certificates.Commitment) commitmentJSON { return toCommitmentJSON(*cm) })(
+		s.certs.ReleaseCommitment(c.UserContext(), u, c.Params("uid"), in.CommitmentID, in.Reason))
 }
 
 func (s *Server) handleAPIMyAvailability(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	mine, err := s.certs.MyAvailability(c.UserContext(), u)
-	if err != nil {
-		return nil, err
-	}
-	return toAvailabilityJSON(mine), nil
+	return jsonOf(toAvailabilityJSON)(s.certs.MyAvailability(c.UserContext(), u))
 }
 
 type availabilityInJSON struct {

@@ -253,11 +253,7 @@ func toQueueItemJSON(it grading.QueueItem) queueItemJSON {
 }
 
 func (s *Server) handleAPICorrections(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	items, err := s.grading.Corrections(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
-	return mapJSON(items, toQueueItemJSON), nil
+	return jsonOf(listOf(toQueueItemJSON))(s.grading.Corrections(c.UserContext(), u, c.Params("id")))
 }
 
 func (s *Server) handleAPIStaffSubmission(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {

@@ -128,6 +128,32 @@ func created(v any) any { return createdJSON{v} }
 // noBody is the In of an endpoint that reads no JSON body.
 type noBody = struct{}
 
+// jsonOf turns a service call's two results into an endpoint's answer:
+// the error as it is, or the value converted by to. A read endpoint is
+// then one line: return jsonOf(toXJSON)(s.svc.X(ctx, u)).
+func jsonOf[T, J any](to func(T) J) func(v T, err error) (any, error) {
+	return func(v T, err error) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return to(v), nil
+	}
+}
+
+// listOf is mapJSON with f: the conversion of a whole list, for jsonOf.
+func listOf[T, J any](f func(T) J) func([]T) []J {
+	return func(items []T) []J { return mapJSON(items, f) }
+}
+
+// coordinatorBody refuses a caller who is not a coordinator (403) before
+// it reads the request's body into v (decodeJSON).
+func coordinatorBody(c *fiber.Ctx, u *course.User, v any) error {
+	if !u.IsCoordinator() {
+		return course.ErrForbidden
+	}
+	return decodeJSON(c, v)
+}
+
 // mapJSON converts each item to its JSON form. It never returns nil, so an
 // empty list is encoded as [] and not null.
 func mapJSON[T, J any](items []T, f func(T) J) []J {

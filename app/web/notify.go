@@ -122,11 +122,7 @@ func kindsJSON(p notify.Prefs) fiber.Map {
 }
 
 func (s *Server) handleAPINotifyShow(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	p, err := s.outbox.Prefs(c.UserContext(), u)
-	if err != nil {
-		return nil, err
-	}
-	return kindsJSON(p), nil
+	return jsonOf(kindsJSON)(s.outbox.Prefs(c.UserContext(), u))
 }
 
 type kindsInJSON struct {
@@ -138,38 +134,28 @@ func (s *Server) handleAPINotifyPut(c *fiber.Ctx, u *course.User, in *kindsInJSO
 	for k, on := range in.Kinds {
 		kinds[notify.Kind(k)] = on
 	}
-	p, err := s.outbox.SetPrefs(c.UserContext(), u, kinds)
-	if err != nil {
-		return nil, err
-	}
-	return kindsJSON(p), nil
+	return jsonOf(kindsJSON)(s.outbox.SetPrefs(c.UserContext(), u, kinds))
 }
 
-func webhookJSON(h notify.Hook, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	return fiber.Map{"url": h.URL, "threshold": h.QueueThreshold()}, nil
+func webhookJSON(h notify.Hook) fiber.Map {
+	return fiber.Map{"url": h.URL, "threshold": h.QueueThreshold()}
 }
 
 func (s *Server) handleAPIWebhookShow(c *fiber.Ctx, u *course.User, sess *course.Session, _ *noBody) (any, error) {
-	return webhookJSON(s.outbox.Webhook(c.UserContext(), u, sess))
+	return jsonOf(webhookJSON)(s.outbox.Webhook(c.UserContext(), u, sess))
 }
 
 func (s *Server) handleAPIWebhookPut(c *fiber.Ctx, u *course.User, sess *course.Session, _ *noBody) (any, error) {
-	if !u.IsCoordinator() { // refused before the body is read
-		return nil, course.ErrForbidden
-	}
 	var in struct {
 		URL       string `json:"url"`
 		Threshold *int   `json:"threshold"`
 	}
-	if err := decodeJSON(c, &in); err != nil {
+	if err := coordinatorBody(c, u, &in); err != nil {
 		return nil, err
 	}
 	n := 0
 	if in.Threshold != nil {
 		n = *in.Threshold
 	}
-	return webhookJSON(s.outbox.SetWebhook(c.UserContext(), u, sess, in.URL, n))
+	return jsonOf(webhookJSON)(s.outbox.SetWebhook(c.UserContext(), u, sess, in.URL, n))
 }

@@ -116,11 +116,17 @@ func (s *Server) handleForgotCreate(c *fiber.Ctx) error {
 
 // resetTarget reads a reset link without taking it: its account.
 func (s *Server) resetTarget(c *fiber.Ctx) (*course.AuthSession, *course.User, error) {
+	return s.linkTarget(c, course.KindReset)
+}
+
+// linkTarget reads the link of the path's :token, of the kind given,
+// without taking it; an unknown or malformed one is errLinkInvalid.
+func (s *Server) linkTarget(c *fiber.Ctx, kind string) (*course.AuthSession, *course.User, error) {
 	token := c.Params("token")
 	if token == "" || len(token) > 100 {
 		return nil, nil, errLinkInvalid
 	}
-	a, u, err := s.auth.Caller(c.UserContext(), token, course.KindReset)
+	a, u, err := s.auth.Caller(c.UserContext(), token, kind)
 	if errors.Is(err, course.ErrNotFound) {
 		return nil, nil, errLinkInvalid
 	}
@@ -244,15 +250,7 @@ func (s *Server) handleAccountEmail(c *fiber.Ctx) error {
 
 // emailTarget reads an e-mail change link without taking it.
 func (s *Server) emailTarget(c *fiber.Ctx) (*course.AuthSession, *course.User, error) {
-	token := c.Params("token")
-	if token == "" || len(token) > 100 {
-		return nil, nil, errLinkInvalid
-	}
-	a, u, err := s.auth.Caller(c.UserContext(), token, course.KindEmail)
-	if errors.Is(err, course.ErrNotFound) {
-		return nil, nil, errLinkInvalid
-	}
-	return a, u, err
+	return s.linkTarget(c, course.KindEmail)
 }
 
 func (s *Server) handleEmailConfirmShow(c *fiber.Ctx) error {

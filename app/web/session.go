@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,8 +22,10 @@ func (s *Server) registerSessionRoutes() {
 	a.Get("/sessions/:id", signedIn(s.handleSessionShow))
 	a.Post("/sessions/:id/enrol", signedIn(s.handleSessionEnrolSelf))
 	a.Post("/sessions/:id/enrolments", signedIn(s.handleSessionEnrolOther))
-	a.Post("/sessions/:id/capacity", signedIn(s.handleSessionCapacity))
-	a.Post("/sessions/:id/workload", signedIn(s.handleSessionWorkload)) // workload.go
+	a.Post("/sessions/:id/capacity", s.sessionNumber("app.flash.capacity_saved", "capacity", s.course.SetCapacity))
+	// The course's workload in hours, stated on the certificates (issue
+	// #15 item 4); an empty field is refused like any number out of 1..500.
+	a.Post("/sessions/:id/workload", s.sessionNumber("workload.saved", "workload_hours", s.course.SetWorkload))
 	a.Post("/sessions/:id/animators", signedIn(s.handleSessionAnimatorAdd))
 	a.Post("/sessions/:id/parts/:n", signedIn(s.handleSessionPartUpdate))
 	a.Post("/sessions/:id/evaluation", signedIn(s.handleSessionEvaluationUpdate))
@@ -313,14 +316,18 @@ func (s *Server) handleSessionEnrolOther(c *fiber.Ctx, u *course.User) error {
 	})
 }
 
-func (s *Server) handleSessionCapacity(c *fiber.Ctx, u *course.User) error {
-	return s.sessionAction(c, u, "app.flash.capacity_saved", func(id string) error {
-		n, err := formInt(c, "capacity")
-		if err != nil {
+// sessionNumber saves a whole-number setting of a session (capacity,
+// workload) from the form's field through set.
+func (s *Server) sessionNumber(flash, field string, set func(ctx context.Context, u *course.User, id string, n int) (*course.Session, error)) fiber.Handler {
+	return signedIn(func(c *fiber.Ctx, u *course.User) error {
+		return s.sessionAction(c, u, flash, func(id string) error {
+			n, err := formInt(c, field)
+			if err != nil {
+				return err
+			}
+			_, err = set(c.UserContext(), u, id, n)
 			return err
-		}
-		_, err = s.course.SetCapacity(c.UserContext(), u, id, n)
-		return err
+		})
 	})
 }
 
@@ -393,11 +400,8 @@ type newSessionJSON struct {
 }
 
 func (s *Server) handleAPISessionCreate(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	if !u.IsCoordinator() { // refused before the body is read
-		return nil, course.ErrForbidden
-	}
 	var in newSessionJSON
-	if err := decodeJSON(c, &in); err != nil {
+	if err := coordinatorBody(c, u, &in); err != nil {
 		return nil, err
 	}
 	sess, err := s.createSession(c, u, course.NewSession(in))
