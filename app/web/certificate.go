@@ -211,11 +211,11 @@ func (s *Server) handleRevoke(c *fiber.Ctx, u *course.User) error {
 	if err != nil {
 		return err
 	}
-	if err := s.certs.Revoke(c.UserContext(), u, cert.Code, c.FormValue("reason"), c.FormValue("reason_public") != ""); err != nil {
-		return err // no form to show again: the error page
-	}
-	s.flash(c, "app.flash.certificate_revoked")
-	return c.Redirect("/sessions/"+cert.SessionID+"/certificates", http.StatusSeeOther)
+	return s.formAction(c, "app.flash.certificate_revoked", "app.certificates.title", "/sessions/"+cert.SessionID+"/certificates",
+		func() error {
+			return s.certs.Revoke(c.UserContext(), u, cert.Code, c.FormValue("reason"), c.FormValue("reason_public") != "")
+		},
+		func(p *page) error { return s.renderCertificates(c, u, p, cert.SessionID) })
 }
 
 // handleReissue issues again a certificate a coordinator revoked, for a
@@ -230,10 +230,7 @@ func (s *Server) handleReissue(c *fiber.Ctx, u *course.User) error {
 			_, err := s.certs.Reissue(c.UserContext(), u, cert.SessionID, cert.UserID, c.FormValue("reason"))
 			return err
 		},
-		func(p *page) error {
-			p.Form["reason-"+cert.Code] = c.FormValue("reason")
-			return s.renderCertificates(c, u, p, cert.SessionID)
-		})
+		func(p *page) error { return s.renderCertificates(c, u, p, cert.SessionID) })
 }
 
 type reasonJSON struct {

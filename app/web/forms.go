@@ -18,6 +18,7 @@ type formProblem struct {
 	Field   string
 	Message string
 	Action  string
+	Posted  map[string][]string // every value posted, for checkboxes and multiple choices (never passwords)
 }
 
 // fail records a form's error on the page: the summary at the top
@@ -25,17 +26,20 @@ type formProblem struct {
 // the form shows again as they left it. Passwords are never sent back.
 func (p *page) fail(c *fiber.Ctx, pr problem) {
 	p.Error = p.message(pr)
-	p.Problem = &formProblem{Field: pr.Field, Message: p.T(pr.Key, pr.Args), Action: c.Path()}
+	p.Problem = &formProblem{Field: pr.Field, Message: p.T(pr.Key, pr.Args), Action: c.Path(), Posted: map[string][]string{}}
 	keep := func(k, v string) {
-		if _, set := p.Form[k]; set || k == "_csrf" || strings.Contains(k, "password") {
+		if k == "_csrf" || strings.Contains(k, "password") {
 			return
 		}
-		p.Form[k] = v
+		p.Problem.Posted[k] = append(p.Problem.Posted[k], v)
+		if _, set := p.Form[k]; !set {
+			p.Form[k] = v
+		}
 	}
 	if mf, err := c.MultipartForm(); err == nil && mf != nil {
 		for k, vs := range mf.Value {
-			if len(vs) > 0 {
-				keep(k, vs[0])
+			for _, v := range vs {
+				keep(k, v)
 			}
 		}
 		return
@@ -53,12 +57,19 @@ func (p *page) on(action, field string) bool {
 func errorID(field string) string { return "error-" + field }
 
 // Invalid returns the attributes that mark the field of the form posted to
-// action ("": any) as invalid and tie it to its message, or nothing.
-func (p *page) Invalid(action, field string) template.HTMLAttr {
+// action ("": any) as invalid and tie it to its message, or nothing. The
+// ids of the field's help texts, if any, follow its message in
+// aria-describedby (alone when the field is not in error).
+func (p *page) Invalid(action, field string, help ...string) template.HTMLAttr {
+	ids := strings.Join(help, " ")
 	if !p.on(action, field) {
-		return ""
+		if ids == "" {
+			return ""
+		}
+		return template.HTMLAttr(`aria-describedby="` + template.HTMLEscapeString(ids) + `"`) // #nosec G203 -- escaped
 	}
-	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(errorID(field)) + `"`) // #nosec G203 -- escaped
+	ids = strings.TrimSpace(errorID(field) + " " + ids)
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(ids) + `"`) // #nosec G203 -- escaped
 }
 
 // FieldError shows the message of the field's error beside it, or nothing.
@@ -88,6 +99,27 @@ func (p *page) Value(action, field, def string) string {
 		}
 	}
 	return def
+}
+
+// Chosen reports whether the checkbox or option value of field is ticked
+// in the form posted to action ("": the page's only form): as the person
+// left it when that form got an error, def otherwise.
+func (p *page) Chosen(action, field, value string, def bool) bool {
+	if p.Problem == nil || (action != "" && p.Problem.Action != action) {
+		return def
+	}
+	for _, v := range p.Problem.Posted[field] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Failed reports whether the form posted to action got an error (its typed
+// values are then in Form).
+func (p *page) Failed(action string) bool {
+	return p.Problem != nil && p.Problem.Action == action
 }
 
 // formError shows a form again with a localized message and the error's
