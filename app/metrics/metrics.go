@@ -62,6 +62,20 @@ const (
 // schedulerJobs are the jobs of a scheduler tick and the outbox pass.
 var schedulerJobs = []string{"grading", "reminders", "expire_sessions", "outbox"}
 
+// counter, counterVec and gauge make a metric of that name and help text
+// (counterVec: with those labels).
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+}
+
 // New returns the metrics cfg asks for, or nil when /metrics is off.
 // failure tells a store error that is a failure of the store from an
 // answer (not found, conflict, invalid): the web's error table says which
@@ -71,19 +85,15 @@ func New(cfg config.Config, failure func(error) bool) *Metrics {
 		return nil
 	}
 	m := &Metrics{reg: prometheus.NewRegistry(), token: cfg.MetricsToken}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "librecours_http_requests_total",
-		Help: "HTTP requests answered, by method, route pattern and status.",
-	}, []string{"method", "route", "status"})
+	m.requests = counterVec("librecours_http_requests_total",
+		"HTTP requests answered, by method, route pattern and status.",
+		"method", "route", "status")
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "librecours_http_request_duration_seconds",
 		Help:    "Time to answer an HTTP request, by method and route pattern.",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"method", "route"})
-	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "librecours_http_requests_in_flight",
-		Help: "HTTP requests being answered.",
-	})
+	m.inFlight = gauge("librecours_http_requests_in_flight", "HTTP requests being answered.")
 	m.store = &storeMetrics{
 		failure: failure,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -91,39 +101,26 @@ func New(cfg config.Config, failure func(error) bool) *Metrics {
 			Help:    "Time of a store operation, by operation (domain.Method).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5},
 		}, []string{"operation"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "librecours_store_operation_errors_total",
-			Help: "Store operations that failed for a reason other than the request (storage unavailable, unexpected error), by operation.",
-		}, []string{"operation"}),
+		errors: counterVec("librecours_store_operation_errors_total",
+			"Store operations that failed for a reason other than the request (storage unavailable, unexpected error), by operation.",
+			"operation"),
 	}
-	m.storageFailures = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "librecours_storage_failures_total",
-		Help: "Requests answered 503 because storage failed (full disk, I/O error, locked or unreachable database); the log shows one line a minute of them.",
-	})
-	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "librecours_outbox_deliveries_total",
-		Help: "Outbox delivery attempts by this process, by channel and outcome (sent, retried, failed: given up, lost: the lease ran out first).",
-	}, []string{"channel", "outcome"})
-	m.ticks = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "librecours_scheduler_ticks_total",
-		Help: "Scheduler ticks run by this process.",
-	})
-	m.lastTick = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "librecours_scheduler_last_tick_timestamp_seconds",
-		Help: "When this process's scheduler last ran a tick (Unix time).",
-	})
-	m.lastGoodTick = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "librecours_scheduler_last_success_timestamp_seconds",
-		Help: "When this process's scheduler last ran a tick whose every job succeeded (Unix time).",
-	})
-	m.jobs = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "librecours_scheduler_jobs_total",
-		Help: "Scheduler jobs run, by job and outcome (ok, error).",
-	}, []string{"job", "outcome"})
-	m.collectErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "librecours_metrics_collect_errors_total",
-		Help: "Scrapes that could not read a part of the platform's state (sessions, certificates, outbox, disk), by part.",
-	}, []string{"part"})
+	m.storageFailures = counter("librecours_storage_failures_total",
+		"Requests answered 503 because storage failed (full disk, I/O error, locked or unreachable database); the log shows one line a minute of them.")
+	m.deliveries = counterVec("librecours_outbox_deliveries_total",
+		"Outbox delivery attempts by this process, by channel and outcome (sent, retried, failed: given up, lost: the lease ran out first).",
+		"channel", "outcome")
+	m.ticks = counter("librecours_scheduler_ticks_total", "Scheduler ticks run by this process.")
+	m.lastTick = gauge("librecours_scheduler_last_tick_timestamp_seconds",
+		"When this process's scheduler last ran a tick (Unix time).")
+	m.lastGoodTick = gauge("librecours_scheduler_last_success_timestamp_seconds",
+		"When this process's scheduler last ran a tick whose every job succeeded (Unix time).")
+	m.jobs = counterVec("librecours_scheduler_jobs_total",
+		"Scheduler jobs run, by job and outcome (ok, error).",
+		"job", "outcome")
+	m.collectErrors = counterVec("librecours_metrics_collect_errors_total",
+		"Scrapes that could not read a part of the platform's state (sessions, certificates, outbox, disk), by part.",
+		"part")
 	for _, ch := range []string{channelEmail, channelMattermost} {
 		for _, o := range []string{"sent", "retried", "failed", "lost"} {
 			m.deliveries.WithLabelValues(ch, o)
