@@ -103,13 +103,20 @@ func (s *Server) handleSubmissionSave(c *fiber.Ctx, u *course.User, id string, n
 }
 
 func (s *Server) handlePartAssign(c *fiber.Ctx, u *course.User, id string, n int) error {
-	if !confirmed(c) {
-		return s.partConfirmAssign(c, u, id, n)
-	}
-	return s.partAction(c, u, id, n, "app.flash.part_assigned", func() error {
+	return s.partStep(c, u, id, n, true, "app.flash.part_assigned", func() error {
 		_, err := s.grading.AssignPart(c.UserContext(), u, id, n)
 		return err
 	})
+}
+
+// partStep runs the assign (assign) or close form of a part: posted
+// without confirm, it answers the confirmation page; confirmed, it runs
+// run and comes back to the part.
+func (s *Server) partStep(c *fiber.Ctx, u *course.User, id string, n int, assign bool, flash string, run func() error) error {
+	if !confirmed(c) {
+		return s.partConfirm(c, u, id, n, assign)
+	}
+	return s.partAction(c, u, id, n, flash, run)
 }
 
 // partConfirmAssign and partConfirmClose answer a part's assign or close
@@ -124,10 +131,7 @@ func (s *Server) partConfirmClose(c *fiber.Ctx, u *course.User, id string, n int
 }
 
 func (s *Server) handlePartClose(c *fiber.Ctx, u *course.User, id string, n int) error {
-	if !confirmed(c) {
-		return s.partConfirmClose(c, u, id, n)
-	}
-	return s.partAction(c, u, id, n, "app.flash.part_closed", func() error {
+	return s.partStep(c, u, id, n, false, "app.flash.part_closed", func() error {
 		_, err := s.grading.ClosePart(c.UserContext(), u, id, n)
 		return err
 	})

@@ -114,14 +114,11 @@ func (s *Server) handleForgotCreate(c *fiber.Ctx) error {
 	return c.Redirect("/login", http.StatusSeeOther)
 }
 
-// resetTarget reads a reset link without taking it: its account.
-func (s *Server) resetTarget(c *fiber.Ctx) (*course.AuthSession, *course.User, error) {
-	return s.linkTarget(c, course.KindReset)
-}
-
 // linkTarget reads the link of the path's :token, of the kind given,
-// without taking it; an unknown or malformed one is errLinkInvalid.
+// without taking it; an unknown or malformed one is errLinkInvalid. Its
+// page sends no Referer, which would carry the token.
 func (s *Server) linkTarget(c *fiber.Ctx, kind string) (*course.AuthSession, *course.User, error) {
+	c.Set("Referrer-Policy", "no-referrer")
 	token := c.Params("token")
 	if token == "" || len(token) > 100 {
 		return nil, nil, errLinkInvalid
@@ -133,26 +130,37 @@ func (s *Server) linkTarget(c *fiber.Ctx, kind string) (*course.AuthSession, *co
 	return a, u, err
 }
 
+// takeLink uses up the link of the path's :token, of the kind given.
+func (s *Server) takeLink(c *fiber.Ctx, kind string) (*course.AuthSession, error) {
+	a, err := s.auth.Take(c.UserContext(), c.Params("token"), kind)
+	if errors.Is(err, course.ErrNotFound) {
+		return nil, errLinkInvalid
+	}
+	return a, err
+}
+
+// resetPage is the reset link's form for u's account.
+func (s *Server) resetPage(c *fiber.Ctx, u *course.User) *page {
+	p := s.newPage(c, "account.reset.title")
+	p.Data = fiber.Map{"Email": u.Email, "Token": c.Params("token")}
+	return p
+}
+
 func (s *Server) handleResetShow(c *fiber.Ctx) error {
-	c.Set("Referrer-Policy", "no-referrer")
-	_, u, err := s.resetTarget(c)
+	_, u, err := s.linkTarget(c, course.KindReset)
 	if err != nil {
 		return err
 	}
-	p := s.newPage(c, "account.reset.title")
-	p.Data = fiber.Map{"Email": u.Email, "Token": c.Params("token")}
-	return s.render(c, "pages/account/reset", p)
+	return s.render(c, "pages/account/reset", s.resetPage(c, u))
 }
 
 func (s *Server) handleResetSave(c *fiber.Ctx) error {
-	c.Set("Referrer-Policy", "no-referrer")
 	ctx := c.UserContext()
-	_, u, err := s.resetTarget(c)
+	_, u, err := s.linkTarget(c, course.KindReset)
 	if err != nil {
 		return err
 	}
-	p := s.newPage(c, "account.reset.title")
-	p.Data = fiber.Map{"Email": u.Email, "Token": c.Params("token")}
+	p := s.resetPage(c, u)
 	show := s.formPage(c, "pages/account/reset", p)
 	if c.FormValue("password") != c.FormValue("password_confirm") {
 		return s.formError(c, course.Invalid("password_confirm", "app.register.password_mismatch"), p, show)
@@ -162,9 +170,7 @@ func (s *Server) handleResetSave(c *fiber.Ctx) error {
 		return s.formError(c, err, p, show)
 	}
 	// Taken only now: a refused password leaves the link usable.
-	if _, err := s.auth.Take(ctx, c.Params("token"), course.KindReset); errors.Is(err, course.ErrNotFound) {
-		return errLinkInvalid
-	} else if err != nil {
+	if _, err := s.takeLink(c, course.KindReset); err != nil {
 		return err
 	}
 	if err := s.course.SetPasswordHash(ctx, u, hash); err != nil {
@@ -248,14 +254,8 @@ func (s *Server) handleAccountEmail(c *fiber.Ctx) error {
 	})
 }
 
-// emailTarget reads an e-mail change link without taking it.
-func (s *Server) emailTarget(c *fiber.Ctx) (*course.AuthSession, *course.User, error) {
-	return s.linkTarget(c, course.KindEmail)
-}
-
 func (s *Server) handleEmailConfirmShow(c *fiber.Ctx) error {
-	c.Set("Referrer-Policy", "no-referrer")
-	a, u, err := s.emailTarget(c)
+	a, u, err := s.linkTarget(c, course.KindEmail)
 	if err != nil {
 		return err
 	}
@@ -265,18 +265,15 @@ func (s *Server) handleEmailConfirmShow(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleEmailConfirm(c *fiber.Ctx) error {
-	c.Set("Referrer-Policy", "no-referrer")
-	ctx := c.UserContext()
-	a, u, err := s.emailTarget(c)
+	_, u, err := s.linkTarget(c, course.KindEmail)
 	if err != nil {
 		return err
 	}
-	if a, err = s.auth.Take(ctx, c.Params("token"), course.KindEmail); errors.Is(err, course.ErrNotFound) {
-		return errLinkInvalid
-	} else if err != nil {
+	a, err := s.takeLink(c, course.KindEmail)
+	if err != nil {
 		return err
 	}
-	if _, err := s.course.ConfirmEmail(ctx, u.ID, a.CSRF); err != nil {
+	if _, err := s.course.ConfirmEmail(c.UserContext(), u.ID, a.CSRF); err != nil {
 		return err
 	}
 	s.flash(c, "app.flash.email_changed")
