@@ -206,31 +206,31 @@ func (s *Server) renderCertificates(c *fiber.Ctx, u *course.User, p *page, sessi
 	return s.render(c, "pages/certificates/index", p)
 }
 
-func (s *Server) handleRevoke(c *fiber.Ctx, u *course.User) error {
+// certificateAction runs a form about the path's certificate (:code),
+// which the caller may manage, and comes back to its session's list.
+func (s *Server) certificateAction(c *fiber.Ctx, u *course.User, flash string, act func(cert *certificates.Certificate) error) error {
 	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
 	if err != nil {
 		return err
 	}
-	return s.formAction(c, "app.flash.certificate_revoked", "app.certificates.title", "/sessions/"+cert.SessionID+"/certificates",
-		func() error {
-			return s.certs.Revoke(c.UserContext(), u, cert.Code, c.FormValue("reason"), c.FormValue("reason_public") != "")
-		},
+	return s.formAction(c, flash, "app.certificates.title", "/sessions/"+cert.SessionID+"/certificates",
+		func() error { return act(cert) },
 		func(p *page) error { return s.renderCertificates(c, u, p, cert.SessionID) })
+}
+
+func (s *Server) handleRevoke(c *fiber.Ctx, u *course.User) error {
+	return s.certificateAction(c, u, "app.flash.certificate_revoked", func(cert *certificates.Certificate) error {
+		return s.certs.Revoke(c.UserContext(), u, cert.Code, c.FormValue("reason"), c.FormValue("reason_public") != "")
+	})
 }
 
 // handleReissue issues again a certificate a coordinator revoked, for a
 // reason: a close never does it by itself.
 func (s *Server) handleReissue(c *fiber.Ctx, u *course.User) error {
-	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
-	if err != nil {
+	return s.certificateAction(c, u, "app.flash.certificate_reissued", func(cert *certificates.Certificate) error {
+		_, err := s.certs.Reissue(c.UserContext(), u, cert.SessionID, cert.UserID, c.FormValue("reason"))
 		return err
-	}
-	return s.formAction(c, "app.flash.certificate_reissued", "app.certificates.title", "/sessions/"+cert.SessionID+"/certificates",
-		func() error {
-			_, err := s.certs.Reissue(c.UserContext(), u, cert.SessionID, cert.UserID, c.FormValue("reason"))
-			return err
-		},
-		func(p *page) error { return s.renderCertificates(c, u, p, cert.SessionID) })
+	})
 }
 
 type reasonJSON struct {
@@ -391,13 +391,6 @@ func (s *Server) toCertificateJSON(c certificates.Certificate) certificateJSON {
 	return j
 }
 
-func (s *Server) certificateList(list []certificates.Certificate, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	return mapJSON(list, s.toCertificateJSON), nil
-}
-
 func (s *Server) handleAPIVerify(c *fiber.Ctx) error {
 	cert, err := s.certs.Lookup(c.UserContext(), c.Params("code"))
 	if err != nil {
@@ -435,7 +428,7 @@ func (s *Server) handleAPIRevoke(c *fiber.Ctx, u *course.User, in *revokeJSON) (
 }
 
 func (s *Server) handleAPIMyCertificates(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	return s.certificateList(s.certs.MyCertificates(c.UserContext(), u))
+	return jsonOf(listOf(s.toCertificateJSON))(s.certs.MyCertificates(c.UserContext(), u))
 }
 
 func reportJSON(r certificates.Report) fiber.Map {
@@ -470,11 +463,7 @@ func resultJSON(r certificates.Result) fiber.Map {
 }
 
 func (s *Server) handleAPIResults(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	rs, err := s.certs.Results(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
-	return mapJSON(rs, resultJSON), nil
+	return jsonOf(listOf(resultJSON))(s.certs.Results(c.UserContext(), u, c.Params("id")))
 }
 
 func (s *Server) handleAPIReport(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
@@ -491,7 +480,7 @@ func (s *Server) handleAPIReport(c *fiber.Ctx, u *course.User, _ *noBody) (any, 
 }
 
 func (s *Server) handleAPISessionCertificates(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {
-	return s.certificateList(s.certs.SessionCertificates(c.UserContext(), u, c.Params("id")))
+	return jsonOf(listOf(s.toCertificateJSON))(s.certs.SessionCertificates(c.UserContext(), u, c.Params("id")))
 }
 
 type rulesJSON struct {
