@@ -39,12 +39,18 @@ func (d *userDoc) user() *course.User {
 	return u
 }
 
-// CreateUser inserts u and sets its ID; a taken e-mail gives course.ErrEmailTaken.
-func (s *CourseStore) CreateUser(ctx context.Context, u *course.User) error {
-	d := userDoc{ID: newID(), Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Locale: u.Locale, CreatedAt: u.CreatedAt, Roles: []string{}}
+// toUserDoc is the document of u under the ID id.
+func toUserDoc(id string, u *course.User) userDoc {
+	d := userDoc{ID: id, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Locale: u.Locale, CreatedAt: u.CreatedAt, Roles: []string{}}
 	for _, r := range u.Roles {
 		d.Roles = append(d.Roles, string(r))
 	}
+	return d
+}
+
+// CreateUser inserts u and sets its ID; a taken e-mail gives course.ErrEmailTaken.
+func (s *CourseStore) CreateUser(ctx context.Context, u *course.User) error {
+	d := toUserDoc(newID(), u)
 	if _, err := s.db.W(colUsers).InsertOne(ctx, d); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return course.ErrEmailTaken
@@ -401,11 +407,14 @@ func (s *CourseStore) AddAnimator(ctx context.Context, sessionID, userID string)
 	return s.updateSessionByID(ctx, sessionID, bson.M{"$addToSet": bson.M{"animators": userID}})
 }
 
+// enrolmentDoc is an enrolment as stored; Batch is the import (EnrolMany)
+// that made it, absent for one enrolled alone.
 type enrolmentDoc struct {
-	ID         string    `bson:"_id"`
+	ID         string    `bson:"_id"` // session_id:user_id
 	SessionID  string    `bson:"session_id"`
 	UserID     string    `bson:"user_id"`
 	EnrolledAt time.Time `bson:"enrolled_at"`
+	Batch      string    `bson:"batch,omitempty"`
 }
 
 // Enrol takes a seat with one conditional update of the session (no $expr:

@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"time"
 
 	"librecours/app/store"
 	"librecours/course"
@@ -12,16 +11,6 @@ import (
 type counterDoc struct {
 	ID  string `bson:"_id"`
 	Seq int64  `bson:"seq"`
-}
-
-// enrolmentRecordDoc is an enrolment as stored, with the import batch that
-// made it, if any.
-type enrolmentRecordDoc struct {
-	ID         string    `bson:"_id"` // session_id:user_id
-	SessionID  string    `bson:"session_id"`
-	UserID     string    `bson:"user_id"`
-	EnrolledAt time.Time `bson:"enrolled_at"`
-	Batch      string    `bson:"batch,omitempty"`
 }
 
 // exportCourse writes users, counters, sessions, enrolments, invitations
@@ -50,7 +39,7 @@ func exportCourse(ctx context.Context, db *DB, w store.RecordWriter) error {
 	}); err != nil {
 		return err
 	}
-	if err := exportColl(ctx, db, w, colEnrolments, ascending("session_id", "user_id"), func(d *enrolmentRecordDoc) any {
+	if err := exportColl(ctx, db, w, colEnrolments, ascending("session_id", "user_id"), func(d *enrolmentDoc) any {
 		return store.EnrolmentRecord{
 			Enrolment: course.Enrolment{SessionID: d.SessionID, UserID: d.UserID, EnrolledAt: d.EnrolledAt.UTC()},
 			Batch:     d.Batch,
@@ -74,11 +63,7 @@ func exportCourse(ctx context.Context, db *DB, w store.RecordWriter) error {
 // importCourse loads the collections exportCourse writes.
 func importCourse(ctx context.Context, db *DB, r store.RecordReader) error {
 	if err := importDocs(ctx, db, r, colUsers, func(u course.User) any {
-		d := userDoc{ID: u.ID, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Locale: u.Locale, CreatedAt: u.CreatedAt.UTC(), Roles: []string{}}
-		for _, r := range u.Roles {
-			d.Roles = append(d.Roles, string(r))
-		}
-		return d
+		return toUserDoc(u.ID, &u) // BSON keeps the instant, not the zone
 	}); err != nil {
 		return err
 	}
@@ -113,7 +98,7 @@ func importCourse(ctx context.Context, db *DB, r store.RecordReader) error {
 		return err
 	}
 	if err := importDocs(ctx, db, r, colEnrolments, func(e store.EnrolmentRecord) any {
-		return enrolmentRecordDoc{ID: e.SessionID + ":" + e.UserID, SessionID: e.SessionID, UserID: e.UserID, EnrolledAt: e.EnrolledAt.UTC(), Batch: e.Batch}
+		return enrolmentDoc{ID: e.SessionID + ":" + e.UserID, SessionID: e.SessionID, UserID: e.UserID, EnrolledAt: e.EnrolledAt.UTC(), Batch: e.Batch}
 	}); err != nil {
 		return err
 	}

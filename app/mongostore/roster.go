@@ -52,11 +52,7 @@ func (s *CourseStore) CreateUsers(ctx context.Context, users []*course.User) err
 	for i, u := range users {
 		u.ID = newID()
 		ids[i] = u.ID
-		d := userDoc{ID: u.ID, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, Locale: u.Locale, CreatedAt: u.CreatedAt, Roles: []string{}}
-		for _, r := range u.Roles {
-			d.Roles = append(d.Roles, string(r))
-		}
-		docs[i] = d
+		docs[i] = toUserDoc(u.ID, u)
 	}
 	if _, err := s.db.W(colUsers).InsertMany(ctx, docs); err != nil {
 		werr := fmt.Errorf("mongostore: insert users: %w", err)
@@ -82,17 +78,6 @@ func (s *CourseStore) DeleteUsers(ctx context.Context, ids []string) error {
 // SetUserName renames an account.
 func (s *CourseStore) SetUserName(ctx context.Context, id, name string) error {
 	return s.updateUser(ctx, id, bson.M{"$set": bson.M{"name": name}})
-}
-
-// batchEnrolmentDoc is an enrolmentDoc made by an import, tagged with its
-// batch (the fields are repeated: the driver does not inline an unexported
-// embedded struct).
-type batchEnrolmentDoc struct {
-	ID         string    `bson:"_id"`
-	SessionID  string    `bson:"session_id"`
-	UserID     string    `bson:"user_id"`
-	EnrolledAt time.Time `bson:"enrolled_at"`
-	Batch      string    `bson:"batch"`
 }
 
 // EnrolMany takes len(es) seats with one conditional update of the session
@@ -122,9 +107,9 @@ func (s *CourseStore) EnrolMany(ctx context.Context, sessionID, batch string, es
 	if res.MatchedCount == 0 {
 		return course.ErrSessionFull
 	}
-	docs := make([]batchEnrolmentDoc, n)
+	docs := make([]enrolmentDoc, n)
 	for i, e := range es {
-		docs[i] = batchEnrolmentDoc{ID: sessionID + ":" + e.UserID, SessionID: sessionID, UserID: e.UserID, EnrolledAt: e.EnrolledAt, Batch: batch}
+		docs[i] = enrolmentDoc{ID: sessionID + ":" + e.UserID, SessionID: sessionID, UserID: e.UserID, EnrolledAt: e.EnrolledAt, Batch: batch}
 	}
 	if _, err := s.db.W(colEnrolments).InsertMany(ctx, docs); err != nil {
 		werr := fmt.Errorf("mongostore: insert enrolments: %w", err)
