@@ -427,11 +427,17 @@ func isHTTPURL(s string) bool {
 // registered claims Open Badges 3.0 requires mirroring it.
 type badgePayload struct {
 	Credential
+	jwtClaims
+	ClaimSubject string `json:"sub,omitempty"`
+	ClaimExpiry  int64  `json:"exp,omitempty"`
+}
+
+// jwtClaims are the registered claims every VC-JWT payload mirrors from its
+// credential: issuer, id and validFrom.
+type jwtClaims struct {
 	ClaimIssuer    string `json:"iss"`
 	ClaimID        string `json:"jti"`
 	ClaimNotBefore int64  `json:"nbf"`
-	ClaimSubject   string `json:"sub,omitempty"`
-	ClaimExpiry    int64  `json:"exp,omitempty"`
 }
 
 // SignCredential secures cred as a VC-JWT: a compact JWS whose header is
@@ -447,11 +453,9 @@ func SignCredential(key SigningKey, cred Credential) (string, error) {
 		return "", errors.New("certificates: sign badge: credential needs id, issuer.id and validFrom")
 	}
 	p := badgePayload{
-		Credential:     cred,
-		ClaimIssuer:    cred.Issuer.ID,
-		ClaimID:        cred.ID,
-		ClaimNotBefore: cred.ValidFrom.Unix(),
-		ClaimSubject:   cred.CredentialSubject.ID,
+		Credential:   cred,
+		jwtClaims:    jwtClaims{ClaimIssuer: cred.Issuer.ID, ClaimID: cred.ID, ClaimNotBefore: cred.ValidFrom.Unix()},
+		ClaimSubject: cred.CredentialSubject.ID,
 	}
 	if cred.ValidUntil != nil {
 		p.ClaimExpiry = cred.ValidUntil.Unix()

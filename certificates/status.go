@@ -186,9 +186,7 @@ func BuildStatusList(baseURL string, revoked []int, now time.Time) (StatusListCr
 // the registered claims mirroring it, as for badges.
 type statusListPayload struct {
 	StatusListCredential
-	ClaimIssuer    string `json:"iss"`
-	ClaimID        string `json:"jti"`
-	ClaimNotBefore int64  `json:"nbf"`
+	jwtClaims
 }
 
 // SignStatusList secures a status list as a VC-JWT signed like the badges.
@@ -196,8 +194,8 @@ func SignStatusList(key SigningKey, c StatusListCredential) (string, error) {
 	if key.Private == nil || key.KID == "" {
 		return "", errors.New("certificates: sign status list: no signing key")
 	}
-	payload, err := json.Marshal(statusListPayload{StatusListCredential: c, ClaimIssuer: c.Issuer, ClaimID: c.ID,
-		ClaimNotBefore: c.ValidFrom.Unix()})
+	payload, err := json.Marshal(statusListPayload{StatusListCredential: c,
+		jwtClaims: jwtClaims{ClaimIssuer: c.Issuer, ClaimID: c.ID, ClaimNotBefore: c.ValidFrom.Unix()}})
 	if err != nil {
 		return "", fmt.Errorf("certificates: sign status list: %w", err)
 	}
