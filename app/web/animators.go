@@ -62,7 +62,9 @@ func (s *Server) handleAvailability(c *fiber.Ctx, u *course.User) error {
 		available = &yes
 	}
 	return s.formAction(c, "app.flash.availability_saved", "app.dashboard.title", "/dashboard",
-		func() error { return s.certs.DeclareAvailability(c.UserContext(), u, c.FormValue("session_id"), available) },
+		func() error {
+			return s.certs.DeclareAvailability(c.UserContext(), u, c.FormValue("session_id"), available)
+		},
 		func(p *page) error { return s.renderDashboard(c, u, p) })
 }
 
