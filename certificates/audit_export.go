@@ -28,21 +28,11 @@ func WriteAuditCSV(w io.Writer, t Texts, lang string, lines []AuditLine, system 
 	if loc == nil {
 		loc = time.UTC
 	}
-	cw, err := newCSV(w, lang)
-	if err != nil {
-		return err
-	}
-	if err := cw.write(header(t, lang, auditColumns)); err != nil {
-		return err
-	}
-	for _, l := range lines {
+	return writeTable(w, t, lang, auditColumns, lines, func(l AuditLine) []string {
 		actor := l.Actor
 		if actor == "" {
 			actor = system
 		}
-		if err := cw.write([]string{l.At.In(loc).Format("2006-01-02 15:04"), actor, l.Action, l.Session, l.What, l.Detail, l.Reason}); err != nil {
-			return err
-		}
-	}
-	return cw.close()
+		return []string{l.At.In(loc).Format("2006-01-02 15:04"), actor, l.Action, l.Session, l.What, l.Detail, l.Reason}
+	})
 }

@@ -90,6 +90,24 @@ func (w *csvWriter) close() error {
 	return nil
 }
 
+// writeTable writes a CSV file in lang: the BOM, the column titles of
+// columns, then the record row makes of each item.
+func writeTable[T any](w io.Writer, t Texts, lang string, columns []string, items []T, row func(T) []string) error {
+	cw, err := newCSV(w, lang)
+	if err != nil {
+		return err
+	}
+	if err := cw.write(header(t, lang, columns)); err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := cw.write(row(it)); err != nil {
+			return err
+		}
+	}
+	return cw.close()
+}
+
 func header(t Texts, lang string, ids []string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
@@ -112,14 +130,7 @@ func number(x float64, lang string) string {
 // passed, reviews done, reviews assigned, evaluation score (empty when not
 // taken) and level (0, 1 or 2, after any override), column titles in lang.
 func WriteResultsCSV(w io.Writer, t Texts, lang string, rs []Result) error {
-	cw, err := newCSV(w, lang)
-	if err != nil {
-		return err
-	}
-	if err := cw.write(header(t, lang, resultsColumns)); err != nil {
-		return err
-	}
-	for _, r := range rs {
+	return writeTable(w, t, lang, resultsColumns, rs, func(r Result) []string {
 		var name, email string
 		switch {
 		case r.Deleted:
@@ -131,13 +142,9 @@ func WriteResultsCSV(w io.Writer, t Texts, lang string, rs []Result) error {
 		if r.Input.EvaluationScore != nil {
 			score = number(*r.Input.EvaluationScore, lang)
 		}
-		rec := []string{name, email, strconv.Itoa(r.Outcome.ExercisesPassed), strconv.Itoa(r.ReviewsDone),
+		return []string{name, email, strconv.Itoa(r.Outcome.ExercisesPassed), strconv.Itoa(r.ReviewsDone),
 			strconv.Itoa(r.ReviewsAssigned), score, strconv.Itoa(int(r.Level()))}
-		if err := cw.write(rec); err != nil {
-			return err
-		}
-	}
-	return cw.close()
+	})
 }
 
 // WriteCertificatesCSV writes a session's certificates: code, name as
@@ -147,23 +154,12 @@ func WriteCertificatesCSV(w io.Writer, t Texts, lang string, list []Certificate,
 	if loc == nil {
 		loc = time.UTC
 	}
-	cw, err := newCSV(w, lang)
-	if err != nil {
-		return err
-	}
-	if err := cw.write(header(t, lang, certificatesColumns)); err != nil {
-		return err
-	}
-	for _, c := range list {
+	return writeTable(w, t, lang, certificatesColumns, list, func(c Certificate) []string {
 		status := exportValid
 		if c.RevokedAt != nil {
 			status = exportRevoked
 		}
-		rec := []string{c.Code, c.HolderName, strconv.Itoa(int(c.Level)), c.IssuedAt.In(loc).Format("2006-01-02 15:04"),
+		return []string{c.Code, c.HolderName, strconv.Itoa(int(c.Level)), c.IssuedAt.In(loc).Format("2006-01-02 15:04"),
 			t.T(lang, status, nil), VerifyURL(baseURL, c.Code)}
-		if err := cw.write(rec); err != nil {
-			return err
-		}
-	}
-	return cw.close()
+	})
 }
