@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,6 +54,41 @@ func TestEveryFormMarksItsField(t *testing.T) {
 		t.Fatal(err)
 	}
 	reset := "/password/reset/" + resetTok
+	// A peer's review of the participant's work, done, to appeal; a
+	// commitment to release.
+	var appealed string
+	for i := range 4 {
+		peer, err := e.srv.auth.Account(ctx, fmt.Sprintf("peer%d@example.org", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tasks, err := e.srv.grading.MyReviews(ctx, peer, f.session.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, task := range tasks {
+			if task.Review.AuthorID != f.part.ID || appealed != "" {
+				continue
+			}
+			scores := map[string]int{}
+			for _, c := range task.Rubric {
+				scores[c.ID] = c.MaxPoints
+			}
+			if _, err := e.srv.grading.SaveReview(ctx, peer, task.Review.ID, scores, strings.Repeat("Un commentaire précis et utile. ", 6)); err != nil {
+				t.Fatal(err)
+			}
+			appealed = task.Review.ID
+		}
+	}
+	if appealed == "" {
+		t.Fatal("no peer reviews the participant's work")
+	}
+	holder := committed(t, f)
+	pool := langs0(e, f.coord).get("/animators")
+	commitment, _ := pool.Doc.Find(`form[action="/animators/` + holder.ID + `/release"] input[name="commitment"]`).Attr("value")
+	if commitment == "" {
+		t.Fatalf("no commitment to release on /animators (status %d)", pool.Status)
+	}
 
 	langs := map[string]*langBrowsers{}
 	for _, lang := range []string{"fr", "en"} {
@@ -148,6 +184,9 @@ func TestEveryFormMarksItsField(t *testing.T) {
 		{name: "level override", post: func(b *langBrowsers) page2 {
 			return b.coord.post(sp+"/overrides", form(b.coord, sp+"/close", "user_id", f.part.ID, "level", "2", "reason", "bof"))
 		}, field: "reason", input: "#why-" + f.part.ID, kept: map[string]string{"#why-" + f.part.ID: "bof", "#lvl-" + f.part.ID: "2"}},
+		{name: "commitment release", post: func(b *langBrowsers) page2 {
+			return b.coord.post("/animators/"+holder.ID+"/release", form(b.coord, "/animators", "commitment", commitment, "reason", "non"))
+		}, field: "reason", input: `[id="reason-` + commitment + `"]`, kept: map[string]string{`[id="reason-` + commitment + `"]`: "non"}},
 		{name: "verification code", post: func(b *langBrowsers) page2 {
 			return b.anon.get("/verify?code=" + url.QueryEscape("pas un code"))
 		}, field: "code", input: "#code", kept: map[string]string{"#code": "pas un code"}},
@@ -166,6 +205,17 @@ func TestEveryFormMarksItsField(t *testing.T) {
 		}
 	}
 	run(open)
+
+	// Part 1 closed: the participant sees the reviews of their work and
+	// may appeal one.
+	if _, err := e.srv.grading.ClosePart(ctx, f.coord, f.session.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	run([]formCase{
+		{name: "appeal", post: func(b *langBrowsers) page2 {
+			return b.part.post("/reviews/"+appealed+"/flag", form(b.part, sp+"/parts/1", "reason", "Injuste"))
+		}, field: "reason", input: "#reason-" + appealed, kept: map[string]string{"#reason-" + appealed: "Injuste"}},
+	})
 
 	// A closed session: its certificates, and the form to reopen it.
 	if err := e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, 1, "Jury de test"); err != nil {
@@ -194,6 +244,13 @@ func TestEveryFormMarksItsField(t *testing.T) {
 	})
 }
 
+// langs0 is a browser signed in as u, in the default language.
+func langs0(e *testEnv, u *course.User) *browser {
+	b := e.browser()
+	b.login(u)
+	return b
+}
+
 // checkMarked checks one refused form's answer and returns the field's
 // message.
 func checkMarked(t *testing.T, tc formCase, p page2) string {
@@ -209,6 +266,11 @@ func checkMarked(t *testing.T, tc formCase, p page2) string {
 		h, _ := goquery.OuterHtml(in)
 		t.Errorf("%s not marked invalid: %s", tc.input, h)
 	}
+	in.ParentsFiltered("details").Each(func(_ int, d *goquery.Selection) {
+		if _, open := d.Attr("open"); !open {
+			t.Errorf("%s is inside a closed <details>", tc.input)
+		}
+	})
 	if n := p.Doc.Find(`[aria-invalid="true"]`).Length(); n != 1 {
 		t.Errorf("%d fields marked invalid, want 1", n)
 	}
