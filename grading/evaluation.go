@@ -68,14 +68,10 @@ func (s EvaluationSettings) AttemptsAllowed() int {
 // Validate reports invalid settings as a *ValidationError.
 func (s EvaluationSettings) Validate() error {
 	if s.Attempts < 0 || s.Attempts > EvaluationMaxAttempts {
-		err := invalid("attempts", "grading.evaluation.attempts_out_of_range")
-		err.Args = map[string]any{"Min": 1, "Max": EvaluationMaxAttempts}
-		return err
+		return invalidWith("attempts", "grading.evaluation.attempts_out_of_range", map[string]any{"Min": 1, "Max": EvaluationMaxAttempts})
 	}
 	if s.TimeLimit < 0 || s.TimeLimit > EvaluationMaxTimeLimit {
-		err := invalid("time_limit", "grading.evaluation.time_limit_out_of_range")
-		err.Args = map[string]any{"Max": EvaluationMaxTimeLimit.String()}
-		return err
+		return invalidWith("time_limit", "grading.evaluation.time_limit_out_of_range", map[string]any{"Max": EvaluationMaxTimeLimit.String()})
 	}
 	return nil
 }
@@ -90,9 +86,7 @@ func ValidateQuestions(questions []Question) error {
 		return invalid("questions", "grading.evaluation.questions_empty")
 	}
 	if len(questions) > EvaluationMaxQuestions {
-		err := invalid("questions", "grading.evaluation.too_many_questions")
-		err.Args = map[string]any{"Max": EvaluationMaxQuestions}
-		return err
+		return invalidWith("questions", "grading.evaluation.too_many_questions", map[string]any{"Max": EvaluationMaxQuestions})
 	}
 	seen := make(map[string]bool, len(questions))
 	for i, q := range questions {
@@ -107,10 +101,9 @@ func evaluationCheckQuestion(i int, q Question, seen map[string]bool) error {
 	field := fmt.Sprintf("questions[%d]", i)
 	args := map[string]any{"Position": i + 1, "Question": q.ID}
 	fail := func(suffix, key string, extra map[string]any) error {
-		err := invalid(field+suffix, key)
-		err.Args = maps.Clone(args)
-		maps.Copy(err.Args, extra)
-		return err
+		all := maps.Clone(args)
+		maps.Copy(all, extra)
+		return invalidWith(field+suffix, key, all)
 	}
 	if !exerciseValidID(q.ID) {
 		return fail(".id", "grading.evaluation.question_id_invalid", nil)
@@ -179,15 +172,11 @@ func ScoreAttempt(questions []Question, answers map[string][]string) (score floa
 	for _, qid := range slices.Sorted(maps.Keys(answers)) {
 		q, ok := byID[qid]
 		if !ok {
-			e := invalid(qid, "grading.evaluation.unknown_question")
-			e.Args = map[string]any{"Question": qid}
-			return 0, e
+			return 0, invalidWith(qid, "grading.evaluation.unknown_question", map[string]any{"Question": qid})
 		}
 		for _, cid := range answers[qid] {
 			if !slices.ContainsFunc(q.Choices, func(c Choice) bool { return c.ID == cid }) {
-				e := invalid(qid, "grading.evaluation.unknown_choice")
-				e.Args = map[string]any{"Question": qid, "Choice": cid}
-				return 0, e
+				return 0, invalidWith(qid, "grading.evaluation.unknown_choice", map[string]any{"Question": qid, "Choice": cid})
 			}
 		}
 	}

@@ -38,6 +38,11 @@ func invalid(field, key string) *ValidationError {
 	return &ValidationError{Field: field, Key: key}
 }
 
+// invalidWith is invalid with the message's arguments.
+func invalidWith(field, key string, args map[string]any) *ValidationError {
+	return &ValidationError{Field: field, Key: key, Args: args}
+}
+
 // Exercise is the peer-reviewed exercise of one part of a session.
 type Exercise struct {
 	// Part is the number of the part, 1..6.
@@ -79,10 +84,9 @@ func checkLevels(c Criterion, field string, args map[string]any) error {
 		return nil
 	}
 	fail := func(f, key string, extra map[string]any) error {
-		err := invalid(f, key)
-		err.Args = maps.Clone(args)
-		maps.Copy(err.Args, extra)
-		return err
+		all := maps.Clone(args)
+		maps.Copy(all, extra)
+		return invalidWith(f, key, all)
 	}
 	if len(c.Levels) < 2 || len(c.Levels) > ExerciseMaxLevels {
 		return fail(field+".levels", "grading.exercise.levels_count", map[string]any{"Min": 2, "Max": ExerciseMaxLevels})
@@ -119,17 +123,13 @@ func (c Criterion) LevelOf(points int) (Level, bool) {
 // Validate reports the first invalid value of the exercise as a *ValidationError.
 func (e Exercise) Validate() error {
 	if e.Part < 1 || e.Part > exercisePartCount {
-		err := invalid("part", "grading.exercise.part_out_of_range")
-		err.Args = map[string]any{"Min": 1, "Max": exercisePartCount}
-		return err
+		return invalidWith("part", "grading.exercise.part_out_of_range", map[string]any{"Min": 1, "Max": exercisePartCount})
 	}
 	if strings.TrimSpace(e.Instructions) == "" {
 		return invalid("instructions", "grading.exercise.instructions_required")
 	}
 	if len(e.Instructions) > ExerciseMaxInstructionsBytes {
-		err := invalid("instructions", "grading.exercise.instructions_too_long")
-		err.Args = map[string]any{"Max": ExerciseMaxInstructionsBytes}
-		return err
+		return invalidWith("instructions", "grading.exercise.instructions_too_long", map[string]any{"Max": ExerciseMaxInstructionsBytes})
 	}
 	return exerciseCheckRubric(e.Rubric)
 }
@@ -154,18 +154,14 @@ func exerciseCheckRubric(rubric []Criterion) error {
 		return invalid("rubric", "grading.exercise.rubric_empty")
 	}
 	if len(rubric) > ExerciseMaxCriteria {
-		err := invalid("rubric", "grading.exercise.rubric_too_long")
-		err.Args = map[string]any{"Max": ExerciseMaxCriteria}
-		return err
+		return invalidWith("rubric", "grading.exercise.rubric_too_long", map[string]any{"Max": ExerciseMaxCriteria})
 	}
 	seen := make(map[string]bool, len(rubric))
 	for i, c := range rubric {
 		field := fmt.Sprintf("rubric[%d]", i)
 		args := map[string]any{"Position": i + 1, "Criterion": c.ID}
 		fail := func(suffix, key string) error {
-			err := invalid(field+suffix, key)
-			err.Args = args
-			return err
+			return invalidWith(field+suffix, key, args)
 		}
 		if !exerciseValidID(c.ID) {
 			return fail(".id", "grading.exercise.criterion_id_invalid")
@@ -221,28 +217,20 @@ func ScoreReview(rubric []Criterion, scores map[string]int) (percent float64, er
 	}
 	for _, id := range slices.Sorted(maps.Keys(scores)) {
 		if !known[id] {
-			e := invalid(id, "grading.review.unknown_criterion")
-			e.Args = map[string]any{"Criterion": id}
-			return 0, e
+			return 0, invalidWith(id, "grading.review.unknown_criterion", map[string]any{"Criterion": id})
 		}
 	}
 	sum := 0
 	for _, c := range rubric {
 		points, ok := scores[c.ID]
 		if !ok {
-			e := invalid(c.ID, "grading.review.score_missing")
-			e.Args = map[string]any{"Criterion": c.Label}
-			return 0, e
+			return 0, invalidWith(c.ID, "grading.review.score_missing", map[string]any{"Criterion": c.Label})
 		}
 		if points < 0 || points > c.MaxPoints {
-			e := invalid(c.ID, "grading.review.score_out_of_range")
-			e.Args = map[string]any{"Criterion": c.Label, "Min": 0, "Max": c.MaxPoints}
-			return 0, e
+			return 0, invalidWith(c.ID, "grading.review.score_out_of_range", map[string]any{"Criterion": c.Label, "Min": 0, "Max": c.MaxPoints})
 		}
 		if _, ok := c.LevelOf(points); len(c.Levels) > 0 && !ok {
-			e := invalid(c.ID, "grading.review.score_not_a_level")
-			e.Args = map[string]any{"Criterion": c.Label}
-			return 0, e
+			return 0, invalidWith(c.ID, "grading.review.score_not_a_level", map[string]any{"Criterion": c.Label})
 		}
 		sum += points
 	}
