@@ -14,15 +14,9 @@ import (
 // MyReview is the actor's review task with that ID (a reviewer sees only
 // their own).
 func (s *Service) MyReview(ctx context.Context, actor *course.User, reviewID string) (*ReviewTask, error) {
-	if actor == nil {
-		return nil, course.ErrUnauthenticated
-	}
-	r, err := s.Store.ReviewByID(ctx, reviewID)
+	r, err := s.reviewFor(ctx, actor, reviewID, func(r *Review) string { return r.ReviewerID })
 	if err != nil {
 		return nil, err
-	}
-	if r.ReviewerID != actor.ID {
-		return nil, ErrNotFound
 	}
 	tasks, err := s.MyReviews(ctx, actor, r.SessionID, r.Part)
 	if err != nil {
@@ -38,6 +32,12 @@ func (s *Service) MyReview(ctx context.Context, actor *course.User, reviewID str
 
 // ReviewOfMyWork is a review of the actor's own submission (to appeal it).
 func (s *Service) ReviewOfMyWork(ctx context.Context, actor *course.User, reviewID string) (*Review, error) {
+	return s.reviewFor(ctx, actor, reviewID, func(r *Review) string { return r.AuthorID })
+}
+
+// reviewFor loads a review for the person who is its who (its reviewer, its
+// author): ErrNotFound for anyone else.
+func (s *Service) reviewFor(ctx context.Context, actor *course.User, reviewID string, who func(*Review) string) (*Review, error) {
 	if actor == nil {
 		return nil, course.ErrUnauthenticated
 	}
@@ -45,7 +45,7 @@ func (s *Service) ReviewOfMyWork(ctx context.Context, actor *course.User, review
 	if err != nil {
 		return nil, err
 	}
-	if r.AuthorID != actor.ID {
+	if who(r) != actor.ID {
 		return nil, ErrNotFound
 	}
 	return r, nil
