@@ -244,6 +244,39 @@ func TestEveryFormMarksItsField(t *testing.T) {
 	})
 }
 
+// TestRosterImportMarksTheList: a refused import marks the pasted list
+// (or the file, when one was sent) and ties it to the refused lines, and
+// keeps what was pasted, in fr and en.
+func TestRosterImportMarksTheList(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	sp := "/sessions/" + f.session.ID
+	pasted := "email,nom\nlou@example.org,Lou\npas-une-adresse,Personne\n"
+	for _, lang := range []string{"fr", "en"} {
+		b := f.e.browser()
+		b.lang = lang
+		b.login(f.coord)
+		p := b.uploadForm(sp+"/import", map[string]string{"_csrf": b.csrf(sp + "/import"), "csv": pasted}, "", nil)
+		if p.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: status %d, want 422", lang, p.Status)
+		}
+		in := p.Doc.Find("#csv")
+		desc, _ := in.Attr("aria-describedby")
+		if v, _ := in.Attr("aria-invalid"); v != "true" || desc != "roster-lines csv-help" {
+			t.Errorf("%s: the pasted list: aria-invalid %q, aria-describedby %q", lang, v, desc)
+		}
+		if lines := squeeze(p.Doc.Find("#roster-lines").Text()); !strings.Contains(lines, "3") || !strings.Contains(lines, "pas-une-adresse") || !strings.Contains(lines, map[string]string{"fr": "Ligne", "en": "Line"}[lang]) {
+			t.Errorf("%s: the refused lines say %q", lang, lines)
+		}
+		if got := p.Doc.Find("#csv").Text(); got != pasted {
+			t.Errorf("%s: the list shows %q after the error", lang, got)
+		}
+		if v, ok := p.Doc.Find("#file").Attr("aria-invalid"); ok {
+			t.Errorf("%s: the file field is marked too (%q)", lang, v)
+		}
+	}
+}
+
 // langs0 is a browser signed in as u, in the default language.
 func langs0(e *testEnv, u *course.User) *browser {
 	b := e.browser()
