@@ -40,6 +40,10 @@ type Rules struct {
 	// Level2Commitment requires that the participant did not decline the
 	// commitment to animate a later session.
 	Level2Commitment bool `json:"level2_commitment"`
+	// ReviewQualityMin is the lowest reviewer-quality score (0..100,
+	// grading.ReviewQuality: agreement with the grades, comments and the
+	// authors' helpfulness ratings) level II needs; 0 turns the rule off.
+	ReviewQualityMin float64 `json:"review_quality_min"`
 }
 
 // DefaultRules returns the rules of api-v1.md: an exercise is passed at 50;
@@ -76,6 +80,7 @@ func (r Rules) Validate() error {
 		{"pass_grade", r.PassGrade},
 		{"level1_evaluation", r.Level1Evaluation},
 		{"level2_evaluation", r.Level2Evaluation},
+		{"review_quality_min", r.ReviewQualityMin},
 	}
 	for _, s := range scores {
 		if math.IsNaN(s.value) || s.value < 0 || s.value > 100 {
@@ -122,6 +127,9 @@ type ParticipantResult struct {
 	// CommitmentDeclined is true when the participant declined the animator
 	// commitment (the default is to accept it).
 	CommitmentDeclined bool
+	// ReviewQuality is the participant's reviewer-quality score, 0..100
+	// (grading.ReviewerQualities); nil when they handed in no review.
+	ReviewQuality *float64
 }
 
 // ReviewsNeeded is how many reviews on time "every review on time" asks:
@@ -147,6 +155,9 @@ const (
 	// MissingCommitment: the animator commitment was declined; Have and
 	// Need are zero.
 	MissingCommitment = "certificates.missing.commitment"
+	// MissingReviewQuality: Have is the reviewer-quality score (0 without
+	// any review handed in), Need the score required.
+	MissingReviewQuality = "certificates.missing.review_quality"
 )
 
 // Missing is one condition a participant does not meet yet. Reason is one
@@ -197,6 +208,13 @@ func Evaluate(r Rules, p ParticipantResult) Outcome {
 			Have:   float64(p.ReviewsOnTime),
 			Need:   float64(need),
 		})
+	}
+	if need := r.ReviewQualityMin; need > 0 && (p.ReviewQuality == nil || *p.ReviewQuality < need || math.IsNaN(*p.ReviewQuality)) {
+		m := Missing{Reason: MissingReviewQuality, Need: need}
+		if p.ReviewQuality != nil && !math.IsNaN(*p.ReviewQuality) {
+			m.Have = *p.ReviewQuality
+		}
+		out.MissingLevelII = append(out.MissingLevelII, m)
 	}
 	if r.Level2Commitment && p.CommitmentDeclined {
 		out.MissingLevelII = append(out.MissingLevelII, Missing{Reason: MissingCommitment})

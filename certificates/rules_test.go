@@ -249,6 +249,30 @@ func TestEvaluateCustomRules(t *testing.T) {
 			want:  LevelI,
 		},
 		{
+			name:  "review quality off by default",
+			rules: func(r *Rules) {},
+			in:    ParticipantResult{Grades: grades(90, 90, 90, 90, 90, 90), ReviewsAssigned: 18, ReviewsOnTime: 18, EvaluationScore: score(100), ReviewQuality: score(5)},
+			want:  LevelII,
+		},
+		{
+			name:  "review quality at the minimum passes",
+			rules: func(r *Rules) { r.ReviewQualityMin = 60 },
+			in:    ParticipantResult{Grades: grades(90, 90, 90, 90, 90, 90), ReviewsAssigned: 18, ReviewsOnTime: 18, EvaluationScore: score(100), ReviewQuality: score(60)},
+			want:  LevelII,
+		},
+		{
+			name:  "review quality below the minimum stops at level I",
+			rules: func(r *Rules) { r.ReviewQualityMin = 60 },
+			in:    ParticipantResult{Grades: grades(90, 90, 90, 90, 90, 90), ReviewsAssigned: 18, ReviewsOnTime: 18, EvaluationScore: score(100), ReviewQuality: score(59.9)},
+			want:  LevelI,
+		},
+		{
+			name:  "no review handed in has no quality",
+			rules: func(r *Rules) { r.ReviewQualityMin = 1; r.Level2ReviewsOnTime = false },
+			in:    ParticipantResult{Grades: grades(90, 90, 90, 90, 90, 90), EvaluationScore: score(100)},
+			want:  LevelI,
+		},
+		{
 			name: "level II never granted without level I",
 			rules: func(r *Rules) {
 				r.Level1Evaluation = 80
@@ -297,6 +321,16 @@ func TestRulesValidate(t *testing.T) {
 			name:  "level II evaluation above 100",
 			rules: func(r *Rules) { r.Level2Evaluation = 101 },
 			want:  &ValidationError{Field: "level2_evaluation", Key: KeyInvalidThreshold},
+		},
+		{
+			name:  "review quality minimum above 100",
+			rules: func(r *Rules) { r.ReviewQualityMin = 100.1 },
+			want:  &ValidationError{Field: "review_quality_min", Key: KeyInvalidThreshold},
+		},
+		{
+			name:  "negative review quality minimum",
+			rules: func(r *Rules) { r.ReviewQualityMin = -5 },
+			want:  &ValidationError{Field: "review_quality_min", Key: KeyInvalidThreshold},
 		},
 		{
 			name:  "negative exercise count",

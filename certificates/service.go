@@ -289,6 +289,10 @@ type resultInput struct {
 	subs    []*grading.Submission
 	reviews []grading.Review
 	scores  map[string]float64
+	// reviewed are the submissions the participants reviewed, when subs
+	// lacks them (one participant's standing): their grades are the
+	// consensus of the reviewer-quality score.
+	reviewed []*grading.Submission
 }
 
 // results computes every participant's standing with a constant number of
@@ -350,6 +354,17 @@ func (s *Service) resultOf(ctx context.Context, sess *course.Session, u *course.
 	}
 	if in.reviews, err = s.Grading.ReviewsInvolving(ctx, sess.ID, u.ID); err != nil {
 		return nil, err
+	}
+	var reviewed []string
+	for _, r := range in.reviews {
+		if r.ReviewerID == u.ID && r.Status == grading.ReviewDone {
+			reviewed = append(reviewed, r.SubmissionID)
+		}
+	}
+	if len(reviewed) > 0 {
+		if in.reviewed, err = s.Grading.SubmissionsByIDs(ctx, reviewed); err != nil {
+			return nil, err
+		}
 	}
 	if in.scores, err = s.Quiz.BestScoreOf(ctx, sess.ID, u.ID); err != nil {
 		return nil, err
@@ -422,9 +437,13 @@ func (s *Service) compute(ctx context.Context, sess *course.Session, in resultIn
 			}
 		}
 	}
+	quality := grading.ReviewerQualities(append(slices.Clip(subs), in.reviewed...), reviews)
 	out := make([]Result, 0, len(users))
 	for _, u := range users {
 		in := ParticipantResult{ReviewsAssigned: assigned[u.ID], ReviewsOnTime: onTime[u.ID], ReviewsOwed: owed[u.ID], CommitmentDeclined: declined[u.ID]}
+		if q, ok := quality[u.ID]; ok {
+			in.ReviewQuality = &q.Score
+		}
 		if g := grades[u.ID]; g != nil {
 			in.Grades = *g
 		}

@@ -342,6 +342,16 @@ func (g *memGrading) SubmissionsByAuthor(_ context.Context, _, author string) ([
 	return out, nil
 }
 
+func (g *memGrading) SubmissionsByIDs(_ context.Context, ids []string) ([]*grading.Submission, error) {
+	var out []*grading.Submission
+	for _, s := range g.subs {
+		if slices.Contains(ids, s.ID) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
 func (g *memGrading) Reviews(_ context.Context, _ string, _ int) ([]grading.Review, error) {
 	return g.reviews, nil
 }
@@ -563,7 +573,7 @@ func TestResults(t *testing.T) {
 		t.Errorf("levels (-want +got):\n%s", diff)
 	}
 	bob := rs[2]
-	want := certificates.ParticipantResult{Grades: bob.Input.Grades, ReviewsAssigned: 7, ReviewsOnTime: 5, ReviewsOwed: 6, EvaluationScore: f64(50)}
+	want := certificates.ParticipantResult{Grades: bob.Input.Grades, ReviewsAssigned: 7, ReviewsOnTime: 5, ReviewsOwed: 6, EvaluationScore: f64(50), ReviewQuality: f64(0)}
 	if diff := cmp.Diff(want, bob.Input); diff != "" {
 		t.Errorf("bob's input (-want +got):\n%s", diff)
 	}
@@ -1494,4 +1504,78 @@ func TestOverviewCounts(t *testing.T) {
 	if diff := cmp.Diff(want, o, cmpopts.EquateEmpty()); diff != "" || o.PendingCommitments != 2 {
 		t.Errorf("overview (-want +got):\n%s", diff)
 	}
+}
+
+// TestReviewQualityRule: review_quality_min turns ann's level II into a
+// level I while her reviews are poor, and back once they are good, alike
+// in the session's table and in her own progress (read from her rows and
+// the work she reviewed).
+func TestReviewQualityRule(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	ann := e.course.users["u1"]
+	check := func(step string, want certificates.Level, missing []certificates.Missing) {
+		t.Helper()
+		rs, err := e.svc.Results(ctx, coord, "s1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, err := e.svc.Progress(ctx, ann, "s1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []certificates.Result{rs[1], *mine} {
+			if r.User.ID != "u1" || r.Level() != want {
+				t.Errorf("%s: %s level %d, want %d", step, r.User.ID, r.Level(), want)
+			}
+			if diff := cmp.Diff(missing, r.Outcome.MissingLevelII); diff != "" {
+				t.Errorf("%s: missing for level II (-want +got):\n%s", step, diff)
+			}
+		}
+	}
+	check("rule off (default)", certificates.LevelII, nil)
+
+	rules := certificates.DefaultRules()
+	rules.ReviewQualityMin = 40
+	if err := e.svc.SetRules(ctx, coord, "s1", rules); err != nil {
+		t.Fatal(err)
+	}
+	// Empty comments, nothing rated, and no graded work to agree with: 0.
+	check("poor reviews", certificates.LevelI, []certificates.Missing{{Reason: certificates.MissingReviewQuality, Have: 0, Need: 40}})
+
+	// Her reviews now agree with u3's grades (100), are developed and rated
+	// 4 of 5 by their authors: (0.5·100 + 0.2·100 + 0.3·75)/1 = 92.5.
+	for i, r := range e.grades.reviews {
+		if r.ReviewerID == "u1" && r.Status == grading.ReviewDone {
+			r.SubmissionID = fmt.Sprintf("u3-%d", r.Part)
+			r.Percent = 100
+			r.Comment = strings.Repeat("Une remarque précise. ", 20)
+			r.Reply = &grading.Reply{Text: "Merci", Helpfulness: 4}
+			e.grades.reviews[i] = r
+		}
+	}
+	check("good reviews", certificates.LevelII, nil)
+	rs, err := e.svc.Results(ctx, coord, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := rs[1].Input.ReviewQuality; q == nil || *q != 92.5 {
+		t.Errorf("ann's review quality = %v, want 92.5", q)
+	}
+
+	// One poorly rated review too many: 4 of 6 rated 1 gives
+	// helpfulness 2 (25 of 100): 0.5·100 + 0.2·100 + 0.3·25 = 77.5.
+	n := 0
+	for i, r := range e.grades.reviews {
+		if r.ReviewerID == "u1" && r.Reply != nil && n < 4 {
+			e.grades.reviews[i].Reply = &grading.Reply{Helpfulness: 1}
+			n++
+		}
+	}
+	rules.ReviewQualityMin = 90
+	if err := e.svc.SetRules(ctx, coord, "s1", rules); err != nil {
+		t.Fatal(err)
+	}
+	check("rated unhelpful", certificates.LevelI, []certificates.Missing{{Reason: certificates.MissingReviewQuality, Have: 77.5, Need: 90}})
 }

@@ -280,6 +280,9 @@ type StaffReview struct {
 	Quality     float64 // 0..100, agreement with final grades
 	Unreliable  bool
 	Estimated   bool
+	// Reviewer is the reviewer's quality score over the session
+	// (quality.go): agreement, comments and the authors' ratings.
+	Reviewer ReviewerQuality
 }
 
 // QueueItem is a submission that needs an animator.
@@ -500,6 +503,7 @@ func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueIte
 	for _, r := range rs {
 		bySub[r.SubmissionID] = append(bySub[r.SubmissionID], r)
 	}
+	quality := ReviewerQualities(subs, rs)
 	out := make([]QueueItem, 0, len(subs))
 	for _, sub := range subs {
 		st := states[sub.Part]
@@ -511,7 +515,7 @@ func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueIte
 		done := 0
 		for _, r := range bySub[sub.ID] {
 			rv := stats[r.ReviewerID]
-			it.Reviews = append(it.Reviews, StaffReview{Review: r, Reliability: rv.ReliabilityNorm, Quality: rv.Quality, Unreliable: rv.Unreliable, Estimated: rv.Estimated})
+			it.Reviews = append(it.Reviews, StaffReview{Review: r, Reliability: rv.ReliabilityNorm, Quality: rv.Quality, Unreliable: rv.Unreliable, Estimated: rv.Estimated, Reviewer: quality[r.ReviewerID]})
 			if r.Status == ReviewDone {
 				done++
 				if rv.Unreliable && !slices.Contains(it.Reasons, ReasonUnreliable) {

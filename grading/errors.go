@@ -19,4 +19,6 @@ var (
 	ErrTooLarge          = errors.New("grading: content too large")
 	ErrNoWork            = errors.New("grading: no review available")
 	ErrAlreadyFlagged    = errors.New("grading: review already flagged")
+	ErrAlreadyReplied    = errors.New("grading: review already answered")
+	ErrDialogueClosed    = errors.New("grading: session closed, replies and ratings are final")
 )

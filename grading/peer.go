@@ -135,6 +135,7 @@ type Review struct {
 	Required     bool   // part of the reviewer's k; extra work otherwise
 	TakenFrom    string // reviewer whose lease ran out, when taken over
 	Flag         *Flag
+	Reply        *Reply // the author's answer and rating (dialogue.go); nil before either
 }
 
 // Store is what the grading service needs from the database.
@@ -187,6 +188,11 @@ type Store interface {
 	// oldReviewer and was not touched since untouchedAt.
 	TakeOver(ctx context.Context, reviewID, oldReviewer, newReviewer string, untouchedAt, now time.Time) (bool, error)
 	SetFlag(ctx context.Context, reviewID string, f Flag) error
+	// SetReply stores the author's answer to a review: rp.Text (with
+	// TextHTML and At) only while the review has no reply text, else
+	// ErrAlreadyReplied and nothing changes; rp.Helpfulness (with RatedAt),
+	// when above 0, replaces an earlier rating. ErrNotFound for no review.
+	SetReply(ctx context.Context, reviewID string, rp Reply) error
 
 	PutFile(ctx context.Context, a *Attachment, data []byte, sessionID, ownerID string) error
 	FileBytes(ctx context.Context, ownerID string) (int64, error) // the sizes of every file ownerID uploaded, summed (upload quota)

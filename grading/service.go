@@ -403,6 +403,7 @@ type ReceivedReview struct {
 	Percent float64
 	Comment string
 	Flag    *Flag
+	Reply   *Reply // the author's answer and rating (dialogue.go)
 	// Weighed is set when the grade says what this review counts: Weight
 	// (0..1, its share of the grade) and Corrected (its score with its
 	// reviewer's bias removed, 0..100).
@@ -458,7 +459,7 @@ func (s *Service) mySubmission(ctx context.Context, userID, sessionID string, pa
 	}
 	for _, r := range rs {
 		if r.Status == ReviewDone {
-			rr := ReceivedReview{ID: r.ID, Scores: r.Scores, Percent: r.Percent, Comment: r.Comment, Flag: r.Flag}
+			rr := ReceivedReview{ID: r.ID, Scores: r.Scores, Percent: r.Percent, Comment: r.Comment, Flag: r.Flag, Reply: r.Reply}
 			if sh, ok := shares[r.ReviewerID]; ok && sub.Grade.Source == SourcePeers {
 				rr.Weighed, rr.Weight, rr.Corrected = true, sh.Weight, sh.Corrected
 			}

@@ -452,6 +452,11 @@ func (s gradingStoreMetrics) SetGrades(ctx context.Context, a1 map[string]gradin
 	return s.Store.SetGrades(ctx, a1)
 }
 
+func (s gradingStoreMetrics) SetReply(ctx context.Context, a1 string, a2 grading.Reply) (err error) {
+	defer s.m.observe("grading.SetReply", time.Now(), &err)
+	return s.Store.SetReply(ctx, a1, a2)
+}
+
 func (s gradingStoreMetrics) SubmissionByAuthor(ctx context.Context, a1 string, a2 int, a3 string) (r0 *grading.Submission, err error) {
 	defer s.m.observe("grading.SubmissionByAuthor", time.Now(), &err)
 	return s.Store.SubmissionByAuthor(ctx, a1, a2, a3)
@@ -795,6 +800,7 @@ var storeOperations = []string{
 	"grading.SetAnimatorGrade",
 	"grading.SetFlag",
 	"grading.SetGrades",
+	"grading.SetReply",
 	"grading.SubmissionByAuthor",
 	"grading.SubmissionByID",
 	"grading.Submissions",

@@ -64,6 +64,7 @@ type certRulesDoc struct {
 	Level2Evaluation    float64 `bson:"level2_evaluation"`
 	Level2ReviewsOnTime bool    `bson:"level2_reviews_on_time"`
 	Level2Commitment    bool    `bson:"level2_commitment"`
+	ReviewQualityMin    float64 `bson:"review_quality_min,omitempty"` // missing: the rule off
 }
 
 type sessionRulesDoc struct {

@@ -552,6 +552,46 @@ type reviewDoc struct {
 	Required     bool           `bson:"required"`
 	TakenFrom    string         `bson:"taken_from,omitempty"`
 	Flag         *flagDoc       `bson:"flag,omitempty"`
+	Reply        *replyDoc      `bson:"reply,omitempty"` // absent: no answer, no rating
+}
+
+// replyDoc is grading.Reply; a missing field reads as none.
+type replyDoc struct {
+	Text        string     `bson:"text,omitempty"`
+	HTML        string     `bson:"html,omitempty"`
+	At          *time.Time `bson:"at,omitempty"`
+	Helpfulness int        `bson:"helpfulness,omitempty"`
+	RatedAt     *time.Time `bson:"rated_at,omitempty"`
+}
+
+func toReplyDoc(rp *grading.Reply) *replyDoc {
+	if rp == nil {
+		return nil
+	}
+	d := &replyDoc{Text: rp.Text, HTML: rp.TextHTML, Helpfulness: rp.Helpfulness}
+	if !rp.At.IsZero() {
+		t := rp.At
+		d.At = &t
+	}
+	if !rp.RatedAt.IsZero() {
+		t := rp.RatedAt
+		d.RatedAt = &t
+	}
+	return d
+}
+
+func (d *replyDoc) reply() *grading.Reply {
+	if d == nil || (d.Text == "" && d.Helpfulness == 0) {
+		return nil
+	}
+	rp := &grading.Reply{Text: d.Text, TextHTML: d.HTML, Helpfulness: d.Helpfulness}
+	if d.At != nil {
+		rp.At = d.At.UTC()
+	}
+	if d.RatedAt != nil {
+		rp.RatedAt = d.RatedAt.UTC()
+	}
+	return rp
 }
 
 func toReviewDoc(r grading.Review) reviewDoc {
@@ -561,6 +601,7 @@ func toReviewDoc(r grading.Review) reviewDoc {
 	if r.Flag != nil {
 		d.Flag = &flagDoc{Reason: r.Flag.Reason, At: r.Flag.At}
 	}
+	d.Reply = toReplyDoc(r.Reply)
 	return d
 }
 
@@ -578,6 +619,7 @@ func (d reviewDoc) review() grading.Review {
 	if d.Flag != nil {
 		r.Flag = &grading.Flag{Reason: d.Flag.Reason, At: d.Flag.At.UTC()}
 	}
+	r.Reply = d.Reply.reply()
 	return r
 }
 
@@ -672,6 +714,36 @@ func (s *GradingStore) SetFlag(ctx context.Context, reviewID string, f grading.F
 			return err
 		}
 		return grading.ErrAlreadyFlagged
+	}
+	return nil
+}
+
+// SetReply stores the author's answer to a review: the text only while
+// none is stored (the filter makes it once, whoever answers first), the
+// rating whenever one is given.
+func (s *GradingStore) SetReply(ctx context.Context, reviewID string, rp grading.Reply) error {
+	filter := bson.M{"_id": reviewID}
+	set := bson.M{}
+	if rp.Text != "" {
+		filter["$or"] = bson.A{bson.M{"reply.text": nil}, bson.M{"reply.text": ""}}
+		set["reply.text"], set["reply.html"], set["reply.at"] = rp.Text, rp.TextHTML, rp.At
+	}
+	if rp.Helpfulness > 0 {
+		set["reply.helpfulness"], set["reply.rated_at"] = rp.Helpfulness, rp.RatedAt
+	}
+	if len(set) == 0 {
+		_, err := s.ReviewByID(ctx, reviewID)
+		return err
+	}
+	res, err := s.db.W(colReviews).UpdateOne(ctx, filter, bson.M{"$set": set})
+	if err != nil {
+		return fmt.Errorf("mongostore: reply to review: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		if _, err := s.ReviewByID(ctx, reviewID); err != nil {
+			return err
+		}
+		return grading.ErrAlreadyReplied
 	}
 	return nil
 }

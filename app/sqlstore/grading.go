@@ -657,7 +657,7 @@ func (s *GradingStore) MarkQueued(ctx context.Context, ids []string, at time.Tim
 // --- reviews
 
 const reviewCols = `id, session_id, part, submission_id, author_id, reviewer_id, status, scores, comment, percent,
-	assigned_at, updated_at, done_at, required, taken_from, flag`
+	assigned_at, updated_at, done_at, required, taken_from, flag, reply_text, reply_html, reply_at, helpfulness, rated_at`
 
 func scanReview(sc rowScanner) (grading.Review, error) {
 	var r grading.Review
@@ -666,9 +666,15 @@ func scanReview(sc rowScanner) (grading.Review, error) {
 	var assigned, updated int64
 	var done sql.NullInt64
 	var required int
+	var rp grading.Reply
+	var replyAt, ratedAt int64
 	if err := sc.Scan(&r.ID, &r.SessionID, &r.Part, &r.SubmissionID, &r.AuthorID, &r.ReviewerID, &r.Status, &scores, &r.Comment, &r.Percent,
-		&assigned, &updated, &done, &required, &r.TakenFrom, &flag); err != nil {
+		&assigned, &updated, &done, &required, &r.TakenFrom, &flag, &rp.Text, &rp.TextHTML, &replyAt, &rp.Helpfulness, &ratedAt); err != nil {
 		return r, err
+	}
+	if rp.Text != "" || rp.Helpfulness != 0 {
+		rp.At, rp.RatedAt = fromTS(replyAt), fromTS(ratedAt)
+		r.Reply = &rp
 	}
 	if err := fromJSON(scores, &r.Scores); err != nil {
 		return r, err
@@ -713,11 +719,16 @@ func reviewArgs(r grading.Review) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rp grading.Reply
+	if r.Reply != nil {
+		rp = *r.Reply
+	}
 	return []any{r.ID, r.SessionID, r.Part, r.SubmissionID, r.AuthorID, r.ReviewerID, string(r.Status), scores, r.Comment, r.Percent,
-		ts(r.AssignedAt), ts(r.UpdatedAt), tsPtr(r.DoneAt), boolInt(r.Required), r.TakenFrom, flag}, nil
+		ts(r.AssignedAt), ts(r.UpdatedAt), tsPtr(r.DoneAt), boolInt(r.Required), r.TakenFrom, flag,
+		rp.Text, rp.TextHTML, ts(rp.At), rp.Helpfulness, ts(rp.RatedAt)}, nil
 }
 
-const insertReview = `INSERT INTO reviews (` + reviewCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertReview = `INSERT INTO reviews (` + reviewCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // InsertReviews inserts reviews in one transaction, ignoring IDs already
 // there (a retried assignment).
@@ -826,6 +837,52 @@ func (s *GradingStore) TakeOver(ctx context.Context, reviewID, oldReviewer, newR
 		return false, fmt.Errorf("sqlstore: take over review %s: %w", reviewID, classify(err))
 	}
 	return n > 0, nil
+}
+
+// SetReply stores the author's answer to a review: the text only while
+// none is stored (one conditional UPDATE, so two answers sent at once keep
+// one), the rating whenever one is given.
+func (s *GradingStore) SetReply(ctx context.Context, reviewID string, rp grading.Reply) error {
+	var matched, exists bool
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		switch {
+		case rp.Text != "" && rp.Helpfulness > 0:
+			res, err = tx.ExecContext(ctx, `UPDATE reviews SET reply_text = ?, reply_html = ?, reply_at = ?, helpfulness = ?, rated_at = ?
+				WHERE id = ? AND reply_text = ''`, rp.Text, rp.TextHTML, ts(rp.At), rp.Helpfulness, ts(rp.RatedAt), reviewID)
+		case rp.Text != "":
+			res, err = tx.ExecContext(ctx, `UPDATE reviews SET reply_text = ?, reply_html = ?, reply_at = ? WHERE id = ? AND reply_text = ''`,
+				rp.Text, rp.TextHTML, ts(rp.At), reviewID)
+		default:
+			res, err = tx.ExecContext(ctx, `UPDATE reviews SET helpfulness = ?, rated_at = ? WHERE id = ?`, rp.Helpfulness, ts(rp.RatedAt), reviewID)
+		}
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n > 0 {
+			matched = n > 0
+			return err
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM reviews WHERE id = ?`, reviewID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		exists = err == nil
+		return err
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("sqlstore: reply to review %s: %w", reviewID, classify(err))
+	case matched:
+		return nil
+	case exists:
+		return grading.ErrAlreadyReplied
+	default:
+		return grading.ErrNotFound
+	}
 }
 
 // SetFlag records an appeal against a review, once.

@@ -32,7 +32,19 @@ var migrations = []migration{
 	{11, "closed sessions", schemaClosedSessions},
 	{12, "public revocation reason", schemaRevokePublic},
 	{13, "workload", schemaWorkload},
+	{14, "review replies", schemaReviewReplies},
 }
+
+// schemaReviewReplies keeps the author's answer to a review and their
+// rating of its helpfulness (grading.Reply): empty texts and 0 for none,
+// times 0 when unset. They are read with the review, by its indexes.
+const schemaReviewReplies = `
+ALTER TABLE reviews ADD COLUMN reply_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE reviews ADD COLUMN reply_html TEXT NOT NULL DEFAULT '';
+ALTER TABLE reviews ADD COLUMN reply_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reviews ADD COLUMN helpfulness INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reviews ADD COLUMN rated_at INTEGER NOT NULL DEFAULT 0;
+`
 
 // schemaWorkload keeps the course's workload in hours: a session's setting
 // and the one each certificate was issued with (a later change to the

@@ -67,7 +67,7 @@ var privacySections = []privacySection{
 		FROM reviews WHERE reviewer_id = ? ORDER BY id`,
 		map[string]colKind{"scores": colJSON, "assigned_at": colTime, "updated_at": colTime, "done_at": colTime, "required": colBool, "flag": colJSON}},
 	{"reviews_received", // reviews_author; only those handed in
-		`SELECT id, session_id, part, submission_id, status, scores, comment, percent, done_at, flag
+		`SELECT id, session_id, part, submission_id, status, scores, comment, percent, done_at, flag, reply_text, helpfulness
 		FROM reviews WHERE author_id = ? AND status = 'done' ORDER BY id`,
 		map[string]colKind{"scores": colJSON, "done_at": colTime, "flag": colJSON}},
 	{"evaluation_attempts", // evaluation_attempts_user

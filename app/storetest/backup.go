@@ -68,7 +68,8 @@ func Populate(t testing.TB, b store.Backend) {
 	done := T0.Add(4 * day)
 	check("reviews", st.Grading.InsertReviews(ctx, []grading.Review{{ID: "review-1", SessionID: s.ID, Part: 1, SubmissionID: sub.ID, AuthorID: u.ID,
 		ReviewerID: a.ID, Status: grading.ReviewDone, Scores: map[string]int{"c1": 3}, Comment: "Un commentaire assez long pour passer.",
-		Percent: 75, AssignedAt: T0.Add(3 * day), UpdatedAt: done, DoneAt: &done, Required: true}}))
+		Percent: 75, AssignedAt: T0.Add(3 * day), UpdatedAt: done, DoneAt: &done, Required: true,
+		Reply: &grading.Reply{Text: "Merci, c’est utile.", TextHTML: "<p>Merci, c’est utile.</p>", At: done.Add(day), Helpfulness: 4, RatedAt: done.Add(day)}}}))
 	check("grades", st.Grading.SetGrades(ctx, map[string]grading.Grade{sub.ID: {Score: 75, Source: "peers", Method: grading.GradeMethodPeersMedian, ReviewCount: 1, ComputedAt: done}}))
 	check("evaluation", st.Evaluation.PutEvaluation(ctx, s.ID, grading.Evaluation{Questions: []grading.Question{{ID: "q1", Text: "Une licence libre ?",
 		Choices: []grading.Choice{{ID: "a", Text: "CC BY-SA", Correct: true}, {ID: "b", Text: "Tous droits réservés"}}}},

@@ -62,7 +62,7 @@ func certRules(t *testing.T, open Open) {
 		t.Fatalf("Rules of a session without rules: err = %v, want ErrNotFound", err)
 	}
 	custom := certificates.Rules{PassGrade: 62.5, Level1Exercises: 3, Level1Evaluation: 0, Level2Exercises: 5,
-		Level2Evaluation: 80.5, Level2ReviewsOnTime: false, Level2Commitment: true}
+		Level2Evaluation: 80.5, Level2ReviewsOnTime: false, Level2Commitment: true, ReviewQualityMin: 45.5}
 	for _, tc := range []struct {
 		name  string
 		rules certificates.Rules

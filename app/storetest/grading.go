@@ -44,6 +44,7 @@ func Grading(t *testing.T, open Open) {
 		{"ReviewTakeOver", gradingReviewTakeOver},
 		{"TakeOverRacesSaveReview", gradingTakeOverRacesSave},
 		{"ReviewFlag", gradingReviewFlag},
+		{"ReviewReply", gradingReviewReply},
 		{"Files", gradingFiles},
 		{"FileBytes", gradingFileBytes},
 		{"Stamp", gradingStamp},
@@ -941,6 +942,78 @@ func gradingReviewFlag(t *testing.T, open Open) {
 	}
 }
 
+// gradingReviewReply: the author's answer is stored once, the rating
+// replaced at will, a review without either reads no reply, and a missing
+// review is ErrNotFound.
+func gradingReviewReply(t *testing.T, open Open) {
+	s := gradingStore(t, open)
+	ctx := context.Background()
+	r := newReview("r1", "s1", 1, "sub-a", "ada", "bob", T0)
+	r.Status, r.DoneAt = grading.ReviewDone, gptr(T0.Add(time.Hour))
+	other := newReview("r2", "s1", 1, "sub-a", "ada", "cyd", T0)
+	if err := s.InsertReviews(ctx, []grading.Review{r, other}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string, id string, want *grading.Reply) {
+		t.Helper()
+		got, err := s.ReviewByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got.Reply); diff != "" {
+			t.Fatalf("%s: reply (-want +got):\n%s", step, diff)
+		}
+		list, err := s.ReviewsBySubmission(ctx, "sub-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range list {
+			if l.ID == id {
+				if diff := cmp.Diff(want, l.Reply); diff != "" {
+					t.Fatalf("%s: reply listed (-want +got):\n%s", step, diff)
+				}
+			}
+		}
+	}
+	check("fresh", "r1", nil)
+
+	// A rating alone.
+	if err := s.SetReply(ctx, "r1", grading.Reply{Helpfulness: 2, RatedAt: T0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	want := &grading.Reply{Helpfulness: 2, RatedAt: T0.Add(2 * time.Hour)}
+	check("rated", "r1", want)
+
+	// The text, with a new rating.
+	first := grading.Reply{Text: "Merci, c’est juste.", TextHTML: "<p>Merci, c’est juste.</p>", At: T0.Add(3 * time.Hour), Helpfulness: 5, RatedAt: T0.Add(3 * time.Hour)}
+	if err := s.SetReply(ctx, "r1", first); err != nil {
+		t.Fatal(err)
+	}
+	want = &first
+	check("answered", "r1", want)
+
+	// A second text is refused, its rating too; the first stays.
+	err := s.SetReply(ctx, "r1", grading.Reply{Text: "Autre", TextHTML: "<p>Autre</p>", At: T0.Add(4 * time.Hour), Helpfulness: 1, RatedAt: T0.Add(4 * time.Hour)})
+	if !errors.Is(err, grading.ErrAlreadyReplied) {
+		t.Fatalf("second answer: err = %v, want ErrAlreadyReplied", err)
+	}
+	check("second answer refused", "r1", want)
+
+	// The rating changes alone.
+	if err := s.SetReply(ctx, "r1", grading.Reply{Helpfulness: 3, RatedAt: T0.Add(5 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	want.Helpfulness, want.RatedAt = 3, T0.Add(5*time.Hour)
+	check("re-rated", "r1", want)
+	check("other review untouched", "r2", nil)
+
+	for _, rp := range []grading.Reply{{Text: "x", At: T0}, {Helpfulness: 1, RatedAt: T0}} {
+		if err := s.SetReply(ctx, "missing", rp); !errors.Is(err, grading.ErrNotFound) {
+			t.Fatalf("reply to a missing review: err = %v, want ErrNotFound", err)
+		}
+	}
+}
+
 // fileBytes are n bytes of a pattern that is not periodic on chunk sizes.
 func fileBytes(n int) []byte {
 	data := make([]byte, n)
@@ -1163,6 +1236,8 @@ func gradingBackupRoundTrip(t *testing.T, open Open) {
 	done.Status, done.Scores, done.Comment, done.Percent, done.UpdatedAt, done.DoneAt = grading.ReviewDone, map[string]int{"c": 2}, "Ok", 66.7, T0.Add(time.Hour), gptr(T0.Add(time.Hour))
 	must(s.SaveReview(ctx, done))
 	must(s.SetFlag(ctx, "r1", grading.Flag{Reason: "injuste", At: T0.Add(4 * time.Hour)}))
+	must(s.SetReply(ctx, "r1", grading.Reply{Text: "Merci *beaucoup*", TextHTML: "<p>Merci <em>beaucoup</em></p>", At: T0.Add(5 * time.Hour),
+		Helpfulness: 4, RatedAt: T0.Add(5 * time.Hour)}))
 	if ok, err := s.TakeOver(ctx, "r2", "ada", "cyd", T0, T0.Add(time.Hour)); err != nil || !ok {
 		t.Fatalf("TakeOver: %v, %v", ok, err)
 	}
@@ -1195,7 +1270,8 @@ func gradingBackupRoundTrip(t *testing.T, open Open) {
 		{"exercises", 0, `{"SessionID":"s1","Exercise":{"part":1,"instructions":"Un","rubric":null}}`},
 		{"part_states", 0, `{"SessionID":"s1","Part":2,"Phase":"assigning","ClaimedAt":"2026-03-02T09:00:00Z","AssignedAt":"0001-01-01T00:00:00Z","ClosedAt":"0001-01-01T00:00:00Z","Mode":"","EffectiveK":0}`},
 		{"submission_versions", 2, `{"SubmissionID":"sub-b","N":1,"Text":"Texte de *bob*","Attachment":null,"At":"2026-03-02T09:00:01Z"}`},
-		{"reviews", 1, `{"ID":"r2","SessionID":"s1","Part":1,"SubmissionID":"sub-b","AuthorID":"bob","ReviewerID":"cyd","Status":"assigned","Scores":null,"Comment":"","Percent":0,"AssignedAt":"2026-03-02T10:00:00Z","UpdatedAt":"2026-03-02T10:00:00Z","DoneAt":null,"Required":false,"TakenFrom":"ada","Flag":null}`},
+		{"reviews", 1, `{"ID":"r2","SessionID":"s1","Part":1,"SubmissionID":"sub-b","AuthorID":"bob","ReviewerID":"cyd","Status":"assigned","Scores":null,"Comment":"","Percent":0,"AssignedAt":"2026-03-02T10:00:00Z","UpdatedAt":"2026-03-02T10:00:00Z","DoneAt":null,"Required":false,"TakenFrom":"ada","Flag":null,"Reply":null}`},
+		{"reviews", 0, `{"ID":"r1","SessionID":"s1","Part":1,"SubmissionID":"sub-a","AuthorID":"ada","ReviewerID":"bob","Status":"done","Scores":{"c":2},"Comment":"Ok","Percent":66.7,"AssignedAt":"2026-03-02T09:00:00Z","UpdatedAt":"2026-03-02T10:00:00Z","DoneAt":"2026-03-02T10:00:00Z","Required":true,"TakenFrom":"","Flag":{"Reason":"injuste","At":"2026-03-02T13:00:00Z"},"Reply":{"Text":"Merci *beaucoup*","TextHTML":"\u003cp\u003eMerci \u003cem\u003ebeaucoup\u003c/em\u003e\u003c/p\u003e","At":"2026-03-02T14:00:00Z","Helpfulness":4,"RatedAt":"2026-03-02T14:00:00Z"}}`},
 		{"evaluations", 1, `{"SessionID":"s2","Evaluation":{"Questions":null,"Settings":{"Attempts":0,"TimeLimit":0}}}`},
 		{"evaluation_attempts", 1, `{"ID":"s1:ada:2","SessionID":"s1","UserID":"ada","N":2,"Answers":null,"StartedAt":"2026-03-02T10:00:00Z","SubmittedAt":null,"Score":null}`},
 	} {

@@ -112,6 +112,11 @@ func (s *Server) handleRulesSave(c *fiber.Ctx, u *course.User) error {
 		if r.Level2Exercises, err = formInt(c, "level2_exercises"); err != nil {
 			return err
 		}
+		if strings.TrimSpace(c.FormValue("review_quality_min")) != "" { // absent from older forms: the rule off
+			if r.ReviewQualityMin, err = formFloat(c, "review_quality_min"); err != nil {
+				return err
+			}
+		}
 		r.Level2ReviewsOnTime = c.FormValue("level2_reviews_on_time") == "on"
 		r.Level2Commitment = c.FormValue("level2_commitment") == "on"
 		return s.certs.SetRules(c.UserContext(), u, id, r)
@@ -491,6 +496,7 @@ type rulesJSON struct {
 	Level2Evaluation    float64 `json:"level2_evaluation"`
 	Level2ReviewsOnTime bool    `json:"level2_reviews_on_time"`
 	Level2Commitment    bool    `json:"level2_commitment"`
+	ReviewQualityMin    float64 `json:"review_quality_min"`
 }
 
 func (s *Server) handleAPIRulesShow(c *fiber.Ctx, u *course.User, _ *noBody) (any, error) {

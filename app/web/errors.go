@@ -82,6 +82,8 @@ var sentinels = []struct {
 	{grading.ErrTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large"},
 	{grading.ErrNoWork, http.StatusNotFound, "no_work"},
 	{grading.ErrAlreadyFlagged, http.StatusConflict, "already_flagged"},
+	{grading.ErrAlreadyReplied, http.StatusConflict, "already_replied"},
+	{grading.ErrDialogueClosed, http.StatusConflict, "dialogue_closed"},
 	{grading.ErrNoAttemptLeft, http.StatusConflict, "no_attempt_left"},
 	{grading.ErrEvaluationClosed, http.StatusConflict, "evaluation_closed"},
 	{certificates.ErrRevoked, http.StatusConflict, "revoked"},

@@ -111,6 +111,10 @@ func cloneReview(r grading.Review) grading.Review {
 		f := *r.Flag
 		r.Flag = &f
 	}
+	if r.Reply != nil {
+		rp := *r.Reply
+		r.Reply = &rp
+	}
 	return r
 }
 
@@ -547,6 +551,36 @@ func (s *Store) SetFlag(_ context.Context, reviewID string, f grading.Flag) erro
 		return grading.ErrAlreadyFlagged
 	}
 	r.Flag = &f
+	s.reviews[reviewID] = r
+	s.writes++
+	return nil
+}
+
+// SetReply stores the author's answer once (grading.ErrAlreadyReplied
+// after) and their latest rating.
+func (s *Store) SetReply(_ context.Context, reviewID string, rp grading.Reply) error {
+	if err := s.lock("SetReply"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	r, ok := s.reviews[reviewID]
+	if !ok {
+		return grading.ErrNotFound
+	}
+	cur := grading.Reply{}
+	if r.Reply != nil {
+		cur = *r.Reply
+	}
+	if rp.Text != "" {
+		if cur.Text != "" {
+			return grading.ErrAlreadyReplied
+		}
+		cur.Text, cur.TextHTML, cur.At = rp.Text, rp.TextHTML, rp.At
+	}
+	if rp.Helpfulness > 0 {
+		cur.Helpfulness, cur.RatedAt = rp.Helpfulness, rp.RatedAt
+	}
+	r.Reply = &cur
 	s.reviews[reviewID] = r
 	s.writes++
 	return nil
