@@ -25,6 +25,7 @@ type formProblem struct {
 // (p.Error), the field to mark, and every value the person typed, so that
 // the form shows again as they left it. Passwords are never sent back.
 func (p *page) fail(c *fiber.Ctx, pr problem) {
+	pr.Field = formField(pr.Field)
 	p.Error = p.message(pr)
 	p.Problem = &formProblem{Field: pr.Field, Message: p.T(pr.Key, pr.Args), Action: c.Path(), Posted: map[string][]string{}}
 	keep := func(k, v string) {
@@ -45,6 +46,16 @@ func (p *page) fail(c *fiber.Ctx, pr problem) {
 		return
 	}
 	c.Request().PostArgs().VisitAll(func(k, v []byte) { keep(string(k), string(v)) })
+}
+
+// formField is the form field a ValidationError's field is about: a path
+// into a list the form holds as one field ("questions[3].choices",
+// "rubric[0].label") is about that field ("questions", "rubric").
+func formField(field string) string {
+	if i := strings.IndexAny(field, "[."); i > 0 {
+		return field[:i]
+	}
+	return field
 }
 
 // on reports whether the form posted to action got an error about field.

@@ -174,6 +174,12 @@ func TestEveryFormMarksItsField(t *testing.T) {
 		{name: "evaluation questions", post: func(b *langBrowsers) page2 {
 			return b.coord.post(sp+"/evaluation/questions", form(b.coord, sp+"/evaluation/edit", "attempts", "3", "time_limit", "20", "questions", "- une réponse sans question"))
 		}, field: "questions", input: "#questions", kept: map[string]string{"#attempts": "3", "#time_limit": "20", "#questions": "- une réponse sans question"}},
+		{name: "evaluation question", post: func(b *langBrowsers) page2 {
+			return b.coord.post(sp+"/evaluation/questions", form(b.coord, sp+"/evaluation/edit", "attempts", "2", "time_limit", "0", "questions", "? Une seule réponse ?\n* Oui"))
+		}, field: "questions", input: "#questions", kept: map[string]string{"#attempts": "2", "#questions": "? Une seule réponse ?\n* Oui"}},
+		{name: "evaluation attempts", post: func(b *langBrowsers) page2 {
+			return b.coord.post(sp+"/evaluation/questions", form(b.coord, sp+"/evaluation/edit", "attempts", "99", "time_limit", "30", "questions", "? Combien ?\n* Deux\n- Trois"))
+		}, field: "attempts", input: "#attempts", kept: map[string]string{"#attempts": "99", "#time_limit": "30", "#questions": "? Combien ?\n* Deux\n- Trois"}},
 		{name: "animator grade", post: func(b *langBrowsers) page2 {
 			return b.anim.post("/submissions/"+sid+"/grade", form(b.anim, "/submissions/"+sid, "score", "150", "comment", "Bien vu"))
 		}, field: "score", input: "#score", kept: map[string]string{"#score": "150", "#grade-comment": "Bien vu"}},
@@ -321,6 +327,9 @@ func checkMarked(t *testing.T, tc formCase, p page2) string {
 	msg := squeeze(msgEl.Text())
 	if msgEl.Length() != 1 || msg == "" {
 		t.Errorf("message #%s: %d elements, %q", id, msgEl.Length(), msg)
+	}
+	if sum := squeeze(p.Doc.Find(".error-summary").Text()); strings.HasPrefix(sum, tc.field+"\u202f:") || strings.HasPrefix(sum, tc.field+":") || strings.Contains(sum, "app.") {
+		t.Errorf("the summary names the field by its code: %q", sum)
 	}
 	if href, _ := p.Doc.Find(".error-summary a").Attr("href"); href != "#"+id {
 		t.Errorf("summary links to %q, want #%s", href, id)
