@@ -60,3 +60,19 @@ func CalibrationSample(parts map[int][]string, o CalibrationOptions, rng *rand.R
 	}
 	return out, nil
 }
+
+// calibrationSample draws the calibration sample of a part being assigned,
+// from a generator seeded by the session and part: a retried assignment
+// draws the same sample, and the part's state keeps it (PartState.Calibration),
+// so every request and instance offers the same submissions.
+func (s *Service) calibrationSample(sessionID string, part int, subs []*Submission) ([]string, error) {
+	ids := make([]string, len(subs))
+	for i, sub := range subs {
+		ids[i] = sub.ID
+	}
+	sample, err := CalibrationSample(map[int][]string{part: ids}, s.Calibration, seeded(sessionID, part, "calibration"))
+	if err != nil {
+		return nil, err
+	}
+	return sample[part], nil
+}

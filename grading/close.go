@@ -172,15 +172,20 @@ func (s *Service) ClosePart(ctx context.Context, actor *course.User, sessionID s
 			return 0, err
 		}
 	}
-	graded, err := s.grade(ctx, sess, part, st.EffectiveK, now)
+	run, err := s.grade(ctx, sess, part, st.EffectiveK, now)
 	if err != nil {
 		return 0, err
 	}
+	graded := run.graded
 	claim.Phase, claim.ClosedAt = PhaseClosed, now
 	if _, err := s.Store.TransitionPart(ctx, claim, []Phase{PhaseClosing}, time.Time{}); err != nil {
 		return 0, err
 	}
 	s.partGraded(ctx, sess, p, graded)
+	// An animator who decided while the grades were computed is heard now.
+	if err := s.settle(ctx, sess, p, run.decisions, nil); err != nil {
+		return 0, err
+	}
 	if actor != nil { // staff closed the reviews early
 		e := course.AuditEntry{Action: course.AuditPartClose, SessionID: sessionID, Target: sess.Code, Detail: course.AuditDetail("audit.detail.close_early",
 			map[string]string{"Part": strconv.Itoa(part), "Count": strconv.Itoa(graded)})}
@@ -192,7 +197,9 @@ func (s *Service) ClosePart(ctx context.Context, actor *course.User, sessionID s
 }
 
 // aggregate runs the estimator over every handed-in review of the session,
-// with the animators' grades as ground truth.
+// with the animators' decisions as ground truth: a grade at its score, a
+// confirmation at the peer grade it confirmed (AnimatorGrade.Score), which
+// the animator thereby vouched for.
 func (s *Service) aggregate(subs []*Submission, rs []Review) (AggregateResult, error) {
 	in := AggregateInput{AnimatorGrades: map[string]float64{}}
 	for _, r := range rs {
@@ -201,27 +208,34 @@ func (s *Service) aggregate(subs []*Submission, rs []Review) (AggregateResult, e
 		}
 	}
 	for _, sub := range subs {
-		if sub.Animator != nil && !sub.Animator.Confirm {
+		if sub.Animator != nil {
 			in.AnimatorGrades[sub.ID] = sub.Animator.Score
 		}
 	}
 	return Aggregate(in, AggregateOptions{})
 }
 
+// gradeRun is what one grading of a part did.
+type gradeRun struct {
+	graded    int           // submissions with a grade
+	changes   []GradeChange // grades that moved (or appeared) against the stored ones
+	decisions string        // the part's animator decisions the grading used (decisions)
+}
+
 // grade computes the grades of a part's submissions and queues those short of
-// reviews; it returns how many got a grade.
-func (s *Service) grade(ctx context.Context, sess *course.Session, part, effK int, now time.Time) (int, error) {
+// reviews; it says how many got a grade and which grades changed.
+func (s *Service) grade(ctx context.Context, sess *course.Session, part, effK int, now time.Time) (gradeRun, error) {
 	subs, err := s.Store.Submissions(ctx, sess.ID, 0)
 	if err != nil {
-		return 0, err
+		return gradeRun{}, err
 	}
 	rs, err := s.Store.Reviews(ctx, sess.ID, 0)
 	if err != nil {
-		return 0, err
+		return gradeRun{}, err
 	}
 	res, err := s.aggregate(subs, rs)
 	if err != nil {
-		return 0, err
+		return gradeRun{}, err
 	}
 	byID := map[string]AggregateGrade{}
 	for _, g := range res.Submissions {
@@ -239,6 +253,9 @@ func (s *Service) grade(ctx context.Context, sess *course.Session, part, effK in
 			grades[sub.ID] = Grade{Score: sub.Animator.Score, Source: SourceAnimator, Method: GradeMethodAnimator, ReviewCount: g.ReviewCount, ComputedAt: now}
 			continue
 		}
+		if sub.Animator != nil && sub.Grade != nil {
+			continue // a confirmed grade stays as the animator saw it
+		}
 		if !ok || g.ReviewCount < want {
 			queue = append(queue, sub.ID)
 		}
@@ -248,13 +265,29 @@ func (s *Service) grade(ctx context.Context, sess *course.Session, part, effK in
 		}
 	}
 	if err := s.Store.SetGrades(ctx, grades); err != nil {
-		return 0, err
+		return gradeRun{}, err
 	}
 	if err := s.Store.MarkQueued(ctx, queue, now); err != nil {
-		return 0, err
+		return gradeRun{}, err
 	}
 	s.queues.expire(sess.ID)
-	return len(grades), nil
+	run := gradeRun{graded: len(grades), decisions: decisions(subs, part)}
+	for _, sub := range subs {
+		if g, ok := grades[sub.ID]; ok && sub.Part == part {
+			if c := (GradeChange{SubmissionID: sub.ID, AuthorID: sub.AuthorID, After: g.Score, New: sub.Grade == nil}); c.New || sub.Grade.Score != g.Score {
+				if !c.New {
+					c.Before = sub.Grade.Score
+				}
+				run.changes = append(run.changes, c)
+			}
+		}
+	}
+	for _, sub := range subs { // a confirmed grade kept as it was counts as graded
+		if _, ok := grades[sub.ID]; !ok && sub.Part == part && sub.Animator != nil && sub.Grade != nil {
+			run.graded++
+		}
+	}
+	return run, nil
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
@@ -266,9 +299,14 @@ const (
 	ReasonDisagreement   = "disagreement"
 	ReasonUnreliable     = "unreliable_reviewer"
 	ReasonFewSubmitters  = "few_submitters"
+	// ReasonCalibration: the submission is in its part's calibration sample
+	// (PartState.Calibration), offered to the animators from the assignment
+	// of the reviews until the part closes: its grade then goes to the
+	// model as ground truth.
+	ReasonCalibration = "calibration"
 )
 
-var reasonRank = map[string]int{ReasonMissingReviews: 0, ReasonAppeal: 1, ReasonDisagreement: 2, ReasonUnreliable: 3, ReasonFewSubmitters: 4}
+var reasonRank = map[string]int{ReasonMissingReviews: 0, ReasonAppeal: 1, ReasonDisagreement: 2, ReasonUnreliable: 3, ReasonFewSubmitters: 4, ReasonCalibration: 5}
 
 // DisagreementThreshold, in points, puts a submission in the queue.
 const DisagreementThreshold = 15.0
@@ -313,6 +351,7 @@ const UrgentPerAnimator = 15
 const doubtUngraded = 0.5 * 15
 
 // Corrections returns the session's correction queue: appeals first, then the
+// calibration sample of the parts not yet closed (ReasonCalibration), then the
 // most doubtful grades (QueueItem.Doubt); missing reviews, disagreement and
 // unreliable reviewers are reasons shown on each item, not ranks. The first
 // UrgentPerAnimator items per animator are marked urgent. Resolved items (an
@@ -368,10 +407,13 @@ func (s *Service) staffView(ctx context.Context, sess *course.Session) (*staffVi
 		}
 	}
 	appeal := func(it QueueItem) int {
-		if slices.Contains(it.Reasons, ReasonAppeal) {
+		switch {
+		case slices.Contains(it.Reasons, ReasonAppeal):
 			return 0
+		case slices.Contains(it.Reasons, ReasonCalibration):
+			return 1 // useful only before the part closes
 		}
-		return 1
+		return 2
 	}
 	slices.SortStableFunc(queue, func(a, b QueueItem) int {
 		return cmp.Or(cmp.Compare(appeal(a), appeal(b)), cmp.Compare(b.Doubt, a.Doubt),
@@ -487,6 +529,14 @@ func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueIte
 	if err != nil {
 		return nil, err
 	}
+	calibration := map[string]bool{} // the samples of the parts under review
+	for _, st := range states {
+		if st.Phase == PhaseReview || st.Phase == PhaseClosing {
+			for _, id := range st.Calibration {
+				calibration[id] = true
+			}
+		}
+	}
 	res, err := s.aggregate(subs, rs)
 	if err != nil {
 		return nil, err
@@ -540,11 +590,16 @@ func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueIte
 		if (st.Mode == AssignModeAllPairs || st.Mode == AssignModeLone) && st.Phase == PhaseClosed {
 			it.Reasons = append(it.Reasons, ReasonFewSubmitters)
 		}
+		if calibration[sub.ID] {
+			it.Reasons = append(it.Reasons, ReasonCalibration)
+		}
 		slices.SortStableFunc(it.Reasons, func(a, b string) int { return reasonRank[a] - reasonRank[b] })
 		if sub.QueuedAt != nil {
 			it.EnteredAt = *sub.QueuedAt
 		} else if !lastFlag.IsZero() {
 			it.EnteredAt = lastFlag
+		} else if calibration[sub.ID] {
+			it.EnteredAt = st.AssignedAt
 		} else {
 			it.EnteredAt = st.ClosedAt
 		}
@@ -612,6 +667,9 @@ func (s *Service) decide(ctx context.Context, actor *course.User, submissionID s
 		}
 	}
 	s.queues.expire(sess.ID)
+	if err := s.regradeAfter(ctx, sess, sub, g); err != nil {
+		return nil, err
+	}
 	e := course.AuditEntry{Action: course.AuditGradeOverride, SessionID: sess.ID, Target: sub.ID, Detail: course.AuditDetail("audit.detail.grade",
 		map[string]string{"Part": strconv.Itoa(sub.Part), "Score": strconv.FormatFloat(g.Score, 'f', 1, 64)}), Reason: g.Comment}
 	if g.Confirm {

@@ -25,6 +25,11 @@ type Notifier interface {
 	// participants who had finished theirs: reviews hold the new reviewer
 	// (ReviewerID) and the one who let it lapse (TakenFrom).
 	ReviewsReassigned(ctx context.Context, sess *course.Session, part course.Part, reviews []Review)
+	// GradesChanged follows a recomputation of a closed part's grades
+	// (an animator graded or confirmed work after the close): changes are
+	// the grades that moved by more than GradeChangeStep or appeared, by
+	// submission ID. A recomputation that changed nothing tells nothing.
+	GradesChanged(ctx context.Context, sess *course.Session, part course.Part, changes []GradeChange)
 }
 
 func (s *Service) reviewsAssigned(ctx context.Context, sess *course.Session, p course.Part, rep AssignReport, reviews []Review) {

@@ -29,6 +29,11 @@ type PartState struct {
 	ClosedAt   time.Time
 	Mode       AssignMode // how the part was assigned
 	EffectiveK int
+	// Calibration is the part's calibration sample (CalibrationSample),
+	// drawn once when the reviews are assigned: the submission IDs offered
+	// to the animators before the part closes, sorted. Empty for a part
+	// assigned before samples were drawn.
+	Calibration []string
 }
 
 // MaxTextBytes bounds a submission's text (200 KB).

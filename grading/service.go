@@ -52,6 +52,9 @@ type Service struct {
 	// LeaseEnd); 0 means the default ReviewLease (48 h), a negative value
 	// turns the automatic hand-over off (staff and volunteers still can).
 	ReviewLease time.Duration
+	// Calibration sizes the sample of each part offered to the animators
+	// before it closes (CalibrationSample; zero: 5 %, at least 2).
+	Calibration CalibrationOptions
 
 	// QueueSpacing is the least time between two computations of a
 	// session's staff view while its reviews keep changing (by default four
@@ -570,6 +573,9 @@ func (s *Service) AssignPart(ctx context.Context, actor *course.User, sessionID 
 	}
 	s.reviewsAssigned(ctx, sess, p, AssignReport{Submissions: len(subs), ReviewsAssigned: len(reviews), Mode: res.Mode, EffectiveK: res.EffectiveK}, reviews)
 	done := PartState{SessionID: sessionID, Part: part, Phase: PhaseReview, ClaimedAt: now, AssignedAt: now, Mode: res.Mode, EffectiveK: res.EffectiveK}
+	if done.Calibration, err = s.calibrationSample(sessionID, part, subs); err != nil {
+		return AssignReport{}, err
+	}
 	if _, err := s.Store.TransitionPart(ctx, done, []Phase{PhaseAssigning}, time.Time{}); err != nil {
 		return AssignReport{}, err
 	}

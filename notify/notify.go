@@ -18,6 +18,7 @@ const (
 	KindReviewsAssigned   Kind = "reviews_assigned"   // a participant has reviews to do
 	KindDeadline          Kind = "deadline"           // a submission or review deadline is 24 hours away
 	KindGradeAvailable    Kind = "grade_available"    // a participant's grade of a part is out
+	KindGradeChanged      Kind = "grade_changed"      // a participant's grade changed after the part closed (an animator's correction)
 	KindCertificateIssued Kind = "certificate_issued" // a participant's certificate was issued
 	KindQueueNew          Kind = "queue_new"          // an animator's correction queue has new items
 	KindMattermost        Kind = "mattermost"         // a post to a session's webhook
@@ -36,7 +37,7 @@ const (
 var AccountKinds = []Kind{KindAccountCreated, KindAccountExists, KindPasswordReset, KindEmailChange, KindInvitation}
 
 // MailKinds lists the e-mail kinds, in display order.
-var MailKinds = []Kind{KindReviewsAssigned, KindDeadline, KindGradeAvailable, KindCertificateIssued, KindQueueNew}
+var MailKinds = []Kind{KindReviewsAssigned, KindDeadline, KindGradeAvailable, KindGradeChanged, KindCertificateIssued, KindQueueNew}
 
 // ParseKind returns the e-mail kind named s, or false.
 func ParseKind(s string) (Kind, bool) {

@@ -68,7 +68,7 @@ func (r Renderer) line(lang string, kind Kind, e Event) string {
 			id = "notify.deadline.submission"
 			args["URL"] = r.link(sp + "/parts/" + strconv.Itoa(e.Part))
 		}
-	case KindGradeAvailable:
+	case KindGradeAvailable, KindGradeChanged:
 		args["URL"] = r.link(sp + "/parts/" + strconv.Itoa(e.Part))
 	case KindCertificateIssued:
 		args["Level"], args["Code"] = e.Level, e.Code

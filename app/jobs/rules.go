@@ -115,6 +115,19 @@ func (n *Rules) PartGraded(ctx context.Context, sess *course.Session, p course.P
 	n.queueGrew(ctx, sess, p.Number, fmt.Sprintf("queue|%s|%d", sess.ID, p.Number), fresh, len(items))
 }
 
+// GradesChanged tells each author whose grade a recomputation after the
+// close moved (by more than a rounding step) or gave a first grade, once
+// per new grade: the key holds the grade, so a repeated recomputation
+// folds into the same event.
+func (n *Rules) GradesChanged(ctx context.Context, sess *course.Session, p course.Part, changes []grading.GradeChange) {
+	for _, c := range changes {
+		e := sessionEvent(sess, p.Number)
+		e.Key = fmt.Sprintf("regraded|%s|%.1f", c.SubmissionID, c.After)
+		_, err := n.Outbox.Email(ctx, notify.KindGradeChanged, c.AuthorID, e)
+		n.logged(ctx, "grade changed", err)
+	}
+}
+
 // ReviewAppealed tells the session's animators that an appeal joined the
 // correction queue (folded into the day's queue e-mail), and the channel
 // when the queue passes its threshold.

@@ -155,16 +155,19 @@ type partStateDoc struct {
 	ClosedAt   time.Time `bson:"closed_at"`
 	Mode       string    `bson:"mode"`
 	EffectiveK int       `bson:"effective_k"`
+	// Calibration is the part's calibration sample (submission IDs);
+	// absent for parts assigned before samples were drawn.
+	Calibration []string `bson:"calibration,omitempty"`
 }
 
 func (d partStateDoc) state() grading.PartState {
 	return grading.PartState{SessionID: d.SessionID, Part: d.Part, Phase: grading.Phase(d.Phase), ClaimedAt: d.ClaimedAt.UTC(),
-		AssignedAt: d.AssignedAt.UTC(), ClosedAt: d.ClosedAt.UTC(), Mode: grading.AssignMode(d.Mode), EffectiveK: d.EffectiveK}
+		AssignedAt: d.AssignedAt.UTC(), ClosedAt: d.ClosedAt.UTC(), Mode: grading.AssignMode(d.Mode), EffectiveK: d.EffectiveK, Calibration: d.Calibration}
 }
 
 func toPartStateDoc(st grading.PartState) partStateDoc {
 	return partStateDoc{ID: partKey(st.SessionID, st.Part), SessionID: st.SessionID, Part: st.Part, Phase: string(st.Phase), ClaimedAt: st.ClaimedAt,
-		AssignedAt: st.AssignedAt, ClosedAt: st.ClosedAt, Mode: string(st.Mode), EffectiveK: st.EffectiveK}
+		AssignedAt: st.AssignedAt, ClosedAt: st.ClosedAt, Mode: string(st.Mode), EffectiveK: st.EffectiveK, Calibration: st.Calibration}
 }
 
 // PartState returns a part's state; a part never touched is in PhaseSubmission.
@@ -210,7 +213,13 @@ func (s *GradingStore) TransitionPart(ctx context.Context, st grading.PartState,
 		or = append(or, bson.M{"phase": bson.M{"$in": bson.A{string(grading.PhaseAssigning), string(grading.PhaseClosing)}}, "claimed_at": bson.M{"$lt": staleBefore}})
 	}
 	set := bson.M{"phase": d.Phase, "claimed_at": d.ClaimedAt, "assigned_at": d.AssignedAt, "closed_at": d.ClosedAt, "mode": d.Mode, "effective_k": d.EffectiveK}
-	res, err := s.db.W(colPartStates).UpdateOne(ctx, bson.M{"_id": id, "$or": or}, bson.M{"$set": set})
+	update := bson.M{"$set": set}
+	if len(d.Calibration) > 0 {
+		set["calibration"] = d.Calibration
+	} else {
+		update["$unset"] = bson.M{"calibration": ""}
+	}
+	res, err := s.db.W(colPartStates).UpdateOne(ctx, bson.M{"_id": id, "$or": or}, update)
 	if err != nil {
 		return false, fmt.Errorf("mongostore: transition %s: %w", id, err)
 	}

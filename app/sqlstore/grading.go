@@ -286,20 +286,40 @@ func (s *GradingStore) Exercise(ctx context.Context, sessionID string, part int)
 
 // --- part states
 
-const partStateCols = `session_id, part, phase, claimed_at, assigned_at, closed_at, mode, effective_k`
+const partStateCols = `session_id, part, phase, claimed_at, assigned_at, closed_at, mode, effective_k, calibration`
 
 func scanPartState(sc rowScanner) (grading.PartState, error) {
 	var st grading.PartState
 	var claimed, assigned, closed int64
-	if err := sc.Scan(&st.SessionID, &st.Part, &st.Phase, &claimed, &assigned, &closed, &st.Mode, &st.EffectiveK); err != nil {
+	var calibration string
+	if err := sc.Scan(&st.SessionID, &st.Part, &st.Phase, &claimed, &assigned, &closed, &st.Mode, &st.EffectiveK, &calibration); err != nil {
 		return st, err
 	}
 	st.ClaimedAt, st.AssignedAt, st.ClosedAt = fromTS(claimed), fromTS(assigned), fromTS(closed)
+	if err := fromJSON(calibration, &st.Calibration); err != nil {
+		return st, err
+	}
+	if len(st.Calibration) == 0 {
+		st.Calibration = nil
+	}
 	return st, nil
 }
 
 func partStateArgs(st grading.PartState) []any {
-	return []any{st.SessionID, st.Part, string(st.Phase), ts(st.ClaimedAt), ts(st.AssignedAt), ts(st.ClosedAt), string(st.Mode), st.EffectiveK}
+	return []any{st.SessionID, st.Part, string(st.Phase), ts(st.ClaimedAt), ts(st.AssignedAt), ts(st.ClosedAt), string(st.Mode), st.EffectiveK, calibrationText(st.Calibration)}
+}
+
+// calibrationText is the calibration column: the sample's IDs as a JSON
+// array ("[]" for none).
+func calibrationText(ids []string) string {
+	if len(ids) == 0 {
+		return "[]"
+	}
+	text, err := jsonText(ids)
+	if err != nil { // strings always encode
+		return "[]"
+	}
+	return text
 }
 
 // PartState returns a part's state; a part never touched is in PhaseSubmission.
@@ -338,7 +358,7 @@ func (s *GradingStore) TransitionPart(ctx context.Context, st grading.PartState,
 	if len(phases) == 0 {
 		cond = "0"
 	}
-	args := []any{string(st.Phase), ts(st.ClaimedAt), ts(st.AssignedAt), ts(st.ClosedAt), string(st.Mode), st.EffectiveK, st.SessionID, st.Part}
+	args := []any{string(st.Phase), ts(st.ClaimedAt), ts(st.AssignedAt), ts(st.ClosedAt), string(st.Mode), st.EffectiveK, calibrationText(st.Calibration), st.SessionID, st.Part}
 	args = append(args, anys(phases)...)
 	if !staleBefore.IsZero() {
 		cond += " OR (phase IN ('assigning', 'closing') AND claimed_at < ?)"
@@ -346,7 +366,7 @@ func (s *GradingStore) TransitionPart(ctx context.Context, st grading.PartState,
 	}
 	won := false
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE part_states SET phase = ?, claimed_at = ?, assigned_at = ?, closed_at = ?, mode = ?, effective_k = ?
+		res, err := tx.ExecContext(ctx, `UPDATE part_states SET phase = ?, claimed_at = ?, assigned_at = ?, closed_at = ?, mode = ?, effective_k = ?, calibration = ?
 			WHERE session_id = ? AND part = ? AND (`+cond+`)`, args...) // #nosec G202 -- cond is built from constant fragments, values are bound
 		if err != nil {
 			return err
@@ -358,7 +378,7 @@ func (s *GradingStore) TransitionPart(ctx context.Context, st grading.PartState,
 		if !fromSubmission {
 			return nil
 		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO part_states (`+partStateCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		res, err = tx.ExecContext(ctx, `INSERT INTO part_states (`+partStateCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (session_id, part) DO NOTHING`, partStateArgs(st)...)
 		if err != nil {
 			return err
@@ -1026,7 +1046,7 @@ func importGrading(ctx context.Context, tx *sql.Tx, r store.RecordReader) error 
 		return err
 	}
 	if err := store.Each(r, "part_states", func(st grading.PartState) error {
-		return ins("part_states", `INSERT INTO part_states (`+partStateCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, partStateArgs(st)...)
+		return ins("part_states", `INSERT INTO part_states (`+partStateCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, partStateArgs(st)...)
 	}); err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ var migrations = []migration{
 	{12, "public revocation reason", schemaRevokePublic},
 	{13, "workload", schemaWorkload},
 	{14, "review replies", schemaReviewReplies},
+	{15, "calibration sample", schemaCalibration},
 }
 
 // schemaReviewReplies keeps the author's answer to a review and their
@@ -53,6 +54,14 @@ ALTER TABLE reviews ADD COLUMN rated_at INTEGER NOT NULL DEFAULT 0;
 const schemaWorkload = `
 ALTER TABLE sessions ADD COLUMN workload_hours INTEGER NOT NULL DEFAULT 25;
 ALTER TABLE certificates ADD COLUMN workload_hours INTEGER NOT NULL DEFAULT 25;
+`
+
+// schemaCalibration keeps each part's calibration sample, drawn when its
+// reviews are assigned (grading.PartState.Calibration): the submission IDs
+// offered to the animators before the part closes, as a JSON array. Parts
+// assigned before this step have none.
+const schemaCalibration = `
+ALTER TABLE part_states ADD COLUMN calibration TEXT NOT NULL DEFAULT '[]';
 `
 
 // schemaRevokePublic records whether the coordinator who revoked a

@@ -57,7 +57,8 @@ func Populate(t testing.TB, b store.Backend) {
 
 	check("exercise", st.Grading.PutExercise(ctx, s.ID, grading.Exercise{Part: 1, Instructions: "Écrivez *un* texte.",
 		Rubric: []grading.Criterion{{ID: "c1", Label: "Clarté", MaxPoints: 4}}}))
-	_, err = st.Grading.TransitionPart(ctx, grading.PartState{SessionID: s.ID, Part: 1, Phase: grading.PhaseReview, AssignedAt: T0.Add(3 * day), Mode: grading.AssignModeFull, EffectiveK: 3},
+	_, err = st.Grading.TransitionPart(ctx, grading.PartState{SessionID: s.ID, Part: 1, Phase: grading.PhaseReview, AssignedAt: T0.Add(3 * day), Mode: grading.AssignModeFull, EffectiveK: 3,
+		Calibration: []string{"sub-calibrated", "sub-sampled"}},
 		[]grading.Phase{grading.PhaseSubmission}, T0)
 	check("part state", err)
 	att := &grading.Attachment{Name: "travail.pdf", ContentType: "application/pdf"}

@@ -32,6 +32,7 @@ func Grading(t *testing.T, open Open) {
 		{"PartState", gradingPartState},
 		{"TransitionPart", gradingTransitionPart},
 		{"TransitionPartConcurrent", gradingTransitionPartConcurrent},
+		{"PartStateCalibration", gradingPartStateCalibration},
 		{"SubmissionRoundTrip", gradingSubmissionRoundTrip},
 		{"SubmissionVersions", gradingSubmissionVersions},
 		{"VersionNumberTaken", gradingVersionNumberTaken},
@@ -1205,7 +1206,8 @@ func gradingBackupRoundTrip(t *testing.T, open Open) {
 	must(s.PutExercise(ctx, "s1", grading.Exercise{Part: 2, Instructions: "Deux", Rubric: []grading.Criterion{{ID: "c", Label: "C", MaxPoints: 3}}}))
 	must(s.PutExercise(ctx, "s1", grading.Exercise{Part: 1, Instructions: "Un"}))
 	for _, ps := range []grading.PartState{
-		{SessionID: "s1", Part: 10, Phase: grading.PhaseClosed, ClaimedAt: T0, AssignedAt: T0, ClosedAt: T0.Add(time.Hour), Mode: grading.AssignModeFull, EffectiveK: 3},
+		{SessionID: "s1", Part: 10, Phase: grading.PhaseClosed, ClaimedAt: T0, AssignedAt: T0, ClosedAt: T0.Add(time.Hour), Mode: grading.AssignModeFull, EffectiveK: 3,
+			Calibration: []string{"sub-a", "sub-b"}},
 		{SessionID: "s1", Part: 2, Phase: grading.PhaseAssigning, ClaimedAt: T0},
 	} {
 		if ok, err := s.TransitionPart(ctx, ps, []grading.Phase{grading.PhaseSubmission}, time.Time{}); err != nil || !ok {
@@ -1268,7 +1270,8 @@ func gradingBackupRoundTrip(t *testing.T, open Open) {
 		json string
 	}{
 		{"exercises", 0, `{"SessionID":"s1","Exercise":{"part":1,"instructions":"Un","rubric":null}}`},
-		{"part_states", 0, `{"SessionID":"s1","Part":2,"Phase":"assigning","ClaimedAt":"2026-03-02T09:00:00Z","AssignedAt":"0001-01-01T00:00:00Z","ClosedAt":"0001-01-01T00:00:00Z","Mode":"","EffectiveK":0}`},
+		{"part_states", 0, `{"SessionID":"s1","Part":2,"Phase":"assigning","ClaimedAt":"2026-03-02T09:00:00Z","AssignedAt":"0001-01-01T00:00:00Z","ClosedAt":"0001-01-01T00:00:00Z","Mode":"","EffectiveK":0,"Calibration":null}`},
+		{"part_states", 1, `{"SessionID":"s1","Part":10,"Phase":"closed","ClaimedAt":"2026-03-02T09:00:00Z","AssignedAt":"2026-03-02T09:00:00Z","ClosedAt":"2026-03-02T10:00:00Z","Mode":"full","EffectiveK":3,"Calibration":["sub-a","sub-b"]}`},
 		{"submission_versions", 2, `{"SubmissionID":"sub-b","N":1,"Text":"Texte de *bob*","Attachment":null,"At":"2026-03-02T09:00:01Z"}`},
 		{"reviews", 1, `{"ID":"r2","SessionID":"s1","Part":1,"SubmissionID":"sub-b","AuthorID":"bob","ReviewerID":"cyd","Status":"assigned","Scores":null,"Comment":"","Percent":0,"AssignedAt":"2026-03-02T10:00:00Z","UpdatedAt":"2026-03-02T10:00:00Z","DoneAt":null,"Required":false,"TakenFrom":"ada","Flag":null,"Reply":null}`},
 		{"reviews", 0, `{"ID":"r1","SessionID":"s1","Part":1,"SubmissionID":"sub-a","AuthorID":"ada","ReviewerID":"bob","Status":"done","Scores":{"c":2},"Comment":"Ok","Percent":66.7,"AssignedAt":"2026-03-02T09:00:00Z","UpdatedAt":"2026-03-02T10:00:00Z","DoneAt":"2026-03-02T10:00:00Z","Required":true,"TakenFrom":"","Flag":{"Reason":"injuste","At":"2026-03-02T13:00:00Z"},"Reply":{"Text":"Merci *beaucoup*","TextHTML":"\u003cp\u003eMerci \u003cem\u003ebeaucoup\u003c/em\u003e\u003c/p\u003e","At":"2026-03-02T14:00:00Z","Helpfulness":4,"RatedAt":"2026-03-02T14:00:00Z"}}`},

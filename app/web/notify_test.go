@@ -424,7 +424,7 @@ func TestNotifyPreferences(t *testing.T) {
 	res := e.api("GET", "/api/v1/me/notifications", tok2, nil)
 	var got struct{ Kinds map[string]bool }
 	res.decode(t, &got)
-	if res.Status != 200 || len(got.Kinds) != 5 || got.Kinds["deadline"] || !got.Kinds["queue_new"] {
+	if res.Status != 200 || len(got.Kinds) != len(notify.MailKinds) || got.Kinds["deadline"] || !got.Kinds["queue_new"] {
 		t.Fatalf("GET: %d %s", res.Status, res.Body)
 	}
 	res = e.api("PUT", "/api/v1/me/notifications", tok2, map[string]any{"kinds": map[string]bool{"deadline": true, "queue_new": false}})

@@ -193,13 +193,14 @@ func (a *Auditor) Entries() []course.AuditEntry {
 
 // Event is one call a Notifier heard.
 type Event struct {
-	Kind     string // "assigned", "graded", "appealed", "reassigned"
+	Kind     string // "assigned", "graded", "appealed", "reassigned", "changed"
 	Session  string
 	Part     int
-	Report   grading.AssignReport // assigned
-	Graded   int                  // graded
-	ReviewID string               // appealed
-	Reviews  []grading.Review     // assigned, reassigned
+	Report   grading.AssignReport  // assigned
+	Graded   int                   // graded
+	ReviewID string                // appealed
+	Reviews  []grading.Review      // assigned, reassigned
+	Changes  []grading.GradeChange // changed
 }
 
 // Notifier records what the grading service tells.
@@ -241,6 +242,11 @@ func (n *Notifier) ReviewAppealed(_ context.Context, sess *course.Session, part 
 // ReviewsReassigned records a hand-over of lapsed reviews.
 func (n *Notifier) ReviewsReassigned(_ context.Context, sess *course.Session, p course.Part, rs []grading.Review) {
 	n.add(Event{Kind: "reassigned", Session: sess.ID, Part: p.Number, Reviews: slices.Clone(rs)})
+}
+
+// GradesChanged records a recomputation that changed grades.
+func (n *Notifier) GradesChanged(_ context.Context, sess *course.Session, p course.Part, cs []grading.GradeChange) {
+	n.add(Event{Kind: "changed", Session: sess.ID, Part: p.Number, Changes: slices.Clone(cs)})
 }
 
 // Evaluations is an in-memory grading.EvaluationStore.
