@@ -25,6 +25,17 @@ import (
 //	POST /account/email/TOKEN      the address changes
 //	POST /users/:id/reset          a coordinator e-mails someone a reset link (audited)
 //
+// and the same for an API client, with the same rules (one implementation:
+// the forgot, resetPassword, changePassword, requestEmailChange and
+// confirmEmail methods below serve both):
+//
+//	POST /api/v1/auth/forgot       {email} -> 202, whether the address has an account or not
+//	POST /api/v1/auth/reset        {token, password} -> 200 {user}
+//	PUT  /api/v1/me/password       {current_password, password} -> 200 {user}; other sessions and tokens end
+//	PUT  /api/v1/me/name           {name} -> 200 {user}
+//	POST /api/v1/me/email          {email, current_password} -> 202: a link goes to the new address
+//	POST /api/v1/auth/email        {token} -> 200 {user}
+//
 // Links are single-use AuthSessions of kind course.KindReset or
 // course.KindEmail: only the SHA-256 of their token is stored; the token
 // travels in the outbox message (notify.Outbox.Link) until the mail is
@@ -47,6 +58,14 @@ func (s *Server) registerRecoveryRoutes() {
 	a.Get(notify.LinkPaths[notify.KindEmailChange]+":token", s.handleEmailConfirmShow)
 	a.Post(notify.LinkPaths[notify.KindEmailChange]+":token", s.handleEmailConfirm)
 	a.Post("/users/:id/reset", s.handleUserReset)
+
+	api := a.Group("/api/v1")
+	api.Post("/auth/forgot", s.handleAPIForgot)
+	api.Post("/auth/reset", s.handleAPIReset)
+	api.Put("/me/password", apiJSON(s.handleAPIPassword))
+	api.Put("/me/name", apiJSON(s.handleAPIName))
+	api.Post("/me/email", apiJSON(s.handleAPIEmail))
+	api.Post("/auth/email", s.handleAPIEmailConfirm)
 }
 
 // errLinkInvalid answers a link that is unknown, used or expired.
@@ -83,56 +102,79 @@ func (s *Server) handleForgotShow(c *fiber.Ctx) error {
 	return s.render(c, "pages/account/forgot", p)
 }
 
-func (s *Server) handleForgotCreate(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	p := s.newPage(c, "account.forgot.title")
-	p.Form["email"] = c.FormValue("email")
-	show := s.formPage(c, "pages/account/forgot", p)
-	email := course.NormalizeEmail(c.FormValue("email"))
+// forgot e-mails a reset link to the account of email, if there is one:
+// the answer (nil) is the same whether there is or not. A malformed address
+// is a validation error; more than forgotPerIP requests from client in the
+// window are throttled.
+func (s *Server) forgot(ctx context.Context, client, email string) error {
+	email = course.NormalizeEmail(email)
 	if err := course.ValidateEmail(email); err != nil {
-		return s.formError(c, err, p, show)
+		return err
 	}
-	count, err := s.auth.Count(ctx, "forgot:"+s.clientKey(c), forgotWindow)
+	count, err := s.auth.Count(ctx, "forgot:"+client, forgotWindow)
 	if err != nil {
 		return err
 	}
 	if count > forgotPerIP {
-		return s.formError(c, &throttled{After: forgotWindow, Key: "account.forgot.too_many"}, p, show)
+		return &throttled{After: forgotWindow, Key: "account.forgot.too_many"}
 	}
 	u, err := s.auth.Account(ctx, email)
 	switch {
 	case errors.Is(err, course.ErrNotFound):
+		return nil
 	case err != nil:
 		return err
-	default:
-		if err := s.resetLink(ctx, u); err != nil {
-			return err
-		}
+	}
+	return s.resetLink(ctx, u)
+}
+
+func (s *Server) handleForgotCreate(c *fiber.Ctx) error {
+	p := s.newPage(c, "account.forgot.title")
+	if err := s.forgot(c.UserContext(), s.clientKey(c), c.FormValue("email")); err != nil {
+		return s.formError(c, err, p, s.formPage(c, "pages/account/forgot", p))
 	}
 	// The same answer whether the address has an account or not.
 	s.flash(c, "app.flash.reset_sent")
 	return c.Redirect("/login", http.StatusSeeOther)
 }
 
+func (s *Server) handleAPIForgot(c *fiber.Ctx) error {
+	in, err := readBody[struct {
+		Email string `json:"email"`
+	}](c)
+	if err == nil {
+		err = s.forgot(c.UserContext(), s.clientKey(c), in.Email)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusAccepted).JSON(fiber.Map{"status": "sent"})
+}
+
 // linkTarget reads the link of the path's :token, of the kind given,
-// without taking it; an unknown or malformed one is errLinkInvalid. Its
-// page sends no Referer, which would carry the token.
+// without taking it (linkOf). Its page sends no Referer, which would carry
+// the token.
 func (s *Server) linkTarget(c *fiber.Ctx, kind string) (*course.AuthSession, *course.User, error) {
 	c.Set("Referrer-Policy", "no-referrer")
-	token := c.Params("token")
+	return s.linkOf(c.UserContext(), c.Params("token"), kind)
+}
+
+// linkOf reads the link of token, of the kind given, without taking it; an
+// unknown, used, expired or malformed one is errLinkInvalid.
+func (s *Server) linkOf(ctx context.Context, token, kind string) (*course.AuthSession, *course.User, error) {
 	if token == "" || len(token) > 100 {
 		return nil, nil, errLinkInvalid
 	}
-	a, u, err := s.auth.Caller(c.UserContext(), token, kind)
+	a, u, err := s.auth.Caller(ctx, token, kind)
 	if errors.Is(err, course.ErrNotFound) {
 		return nil, nil, errLinkInvalid
 	}
 	return a, u, err
 }
 
-// takeLink uses up the link of the path's :token, of the kind given.
-func (s *Server) takeLink(c *fiber.Ctx, kind string) (*course.AuthSession, error) {
-	a, err := s.auth.Take(c.UserContext(), c.Params("token"), kind)
+// takeLink uses up the link of token, of the kind given.
+func (s *Server) takeLink(ctx context.Context, token, kind string) (*course.AuthSession, error) {
+	a, err := s.auth.Take(ctx, token, kind)
 	if errors.Is(err, course.ErrNotFound) {
 		return nil, errLinkInvalid
 	}
@@ -154,39 +196,58 @@ func (s *Server) handleResetShow(c *fiber.Ctx) error {
 	return s.render(c, "pages/account/reset", s.resetPage(c, u))
 }
 
+// resetPassword gives the account of the reset link token the password pw
+// (confirmed by confirm; an API client sends it once and confirm = pw).
+// The link is taken only once the password is accepted, so a refused one
+// leaves it usable; then whoever knew the old password is out, and the
+// account can sign in at once whatever guesses came before.
+func (s *Server) resetPassword(ctx context.Context, token, pw, confirm string) (*course.User, error) {
+	_, u, err := s.linkOf(ctx, token, course.KindReset)
+	if err != nil {
+		return nil, err
+	}
+	if pw != confirm {
+		return nil, course.Invalid("password_confirm", "app.register.password_mismatch")
+	}
+	hash, err := s.course.NewPasswordHash(u, pw) // hashed in an argon slot
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.takeLink(ctx, token, course.KindReset); err != nil {
+		return nil, err
+	}
+	if err := s.course.SetPasswordHash(ctx, u, hash); err != nil {
+		return nil, err
+	}
+	if _, err := s.auth.EndAll(ctx, u.ID, ""); err != nil {
+		return nil, err
+	}
+	return u, s.forgetAttempts(ctx, "email:"+u.Email)
+}
+
 func (s *Server) handleResetSave(c *fiber.Ctx) error {
-	ctx := c.UserContext()
 	_, u, err := s.linkTarget(c, course.KindReset)
 	if err != nil {
 		return err
 	}
-	p := s.resetPage(c, u)
-	show := s.formPage(c, "pages/account/reset", p)
-	if c.FormValue("password") != c.FormValue("password_confirm") {
-		return s.formError(c, course.Invalid("password_confirm", "app.register.password_mismatch"), p, show)
-	}
-	hash, err := s.course.NewPasswordHash(u, c.FormValue("password")) // hashed in an argon slot
-	if err != nil {
-		return s.formError(c, err, p, show)
-	}
-	// Taken only now: a refused password leaves the link usable.
-	if _, err := s.takeLink(c, course.KindReset); err != nil {
-		return err
-	}
-	if err := s.course.SetPasswordHash(ctx, u, hash); err != nil {
-		return err
-	}
-	// Whoever knew the old password is out, and the account can sign in
-	// at once whatever guesses came before.
-	if _, err := s.auth.EndAll(ctx, u.ID, ""); err != nil {
-		return err
-	}
-	if err := s.forgetAttempts(ctx, "email:"+u.Email); err != nil {
-		return err
+	if _, err := s.resetPassword(c.UserContext(), c.Params("token"), c.FormValue("password"), c.FormValue("password_confirm")); err != nil {
+		p := s.resetPage(c, u)
+		return s.formError(c, err, p, s.formPage(c, "pages/account/reset", p))
 	}
 	s.setCookie(c, cookieSession, "", -1)
 	s.flash(c, "app.flash.password_reset")
 	return c.Redirect("/login", http.StatusSeeOther)
+}
+
+func (s *Server) handleAPIReset(c *fiber.Ctx) error {
+	in, err := readBody[struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}](c)
+	if err != nil {
+		return err
+	}
+	return answerJSON(c)(jsonOf(toUserJSON)(s.resetPassword(c.UserContext(), in.Token, in.Password, in.Password)))
 }
 
 // accountForm handles a form of the account page: run does the change;
@@ -206,21 +267,46 @@ func (s *Server) accountForm(c *fiber.Ctx, run func(u *course.User) (flash strin
 	return c.Redirect("/account", http.StatusSeeOther)
 }
 
+// changePassword changes u's password (the current one checked and
+// counted like a sign-in), then ends every other session and token of the
+// account: all but the caller's own (c's).
+func (s *Server) changePassword(c *fiber.Ctx, u *course.User, pc course.PasswordChange) error {
+	ctx := c.UserContext()
+	if err := s.course.ChangePassword(ctx, u, pc, s.deletionCheck(ctx, u)); err != nil {
+		return err
+	}
+	keep := ""
+	if a := currentAuth(c); a != nil {
+		keep = a.TokenHash
+	}
+	_, err := s.auth.EndAll(ctx, u.ID, keep)
+	return err
+}
+
+// requestEmailChange e-mails a confirmation link to u's new address, once
+// the current password is given and right.
+func (s *Server) requestEmailChange(ctx context.Context, u *course.User, newEmail, current string) error {
+	email, err := s.course.NewEmail(u, newEmail)
+	if err != nil {
+		return err
+	}
+	if current == "" {
+		return course.Invalid("current_password", "account.password.current_required")
+	}
+	ok, err := s.deletionCheck(ctx, u)(u.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return course.Invalid("current_password", "account.password.current_wrong")
+	}
+	return s.sendLink(ctx, u, course.KindEmail, course.EmailChangeTTL, email)
+}
+
 func (s *Server) handleAccountPassword(c *fiber.Ctx) error {
 	return s.accountForm(c, func(u *course.User) (string, error) {
-		ctx := c.UserContext()
 		pc := course.PasswordChange{Current: c.FormValue("current_password"), New: c.FormValue("password"), Confirm: c.FormValue("password_confirm")}
-		if err := s.course.ChangePassword(ctx, u, pc, s.deletionCheck(ctx, u)); err != nil { // counted like a sign-in
-			return "", err
-		}
-		keep := ""
-		if a := currentAuth(c); a != nil {
-			keep = a.TokenHash
-		}
-		if _, err := s.auth.EndAll(ctx, u.ID, keep); err != nil {
-			return "", err
-		}
-		return "app.flash.password_changed", nil
+		return "app.flash.password_changed", s.changePassword(c, u, pc)
 	})
 }
 
@@ -232,26 +318,44 @@ func (s *Server) handleAccountName(c *fiber.Ctx) error {
 
 func (s *Server) handleAccountEmail(c *fiber.Ctx) error {
 	return s.accountForm(c, func(u *course.User) (string, error) {
-		ctx := c.UserContext()
-		email, err := s.course.NewEmail(u, c.FormValue("email"))
-		if err != nil {
-			return "", err
-		}
-		if c.FormValue("current_password") == "" {
-			return "", course.Invalid("current_password", "account.password.current_required")
-		}
-		ok, err := s.deletionCheck(ctx, u)(u.PasswordHash, c.FormValue("current_password"))
-		if err != nil {
-			return "", err
-		}
-		if !ok {
-			return "", course.Invalid("current_password", "account.password.current_wrong")
-		}
-		if err := s.sendLink(ctx, u, course.KindEmail, course.EmailChangeTTL, email); err != nil {
-			return "", err
-		}
-		return "app.flash.email_link_sent", nil
+		return "app.flash.email_link_sent", s.requestEmailChange(c.UserContext(), u, c.FormValue("email"), c.FormValue("current_password"))
 	})
+}
+
+type passwordChangeJSON struct {
+	Current  string `json:"current_password"`
+	Password string `json:"password"`
+}
+
+func (s *Server) handleAPIPassword(c *fiber.Ctx, u *course.User, in *passwordChangeJSON) (any, error) {
+	if err := s.changePassword(c, u, course.PasswordChange{Current: in.Current, New: in.Password, Confirm: in.Password}); err != nil {
+		return nil, err
+	}
+	return toUserJSON(u), nil
+}
+
+type nameJSON struct {
+	Name string `json:"name"`
+}
+
+func (s *Server) handleAPIName(c *fiber.Ctx, u *course.User, in *nameJSON) (any, error) {
+	if err := s.course.Rename(c.UserContext(), u, in.Name); err != nil {
+		return nil, err
+	}
+	return jsonOf(toUserJSON)(s.auth.AccountByID(c.UserContext(), u.ID))
+}
+
+type emailChangeJSON struct {
+	Email   string `json:"email"`
+	Current string `json:"current_password"`
+}
+
+func (s *Server) handleAPIEmail(c *fiber.Ctx, u *course.User, in *emailChangeJSON) (any, error) {
+	if err := s.requestEmailChange(c.UserContext(), u, in.Email, in.Current); err != nil {
+		return nil, err
+	}
+	c.Status(http.StatusAccepted)
+	return fiber.Map{"status": "link_sent"}, nil
 }
 
 func (s *Server) handleEmailConfirmShow(c *fiber.Ctx) error {
@@ -264,16 +368,33 @@ func (s *Server) handleEmailConfirmShow(c *fiber.Ctx) error {
 	return s.render(c, "pages/account/email", p)
 }
 
+// confirmEmail gives the account of the e-mail change link token the new
+// address the link carries, and uses the link up.
+func (s *Server) confirmEmail(ctx context.Context, token string) (*course.User, error) {
+	_, u, err := s.linkOf(ctx, token, course.KindEmail)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.takeLink(ctx, token, course.KindEmail)
+	if err != nil {
+		return nil, err
+	}
+	return s.course.ConfirmEmail(ctx, u.ID, a.CSRF)
+}
+
+func (s *Server) handleAPIEmailConfirm(c *fiber.Ctx) error {
+	in, err := readBody[struct {
+		Token string `json:"token"`
+	}](c)
+	if err != nil {
+		return err
+	}
+	return answerJSON(c)(jsonOf(toUserJSON)(s.confirmEmail(c.UserContext(), in.Token)))
+}
+
 func (s *Server) handleEmailConfirm(c *fiber.Ctx) error {
-	_, u, err := s.linkTarget(c, course.KindEmail)
-	if err != nil {
-		return err
-	}
-	a, err := s.takeLink(c, course.KindEmail)
-	if err != nil {
-		return err
-	}
-	if _, err := s.course.ConfirmEmail(c.UserContext(), u.ID, a.CSRF); err != nil {
+	c.Set("Referrer-Policy", "no-referrer")
+	if _, err := s.confirmEmail(c.UserContext(), c.Params("token")); err != nil {
 		return err
 	}
 	s.flash(c, "app.flash.email_changed")
