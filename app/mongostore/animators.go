@@ -76,15 +76,7 @@ func (s *CertificateStore) AvailabilitiesOf(ctx context.Context, userID string) 
 }
 
 func (s *CertificateStore) availabilities(ctx context.Context, filter bson.M) ([]certificates.Availability, error) {
-	var docs []availabilityDoc
-	if err := s.db.findAll(ctx, colAvailability, filter, sortBy(bson.D{{Key: "session_id", Value: 1}, {Key: "user_id", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]certificates.Availability, len(docs))
-	for i := range docs {
-		out[i] = docs[i].availability()
-	}
-	return out, nil
+	return findList(ctx, s.db, colAvailability, filter, sortBy(ascending("session_id", "user_id")), (*availabilityDoc).availability)
 }
 
 // SetSchedule replaces a session's dates, parts and evaluation window in one

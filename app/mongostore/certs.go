@@ -275,16 +275,7 @@ func (s *CertificateStore) Certificate(ctx context.Context, code string) (*certi
 }
 
 func (s *CertificateStore) listCertificates(ctx context.Context, filter bson.M) ([]certificates.Certificate, error) {
-	var docs []certificateDoc
-	sort := bson.D{{Key: "issued_at", Value: 1}, {Key: "_id", Value: 1}}
-	if err := s.db.findAll(ctx, colCertificates, filter, options.Find().SetSort(sort), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]certificates.Certificate, len(docs))
-	for i := range docs {
-		out[i] = docs[i].certificate()
-	}
-	return out, nil
+	return findList(ctx, s.db, colCertificates, filter, sortBy(ascending("issued_at", "_id")), (*certificateDoc).certificate)
 }
 
 // CertificatesBySession lists a session's certificates, revoked ones
@@ -368,16 +359,7 @@ func (s *CertificateStore) CommitmentsOf(ctx context.Context, userID string) ([]
 }
 
 func (s *CertificateStore) commitments(ctx context.Context, filter bson.M) ([]certificates.Commitment, error) {
-	var docs []commitmentDoc
-	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}
-	if err := s.db.findAll(ctx, colCommitments, filter, options.Find().SetSort(sort), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]certificates.Commitment, len(docs))
-	for i := range docs {
-		out[i] = docs[i].commitment()
-	}
-	return out, nil
+	return findList(ctx, s.db, colCommitments, filter, sortBy(ascending("created_at", "_id")), (*commitmentDoc).commitment)
 }
 
 // PutCommitment inserts a commitment or replaces the one with its ID.
@@ -402,16 +384,7 @@ func (d *signingKeyDoc) key() certificates.StoredKey {
 
 // SigningKeys returns every stored signing key, oldest first.
 func (s *CertificateStore) SigningKeys(ctx context.Context) ([]certificates.StoredKey, error) {
-	var docs []signingKeyDoc
-	sort := bson.D{{Key: "created_at", Value: 1}, {Key: "seq", Value: 1}, {Key: "_id", Value: 1}}
-	if err := s.db.findAll(ctx, colSigningKeys, bson.M{}, options.Find().SetSort(sort), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]certificates.StoredKey, len(docs))
-	for i := range docs {
-		out[i] = docs[i].key()
-	}
-	return out, nil
+	return findList(ctx, s.db, colSigningKeys, bson.M{}, sortBy(ascending("created_at", "seq", "_id")), (*signingKeyDoc).key)
 }
 
 // AddSigningKey stores a new signing key.
@@ -489,13 +462,5 @@ func (s *CertificateStore) AuditSearch(ctx context.Context, f certificates.Audit
 	if f.Limit > 0 {
 		opts.SetLimit(int64(f.Limit))
 	}
-	var docs []auditDoc
-	if err := s.db.findAll(ctx, colAuditLog, filter, opts, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]certificates.AuditEntry, len(docs))
-	for i := range docs {
-		out[i] = docs[i].entry()
-	}
-	return out, nil
+	return findList(ctx, s.db, colAuditLog, filter, opts, (*auditDoc).entry)
 }

@@ -83,15 +83,7 @@ func (s *CourseStore) UserByEmail(ctx context.Context, email string) (*course.Us
 }
 
 func (s *CourseStore) findUsers(ctx context.Context, filter bson.M) ([]*course.User, error) {
-	var docs []userDoc
-	if err := s.db.findAll(ctx, colUsers, filter, sortBy(bson.D{{Key: "name", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]*course.User, len(docs))
-	for i := range docs {
-		out[i] = docs[i].user()
-	}
-	return out, nil
+	return findList(ctx, s.db, colUsers, filter, sortBy(ascending("name")), (*userDoc).user)
 }
 
 // UsersByIDs returns the accounts among ids, sorted by name, in one query.
@@ -291,13 +283,9 @@ func latestFirst() *options.FindOptionsBuilder {
 
 // sessions returns the sessions filter selects, in the order opts gives.
 func (s *CourseStore) sessions(ctx context.Context, what string, filter bson.M, opts *options.FindOptionsBuilder) ([]*course.Session, error) {
-	var docs []sessionDoc
-	if err := s.db.findAll(ctx, colSessions, filter, opts, &docs); err != nil {
+	out, err := findList(ctx, s.db, colSessions, filter, opts, (*sessionDoc).session)
+	if err != nil {
 		return nil, fmt.Errorf("mongostore: %s: %w", what, err)
-	}
-	out := make([]*course.Session, len(docs))
-	for i := range docs {
-		out[i] = docs[i].session()
 	}
 	return out, nil
 }
@@ -466,15 +454,9 @@ func (s *CourseStore) IsEnrolled(ctx context.Context, sessionID, userID string) 
 }
 
 func (s *CourseStore) enrolments(ctx context.Context, filter bson.M) ([]course.Enrolment, error) {
-	var docs []enrolmentDoc
-	if err := s.db.findAll(ctx, colEnrolments, filter, sortBy(bson.D{{Key: "enrolled_at", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]course.Enrolment, len(docs))
-	for i, d := range docs {
-		out[i] = course.Enrolment{SessionID: d.SessionID, UserID: d.UserID, EnrolledAt: d.EnrolledAt.UTC()}
-	}
-	return out, nil
+	return findList(ctx, s.db, colEnrolments, filter, sortBy(ascending("enrolled_at")), func(d *enrolmentDoc) course.Enrolment {
+		return course.Enrolment{SessionID: d.SessionID, UserID: d.UserID, EnrolledAt: d.EnrolledAt.UTC()}
+	})
 }
 
 // EnrolmentsByUser lists a person's enrolments.

@@ -229,6 +229,21 @@ func (db *DB) findAll(ctx context.Context, coll string, filter any, opts *option
 	return nil
 }
 
+// findList reads the documents of coll that filter selects, in the order
+// opts gives, and returns what conv makes of each: an empty list, not nil,
+// when none match.
+func findList[D, T any](ctx context.Context, db *DB, coll string, filter any, opts *options.FindOptionsBuilder, conv func(*D) T) ([]T, error) {
+	var docs []D
+	if err := db.findAll(ctx, coll, filter, opts, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]T, len(docs))
+	for i := range docs {
+		out[i] = conv(&docs[i])
+	}
+	return out, nil
+}
+
 // findOne reads the first document matching filter into out;
 // mongo.ErrNoDocuments when none does.
 func (db *DB) findOne(ctx context.Context, coll string, filter any, out any) error {

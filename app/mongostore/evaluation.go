@@ -138,15 +138,7 @@ func toAttemptDoc(a grading.Attempt) attemptDoc {
 }
 
 func (s *EvaluationStore) attempts(ctx context.Context, filter bson.M, sort bson.D) ([]grading.Attempt, error) {
-	var docs []attemptDoc
-	if err := s.db.findAll(ctx, colAttempts, filter, sortBy(sort), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]grading.Attempt, len(docs))
-	for i := range docs {
-		out[i] = docs[i].attempt()
-	}
-	return out, nil
+	return findList(ctx, s.db, colAttempts, filter, sortBy(sort), (*attemptDoc).attempt)
 }
 
 // Attempts returns a person's attempts in a session, first attempt first.

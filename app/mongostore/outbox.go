@@ -196,15 +196,7 @@ func (s *OutboxStore) Message(ctx context.Context, id string) (*notify.Message, 
 
 // Messages returns the messages to a person, oldest first (tests, exports).
 func (s *OutboxStore) Messages(ctx context.Context, userID string) ([]*notify.Message, error) {
-	var docs []outboxDoc
-	if err := s.db.findAll(ctx, colOutbox, bson.M{"user_id": userID}, sortBy(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]*notify.Message, len(docs))
-	for i, d := range docs {
-		out[i] = d.message()
-	}
-	return out, nil
+	return findList(ctx, s.db, colOutbox, bson.M{"user_id": userID}, sortBy(ascending("created_at", "_id")), (*outboxDoc).message)
 }
 
 // Purge implements notify.Store.
