@@ -96,7 +96,7 @@ type exerciseDoc struct {
 // PutExercise replaces a part's exercise.
 func (s *GradingStore) PutExercise(ctx context.Context, sessionID string, e grading.Exercise) error {
 	d := toExerciseDoc(sessionID, e)
-	if _, err := s.db.W(colExercises).ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true)); err != nil {
+	if err := s.db.put(ctx, colExercises, d.ID, d); err != nil {
 		return fmt.Errorf("mongostore: put exercise %s: %w", d.ID, err)
 	}
 	return nil
@@ -104,15 +104,7 @@ func (s *GradingStore) PutExercise(ctx context.Context, sessionID string, e grad
 
 // Exercises returns a session's stored exercises, by part.
 func (s *GradingStore) Exercises(ctx context.Context, sessionID string) ([]grading.Exercise, error) {
-	var docs []exerciseDoc
-	if err := s.db.findAll(ctx, colExercises, bson.M{"session_id": sessionID}, sortBy(bson.D{{Key: "part", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]grading.Exercise, 0, len(docs))
-	for _, d := range docs {
-		out = append(out, d.exercise())
-	}
-	return out, nil
+	return findList(ctx, s.db, colExercises, bson.M{"session_id": sessionID}, sortBy(ascending("part")), (*exerciseDoc).exercise)
 }
 
 // Exercise returns one stored exercise; grading.ErrNotFound when the part
@@ -185,15 +177,7 @@ func (s *GradingStore) PartState(ctx context.Context, sessionID string, part int
 
 // PartStates returns the stored states of a session's parts.
 func (s *GradingStore) PartStates(ctx context.Context, sessionID string) ([]grading.PartState, error) {
-	var docs []partStateDoc
-	if err := s.db.findAll(ctx, colPartStates, bson.M{"session_id": sessionID}, sortBy(bson.D{{Key: "part", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]grading.PartState, len(docs))
-	for i, d := range docs {
-		out[i] = d.state()
-	}
-	return out, nil
+	return findList(ctx, s.db, colPartStates, bson.M{"session_id": sessionID}, sortBy(ascending("part")), (*partStateDoc).state)
 }
 
 // TransitionPart moves a part with one conditional update, so exactly one
@@ -445,19 +429,11 @@ func (s *GradingStore) submissions(ctx context.Context, filter bson.M) ([]*gradi
 }
 
 func (s *GradingStore) submissionsWith(ctx context.Context, filter, projection bson.M) ([]*grading.Submission, error) {
-	var docs []submissionDoc
 	opts := sortBy(bson.D{{Key: "part", Value: 1}, {Key: "submitted_at", Value: 1}, {Key: "_id", Value: 1}})
 	if projection != nil {
 		opts.SetProjection(projection)
 	}
-	if err := s.db.findAll(ctx, colSubs, filter, opts, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]*grading.Submission, len(docs))
-	for i := range docs {
-		out[i] = docs[i].submission()
-	}
-	return out, nil
+	return findList(ctx, s.db, colSubs, filter, opts, (*submissionDoc).submission)
 }
 
 // LateShort returns up to limit late submissions of a part with fewer than
@@ -493,15 +469,9 @@ func (s *GradingStore) LateShort(ctx context.Context, sessionID string, part, wa
 
 // Versions returns every kept version of a submission, oldest first.
 func (s *GradingStore) Versions(ctx context.Context, submissionID string) ([]grading.Version, error) {
-	var docs []versionDoc
-	if err := s.db.findAll(ctx, colVersions, bson.M{"submission_id": submissionID}, sortBy(bson.D{{Key: "n", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]grading.Version, len(docs))
-	for i, d := range docs {
-		out[i] = grading.Version{SubmissionID: d.SubmissionID, N: d.N, Text: d.Text, Attachment: d.Attachment.attachment(), At: d.At.UTC()}
-	}
-	return out, nil
+	return findList(ctx, s.db, colVersions, bson.M{"submission_id": submissionID}, sortBy(ascending("n")), func(d *versionDoc) grading.Version {
+		return grading.Version{SubmissionID: d.SubmissionID, N: d.N, Text: d.Text, Attachment: d.Attachment.attachment(), At: d.At.UTC()}
+	})
 }
 
 // SetGrades stores computed grades.
@@ -654,15 +624,7 @@ func (s *GradingStore) ReviewByID(ctx context.Context, id string) (*grading.Revi
 }
 
 func (s *GradingStore) reviews(ctx context.Context, filter bson.M) ([]grading.Review, error) {
-	var docs []reviewDoc
-	if err := s.db.findAll(ctx, colReviews, filter, sortBy(bson.D{{Key: "part", Value: 1}, {Key: "assigned_at", Value: 1}, {Key: "_id", Value: 1}}), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]grading.Review, len(docs))
-	for i, d := range docs {
-		out[i] = d.review()
-	}
-	return out, nil
+	return findList(ctx, s.db, colReviews, filter, sortBy(ascending("part", "assigned_at", "_id")), (*reviewDoc).review)
 }
 
 // Reviews returns a part's reviews (every part's when part is 0).
