@@ -65,24 +65,5 @@ func (s *Server) handleAPIInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	mailed := false
-	if len(res.Created)+len(res.Reinvited) > 0 {
-		sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
-		if err != nil {
-			return err
-		}
-		mailed = s.mailInvitations(c.UserContext(), sess, res)
-	}
-	invs := make([]invitationJSON, 0, 1)
-	for _, p := range res.Created {
-		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token), Mailed: mailed})
-	}
-	for _, p := range res.Reinvited {
-		invs = append(invs, invitationJSON{Email: p.Email, Name: p.Name, URL: s.invitationURL(p.Token), Mailed: mailed, Renewed: true})
-	}
-	already := make([]string, 0, len(res.Already))
-	for _, p := range res.Already {
-		already = append(already, p.Email)
-	}
-	return c.JSON(fiber.Map{"enrolled": res.EnrolledCount(), "created": len(res.Created), "already_enrolled": already, "invitations": invs})
+	return s.importAnswer(c, u, res)
 }

@@ -295,6 +295,12 @@ func (s *Server) handleAPIImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.importAnswer(c, u, res)
+}
+
+// importAnswer e-mails the invitations an import (or one invitation) made
+// and answers the API with its result.
+func (s *Server) importAnswer(c *fiber.Ctx, u *course.User, res *course.ImportResult) error {
 	mailed := false
 	if len(res.Created)+len(res.Reinvited) > 0 {
 		sess, err := s.course.Session(c.UserContext(), u, c.Params("id"))
