@@ -187,6 +187,9 @@ func TestEveryFormMarksItsField(t *testing.T) {
 			return b.coord.post(sp+"/rules", form(b.coord, sp+"/close", "pass_grade", "cinquante", "level1_exercises", "4", "level1_evaluation", "55", "level2_exercises", "6", "level2_evaluation", "75", "level2_commitment", "on"))
 		}, field: "pass_grade", input: "#pass_grade", kept: map[string]string{"#pass_grade": "cinquante", "#level1_exercises": "4", "#level1_evaluation": "55",
 			`input[name="level2_commitment"]`: "checked", `input[name="level2_reviews_on_time"]`: "unchecked"}},
+		{name: "rules review quality", post: func(b *langBrowsers) page2 {
+			return b.coord.post(sp+"/rules", form(b.coord, sp+"/close", "pass_grade", "50", "level1_exercises", "4", "level1_evaluation", "55", "level2_exercises", "6", "level2_evaluation", "75", "review_quality_min", "150"))
+		}, field: "review_quality_min", input: "#review_quality_min", kept: map[string]string{"#review_quality_min": "150", "#pass_grade": "50"}},
 		{name: "level override", post: func(b *langBrowsers) page2 {
 			return b.coord.post(sp+"/overrides", form(b.coord, sp+"/close", "user_id", f.part.ID, "level", "2", "reason", "bof"))
 		}, field: "reason", input: "#why-" + f.part.ID, kept: map[string]string{"#why-" + f.part.ID: "bof", "#lvl-" + f.part.ID: "2"}},
