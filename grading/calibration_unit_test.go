@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"librecours/course"
 	"librecours/grading"
@@ -442,6 +443,28 @@ func TestRegradeTakesOverAStaleClaim(t *testing.T) {
 	}
 	if len(e.changes()) != 1 {
 		t.Fatalf("change events %v, want one", e.changes())
+	}
+}
+
+func TestTickFinishesAStaleRecomputation(t *testing.T) {
+	t.Parallel()
+	e, _ := closed(t)
+	st, err := e.store.PartState(ctx, sid, 1)
+	noErr(t, err)
+	stuck := st
+	stuck.Phase, stuck.ClaimedAt = grading.PhaseClosing, part(1).ReviewDue.Add(time.Hour)
+	e.store.SetPartState(stuck)
+	e.clock.Set(stuck.ClaimedAt.Add(time.Minute)) // the claim still holds
+	noErr(t, e.svc.Tick(ctx))
+	if got, _ := e.store.PartState(ctx, sid, 1); got.Phase != grading.PhaseClosing {
+		t.Fatalf("a fresh claim was taken over: %+v", got)
+	}
+	e.clock.Set(stuck.ClaimedAt.Add(time.Hour))
+	noErr(t, e.svc.Tick(ctx))
+	got, err := e.store.PartState(ctx, sid, 1)
+	noErr(t, err)
+	if got.Phase != grading.PhaseClosed || !got.ClosedAt.Equal(st.ClosedAt) {
+		t.Fatalf("after the tick: %+v, want closed at %v", got, st.ClosedAt)
 	}
 }
 

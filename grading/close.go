@@ -753,7 +753,8 @@ func (s *Service) FlagReview(ctx context.Context, actor *course.User, reviewID, 
 }
 
 // Tick runs what is due: assignment at submission_due, lapsed reviews handed
-// to who finished theirs, grading at review_due. Each part is decided on its
+// to who finished theirs, grading at review_due, and the recomputation of a
+// closed part whose worker died holding it (settle). Each part is decided on its
 // own dates, whatever the other parts' (a part whose deadline moved later
 // holds back no other). The scheduler calls it; the part claims and the
 // conditional take-over make it safe to run anywhere.
@@ -783,6 +784,8 @@ func (s *Service) Tick(ctx context.Context) error {
 				_, err = s.ClosePart(ctx, nil, sess.ID, p.Number)
 			case st.Phase == PhaseReview && s.ReviewLease >= 0 && !now.Before(leaseEnd(p, st.AssignedAt, s.lease())) && s.lapses.due(sess.ID, p.Number, now):
 				err = s.reassignLapsed(ctx, sess, p)
+			case st.Phase == PhaseClosing && !st.ClosedAt.IsZero() && st.ClaimedAt.Before(now.Add(-claimTimeout)):
+				err = s.settle(ctx, sess, p, "", nil) // a recomputation after the close whose worker died
 			}
 			if err != nil && !errors.Is(err, ErrConflict) {
 				errs = append(errs, err)
