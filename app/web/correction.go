@@ -222,6 +222,10 @@ type staffReviewJSON struct {
 	Quality     float64        `json:"quality"`
 	Unreliable  bool           `json:"unreliable"`
 	Flag        *string        `json:"flag"`
+	// Reply is the author's answer and rating (dialogue.go), ReviewerQuality
+	// the reviewer's quality score over the session.
+	Reply           *replyJSON           `json:"reply,omitempty"`
+	ReviewerQuality *reviewerQualityJSON `json:"reviewer_quality,omitempty"`
 }
 
 type queueItemJSON struct {
@@ -247,6 +251,7 @@ func toQueueItemJSON(it grading.QueueItem) queueItemJSON {
 		if r.Review.Flag != nil {
 			rj.Flag = &r.Review.Flag.Reason
 		}
+		rj.Reply, rj.ReviewerQuality = toReplyJSON(r.Review.Reply), toReviewerQualityJSON(r.Reviewer)
 		j.Reviews = append(j.Reviews, rj)
 	}
 	return j

@@ -355,9 +355,10 @@ type receivedReviewJSON struct {
 	// Percent is the review's total, 0..100; Weight (0..1, its share of
 	// the grade) and Corrected (the score once the reviewer's bias is
 	// removed) are there when the peer grade says what it counts.
-	Percent   float64  `json:"percent"`
-	Weight    *float64 `json:"weight,omitempty"`
-	Corrected *float64 `json:"corrected,omitempty"`
+	Percent   float64    `json:"percent"`
+	Weight    *float64   `json:"weight,omitempty"`
+	Corrected *float64   `json:"corrected,omitempty"`
+	Reply     *replyJSON `json:"reply,omitempty"` // the caller's answer and rating (dialogue.go)
 }
 
 // ownGradeJSON is the grade as its author sees it: with the pass mark, the
@@ -385,6 +386,7 @@ func (s *Server) handleAPISubmissionShow(c *fiber.Ctx, u *course.User, id string
 		if r.Weighed {
 			rj.Weight, rj.Corrected = round3(r.Weight), round3(r.Corrected)
 		}
+		rj.Reply = toReplyJSON(r.Reply)
 		return rj
 	})
 	var grade *ownGradeJSON

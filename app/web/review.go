@@ -169,12 +169,13 @@ type reviewTaskJSON struct {
 	Rubric     []criterionJSON `json:"rubric"`
 	Scores     map[string]int  `json:"scores,omitempty"`
 	Comment    string          `json:"comment,omitempty"`
+	Reply      *replyJSON      `json:"reply,omitempty"` // the author's answer and rating, nameless (dialogue.go)
 }
 
 func toReviewTaskJSON(t grading.ReviewTask) reviewTaskJSON {
 	j := reviewTaskJSON{ID: t.Review.ID, Part: t.Review.Part, Status: string(t.Review.Status), Required: t.Review.Required, Open: t.Open,
 		Submission: map[string]any{"text": t.Text}, Rubric: mapJSON(t.Rubric, toCriterionJSON),
-		Scores: t.Review.Scores, Comment: t.Review.Comment}
+		Scores: t.Review.Scores, Comment: t.Review.Comment, Reply: toReplyJSON(t.Review.Reply)}
 	if t.HasAttachment {
 		j.Submission["attachment_url"] = "/api/v1/submissions/" + t.Review.SubmissionID + "/file"
 	}

@@ -189,6 +189,7 @@ func (s *Server) routes() {
 	s.registerSessionRoutes()
 	s.registerPartRoutes()
 	s.registerReviewRoutes()
+	s.registerDialogueRoutes()
 	s.registerCorrectionRoutes()
 	s.registerEvaluationRoutes()
 	s.registerCertificateRoutes()
