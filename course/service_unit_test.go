@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +19,6 @@ import (
 type memStore struct {
 	course.RosterStore // only SetUserName is implemented; the rest panics
 
-	mu       sync.Mutex
 	users    map[string]*course.User
 	sessions map[string]*course.Session
 	enrols   []course.Enrolment

@@ -32,7 +32,7 @@ type Scheduler struct {
 	Rules    *Rules
 	Dispatch *notify.Dispatcher
 	Auth     *course.Auth // expired sign-in sessions are removed
-	Metrics  Recorder         // nil: none
+	Metrics  Recorder     // nil: none
 	Log      *slog.Logger
 	Now      func() time.Time
 	// NotifyInterval is how often the outbox is delivered (15 s when 0).

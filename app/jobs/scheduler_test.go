@@ -28,4 +28,3 @@ func TestJobContext(t *testing.T) {
 		t.Fatal("done does not release the job's context")
 	}
 }
-

@@ -45,7 +45,7 @@ var matrix = map[string]authz{
 	"POST /api/v1/auth/register": {allowed: "*"}, "POST /lang": {allowed: everyone},
 	"POST /api/v1/auth/forgot": {allowed: "*"}, "POST /api/v1/auth/reset": {allowed: "*"}, "POST /api/v1/auth/email": {allowed: "*"}, // a link's token decides
 	"PUT /api/v1/me/password": {allowed: "skip"}, // ends the caller's other sessions
-	"PUT /api/v1/me/name": {allowed: "OERXNC"}, "POST /api/v1/me/email": {allowed: "OERXNC"},
+	"PUT /api/v1/me/name":     {allowed: "OERXNC"}, "POST /api/v1/me/email": {allowed: "OERXNC"},
 	"POST /logout": {allowed: "skip"}, "DELETE /api/v1/auth/token": {allowed: "skip"},
 
 	"GET /users": {allowed: "C"}, "GET /api/v1/users": {allowed: "C"}, "POST /users": {allowed: "C"}, "POST /api/v1/users": {allowed: "C"},

@@ -25,7 +25,7 @@ func TestInviteOne(t *testing.T) {
 	sp := "/sessions/" + f.session.ID
 	coord := e.browser()
 	coord.login(f.coord)
-	if p := coord.get(sp + "/import"); p.Doc.Find(`form[action="` + sp + `/invite"] input[name="email"]`).Length() != 1 {
+	if p := coord.get(sp + "/import"); p.Doc.Find(`form[action="`+sp+`/invite"] input[name="email"]`).Length() != 1 {
 		t.Fatal("the import page has no form to invite one person")
 	}
 	tok := coord.csrf(sp + "/import")

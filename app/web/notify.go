@@ -5,21 +5,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"librecours/course"
 	"librecours/notify"
-)
-
-// Outbox housekeeping: messages sent or given up are kept this long (the
-// day's message must outlive its day, to fold the day's later events), and
-// purged at most this often.
-const (
-	outboxRetention  = 3 * 24 * time.Hour
-	outboxPurgeEvery = time.Hour
-	reminderAhead    = 24 * time.Hour // deadline reminders go out this long before
 )
 
 func (s *Server) registerNotifyRoutes() {

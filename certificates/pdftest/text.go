@@ -166,17 +166,20 @@ func parseToUnicode(t testing.TB, cmap []byte) map[uint16]string {
 		for i := 0; i < len(hexes); i += 3 {
 			lo, hi := hexUint(t, hexes[i][1]), hexUint(t, hexes[i+1][1])
 			dst := utf16Hex(t, hexes[i+2][1])
-			for c := lo; c <= hi; c++ {
+			for off, c := uint16(0), lo; lo <= hi; off, c = off+1, c+1 { // c reaches hi, then stops (no overflow at 0xFFFF)
 				units := append([]uint16(nil), dst...)
-				units[len(units)-1] += uint16(c - lo)
-				m[uint16(c)] = string(utf16.Decode(units))
+				units[len(units)-1] += off
+				m[c] = string(utf16.Decode(units))
+				if c == hi {
+					break
+				}
 			}
 		}
 	}
 	for _, sec := range reBfChar.FindAllSubmatch(cmap, -1) {
 		hexes := reHex.FindAllSubmatch(sec[1], -1)
 		for i := 0; i+1 < len(hexes); i += 2 {
-			m[uint16(hexUint(t, hexes[i][1]))] = string(utf16.Decode(utf16Hex(t, hexes[i+1][1])))
+			m[hexUint(t, hexes[i][1])] = string(utf16.Decode(utf16Hex(t, hexes[i+1][1])))
 		}
 	}
 	if len(m) == 0 {
@@ -185,13 +188,13 @@ func parseToUnicode(t testing.TB, cmap []byte) map[uint16]string {
 	return m
 }
 
-func hexUint(t testing.TB, h []byte) uint32 {
+func hexUint(t testing.TB, h []byte) uint16 {
 	t.Helper()
-	n, err := strconv.ParseUint(string(h), 16, 32)
+	n, err := strconv.ParseUint(string(h), 16, 16) // the fonts' codes are two bytes
 	if err != nil {
 		t.Fatalf("hex %q: %v", h, err)
 	}
-	return uint32(n)
+	return uint16(n)
 }
 
 func utf16Hex(t testing.TB, h []byte) []uint16 {
