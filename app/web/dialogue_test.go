@@ -212,3 +212,47 @@ func TestReviewDialogue(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewQualityRuleWeb: review_quality_min goes through the rules API
+// (validated 0..100), and a participant whose reviews score below it reads
+// the missing condition on the session page, in French and English.
+func TestReviewQualityRuleWeb(t *testing.T) {
+	t.Parallel()
+	missing := map[string]string{"fr": "qualité des évaluations\u202f:", "en": "review quality:"}
+	for _, lang := range []string{"fr", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			w := newDialogueWorld(t)
+			f, e := w.f, w.f.e
+			b := e.browser()
+			b.lang = lang
+			b.login(f.part)
+			if pg := b.get("/sessions/" + w.sid); pg.Status != 200 || strings.Contains(pg.HTML, missing[lang]) {
+				t.Fatalf("rule off: session page %d says %q", pg.Status, missing[lang])
+			}
+			path := "/api/v1/sessions/" + w.sid + "/rules"
+			token := e.token(f.coord)
+			var rules map[string]any
+			e.api("GET", path, token, nil).decode(t, &rules)
+			if v, ok := rules["review_quality_min"]; !ok || v != 0.0 {
+				t.Fatalf("default review_quality_min = %v (present %v), want 0", v, ok)
+			}
+			rules["review_quality_min"] = 150
+			if res := e.api("PUT", path, token, rules); res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "review_quality_min") {
+				t.Fatalf("review_quality_min 150: %d %s", res.Status, res.Body)
+			}
+			rules["review_quality_min"] = 99.5
+			if res := e.api("PUT", path, token, rules); res.Status != 200 {
+				t.Fatalf("review_quality_min 99.5: %d %s", res.Status, res.Body)
+			}
+			e.api("GET", path, token, nil).decode(t, &rules)
+			if rules["review_quality_min"] != 99.5 {
+				t.Fatalf("review_quality_min read back %v", rules["review_quality_min"])
+			}
+			pg := b.get("/sessions/" + w.sid)
+			if !strings.Contains(pg.HTML, missing[lang]) {
+				t.Errorf("the session page does not say %q is missing:\n%s", missing[lang], pg.Doc.Find("ul").Text())
+			}
+		})
+	}
+}
