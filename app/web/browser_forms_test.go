@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"librecours/course"
 )
@@ -20,7 +21,8 @@ import (
 // invalid values in chromium (the browser's own checks off, as an old
 // browser or a screen reader's form mode may submit), in French and English
 // on a phone: the answer marks the field, the summary's link leads to its
-// message, and axe-core finds no serious or critical violation on the
+// message, which stands just before the field (a Tab from there reaches
+// it, as the label is above the message), and axe-core finds no serious or critical violation on the
 // page with the error; every aria-describedby names ids on the page.
 func TestBrowserFormErrorsAccessible(t *testing.T) {
 	t.Parallel()
@@ -70,7 +72,7 @@ func TestBrowserFormErrorsAccessible(t *testing.T) {
 				var ok bool
 				var shot []byte
 				var found []axeViolation
-				var marked, target string
+				var marked, target, focused string
 				var dangling []string
 				b.step(tc.name, browserCookies(base, lang, tc.who.cookies), b.open(tc.page, "form[action=\""+tc.action+"\"]"),
 					chromedp.Evaluate(submit, &ok),
@@ -81,6 +83,8 @@ func TestBrowserFormErrorsAccessible(t *testing.T) {
   .filter(id => id && !document.getElementById(id)).map(id => (el.id || el.name) + ' -> #' + id))`, &dangling),
 					chromedp.Click(".error-summary a", chromedp.ByQuery),
 					chromedp.Evaluate(`(() => { const el = document.querySelector(location.hash); return el ? el.className + ':' + el.textContent.trim() : 'none ' + location.hash })()`, &target),
+					chromedp.KeyEvent(kb.Tab),
+					chromedp.Evaluate(`document.activeElement.id`, &focused),
 					chromedp.Evaluate(string(axeJS)+";typeof axe === 'object'", &ok),
 					chromedp.Evaluate(axeRun, &found, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
 						return p.WithAwaitPromise(true)
@@ -93,6 +97,9 @@ func TestBrowserFormErrorsAccessible(t *testing.T) {
 				}
 				if !strings.HasPrefix(target, "field-error:") || len(target) <= len("field-error:") {
 					t.Errorf("%s: the summary's link leads to %q, not the field's message", tc.name, target)
+				}
+				if focused != marked {
+					t.Errorf("%s: Tab after the summary's link goes to #%s, not the field #%s", tc.name, focused, marked)
 				}
 				if len(dangling) > 0 {
 					t.Errorf("%s: aria-describedby names ids not on the page: %v", tc.name, dangling)
