@@ -15,6 +15,7 @@ var invitationLink = regexp.MustCompile(`http://librecours\.test/invitations/[A-
 // password, which signs them in; the link then answers a page that says it
 // was used, in the reader's language.
 func TestInvitationByEmail(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	sp := "/sessions/" + f.session.ID
@@ -101,6 +102,7 @@ func TestInvitationByEmail(t *testing.T) {
 // TestInvitationByEmailAPI: the API's import queues the e-mails too and says
 // so for each invitation.
 func TestInvitationByEmailAPI(t *testing.T) {
+	t.Parallel()
 	f := newNotifyFixture(t)
 	e := f.e
 	coord := e.token(f.coord)

@@ -339,6 +339,7 @@ func TestImportAPI(t *testing.T) {
 // then signing in works and the link is gone (404), as are unknown and
 // expired links.
 func TestInvitation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.e
 	tok := inviteOne(t, f)
