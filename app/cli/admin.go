@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	listener "librecours/app/internal/serve"
 	"net"
 	"net/http"
 	"os"
@@ -74,14 +75,9 @@ func listenAdmin(p *app.Platform, path string) (stop func(), err error) {
 	mux.HandleFunc("POST /backup", s.adminBackup)
 	mux.HandleFunc("POST /users", s.adminUserAdd)
 	mux.HandleFunc("POST /rotate-key", s.adminRotateKey)
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() { _ = hs.Serve(ln); close(done) }()
+	stopServing := listener.Background(&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln)
 	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(ctx)
-		<-done
+		stopServing()
 		_ = os.Remove(path)
 	}, nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"librecours/app/internal/serve"
 	"librecours/app/metrics"
 	"net"
 	"net/http"
@@ -42,16 +43,8 @@ func (s *Server) ListenMetrics(addr string) (stop func(), err error) {
 func (s *Server) serveMetrics(ln net.Listener) (stop func()) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: metrics.CollectTimeout + 10*time.Second, IdleTimeout: 2 * time.Minute}
-	done := make(chan struct{})
-	go func() { _ = hs.Serve(ln); close(done) }()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(ctx)
-		<-done
-	}
+	return serve.Background(&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: metrics.CollectTimeout + 10*time.Second, IdleTimeout: 2 * time.Minute}, ln)
 }
 
 // requestInfoKey keys the request's *requestInfo in its user context.
