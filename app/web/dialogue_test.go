@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"librecours/certificates"
 	"librecours/course"
 	"librecours/grading"
 )
@@ -254,5 +255,28 @@ func TestReviewQualityRuleWeb(t *testing.T) {
 				t.Errorf("the session page does not say %q is missing:\n%s", missing[lang], pg.Doc.Find("ul").Text())
 			}
 		})
+	}
+}
+
+// TestCertificateMeaningReviewQuality: a level II issued under a
+// review_quality_min says so; without the rule, nothing is added.
+func TestCertificateMeaningReviewQuality(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	fr, en := e.srv.translators["fr"], e.srv.translators["en"]
+	r := certificates.DefaultRules()
+	off := &certificates.Certificate{Level: certificates.LevelII, Rules: r}
+	r.ReviewQualityMin = 62.5
+	on := &certificates.Certificate{Level: certificates.LevelII, Rules: r}
+	for _, tc := range []struct {
+		tr   *translator
+		want string
+	}{{fr, "au moins 62,5/100 en qualité"}, {en, "at least 62.5/100 for quality"}} {
+		if got := levelMeaning(tc.tr, on, false); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q lacks %q", tc.tr.lang, got, tc.want)
+		}
+		if got := levelMeaning(tc.tr, off, false); strings.Contains(got, "/100 en qualité") || strings.Contains(got, "for quality") {
+			t.Errorf("%s, rule off: %q", tc.tr.lang, got)
+		}
 	}
 }
