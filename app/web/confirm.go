@@ -282,8 +282,12 @@ func levelMeaning(tr *translator, cert *certificates.Certificate, byCoordination
 	}
 	r := cert.Rules
 	if cert.Level == certificates.LevelII {
-		return tr.T("certificates.level2.meaning_met", "Exercises", r.Level2Exercises, "Pass", decimal(tr, r.PassGrade),
+		m := tr.T("certificates.level2.meaning_met", "Exercises", r.Level2Exercises, "Pass", decimal(tr, r.PassGrade),
 			"Score", decimal(tr, r.Level2Evaluation), "Reviews", r.Level2ReviewsOnTime, "Commitment", r.Level2Commitment)
+		if r.ReviewQualityMin > 0 { // dialogue.*.toml
+			m += " " + tr.T("certificates.level2.meaning_quality", "Quality", decimal(tr, r.ReviewQualityMin))
+		}
+		return m
 	}
 	return tr.T("certificates.level1.meaning_met", "Exercises", r.Level1Exercises, "Pass", decimal(tr, r.PassGrade),
 		"Score", decimal(tr, r.Level1Evaluation))
