@@ -80,6 +80,9 @@ func (s *Service) ReplyToReview(ctx context.Context, actor *course.User, reviewI
 		e.Args = map[string]any{"Min": MinHelpfulness, "Max": MaxHelpfulness}
 		return nil, e
 	case text == "" && helpfulness == 0:
+		if r.Reply != nil && r.Reply.Text != "" {
+			return nil, invalid("helpfulness", KeyReplyEmpty) // the text is sent: only the rating is asked
+		}
 		return nil, invalid("text", KeyReplyEmpty)
 	case text != "" && r.Reply != nil && r.Reply.Text != "":
 		return nil, ErrAlreadyReplied

@@ -66,6 +66,12 @@ func TestReplyToReview(t *testing.T) {
 		t.Fatalf("reply = %+v, want %+v", got.Reply, want)
 	}
 
+	// Once answered, sending nothing points at the rating, the only field left.
+	_, err = e.svc.ReplyToReview(ctx, user("p1"), r.ID, " ", 0)
+	if ve, ok := err.(*grading.ValidationError); !ok || ve.Field != "helpfulness" || ve.Key != grading.KeyReplyEmpty {
+		t.Fatalf("empty after the text: %v, want %s on helpfulness", err, grading.KeyReplyEmpty)
+	}
+
 	// Once: a second text is refused and leaves the first.
 	_, err = e.svc.ReplyToReview(ctx, user("p1"), r.ID, "Autre chose", 0)
 	wantErr(t, err, grading.ErrAlreadyReplied)
