@@ -36,7 +36,8 @@ const odtType = "application/vnd.oasis.opendocument.text"
 // checkUpload detects the type of an attachment from its bytes, gives it a
 // generated name and removes what would name its author (reviews are
 // anonymous): EXIF, XMP, IPTC and comments of images, the author fields of
-// an ODT's meta.xml. A PDF's author fields cannot be removed without
+// an ODT's meta.xml and the authors of its comments and tracked changes. A
+// PDF's author fields cannot be removed without
 // rewriting the file, so such a PDF is refused with a message saying what
 // to remove. It returns the bytes to store.
 func checkUpload(data []byte) (*Attachment, []byte, error) {
@@ -154,12 +155,25 @@ func stripPNG(b []byte) ([]byte, error) {
 // odtPersonal matches the elements of meta.xml that name people.
 var odtPersonal = regexp.MustCompile(`(?s)<(meta:initial-creator|dc:creator|meta:printed-by)\b[^>]*?(/>|>.*?</(meta:initial-creator|dc:creator|meta:printed-by)>)`)
 
-// maxODTMeta bounds meta.xml once decompressed (it is a few kilobytes).
-const maxODTMeta = 1 << 20
+// Decompressed bounds of the entries stripODT reads: meta.xml is a few
+// kilobytes; content.xml and styles.xml hold the text, whose comments and
+// tracked changes name their authors (an upload is at most MaxUploadBytes
+// compressed; a text compresses about tenfold, so 64 MiB is far above any
+// real document and stops a zip bomb).
+const (
+	maxODTMeta    = 1 << 20
+	maxODTContent = 64 << 20
+)
 
-// stripODT rewrites the zip with meta.xml's author, last editor and printer
-// removed; every other entry is copied compressed as it was (nothing else
-// is decompressed, so a zip bomb costs nothing), "mimetype" first.
+// odtPersonalIn are the entries of an ODT whose people stripODT removes,
+// with the most it reads of each: meta.xml's author, last editor and
+// printer, and the author of every comment (office:annotation) and tracked
+// change (office:change-info) in the text and its styles.
+var odtPersonalIn = map[string]int64{"meta.xml": maxODTMeta, "content.xml": maxODTContent, "styles.xml": maxODTContent}
+
+// stripODT rewrites the zip with the people odtPersonalIn names removed;
+// every other entry is copied compressed as it was (nothing else is
+// decompressed), "mimetype" first.
 func stripODT(b []byte) ([]byte, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -168,14 +182,14 @@ func stripODT(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, f := range zr.File {
-		if f.Name == "meta.xml" {
+		if limit, ok := odtPersonalIn[f.Name]; ok {
 			rc, err := f.Open()
 			if err != nil {
 				return nil, errUnreadable()
 			}
-			meta, err := io.ReadAll(io.LimitReader(rc, maxODTMeta+1))
+			meta, err := io.ReadAll(io.LimitReader(rc, limit+1))
 			_ = rc.Close()
-			if err != nil || len(meta) > maxODTMeta {
+			if err != nil || int64(len(meta)) > limit {
 				return nil, errUnreadable()
 			}
 			w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: f.Modified})

@@ -36,7 +36,8 @@ func odt(t testing.TB, mimetype string, contentSize int) []byte {
 	return buf.Bytes()
 }
 
-// odtMeta is an ODT whose meta.xml names its author, last editor and printer.
+// odtMeta is an ODT whose meta.xml names its author, last editor and printer,
+// and whose comments and tracked changes name theirs.
 func odtMeta(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -44,7 +45,10 @@ func odtMeta(t testing.TB) []byte {
 	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "mimetype", Method: zip.Store})
 	_, _ = w.Write([]byte(odtType))
 	w, _ = zw.Create("content.xml")
-	_, _ = w.Write([]byte("<office:document-content>Le texte</office:document-content>"))
+	_, _ = w.Write([]byte(`<office:document-content>Le texte<office:annotation><dc:creator>Jean Dupont</dc:creator><dc:date>2026-03-01</dc:date><text:p>Une remarque</text:p></office:annotation>` +
+		`<text:tracked-changes><text:changed-region><text:insertion><office:change-info><dc:creator>Jeanne Durand</dc:creator></office:change-info></text:insertion></text:changed-region></text:tracked-changes></office:document-content>`))
+	w, _ = zw.Create("styles.xml")
+	_, _ = w.Write([]byte(`<office:document-styles><office:annotation><dc:creator>Jean Dupont</dc:creator></office:annotation></office:document-styles>`))
 	w, _ = zw.Create("meta.xml")
 	_, _ = w.Write([]byte(`<office:document-meta><office:meta><meta:initial-creator>Jean Dupont</meta:initial-creator>` +
 		`<dc:creator>Jeanne Durand</dc:creator><meta:printed-by>Jean  Dupont</meta:printed-by><dc:title>Mon travail</dc:title>` +
@@ -199,7 +203,9 @@ func TestStripKeepsTheFile(t *testing.T) {
 	}
 	want := map[string]string{
 		"mimetype":    odtType,
-		"content.xml": "<office:document-content>Le texte</office:document-content>",
+		"content.xml": `<office:document-content>Le texte<office:annotation><dc:date>2026-03-01</dc:date><text:p>Une remarque</text:p></office:annotation>` +
+			`<text:tracked-changes><text:changed-region><text:insertion><office:change-info></office:change-info></text:insertion></text:changed-region></text:tracked-changes></office:document-content>`,
+		"styles.xml": `<office:document-styles><office:annotation></office:annotation></office:document-styles>`,
 		"meta.xml":    "<office:document-meta><office:meta><dc:title>Mon travail</dc:title><meta:generator>LibreOffice</meta:generator></office:meta></office:document-meta>",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
