@@ -202,11 +202,11 @@ func TestStripKeepsTheFile(t *testing.T) {
 		got[f.Name] = string(b)
 	}
 	want := map[string]string{
-		"mimetype":    odtType,
+		"mimetype": odtType,
 		"content.xml": `<office:document-content>Le texte<office:annotation><dc:date>2026-03-01</dc:date><text:p>Une remarque</text:p></office:annotation>` +
 			`<text:tracked-changes><text:changed-region><text:insertion><office:change-info></office:change-info></text:insertion></text:changed-region></text:tracked-changes></office:document-content>`,
 		"styles.xml": `<office:document-styles><office:annotation></office:annotation></office:document-styles>`,
-		"meta.xml":    "<office:document-meta><office:meta><dc:title>Mon travail</dc:title><meta:generator>LibreOffice</meta:generator></office:meta></office:document-meta>",
+		"meta.xml":   "<office:document-meta><office:meta><dc:title>Mon travail</dc:title><meta:generator>LibreOffice</meta:generator></office:meta></office:document-meta>",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stripped ODT (-want +got):\n%s", diff)
