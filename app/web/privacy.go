@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"librecours/app/password"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -92,9 +91,7 @@ func (s *Server) deletionCheck(ctx context.Context, u *course.User) course.Passw
 		if err := s.attempt(ctx, []throttleKey{{key: "email:" + course.NormalizeEmail(u.Email), free: throttlePerAccount}}); err != nil {
 			return false, err
 		}
-		var ok bool
-		err := s.argon(ctx, func() { ok, _ = password.Check(hash, pw) }) // a malformed hash matches nothing
-		return ok, err
+		return s.checkPassword(ctx, hash, pw)
 	}
 }
 

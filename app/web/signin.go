@@ -64,14 +64,15 @@ func setRetryAfter(c *fiber.Ctx, err error) {
 	}
 }
 
-// argon runs f in a password slot (password.Limiter): errBusy when none
-// freed in time.
-func (s *Server) argon(ctx context.Context, f func()) error {
-	err := s.passwords.Do(ctx, f)
+// checkPassword checks pw against hash in a password slot
+// (password.Limiter.Check; a malformed hash matches nothing): errBusy when
+// no slot freed in time.
+func (s *Server) checkPassword(ctx context.Context, hash, pw string) (bool, error) {
+	ok, err := s.passwords.Check(ctx, hash, pw)
 	if errors.Is(err, password.ErrBusy) {
-		return errBusy
+		return false, errBusy
 	}
-	return err
+	return ok, err
 }
 
 // throttleKey is one counter an attempt is counted on. When credit is
@@ -164,8 +165,8 @@ func (s *Server) signIn(c *fiber.Ctx, email, pw string) (*course.User, error) {
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	var ok bool
-	if err := s.argon(ctx, func() { ok, _ = password.Check(hash, pw) }); err != nil {
+	ok, err := s.checkPassword(ctx, hash, pw)
+	if err != nil {
 		return nil, err
 	}
 	if u == nil || !ok {
