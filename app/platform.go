@@ -1,28 +1,23 @@
-// Package app wires one platform: configuration → store → services → web
-// and jobs, in this file. The commands (app/cli) open a Platform and run
-// its parts; nothing else builds a service.
+// Package app wires one platform: configuration → store → services
+// (app/services, which web tests also use) → web and metrics, in this file.
+// The commands (app/cli) open a Platform and run its parts.
 package app
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"librecours/app/metrics"
 	"log/slog"
 	"time"
 
 	"librecours/app/config"
-	"librecours/app/jobs"
-	"librecours/app/markdown"
+	"librecours/app/metrics"
 	"librecours/app/mongostore"
-	"librecours/app/password"
+	"librecours/app/services"
 	"librecours/app/sqlstore"
 	"librecours/app/store"
 	"librecours/app/web"
-	"librecours/certificates"
 	"librecours/course"
-	"librecours/grading"
-	"librecours/notify"
 )
 
 // Options are what a command adds to the configuration.
@@ -44,14 +39,10 @@ type Platform struct {
 	Store   store.Backend
 	Metrics *metrics.Metrics // nil when /metrics is off
 
-	Course       *course.Service
-	Auth         *course.Auth
-	Grading      *grading.Service
-	Quiz         *grading.Quiz
-	Certificates *certificates.Service
-	Outbox       *notify.Outbox
-	Scheduler    *jobs.Scheduler
-	Web          *web.Server
+	// The services (p.Course, p.Grading, p.Scheduler, …) and the web
+	// server over them.
+	*services.Set
+	Web *web.Server
 
 	raw store.Backend // the store itself, closed by Close
 }
@@ -102,55 +93,22 @@ func openStore(ctx context.Context, cfg config.Config, holder string) (store.Bac
 	return mongostore.NewBackend(db), nil
 }
 
-// wire builds the services over the store, then the jobs and the web
-// server over the services.
+// wire builds the services, the notification rules and the scheduler over
+// the store (app/services), then the web server over them.
 func (p *Platform) wire(now func() time.Time) error {
-	cfg, st := p.Config, p.Store.Stores()
+	cfg := p.Config
 	texts, err := web.LoadTexts()
 	if err != nil {
 		return err
 	}
-	common, err := password.LoadCommon()
+	set, err := services.New(p.Store.Stores(), services.Options{Config: cfg, Log: p.Log, Now: now, Texts: texts, Metrics: p.Metrics})
 	if err != nil {
-		return fmt.Errorf("app: common passwords: %w", err)
+		return err
 	}
-	passwords := password.NewLimiter(password.DefaultWait)
-	secrets := &course.Secrets{Settings: st.Settings}
-	md := markdown.New()
+	p.Set = set
 
-	p.Course = &course.Service{Store: st.Course, Roster: st.Course, Feeds: st.Course, Privacy: st.Course, Audit: st.Certificates,
-		Now: now, HashPassword: passwords.Hash, CommonPassword: common.Has,
-		TimeZone: cfg.TimeZone, SelfRegistration: cfg.SelfRegistration}
-	p.Auth = &course.Auth{Store: st.Auth, Users: st.Course, Now: now,
-		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, TokenTTL: cfg.TokenTTL}
-	p.Grading = &grading.Service{Store: st.Grading, Course: st.Course, Audit: st.Certificates, Now: now,
-		Markdown: markdown.ForGrading(md), IDKey: secrets.KeyFunc(course.SecretReviewIDs)}
-	p.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now, Audit: st.Certificates}
-	p.Certificates = &certificates.Service{Store: st.Certificates, Animators: st.Certificates, Course: st.Course,
-		Grading: st.Grading, Quiz: p.Quiz, Now: now, BaseURL: cfg.BaseURL, Organisation: cfg.Organisation, Texts: texts}
-
-	loc, err := time.LoadLocation(cfg.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	var mailer notify.Mailer = notify.LogMailer{Log: p.Log}
-	if cfg.SMTPHost != "" {
-		mailer = &notify.SMTPMailer{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
-			Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
-	}
-	p.Outbox = &notify.Outbox{Store: st.Outbox, Now: now, Location: loc, AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Audit: st.Certificates}
-	dispatch := &notify.Dispatcher{Store: st.Outbox, Users: st.Course, Mailer: mailer, Now: now,
-		Poster:   &notify.Mattermost{AllowPrivate: cfg.WebhookAllowPrivate},
-		Renderer: notify.Renderer{Texts: texts, BaseURL: cfg.BaseURL}, UnsubscribeKey: secrets.KeyFunc(course.SecretUnsubscribe)}
-	rules := &jobs.Rules{Outbox: p.Outbox, Hooks: st.Outbox, Course: st.Course, Grading: p.Grading,
-		Texts: texts, Lang: texts.Languages()[0], Now: now, Log: p.Log}
-	p.Grading.Events, p.Certificates.Events = rules, rules
-	p.Course.Copiers = []course.SessionCopier{p.Grading, p.Quiz, p.Certificates}
-	p.Scheduler = &jobs.Scheduler{Grading: p.Grading, Rules: rules, Dispatch: dispatch, Auth: p.Auth,
-		Metrics: p.Metrics, Log: p.Log, Now: now, NotifyInterval: cfg.NotifyInterval}
-
-	p.Web, err = web.NewServer(web.Deps{Config: cfg, Log: p.Log, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Auth: p.Auth,
-		Markdown: md, Course: p.Course, Grading: p.Grading, Quiz: p.Quiz, Certificates: p.Certificates, Outbox: p.Outbox,
+	p.Web, err = web.NewServer(web.Deps{Config: cfg, Log: p.Log, Now: now, Texts: texts, Passwords: p.Passwords, Secrets: p.Secrets, Auth: p.Auth,
+		Markdown: p.Markdown, Course: p.Course, Grading: p.Grading, Quiz: p.Quiz, Certificates: p.Certificates, Outbox: p.Outbox,
 		Ready: p.Store.Ready, Unavailable: p.Store.Unavailable, Metrics: p.Metrics})
 	if err != nil {
 		return err

@@ -11,11 +11,9 @@ import (
 	"librecours/app/cli/verify"
 	"librecours/app/config"
 	"librecours/app/jobs"
-	"librecours/app/markdown"
 	"librecours/app/metrics"
 	"librecours/app/password"
-	"librecours/certificates"
-	"librecours/grading"
+	"librecours/app/services"
 	"librecours/notify"
 	"log/slog"
 	"net/http"
@@ -80,13 +78,13 @@ func newEnvWith(t testing.TB, cfg config.Config) *testEnv {
 	t.Helper()
 	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
-	d := testDeps(cfg, db, clk.Now, nil)
+	d, j, n := testWiring(cfg, db, clk.Now, nil, nil)
 	srv, err := NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &testEnv{t: t, srv: srv, clock: clk, db: db}
-	e.jobs, e.notifier = testJobs(d, db)
+	e.jobs, e.notifier = j, n
 	return e
 }
 
@@ -94,38 +92,12 @@ func newEnvWith(t testing.TB, cfg config.Config) *testEnv {
 // restarted process would have: its web server and its scheduler.
 func (e *testEnv) restart() (*Server, *jobs.Scheduler, testNotifier) {
 	e.t.Helper()
-	d := testDeps(e.srv.cfg, e.db, e.clock.Now, nil)
+	d, j, n := testWiring(e.srv.cfg, e.db, e.clock.Now, nil, nil)
 	srv, err := NewServer(d)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	j, n := testJobs(d, e.db)
 	return srv, j, n
-}
-
-// testJobs wires the notification rules and the scheduler over d's
-// services as app/platform.go does, with e-mails written to the log.
-func testJobs(d Deps, db store.Backend) (*jobs.Scheduler, testNotifier) {
-	st := db.Stores()
-	log := d.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	n := testNotifier{outbox: d.Outbox, store: st.Outbox}
-	cfg := d.Config
-	var mailer notify.Mailer = notify.LogMailer{Log: log}
-	if cfg.SMTPHost != "" {
-		mailer = &notify.SMTPMailer{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
-			Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
-	}
-	n.dispatch = &notify.Dispatcher{Store: st.Outbox, Users: st.Course, Mailer: mailer, Now: d.Now,
-		Poster:   &notify.Mattermost{AllowPrivate: d.Config.WebhookAllowPrivate},
-		Renderer: notify.Renderer{Texts: d.Texts, BaseURL: d.Config.BaseURL}, UnsubscribeKey: d.Secrets.KeyFunc(course.SecretUnsubscribe)}
-	rules := &jobs.Rules{Outbox: d.Outbox, Hooks: st.Outbox, Course: st.Course, Grading: d.Grading,
-		Texts: d.Texts, Lang: languages[0], Now: d.Now, Log: log}
-	d.Grading.Events, d.Certificates.Events = rules, rules
-	return &jobs.Scheduler{Grading: d.Grading, Rules: rules, Dispatch: n.dispatch, Auth: d.Auth,
-		Metrics: d.Metrics, Log: log, Now: d.Now, NotifyInterval: d.Config.NotifyInterval}, n
 }
 
 // testArgon are the cost parameters of the test accounts' password hashes:
@@ -133,37 +105,25 @@ func testJobs(d Deps, db store.Backend) (*jobs.Scheduler, testNotifier) {
 // own parameters are checked in app/password).
 var testArgon = password.Params{Memory: 256, Time: 1, Threads: 1}
 
-// testDeps wires the services over db as app/platform.go does (a web test
-// cannot import package app, which imports web); the scheduler's parts are
-// in testEnv.jobs.
-func testDeps(cfg config.Config, db store.Backend, now func() time.Time, m *metrics.Metrics) Deps {
-	st := db.Stores()
+// testWiring builds the services over db as app/platform.go does (through
+// app/services; a web test cannot import package app, which imports web):
+// the server's Deps, the scheduler over the same services, and what the
+// notification tests reach into.
+func testWiring(cfg config.Config, db store.Backend, now func() time.Time, m *metrics.Metrics, log *slog.Logger) (Deps, *jobs.Scheduler, testNotifier) {
 	texts, err := LoadTexts()
-	if err != nil {
-		panic(err)
-	}
-	common, err := password.LoadCommon()
 	if err != nil {
 		panic(err)
 	}
 	passwords := password.NewLimiter(password.DefaultWait)
 	passwords.Params = testArgon
-	secrets := &course.Secrets{Settings: st.Settings}
-	md := markdown.New()
-	d := Deps{Config: cfg, Now: now, Texts: texts, Passwords: passwords, Secrets: secrets, Markdown: md, Ready: db.Ready, Unavailable: db.Unavailable, Metrics: m}
-	d.Course = &course.Service{Store: st.Course, Roster: st.Course, Feeds: st.Course, Privacy: st.Course, Audit: st.Certificates,
-		Now: now, HashPassword: passwords.Hash, CommonPassword: common.Has, TimeZone: cfg.TimeZone, SelfRegistration: cfg.SelfRegistration}
-	d.Auth = &course.Auth{Store: st.Auth, Users: st.Course, Now: now,
-		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, TokenTTL: cfg.TokenTTL}
-	d.Grading = &grading.Service{Store: st.Grading, Course: st.Course, Audit: st.Certificates, Now: now,
-		Markdown: markdown.ForGrading(md), IDKey: secrets.KeyFunc(course.SecretReviewIDs)}
-	d.Quiz = &grading.Quiz{Store: st.Evaluation, Course: st.Course, Now: now, Audit: st.Certificates}
-	d.Certificates = &certificates.Service{Store: st.Certificates, Animators: st.Certificates, Course: st.Course,
-		Grading: st.Grading, Quiz: d.Quiz, Now: now, BaseURL: cfg.BaseURL, Organisation: cfg.Organisation, Texts: texts}
-	d.Course.Copiers = []course.SessionCopier{d.Grading, d.Quiz, d.Certificates}
-	loc, _ := time.LoadLocation(cfg.TimeZone)
-	d.Outbox = &notify.Outbox{Store: st.Outbox, Now: now, Location: loc, AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Audit: st.Certificates}
-	return d
+	set, err := services.New(db.Stores(), services.Options{Config: cfg, Log: log, Now: now, Texts: texts, Passwords: passwords, Metrics: m})
+	if err != nil {
+		panic(err)
+	}
+	d := Deps{Config: cfg, Log: log, Now: now, Texts: texts, Passwords: set.Passwords, Secrets: set.Secrets, Markdown: set.Markdown,
+		Course: set.Course, Auth: set.Auth, Grading: set.Grading, Quiz: set.Quiz, Certificates: set.Certificates, Outbox: set.Outbox,
+		Ready: db.Ready, Unavailable: db.Unavailable, Metrics: m}
+	return d, set.Scheduler, testNotifier{outbox: set.Outbox, store: db.Stores().Outbox, dispatch: set.Dispatch}
 }
 
 // openTestStore opens the embedded store in dir (a fresh temporary folder
@@ -374,11 +334,9 @@ func (e *testEnv) unsubscribeKey() []byte {
 // testServer is a Server over db wired as app/platform.go does, with its
 // notification rules (their scheduler is not kept).
 func testServer(cfg config.Config, db store.Backend, now func() time.Time, log *slog.Logger, m *metrics.Metrics) (*Server, error) {
-	d := testDeps(cfg, db, now, m)
-	d.Log = log
+	d, _, _ := testWiring(cfg, db, now, m, log)
 	srv, err := NewServer(d)
 	if err == nil {
-		testJobs(d, db)
 		m.Watch(metrics.Sources{Backend: db, Grading: d.Grading, Now: now, DataDir: cfg.DataDir})
 	}
 	return srv, err

@@ -40,13 +40,12 @@ func newMetricsEnv(t *testing.T, cfg config.Config) (*testEnv, *sqlstore.Store) 
 		t.Fatal("metrics off")
 	}
 	clk := &clock{t: testStart}
-	d := testDeps(cfg, m.Backend(db), clk.Now, m)
+	d, j, n := testWiring(cfg, m.Backend(db), clk.Now, m, nil)
 	srv, err := NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &testEnv{t: t, srv: srv, clock: clk, db: db}
-	e.jobs, e.notifier = testJobs(d, m.Backend(db))
+	e := &testEnv{t: t, srv: srv, clock: clk, db: db, jobs: j, notifier: n}
 	m.Watch(metrics.Sources{Backend: m.Backend(db), Grading: d.Grading, Now: clk.Now, DataDir: cfg.DataDir})
 	return e, db
 }

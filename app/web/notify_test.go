@@ -715,13 +715,11 @@ func TestNotifyLogFallback(t *testing.T) {
 	var buf bytes.Buffer
 	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
-	d := testDeps(testConfig(), db, clk.Now, nil)
-	d.Log = slog.New(slog.NewTextHandler(&buf, nil))
+	d, jobs, notifier := testWiring(testConfig(), db, clk.Now, nil, slog.New(slog.NewTextHandler(&buf, nil)))
 	srv, err := NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs, notifier := testJobs(d, db)
 	if _, ok := notifier.dispatch.Mailer.(notify.LogMailer); !ok {
 		t.Fatalf("mailer: %T", notifier.dispatch.Mailer)
 	}
