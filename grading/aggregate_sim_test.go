@@ -504,6 +504,8 @@ func aggMeanCI(xs []float64) (mean, half float64) {
 var (
 	aggSimSeedsFlag = flag.Int("aggsim.seeds", 0, "seeds per regime of TestAggregateRegimes (default 20, 4 with -short)")
 	aggSimBoundFlag = flag.Bool("aggsim.bound", false, "run TestAggregateRegimeBound (about 20 s)")
+	// A second seed range checks that a change is not fitted to the first.
+	aggSimOffsetFlag = flag.Uint64("aggsim.offset", 0, "first seed of TestAggregateRegimes, TestAggregateRegimeBound and TestAggregateRegimeGap, minus 1")
 )
 
 // TestAggregateRegimes measures the targets of issue #12 on regimes (a), (b),
@@ -530,7 +532,7 @@ func TestAggregateRegimes(t *testing.T) {
 		var rm, rd, ratio, wm, wd, prec, precSD, wrong []float64
 		disc, parts, fell := 0, 0, 0
 		for seed := range seeds {
-			run := aggRegimeCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1, 0x12e9)))
+			run := aggRegimeCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
 			rm, rd, ratio = append(rm, run.rmseModel), append(rd, run.rmseMedian), append(ratio, run.rmseModel/run.rmseMedian)
 			wm, wd, prec = append(wm, run.within10Model), append(wd, run.within10Md), append(prec, run.precision10)
 			precSD, wrong = append(precSD, run.precision10SD), append(wrong, run.wrongSide)
@@ -550,12 +552,15 @@ func TestAggregateRegimes(t *testing.T) {
 			f(wrong, 100, "%.0f"), fell, seeds)
 		// The issue's targets: ≤ 0.85 for (a) and (b), ≤ 0.65 for (c) and (e).
 		// (e) cannot reach 0.65: the Bayes-optimal grades, which know every
-		// reviewer's bias and noise, reach 0.665 (TestAggregateRegimeBound).
-		// The bound below guards what is reached (0.724 with 20 seeds).
+		// reviewer's bias and noise, reach 0.665 (TestAggregateRegimeBound),
+		// and a Gibbs sampler of the simulation's own model, which has to
+		// learn them from the same reviews, 0.717 (TestAggregateRegimeGap).
+		// The bound below guards what is reached (0.722 with 20 seeds,
+		// 0.726 with seeds 101..120).
 		target := 0.85
 		switch {
 		case r.missing > 0:
-			target = 0.75
+			target = 0.74
 		case r.max+r.min+r.random > 0:
 			target = 0.65
 		}
@@ -638,7 +643,7 @@ func TestAggregateRegimeBound(t *testing.T) {
 	prior[100] += 0.0098
 	var ratio, prec, precSD, wrong []float64
 	for seed := range 20 {
-		d := aggRegimeDrawCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1, 0x12e9)))
+		d := aggRegimeDrawCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
 		post := map[string][]float64{}
 		for _, rv := range d.in.Reviews {
 			p, ok := post[rv.SubmissionID]
