@@ -19,6 +19,7 @@ const (
 	KindDeadline          Kind = "deadline"           // a submission or review deadline is 24 hours away
 	KindGradeAvailable    Kind = "grade_available"    // a participant's grade of a part is out
 	KindGradeChanged      Kind = "grade_changed"      // a participant's grade changed after the part closed (an animator's correction)
+	KindReviewReplied     Kind = "review_replied"     // the author of reviewed work answered the reviewer's review (never saying who)
 	KindCertificateIssued Kind = "certificate_issued" // a participant's certificate was issued
 	KindQueueNew          Kind = "queue_new"          // an animator's correction queue has new items
 	KindMattermost        Kind = "mattermost"         // a post to a session's webhook
@@ -37,7 +38,8 @@ const (
 var AccountKinds = []Kind{KindAccountCreated, KindAccountExists, KindPasswordReset, KindEmailChange, KindInvitation}
 
 // MailKinds lists the e-mail kinds, in display order.
-var MailKinds = []Kind{KindReviewsAssigned, KindDeadline, KindGradeAvailable, KindGradeChanged, KindCertificateIssued, KindQueueNew}
+var MailKinds = []Kind{KindReviewsAssigned, KindDeadline, KindGradeAvailable, KindGradeChanged, KindReviewReplied, KindCertificateIssued,
+	KindQueueNew}
 
 // ParseKind returns the e-mail kind named s, or false.
 func ParseKind(s string) (Kind, bool) {
@@ -82,7 +84,7 @@ type Event struct {
 	At          time.Time // the deadline of a reminder
 	Count       int       // reviews to do, items in the queue, submissions assigned
 	Total       int       // reviews assigned (Mattermost), the queue threshold
-	Code        string    // a certificate's code, or an account link's token
+	Code        string    // a certificate's code, an account link's token, or the ID of a review answered (the reviewer's own)
 	Level       int       // a certificate's level
 	Text        string    // the report sentence of a closed session; the new address of an e-mail change
 }

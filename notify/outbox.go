@@ -61,6 +61,39 @@ func (o *Outbox) Email(ctx context.Context, kind Kind, userID string, e Event) (
 // belongs to the day it fell due, so a scan that finds it again on a later
 // day finds the same message.
 func (o *Outbox) EmailOn(ctx context.Context, kind Kind, userID string, on time.Time, e Event) (AddResult, error) {
+	return o.email(ctx, kind, userID, e, MailID(kind, userID, o.Day(on)), time.Time{})
+}
+
+// DigestHour is the hour (platform's time zone) at which a day's digest
+// goes out, the day after (EmailDigest).
+const DigestHour = 7
+
+// DigestAt is when the digest of the day of t goes out: DigestHour on the
+// next day, in the platform's time zone.
+func (o *Outbox) DigestAt(t time.Time) time.Time {
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	lt := t.In(loc)
+	return time.Date(lt.Year(), lt.Month(), lt.Day()+1, DigestHour, 0, 0, 0, loc).UTC()
+}
+
+// EmailDigest tells userID about e in the day's e-mail of kind, as Email
+// does, unless the person switched the kind off; but the message waits
+// until the next morning (DigestAt), so every event of the day joins it
+// and none is dropped because the day's mail went out already. The same
+// event queued twice (a retry, two servers at once) is in the message
+// once: it is told once at most.
+func (o *Outbox) EmailDigest(ctx context.Context, kind Kind, userID string, e Event) (AddResult, error) {
+	now := o.Now()
+	return o.email(ctx, kind, userID, e, MailID(kind, userID, o.Day(now)), o.DigestAt(now))
+}
+
+// email queues e in the message id, due at due (now when zero), after
+// checking the kind and the recipient's preferences (account kinds go out
+// whatever they are).
+func (o *Outbox) email(ctx context.Context, kind Kind, userID string, e Event, id string, due time.Time) (AddResult, error) {
 	account := slices.Contains(AccountKinds, kind)
 	if _, ok := ParseKind(string(kind)); (!ok && !account) || userID == "" || e.Key == "" {
 		return 0, fmt.Errorf("notify: e-mail of kind %q to %q, event %q: %w", kind, userID, e.Key, errBadMessage)
@@ -75,8 +108,11 @@ func (o *Outbox) EmailOn(ctx context.Context, kind Kind, userID string, on time.
 		}
 	}
 	now := o.Now().UTC()
-	return o.Store.Add(ctx, Message{ID: MailID(kind, userID, o.Day(on)), Kind: kind, UserID: userID,
-		Events: []Event{e}, Status: StatusPending, NextAt: now, CreatedAt: now, UpdatedAt: now})
+	if due.IsZero() {
+		due = now
+	}
+	return o.Store.Add(ctx, Message{ID: id, Kind: kind, UserID: userID,
+		Events: []Event{e}, Status: StatusPending, NextAt: due, CreatedAt: now, UpdatedAt: now})
 }
 
 // LinkPaths are where account links lead; the token follows.

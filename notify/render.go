@@ -70,6 +70,10 @@ func (r Renderer) line(lang string, kind Kind, e Event) string {
 		}
 	case KindGradeAvailable, KindGradeChanged:
 		args["URL"] = r.link(sp + "/parts/" + strconv.Itoa(e.Part))
+	case KindReviewReplied:
+		// The reviewer's own review, where the reply is shown: the mail
+		// names the session and part, never the author.
+		args["URL"] = r.link("/reviews/" + url.PathEscape(e.Code))
 	case KindCertificateIssued:
 		args["Level"], args["Code"] = e.Level, e.Code
 		args["URL"] = r.link("/certificates/" + url.PathEscape(e.Code))
