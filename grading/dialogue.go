@@ -35,6 +35,19 @@ type Reply struct {
 	RatedAt     time.Time // the latest rating; zero without one
 }
 
+// ReplyNotifier is what a Notifier (Service.Events) may also do: hear that
+// an author answered a review, to tell its reviewer. It is told the review
+// and its reviewer only, never the author, so no notice can name them.
+type ReplyNotifier interface {
+	// ReviewReplied follows the text of the reply to review reviewID
+	// (session sess, part), once: on the call whose Store.SetReply
+	// recorded the text, which the store does for one call only. A
+	// helpfulness rating alone tells nothing: it may change until the
+	// session closes, and it is a number for the reviewer-quality score,
+	// not a message to read.
+	ReviewReplied(ctx context.Context, sess *course.Session, part int, reviewID, reviewerID string)
+}
+
 // Translation keys of the reply's validation errors.
 const (
 	KeyReplyEmpty       = "grading.reply.empty"
@@ -102,5 +115,8 @@ func (s *Service) ReplyToReview(ctx context.Context, actor *course.User, reviewI
 		return nil, err
 	}
 	s.queues.expire(r.SessionID)
+	if rn, ok := s.Events.(ReplyNotifier); ok && text != "" {
+		rn.ReviewReplied(ctx, sess, r.Part, r.ID, r.ReviewerID)
+	}
 	return s.Store.ReviewByID(ctx, r.ID)
 }

@@ -1,10 +1,17 @@
 package grading_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"librecours/course"
 	"librecours/grading"
+	"librecours/grading/gradingtest"
 )
 
 // receivedBy returns the done reviews of author's part-1 work in the
@@ -158,4 +165,100 @@ func TestReplyBeforeClose(t *testing.T) {
 	}
 	_, err := e.svc.ReplyToReview(ctx, user(done.AuthorID), done.ID, "Merci", 4)
 	wantErr(t, err, grading.ErrNotFound)
+}
+
+// replyNotifier is the test Notifier that also hears of replies
+// (grading.ReplyNotifier).
+type replyNotifier struct {
+	*gradingtest.Notifier
+	mu      sync.Mutex
+	replies []heardReply
+}
+
+type heardReply struct {
+	Session, ReviewID, ReviewerID string
+	Part                          int
+}
+
+func (n *replyNotifier) ReviewReplied(_ context.Context, sess *course.Session, part int, reviewID, reviewerID string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.replies = append(n.replies, heardReply{Session: sess.ID, Part: part, ReviewID: reviewID, ReviewerID: reviewerID})
+}
+
+func (n *replyNotifier) heard() []heardReply {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.replies)
+}
+
+var _ grading.ReplyNotifier = (*replyNotifier)(nil)
+
+// TestReplyTellsTheReviewer: the reviewer hears of the text of a reply
+// once, with their review and no word of the author; a rating alone, a
+// refused second text, an invalid reply and a reply the store could not
+// keep tell nothing.
+func TestReplyTellsTheReviewer(t *testing.T) {
+	t.Parallel()
+	e, _ := closed(t)
+	n := &replyNotifier{Notifier: e.events}
+	e.svc.Events = n
+	rs := receivedBy(t, e, "p1")
+	r, r2 := rs[0], rs[1]
+	if r.ReviewerID == "" || r.ReviewerID == "p1" {
+		t.Fatalf("review %s has reviewer %q", r.ID, r.ReviewerID)
+	}
+
+	steps := []struct {
+		name        string
+		review      grading.Review
+		text        string
+		helpfulness int
+		fail        bool // the store refuses SetReply
+		want        []heardReply
+	}{
+		{name: "a rating alone", review: r, helpfulness: 3},
+		{name: "a rating changed", review: r, helpfulness: 5},
+		{name: "an invalid rating with a text", review: r, text: "Merci", helpfulness: 9},
+		{name: "a text the store could not keep", review: r, text: "Merci", fail: true},
+		{name: "the text", review: r, text: "Merci, très utile.", want: []heardReply{{sid, r.ID, r.ReviewerID, 1}}},
+		{name: "a second text, refused", review: r, text: "Encore merci", want: []heardReply{{sid, r.ID, r.ReviewerID, 1}}},
+		{name: "a rating after the text", review: r, helpfulness: 2, want: []heardReply{{sid, r.ID, r.ReviewerID, 1}}},
+		{name: "a text with a rating, another review", review: r2, text: "Je n’avais pas vu.", helpfulness: 4,
+			want: []heardReply{{sid, r.ID, r.ReviewerID, 1}, {sid, r2.ID, r2.ReviewerID, 1}}},
+	}
+	for _, s := range steps {
+		if s.fail {
+			e.store.Fail = func(op string) error {
+				if op == "SetReply" {
+					return errors.New("disk full")
+				}
+				return nil
+			}
+		}
+		_, err := e.svc.ReplyToReview(ctx, user("p1"), s.review.ID, s.text, s.helpfulness)
+		e.store.Fail = nil
+		if ok := err == nil; ok == (s.fail || s.helpfulness > grading.MaxHelpfulness || s.name == "a second text, refused") {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := n.heard(); !slices.Equal(got, s.want) {
+			t.Fatalf("after %s, the notifier heard %+v, want %+v", s.name, got, s.want)
+		}
+	}
+	for _, h := range n.heard() {
+		if strings.Contains(fmt.Sprint(h), "p1") {
+			t.Fatalf("the notice %+v names the author", h)
+		}
+	}
+
+	// A Notifier that does not hear replies is not asked (the service
+	// does not fail for want of one).
+	e.svc.Events = e.events
+	rs3 := receivedBy(t, e, "p2")
+	if _, err := e.svc.ReplyToReview(ctx, user("p2"), rs3[0].ID, "Merci", 0); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.heard()) != 2 {
+		t.Fatalf("the replaced notifier heard %+v", n.heard())
+	}
 }
