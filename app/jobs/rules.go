@@ -37,6 +37,7 @@ type Rules struct {
 
 var (
 	_ grading.Notifier      = (*Rules)(nil)
+	_ grading.ReplyNotifier = (*Rules)(nil)
 	_ certificates.Notifier = (*Rules)(nil)
 )
 
@@ -126,6 +127,25 @@ func (n *Rules) GradesChanged(ctx context.Context, sess *course.Session, p cours
 		_, err := n.Outbox.Email(ctx, notify.KindGradeChanged, c.AuthorID, e)
 		n.logged(ctx, "grade changed", err)
 	}
+}
+
+// ReviewReplied tells a reviewer that the author of the work they reviewed
+// answered their review: in the next morning's digest of replies
+// (notify.Outbox.EmailDigest), which names the session, the part and a
+// link to the reviewer's own review, never the author. The event is keyed
+// by the review, so a reply is in one mail at most; a reviewer whose
+// account was deleted (the review carries a tombstone) is told nothing.
+func (n *Rules) ReviewReplied(ctx context.Context, sess *course.Session, part int, reviewID, reviewerID string) {
+	if _, err := n.Course.UserByID(ctx, reviewerID); err != nil {
+		if !errors.Is(err, course.ErrNotFound) {
+			n.logged(ctx, "review replied", err)
+		}
+		return
+	}
+	e := sessionEvent(sess, part)
+	e.Key, e.Code = "replied|"+reviewID, reviewID
+	_, err := n.Outbox.EmailDigest(ctx, notify.KindReviewReplied, reviewerID, e)
+	n.logged(ctx, "review replied", err)
 }
 
 // ReviewAppealed tells the session's animators that an appeal joined the

@@ -25,8 +25,14 @@ type dialogueWorld struct {
 
 func newDialogueWorld(t *testing.T) *dialogueWorld {
 	t.Helper()
+	return newDialogueWorldOn(t, newFixture(t))
+}
+
+// newDialogueWorldOn builds the dialogue world on f (a notifyFixture's,
+// for the mails).
+func newDialogueWorldOn(t *testing.T, f *fixture) *dialogueWorld {
+	t.Helper()
 	ctx := t.Context()
-	f := newFixture(t)
 	f.peerWork(t)
 	w := &dialogueWorld{f: f, sid: f.session.ID}
 	people := map[string]*course.User{f.part.ID: f.part}
