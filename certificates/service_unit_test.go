@@ -1544,8 +1544,15 @@ func TestReviewQualityRule(t *testing.T) {
 	// Empty comments, nothing rated, and no graded work to agree with: 0.
 	check("poor reviews", certificates.LevelI, []certificates.Missing{{Reason: certificates.MissingReviewQuality, Have: 0, Need: 40}})
 
-	// Her reviews now agree with u3's grades (100), are developed and rated
-	// 4 of 5 by their authors: (0.5·100 + 0.2·100 + 0.3·75)/1 = 92.5.
+	// Her reviews now agree with u3's grades (100, an animator's: the
+	// agreement part leaves her own review out of a peer grade), are
+	// developed and rated 4 of 5 by their authors:
+	// (0.5·100 + 0.2·100 + 0.3·75)/1 = 92.5.
+	for _, s := range e.grades.subs {
+		if s.AuthorID == "u3" {
+			s.Grade.Source = grading.SourceAnimator
+		}
+	}
 	for i, r := range e.grades.reviews {
 		if r.ReviewerID == "u1" && r.Status == grading.ReviewDone {
 			r.SubmissionID = fmt.Sprintf("u3-%d", r.Part)

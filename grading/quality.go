@@ -9,9 +9,12 @@ import (
 // The reviewer-quality score (issue #12 items 1 and 7) rates how good a
 // person's reviews were over a session, 0..100, from three things:
 //
-//   - agreement with the consensus: 100·max(0, 1 − mean|score − grade|/
-//     QualityAgreementScale) over the reviewed work that has a grade, the
-//     measure ReviewerStats.Quality gives from the aggregation;
+//   - agreement with the consensus: 100·max(0, 1 − mean|score − consensus|/
+//     QualityAgreementScale) over the reviewed work that has one. The
+//     consensus leaves the reviewer out, so that their own pull on a grade
+//     never flatters them: it is the animator's grade, or else what the
+//     OTHER reviews of the work say (ReviewerQualities). A review of work
+//     nobody else reviewed and no animator graded has no agreement part;
 //   - the comments: each counts min(1, characters/QualityCommentTarget), so
 //     an empty comment counts 0 and a developed one 100;
 //   - helpfulness: the authors' mean rating (1..5) mapped to 0..100.
@@ -30,7 +33,7 @@ const (
 // QualityReview is one review handed in, as the quality score reads it.
 type QualityReview struct {
 	Percent     float64  // the review's rubric total, 0..100
-	Consensus   *float64 // the reviewed work's grade; nil when it has none
+	Consensus   *float64 // the reviewed work's grade without this review (see ReviewerQualities); nil for none
 	Comment     string
 	Helpfulness int // the author's rating, 1..5; 0 when not rated
 }
@@ -83,23 +86,38 @@ func ReviewQuality(rs []QualityReview) (q ReviewerQuality, ok bool) {
 }
 
 // ReviewerQualities scores every reviewer of a session from its reviews
-// and submissions (whose grades are the consensus): only reviews handed
-// in count. Reviewers without one are absent.
+// and submissions: only reviews handed in count. Reviewers without one are
+// absent. The consensus a review is compared with leaves it out: the
+// animator's grade of the work when there is one; else the weighted mean of
+// the other reviews' corrected scores, with the weights the peer grade gave
+// them (Grade.Reviews); else, for a grade without them, the median of the
+// other handed-in reviews' scores; none when nobody else reviewed the work.
 func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuality {
-	grades := make(map[string]float64, len(subs))
+	grades := make(map[string]*Grade, len(subs))
 	for _, s := range subs {
 		if s.Grade != nil {
-			grades[s.ID] = s.Grade.Score
+			grades[s.ID] = s.Grade
+		}
+	}
+	done := map[string][]Review{}
+	for _, r := range rs {
+		if r.Status == ReviewDone {
+			done[r.SubmissionID] = append(done[r.SubmissionID], r)
 		}
 	}
 	by := map[string][]QualityReview{}
+	var buf []float64
 	for _, r := range rs {
 		if r.Status != ReviewDone {
 			continue
 		}
 		qr := QualityReview{Percent: r.Percent, Comment: r.Comment}
-		if g, ok := grades[r.SubmissionID]; ok {
-			qr.Consensus = &g
+		if r.SubmissionID != "" {
+			var c float64
+			var ok bool
+			if c, ok, buf = qualityConsensus(grades[r.SubmissionID], done[r.SubmissionID], r.ReviewerID, buf); ok {
+				qr.Consensus = &c
+			}
 		}
 		if r.Reply != nil {
 			qr.Helpfulness = r.Reply.Helpfulness
@@ -111,4 +129,35 @@ func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuali
 		out[id], _ = ReviewQuality(qrs)
 	}
 	return out
+}
+
+// qualityConsensus is the consensus on a work without reviewer's review
+// (ReviewerQualities): g is the work's grade (nil for none), done its
+// handed-in reviews. buf is scratch space, returned for reuse.
+func qualityConsensus(g *Grade, done []Review, reviewer string, buf []float64) (float64, bool, []float64) {
+	if g != nil && (g.Source == SourceAnimator || g.Method == GradeMethodAnimator) {
+		return g.Score, aggValidScore(g.Score), buf
+	}
+	if g != nil {
+		var sw, swc float64
+		for _, sh := range g.Reviews {
+			if sh.ReviewerID != reviewer && sh.Weight > 0 && aggValidScore(sh.Corrected) {
+				sw += sh.Weight
+				swc += sh.Weight * sh.Corrected
+			}
+		}
+		if sw > 0 {
+			return swc / sw, true, buf
+		}
+	}
+	buf = buf[:0]
+	for _, o := range done {
+		if o.ReviewerID != reviewer && aggValidScore(o.Percent) {
+			buf = append(buf, o.Percent)
+		}
+	}
+	if len(buf) == 0 {
+		return 0, false, buf
+	}
+	return aggMedian(buf), true, buf
 }

@@ -89,8 +89,8 @@ func TestReviewerQualities(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", grading.QualityCommentTarget)
 	subs := []*grading.Submission{
-		{ID: "s1", Grade: &grading.Grade{Score: 70}},
-		{ID: "s2"}, // not graded
+		{ID: "s1", Grade: &grading.Grade{Score: 70, Source: grading.SourceAnimator, Method: grading.GradeMethodAnimator}},
+		{ID: "s2"}, // not graded, reviewed by good alone
 	}
 	rs := []grading.Review{
 		{ID: "a", SubmissionID: "s1", ReviewerID: "good", Status: grading.ReviewDone, Percent: 70, Comment: long,
@@ -104,11 +104,63 @@ func TestReviewerQualities(t *testing.T) {
 	if _, ok := got["absent"]; ok || len(got) != 2 {
 		t.Fatalf("scored %v, want good and lazy only", got)
 	}
-	if g := got["good"]; g.Score != 100 || g.Reviews != 2 || g.Rated != 1 {
-		t.Errorf("good = %+v, want 100 over 2 reviews, 1 rated", g)
+	// good: agrees with the animator on s1; s2, which nobody else
+	// reviewed, has no agreement part.
+	if g := got["good"]; g.Score != 100 || g.Reviews != 2 || g.Rated != 1 || !sameFloat(g.Agreement, ptr(100)) {
+		t.Errorf("good = %+v (agreement %v), want 100 over 2 reviews, 1 rated, agreement 100", g, fmtPtr(g.Agreement))
 	}
-	// lazy: agreement 0 (30 off), comments 0, helpfulness 0.
+	// lazy: agreement 0 (30 off the animator), comments 0, helpfulness 0.
 	if l := got["lazy"]; l.Score != 0 || l.Rated != 1 {
 		t.Errorf("lazy = %+v, want 0", l)
+	}
+}
+
+func ptr(x float64) *float64 { return &x }
+
+// TestReviewerQualitiesLeaveOneOut: a lone extreme reviewer pulls the peer
+// grades toward their own scores; compared with those grades they would
+// look fairly close. The consensus they are compared with is what the
+// other reviews say, so their pull does not flatter them.
+func TestReviewerQualitiesLeaveOneOut(t *testing.T) {
+	t.Parallel()
+	var subs []*grading.Submission
+	var rs []grading.Review
+	for i, w := range []string{"w1", "w2", "w3"} {
+		// a and b agree around 70; x gives 100. Each review weighs 0.3, the
+		// prior (65) 0.1: the grade is 78.5+0.6i, pulled up 8 points by x.
+		a, b := 69.0+float64(i), 71.0+float64(i)
+		grade := &grading.Grade{Score: 0.3*(a+b+100) + 0.1*65, Source: grading.SourcePeers, Method: grading.GradeMethodPeersModel,
+			Reviews: []grading.ReviewShare{{ReviewerID: "a", Corrected: a, Weight: 0.3}, {ReviewerID: "b", Corrected: b, Weight: 0.3},
+				{ReviewerID: "x", Corrected: 100, Weight: 0.3}}, PriorShare: 0.1}
+		subs = append(subs, &grading.Submission{ID: w, Grade: grade})
+		for v, z := range map[string]float64{"a": a, "b": b, "x": 100} {
+			rs = append(rs, grading.Review{ID: w + v, SubmissionID: w, ReviewerID: v, Status: grading.ReviewDone, Percent: z})
+		}
+	}
+	// A work graded by the median of its reviews (no shares), and one that
+	// only x reviewed, with a peer grade: the latter has no consensus
+	// without x.
+	subs = append(subs, &grading.Submission{ID: "m", Grade: &grading.Grade{Score: 80, Source: grading.SourcePeers, Method: grading.GradeMethodPeersMedian}},
+		&grading.Submission{ID: "lone", Grade: &grading.Grade{Score: 90, Source: grading.SourcePeers, Method: grading.GradeMethodPeersModel,
+			Reviews: []grading.ReviewShare{{ReviewerID: "x", Corrected: 100, Weight: 0.6}}}})
+	rs = append(rs,
+		grading.Review{ID: "ma", SubmissionID: "m", ReviewerID: "a", Status: grading.ReviewDone, Percent: 60},
+		grading.Review{ID: "mb", SubmissionID: "m", ReviewerID: "b", Status: grading.ReviewDone, Percent: 80},
+		grading.Review{ID: "mx", SubmissionID: "m", ReviewerID: "x", Status: grading.ReviewDone, Percent: 100},
+		grading.Review{ID: "lx", SubmissionID: "lone", ReviewerID: "x", Status: grading.ReviewDone, Percent: 100})
+	got := grading.ReviewerQualities(subs, rs)
+	// x: 30, 29, 28 off the others' weighted means on w1..w3 and 30 off
+	// the median of 60 and 80 on m; "lone" has no agreement part: mean gap
+	// 29.25, agreement 100·(1 − 29.25/30) = 2.5. Against the grades (21.5,
+	// 20.9, 20.3, 20 and 10 off) it would have been 38.
+	x := got["x"]
+	if !sameFloat(x.Agreement, ptr(2.5)) {
+		t.Errorf("x agreement %v, want 2.5 (the others' consensus, not the grades x pulled)", fmtPtr(x.Agreement))
+	}
+	// a: on w_i the others are b (71+i) and x (100) at equal weight,
+	// 85.5+i/2, 16.5−i/2 off a's 69+i (16.5, 16, 15.5); on m, the median
+	// of 80 and 100 is 90, 30 off: mean gap 19.5, agreement 35.
+	if a := got["a"]; !sameFloat(a.Agreement, ptr(35)) {
+		t.Errorf("a agreement %v, want 35", fmtPtr(a.Agreement))
 	}
 }
