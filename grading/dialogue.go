@@ -14,8 +14,9 @@ import (
 // answer each review they received once, and rate how helpful it was (1 to
 // 5). The text is final once sent; the rating may change until the session
 // closes, when the certificates read it (the reviewer-quality score,
-// quality.go). The reviewer reads the answer to their review and the
-// animators the whole thread; neither side ever learns the other's name.
+// quality.go). The reviewer reads the answer to their review (and is told
+// of its text, ReplyNotifier) and the animators the whole thread; neither
+// side ever learns the other's name.
 
 // MaxReplyRunes bounds the text of a reply, in characters.
 const MaxReplyRunes = 4000

@@ -6,7 +6,8 @@
 // time zone for e-mails; the event itself for Mattermost), so a second event
 // the same day joins the message while it waits (a digest) and is dropped
 // once the day's message went out: at most one e-mail a day per kind and
-// person. A Dispatcher delivers what is due: it claims one message at a time
+// person. A kind told through Outbox.EmailDigest (review_replied) waits
+// until the next morning instead, so no event of its day is dropped. A Dispatcher delivers what is due: it claims one message at a time
 // with an atomic update that gives it a lease, so across instances each
 // delivery is attempted by one worker at a time; a failure goes back to the
 // queue with an exponential backoff, and a message is given up after a number
