@@ -495,7 +495,7 @@ type aggSub struct {
 // aggRev is the state of a reviewer.
 type aggRev struct {
 	b, tau  float64 // b is the deviation d_v from the common offset
-	bVar    float64 // Var b: 1/η if the reviewer keeps the prior; if estimated, 0 while iterating, then its posterior variance (run)
+	bVar    float64 // the variance of b for a reviewer who keeps the prior, else 0
 	est     bool    // estimated; otherwise b = 0 and τ = 1/NoiseSD²
 	suspect string  // ReviewerSuspect*: set aside, τ = aggSuspectTau
 }
@@ -503,10 +503,9 @@ type aggRev struct {
 // prec is what a review of weight w by r counts in a grade: the precision of
 // its score with the bias removed, 1/(1/(τw) + Var b), so that the work of a
 // reviewer whose bias is unknown (too few reviews to estimate it) is graded
-// with that doubt. During the iteration an estimated bias is taken as
-// known: counting its variance too would feed back through the leave-one-out
-// estimates of the other reviewers into ever wider doubts. The final grades,
-// computed once the reviewers have settled, count it (run).
+// with that doubt. An estimated bias is taken as known: counting its
+// variance too would feed back through the leave-one-out estimates of the
+// other reviewers into ever wider doubts.
 func (r *aggRev) prec(w float64) float64 {
 	t := r.tau * w
 	return t / (1 + t*r.bVar)
@@ -706,18 +705,6 @@ func (m *aggModel) run() {
 			m.converged = true
 			break
 		}
-	}
-	if m.converged {
-		// The grades are the posteriors given the reviewers as learnt,
-		// each estimated bias with its variance: a bias learnt from a few
-		// reviews against a few others is not known. (Inside the
-		// iteration it is taken as known; see aggRev.prec.)
-		for v := range m.revs {
-			if r := &m.revs[v]; r.est {
-				r.bVar = m.dVar[v]
-			}
-		}
-		m.updateScores(false)
 	}
 }
 

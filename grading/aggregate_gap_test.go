@@ -88,6 +88,12 @@ func TestAggregateRegimeGap(t *testing.T) {
 		{"learnt reviewers, no Student-t weights", func(d aggRegimeDraw) AggregateResult {
 			return aggHalfOracle(t, d, aggHalf{noT: true})
 		}},
+		{"learnt reviewers, each bias's variance in the grade", func(d aggRegimeDraw) AggregateResult {
+			return aggHalfOracle(t, d, aggHalf{bVar: true})
+		}},
+		{"learnt reviewers, each bias without the review graded", func(d aggRegimeDraw) AggregateResult {
+			return aggHalfOracle(t, d, aggHalf{cavity: true})
+		}},
 		{"model form, true reviewers, estimated prior", func(d aggRegimeDraw) AggregateResult {
 			return aggOracle(t, d, rv, false)
 		}},
@@ -170,9 +176,13 @@ func aggOracle(t *testing.T, d aggRegimeDraw, rv float64, truePrior bool) Aggreg
 
 // aggHalf says what aggHalfOracle changes in Aggregate's fit.
 type aggHalf struct {
-	bias, noise bool    // the true biases, noises (plus the rubric's variance rv)
-	noT         bool    // no Student-t weights
-	rv          float64 // the rubric's variance
+	bias, noise bool // the true biases, noises (plus the rubric's variance rv)
+	noT         bool // no Student-t weights
+	// bVar counts each estimated bias's posterior variance in the grade;
+	// cavity grades each review with its reviewer's bias (mean and
+	// variance) learnt without that review, which bVar counts twice.
+	bVar, cavity bool
+	rv           float64 // the rubric's variance
 }
 
 // aggHalfOracle fits Aggregate's model, changes it as h says, and grades
@@ -196,6 +206,15 @@ func aggHalfOracle(t *testing.T, d aggRegimeDraw, h aggHalf) AggregateResult {
 		if h.noise {
 			m.revs[v].tau = 1 / (d.noise[id]*d.noise[id] + h.rv)
 		}
+	}
+	for v := range m.revs {
+		if h.bVar && m.revs[v].est {
+			m.revs[v].bVar = m.dVar[v]
+		}
+	}
+	if h.cavity {
+		aggCavity(m)
+		return m.result()
 	}
 	if h.noT {
 		for p := range m.w {
@@ -287,4 +306,63 @@ func aggGibbs(t *testing.T, d aggRegimeDraw, rng *rand.Rand, sweeps, burn int) A
 			Grade: min(max(sum[u]/float64(sweeps-burn), 0), 100), Method: GradeMethodPeersModel, SD: 1})
 	}
 	return res
+}
+
+// aggCavity grades every model-graded submission once, each review with its
+// reviewer's bias learnt from their other reviews only: its mean and
+// variance without that review's evidence (the cavity of expectation
+// propagation), so the review is not counted twice.
+func aggCavity(m *aggModel) {
+	g := m.g
+	for p, u := range g.revSub {
+		su := &m.subs[u]
+		m.loo[p], m.looVar[p] = su.num, su.prec
+		m.revW[p] = m.w[g.revP[p]]
+		if su.kind == aggKindMedian {
+			m.looVar[p] = -1
+		}
+	}
+	cb, cv := make([]float64, len(g.subZ)), make([]float64, len(g.subZ)) // by submission
+	wp, rp := make([]float64, len(g.revZ)), make([]float64, len(g.revZ))
+	for v := range m.revs {
+		r := &m.revs[v]
+		for p := g.revStart[v]; p < g.revStart[v+1]; p++ {
+			cb[g.revP[p]], cv[g.revP[p]] = r.b, r.bVar
+		}
+		if !r.est {
+			continue
+		}
+		var sw, swr float64
+		for p := g.revStart[v]; p < g.revStart[v+1]; p++ {
+			if m.looVar[p] < 0 {
+				continue
+			}
+			z, wt := g.revZ[p], m.revW[p]
+			t := r.prec(wt)
+			inv := 1 / (m.looVar[p] - t)
+			loo := (m.loo[p] - t*(z-m.common-r.b)) * inv
+			wp[p], rp[p] = wt/(1/r.tau+inv), z-m.common-loo
+			sw += wp[p]
+			swr += wp[p] * rp[p]
+		}
+		full := swr / (m.eta + sw)
+		for p := g.revStart[v]; p < g.revStart[v+1]; p++ {
+			c := (swr - wp[p]*rp[p]) / (m.eta + sw - wp[p])
+			cb[g.revP[p]], cv[g.revP[p]] = r.b+c-full, 1/(m.eta+sw-wp[p])
+		}
+	}
+	for u := range m.subs {
+		su := &m.subs[u]
+		if su.kind != aggKindModel {
+			continue
+		}
+		num, prec := m.gamma*m.mu, m.gamma
+		for p := g.subStart[u]; p < g.subStart[u+1]; p++ {
+			t := m.revs[g.subRev[p]].tau * m.w[p]
+			t /= 1 + t*cv[p]
+			num += t * (g.subZ[p] - m.common - cb[p])
+			prec += t
+		}
+		su.num, su.prec, su.s = num, prec, num/prec
+	}
 }

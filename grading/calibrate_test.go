@@ -158,7 +158,7 @@ func TestAggregateCalibration(t *testing.T) {
 		maxGradeErr float64 // |grade − truth| of x
 	}{
 		{0, 5.5, 9},
-		{2, 4, 8.5},
+		{2, 4, 8},
 		{len(ofBiased), 3, 6},
 	}
 	prevBias, prevGrade := math.Inf(1), math.Inf(1)
