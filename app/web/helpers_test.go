@@ -79,7 +79,7 @@ func newEnvWith(t testing.TB, cfg config.Config) *testEnv {
 	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
 	d, j, n := testWiring(cfg, db, clk.Now, nil, nil)
-	srv, err := NewServer(d)
+	srv, err := newCheckedServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func newEnvWith(t testing.TB, cfg config.Config) *testEnv {
 func (e *testEnv) restart() (*Server, *jobs.Scheduler, testNotifier) {
 	e.t.Helper()
 	d, j, n := testWiring(e.srv.cfg, e.db, e.clock.Now, nil, nil)
-	srv, err := NewServer(d)
+	srv, err := newCheckedServer(d)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func (e *testEnv) unsubscribeKey() []byte {
 // notification rules (their scheduler is not kept).
 func testServer(cfg config.Config, db store.Backend, now func() time.Time, log *slog.Logger, m *metrics.Metrics) (*Server, error) {
 	d, _, _ := testWiring(cfg, db, now, m, log)
-	srv, err := NewServer(d)
+	srv, err := newCheckedServer(d)
 	if err == nil {
 		m.Watch(metrics.Sources{Backend: db, Grading: d.Grading, Now: now, DataDir: cfg.DataDir})
 	}
@@ -375,3 +375,15 @@ func openPlatformStore(ctx context.Context, cfg config.Config) (*testPlatform, e
 }
 
 func (p *testPlatform) Close() { _ = p.Store.Close() }
+
+// newCheckedServer is NewServer whose pages are rendered twice, with and
+// without their constants folded, and fail on a difference: every page the
+// tests render checks foldConstants and foldEscaped.
+func newCheckedServer(d Deps) (*Server, error) {
+	srv, err := NewServer(d)
+	if err != nil {
+		return nil, err
+	}
+	srv.app.Config().Views.(*views).check = true
+	return srv, nil
+}

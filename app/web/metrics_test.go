@@ -41,7 +41,7 @@ func newMetricsEnv(t *testing.T, cfg config.Config) (*testEnv, *sqlstore.Store) 
 	}
 	clk := &clock{t: testStart}
 	d, j, n := testWiring(cfg, m.Backend(db), clk.Now, m, nil)
-	srv, err := NewServer(d)
+	srv, err := newCheckedServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}

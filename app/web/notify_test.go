@@ -716,7 +716,7 @@ func TestNotifyLogFallback(t *testing.T) {
 	db := openTestStore(t, "")
 	clk := &clock{t: testStart}
 	d, jobs, notifier := testWiring(testConfig(), db, clk.Now, nil, slog.New(slog.NewTextHandler(&buf, nil)))
-	srv, err := NewServer(d)
+	srv, err := newCheckedServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,6 +130,15 @@ func NewServer(d Deps) (*Server, error) {
 			}
 			return ""
 		},
+	}, func(lang string) map[string]func(string) string {
+		tr, ok := s.translators[lang]
+		if !ok {
+			return nil
+		}
+		return map[string]func(string) string{
+			"T":     func(id string) string { return tr.T(id) },
+			"Asset": s.static.URL,
+		}
 	})
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
