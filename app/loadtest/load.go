@@ -4,6 +4,7 @@ package loadtest
 
 import (
 	"cmp"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -1089,16 +1090,33 @@ func (d *loadDriver) once(ctx context.Context, sc loadScenario, i int) string {
 	if err != nil {
 		return err.Error()
 	}
+	// A browser asks for gzip, as net/http does, but net/http then also
+	// inflates the body, which a load generator (wrk, hey) does not do:
+	// asked explicitly, the body stays compressed, the server compresses
+	// as it would for a browser, and the clients, which share this
+	// process's CPU with the server, spend none inflating what they throw
+	// away (8% of the part page scenario's CPU).
+	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := d.client.Do(req.WithContext(ctx))
 	if err != nil {
 		return err.Error()
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if resp.StatusCode != want {
-		return fmt.Sprintf("%s %s: status %d, want %d: %.200s", req.Method, req.URL.Path, resp.StatusCode, want, body)
+	if resp.StatusCode == want {
+		_, err := io.Copy(io.Discard, resp.Body)
+		if err != nil {
+			return err.Error()
+		}
+		return ""
 	}
-	return ""
+	var body io.Reader = resp.Body
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		if zr, err := gzip.NewReader(resp.Body); err == nil {
+			body = zr
+		}
+	}
+	text, _ := io.ReadAll(io.LimitReader(body, 1<<20))
+	return fmt.Sprintf("%s %s: status %d, want %d: %.200s", req.Method, req.URL.Path, resp.StatusCode, want, text)
 }
 
 // percentile returns the nearest-rank percentile of sorted durations.
