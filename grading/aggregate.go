@@ -245,20 +245,127 @@ type AggregateResult struct {
 // and a small weight. Final grades are clamped to 0..100. The output depends only
 // on the input, not on its order.
 func Aggregate(in AggregateInput, opts AggregateOptions) (AggregateResult, error) {
+	res, _, err := AggregateModeled(in, opts)
+	return res, err
+}
+
+// AggregateModeled is Aggregate, and also returns what the model learnt,
+// with which AggregateModel.Regrade grades one submission again after a
+// change to its reviews without running the session-wide model.
+func AggregateModeled(in AggregateInput, opts AggregateOptions) (AggregateResult, *AggregateModel, error) {
 	o, err := opts.aggResolve()
 	if err != nil {
-		return AggregateResult{}, err
+		return AggregateResult{}, nil, err
 	}
 	g, err := aggBuildGraph(in)
 	if err != nil {
-		return AggregateResult{}, err
+		return AggregateResult{}, nil, err
 	}
 	m := aggNewModel(g, o)
 	m.plan()
 	if m.modelRan {
 		m.run()
 	}
-	return m.result(), nil
+	res := m.result()
+	am := &AggregateModel{o: o, ran: m.modelRan && m.converged, mu: m.mu, gamma: m.gamma, eta: m.eta,
+		common: m.common, animVar: m.animVar, revIDs: g.revIDs, revs: m.revs,
+		subIDs: g.subIDs, subStart: g.subStart, subRev: g.subRev, subZ: g.subZ, w: m.w}
+	return res, am, nil
+}
+
+// AggregateModel is what a run of the model learnt about a session: each
+// reviewer's bias, reliability and suspicion, the hyperparameters (score
+// mean and spread, bias spread, common offset, animator spread) and each
+// review's Student-t weight. It is read only: goroutines may share it.
+type AggregateModel struct {
+	o                               AggregateOptions
+	ran                             bool // the model ran and converged; else grades are medians
+	mu, gamma, eta, common, animVar float64
+	revIDs                          []string // sorted
+	revs                            []aggRev
+	subIDs                          []string // sorted
+	subStart                        []int32
+	subRev                          []int32
+	subZ, w                         []float64 // nil w: the model did not run
+}
+
+// Regrade grades one submission from its handed-in reviews (every one with
+// SubmissionID subID) and its animator's grade (nil for none), given the
+// reviewers and hyperparameters of the model: the posterior the model's
+// fixed point computes for that submission given the reviewers
+// (aggPosterior), as Aggregate would report it. A review the model
+// graded, at the same score, keeps its Student-t weight; a new or changed
+// one gets the weight of its residual, moved there as the model's first
+// iterations move them (the other weights held). A reviewer the model does
+// not know counts as one with too few reviews: the prior noise, and a bias
+// of the cohort's spread. The reviewers' parameters do not learn from the
+// change: the next Aggregate does.
+func (am *AggregateModel) Regrade(subID string, reviews []PeerScore, animator *float64) (AggregateGrade, error) {
+	in := AggregateInput{Reviews: reviews}
+	if animator != nil {
+		in.AnimatorGrades = map[string]float64{subID: *animator}
+	}
+	for i, r := range reviews {
+		if r.SubmissionID != subID {
+			return AggregateGrade{}, fmt.Errorf("%w: review %d is of %q, not %q", ErrAggregateInput, i, r.SubmissionID, subID)
+		}
+	}
+	if len(reviews) == 0 && animator == nil {
+		return AggregateGrade{SubmissionID: subID, Method: GradeMethodPeersMedian}, nil
+	}
+	g, err := aggBuildGraph(in)
+	if err != nil {
+		return AggregateGrade{}, err
+	}
+	m := aggNewModel(g, am.o)
+	m.modelRan, m.converged = am.ran, true
+	m.mu, m.gamma, m.eta, m.common, m.animVar = am.mu, am.gamma, am.eta, am.common, am.animVar
+	for v, id := range g.revIDs {
+		if i, ok := slices.BinarySearch(am.revIDs, id); ok {
+			m.revs[v] = am.revs[i]
+		} else if am.ran {
+			m.revs[v].bVar = 1 / am.eta
+		}
+	}
+	su := &m.subs[0]
+	switch n := len(g.subZ); {
+	case animator != nil:
+		su.kind, su.s = aggKindTruth, *animator
+	case am.ran && n >= am.o.MinSubmissionReviews:
+		su.kind = aggKindModel
+	}
+	if su.kind != aggKindMedian {
+		m.w = make([]float64, len(g.subZ))
+		var fresh []int // reviews the model did not weigh
+		u, known := slices.BinarySearch(am.subIDs, subID)
+		for p := range m.w {
+			m.w[p] = 1
+			found := false
+			if known {
+				for q := am.subStart[u]; q < am.subStart[u+1]; q++ {
+					if am.revIDs[am.subRev[q]] == g.revIDs[g.subRev[p]] && am.subZ[q] == g.subZ[p] {
+						m.w[p], found = am.w[q], true
+					}
+				}
+			}
+			if !found {
+				fresh = append(fresh, p)
+			}
+		}
+		if su.kind == aggKindModel {
+			var buf []float64
+			_, su.s = m.medianOf(0, buf)
+		}
+		for it := 0; len(fresh) > 0 && it < aggWeightIterations; it++ {
+			m.updateScores(false)
+			for _, p := range fresh {
+				r := &m.revs[g.subRev[p]]
+				m.w[p] = aggWeight(m.w[p], g.subZ[p]-m.common-r.b-su.s, r.tau, am.o.TailDF)
+			}
+		}
+		m.updateScores(false)
+	}
+	return m.result().Submissions[0], nil
 }
 
 // aggResolve validates the options and fills in the defaults.
@@ -706,6 +813,11 @@ func (m *aggModel) run() {
 			break
 		}
 	}
+	if m.converged {
+		// The grades are the posteriors given the reviewers and the
+		// hyperparameters the model ends with (as Regrade computes them).
+		m.updateScores(false)
+	}
 }
 
 // updateScoreHyper sets μ and γ from the current scores (empirical Bayes).
@@ -763,16 +875,8 @@ func (m *aggModel) updateScores(reweight bool) float64 {
 		case aggKindTruth:
 			num, prec = num+su.s/m.animVar, prec+1/m.animVar
 		}
-		for p := g.subStart[u]; p < g.subStart[u+1]; p++ {
-			r := m.revs[g.subRev[p]]
-			x := g.subZ[p] - m.common - r.b
-			if reweight {
-				m.w[p] = aggWeight(m.w[p], x-su.s, r.tau, nu)
-			}
-			t := r.prec(m.w[p])
-			num += t * x
-			prec += t
-		}
+		lo, hi := g.subStart[u], g.subStart[u+1]
+		num, prec = aggPosterior(num, prec, m.common, g.subZ[lo:hi], g.subRev[lo:hi], m.w[lo:hi], m.revs, reweight, su.s, nu)
 		su.num, su.prec = num, prec
 		if su.kind == aggKindModel {
 			delta = max(delta, math.Abs(num/prec-su.s))
@@ -780,6 +884,29 @@ func (m *aggModel) updateScores(reweight bool) float64 {
 		}
 	}
 	return delta
+}
+
+// aggPosterior is the posterior of one submission's true score given its
+// reviewers: to the prior's num and prec (γμ and γ, plus g/AnimatorSD² and
+// 1/AnimatorSD² for an animator's grade g) each review i, the score zs[i]
+// by reviewer revs[rev[i]] of Student-t weight ws[i], adds its precision
+// t = r.prec(w) and t·(z − c − b_r). The posterior mean is num/prec, its
+// variance 1/prec. With reweight, each weight first moves toward the
+// weight of its residual against the current estimate s (aggWeight). It is
+// the one formula of a grade given the reviewers: the model's fixed point
+// (updateScores) and AggregateModel.Regrade both use it.
+func aggPosterior(num, prec, common float64, zs []float64, rev []int32, ws []float64, revs []aggRev, reweight bool, s, nu float64) (float64, float64) {
+	for i, z := range zs {
+		r := &revs[rev[i]]
+		x := z - common - r.b
+		if reweight {
+			ws[i] = aggWeight(ws[i], x-s, r.tau, nu)
+		}
+		t := r.prec(ws[i])
+		num += t * x
+		prec += t
+	}
+	return num, prec
 }
 
 // updateReviewers re-estimates every estimated reviewer's deviation d_v and

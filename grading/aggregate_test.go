@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -522,3 +523,91 @@ func TestAggregateReviewShares(t *testing.T) {
 		t.Errorf("median shares (-want +got):\n%s", diff)
 	}
 }
+
+// TestAggregateRegrade: Regrade gives back the model's grade of every
+// submission, reviews unchanged (one formula, aggPosterior); a new review
+// moves a grade as a full run would, nearly; an animator's grade wins; a
+// reviewer the model does not know counts with the prior.
+func TestAggregateRegrade(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	setting := aggSimSettings[0]
+	setting.n, setting.animator = 60, 0.05
+	in, truth := aggSimCohort(t, rng, setting)
+	res, am, err := AggregateModeled(in, AggregateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.ModelRan || !res.Converged {
+		t.Fatalf("ModelRan %v, Converged %v", res.ModelRan, res.Converged)
+	}
+	bySub := map[string][]PeerScore{}
+	for _, r := range in.Reviews {
+		bySub[r.SubmissionID] = append(bySub[r.SubmissionID], r)
+	}
+	anim := func(id string) *float64 {
+		if g, ok := in.AnimatorGrades[id]; ok {
+			return &g
+		}
+		return nil
+	}
+	for _, want := range res.Submissions {
+		got, err := am.Regrade(want.SubmissionID, bySub[want.SubmissionID], anim(want.SubmissionID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := gocmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+			t.Fatalf("%s regraded (-model +regrade):\n%s", want.SubmissionID, diff)
+		}
+	}
+
+	// A fourth review of a model-graded submission, by a reviewer the model
+	// knows, 30 points above the truth: the regrade moves up, toward where a
+	// full run with that review puts the grade.
+	var sub AggregateGrade
+	for _, g := range res.Submissions {
+		if g.Method == GradeMethodPeersModel && g.ReviewCount == 3 {
+			sub = g
+			break
+		}
+	}
+	var extra string
+	for _, r := range res.Reviewers {
+		if !slices.ContainsFunc(bySub[sub.SubmissionID], func(p PeerScore) bool { return p.ReviewerID == r.ReviewerID }) &&
+			r.Estimated && !r.Unreliable {
+			extra = r.ReviewerID
+			break
+		}
+	}
+	z := min(truth.score[sub.SubmissionID]+truth.bias[extra]+30, 100)
+	added := append(slices.Clone(bySub[sub.SubmissionID]), PeerScore{ReviewerID: extra, SubmissionID: sub.SubmissionID, Score: z})
+	patched, err := am.Regrade(sub.SubmissionID, added, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Aggregate(AggregateInput{Reviews: append(slices.Clone(in.Reviews), added[len(added)-1]), AnimatorGrades: in.AnimatorGrades}, AggregateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fullG := aggTestGrades(full)[sub.SubmissionID]
+	t.Logf("a 4th review at %.1f by %s: %.2f (SD %.2f) -> regrade %.2f (SD %.2f), full run %.2f", z, extra, sub.Grade, sub.SD, patched.Grade, patched.SD, fullG.Grade)
+	if patched.ReviewCount != 4 || patched.Grade <= sub.Grade || math.Abs(patched.Grade-fullG.Grade) > 1 || patched.SD >= sub.SD {
+		t.Errorf("a 4th review at %.1f: %.2f (SD %.2f) -> regrade %.2f (SD %.2f), full run %.2f; want up, within 1 of the full run, surer",
+			z, sub.Grade, sub.SD, patched.Grade, patched.SD, fullG.Grade)
+	}
+
+	// An animator's grade wins; a stranger's lone review counts with the
+	// prior noise and the cohort's bias spread.
+	if g, err := am.Regrade(sub.SubmissionID, added, ptrF(42)); err != nil || g.Grade != 42 || g.Method != GradeMethodAnimator {
+		t.Errorf("with an animator's 42: %+v, %v", g, err)
+	}
+	lone, err := am.Regrade("new", []PeerScore{{ReviewerID: "stranger", SubmissionID: "new", Score: 90}}, nil)
+	if err != nil || lone.Method != GradeMethodPeersModel || lone.Grade >= 90 || lone.Grade <= res.ScoreMean || len(lone.Reviews) != 1 {
+		t.Errorf("a stranger's lone 90: %+v, %v; want a model grade between the mean %.1f and 90", lone, err, res.ScoreMean)
+	}
+	if _, err := am.Regrade("x", []PeerScore{{ReviewerID: "a", SubmissionID: "y", Score: 50}}, nil); !errors.Is(err, ErrAggregateInput) {
+		t.Errorf("a review of another submission: %v", err)
+	}
+}
+
+func ptrF(x float64) *float64 { return &x }
