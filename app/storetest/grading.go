@@ -36,6 +36,7 @@ func Grading(t *testing.T, open Open) {
 		{"SubmissionRoundTrip", gradingSubmissionRoundTrip},
 		{"SubmissionVersions", gradingSubmissionVersions},
 		{"VersionNumberTaken", gradingVersionNumberTaken},
+		{"SaveReplacesEveryField", gradingSaveReplacesEveryField},
 		{"SubmissionsList", gradingSubmissionsList},
 		{"LateShort", gradingLateShort},
 		{"SubmissionGrades", gradingSubmissionGrades},
@@ -415,6 +416,45 @@ func gradingSubmissionVersions(t *testing.T, open Open) {
 	}
 	if got, err := s.Versions(ctx, "missing"); err != nil || len(got) != 0 {
 		t.Fatalf("Versions(missing) = %v, %v; want none", got, err)
+	}
+}
+
+// gradingSaveReplacesEveryField: SaveSubmission replaces the whole
+// submission, the fields the lookups are indexed on included (a store may
+// update only the others when they are unchanged, as every new version
+// does), and the lookups find it where it now is.
+func gradingSaveReplacesEveryField(t *testing.T, open Open) {
+	s := gradingStore(t, open)
+	ctx := context.Background()
+	sub := newSubmission("s", 1, "a", T0)
+	if err := s.SaveSubmission(ctx, sub, versionOf(sub)); err != nil {
+		t.Fatal(err)
+	}
+	next := *sub
+	next.Text, next.Version, next.UpdatedAt, next.Late = "deux", 2, T0.Add(time.Hour), true
+	if err := s.SaveSubmission(ctx, &next, versionOf(&next)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SubmissionByAuthor(ctx, "s", 1, "a"); err != nil || got.Text != "deux" || got.Version != 2 || !got.Late || !got.UpdatedAt.Equal(next.UpdatedAt) {
+		t.Fatalf("after a new version: %+v, %v", got, err)
+	}
+	moved := next
+	moved.SessionID, moved.Part, moved.AuthorID, moved.SubmittedAt, moved.Version = "s2", 2, "b", T0.Add(2*time.Hour), 3
+	if err := s.SaveSubmission(ctx, &moved, versionOf(&moved)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SubmissionByID(ctx, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&moved, got); diff != "" {
+		t.Fatalf("after a save changing every field (-want +got):\n%s", diff)
+	}
+	if _, err := s.SubmissionByAuthor(ctx, "s", 1, "a"); !errors.Is(err, grading.ErrNotFound) {
+		t.Fatalf("the old author's lookup = %v, want not found", err)
+	}
+	if got, err := s.SubmissionByAuthor(ctx, "s2", 2, "b"); err != nil || got.ID != sub.ID {
+		t.Fatalf("the new author's lookup = %+v, %v", got, err)
 	}
 }
 
