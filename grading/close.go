@@ -201,6 +201,11 @@ func (s *Service) ClosePart(ctx context.Context, actor *course.User, sessionID s
 // confirmation at the peer grade it confirmed (AnimatorGrade.Score), which
 // the animator thereby vouched for.
 func (s *Service) aggregate(subs []*Submission, rs []Review) (AggregateResult, error) {
+	return Aggregate(aggregateInput(subs, rs), AggregateOptions{})
+}
+
+// aggregateInput is the input of aggregate.
+func aggregateInput(subs []*Submission, rs []Review) AggregateInput {
 	in := AggregateInput{AnimatorGrades: map[string]float64{}}
 	for _, r := range rs {
 		if r.Status == ReviewDone {
@@ -212,7 +217,7 @@ func (s *Service) aggregate(subs []*Submission, rs []Review) (AggregateResult, e
 			in.AnimatorGrades[sub.ID] = sub.Animator.Score
 		}
 	}
-	return Aggregate(in, AggregateOptions{})
+	return in
 }
 
 // gradeRun is what one grading of a part did.
@@ -333,7 +338,13 @@ type QueueItem struct {
 	// Doubt ranks the queue: the grade's posterior standard deviation times
 	// the chance that it is on the wrong side of the pass mark
 	// (AggregateGrade.Doubt); ungraded work counts as a grade of unknown side.
-	Doubt     float64
+	Doubt float64
+	// Model is the model's grade of the work as the view has it: from the
+	// last computation of the session, or from a review saved since
+	// (patched in at once, its reviewers as that computation left them).
+	// Submission.Grade is the stored grade, set when the part closes. No
+	// Method for work without a review or an animator's grade.
+	Model     AggregateGrade
 	EnteredAt time.Time
 	Resolved  bool
 	// Urgent marks the head of the queue that the session's animators can
@@ -372,6 +383,10 @@ type CorrectionQueue struct {
 	// session): the page says the list is a few seconds old.
 	At    time.Time
 	Stale bool
+	// Patched is how many review saves the queue took in since it was
+	// computed, each regrading its submission at once with the reviewers
+	// as that computation left them (staffView.patch).
+	Patched int
 }
 
 // CorrectionQueue returns the correction queue (as Corrections) with how
@@ -381,31 +396,75 @@ func (s *Service) CorrectionQueue(ctx context.Context, actor *course.User, sessi
 	if err != nil {
 		return nil, err
 	}
-	return &CorrectionQueue{Items: v.queue, At: v.at, Stale: stale}, nil
+	return &CorrectionQueue{Items: v.queue, At: v.at, Stale: stale, Patched: v.patched}, nil
 }
 
 // staffView is the staff's view of a session, computed once per change and
 // shared by the requests that read it: every submission examined, and the
-// correction queue drawn from them.
+// correction queue drawn from them. It is read only: a review save makes a
+// new view (patch), with what the computation learnt kept for that.
 type staffView struct {
-	all   []QueueItem // every submission, by part and time
-	queue []QueueItem // those that need an animator, most doubtful first, urgent marked
-	at    time.Time   // when it was computed
+	all   []*QueueItem // every submission, by part and time
+	queue []QueueItem  // those that need an animator, most doubtful first, urgent marked
+	at    time.Time    // when it was computed
+
+	// What patch needs, from the computation: the model, the reviewers'
+	// standing, the parts, the calibration samples, and where each
+	// submission is in all.
+	model       *AggregateModel
+	stats       map[string]ReviewerStats
+	quality     map[string]ReviewerQuality
+	states      map[int]PartState
+	calibration map[string]bool
+	k, capacity int
+	index       map[string]int
+	patched     int // review saves taken in since the computation
 }
 
 // staffView examines the session and draws its correction queue.
 func (s *Service) staffView(ctx context.Context, sess *course.Session) (*staffView, error) {
 	at := s.Now()
-	items, err := s.examine(ctx, sess)
+	sessionID := sess.ID
+	subs, err := s.Store.SubmissionsMeta(ctx, sessionID, 0)
 	if err != nil {
 		return nil, err
 	}
-	var queue []QueueItem
-	for _, it := range items {
-		if len(it.Reasons) > 0 && !it.Resolved {
-			queue = append(queue, it)
+	rs, err := s.Store.Reviews(ctx, sessionID, 0)
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.states(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return newStaffView(at, subs, rs, states, k(sess), UrgentPerAnimator*max(len(sess.Animators), 1))
+}
+
+// newStaffView examines every submission of a session (subs, with every
+// review rs and the parts' states; k reviews per submission, capacity the
+// items the animators can handle) and draws the correction queue.
+func newStaffView(at time.Time, subs []*Submission, rs []Review, states map[int]PartState, k, capacity int) (*staffView, error) {
+	v, err := examine(subs, rs, states, k, capacity)
+	if err != nil {
+		return nil, err
+	}
+	v.at = at
+	for _, it := range v.all {
+		if queued(it) {
+			v.queue = append(v.queue, *it)
 		}
 	}
+	slices.SortStableFunc(v.queue, queueOrder)
+	v.markUrgent()
+	return v, nil
+}
+
+// queued tells whether an item goes to the correction queue.
+func queued(it *QueueItem) bool { return len(it.Reasons) > 0 && !it.Resolved }
+
+// queueOrder ranks the queue: appeals, then the calibration sample, then
+// the most doubtful; a total order (the submission ID last).
+func queueOrder(a, b QueueItem) int {
 	appeal := func(it QueueItem) int {
 		switch {
 		case slices.Contains(it.Reasons, ReasonAppeal):
@@ -415,15 +474,64 @@ func (s *Service) staffView(ctx context.Context, sess *course.Session) (*staffVi
 		}
 		return 2
 	}
-	slices.SortStableFunc(queue, func(a, b QueueItem) int {
-		return cmp.Or(cmp.Compare(appeal(a), appeal(b)), cmp.Compare(b.Doubt, a.Doubt),
-			a.EnteredAt.Compare(b.EnteredAt), strings.Compare(a.Submission.ID, b.Submission.ID))
-	})
-	capacity := UrgentPerAnimator * max(len(sess.Animators), 1)
-	for i := range queue[:min(capacity, len(queue))] {
-		queue[i].Urgent = true
+	return cmp.Or(cmp.Compare(appeal(a), appeal(b)), cmp.Compare(b.Doubt, a.Doubt),
+		a.EnteredAt.Compare(b.EnteredAt), strings.Compare(a.Submission.ID, b.Submission.ID))
+}
+
+// markUrgent marks the head of the queue the animators can handle.
+func (v *staffView) markUrgent() {
+	for i := range v.queue {
+		v.queue[i].Urgent = i < v.capacity
 	}
-	return &staffView{all: items, queue: queue, at: at}, nil
+}
+
+// patch returns a new view with the saved review r taken in, v unchanged
+// (readers share it): r's submission is regraded with the model as the
+// computation left it (AggregateModel.Regrade), its reasons, doubt and
+// urgency recomputed, and it takes its place in the queue. nil when v
+// cannot take r in: its submission came after the computation, or v holds
+// a newer version of r (saves patched out of order); the next computation
+// takes it in.
+func (v *staffView) patch(r Review) *staffView {
+	at, ok := v.index[r.SubmissionID]
+	if !ok || v.model == nil {
+		return nil
+	}
+	old := v.all[at]
+	rs := make([]Review, 0, len(old.Reviews)+1)
+	found := false
+	for _, sr := range old.Reviews {
+		if sr.Review.ID == r.ID {
+			if sr.Review.UpdatedAt.After(r.UpdatedAt) {
+				return nil
+			}
+			sr.Review, found = r, true
+		}
+		rs = append(rs, sr.Review)
+	}
+	if !found {
+		rs = append(rs, r)
+	}
+	it, err := v.item(old.Submission, rs)
+	if err != nil {
+		return nil
+	}
+	nv := *v
+	nv.patched++
+	nv.all = slices.Clone(v.all)
+	nv.all[at] = it
+	nv.queue = make([]QueueItem, 0, len(v.queue)+1)
+	for _, q := range v.queue {
+		if q.Submission.ID != r.SubmissionID {
+			nv.queue = append(nv.queue, q)
+		}
+	}
+	if queued(it) {
+		i, _ := slices.BinarySearchFunc(nv.queue, *it, queueOrder)
+		nv.queue = slices.Insert(nv.queue, i, *it)
+	}
+	nv.markUrgent()
+	return &nv
 }
 
 // NextInQueue is the submission an animator looks at after submissionID:
@@ -478,11 +586,10 @@ func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submi
 	if err != nil {
 		return nil, err
 	}
-	for _, it := range v.all {
-		if it.Submission.ID == submissionID {
-			it.Submission = sub // the view holds no texts; the page shows this one's
-			return &it, nil
-		}
+	if i, ok := v.index[submissionID]; ok {
+		it := *v.all[i]
+		it.Submission = sub // the view holds no texts; the page shows this one's
+		return &it, nil
 	}
 	return nil, ErrNotFound
 }
@@ -514,38 +621,28 @@ func (s *Service) review(ctx context.Context, actor *course.User, sessionID stri
 	return s.queues.view(ctx, sessionID, stamp, s.QueueSpacing, func() (*staffView, error) { return s.staffView(ctx, sess) })
 }
 
-// examine computes the staff's view of every submission of a session.
-func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueItem, error) {
-	sessionID := sess.ID
-	subs, err := s.Store.SubmissionsMeta(ctx, sessionID, 0)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := s.Store.Reviews(ctx, sessionID, 0)
-	if err != nil {
-		return nil, err
-	}
-	states, err := s.states(ctx, sessionID)
-	if err != nil {
-		return nil, err
-	}
-	calibration := map[string]bool{} // the samples of the parts under review
-	for _, st := range states {
+// examine computes the staff's view of every submission of a session (the
+// queue is drawn by newStaffView).
+func examine(subs []*Submission, rs []Review, states map[int]PartState, k, capacity int) (*staffView, error) {
+	v := &staffView{states: states, calibration: map[string]bool{}, k: k, capacity: capacity,
+		index: make(map[string]int, len(subs))}
+	for _, st := range states { // the samples of the parts under review
 		if st.Phase == PhaseReview || st.Phase == PhaseClosing {
 			for _, id := range st.Calibration {
-				calibration[id] = true
+				v.calibration[id] = true
 			}
 		}
 	}
-	res, err := s.aggregate(subs, rs)
+	res, model, err := AggregateModeled(aggregateInput(subs, rs), AggregateOptions{})
 	if err != nil {
 		return nil, err
 	}
-	stats := map[string]ReviewerStats{}
+	v.model = model
+	v.stats = make(map[string]ReviewerStats, len(res.Reviewers))
 	for _, r := range res.Reviewers {
-		stats[r.ReviewerID] = r
+		v.stats[r.ReviewerID] = r
 	}
-	agg := map[string]AggregateGrade{}
+	agg := make(map[string]AggregateGrade, len(res.Submissions))
 	for _, g := range res.Submissions {
 		agg[g.SubmissionID] = g
 	}
@@ -553,60 +650,94 @@ func (s *Service) examine(ctx context.Context, sess *course.Session) ([]QueueIte
 	for _, r := range rs {
 		bySub[r.SubmissionID] = append(bySub[r.SubmissionID], r)
 	}
-	quality := ReviewerQualities(subs, rs)
-	out := make([]QueueItem, 0, len(subs))
-	for _, sub := range subs {
-		st := states[sub.Part]
-		it := QueueItem{Submission: sub, Part: sub.Part, Disagreement: agg[sub.ID].Disagreement, Doubt: doubtUngraded}
-		if g, ok := agg[sub.ID]; ok {
-			it.Doubt = g.Doubt(PassMark)
-		}
-		var lastFlag time.Time
-		done := 0
-		for _, r := range bySub[sub.ID] {
-			rv := stats[r.ReviewerID]
-			it.Reviews = append(it.Reviews, StaffReview{Review: r, Reliability: rv.ReliabilityNorm, Quality: rv.Quality, Unreliable: rv.Unreliable, Estimated: rv.Estimated, Reviewer: quality[r.ReviewerID]})
-			if r.Status == ReviewDone {
-				done++
-				if rv.Unreliable && !slices.Contains(it.Reasons, ReasonUnreliable) {
-					it.Reasons = append(it.Reasons, ReasonUnreliable)
-				}
-			}
-			if r.Flag != nil {
-				if !slices.Contains(it.Reasons, ReasonAppeal) {
-					it.Reasons = append(it.Reasons, ReasonAppeal)
-				}
-				if r.Flag.At.After(lastFlag) {
-					lastFlag = r.Flag.At
-				}
-			}
-		}
-		if st.Phase == PhaseClosed && done < max(min(k(sess), st.EffectiveK), 1) {
-			it.Reasons = append(it.Reasons, ReasonMissingReviews)
-		}
-		if it.Disagreement >= DisagreementThreshold && done >= 2 {
-			it.Reasons = append(it.Reasons, ReasonDisagreement)
-		}
-		if (st.Mode == AssignModeAllPairs || st.Mode == AssignModeLone) && st.Phase == PhaseClosed {
-			it.Reasons = append(it.Reasons, ReasonFewSubmitters)
-		}
-		if calibration[sub.ID] {
-			it.Reasons = append(it.Reasons, ReasonCalibration)
-		}
-		slices.SortStableFunc(it.Reasons, func(a, b string) int { return reasonRank[a] - reasonRank[b] })
-		if sub.QueuedAt != nil {
-			it.EnteredAt = *sub.QueuedAt
-		} else if !lastFlag.IsZero() {
-			it.EnteredAt = lastFlag
-		} else if calibration[sub.ID] {
-			it.EnteredAt = st.AssignedAt
-		} else {
-			it.EnteredAt = st.ClosedAt
-		}
-		it.Resolved = sub.Animator != nil && !sub.Animator.At.Before(lastFlag)
-		out = append(out, it)
+	v.quality = ReviewerQualities(subs, rs)
+	items := make([]QueueItem, len(subs))
+	v.all = make([]*QueueItem, len(subs))
+	for i, sub := range subs {
+		items[i] = v.itemGraded(sub, bySub[sub.ID], agg[sub.ID])
+		v.all[i] = &items[i]
+		v.index[sub.ID] = i
 	}
-	return out, nil
+	return v, nil
+}
+
+// item examines one submission with its reviews, graded with the view's
+// model (AggregateModel.Regrade).
+func (v *staffView) item(sub *Submission, rs []Review) (*QueueItem, error) {
+	var scores []PeerScore
+	for _, r := range rs {
+		if r.Status == ReviewDone {
+			scores = append(scores, PeerScore{ReviewerID: r.ReviewerID, SubmissionID: sub.ID, Score: r.Percent})
+		}
+	}
+	var anim *float64
+	if sub.Animator != nil {
+		anim = &sub.Animator.Score
+	}
+	var g AggregateGrade
+	if len(scores) > 0 || anim != nil {
+		var err error
+		if g, err = v.model.Regrade(sub.ID, scores, anim); err != nil {
+			return nil, err
+		}
+	}
+	it := v.itemGraded(sub, rs, g)
+	return &it, nil
+}
+
+// itemGraded examines one submission with its reviews and its grade g (no
+// Method when it has none): its reasons, doubt and place in time.
+func (v *staffView) itemGraded(sub *Submission, rs []Review, g AggregateGrade) QueueItem {
+	st := v.states[sub.Part]
+	it := QueueItem{Submission: sub, Part: sub.Part, Disagreement: g.Disagreement, Doubt: doubtUngraded, Model: g}
+	if g.Method != "" {
+		it.Doubt = g.Doubt(PassMark)
+	}
+	var lastFlag time.Time
+	done := 0
+	for _, r := range rs {
+		rv := v.stats[r.ReviewerID]
+		it.Reviews = append(it.Reviews, StaffReview{Review: r, Reliability: rv.ReliabilityNorm, Quality: rv.Quality, Unreliable: rv.Unreliable, Estimated: rv.Estimated, Reviewer: v.quality[r.ReviewerID]})
+		if r.Status == ReviewDone {
+			done++
+			if rv.Unreliable && !slices.Contains(it.Reasons, ReasonUnreliable) {
+				it.Reasons = append(it.Reasons, ReasonUnreliable)
+			}
+		}
+		if r.Flag != nil {
+			if !slices.Contains(it.Reasons, ReasonAppeal) {
+				it.Reasons = append(it.Reasons, ReasonAppeal)
+			}
+			if r.Flag.At.After(lastFlag) {
+				lastFlag = r.Flag.At
+			}
+		}
+	}
+	if st.Phase == PhaseClosed && done < max(min(v.k, st.EffectiveK), 1) {
+		it.Reasons = append(it.Reasons, ReasonMissingReviews)
+	}
+	if it.Disagreement >= DisagreementThreshold && done >= 2 {
+		it.Reasons = append(it.Reasons, ReasonDisagreement)
+	}
+	if (st.Mode == AssignModeAllPairs || st.Mode == AssignModeLone) && st.Phase == PhaseClosed {
+		it.Reasons = append(it.Reasons, ReasonFewSubmitters)
+	}
+	if v.calibration[sub.ID] {
+		it.Reasons = append(it.Reasons, ReasonCalibration)
+	}
+	slices.SortStableFunc(it.Reasons, func(a, b string) int { return reasonRank[a] - reasonRank[b] })
+	switch {
+	case sub.QueuedAt != nil:
+		it.EnteredAt = *sub.QueuedAt
+	case !lastFlag.IsZero():
+		it.EnteredAt = lastFlag
+	case v.calibration[sub.ID]:
+		it.EnteredAt = st.AssignedAt
+	default:
+		it.EnteredAt = st.ClosedAt
+	}
+	it.Resolved = sub.Animator != nil && !sub.Animator.At.Before(lastFlag)
+	return it
 }
 
 // SetGrade lets an animator grade a submission; the grade replaces the peers'.

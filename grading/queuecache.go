@@ -32,11 +32,18 @@ const queueCacheSize = 16
 // a core whatever the cohort, instead of all of it. A small session's view
 // (a few milliseconds) is thus always fresh; a 5,000-person one lags by
 // less than a second.
+//
+// A review save does not wait for a computation either: patch takes it into
+// the kept view at once (staffView.patch), and the next computation, still
+// spaced, lets the reviewers' parameters catch up.
 type queueCache struct {
 	mu    sync.Mutex
 	tick  uint64
 	m     map[string]*cachedQueue
 	waits int // callers that waited for another's computation (tests)
+	// computes counts the computations, patches the saves taken into a
+	// kept view (tests).
+	computes, patches int
 	// clock is the time used to space computations; time.Now when nil.
 	clock func() time.Time
 }
@@ -49,6 +56,11 @@ type cachedQueue struct {
 	used      uint64
 	computing chan struct{} // closed when the running computation ends
 	next      time.Time     // no computation before, while a view is kept
+	// saved holds the reviews saved since the running computation began:
+	// it may have read them or not, so they are taken into its view before
+	// it replaces the kept one (patch is idempotent: a review the
+	// computation read is regraded as the model graded it).
+	saved []Review
 }
 
 func (c *queueCache) now() time.Time {
@@ -68,13 +80,13 @@ func (c *queueCache) view(ctx context.Context, sessionID, stamp string, spacing 
 		q := c.entry(sessionID)
 		c.tick++
 		q.used = c.tick
-		switch {
-		case q.items != nil && q.stamp == stamp:
+		switch kept := q.items; {
+		case kept != nil && q.stamp == stamp:
 			c.mu.Unlock()
-			return q.items, false, nil
-		case q.computing != nil && q.items != nil, q.items != nil && c.now().Before(q.next):
+			return kept, false, nil
+		case q.computing != nil && kept != nil, kept != nil && c.now().Before(q.next):
 			c.mu.Unlock()
-			return q.items, true, nil
+			return kept, true, nil
 		case q.computing != nil:
 			wait := q.computing
 			c.waits++
@@ -87,14 +99,28 @@ func (c *queueCache) view(ctx context.Context, sessionID, stamp string, spacing 
 			}
 		}
 		done := make(chan struct{})
-		q.computing = done
+		q.computing, q.saved = done, nil
+		c.computes++
 		c.mu.Unlock()
 
 		start := c.now()
 		items, err := compute()
 
 		c.mu.Lock()
-		q.computing = nil
+		// The saves made while it computed, which the kept view took in,
+		// go into the new one too, until none is left to take in.
+		for taken := 0; err == nil && taken < len(q.saved); {
+			saved := q.saved[taken:]
+			taken = len(q.saved)
+			c.mu.Unlock()
+			for _, r := range saved {
+				if p := items.patch(r); p != nil {
+					items = p
+				}
+			}
+			c.mu.Lock()
+		}
+		q.computing, q.saved = nil, nil
 		if err == nil {
 			end := c.now()
 			q.stamp, q.items = stamp, items
@@ -104,6 +130,37 @@ func (c *queueCache) view(ctx context.Context, sessionID, stamp string, spacing 
 		close(done)
 		return items, false, err
 	}
+}
+
+// patch takes the saved review r into the session's kept view, if there is
+// one, without waiting for a computation: a new view replaces it
+// (copy on write: readers keep the one they hold). The kept view's stamp
+// stays that of its computation, so the next request after the spacing
+// still computes the session again. A computation running meanwhile takes
+// r into its own view before it replaces this one (view).
+func (c *queueCache) patch(sessionID string, r Review) {
+	c.mu.Lock()
+	q, ok := c.m[sessionID]
+	if !ok {
+		c.mu.Unlock()
+		return
+	}
+	if q.computing != nil {
+		q.saved = append(q.saved, r)
+	}
+	for base := q.items; base != nil; base = q.items {
+		c.mu.Unlock()
+		next := base.patch(r) // outside the lock: it regrades a submission
+		c.mu.Lock()
+		if q.items == base { // else another patch or a computation came first: again on theirs
+			if next != nil {
+				q.items = next
+				c.patches++
+			}
+			break
+		}
+	}
+	c.mu.Unlock()
 }
 
 // WarmQueues computes the staff view of the open sessions that started last

@@ -36,7 +36,16 @@ func (c *computeOnce) compute() (*staffView, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	return &staffView{all: c.items}, nil
+	return &staffView{all: itemPtrs(c.items)}, nil
+}
+
+// itemPtrs is a view's all of items.
+func itemPtrs(items []QueueItem) []*QueueItem {
+	out := make([]*QueueItem, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
 }
 
 func (c *computeOnce) count() int { c.mu.Lock(); defer c.mu.Unlock(); return c.calls }
@@ -47,7 +56,11 @@ func viewAll(c *queueCache, ctx context.Context, sessionID, stamp string, comput
 	if v == nil {
 		return nil, stale, err
 	}
-	return v.all, stale, err
+	out := make([]QueueItem, len(v.all))
+	for i, it := range v.all {
+		out[i] = *it
+	}
+	return out, stale, err
 }
 
 // fakeClock is a queueCache clock the test moves.
@@ -165,7 +178,10 @@ func TestQueueCacheSingleFlight(t *testing.T) {
 func TestQueueCacheSpacing(t *testing.T) {
 	ctx := context.Background()
 	c, clk := newCache()
-	slow := func() (*staffView, error) { clk.add(time.Second); return &staffView{all: []QueueItem{{Part: 1}}}, nil }
+	slow := func() (*staffView, error) {
+		clk.add(time.Second)
+		return &staffView{all: itemPtrs([]QueueItem{{Part: 1}})}, nil
+	}
 	viewAll(c, ctx, "s", "1", slow)
 	clk.add(queueRefreshFactor*time.Second - time.Second - time.Millisecond) // just before start + 4 s
 	if _, stale, _ := viewAll(c, ctx, "s", "2", slow); !stale {
@@ -182,7 +198,10 @@ func TestQueueCacheSpacing(t *testing.T) {
 func TestQueueCacheExpire(t *testing.T) {
 	ctx := context.Background()
 	c, clk := newCache()
-	slow := func() (*staffView, error) { clk.add(time.Second); return &staffView{all: []QueueItem{{Part: 1}}}, nil }
+	slow := func() (*staffView, error) {
+		clk.add(time.Second)
+		return &staffView{all: itemPtrs([]QueueItem{{Part: 1}})}, nil
+	}
 	viewAll(c, ctx, "s", "1", slow)
 	c.expire("s")
 	c.expire("unknown") // no view kept: nothing to do

@@ -826,6 +826,7 @@ func (s *Service) SaveReview(ctx context.Context, actor *course.User, reviewID s
 	if err := s.Store.SaveReview(ctx, *r); err != nil {
 		return nil, err
 	}
+	s.queues.patch(r.SessionID, *r) // the staff's view takes it in at once
 	if wasDone {
 		return r, nil // an edit: who has finished did not change
 	}
