@@ -391,16 +391,20 @@ func scanSession(sc rowScanner) (*course.Session, error) {
 		return nil, err
 	}
 	s.Format = course.Format(format)
-	var pcs []partCol
-	var w windowCol
-	var st settingsCol
-	for _, d := range []struct {
-		col string
-		v   any
-	}{{parts, &pcs}, {eval, &w}, {set, &st}, {an, &s.Animators}} {
-		if err := fromJSON(d.col, d.v); err != nil {
-			return nil, err
-		}
+	pcs, err := decodeColumn(parts, fastParts)
+	if err != nil {
+		return nil, err
+	}
+	w, err := decodeColumn(eval, fastWindow)
+	if err != nil {
+		return nil, err
+	}
+	st, err := decodeColumn(set, fastSettings)
+	if err != nil {
+		return nil, err
+	}
+	if s.Animators, err = decodeColumn(an, fastStrings); err != nil {
+		return nil, err
 	}
 	for _, p := range pcs {
 		s.Parts = append(s.Parts, course.Part{Number: p.Number, Title: p.Title, OpensAt: p.OpensAt.UTC(), SubmissionDue: p.SubmissionDue.UTC(), ReviewDue: p.ReviewDue.UTC()})
