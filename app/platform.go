@@ -113,6 +113,9 @@ func (p *Platform) wire(now func() time.Time) error {
 	if err != nil {
 		return err
 	}
+	if err := p.Web.WarmPages(); err != nil {
+		return err
+	}
 	dataDir := ""
 	if cfg.Embedded() {
 		dataDir = cfg.DataDir

@@ -164,6 +164,13 @@ func NewServer(d Deps) (*Server, error) {
 }
 
 // App returns the fiber app (tests drive it with app.Test).
+// WarmPages makes every page's template set in every language, so that
+// the first request of a page after a start costs what the next ones do
+// (app.Open calls it; the tests make sets as pages are rendered).
+func (s *Server) WarmPages() error {
+	return s.app.Config().Views.(*views).warm(languages)
+}
+
 func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on addr until Shutdown.

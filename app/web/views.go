@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	texttemplate "text/template"
 	"text/template/parse"
 
 	"librecours/app/markdown"
@@ -76,56 +78,90 @@ func (v *views) Load() error {
 
 // set returns the set that renders name in lang ("" for a binding that is
 // not a page), inside the layout when layout is set, making it the first
-// time. A set made for a page language is executed once at once, on
-// binding, to let html/template escape it, and its constants are then
-// folded into text (foldEscaped); first is that execution's output, nil
-// when the set was already made.
-func (v *views) set(name, lang string, layout bool, binding any) (set *template.Template, first []byte, err error) {
+// time (warm makes them all at start). A set made for a page language has
+// its constant calls folded (foldConstants), is escaped by html/template,
+// and has its escaped constants folded into text (foldEscaped).
+func (v *views) set(name, lang string, layout bool) (*template.Template, error) {
 	key := lang + ":" + name
 	if !layout {
 		key = "bare:" + key
 	}
 	if t, ok := v.sets.Load(key); ok {
-		return t.(*template.Template), nil, nil
+		return t.(*template.Template), nil
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if t, ok := v.sets.Load(key); ok {
-		return t.(*template.Template), nil, nil
+		return t.(*template.Template), nil
 	}
-	if lang == "" || v.fold == nil {
-		set, err = v.make(name, layout, nil)
-		if err == nil {
-			v.sets.Store(key, set)
+	var methods map[string]func(string) string
+	if lang != "" && v.fold != nil {
+		methods = v.fold(lang)
+	}
+	set, err := v.make(name, layout, methods)
+	if err != nil {
+		return nil, err
+	}
+	if methods != nil {
+		// html/template escapes a set on its first execution, before it
+		// executes anything: executed on no data, the set is escaped and
+		// the execution fails at once, which is of no matter.
+		var exec texttemplate.ExecError
+		if err := set.ExecuteTemplate(io.Discard, entry(name, layout), nil); err != nil && !errors.As(err, &exec) {
+			return nil, fmt.Errorf("views: %s: %w", name, err)
 		}
-		return set, nil, err
-	}
-	if set, err = v.make(name, layout, v.fold(lang)); err != nil {
-		return nil, nil, err
-	}
-	var buf bytes.Buffer
-	err = set.ExecuteTemplate(&buf, entry(name, layout), binding) // escapes the set
-	for _, t := range set.Templates() {
-		if t.Tree != nil {
-			foldEscaped(t.Tree.Root)
+		for _, t := range set.Templates() {
+			if t.Tree != nil {
+				foldEscaped(t.Tree.Root)
+			}
 		}
 	}
 	v.sets.Store(key, set)
-	return set, buf.Bytes(), err
+	return set, nil
 }
 
-// make makes the set of page name, inside the layout when layout is set,
-// with the calls of methods folded (foldConstants) when methods is not nil.
+// warm makes the set of every page in every language of langs, so that
+// the first request of a page costs what the next ones do.
+func (v *views) warm(langs []string) error {
+	for name := range v.names {
+		if !strings.HasPrefix(name, "pages/") {
+			continue
+		}
+		for _, lang := range langs {
+			if _, err := v.set(name, lang, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// make makes the set of page name: the page, and the layout and the
+// partials when layout is set, with the calls of methods folded
+// (foldConstants) when methods is not nil. A set holds only what its page
+// may execute: a copy of every file per set made each set three times as
+// large.
 func (v *views) make(name string, layout bool, methods map[string]func(string) string) (*template.Template, error) {
 	if !v.names[name] || (layout && !strings.HasPrefix(name, "pages/")) {
 		return nil, fmt.Errorf("views: no page %s", name)
 	}
-	set, err := v.base.Clone() // copies every parse tree: the set is the page's own
-	if err != nil {
+	set := template.New(entry(name, layout)).Funcs(v.funcs)
+	add := func(as, from string) error {
+		_, err := set.AddParseTree(as, v.base.Lookup(from).Tree.Copy())
+		return err
+	}
+	for n := range v.names {
+		if strings.HasPrefix(n, "partials/") || (layout && n == layoutName) {
+			if err := add(n, n); err != nil {
+				return nil, fmt.Errorf("views: %s: %w", name, err)
+			}
+		}
+	}
+	if err := add(name, name); err != nil {
 		return nil, fmt.Errorf("views: %s: %w", name, err)
 	}
 	if layout {
-		if _, err := set.AddParseTree("embed", set.Lookup(name).Tree.Copy()); err != nil {
+		if err := add("embed", name); err != nil {
 			return nil, fmt.Errorf("views: %s: %w", name, err)
 		}
 	}
@@ -160,16 +196,12 @@ func (v *views) Render(w io.Writer, name string, binding any, layout ...string) 
 	if p, ok := binding.(*page); ok && p.translator != nil {
 		lang = p.lang
 	}
-	set, first, err := v.set(name, lang, withLayout, binding)
+	set, err := v.set(name, lang, withLayout)
 	if err != nil {
 		return err
 	}
 	if v.check && lang != "" {
 		return v.compare(w, set, name, withLayout, binding)
-	}
-	if first != nil {
-		_, err := w.Write(first)
-		return err
 	}
 	return set.ExecuteTemplate(w, entry(name, withLayout), binding)
 }

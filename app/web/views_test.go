@@ -138,3 +138,45 @@ func walkNodes(n parse.Node, f func(parse.Node)) {
 		}
 	}
 }
+
+// TestWarmPagesMakesEverySet: after WarmPages every page has its set in
+// both languages, so no request makes one: the first request of a page
+// after a start executes a ready set, as the next ones do.
+func TestWarmPagesMakesEverySet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := e.srv.app.Config().Views.(*views)
+	if err := e.srv.WarmPages(); err != nil {
+		t.Fatal(err)
+	}
+	pages, sets := 0, 0
+	for name := range v.names {
+		if strings.HasPrefix(name, "pages/") {
+			pages++
+		}
+	}
+	count := func() int {
+		n := 0
+		v.sets.Range(func(k, _ any) bool {
+			if !strings.HasPrefix(k.(string), "raw:") {
+				n++
+			}
+			return true
+		})
+		return n
+	}
+	if sets = count(); pages < 30 || sets != 2*pages {
+		t.Fatalf("%d sets made for %d pages, want one per page and language", sets, pages)
+	}
+	coord := e.user("coord@example.org", "Camille Coordination", course.RoleCoordinator)
+	b := e.browser()
+	b.login(coord)
+	for _, path := range []string{"/dashboard", "/sessions", "/account"} {
+		if p := b.get(path); p.Status != 200 {
+			t.Fatalf("%s: %d", path, p.Status)
+		}
+	}
+	if got := count(); got != sets {
+		t.Fatalf("rendering pages made %d more sets after the warm-up", got-sets)
+	}
+}
