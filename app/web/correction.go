@@ -40,7 +40,7 @@ func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.newPage(c, "app.corrections.title")
-	p.Data = fiber.Map{"Session": sess, "Items": queueRows(p, sess.TimeZone, q.Items[pg.From:pg.To]), "Pager": pg,
+	p.Data = fiber.Map{"Session": sess, "Items": queueRows(p, sess.TimeZone, q.Items[pg.From:pg.To], pg.FirstOnPage), "Pager": pg,
 		"Stale": q.Stale, "At": p.Time(q.At, sess.TimeZone)}
 	return s.render(c, "pages/corrections/index", p)
 }
@@ -51,15 +51,16 @@ func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
 type queueRow struct {
 	SubmissionID, Grade, Disagreement, Since string
 	Part                                     int
+	Number                                   int // in the whole queue, from 1
 	Reasons                                  []reasonLabel
 }
 
 type reasonLabel struct{ Code, Label string }
 
-func queueRows(p *page, tz string, items []grading.QueueItem) []queueRow {
+func queueRows(p *page, tz string, items []grading.QueueItem, first int) []queueRow {
 	rows := make([]queueRow, len(items))
 	for i, it := range items {
-		r := queueRow{SubmissionID: it.Submission.ID, Part: it.Part, Disagreement: p.Pct(it.Disagreement), Grade: "–"}
+		r := queueRow{SubmissionID: it.Submission.ID, Part: it.Part, Number: first + i, Disagreement: p.Pct(it.Disagreement), Grade: "–"}
 		if g := it.Submission.Grade; g != nil {
 			r.Grade = p.Pct(g.Score)
 		}
