@@ -111,45 +111,55 @@ func (j *jsonScan) bool() (bool, bool) {
 // end reports whether the whole text was read.
 func (j *jsonScan) end() bool { return j.i == len(j.s) }
 
+// array reads an array, each element with item, and reports whether the
+// array was read to its end and the text with it.
+func (j *jsonScan) array(item func() bool) bool {
+	if !j.lit("[") {
+		return false
+	}
+	if j.lit("]") {
+		return j.end()
+	}
+	for item() {
+		if j.lit("]") {
+			return j.end()
+		}
+		if !j.lit(",") {
+			return false
+		}
+	}
+	return false
+}
+
 // fastParts reads the parts column as partsJSON writes it.
 func fastParts(s string) ([]partCol, bool) {
 	j := &jsonScan{s: s}
-	if !j.lit("[") {
-		return nil, false
-	}
 	out := []partCol{}
-	if j.lit("]") {
-		return out, j.end()
-	}
-	for {
+	ok := j.array(func() bool {
 		var p partCol
 		var ok bool
 		if !j.lit(`{"number":`) {
-			return nil, false
+			return false
 		}
 		if p.Number, ok = j.int(); !ok || !j.lit(`,"title":`) {
-			return nil, false
+			return false
 		}
 		if p.Title, ok = j.str(); !ok || !j.lit(`,"opens_at":`) {
-			return nil, false
+			return false
 		}
 		if p.OpensAt, ok = j.time(); !ok || !j.lit(`,"submission_due":`) {
-			return nil, false
+			return false
 		}
 		if p.SubmissionDue, ok = j.time(); !ok || !j.lit(`,"review_due":`) {
-			return nil, false
+			return false
 		}
 		if p.ReviewDue, ok = j.time(); !ok || !j.lit("}") {
-			return nil, false
+			return false
 		}
 		out = append(out, p)
-		if j.lit("]") {
-			return out, j.end()
-		}
-		if !j.lit(",") {
-			return nil, false
-		}
-	}
+		return true
+	})
+	return out, ok
 }
 
 // fastWindow reads the evaluation column as windowJSON writes it.
@@ -188,24 +198,11 @@ func fastSettings(s string) (st settingsCol, ok bool) {
 // fastStrings reads an array of strings as json_group_array writes it.
 func fastStrings(s string) ([]string, bool) {
 	j := &jsonScan{s: s}
-	if !j.lit("[") {
-		return nil, false
-	}
 	out := []string{}
-	if j.lit("]") {
-		return out, j.end()
-	}
-	for {
+	ok := j.array(func() bool {
 		v, ok := j.str()
-		if !ok {
-			return nil, false
-		}
 		out = append(out, v)
-		if j.lit("]") {
-			return out, j.end()
-		}
-		if !j.lit(",") {
-			return nil, false
-		}
-	}
+		return ok
+	})
+	return out, ok
 }
