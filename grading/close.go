@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -342,9 +343,9 @@ type QueueItem struct {
 	// Model is the model's grade of the work as the view has it: from the
 	// last computation of the session, or from a review saved since
 	// (patched in at once, its reviewers as that computation left them).
-	// Submission.Grade is the stored grade, set when the part closes. No
-	// Method for work without a review or an animator's grade.
-	Model     AggregateGrade
+	// Submission.Grade is the stored grade, set when the part closes. nil
+	// for work without a review or an animator's grade.
+	Model     *AggregateGrade
 	EnteredAt time.Time
 	Resolved  bool
 	// Urgent marks the head of the queue that the session's animators can
@@ -404,9 +405,12 @@ func (s *Service) CorrectionQueue(ctx context.Context, actor *course.User, sessi
 // correction queue drawn from them. It is read only: a review save makes a
 // new view (patch), with what the computation learnt kept for that.
 type staffView struct {
-	all   []*QueueItem // every submission, by part and time
+	all   []*QueueItem // every submission, by part and time (over: the patched)
 	queue []QueueItem  // those that need an animator, most doubtful first, urgent marked
 	at    time.Time    // when it was computed
+	// over holds the items patched since (by submission ID): they replace
+	// those of all (item). A patch copies it, never all.
+	over map[string]*QueueItem
 
 	// What patch needs, from the computation: the model, the reviewers'
 	// standing, the parts, the calibration samples, and where each
@@ -459,6 +463,21 @@ func newStaffView(at time.Time, subs []*Submission, rs []Review, states map[int]
 	return v, nil
 }
 
+// patchFold is how many patched items a view keeps over all before a
+// patch folds them into a copy of all.
+const patchFold = 64
+
+// item is the view's item of submission id, nil for none.
+func (v *staffView) item(id string) *QueueItem {
+	if it, ok := v.over[id]; ok {
+		return it
+	}
+	if i, ok := v.index[id]; ok {
+		return v.all[i]
+	}
+	return nil
+}
+
 // queued tells whether an item goes to the correction queue.
 func queued(it *QueueItem) bool { return len(it.Reasons) > 0 && !it.Resolved }
 
@@ -493,11 +512,10 @@ func (v *staffView) markUrgent() {
 // a newer version of r (saves patched out of order); the next computation
 // takes it in.
 func (v *staffView) patch(r Review) *staffView {
-	at, ok := v.index[r.SubmissionID]
-	if !ok || v.model == nil {
+	old := v.item(r.SubmissionID)
+	if old == nil || v.model == nil {
 		return nil
 	}
-	old := v.all[at]
 	rs := make([]Review, 0, len(old.Reviews)+1)
 	found := false
 	for _, sr := range old.Reviews {
@@ -512,24 +530,46 @@ func (v *staffView) patch(r Review) *staffView {
 	if !found {
 		rs = append(rs, r)
 	}
-	it, err := v.item(old.Submission, rs)
+	it, err := v.regrade(old.Submission, rs)
 	if err != nil {
 		return nil
 	}
 	nv := *v
 	nv.patched++
-	nv.all = slices.Clone(v.all)
-	nv.all[at] = it
-	nv.queue = make([]QueueItem, 0, len(v.queue)+1)
-	for _, q := range v.queue {
-		if q.Submission.ID != r.SubmissionID {
-			nv.queue = append(nv.queue, q)
+	if len(v.over) < patchFold {
+		nv.over = make(map[string]*QueueItem, len(v.over)+1)
+		maps.Copy(nv.over, v.over)
+		nv.over[r.SubmissionID] = it
+	} else { // folded into a copy of all: a patch costs O(patchFold + n/patchFold)
+		nv.all, nv.over = slices.Clone(v.all), nil
+		for id, o := range v.over {
+			nv.all[v.index[id]] = o
+		}
+		nv.all[v.index[r.SubmissionID]] = it
+	}
+	// The queue is copied only when the item is or was in it (memmove
+	// around its old and new places; both found by the queue's order).
+	was, is := queued(old), queued(it)
+	if !was && !is {
+		return &nv
+	}
+	q := v.queue
+	if was {
+		if i, found := slices.BinarySearchFunc(q, *old, queueOrder); found {
+			q = slices.Concat(q[:i], q[i+1:])
+		} else { // not expected: the queue is sorted by that order
+			q = slices.DeleteFunc(slices.Clone(q), func(x QueueItem) bool { return x.Submission.ID == r.SubmissionID })
 		}
 	}
-	if queued(it) {
-		i, _ := slices.BinarySearchFunc(nv.queue, *it, queueOrder)
-		nv.queue = slices.Insert(nv.queue, i, *it)
+	if is {
+		i, _ := slices.BinarySearchFunc(q, *it, queueOrder)
+		if was {
+			q = slices.Insert(q, i, *it) // q is already a copy
+		} else {
+			q = slices.Concat(q[:i], []QueueItem{*it}, q[i:])
+		}
 	}
+	nv.queue = q
 	nv.markUrgent()
 	return &nv
 }
@@ -586,8 +626,8 @@ func (s *Service) StaffSubmission(ctx context.Context, actor *course.User, submi
 	if err != nil {
 		return nil, err
 	}
-	if i, ok := v.index[submissionID]; ok {
-		it := *v.all[i]
+	if vi := v.item(submissionID); vi != nil {
+		it := *vi
 		it.Submission = sub // the view holds no texts; the page shows this one's
 		return &it, nil
 	}
@@ -642,9 +682,9 @@ func examine(subs []*Submission, rs []Review, states map[int]PartState, k, capac
 	for _, r := range res.Reviewers {
 		v.stats[r.ReviewerID] = r
 	}
-	agg := make(map[string]AggregateGrade, len(res.Submissions))
-	for _, g := range res.Submissions {
-		agg[g.SubmissionID] = g
+	agg := make(map[string]*AggregateGrade, len(res.Submissions))
+	for i := range res.Submissions {
+		agg[res.Submissions[i].SubmissionID] = &res.Submissions[i]
 	}
 	bySub := map[string][]Review{}
 	for _, r := range rs {
@@ -661,9 +701,9 @@ func examine(subs []*Submission, rs []Review, states map[int]PartState, k, capac
 	return v, nil
 }
 
-// item examines one submission with its reviews, graded with the view's
+// regrade examines one submission with its reviews, graded with the view's
 // model (AggregateModel.Regrade).
-func (v *staffView) item(sub *Submission, rs []Review) (*QueueItem, error) {
+func (v *staffView) regrade(sub *Submission, rs []Review) (*QueueItem, error) {
 	var scores []PeerScore
 	for _, r := range rs {
 		if r.Status == ReviewDone {
@@ -674,24 +714,25 @@ func (v *staffView) item(sub *Submission, rs []Review) (*QueueItem, error) {
 	if sub.Animator != nil {
 		anim = &sub.Animator.Score
 	}
-	var g AggregateGrade
+	var g *AggregateGrade
 	if len(scores) > 0 || anim != nil {
-		var err error
-		if g, err = v.model.Regrade(sub.ID, scores, anim); err != nil {
+		ag, err := v.model.Regrade(sub.ID, scores, anim)
+		if err != nil {
 			return nil, err
 		}
+		g = &ag
 	}
 	it := v.itemGraded(sub, rs, g)
 	return &it, nil
 }
 
-// itemGraded examines one submission with its reviews and its grade g (no
-// Method when it has none): its reasons, doubt and place in time.
-func (v *staffView) itemGraded(sub *Submission, rs []Review, g AggregateGrade) QueueItem {
+// itemGraded examines one submission with its reviews and its grade g (nil
+// when it has none): its reasons, doubt and place in time.
+func (v *staffView) itemGraded(sub *Submission, rs []Review, g *AggregateGrade) QueueItem {
 	st := v.states[sub.Part]
-	it := QueueItem{Submission: sub, Part: sub.Part, Disagreement: g.Disagreement, Doubt: doubtUngraded, Model: g}
-	if g.Method != "" {
-		it.Doubt = g.Doubt(PassMark)
+	it := QueueItem{Submission: sub, Part: sub.Part, Doubt: doubtUngraded, Model: g}
+	if g != nil {
+		it.Disagreement, it.Doubt = g.Disagreement, g.Doubt(PassMark)
 	}
 	var lastFlag time.Time
 	done := 0
