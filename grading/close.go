@@ -504,18 +504,80 @@ func (v *staffView) markUrgent() {
 	}
 }
 
-// patch returns a new view with the saved review r taken in, v unchanged
-// (readers share it): r's submission is regraded with the model as the
-// computation left it (AggregateModel.Regrade), its reasons, doubt and
-// urgency recomputed, and it takes its place in the queue. nil when v
-// cannot take r in: its submission came after the computation, or v holds
-// a newer version of r (saves patched out of order); the next computation
-// takes it in.
-func (v *staffView) patch(r Review) *staffView {
-	old := v.item(r.SubmissionID)
-	if old == nil || v.model == nil {
+// patch returns a new view with the saved reviews rs taken in, in order, v
+// unchanged (readers share it): each review's submission is regraded with
+// the model as the computation left it (AggregateModel.Regrade), its
+// reasons, doubt and urgency recomputed, and it takes its place in the
+// queue. A review v cannot take in is left out: its submission came after
+// the computation, or v holds a newer version of it (saves patched out of
+// order); the next computation takes it in. nil when none was taken in.
+// Whatever the number of reviews, the queue is copied at most once.
+func (v *staffView) patch(rs ...Review) *staffView {
+	if v.model == nil {
 		return nil
 	}
+	changed := map[string]*QueueItem{} // the new items, by submission
+	wasQueued, taken := false, 0
+	for _, r := range rs {
+		cur := changed[r.SubmissionID]
+		if cur == nil {
+			if cur = v.item(r.SubmissionID); cur == nil {
+				continue
+			}
+			wasQueued = wasQueued || queued(cur)
+		}
+		if it := v.withReview(cur, r); it != nil {
+			changed[r.SubmissionID] = it
+			taken++
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	nv := *v
+	nv.patched += taken
+	if len(v.over)+len(changed) <= patchFold {
+		nv.over = make(map[string]*QueueItem, len(v.over)+len(changed))
+		maps.Copy(nv.over, v.over)
+		maps.Copy(nv.over, changed)
+	} else { // folded into a copy of all: a patch costs O(patchFold + n/patchFold)
+		nv.all, nv.over = slices.Clone(v.all), nil
+		for _, over := range []map[string]*QueueItem{v.over, changed} {
+			for id, it := range over {
+				nv.all[v.index[id]] = it
+			}
+		}
+	}
+	var in []QueueItem // the new items of the queue, in its order
+	for _, it := range changed {
+		if queued(it) {
+			in = append(in, *it)
+		}
+	}
+	if !wasQueued && len(in) == 0 {
+		return &nv // the queue is unchanged
+	}
+	slices.SortFunc(in, queueOrder)
+	// One merge of the queue without the changed items and the new ones.
+	q := make([]QueueItem, 0, len(v.queue)+len(in))
+	for _, x := range v.queue {
+		if _, ok := changed[x.Submission.ID]; ok {
+			continue
+		}
+		for len(in) > 0 && queueOrder(in[0], x) < 0 {
+			q, in = append(q, in[0]), in[1:]
+		}
+		q = append(q, x)
+	}
+	nv.queue = append(q, in...)
+	nv.markUrgent()
+	return &nv
+}
+
+// withReview returns item old with the saved review r in place of its
+// earlier version (or added), regraded; nil when old holds a newer version
+// of r or the regrade fails.
+func (v *staffView) withReview(old *QueueItem, r Review) *QueueItem {
 	rs := make([]Review, 0, len(old.Reviews)+1)
 	found := false
 	for _, sr := range old.Reviews {
@@ -534,44 +596,7 @@ func (v *staffView) patch(r Review) *staffView {
 	if err != nil {
 		return nil
 	}
-	nv := *v
-	nv.patched++
-	if len(v.over) < patchFold {
-		nv.over = make(map[string]*QueueItem, len(v.over)+1)
-		maps.Copy(nv.over, v.over)
-		nv.over[r.SubmissionID] = it
-	} else { // folded into a copy of all: a patch costs O(patchFold + n/patchFold)
-		nv.all, nv.over = slices.Clone(v.all), nil
-		for id, o := range v.over {
-			nv.all[v.index[id]] = o
-		}
-		nv.all[v.index[r.SubmissionID]] = it
-	}
-	// The queue is copied only when the item is or was in it (memmove
-	// around its old and new places; both found by the queue's order).
-	was, is := queued(old), queued(it)
-	if !was && !is {
-		return &nv
-	}
-	q := v.queue
-	if was {
-		if i, found := slices.BinarySearchFunc(q, *old, queueOrder); found {
-			q = slices.Concat(q[:i], q[i+1:])
-		} else { // not expected: the queue is sorted by that order
-			q = slices.DeleteFunc(slices.Clone(q), func(x QueueItem) bool { return x.Submission.ID == r.SubmissionID })
-		}
-	}
-	if is {
-		i, _ := slices.BinarySearchFunc(q, *it, queueOrder)
-		if was {
-			q = slices.Insert(q, i, *it) // q is already a copy
-		} else {
-			q = slices.Concat(q[:i], []QueueItem{*it}, q[i:])
-		}
-	}
-	nv.queue = q
-	nv.markUrgent()
-	return &nv
+	return it
 }
 
 // NextInQueue is the submission an animator looks at after submissionID:

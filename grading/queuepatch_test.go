@@ -398,3 +398,46 @@ func TestQueueCachePatchRace(t *testing.T) {
 		t.Errorf("%d computations: none ran among the saves", c.computes)
 	}
 }
+
+// TestStaffViewPatchBatch: saves taken in together give the view that
+// taking them in one by one gives, and that a computation gives; a save
+// itself only notes the review (the view it was kept in stays as it is,
+// whatever the cohort), and the next request takes the noted saves in.
+func TestStaffViewPatchBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ps := newPatchStore(PhaseReview)
+	v0 := ps.view(t)
+	saves := []Review{ps.save("r-s0-p2", 10), ps.save("r-s0-p3", 95), ps.save("r-s1-p2", 20), ps.save("r-s0-p2", 60)}
+	batch := v0.patch(saves...)
+	one := v0
+	for _, r := range saves {
+		if p := one.patch(r); p != nil {
+			one = p
+		}
+	}
+	if batch == nil || batch.patched != len(saves) {
+		t.Fatalf("batch patch took %v saves in, want %d", batch, len(saves))
+	}
+	sameView(t, "batch against one by one", one, batch)
+	sameView(t, "batch against a computation", ps.view(t), batch)
+
+	c, _ := newCache()
+	if _, _, err := c.view(ctx, "s", "1", time.Hour, func() (*staffView, error) { return v0, nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range saves {
+		c.patch("s", r)
+	}
+	if q := c.m["s"]; q.items != v0 || len(q.pending) != len(saves) || c.patches != 0 {
+		t.Fatalf("saves changed the kept view (%v) or were not noted (%d pending, %d patches)", q.items != v0, len(q.pending), c.patches)
+	}
+	got, stale, err := c.view(ctx, "s", "2", time.Hour, func() (*staffView, error) { t.Fatal("computed within the spacing"); return nil, nil })
+	if err != nil || !stale {
+		t.Fatalf("view: %v, stale %v", err, stale)
+	}
+	sameView(t, "the next request", ps.view(t), got)
+	if q := c.m["s"]; q.items != got || q.pending != nil || c.patches != len(saves) {
+		t.Fatalf("after the request: kept %v, %d pending, %d patches", q.items == got, len(q.pending), c.patches)
+	}
+}
