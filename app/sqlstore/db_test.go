@@ -65,3 +65,34 @@ func TestMigrationsRecorded(t *testing.T) {
 		t.Fatalf("open a newer database: %v", err)
 	}
 }
+
+// TestCheckpointsOffTheWritersPath: commits do not checkpoint the WAL
+// until it reaches the backstop (SQLite's default is 1,000 pages, which
+// made one save in a few hundred copy 4 MB), and the background
+// checkpoint copies every frame of the WAL into the database file.
+func TestCheckpointsOffTheWritersPath(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.stopCk() // the test checkpoints itself
+	db.stopCk = nil
+	var auto int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != walBackstop {
+		t.Fatalf("the writer checkpoints at %d pages (%v), want %d", auto, err, walBackstop)
+	}
+	if _, err := db.w.ExecContext(ctx, "CREATE TABLE scratch (x TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if _, err := db.w.ExecContext(ctx, "INSERT INTO scratch (x) VALUES (?)", strings.Repeat("x", 4000+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	frames, copied, err := db.checkpoint(ctx)
+	if err != nil || frames < 300 || copied != frames {
+		t.Fatalf("the checkpoint: %d frames in the WAL, %d copied (%v); want every one of at least 300", frames, copied, err)
+	}
+}
