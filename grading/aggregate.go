@@ -178,8 +178,11 @@ type ReviewerStats struct {
 	Reliability float64
 	// ReliabilityNorm maps Reliability to 0..1 as 1/(1 + σ²/NoiseSD²).
 	ReliabilityNorm float64
-	// Quality, 0..100, rates the agreement of the reviewer's raw scores with the final
-	// grades: 100·max(0, 1 − mean|score − grade|/QualityScale).
+	// Quality, 0..100, rates the agreement of the reviewer's raw scores with what
+	// the rest of the evidence says of each work they reviewed (othersSay: the
+	// animator's grade, or the grade without their review):
+	// 100·max(0, 1 − mean|score − that|/QualityScale); 0 when no work they
+	// reviewed has another review or an animator's grade.
 	Quality float64
 	// Unreliable flags an estimated reviewer whose noise standard deviation 1/√τ
 	// exceeds UnreliableNoiseSD or whose |Bias| exceeds UnreliableBias. Reviewers
@@ -1096,10 +1099,17 @@ func (m *aggModel) result() AggregateResult {
 	for v, id := range g.revIDs {
 		lo, hi := g.revStart[v], g.revStart[v+1]
 		var gap float64
+		compared := 0
 		for p := lo; p < hi; p++ {
-			gap += math.Abs(g.revZ[p] - grades[g.revSub[p]])
+			if c, ok := m.othersSay(p, buf); ok {
+				gap += math.Abs(g.revZ[p] - c)
+				compared++
+			}
 		}
-		gap /= float64(hi - lo)
+		quality := 0.0
+		if compared > 0 {
+			quality = 100 * max(0, 1-gap/float64(compared)/o.QualityScale)
+		}
 		r := m.revs[v]
 		sigma2, bias := 1/r.tau, m.common+r.b
 		// The flag reads the raw residuals: the Student-t weights, which
@@ -1118,13 +1128,46 @@ func (m *aggModel) result() AggregateResult {
 			Bias:            bias,
 			Reliability:     r.tau,
 			ReliabilityNorm: 1 / (1 + sigma2/(o.NoiseSD*o.NoiseSD)),
-			Quality:         100 * max(0, 1-gap/o.QualityScale),
+			Quality:         quality,
 			Unreliable: r.suspect != "" || r.est && (max(math.Sqrt(sigma2), rawSD) > o.UnreliableNoiseSD ||
 				math.Abs(bias) > o.UnreliableBias),
 			Suspect: r.suspect,
 		}
 	}
 	return res
+}
+
+// othersSay is what the reviewed work's other evidence says of it, for the
+// review at p of the by-reviewer order: the animator's grade; else the
+// model's grade without that review (its precision-weighted share taken
+// out); else the median of the other reviews. ok is false when the work has
+// no other review and no animator's grade: a review is never judged
+// against a grade it made (ReviewerStats.Quality).
+func (m *aggModel) othersSay(p int32, buf []float64) (float64, bool) {
+	g := m.g
+	u := g.revSub[p]
+	lo, hi := g.subStart[u], g.subStart[u+1]
+	switch su := m.subs[u]; {
+	case su.kind == aggKindTruth:
+		return g.truth[u], true
+	case hi-lo < 2:
+		return 0, false
+	case su.kind == aggKindModel:
+		q := g.revP[p]
+		r := m.revs[g.subRev[q]]
+		t := r.prec(m.w[q])
+		if su.prec-t <= 0 {
+			return 0, false
+		}
+		return min(max((su.num-t*(g.subZ[q]-m.common-r.b))/(su.prec-t), 0), 100), true
+	}
+	buf = buf[:0]
+	for q := lo; q < hi; q++ {
+		if q != g.revP[p] {
+			buf = append(buf, g.subZ[q])
+		}
+	}
+	return aggMedian(buf), true
 }
 
 // shares fills out, submission u's slice of the shared array, with what

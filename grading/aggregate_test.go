@@ -165,10 +165,22 @@ func TestAggregateSingleReviewBiasCorrected(t *testing.T) {
 	}
 }
 
+// TestAggregateOneReviewerQuality: a reviewer alone on every work they
+// reviewed is compared with nothing, not with the grades their own scores
+// made (which gave them 100): Quality 0. With a second reviewer on one
+// work, each is compared with the other's score there.
 func TestAggregateOneReviewerQuality(t *testing.T) {
 	in := AggregateInput{Reviews: []PeerScore{{"r", "s1", 20}, {"r", "s2", 70}}}
 	res := aggTestRun(t, in, AggregateOptions{})
-	want := []ReviewerStats{{ReviewerID: "r", ReviewCount: 2, Reliability: 0.01, ReliabilityNorm: 0.5, Quality: 100}}
+	want := []ReviewerStats{{ReviewerID: "r", ReviewCount: 2, Reliability: 0.01, ReliabilityNorm: 0.5, Quality: 0}}
+	if diff := gocmp.Diff(want, res.Reviewers); diff != "" {
+		t.Errorf("reviewers (-want +got):\n%s", diff)
+	}
+	in.Reviews = append(in.Reviews, PeerScore{"q", "s2", 61})
+	res = aggTestRun(t, in, AggregateOptions{})
+	// r: s2 only, |70 - 61| = 9 of a scale of 30; q: |61 - 70| = 9.
+	want = []ReviewerStats{{ReviewerID: "q", ReviewCount: 1, Reliability: 0.01, ReliabilityNorm: 0.5, Quality: 70},
+		{ReviewerID: "r", ReviewCount: 2, Reliability: 0.01, ReliabilityNorm: 0.5, Quality: 70}}
 	if diff := gocmp.Diff(want, res.Reviewers); diff != "" {
 		t.Errorf("reviewers (-want +got):\n%s", diff)
 	}
