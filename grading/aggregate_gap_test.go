@@ -49,33 +49,12 @@ func TestAggregateRegimeGap(t *testing.T) {
 		name string
 		fn   func(d aggRegimeDraw) AggregateResult
 	}{
-		{"Aggregate", func(d aggRegimeDraw) AggregateResult {
-			res, err := Aggregate(d.in, AggregateOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return res
-		}},
-		{"Aggregate, BiasSD 6 given", func(d aggRegimeDraw) AggregateResult {
-			res, _ := Aggregate(d.in, AggregateOptions{BiasSD: 6})
-			return res
-		}},
-		{"Aggregate, ScoreSD 15 given", func(d aggRegimeDraw) AggregateResult {
-			res, _ := Aggregate(d.in, AggregateOptions{ScoreSD: 15})
-			return res
-		}},
-		{"Aggregate, NoiseWeight 8", func(d aggRegimeDraw) AggregateResult {
-			res, _ := Aggregate(d.in, AggregateOptions{NoiseWeight: 8})
-			return res
-		}},
-		{"Aggregate, NoiseWeight 2", func(d aggRegimeDraw) AggregateResult {
-			res, _ := Aggregate(d.in, AggregateOptions{NoiseWeight: 2})
-			return res
-		}},
-		{"Aggregate, MinReviewerReviews 4", func(d aggRegimeDraw) AggregateResult {
-			res, _ := Aggregate(d.in, AggregateOptions{MinReviewerReviews: 4})
-			return res
-		}},
+		{"Aggregate", aggregateWith(t, AggregateOptions{})},
+		{"Aggregate, BiasSD 6 given", aggregateWith(t, AggregateOptions{BiasSD: 6})},
+		{"Aggregate, ScoreSD 15 given", aggregateWith(t, AggregateOptions{ScoreSD: 15})},
+		{"Aggregate, NoiseWeight 8", aggregateWith(t, AggregateOptions{NoiseWeight: 8})},
+		{"Aggregate, NoiseWeight 2", aggregateWith(t, AggregateOptions{NoiseWeight: 2})},
+		{"Aggregate, MinReviewerReviews 4", aggregateWith(t, AggregateOptions{MinReviewerReviews: 4})},
 		{"Gibbs sampler of the true model (learnt reviewers)", func(d aggRegimeDraw) AggregateResult {
 			return aggGibbs(t, d, rand.New(rand.NewPCG(9, 9)), 2000, 200)
 		}},
@@ -364,5 +343,16 @@ func aggCavity(m *aggModel) {
 			prec += t
 		}
 		su.num, su.prec, su.s = num, prec, num/prec
+	}
+}
+
+// aggregateWith grades a draw with Aggregate and options o.
+func aggregateWith(t *testing.T, o AggregateOptions) func(d aggRegimeDraw) AggregateResult {
+	return func(d aggRegimeDraw) AggregateResult {
+		res, err := Aggregate(d.in, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
 	}
 }
