@@ -161,6 +161,9 @@ type Store interface {
 	SaveSubmission(ctx context.Context, s *Submission, v Version) error // inserts or replaces, keeps v
 	SubmissionByID(ctx context.Context, id string) (*Submission, error)
 	SubmissionByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*Submission, error)
+	// SubmissionMetaByAuthor is SubmissionByAuthor without the texts (Text
+	// and TextHTML empty): what a new version needs of the previous one.
+	SubmissionMetaByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*Submission, error)
 	Submissions(ctx context.Context, sessionID string, part int) ([]*Submission, error) // part 0: every part
 	// SubmissionsMeta is Submissions without the texts (Text and TextHTML
 	// empty): what the staff's view of a session needs, a fraction of the bytes.

@@ -236,7 +236,7 @@ func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID stri
 	if err != nil {
 		return nil, err
 	}
-	prev, err := s.Store.SubmissionByAuthor(ctx, sessionID, part, actor.ID)
+	prev, err := s.Store.SubmissionMetaByAuthor(ctx, sessionID, part, actor.ID) // its number, dates and file, not its texts
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}

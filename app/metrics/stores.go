@@ -467,6 +467,11 @@ func (s gradingStoreMetrics) SubmissionByID(ctx context.Context, a1 string) (r0 
 	return s.Store.SubmissionByID(ctx, a1)
 }
 
+func (s gradingStoreMetrics) SubmissionMetaByAuthor(ctx context.Context, a1 string, a2 int, a3 string) (r0 *grading.Submission, err error) {
+	defer s.m.observe("grading.SubmissionMetaByAuthor", time.Now(), &err)
+	return s.Store.SubmissionMetaByAuthor(ctx, a1, a2, a3)
+}
+
 func (s gradingStoreMetrics) Submissions(ctx context.Context, a1 string, a2 int) (r0 []*grading.Submission, err error) {
 	defer s.m.observe("grading.Submissions", time.Now(), &err)
 	return s.Store.Submissions(ctx, a1, a2)
@@ -803,6 +808,7 @@ var storeOperations = []string{
 	"grading.SetReply",
 	"grading.SubmissionByAuthor",
 	"grading.SubmissionByID",
+	"grading.SubmissionMetaByAuthor",
 	"grading.Submissions",
 	"grading.SubmissionsByAuthor",
 	"grading.SubmissionsByIDs",

@@ -378,9 +378,9 @@ func (s *GradingStore) SaveSubmission(ctx context.Context, sub *grading.Submissi
 	return nil
 }
 
-func (s *GradingStore) findSubmission(ctx context.Context, filter bson.M) (*grading.Submission, error) {
+func (s *GradingStore) findSubmission(ctx context.Context, filter bson.M, opts ...options.Lister[options.FindOneOptions]) (*grading.Submission, error) {
 	var d submissionDoc
-	if err := s.db.findOne(ctx, colSubs, filter, &d); err != nil {
+	if err := s.db.R(colSubs).FindOne(ctx, filter, opts...).Decode(&d); err != nil {
 		return nil, notFound(err, "find submission")
 	}
 	return d.submission(), nil
@@ -394,6 +394,13 @@ func (s *GradingStore) SubmissionByID(ctx context.Context, id string) (*grading.
 // SubmissionByAuthor returns an author's submission of a part.
 func (s *GradingStore) SubmissionByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*grading.Submission, error) {
 	return s.findSubmission(ctx, bson.M{"session_id": sessionID, "part": part, "author_id": authorID})
+}
+
+// SubmissionMetaByAuthor is SubmissionByAuthor without the texts (a
+// projection).
+func (s *GradingStore) SubmissionMetaByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*grading.Submission, error) {
+	return s.findSubmission(ctx, bson.M{"session_id": sessionID, "part": part, "author_id": authorID},
+		options.FindOne().SetProjection(bson.M{"text": 0, "text_html": 0}))
 }
 
 // Submissions returns a part's submissions (every part's when part is 0).

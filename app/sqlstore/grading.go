@@ -523,7 +523,11 @@ func (s *GradingStore) SaveSubmission(ctx context.Context, sub *grading.Submissi
 }
 
 func (s *GradingStore) findSubmission(ctx context.Context, what string, q string, args ...any) (*grading.Submission, error) {
-	sub, err := scanSubmission(s.db.r.QueryRowContext(ctx, `SELECT `+submissionCols+` FROM submissions WHERE `+q, args...))
+	return s.findSubmissionCols(ctx, submissionCols, what, q, args...)
+}
+
+func (s *GradingStore) findSubmissionCols(ctx context.Context, cols, what string, q string, args ...any) (*grading.Submission, error) {
+	sub, err := scanSubmission(s.db.r.QueryRowContext(ctx, `SELECT `+cols+` FROM submissions WHERE `+q, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, grading.ErrNotFound
 	}
@@ -540,7 +544,16 @@ func (s *GradingStore) SubmissionByID(ctx context.Context, id string) (*grading.
 
 // SubmissionByAuthor returns an author's submission of a part.
 func (s *GradingStore) SubmissionByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*grading.Submission, error) {
-	return s.findSubmission(ctx, sessionID+":"+strconv.Itoa(part)+":"+authorID,
+	return s.byAuthor(ctx, submissionCols, sessionID, part, authorID)
+}
+
+// SubmissionMetaByAuthor is SubmissionByAuthor without the texts.
+func (s *GradingStore) SubmissionMetaByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*grading.Submission, error) {
+	return s.byAuthor(ctx, submissionMetaCols, sessionID, part, authorID)
+}
+
+func (s *GradingStore) byAuthor(ctx context.Context, cols, sessionID string, part int, authorID string) (*grading.Submission, error) {
+	return s.findSubmissionCols(ctx, cols, sessionID+":"+strconv.Itoa(part)+":"+authorID,
 		`session_id = ? AND part = ? AND author_id = ?`, sessionID, part, authorID)
 }
 

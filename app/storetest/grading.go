@@ -610,7 +610,14 @@ func gradingSubmissionsList(t *testing.T, open Open) {
 		{"corrections, every session", func() ([]*grading.Submission, error) { return s.Corrections(ctx) }, []*grading.Submission{subs[3], subs[0]}},
 		{"without texts, one part", func() ([]*grading.Submission, error) { return s.SubmissionsMeta(ctx, "s1", 2) }, textless(subs[2], subs[0])},
 		{"without texts, every part", func() ([]*grading.Submission, error) { return s.SubmissionsMeta(ctx, "s1", 0) }, textless(subs[1], subs[2], subs[0])},
+		{"one author's, without texts", func() ([]*grading.Submission, error) {
+			sub, err := s.SubmissionMetaByAuthor(ctx, "s1", 2, "bob")
+			return []*grading.Submission{sub}, err
+		}, textless(subs[0])},
 	})
+	if _, err := s.SubmissionMetaByAuthor(ctx, "s1", 1, "bob"); !errors.Is(err, grading.ErrNotFound) {
+		t.Fatalf("SubmissionMetaByAuthor of a part bob did not submit = %v, want not found", err)
+	}
 }
 
 func gradingSubmissionGrades(t *testing.T, open Open) {

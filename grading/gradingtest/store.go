@@ -259,6 +259,15 @@ func (s *Store) SubmissionByID(_ context.Context, id string) (*grading.Submissio
 	return cloneSub(sub), nil
 }
 
+// SubmissionMetaByAuthor is SubmissionByAuthor without the texts.
+func (s *Store) SubmissionMetaByAuthor(ctx context.Context, sessionID string, part int, authorID string) (*grading.Submission, error) {
+	sub, err := s.SubmissionByAuthor(ctx, sessionID, part, authorID)
+	if sub != nil {
+		sub.Text, sub.TextHTML = "", ""
+	}
+	return sub, err
+}
+
 // SubmissionByAuthor returns an author's submission of a part.
 func (s *Store) SubmissionByAuthor(_ context.Context, sessionID string, part int, authorID string) (*grading.Submission, error) {
 	if err := s.lock("SubmissionByAuthor"); err != nil {
