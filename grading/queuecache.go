@@ -153,10 +153,21 @@ func (c *queueCache) patch(sessionID string, r Review) {
 	if q.computing != nil {
 		q.saved = append(q.saved, r)
 	}
-	if q.items != nil {
-		q.pending = append(q.pending, r)
+	if q.items == nil {
+		return
 	}
+	if len(q.pending) >= maxPending {
+		// Nobody has read the view for that many saves: rather than keep
+		// them, let the next request compute the view from the store.
+		q.pending, q.next = nil, time.Time{}
+		return
+	}
+	q.pending = append(q.pending, r)
 }
+
+// maxPending is how many saves a kept view notes for the next request
+// (takePending); past it, the next request computes the view again.
+const maxPending = 1024
 
 // takePending returns q's kept view with the saves noted since taken in,
 // keeping the result for the next requests. One request of a session takes

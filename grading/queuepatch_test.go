@@ -441,3 +441,30 @@ func TestStaffViewPatchBatch(t *testing.T) {
 		t.Fatalf("after the request: kept %v, %d pending, %d patches", q.items == got, len(q.pending), c.patches)
 	}
 }
+
+// TestQueueCachePendingIsBounded: saves noted for a view nobody reads are
+// not kept without end: past maxPending the next request computes the view
+// from the store, which holds every save.
+func TestQueueCachePendingIsBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ps := newPatchStore(PhaseReview)
+	c, _ := newCache()
+	if _, _, err := c.view(ctx, "s", "1", time.Hour, func() (*staffView, error) { return ps.view(t), nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxPending + 1 {
+		c.patch("s", ps.save("r-s0-p2", float64(i%100)))
+	}
+	if n := len(c.m["s"].pending); n != 0 {
+		t.Fatalf("%d saves kept for a view nobody read, want none past %d", n, maxPending)
+	}
+	got, _, err := c.view(ctx, "s", "2", time.Hour, func() (*staffView, error) { return ps.view(t), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.computes != 2 {
+		t.Fatalf("%d computations, want the second one within the spacing", c.computes)
+	}
+	sameView(t, "after the bound", ps.view(t), got) // the last save, at 24%, included
+}
