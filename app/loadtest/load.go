@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"librecours/app"
 	"librecours/app/password"
@@ -33,6 +34,7 @@ import (
 	"time"
 
 	"librecours/app/config"
+	"librecours/app/sqlstore"
 	"librecours/app/store"
 	"librecours/course"
 	"librecours/grading"
@@ -103,6 +105,10 @@ type Round struct {
 	Scenarios                        []ScenarioResult
 	RSS, PeakRSS                     int64   // bytes, of the whole process (server, embedded database and clients)
 	RawUpsert                        float64 // raw SQLite upserts per second, measured in the same run
+	// StoreSave is the embedded store's own submission saves per second
+	// (storeSave), measured in the same run: the floor of a submission's
+	// save through this store, its HTTP, sign-in, checks and Markdown aside.
+	StoreSave float64
 }
 
 // TotalDocuments sums Documents.
@@ -341,6 +347,9 @@ func runLoadOnce(ctx context.Context, o Options, dir string, closed, n int, out 
 	if run.RawUpsert, err = rawUpsert(ctx, o.Concurrency, o.Duration); err != nil {
 		return nil, err
 	}
+	if run.StoreSave, err = storeSave(ctx, o.Concurrency, o.Duration, d.text, srv.Markdown.Render(d.text)); err != nil {
+		return nil, err
+	}
 	writeScenarios(out, run)
 	return run, nil
 }
@@ -408,6 +417,54 @@ func rawUpsert(ctx context.Context, c int, d time.Duration) (float64, error) {
 	wg.Wait()
 	if err, ok := firstErr.Load().(error); ok {
 		return 0, fmt.Errorf("load: raw upsert: %w", err)
+	}
+	return float64(n.Load()) / d.Seconds(), nil
+}
+
+// storeSave measures the embedded store's own submission save on this
+// machine, in the same run: c goroutines each saving a new version of their
+// own submission (GradingStore.SaveSubmission, text and html the sizes the
+// submit scenario sends and renders) in a fresh store's database, one writer,
+// as the platform runs it. It is "the same upsert" of the native-store
+// issue, where rawUpsert is the cheapest upsert SQLite can do; it returns
+// saves per second.
+func storeSave(ctx context.Context, c int, d time.Duration, text string, html template.HTML) (float64, error) {
+	dir, err := os.MkdirTemp("", "librecours-save-")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	db, err := sqlstore.Open(ctx, dir, sqlstore.Options{Holder: "load: store save"})
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = db.Close() }()
+	gs := sqlstore.NewGradingStore(db)
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for g := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+			sub := &grading.Submission{SessionID: "session", Part: 2, AuthorID: "author-" + strconv.Itoa(g), Text: text,
+				TextHTML: string(html), Version: 1, SubmittedAt: at, UpdatedAt: at}
+			for time.Now().Before(deadline) {
+				sub.UpdatedAt = sub.UpdatedAt.Add(time.Second)
+				if err := gs.SaveSubmission(ctx, sub, grading.Version{N: sub.Version, Text: text, At: sub.UpdatedAt}); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				sub.Version++
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, ok := firstErr.Load().(error); ok {
+		return 0, fmt.Errorf("load: store save: %w", err)
 	}
 	return float64(n.Load()) / d.Seconds(), nil
 }
@@ -1217,6 +1274,16 @@ func writeScenarios(out io.Writer, run *Round) {
 		for _, s := range run.Scenarios {
 			if s.Write {
 				fmt.Fprintf(out, " %s: %.1f%% of it.", s.Name, 100*s.PerSecond/run.RawUpsert)
+			}
+		}
+		fmt.Fprintln(out)
+		fmt.Fprintln(out)
+	}
+	if run.StoreSave > 0 {
+		fmt.Fprintf(out, "The store's own submission save in the same run (SaveSubmission, the submit scenario's text and HTML, one writer): %.0f/s.", run.StoreSave)
+		for _, s := range run.Scenarios {
+			if s.Name == "submit (form)" {
+				fmt.Fprintf(out, " %s: %.1f%% of it.", s.Name, 100*s.PerSecond/run.StoreSave)
 			}
 		}
 		fmt.Fprintln(out)
