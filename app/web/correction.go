@@ -41,7 +41,7 @@ func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
 	}
 	p := s.newPage(c, "app.corrections.title")
 	p.Data = fiber.Map{"Session": sess, "Items": queueRows(p, sess.TimeZone, q.Items[pg.From:pg.To], pg.FirstOnPage), "Pager": pg,
-		"Stale": q.Stale, "At": p.Time(q.At, sess.TimeZone)}
+		"Stale": q.Stale, "At": p.Time(q.At, sess.TimeZone), "Patched": q.Patched}
 	return s.render(c, "pages/corrections/index", p)
 }
 

@@ -8,7 +8,8 @@ import (
 
 // TestCorrectionQueueSaysItIsStale: while a large session's reviews keep
 // coming, the correction queue page is served from the view computed a
-// moment ago, and says so, in French and English.
+// moment ago, with the reviews saved since taken in, and says both, in
+// French and English.
 func TestCorrectionQueueSaysItIsStale(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -32,11 +33,18 @@ func TestCorrectionQueueSaysItIsStale(t *testing.T) {
 	if _, err := f.e.srv.grading.SaveReview(t.Context(), f.part, reviewID, scores, "Un commentaire assez long pour être accepté, avec des conseils précis."); err != nil {
 		t.Fatal(err)
 	}
-	for lang, want := range map[string]string{"fr": "Cette liste date de quelques secondes", "en": "This list is a few seconds old"} {
+	// The save is in the list already (taken in without a computation),
+	// and the page says so too.
+	for lang, want := range map[string][2]string{
+		"fr": {"Cette liste date de quelques secondes", "1 relecture enregistrée depuis ce calcul est déjà dans cette liste"},
+		"en": {"This list is a few seconds old", "1 review saved since that computation is already in this list"}} {
 		b.lang = lang
 		p := b.get(path)
-		if got := p.Doc.Find(`p.flash[role="status"]`).Text(); !strings.Contains(got, want) {
-			t.Fatalf("%s: stale notice %q, want %q", lang, got, want)
+		if got := p.Doc.Find(`p.flash[role="status"]`).Text(); !strings.Contains(got, want[0]) {
+			t.Fatalf("%s: stale notice %q, want %q", lang, got, want[0])
+		}
+		if got := p.Doc.Find(`main p.muted`).Text(); !strings.Contains(got, want[1]) {
+			t.Fatalf("%s: patched notice %q, want %q", lang, got, want[1])
 		}
 	}
 }
