@@ -217,6 +217,17 @@ type Upload struct {
 // closed, and a first one is accepted as late while reviews are open, unless
 // the session turned late work off.
 func (s *Service) Submit(ctx context.Context, actor *course.User, sessionID string, part int, text string, up *Upload) (*Submission, error) {
+	sub, err := s.submit(ctx, actor, sessionID, part, text, up)
+	if errors.Is(err, ErrConflict) {
+		// Two first versions of the same work raced (a double click, two
+		// tabs) and the other was saved first: this one is its next
+		// version, not a refusal.
+		sub, err = s.submit(ctx, actor, sessionID, part, text, up)
+	}
+	return sub, err
+}
+
+func (s *Service) submit(ctx context.Context, actor *course.User, sessionID string, part int, text string, up *Upload) (*Submission, error) {
 	sess, p, err := s.participantPart(ctx, actor, sessionID, part)
 	if err != nil {
 		return nil, err

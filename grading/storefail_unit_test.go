@@ -268,3 +268,34 @@ func arm(e *env, op string) {
 }
 
 var _ course.Auditor = (*gradingtest.Auditor)(nil)
+
+// TestSubmitRacingFirstVersions: when another first version of the same
+// work is saved between Submit's reading and its saving (the store answers
+// ErrConflict, as sqlstore's unique index does), this one is saved as that
+// submission's next version, not refused.
+func TestSubmitRacingFirstVersions(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(part(1).OpensAt.Add(day))
+	raced := false
+	e.store.Fail = func(op string) error {
+		if op != "SaveSubmission" || raced {
+			return nil
+		}
+		raced = true
+		other := &grading.Submission{SessionID: sid, Part: 1, AuthorID: "p1", Text: "Depuis l’autre onglet", Version: 1,
+			SubmittedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
+		noErr(t, e.store.SaveSubmission(ctx, other, grading.Version{N: 1, Text: other.Text, At: other.UpdatedAt}))
+		e.ids["other"] = other.ID
+		return grading.ErrConflict
+	}
+	sub, err := e.svc.Submit(ctx, user("p1"), sid, 1, "Depuis ce onglet-ci", nil)
+	noErr(t, err)
+	if sub.ID != e.ids["other"] || sub.Version != 2 || sub.Text != "Depuis ce onglet-ci" {
+		t.Fatalf("saved %s version %d %q; want the other submission %s's version 2", sub.ID, sub.Version, sub.Text, e.ids["other"])
+	}
+	vs, err := e.store.Versions(ctx, sub.ID)
+	noErr(t, err)
+	if len(vs) != 2 {
+		t.Fatalf("%d versions, want both texts kept", len(vs))
+	}
+}
