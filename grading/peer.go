@@ -169,6 +169,10 @@ type Store interface {
 	// empty): what the staff's view of a session needs, a fraction of the bytes.
 	SubmissionsMeta(ctx context.Context, sessionID string, part int) ([]*Submission, error)
 	SubmissionsByIDs(ctx context.Context, ids []string) ([]*Submission, error)
+	// SubmissionsByAuthor returns one author's submissions in a session,
+	// every part, without their texts (as SubmissionsMeta): their state,
+	// grades and dates are what a dashboard, a standing or an unenrolment
+	// reads, on every request of a participant's dashboard.
 	SubmissionsByAuthor(ctx context.Context, sessionID, authorID string) ([]*Submission, error)
 	// LateShort returns up to limit late submissions of a part that have
 	// fewer than want reviews, first submitted first, without reading the

@@ -22,7 +22,7 @@ var animatorIndexes = []index{
 
 // SubmissionsByAuthor returns one author's submissions in a session, every part.
 func (s *GradingStore) SubmissionsByAuthor(ctx context.Context, sessionID, authorID string) ([]*grading.Submission, error) {
-	return s.submissions(ctx, bson.M{"session_id": sessionID, "author_id": authorID})
+	return s.submissionsWith(ctx, bson.M{"session_id": sessionID, "author_id": authorID}, bson.M{"text": 0, "text_html": 0})
 }
 
 // Corrections returns the submissions an animator graded or confirmed.

@@ -599,9 +599,10 @@ func (s *GradingStore) SubmissionsByIDs(ctx context.Context, ids []string) ([]*g
 	return s.submissions(ctx, "submissions by IDs", `id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
 }
 
-// SubmissionsByAuthor returns one author's submissions in a session, every part.
+// SubmissionsByAuthor returns one author's submissions in a session, every
+// part, without their texts.
 func (s *GradingStore) SubmissionsByAuthor(ctx context.Context, sessionID, authorID string) ([]*grading.Submission, error) {
-	return s.submissions(ctx, "submissions of "+authorID, `session_id = ? AND author_id = ?`, sessionID, authorID)
+	return s.submissionsWith(ctx, submissionMetaCols, "submissions of "+authorID, `session_id = ? AND author_id = ?`, sessionID, authorID)
 }
 
 // Corrections returns the submissions an animator graded or confirmed, in

@@ -332,13 +332,18 @@ func (s *Store) SubmissionsByIDs(_ context.Context, ids []string) ([]*grading.Su
 	return s.where(func(sub *grading.Submission) bool { return slices.Contains(ids, sub.ID) }), nil
 }
 
-// SubmissionsByAuthor returns an author's submissions in a session.
+// SubmissionsByAuthor returns an author's submissions in a session, without
+// their texts.
 func (s *Store) SubmissionsByAuthor(_ context.Context, sessionID, authorID string) ([]*grading.Submission, error) {
 	if err := s.lock("SubmissionsByAuthor"); err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	return s.where(func(sub *grading.Submission) bool { return sub.SessionID == sessionID && sub.AuthorID == authorID }), nil
+	subs := s.where(func(sub *grading.Submission) bool { return sub.SessionID == sessionID && sub.AuthorID == authorID })
+	for _, sub := range subs {
+		sub.Text, sub.TextHTML = "", ""
+	}
+	return subs, nil
 }
 
 // LateShort returns up to limit late submissions of a part with fewer than
