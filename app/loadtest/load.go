@@ -105,10 +105,11 @@ type Round struct {
 	Scenarios                        []ScenarioResult
 	RSS, PeakRSS                     int64   // bytes, of the whole process (server, embedded database and clients)
 	RawUpsert                        float64 // raw SQLite upserts per second, measured in the same run
-	// StoreSave is the embedded store's own submission saves per second
-	// (storeSave), measured in the same run: the floor of a submission's
-	// save through this store, its HTTP, sign-in, checks and Markdown aside.
-	StoreSave float64
+	// StoreSave and StoreReviewSave are the embedded store's own
+	// submission and review saves per second (storeSaves), measured in the
+	// same run: the floor of a save through this store, its HTTP, sign-in,
+	// checks and Markdown aside.
+	StoreSave, StoreReviewSave float64
 }
 
 // TotalDocuments sums Documents.
@@ -347,7 +348,7 @@ func runLoadOnce(ctx context.Context, o Options, dir string, closed, n int, out 
 	if run.RawUpsert, err = rawUpsert(ctx, o.Concurrency, o.Duration); err != nil {
 		return nil, err
 	}
-	if run.StoreSave, err = storeSave(ctx, o.Concurrency, o.Duration, d.text, srv.Markdown.Render(d.text)); err != nil {
+	if run.StoreSave, run.StoreReviewSave, err = storeSaves(ctx, o.Concurrency, o.Duration, d.text, srv.Markdown.Render(d.text), d.rubric); err != nil {
 		return nil, err
 	}
 	writeScenarios(out, run)
@@ -396,75 +397,92 @@ func rawUpsert(ctx context.Context, c int, d time.Duration) (float64, error) {
 		return 0, err
 	}
 	text := strings.Repeat("x", 1024)
-	var n atomic.Int64
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
-	for g := range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			id := "row-" + strconv.Itoa(g)
-			for i := 0; time.Now().Before(deadline); i++ {
-				if _, err := db.ExecContext(ctx, `INSERT INTO t (id, v, n) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, n = excluded.n`, id, text, i); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				n.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if err, ok := firstErr.Load().(error); ok {
+	perSecond, err := eachFor(c, d, func(g, i int) error {
+		_, err := db.ExecContext(ctx, `INSERT INTO t (id, v, n) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, n = excluded.n`, "row-"+strconv.Itoa(g), text, i)
+		return err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("load: raw upsert: %w", err)
 	}
-	return float64(n.Load()) / d.Seconds(), nil
+	return perSecond, nil
 }
 
-// storeSave measures the embedded store's own submission save on this
-// machine, in the same run: c goroutines each saving a new version of their
-// own submission (GradingStore.SaveSubmission, text and html the sizes the
-// submit scenario sends and renders) in a fresh store's database, one writer,
-// as the platform runs it. It is "the same upsert" of the native-store
-// issue, where rawUpsert is the cheapest upsert SQLite can do; it returns
-// saves per second.
-func storeSave(ctx context.Context, c int, d time.Duration, text string, html template.HTML) (float64, error) {
+// storeSaves measures the embedded store's own saves on this machine, in
+// the same run: c goroutines each saving, again and again, a new version of
+// their own submission (GradingStore.SaveSubmission, text and html the
+// sizes the submit scenario sends and renders), then each handing in their
+// own review again (GradingStore.SaveReview, the review scenarios' scores
+// and comments), in a fresh store's database, one writer, as the platform
+// runs it. They are "the same upsert" of the native-store issue, where
+// rawUpsert is the cheapest upsert SQLite can do; it returns saves per
+// second of each.
+func storeSaves(ctx context.Context, c int, d time.Duration, text string, html template.HTML, rubric []grading.Criterion) (submissions, reviews float64, err error) {
 	dir, err := os.MkdirTemp("", "librecours-save-")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	db, err := sqlstore.Open(ctx, dir, sqlstore.Options{Holder: "load: store save"})
+	db, err := sqlstore.Open(ctx, dir, sqlstore.Options{Holder: "load: store saves"})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer func() { _ = db.Close() }()
 	gs := sqlstore.NewGradingStore(db)
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	author := func(g int) string { return "author-" + strconv.Itoa(g) }
+	rs := make([]grading.Review, c)
+	for g := range rs {
+		rs[g] = grading.Review{ID: "review-" + strconv.Itoa(g), SessionID: "session", Part: 2, SubmissionID: "submission-" + strconv.Itoa(g),
+			AuthorID: author(g), ReviewerID: author((g + 1) % c), Status: grading.ReviewAssigned, AssignedAt: at, UpdatedAt: at, Required: true}
+	}
+	if err := gs.InsertReviews(ctx, rs); err != nil {
+		return 0, 0, err
+	}
+	submissions, err = eachFor(c, d, func(g, i int) error {
+		sub := &grading.Submission{ID: "submission-" + strconv.Itoa(g), SessionID: "session", Part: 2, AuthorID: author(g), Text: text,
+			TextHTML: string(html), Version: i + 1, SubmittedAt: at, UpdatedAt: at.Add(time.Duration(i) * time.Second)}
+		return gs.SaveSubmission(ctx, sub, grading.Version{N: sub.Version, Text: text, At: sub.UpdatedAt})
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("load: store save: %w", err)
+	}
+	reviews, err = eachFor(c, d, func(g, i int) error {
+		r := rs[g]
+		r.Scores = make(map[string]int, len(rubric))
+		for k, cr := range rubric {
+			r.Scores[cr.ID] = (i + k) % (cr.MaxPoints + 1)
+		}
+		done := at.Add(time.Duration(i) * time.Second)
+		r.Status, r.Comment, r.Percent, r.UpdatedAt, r.DoneAt = grading.ReviewDone, loadComments[i%len(loadComments)], 50, done, &done
+		return gs.SaveReview(ctx, r)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("load: store save: %w", err)
+	}
+	return submissions, reviews, nil
+}
+
+// eachFor runs save(g, i) in c goroutines, i counting each one's calls,
+// for d, and returns the calls per second.
+func eachFor(c int, d time.Duration, save func(g, i int) error) (float64, error) {
 	var n atomic.Int64
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
 	for g := range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-			sub := &grading.Submission{SessionID: "session", Part: 2, AuthorID: "author-" + strconv.Itoa(g), Text: text,
-				TextHTML: string(html), Version: 1, SubmittedAt: at, UpdatedAt: at}
-			for time.Now().Before(deadline) {
-				sub.UpdatedAt = sub.UpdatedAt.Add(time.Second)
-				if err := gs.SaveSubmission(ctx, sub, grading.Version{N: sub.Version, Text: text, At: sub.UpdatedAt}); err != nil {
+		wg.Go(func() {
+			for i := 0; time.Now().Before(deadline); i++ {
+				if err := save(g, i); err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
-				sub.Version++
 				n.Add(1)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if err, ok := firstErr.Load().(error); ok {
-		return 0, fmt.Errorf("load: store save: %w", err)
+		return 0, err
 	}
 	return float64(n.Load()) / d.Seconds(), nil
 }
@@ -1280,10 +1298,13 @@ func writeScenarios(out io.Writer, run *Round) {
 		fmt.Fprintln(out)
 	}
 	if run.StoreSave > 0 {
-		fmt.Fprintf(out, "The store's own submission save in the same run (SaveSubmission, the submit scenario's text and HTML, one writer): %.0f/s.", run.StoreSave)
+		fmt.Fprintf(out, "The store's own saves in the same run (one writer, the scenarios' texts): submissions %.0f/s, reviews %.0f/s.", run.StoreSave, run.StoreReviewSave)
 		for _, s := range run.Scenarios {
-			if s.Name == "submit (form)" {
-				fmt.Fprintf(out, " %s: %.1f%% of it.", s.Name, 100*s.PerSecond/run.StoreSave)
+			switch {
+			case s.Name == "submit (form)":
+				fmt.Fprintf(out, " %s: %.1f%% of the first.", s.Name, 100*s.PerSecond/run.StoreSave)
+			case s.Write && run.StoreReviewSave > 0:
+				fmt.Fprintf(out, " %s: %.1f%% of the second.", s.Name, 100*s.PerSecond/run.StoreReviewSave)
 			}
 		}
 		fmt.Fprintln(out)
