@@ -105,16 +105,7 @@ func TestAggregateRegimeGap(t *testing.T) {
 // reviewer at their true bias and precision 1/(noise² + rv), no Student-t
 // weights, the score prior estimated as Aggregate does or the true one.
 func aggOracle(t *testing.T, d aggRegimeDraw, rv float64, truePrior bool) AggregateResult {
-	o, err := AggregateOptions{}.aggResolve()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := aggBuildGraph(d.in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := aggNewModel(g, o)
-	m.plan()
+	m, g := aggPlanned(t, d)
 	for v, id := range g.revIDs {
 		m.revs[v] = aggRev{b: d.bias[id], tau: 1 / (d.noise[id]*d.noise[id] + rv), est: true}
 	}
@@ -167,16 +158,7 @@ type aggHalf struct {
 // aggHalfOracle fits Aggregate's model, changes it as h says, and grades
 // again given those reviewers.
 func aggHalfOracle(t *testing.T, d aggRegimeDraw, h aggHalf) AggregateResult {
-	o, err := AggregateOptions{}.aggResolve()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := aggBuildGraph(d.in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := aggNewModel(g, o)
-	m.plan()
+	m, g := aggPlanned(t, d)
 	m.run()
 	for v, id := range g.revIDs {
 		if h.bias {
@@ -355,4 +337,20 @@ func aggregateWith(t *testing.T, o AggregateOptions) func(d aggRegimeDraw) Aggre
 		}
 		return res
 	}
+}
+
+// aggPlanned is Aggregate's model of d with the default options, planned
+// but not run.
+func aggPlanned(t *testing.T, d aggRegimeDraw) (*aggModel, *aggGraph) {
+	o, err := AggregateOptions{}.aggResolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := aggBuildGraph(d.in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := aggNewModel(g, o)
+	m.plan()
+	return m, g
 }
