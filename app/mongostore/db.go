@@ -246,8 +246,8 @@ func findList[D, T any](ctx context.Context, db *DB, coll string, filter any, op
 
 // findOne reads the first document matching filter into out;
 // mongo.ErrNoDocuments when none does.
-func (db *DB) findOne(ctx context.Context, coll string, filter any, out any) error {
-	return db.R(coll).FindOne(ctx, filter).Decode(out)
+func (db *DB) findOne(ctx context.Context, coll string, filter any, out any, opts ...options.Lister[options.FindOneOptions]) error {
+	return db.R(coll).FindOne(ctx, filter, opts...).Decode(out)
 }
 
 // updateOneIf applies update to the document with that _id if it also

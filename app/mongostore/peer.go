@@ -380,7 +380,7 @@ func (s *GradingStore) SaveSubmission(ctx context.Context, sub *grading.Submissi
 
 func (s *GradingStore) findSubmission(ctx context.Context, filter bson.M, opts ...options.Lister[options.FindOneOptions]) (*grading.Submission, error) {
 	var d submissionDoc
-	if err := s.db.R(colSubs).FindOne(ctx, filter, opts...).Decode(&d); err != nil {
+	if err := s.db.findOne(ctx, colSubs, filter, &d, opts...); err != nil {
 		return nil, notFound(err, "find submission")
 	}
 	return d.submission(), nil
