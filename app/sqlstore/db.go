@@ -208,23 +208,28 @@ func (db *DB) checkpoint(ctx context.Context) (frames, copied int, err error) {
 	return frames, copied, err
 }
 
-// Close closes the database and releases the folder's lock.
+// Close closes the database and releases the folder's lock. Closing it
+// again does nothing.
 func (db *DB) Close() error {
 	var errs []error
 	if db.stopCk != nil {
 		db.stopCk()
+		db.stopCk = nil
 	}
 	if db.ck != nil {
 		errs = append(errs, db.ck.Close())
+		db.ck = nil
 	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
+		db.r = nil
 	}
 	if db.w != nil {
 		// A checkpoint folds the WAL into the database file, so a copy of
 		// the folder taken while stopped is one file.
 		_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, db.w.Close())
+		db.w = nil
 	}
 	db.release()
 	return errors.Join(errs...)

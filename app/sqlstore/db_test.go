@@ -34,11 +34,19 @@ func TestSecondOpenRefused(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(ctx, dir, Options{})
+	// Closing again does nothing: it neither fails nor releases the lock
+	// another process may hold by then.
+	db2, err := Open(ctx, dir, Options{Holder: "restore"})
 	if err != nil {
 		t.Fatalf("open after close: %v", err)
 	}
-	_ = db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	if _, err := Open(ctx, dir, Options{Holder: "backup"}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("open beside a holder after a stale close: %v", err)
+	}
+	_ = db2.Close()
 }
 
 // TestMigrationsRecorded: every step is applied once and recorded; opening
