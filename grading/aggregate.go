@@ -1101,7 +1101,9 @@ func (m *aggModel) result() AggregateResult {
 		var gap float64
 		compared := 0
 		for p := lo; p < hi; p++ {
-			if c, ok := m.othersSay(p, buf); ok {
+			var c float64
+			var ok bool
+			if c, ok, buf = m.othersSay(p, res.Submissions, buf); ok {
 				gap += math.Abs(g.revZ[p] - c)
 				compared++
 			}
@@ -1138,28 +1140,28 @@ func (m *aggModel) result() AggregateResult {
 }
 
 // othersSay is what the reviewed work's other evidence says of it, for the
-// review at p of the by-reviewer order: the animator's grade; else the
-// model's grade without that review (its precision-weighted share taken
-// out); else the median of the other reviews. ok is false when the work has
-// no other review and no animator's grade: a review is never judged
-// against a grade it made (ReviewerStats.Quality).
-func (m *aggModel) othersSay(p int32, buf []float64) (float64, bool) {
+// review at p of the by-reviewer order: the animator's grade; else, for a
+// model grade, the grade without that review (withoutReview, read from the
+// grade as the platform keeps it: Grade.Score to 0.1, and the review's
+// ReviewShare); else the median of the other reviews (othersMedian). ok is
+// false when the work has no other review and no animator's grade: a review
+// is never judged against a grade it made (ReviewerStats.Quality).
+// ReviewerQualities reads the stored grade with the same two functions, so
+// both measures agree. grades is the result's, by submission; buf is scratch
+// space, returned for reuse.
+func (m *aggModel) othersSay(p int32, grades []AggregateGrade, buf []float64) (float64, bool, []float64) {
 	g := m.g
 	u := g.revSub[p]
 	lo, hi := g.subStart[u], g.subStart[u+1]
-	switch su := m.subs[u]; {
-	case su.kind == aggKindTruth:
-		return g.truth[u], true
+	switch kind := m.subs[u].kind; {
+	case kind == aggKindTruth:
+		return g.truth[u], true, buf
 	case hi-lo < 2:
-		return 0, false
-	case su.kind == aggKindModel:
-		q := g.revP[p]
-		r := m.revs[g.subRev[q]]
-		t := r.prec(m.w[q])
-		if su.prec-t <= 0 {
-			return 0, false
-		}
-		return min(max((su.num-t*(g.subZ[q]-m.common-r.b))/(su.prec-t), 0), 100), true
+		return 0, false, buf
+	case kind == aggKindModel:
+		sh := grades[u].Reviews[g.revP[p]-lo]
+		c, ok := withoutReview(round1(grades[u].Grade), sh.Weight, sh.Corrected)
+		return c, ok, buf
 	}
 	buf = buf[:0]
 	for q := lo; q < hi; q++ {
@@ -1167,7 +1169,44 @@ func (m *aggModel) othersSay(p int32, buf []float64) (float64, bool) {
 			buf = append(buf, g.subZ[q])
 		}
 	}
-	return aggMedian(buf), true
+	c, ok := othersMedian(buf)
+	return c, ok, buf
+}
+
+// withoutReview is the consensus on a work without one of its reviews, from
+// its model grade: the grade, num/prec, with the review's share weight =
+// t/prec and its corrected score c (ReviewShare) taken out, (grade − w·c)/
+// (1 − w) = (num − t·c)/(prec − t): the posterior mean without the review,
+// the prior included, clamped to 0..100. From a kept grade it is exact up to
+// the grade's rounding (±0.05/(1 − w)) and to clamping of the grade or c. ok is false when the review is
+// (almost) the whole grade, 1 − w ≤ aggLooMinRest, or a value is not a
+// number. The same function serves ReviewerStats.Quality (othersSay) and
+// ReviewerQualities.
+func withoutReview(grade, weight, corrected float64) (float64, bool) {
+	rest := 1 - weight
+	if !(rest > aggLooMinRest) {
+		return 0, false
+	}
+	c := min(max((grade-weight*corrected)/rest, 0), 100)
+	if math.IsNaN(c) {
+		return 0, false
+	}
+	return c, true
+}
+
+// aggLooMinRest is the least share of a grade that must remain without a
+// review for withoutReview to say anything.
+const aggLooMinRest = 1e-9
+
+// othersMedian is the consensus on a work the model did not grade (a median,
+// a fall-back, a grade without shares), without one review: the median of
+// the other handed-in reviews' raw scores, which it sorts; ok is false for
+// none. othersSay and ReviewerQualities both use it.
+func othersMedian(others []float64) (float64, bool) {
+	if len(others) == 0 {
+		return 0, false
+	}
+	return aggMedian(others), true
 }
 
 // shares fills out, submission u's slice of the shared array, with what

@@ -12,9 +12,10 @@ import (
 //   - agreement with the consensus: 100·max(0, 1 − mean|score − consensus|/
 //     QualityAgreementScale) over the reviewed work that has one. The
 //     consensus leaves the reviewer out, so that their own pull on a grade
-//     never flatters them: it is the animator's grade, or else what the
-//     OTHER reviews of the work say (ReviewerQualities). A review of work
-//     nobody else reviewed and no animator graded has no agreement part;
+//     never flatters them: it is the animator's grade, or else the grade
+//     without their review, the model's prior included (ReviewerQualities;
+//     the same value as ReviewerStats.Quality's). A review of work nobody
+//     else reviewed and no animator graded has no agreement part;
 //   - the comments: each counts min(1, characters/QualityCommentTarget), so
 //     an empty comment counts 0 and a developed one 100;
 //   - helpfulness: the authors' mean rating (1..5) mapped to 0..100.
@@ -87,17 +88,24 @@ func ReviewQuality(rs []QualityReview) (q ReviewerQuality, ok bool) {
 
 // ReviewerQualities scores every reviewer of a session from its reviews
 // and submissions: only reviews handed in count. Reviewers without one are
-// absent. The consensus a review is compared with leaves it out: the
-// animator's grade of the work when there is one; else the weighted mean of
-// the other reviews' corrected scores, with the weights the peer grade gave
-// them (Grade.Reviews); else, for a grade without them, the median of the
-// other handed-in reviews' scores; none when nobody else reviewed the work.
+// absent. The consensus a review is compared with leaves it out, as the
+// model's ReviewerStats.Quality does (othersSay), from the stored grade:
+//
+//   - the animator's grade (or the peer grade an animator confirmed, which
+//     the model also takes as the animator's);
+//   - none when nobody else handed in a review of the work;
+//   - for a model grade (GradeMethodPeersModel), the grade without the
+//     review (withoutReview): (Score − w·c)/(1 − w) with the review's share
+//     w and corrected score c, i.e. the model's posterior mean with that
+//     review taken out, the prior included; none when the review is almost
+//     the whole grade. A grade whose shares lack the review (handed in after
+//     the grade) is already without it: the grade itself;
+//   - for any other grade, or none, the median of the other handed-in
+//     reviews' scores (othersMedian).
 func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuality {
-	grades := make(map[string]*Grade, len(subs))
+	byID := make(map[string]*Submission, len(subs))
 	for _, s := range subs {
-		if s.Grade != nil {
-			grades[s.ID] = s.Grade
-		}
+		byID[s.ID] = s
 	}
 	done := map[string][]Review{}
 	for _, r := range rs {
@@ -115,7 +123,7 @@ func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuali
 		if r.SubmissionID != "" {
 			var c float64
 			var ok bool
-			if c, ok, buf = qualityConsensus(grades[r.SubmissionID], done[r.SubmissionID], r.ReviewerID, buf); ok {
+			if c, ok, buf = qualityConsensus(byID[r.SubmissionID], done[r.SubmissionID], r.ReviewerID, buf); ok {
 				qr.Consensus = &c
 			}
 		}
@@ -132,23 +140,18 @@ func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuali
 }
 
 // qualityConsensus is the consensus on a work without reviewer's review
-// (ReviewerQualities): g is the work's grade (nil for none), done its
+// (ReviewerQualities): sub is the work (nil when unknown), done its
 // handed-in reviews. buf is scratch space, returned for reuse.
-func qualityConsensus(g *Grade, done []Review, reviewer string, buf []float64) (float64, bool, []float64) {
+func qualityConsensus(sub *Submission, done []Review, reviewer string, buf []float64) (float64, bool, []float64) {
+	var g *Grade
+	if sub != nil {
+		if sub.Animator != nil { // a grade or a confirmation: the model's truth
+			return sub.Animator.Score, aggValidScore(sub.Animator.Score), buf
+		}
+		g = sub.Grade
+	}
 	if g != nil && (g.Source == SourceAnimator || g.Method == GradeMethodAnimator) {
 		return g.Score, aggValidScore(g.Score), buf
-	}
-	if g != nil {
-		var sw, swc float64
-		for _, sh := range g.Reviews {
-			if sh.ReviewerID != reviewer && sh.Weight > 0 && aggValidScore(sh.Corrected) {
-				sw += sh.Weight
-				swc += sh.Weight * sh.Corrected
-			}
-		}
-		if sw > 0 {
-			return swc / sw, true, buf
-		}
 	}
 	buf = buf[:0]
 	for _, o := range done {
@@ -159,5 +162,15 @@ func qualityConsensus(g *Grade, done []Review, reviewer string, buf []float64) (
 	if len(buf) == 0 {
 		return 0, false, buf
 	}
-	return aggMedian(buf), true, buf
+	if g != nil && g.Method == GradeMethodPeersModel && len(g.Reviews) > 0 {
+		for _, sh := range g.Reviews {
+			if sh.ReviewerID == reviewer {
+				c, ok := withoutReview(g.Score, sh.Weight, sh.Corrected)
+				return c, ok, buf
+			}
+		}
+		return g.Score, aggValidScore(g.Score), buf
+	}
+	c, ok := othersMedian(buf)
+	return c, ok, buf
 }

@@ -127,7 +127,7 @@ func TestReviewerQualitiesLeaveOneOut(t *testing.T) {
 	var rs []grading.Review
 	for i, w := range []string{"w1", "w2", "w3"} {
 		// a and b agree around 70; x gives 100. Each review weighs 0.3, the
-		// prior (65) 0.1: the grade is 78.5+0.6i, pulled up 8 points by x.
+		// prior (65) 0.1: the grade is 78.5+0.6i, pulled up 9 points by x.
 		a, b := 69.0+float64(i), 71.0+float64(i)
 		grade := &grading.Grade{Score: 0.3*(a+b+100) + 0.1*65, Source: grading.SourcePeers, Method: grading.GradeMethodPeersModel,
 			Reviews: []grading.ReviewShare{{ReviewerID: "a", Corrected: a, Weight: 0.3}, {ReviewerID: "b", Corrected: b, Weight: 0.3},
@@ -149,18 +149,19 @@ func TestReviewerQualitiesLeaveOneOut(t *testing.T) {
 		grading.Review{ID: "mx", SubmissionID: "m", ReviewerID: "x", Status: grading.ReviewDone, Percent: 100},
 		grading.Review{ID: "lx", SubmissionID: "lone", ReviewerID: "x", Status: grading.ReviewDone, Percent: 100})
 	got := grading.ReviewerQualities(subs, rs)
-	// x: 30, 29, 28 off the others' weighted means on w1..w3 and 30 off
-	// the median of 60 and 80 on m; "lone" has no agreement part: mean gap
-	// 29.25, agreement 100·(1 − 29.25/30) = 2.5. Against the grades (21.5,
-	// 20.9, 20.3, 20 and 10 off) it would have been 38.
+	// x: on w_i the grade without x is (78.5+0.6i − 0.3·100)/0.7 =
+	// 69.29+0.86i (the prior's 65 is part of it), 30.71, 29.86 and 29 off;
+	// 30 off the median of 60 and 80 on m; "lone" has no agreement part:
+	// mean gap 29.89, agreement 100·(1 − 29.89/30) = 5/14. Against the
+	// grades (21.5, 20.9, 20.3, 20 and 10 off) it would have been 38.
 	x := got["x"]
-	if !sameFloat(x.Agreement, ptr(2.5)) {
-		t.Errorf("x agreement %v, want 2.5 (the others' consensus, not the grades x pulled)", fmtPtr(x.Agreement))
+	if !sameFloat(x.Agreement, ptr(5.0/14)) {
+		t.Errorf("x agreement %v, want 5/14 = 0.357 (the grade without x, not the grades x pulled)", fmtPtr(x.Agreement))
 	}
-	// a: on w_i the others are b (71+i) and x (100) at equal weight,
-	// 85.5+i/2, 16.5−i/2 off a's 69+i (16.5, 16, 15.5); on m, the median
-	// of 80 and 100 is 90, 30 off: mean gap 19.5, agreement 35.
-	if a := got["a"]; !sameFloat(a.Agreement, ptr(35)) {
-		t.Errorf("a agreement %v, want 35", fmtPtr(a.Agreement))
+	// a: on w_i the grade without a is (78.5+0.6i − 0.3(69+i))/0.7 =
+	// 82.57+0.43i, 13.57, 13 and 12.43 off a's 69+i; on m, the median of
+	// 80 and 100 is 90, 30 off: mean gap 17.25, agreement 42.5.
+	if a := got["a"]; !sameFloat(a.Agreement, ptr(42.5)) {
+		t.Errorf("a agreement %v, want 42.5", fmtPtr(a.Agreement))
 	}
 }
