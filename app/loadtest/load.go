@@ -110,6 +110,11 @@ type Round struct {
 	// same run: the floor of a save through this store, its HTTP, sign-in,
 	// checks and Markdown aside.
 	StoreSave, StoreReviewSave float64
+	// RawSave and RawReviewSave are SQLite itself running the statements
+	// of those saves on the same database file, one writer, without the
+	// store's code (rawSaves): "what SQLite itself does for the same
+	// upsert", the baseline of the native-store issue's targets.
+	RawSave, RawReviewSave float64
 }
 
 // TotalDocuments sums Documents.
@@ -348,9 +353,11 @@ func runLoadOnce(ctx context.Context, o Options, dir string, closed, n int, out 
 	if run.RawUpsert, err = rawUpsert(ctx, o.Concurrency, o.Duration); err != nil {
 		return nil, err
 	}
-	if run.StoreSave, run.StoreReviewSave, err = storeSaves(ctx, o.Concurrency, o.Duration, d.text, srv.Markdown.Render(d.text), d.rubric); err != nil {
+	saves, err := storeSaves(ctx, o.Concurrency, o.Duration, d.text, srv.Markdown.Render(d.text), d.rubric)
+	if err != nil {
 		return nil, err
 	}
+	run.StoreSave, run.StoreReviewSave, run.RawSave, run.RawReviewSave = saves.store, saves.storeReview, saves.raw, saves.rawReview
 	writeScenarios(out, run)
 	return run, nil
 }
@@ -407,63 +414,185 @@ func rawUpsert(ctx context.Context, c int, d time.Duration) (float64, error) {
 	return perSecond, nil
 }
 
+// saveRates are the save baselines of a run, per second: the embedded
+// store's own submission and review saves, and SQLite itself running their
+// statements.
+type saveRates struct {
+	store, storeReview, raw, rawReview float64
+}
+
 // storeSaves measures the embedded store's own saves on this machine, in
 // the same run: c goroutines each saving, again and again, a new version of
 // their own submission (GradingStore.SaveSubmission, text and html the
 // sizes the submit scenario sends and renders), then each handing in their
 // own review again (GradingStore.SaveReview, the review scenarios' scores
 // and comments), in a fresh store's database, one writer, as the platform
-// runs it. They are "the same upsert" of the native-store issue, where
-// rawUpsert is the cheapest upsert SQLite can do; it returns saves per
-// second of each.
-func storeSaves(ctx context.Context, c int, d time.Duration, text string, html template.HTML, rubric []grading.Criterion) (submissions, reviews float64, err error) {
+// runs it. rawSaves then runs the same saves' statements in another fresh
+// database. They are "the same upsert" of the native-store issue, where
+// rawUpsert is the cheapest upsert SQLite can do.
+func storeSaves(ctx context.Context, c int, d time.Duration, text string, html template.HTML, rubric []grading.Criterion) (saveRates, error) {
+	var rates saveRates
+	f := newSaveFixture(c, text, html, rubric)
+	err := inSaveFolder(ctx, f, func(db *sqlstore.DB) error {
+		gs := sqlstore.NewGradingStore(db)
+		var err error
+		rates.store, err = eachFor(c, d, func(g, i int) error {
+			sub := f.submission(g, i)
+			return gs.SaveSubmission(ctx, sub, grading.Version{N: sub.Version, Text: text, At: sub.UpdatedAt})
+		})
+		if err != nil {
+			return fmt.Errorf("load: store save: %w", err)
+		}
+		rates.storeReview, err = eachFor(c, d, func(g, i int) error { return gs.SaveReview(ctx, f.review(g, i)) })
+		if err != nil {
+			return fmt.Errorf("load: store save: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return rates, err
+	}
+	err = inSaveFolder(ctx, f, func(db *sqlstore.DB) error {
+		if err := db.Close(); err != nil {
+			return err
+		}
+		rates.raw, rates.rawReview, err = rawSaves(ctx, filepath.Join(db.Dir(), sqlstore.FileName), c, d, f)
+		return err
+	})
+	return rates, err
+}
+
+// inSaveFolder runs measure on a fresh store in a temporary folder, the
+// fixture's reviews assigned, and removes the folder.
+func inSaveFolder(ctx context.Context, f *saveFixture, measure func(*sqlstore.DB) error) error {
 	dir, err := os.MkdirTemp("", "librecours-save-")
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	db, err := sqlstore.Open(ctx, dir, sqlstore.Options{Holder: "load: store saves"})
+	db, err := sqlstore.Open(ctx, dir, sqlstore.Options{Holder: "load: save baselines"})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+	if err := sqlstore.NewGradingStore(db).InsertReviews(ctx, f.reviews); err != nil {
+		return err
+	}
+	return measure(db)
+}
+
+// saveFixture is what the save baselines save: goroutine g's submission and
+// the review it hands in, both as the scenarios make them.
+type saveFixture struct {
+	text    string
+	html    template.HTML
+	rubric  []grading.Criterion
+	at      time.Time
+	reviews []grading.Review // goroutine g's, assigned
+}
+
+func newSaveFixture(c int, text string, html template.HTML, rubric []grading.Criterion) *saveFixture {
+	f := &saveFixture{text: text, html: html, rubric: rubric, at: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), reviews: make([]grading.Review, c)}
+	for g := range f.reviews {
+		f.reviews[g] = grading.Review{ID: "review-" + strconv.Itoa(g), SessionID: "session", Part: 2, SubmissionID: "submission-" + strconv.Itoa(g),
+			AuthorID: saveAuthor(g), ReviewerID: saveAuthor((g + 1) % c), Status: grading.ReviewAssigned, AssignedAt: f.at, UpdatedAt: f.at, Required: true}
+	}
+	return f
+}
+
+func saveAuthor(g int) string { return "author-" + strconv.Itoa(g) }
+
+// submission is goroutine g's submission at its version i+1.
+func (f *saveFixture) submission(g, i int) *grading.Submission {
+	return &grading.Submission{ID: "submission-" + strconv.Itoa(g), SessionID: "session", Part: 2, AuthorID: saveAuthor(g), Text: f.text,
+		TextHTML: string(f.html), Version: i + 1, SubmittedAt: f.at, UpdatedAt: f.at.Add(time.Duration(i) * time.Second)}
+}
+
+// review is goroutine g's review handed in for the i-th time.
+func (f *saveFixture) review(g, i int) grading.Review {
+	r := f.reviews[g]
+	r.Scores = make(map[string]int, len(f.rubric))
+	for k, cr := range f.rubric {
+		r.Scores[cr.ID] = (i + k) % (cr.MaxPoints + 1)
+	}
+	done := f.at.Add(time.Duration(i) * time.Second)
+	r.Status, r.Comment, r.Percent, r.UpdatedAt, r.DoneAt = grading.ReviewDone, loadComments[i%len(loadComments)], 50, done, &done
+	return r
+}
+
+// rawSaves runs, on the store's database file at path, the statements the
+// store runs for a submission save and a review save (app/sqlstore's
+// SaveSubmission and SaveReview, written out here: what the baseline
+// measures is SQLite without the store's code), from c goroutines through
+// one connection opened with the store's writer's connection string (WAL,
+// synchronous=NORMAL, BEGIN IMMEDIATE), for d each. Everything else is
+// SQLite's default: in particular it checkpoints the WAL in the commit that
+// takes it past 1,000 pages, where the store checkpoints in the background.
+// A submission save is its version's insert and the submission's upsert in
+// one transaction; a review save is one conditional UPDATE in one.
+func rawSaves(ctx context.Context, path string, c int, d time.Duration, f *saveFixture) (subs, reviews float64, err error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
 		return 0, 0, err
 	}
 	defer func() { _ = db.Close() }()
-	gs := sqlstore.NewGradingStore(db)
-	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	author := func(g int) string { return "author-" + strconv.Itoa(g) }
-	rs := make([]grading.Review, c)
-	for g := range rs {
-		rs[g] = grading.Review{ID: "review-" + strconv.Itoa(g), SessionID: "session", Part: 2, SubmissionID: "submission-" + strconv.Itoa(g),
-			AuthorID: author(g), ReviewerID: author((g + 1) % c), Status: grading.ReviewAssigned, AssignedAt: at, UpdatedAt: at, Required: true}
-	}
-	if err := gs.InsertReviews(ctx, rs); err != nil {
-		return 0, 0, err
-	}
-	submissions, err = eachFor(c, d, func(g, i int) error {
-		sub := &grading.Submission{ID: "submission-" + strconv.Itoa(g), SessionID: "session", Part: 2, AuthorID: author(g), Text: text,
-			TextHTML: string(html), Version: i + 1, SubmittedAt: at, UpdatedAt: at.Add(time.Duration(i) * time.Second)}
-		return gs.SaveSubmission(ctx, sub, grading.Version{N: sub.Version, Text: text, At: sub.UpdatedAt})
+	db.SetMaxOpenConns(1)
+	ns := func(t time.Time) int64 { return t.UnixNano() } // as the store keeps times
+	subs, err = eachFor(c, d, func(g, i int) error {
+		sub := f.submission(g, i)
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO submission_versions (submission_id, n, text, attachment, at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (submission_id, n) DO NOTHING`, sub.ID, sub.Version, sub.Text, nil, ns(sub.UpdatedAt)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO submissions (id, session_id, part, author_id, text, attachment, version, submitted_at, updated_at, late, text_html)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET text = excluded.text, attachment = excluded.attachment, version = excluded.version,
+				updated_at = excluded.updated_at, late = excluded.late, text_html = excluded.text_html
+			WHERE session_id = excluded.session_id AND part = excluded.part AND author_id = excluded.author_id
+				AND submitted_at = excluded.submitted_at`,
+			sub.ID, sub.SessionID, sub.Part, sub.AuthorID, sub.Text, nil, sub.Version, ns(sub.SubmittedAt), ns(sub.UpdatedAt), 0, sub.TextHTML); err != nil {
+			return err
+		}
+		return tx.Commit()
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("load: store save: %w", err)
+		return 0, 0, fmt.Errorf("load: raw submission save: %w", err)
 	}
 	reviews, err = eachFor(c, d, func(g, i int) error {
-		r := rs[g]
-		r.Scores = make(map[string]int, len(rubric))
-		for k, cr := range rubric {
-			r.Scores[cr.ID] = (i + k) % (cr.MaxPoints + 1)
+		r := f.review(g, i)
+		scores, err := json.Marshal(r.Scores)
+		if err != nil {
+			return err
 		}
-		done := at.Add(time.Duration(i) * time.Second)
-		r.Status, r.Comment, r.Percent, r.UpdatedAt, r.DoneAt = grading.ReviewDone, loadComments[i%len(loadComments)], 50, done, &done
-		return gs.SaveReview(ctx, r)
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }()
+		res, err := tx.ExecContext(ctx, `UPDATE reviews SET status = ?, scores = ?, comment = ?, percent = ?, updated_at = ?, done_at = ?
+			WHERE id = ? AND reviewer_id = ?`, string(r.Status), string(scores), r.Comment, r.Percent, ns(r.UpdatedAt), ns(*r.DoneAt), r.ID, r.ReviewerID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("review %s: %d rows, %v", r.ID, n, err)
+		}
+		return tx.Commit()
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("load: store save: %w", err)
+		return 0, 0, fmt.Errorf("load: raw review save: %w", err)
 	}
-	return submissions, reviews, nil
+	return subs, reviews, nil
 }
 
 // eachFor runs save(g, i) in c goroutines, i counting each one's calls,
-// for d, and returns the calls per second.
+// for d, and returns the calls per second. Each goroutine calls save at
+// least once.
 func eachFor(c int, d time.Duration, save func(g, i int) error) (float64, error) {
 	var n atomic.Int64
 	deadline := time.Now().Add(d)
@@ -471,7 +600,7 @@ func eachFor(c int, d time.Duration, save func(g, i int) error) (float64, error)
 	var firstErr atomic.Value
 	for g := range c {
 		wg.Go(func() {
-			for i := 0; time.Now().Before(deadline); i++ {
+			for i := 0; i == 0 || time.Now().Before(deadline); i++ {
 				if err := save(g, i); err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
@@ -1297,24 +1426,33 @@ func writeScenarios(out io.Writer, run *Round) {
 		fmt.Fprintln(out)
 		fmt.Fprintln(out)
 	}
-	if run.StoreSave > 0 {
-		fmt.Fprintf(out, "The store's own saves in the same run (one writer, the scenarios' texts): submissions %.0f/s, reviews %.0f/s.", run.StoreSave, run.StoreReviewSave)
-		for _, s := range run.Scenarios {
-			switch {
-			case s.Name == "submit (form)":
-				fmt.Fprintf(out, " %s: %.1f%% of the first.", s.Name, 100*s.PerSecond/run.StoreSave)
-			case s.Write && run.StoreReviewSave > 0:
-				fmt.Fprintf(out, " %s: %.1f%% of the second.", s.Name, 100*s.PerSecond/run.StoreReviewSave)
-			}
-		}
-		fmt.Fprintln(out)
-		fmt.Fprintln(out)
-	}
+	writeSaveShares(out, run, "The store's own saves in the same run (one writer, the scenarios' texts)", run.StoreSave, run.StoreReviewSave)
+	writeSaveShares(out, run, "SQLite itself running those saves' statements in the same run (the same file, one writer, WAL, synchronous=NORMAL, no store code)",
+		run.RawSave, run.RawReviewSave)
 	for _, s := range run.Scenarios {
 		if s.FirstError != "" {
 			fmt.Fprintf(out, "First error of %q: %s\n\n", s.Name, s.FirstError)
 		}
 	}
+}
+
+// writeSaveShares writes a save baseline of the run (what, submissions and
+// reviews per second) and each saving scenario's share of it.
+func writeSaveShares(out io.Writer, run *Round, what string, submissions, reviews float64) {
+	if submissions <= 0 {
+		return
+	}
+	fmt.Fprintf(out, "%s: submissions %.0f/s, reviews %.0f/s.", what, submissions, reviews)
+	for _, s := range run.Scenarios {
+		switch {
+		case s.Name == "submit (form)":
+			fmt.Fprintf(out, " %s: %.1f%% of the first.", s.Name, 100*s.PerSecond/submissions)
+		case s.Write && reviews > 0:
+			fmt.Fprintf(out, " %s: %.1f%% of the second.", s.Name, 100*s.PerSecond/reviews)
+		}
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out)
 }
 
 // writeCurve summarises several runs: req/s of each scenario against the

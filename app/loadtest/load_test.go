@@ -46,7 +46,8 @@ func TestLoadSmoke(t *testing.T) {
 	if run.StartToReady <= 0 || run.TotalDocuments() == 0 || run.RSS == 0 {
 		t.Errorf("start to ready %v, %d documents, RSS %d", run.StartToReady, run.TotalDocuments(), run.RSS)
 	}
-	if run.RawUpsert <= 0 || run.StoreSave <= 0 || run.StoreReviewSave <= 0 {
-		t.Errorf("raw upsert %v/s, the store's own saves: submissions %v/s, reviews %v/s", run.RawUpsert, run.StoreSave, run.StoreReviewSave)
+	if run.RawUpsert <= 0 || run.StoreSave <= 0 || run.StoreReviewSave <= 0 || run.RawSave <= 0 || run.RawReviewSave <= 0 {
+		t.Errorf("raw upsert %v/s, the store's own saves: submissions %v/s, reviews %v/s, their statements run raw: %v/s and %v/s",
+			run.RawUpsert, run.StoreSave, run.StoreReviewSave, run.RawSave, run.RawReviewSave)
 	}
 }
