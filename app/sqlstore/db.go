@@ -76,10 +76,16 @@ type Options struct {
 
 // DB is an open embedded database.
 type DB struct {
-	dir    string
-	path   string
-	lock   *os.File
-	w      *sql.DB     // one connection: every write
+	dir  string
+	path string
+	lock *os.File
+	w    *sql.DB // one connection: every write
+	// wturn is the writer's turn, taken in the order asked (a channel's
+	// waiting senders are served first come, first served). database/sql
+	// hands a freed connection to a random waiter, so with 32 writers
+	// waiting, one could wait many turns: submit's p99 was 4-5 times its
+	// median.
+	wturn  chan struct{}
 	r      *sql.DB     // readers
 	failed atomic.Bool // a write failed for storage reasons and none succeeded since
 
@@ -108,7 +114,7 @@ func Open(ctx context.Context, dir string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dir: dir, path: filepath.Join(dir, FileName), lock: lock}
+	db := &DB{dir: dir, path: filepath.Join(dir, FileName), lock: lock, wturn: make(chan struct{}, 1)}
 	if err := db.open(ctx, o); err != nil {
 		db.release()
 		return nil, plainStorageError(dir, err)
@@ -329,6 +335,12 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (db *DB) txRaw(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case db.wturn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-db.wturn }()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err

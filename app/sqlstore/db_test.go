@@ -2,8 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -102,5 +105,82 @@ func TestCheckpointsOffTheWritersPath(t *testing.T) {
 	frames, copied, err := db.checkpoint(ctx)
 	if err != nil || frames < 300 || copied != frames {
 		t.Fatalf("the checkpoint: %d frames in the WAL, %d copied (%v); want every one of at least 300", frames, copied, err)
+	}
+}
+
+// TestWritersTakeTurnsInOrder: writers waiting for the writer's turn get
+// it in the order they asked, and one whose context ends while it waits
+// gives up without writing.
+func TestWritersTakeTurnsInOrder(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.exec(ctx, "CREATE TABLE turns (n INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	db.wturn <- struct{}{} // the turn is held
+	const writers = 8
+	done := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			_, err := db.exec(ctx, "INSERT INTO turns (n) VALUES (?)", i)
+			done <- err
+		}()
+		// The next writer asks only once this one waits for its turn.
+		waitForTurnWaiters(t, i+1)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	giveUp := make(chan error, 1)
+	go func() { _, err := db.exec(gone, "INSERT INTO turns (n) VALUES (-1)"); giveUp <- err }()
+	waitForTurnWaiters(t, writers+1)
+	cancel()
+	if err := <-giveUp; !errors.Is(err, context.Canceled) {
+		t.Fatalf("a writer whose context ended while waiting: %v", err)
+	}
+	<-db.wturn // the turn is released
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []int
+	err = db.query(ctx, func(rows *sql.Rows) error {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		got = append(got, n)
+		return nil
+	}, "SELECT n FROM turns ORDER BY rowid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 7}; !slices.Equal(got, want) {
+		t.Fatalf("writes in the order %v, want %v", got, want)
+	}
+}
+
+// waitForTurnWaiters returns once n goroutines wait for the writer's turn
+// (in txRaw's select), as the goroutines' stacks show.
+func waitForTurnWaiters(t *testing.T, n int) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for tries := 0; ; tries++ {
+		waiting := 0
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, " [select") && strings.Contains(g, "sqlstore.(*DB).txRaw(") {
+				waiting++
+			}
+		}
+		if waiting == n {
+			return
+		}
+		if tries > 50_000 {
+			t.Fatalf("%d writers wait for their turn, want %d", waiting, n)
+		}
+		runtime.Gosched()
 	}
 }
