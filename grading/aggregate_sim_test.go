@@ -260,6 +260,9 @@ type aggRegime struct {
 	nLo, nHi         int     // people, drawn uniformly in [nLo, nHi]
 	max, min, random float64 // shares of adversarial reviewers
 	missing          float64 // share of reviews not handed in
+	// precisionScale is θ of the reviewers' precision τ ~ Gamma(shape 2,
+	// scale θ); zero is 1/200 (noise sd median about 11 points).
+	precisionScale float64
 }
 
 // aggRegimes returns the regimes; short keeps (b) and (c) at 300 people.
@@ -321,7 +324,11 @@ func aggRegimeDrawCohort(tb testing.TB, r aggRegime, rng *rand.Rand) aggRegimeDr
 	kind := make([]byte, n) // 0 honest, '+' always max, '-' always min, '?' random
 	for i := range n {
 		bias[i] = 6 * rng.NormFloat64()
-		noise[i] = 1 / math.Sqrt(aggGamma2(rng, 1.0/200))
+		theta := r.precisionScale
+		if theta == 0 {
+			theta = 1.0 / 200
+		}
+		noise[i] = 1 / math.Sqrt(aggGamma2(rng, theta))
 	}
 	perm := rng.Perm(n)
 	nMax, nMin, nRand := int(r.max*float64(n)), int(r.min*float64(n)), int(r.random*float64(n))
@@ -601,6 +608,31 @@ func TestAggregateRegimeBound(t *testing.T) {
 		t.Skip("opt-in: -aggsim.bound")
 	}
 	r := aggRegimes(false)[3]
+	var ratio, prec, precSD, wrong []float64
+	for seed := range 20 {
+		d := aggRegimeDrawCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
+		res := aggBayes(d)
+		run := aggRegimeMeasure(d, res)
+		ratio, prec = append(ratio, run.rmseModel/run.rmseMedian), append(prec, run.precision10)
+		precSD, wrong = append(precSD, run.precision10SD), append(wrong, run.wrongSide)
+	}
+	mRatio, hRatio := aggMeanCI(ratio)
+	mPrec, hPrec := aggMeanCI(prec)
+	mPrecSD, hPrecSD := aggMeanCI(precSD)
+	mWrong, hWrong := aggMeanCI(wrong)
+	t.Logf("%s, Bayes-optimal grades knowing the reviewers (20 seeds, mean ± 95%% CI): RMSE ratio to the median %.3f ± %.3f; "+
+		"precision@10%% ranked by doubt %.2f ± %.2f, by SD %.2f ± %.2f; wrong side in the first 10%% by doubt %.0f ± %.0f%%",
+		r.name, mRatio, hRatio, mPrec, hPrec, mPrecSD, hPrecSD, 100*mWrong, 100*hWrong)
+	if mRatio < 0.6 || mRatio > 0.75 {
+		t.Errorf("Bayes-optimal ratio %.3f, out of the 0.6..0.75 this computation gives: check it", mRatio)
+	}
+}
+
+// aggBayes grades cohort d as well as grades can be (TestAggregateRegimeBound):
+// each submission's posterior mean and SD given its reviews, the prior of
+// true scores and every reviewer's true bias and noise, with the rubric's
+// rounding and clamping in the likelihood.
+func aggBayes(d aggRegimeDraw) AggregateResult {
 	// P(rubric total = S | latent percentage z): four criteria, each
 	// round(4·(z + N(0, 4))/100) clamped to 0..4.
 	const zLo, zHi = -80, 180
@@ -641,54 +673,83 @@ func TestAggregateRegimeBound(t *testing.T) {
 		prior[s] *= (1 - 0.0098) / sum
 	}
 	prior[100] += 0.0098
-	var ratio, prec, precSD, wrong []float64
-	for seed := range 20 {
-		d := aggRegimeDrawCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
-		post := map[string][]float64{}
-		for _, rv := range d.in.Reviews {
-			p, ok := post[rv.SubmissionID]
-			if !ok {
-				p = slices.Clone(prior)
-				post[rv.SubmissionID] = p
-			}
-			total := int(math.Round(rv.Score * 16 / 100))
-			b, sd := d.bias[rv.ReviewerID], d.noise[rv.ReviewerID]
-			var norm float64
-			for s := range p {
-				var l float64
-				for i := range pS {
-					if e := (float64(zLo+i) - float64(s) - b) / sd; e*e < 36 {
-						l += math.Exp(-0.5*e*e) * pS[i][total]
-					}
+	post := map[string][]float64{}
+	for _, rv := range d.in.Reviews {
+		p, ok := post[rv.SubmissionID]
+		if !ok {
+			p = slices.Clone(prior)
+			post[rv.SubmissionID] = p
+		}
+		total := int(math.Round(rv.Score * 16 / 100))
+		b, sd := d.bias[rv.ReviewerID], d.noise[rv.ReviewerID]
+		var norm float64
+		for s := range p {
+			var l float64
+			for i := range pS {
+				if e := (float64(zLo+i) - float64(s) - b) / sd; e*e < 36 {
+					l += math.Exp(-0.5*e*e) * pS[i][total]
 				}
-				p[s] *= l
-				norm += p[s]
 			}
-			for s := range p {
-				p[s] /= norm
-			}
+			p[s] *= l
+			norm += p[s]
 		}
-		var res AggregateResult
-		for id, p := range post {
-			var m, m2 float64
-			for s, x := range p {
-				m, m2 = m+x*float64(s), m2+x*float64(s)*float64(s)
-			}
-			res.Submissions = append(res.Submissions, AggregateGrade{SubmissionID: id, Grade: m, SD: math.Sqrt(max(m2-m*m, 0)), Method: GradeMethodPeersModel})
+		for s := range p {
+			p[s] /= norm
 		}
-		slices.SortFunc(res.Submissions, func(a, b AggregateGrade) int { return cmp.Compare(a.SubmissionID, b.SubmissionID) })
-		run := aggRegimeMeasure(d, res)
-		ratio, prec = append(ratio, run.rmseModel/run.rmseMedian), append(prec, run.precision10)
-		precSD, wrong = append(precSD, run.precision10SD), append(wrong, run.wrongSide)
 	}
-	mRatio, hRatio := aggMeanCI(ratio)
-	mPrec, hPrec := aggMeanCI(prec)
-	mPrecSD, hPrecSD := aggMeanCI(precSD)
-	mWrong, hWrong := aggMeanCI(wrong)
-	t.Logf("%s, Bayes-optimal grades knowing the reviewers (20 seeds, mean ± 95%% CI): RMSE ratio to the median %.3f ± %.3f; "+
-		"precision@10%% ranked by doubt %.2f ± %.2f, by SD %.2f ± %.2f; wrong side in the first 10%% by doubt %.0f ± %.0f%%",
-		r.name, mRatio, hRatio, mPrec, hPrec, mPrecSD, hPrecSD, 100*mWrong, 100*hWrong)
-	if mRatio < 0.6 || mRatio > 0.75 {
-		t.Errorf("Bayes-optimal ratio %.3f, out of the 0.6..0.75 this computation gives: check it", mRatio)
+	var res AggregateResult
+	for id, p := range post {
+		var m, m2 float64
+		for s, x := range p {
+			m, m2 = m+x*float64(s), m2+x*float64(s)*float64(s)
+		}
+		res.Submissions = append(res.Submissions, AggregateGrade{SubmissionID: id, Grade: m, SD: math.Sqrt(max(m2-m*m, 0)), Method: GradeMethodPeersModel})
 	}
+	slices.SortFunc(res.Submissions, func(a, b AggregateGrade) int { return cmp.Compare(a.SubmissionID, b.SubmissionID) })
+	return res
+}
+
+var aggSimNoiseFlag = flag.Bool("aggsim.noise", false, "run TestAggregateRegimeNoise (about a minute)")
+
+// TestAggregateRegimeNoise shows how regime (e)'s RMSE ratio to the median
+// depends on how noisy reviewers are, a parameter issue #12 leaves open
+// ("gamma-distributed precision"): for precision scales θ around the
+// regimes' 1/200, Aggregate's ratio and the Bayes-optimal one, which knows
+// every reviewer (aggBayes), and the precision@10% of both. It measures;
+// the targets are TestAggregateRegimes'. Opt-in:
+//
+//	go test ./grading -run TestAggregateRegimeNoise -v -aggsim.noise
+func TestAggregateRegimeNoise(t *testing.T) {
+	if !*aggSimNoiseFlag {
+		t.Skip("opt-in: -aggsim.noise")
+	}
+	var table strings.Builder
+	fmt.Fprintf(&table, "\n| θ | noise sd, median | RMSE median | ratio: Aggregate | ratio: Bayes bound | precision@10%%: queue | precision@10%%: bound by doubt | by SD: Aggregate | by SD: bound |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, theta := range []float64{1.0 / 25, 1.0 / 50, 1.0 / 100, 1.0 / 200, 1.0 / 400} {
+		r := aggRegimes(false)[3]
+		r.precisionScale = theta
+		var rmd, ratio, bound, prec, precB, precSD, precSDB []float64
+		for seed := range 20 {
+			d := aggRegimeDrawCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
+			res, err := Aggregate(d.in, AggregateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, best := aggRegimeMeasure(d, res), aggRegimeMeasure(d, aggBayes(d))
+			rmd, ratio, bound = append(rmd, run.rmseMedian), append(ratio, run.rmseModel/run.rmseMedian), append(bound, best.rmseModel/best.rmseMedian)
+			prec, precB = append(prec, run.precision10), append(precB, best.precision10)
+			precSD, precSDB = append(precSD, run.precision10SD), append(precSDB, best.precision10SD)
+		}
+		f := func(xs []float64, format string) string {
+			m, h := aggMeanCI(xs)
+			return fmt.Sprintf(format+" ± "+format, m, h)
+		}
+		// The median of Gamma(2, θ) is 1.678θ.
+		fmt.Fprintf(&table, "| 1/%.0f | %.1f | %s | %s | %s | %s | %s | %s | %s |\n", 1/theta, 1/math.Sqrt(1.678*theta), f(rmd, "%.2f"),
+			f(ratio, "%.3f"), f(bound, "%.3f"), f(prec, "%.2f"), f(precB, "%.2f"), f(precSD, "%.2f"), f(precSDB, "%.2f"))
+		if m, _ := aggMeanCI(bound); m > 0.95 || m < 0.3 {
+			t.Errorf("θ = %v: Bayes-optimal ratio %.3f: check the computation", theta, m)
+		}
+	}
+	t.Logf("(e) 300, 30%% missing, 20 seeds (mean ± 95%% CI):%s", table.String())
 }
