@@ -93,15 +93,19 @@ func ReviewQuality(rs []QualityReview) (q ReviewerQuality, ok bool) {
 //
 //   - the animator's grade (or the peer grade an animator confirmed, which
 //     the model also takes as the animator's);
-//   - none when nobody else handed in a review of the work;
-//   - for a model grade (GradeMethodPeersModel), the grade without the
-//     review (withoutReview): (Score − w·c)/(1 − w) with the review's share
-//     w and corrected score c, i.e. the model's posterior mean with that
-//     review taken out, the prior included; none when the review is almost
-//     the whole grade. A grade whose shares lack the review (handed in after
-//     the grade) is already without it: the grade itself;
-//   - for any other grade, or none, the median of the other handed-in
-//     reviews' scores (othersMedian).
+//   - for a grade with shares (Grade.Reviews, which name the reviews it
+//     used): none when the review is the only one; a grade whose shares
+//     lack the review (handed in after the grade) is already without it:
+//     the grade itself; for a model grade (GradeMethodPeersModel), the grade
+//     without the review (withoutReview): (Score − w·c)/(1 − w) with the
+//     review's share w and corrected score c, i.e. the model's posterior
+//     mean with that review taken out, the prior included, none when the
+//     review is almost the whole grade; for a median, the median of the
+//     other shares' scores (othersMedian). Only the grade is read, so one
+//     participant's standing, which knows only their own reviews, finds
+//     the same consensus as the session's table;
+//   - for a work without a grade (or a grade kept before shares), the
+//     median of the other handed-in reviews' scores, none without one.
 func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuality {
 	byID := make(map[string]*Submission, len(subs))
 	for _, s := range subs {
@@ -141,7 +145,10 @@ func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuali
 
 // qualityConsensus is the consensus on a work without reviewer's review
 // (ReviewerQualities): sub is the work (nil when unknown), done its
-// handed-in reviews. buf is scratch space, returned for reuse.
+// handed-in reviews. A grade is read from its shares, which name every
+// review it used, so that one participant's standing, which has only their
+// own reviews, finds what the session's table finds; done serves only a
+// work without a grade or shares. buf is scratch space, returned for reuse.
 func qualityConsensus(sub *Submission, done []Review, reviewer string, buf []float64) (float64, bool, []float64) {
 	var g *Grade
 	if sub != nil {
@@ -154,22 +161,33 @@ func qualityConsensus(sub *Submission, done []Review, reviewer string, buf []flo
 		return g.Score, aggValidScore(g.Score), buf
 	}
 	buf = buf[:0]
+	if g != nil && len(g.Reviews) > 0 {
+		mine := -1
+		for i, sh := range g.Reviews {
+			switch {
+			case sh.ReviewerID == reviewer:
+				mine = i
+			case aggValidScore(sh.Corrected):
+				buf = append(buf, sh.Corrected)
+			}
+		}
+		switch {
+		case mine < 0: // handed in after the grade, which is without it
+			return g.Score, aggValidScore(g.Score), buf
+		case len(buf) == 0: // the grade is this review's alone
+			return 0, false, buf
+		case g.Method == GradeMethodPeersModel:
+			c, ok := withoutReview(g.Score, g.Reviews[mine].Weight, g.Reviews[mine].Corrected)
+			return c, ok, buf
+		}
+		// A median's shares hold the reviews' raw scores.
+		c, ok := othersMedian(buf)
+		return c, ok, buf
+	}
 	for _, o := range done {
 		if o.ReviewerID != reviewer && aggValidScore(o.Percent) {
 			buf = append(buf, o.Percent)
 		}
-	}
-	if len(buf) == 0 {
-		return 0, false, buf
-	}
-	if g != nil && g.Method == GradeMethodPeersModel && len(g.Reviews) > 0 {
-		for _, sh := range g.Reviews {
-			if sh.ReviewerID == reviewer {
-				c, ok := withoutReview(g.Score, sh.Weight, sh.Corrected)
-				return c, ok, buf
-			}
-		}
-		return g.Score, aggValidScore(g.Score), buf
 	}
 	c, ok := othersMedian(buf)
 	return c, ok, buf

@@ -75,10 +75,20 @@ func TestQualityConsensusCases(t *testing.T) {
 		{"model grade, x is all of it: none", model(70, sh("a", 1e-13, 60), sh("x", 1-1e-13, 70)),
 			done(map[string]float64{"a": 60, "x": 70}), 0, false},
 		{"model grade that did not count x: the grade", model(66, sh("a", 0.45, 60), sh("b", 0.45, 70)), three, 66, true},
-		{"median grade: the median of the others, not its shares",
+		// c's review came after the grade: the grade's shares say what it
+		// used, as the model's othersSay reads its own input.
+		{"median grade: the median of the other reviews it used",
 			&Submission{ID: "w", Grade: &Grade{Score: 70, Source: SourcePeers, Method: GradeMethodPeersMedian,
 				Reviews: []ReviewShare{sh("a", 1.0/3, 60), sh("b", 1.0/3, 70), sh("x", 1.0/3, 100)}}},
-			done(map[string]float64{"a": 60, "b": 70, "c": 90, "x": 100}), 70, true},
+			done(map[string]float64{"a": 60, "b": 70, "c": 90, "x": 100}), 65, true},
+		// One participant's standing reads only their own reviews
+		// (certificates' resultOf): the grade alone must give the same.
+		{"model grade, only x's review known: the same as with all", model(75.5, sh("a", 0.3, 60), sh("b", 0.3, 70), sh("x", 0.3, 100)),
+			done(map[string]float64{"x": 100}), 65, true},
+		{"median grade, only x's review known: the same as with all",
+			&Submission{ID: "w", Grade: &Grade{Score: 70, Source: SourcePeers, Method: GradeMethodPeersMedian,
+				Reviews: []ReviewShare{sh("a", 1.0/3, 60), sh("b", 1.0/3, 70), sh("x", 1.0/3, 100)}}},
+			done(map[string]float64{"x": 100}), 65, true},
 		{"model grade without shares (kept before them): the median", &Submission{ID: "w", Grade: &Grade{Score: 80, Source: SourcePeers, Method: GradeMethodPeersModel}},
 			three, 65, true},
 	}
