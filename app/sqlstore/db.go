@@ -215,7 +215,8 @@ func (db *DB) checkpoint(ctx context.Context) (frames, copied int, err error) {
 }
 
 // Close closes the database and releases the folder's lock. Closing it
-// again does nothing.
+// again does nothing. A use after Close fails with database/sql's "database
+// is closed" (a job still running at shutdown), never a nil dereference.
 func (db *DB) Close() error {
 	var errs []error
 	if db.stopCk != nil {
@@ -224,18 +225,15 @@ func (db *DB) Close() error {
 	}
 	if db.ck != nil {
 		errs = append(errs, db.ck.Close())
-		db.ck = nil
 	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
-		db.r = nil
 	}
 	if db.w != nil {
 		// A checkpoint folds the WAL into the database file, so a copy of
 		// the folder taken while stopped is one file.
 		_, _ = db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, db.w.Close())
-		db.w = nil
 	}
 	db.release()
 	return errors.Join(errs...)

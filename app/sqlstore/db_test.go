@@ -46,6 +46,13 @@ func TestSecondOpenRefused(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatalf("second close: %v", err)
 	}
+	// A job still running after Close gets an error, not a panic.
+	if _, err := NewCourseStore(db).OpenSessions(ctx); err == nil {
+		t.Fatal("a read after Close succeeded")
+	}
+	if _, err := db.exec(ctx, "CREATE TABLE after_close (x INTEGER)"); err == nil {
+		t.Fatal("a write after Close succeeded")
+	}
 	if _, err := Open(ctx, dir, Options{Holder: "backup"}); !errors.Is(err, ErrLocked) {
 		t.Fatalf("open beside a holder after a stale close: %v", err)
 	}
