@@ -104,18 +104,11 @@ func ReviewQuality(rs []QualityReview) (q ReviewerQuality, ok bool) {
 //     other shares' scores (othersMedian). Only the grade is read, so one
 //     participant's standing, which knows only their own reviews, finds
 //     the same consensus as the session's table;
-//   - for a work without a grade (or a grade kept before shares), the
-//     median of the other handed-in reviews' scores, none without one.
+//   - none for a work without a grade yet, or a grade no review made.
 func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuality {
 	byID := make(map[string]*Submission, len(subs))
 	for _, s := range subs {
 		byID[s.ID] = s
-	}
-	done := map[string][]Review{}
-	for _, r := range rs {
-		if r.Status == ReviewDone {
-			done[r.SubmissionID] = append(done[r.SubmissionID], r)
-		}
 	}
 	by := map[string][]QualityReview{}
 	var buf []float64
@@ -127,7 +120,7 @@ func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuali
 		if r.SubmissionID != "" {
 			var c float64
 			var ok bool
-			if c, ok, buf = qualityConsensus(byID[r.SubmissionID], done[r.SubmissionID], r.ReviewerID, buf); ok {
+			if c, ok, buf = qualityConsensus(byID[r.SubmissionID], r.ReviewerID, buf); ok {
 				qr.Consensus = &c
 			}
 		}
@@ -144,51 +137,46 @@ func ReviewerQualities(subs []*Submission, rs []Review) map[string]ReviewerQuali
 }
 
 // qualityConsensus is the consensus on a work without reviewer's review
-// (ReviewerQualities): sub is the work (nil when unknown), done its
-// handed-in reviews. A grade is read from its shares, which name every
-// review it used, so that one participant's standing, which has only their
-// own reviews, finds what the session's table finds; done serves only a
-// work without a grade or shares. buf is scratch space, returned for reuse.
-func qualityConsensus(sub *Submission, done []Review, reviewer string, buf []float64) (float64, bool, []float64) {
-	var g *Grade
-	if sub != nil {
-		if sub.Animator != nil { // a grade or a confirmation: the model's truth
-			return sub.Animator.Score, aggValidScore(sub.Animator.Score), buf
-		}
-		g = sub.Grade
+// (ReviewerQualities): sub is the work (nil when unknown). It reads only the
+// work's grade, whose shares name every review it used, so that one
+// participant's standing, which knows only their own reviews, finds what
+// the session's table finds. buf is scratch space, returned for reuse.
+func qualityConsensus(sub *Submission, reviewer string, buf []float64) (float64, bool, []float64) {
+	buf = buf[:0]
+	if sub == nil {
+		return 0, false, buf
 	}
-	if g != nil && (g.Source == SourceAnimator || g.Method == GradeMethodAnimator) {
+	if sub.Animator != nil { // a grade or a confirmation: the model's truth
+		return sub.Animator.Score, aggValidScore(sub.Animator.Score), buf
+	}
+	g := sub.Grade
+	switch {
+	case g == nil:
+		return 0, false, buf
+	case g.Source == SourceAnimator || g.Method == GradeMethodAnimator:
 		return g.Score, aggValidScore(g.Score), buf
 	}
-	buf = buf[:0]
-	if g != nil && len(g.Reviews) > 0 {
-		mine := -1
-		for i, sh := range g.Reviews {
-			switch {
-			case sh.ReviewerID == reviewer:
-				mine = i
-			case aggValidScore(sh.Corrected):
-				buf = append(buf, sh.Corrected)
-			}
-		}
+	mine := -1
+	for i, sh := range g.Reviews {
 		switch {
-		case mine < 0: // handed in after the grade, which is without it
-			return g.Score, aggValidScore(g.Score), buf
-		case len(buf) == 0: // the grade is this review's alone
-			return 0, false, buf
-		case g.Method == GradeMethodPeersModel:
-			c, ok := withoutReview(g.Score, g.Reviews[mine].Weight, g.Reviews[mine].Corrected)
-			return c, ok, buf
+		case sh.ReviewerID == reviewer:
+			mine = i
+		case aggValidScore(sh.Corrected):
+			buf = append(buf, sh.Corrected)
 		}
-		// A median's shares hold the reviews' raw scores.
-		c, ok := othersMedian(buf)
+	}
+	switch {
+	case len(g.Reviews) == 0: // no review made it
+		return 0, false, buf
+	case mine < 0: // handed in after the grade, which is without it
+		return g.Score, aggValidScore(g.Score), buf
+	case len(buf) == 0: // the grade is this review's alone
+		return 0, false, buf
+	case g.Method == GradeMethodPeersModel:
+		c, ok := withoutReview(g.Score, g.Reviews[mine].Weight, g.Reviews[mine].Corrected)
 		return c, ok, buf
 	}
-	for _, o := range done {
-		if o.ReviewerID != reviewer && aggValidScore(o.Percent) {
-			buf = append(buf, o.Percent)
-		}
-	}
+	// A median's shares hold the reviews' raw scores.
 	c, ok := othersMedian(buf)
 	return c, ok, buf
 }

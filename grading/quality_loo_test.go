@@ -38,64 +38,44 @@ func TestWithoutReview(t *testing.T) {
 }
 
 // TestQualityConsensusCases: what ReviewerQualities compares a review of
-// "w" by x with, for each kind of stored grade.
+// "w" by x with, for each kind of stored grade. Only the grade is read: one
+// participant's standing knows no one else's reviews, and must find the
+// same as the session's table.
 func TestQualityConsensusCases(t *testing.T) {
 	t.Parallel()
-	done := func(scores map[string]float64) []Review {
-		var rs []Review
-		for _, v := range []string{"a", "b", "c", "x"} {
-			if z, ok := scores[v]; ok {
-				rs = append(rs, Review{ID: "w" + v, SubmissionID: "w", ReviewerID: v, Status: ReviewDone, Percent: z})
-			}
-		}
-		return rs
-	}
-	three := done(map[string]float64{"a": 60, "b": 70, "x": 100})
 	model := func(score float64, shares ...ReviewShare) *Submission {
 		return &Submission{ID: "w", Grade: &Grade{Score: score, Source: SourcePeers, Method: GradeMethodPeersModel, Reviews: shares}}
 	}
 	sh := func(v string, w, c float64) ReviewShare { return ReviewShare{ReviewerID: v, Weight: w, Corrected: c} }
+	median := &Submission{ID: "w", Grade: &Grade{Score: 70, Source: SourcePeers, Method: GradeMethodPeersMedian,
+		Reviews: []ReviewShare{sh("a", 1.0/3, 60), sh("b", 1.0/3, 70), sh("x", 1.0/3, 100)}}}
 	tests := []struct {
 		name string
 		sub  *Submission
-		done []Review
 		want float64
 		ok   bool
 	}{
-		{"no grade: the median of the others", nil, three, 65, true},
-		{"no grade, alone: none", nil, done(map[string]float64{"x": 100}), 0, false},
-		{"animator's grade, whatever the reviews", &Submission{ID: "w", Grade: &Grade{Score: 42, Source: SourceAnimator, Method: GradeMethodAnimator}},
-			done(map[string]float64{"x": 100}), 42, true},
+		{"unknown work: none", nil, 0, false},
+		{"no grade yet: none", &Submission{ID: "w"}, 0, false},
+		{"animator's grade", &Submission{ID: "w", Grade: &Grade{Score: 42, Source: SourceAnimator, Method: GradeMethodAnimator}}, 42, true},
+		{"animator's grade kept beside the peer grade", &Submission{ID: "w", Animator: &AnimatorGrade{Score: 38}, Grade: model(71.3, sh("x", 0.6, 100)).Grade}, 38, true},
 		{"confirmed peer grade: the animator's score, as the model takes it",
 			&Submission{ID: "w", Animator: &AnimatorGrade{Score: 71.3, Confirm: true}, Grade: model(71.3, sh("a", 0.3, 60), sh("b", 0.3, 70), sh("x", 0.3, 100)).Grade},
-			three, 71.3, true},
+			71.3, true},
 		// Score 0.3·(60+70+100) + 0.1·65 = 75.5; without x (75.5 − 30)/0.7.
-		{"model grade: the grade without x, prior included", model(75.5, sh("a", 0.3, 60), sh("b", 0.3, 70), sh("x", 0.3, 100)), three, 65, true},
-		{"model grade, x alone: none, not the prior", model(90, sh("x", 0.6, 100)), done(map[string]float64{"x": 100}), 0, false},
-		{"model grade, x is all of it: none", model(70, sh("a", 1e-13, 60), sh("x", 1-1e-13, 70)),
-			done(map[string]float64{"a": 60, "x": 70}), 0, false},
-		{"model grade that did not count x: the grade", model(66, sh("a", 0.45, 60), sh("b", 0.45, 70)), three, 66, true},
-		// c's review came after the grade: the grade's shares say what it
-		// used, as the model's othersSay reads its own input.
-		{"median grade: the median of the other reviews it used",
-			&Submission{ID: "w", Grade: &Grade{Score: 70, Source: SourcePeers, Method: GradeMethodPeersMedian,
-				Reviews: []ReviewShare{sh("a", 1.0/3, 60), sh("b", 1.0/3, 70), sh("x", 1.0/3, 100)}}},
-			done(map[string]float64{"a": 60, "b": 70, "c": 90, "x": 100}), 65, true},
-		// One participant's standing reads only their own reviews
-		// (certificates' resultOf): the grade alone must give the same.
-		{"model grade, only x's review known: the same as with all", model(75.5, sh("a", 0.3, 60), sh("b", 0.3, 70), sh("x", 0.3, 100)),
-			done(map[string]float64{"x": 100}), 65, true},
-		{"median grade, only x's review known: the same as with all",
-			&Submission{ID: "w", Grade: &Grade{Score: 70, Source: SourcePeers, Method: GradeMethodPeersMedian,
-				Reviews: []ReviewShare{sh("a", 1.0/3, 60), sh("b", 1.0/3, 70), sh("x", 1.0/3, 100)}}},
-			done(map[string]float64{"x": 100}), 65, true},
-		{"model grade without shares (kept before them): the median", &Submission{ID: "w", Grade: &Grade{Score: 80, Source: SourcePeers, Method: GradeMethodPeersModel}},
-			three, 65, true},
+		{"model grade: the grade without x, prior included", model(75.5, sh("a", 0.3, 60), sh("b", 0.3, 70), sh("x", 0.3, 100)), 65, true},
+		{"model grade, x alone: none, not the prior", model(90, sh("x", 0.6, 100)), 0, false},
+		{"model grade, x is all of it: none", model(70, sh("a", 1e-13, 60), sh("x", 1-1e-13, 70)), 0, false},
+		{"model grade that did not count x (handed in after it): the grade", model(66, sh("a", 0.45, 60), sh("b", 0.45, 70)), 66, true},
+		{"model grade no review made: none", model(65), 0, false},
+		{"median grade: the median of the other reviews it used", median, 65, true},
+		{"median grade, x alone", &Submission{ID: "w", Grade: &Grade{Score: 100, Source: SourcePeers, Method: GradeMethodPeersMedian,
+			Reviews: []ReviewShare{sh("x", 1, 100)}}}, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok, _ := qualityConsensus(tt.sub, tt.done, "x", nil)
+			got, ok, _ := qualityConsensus(tt.sub, "x", nil)
 			if ok != tt.ok || math.Abs(got-tt.want) > 1e-9 {
 				t.Errorf("consensus = %v, %v; want %v, %v", got, ok, tt.want, tt.ok)
 			}
@@ -147,17 +127,13 @@ func TestQualityConsensusMatchesModel(t *testing.T) {
 			for _, s := range subs {
 				byID[s.ID] = s
 			}
-			done := map[string][]Review{}
-			for _, r := range rs {
-				done[r.SubmissionID] = append(done[r.SubmissionID], r)
-			}
 			kinds := map[GradeMethod]int{}
 			var suspect, exactChecked float64
 			for v := range g.revIDs {
 				for p := g.revStart[v]; p < g.revStart[v+1]; p++ {
 					u := g.revSub[p]
 					want, wok, _ := m.othersSay(p, res.Submissions, nil)
-					got, gok, _ := qualityConsensus(byID[g.subIDs[u]], done[g.subIDs[u]], g.revIDs[v], nil)
+					got, gok, _ := qualityConsensus(byID[g.subIDs[u]], g.revIDs[v], nil)
 					if gok != wok || math.Abs(got-want) > 1e-9 {
 						t.Fatalf("%s on %s: ReviewerQualities %v, %v; Quality %v, %v", g.revIDs[v], g.subIDs[u], got, gok, want, wok)
 					}

@@ -137,10 +137,13 @@ func TestReviewerQualitiesLeaveOneOut(t *testing.T) {
 			rs = append(rs, grading.Review{ID: w + v, SubmissionID: w, ReviewerID: v, Status: grading.ReviewDone, Percent: z})
 		}
 	}
-	// A work graded by the median of its reviews (no shares), and one that
-	// only x reviewed, with a peer grade: the latter has no consensus
-	// without x.
-	subs = append(subs, &grading.Submission{ID: "m", Grade: &grading.Grade{Score: 80, Source: grading.SourcePeers, Method: grading.GradeMethodPeersMedian}},
+	// A work graded by the median of its reviews (its shares name them, as
+	// the platform keeps a median), and one that only x reviewed, with a
+	// peer grade: the latter has no consensus without x.
+	third := 1.0 / 3
+	subs = append(subs, &grading.Submission{ID: "m", Grade: &grading.Grade{Score: 80, Source: grading.SourcePeers, Method: grading.GradeMethodPeersMedian,
+		Reviews: []grading.ReviewShare{{ReviewerID: "a", Corrected: 60, Weight: third}, {ReviewerID: "b", Corrected: 80, Weight: third},
+			{ReviewerID: "x", Corrected: 100, Weight: third}}}},
 		&grading.Submission{ID: "lone", Grade: &grading.Grade{Score: 90, Source: grading.SourcePeers, Method: grading.GradeMethodPeersModel,
 			Reviews: []grading.ReviewShare{{ReviewerID: "x", Corrected: 100, Weight: 0.6}}}})
 	rs = append(rs,
