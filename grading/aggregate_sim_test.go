@@ -714,8 +714,9 @@ var aggSimNoiseFlag = flag.Bool("aggsim.noise", false, "run TestAggregateRegimeN
 // TestAggregateRegimeNoise shows how regime (e)'s RMSE ratio to the median
 // depends on how noisy reviewers are, a parameter issue #12 leaves open
 // ("gamma-distributed precision"): for precision scales θ around the
-// regimes' 1/200, Aggregate's ratio and the Bayes-optimal one, which knows
-// every reviewer (aggBayes), and the precision@10% of both. It measures;
+// regimes' 1/200, Aggregate's ratio, the model's Gaussian form given every
+// reviewer's true bias and noise (aggOracle), and the Bayes-optimal one,
+// which also knows the rubric's rounding (aggBayes); and precisions@10%. It measures;
 // the targets are TestAggregateRegimes'. Opt-in:
 //
 //	go test ./grading -run TestAggregateRegimeNoise -v -aggsim.noise
@@ -724,11 +725,12 @@ func TestAggregateRegimeNoise(t *testing.T) {
 		t.Skip("opt-in: -aggsim.noise")
 	}
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n| θ | noise sd, median | RMSE median | ratio: Aggregate | ratio: Bayes bound | precision@10%%: queue | precision@10%%: bound by doubt | by SD: Aggregate | by SD: bound |\n|---|---|---|---|---|---|---|---|---|\n")
+	rv := aggRubricVar(rand.New(rand.NewPCG(1, 2)))
+	fmt.Fprintf(&table, "\n| θ | noise sd, median | RMSE median | ratio: Aggregate | ratio: Gaussian model, true reviewers | ratio: Bayes bound | precision@10%%: queue | precision@10%%: bound by doubt | by SD: Aggregate | by SD: bound |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, theta := range []float64{1.0 / 25, 1.0 / 50, 1.0 / 100, 1.0 / 200, 1.0 / 400} {
 		r := aggRegimes(false)[3]
 		r.precisionScale = theta
-		var rmd, ratio, bound, prec, precB, precSD, precSDB []float64
+		var rmd, ratio, gauss, bound, prec, precB, precSD, precSDB []float64
 		for seed := range 20 {
 			d := aggRegimeDrawCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
 			res, err := Aggregate(d.in, AggregateOptions{})
@@ -736,7 +738,9 @@ func TestAggregateRegimeNoise(t *testing.T) {
 				t.Fatal(err)
 			}
 			run, best := aggRegimeMeasure(d, res), aggRegimeMeasure(d, aggBayes(d))
+			known := aggRegimeMeasure(d, aggOracle(t, d, rv, true))
 			rmd, ratio, bound = append(rmd, run.rmseMedian), append(ratio, run.rmseModel/run.rmseMedian), append(bound, best.rmseModel/best.rmseMedian)
+			gauss = append(gauss, known.rmseModel/known.rmseMedian)
 			prec, precB = append(prec, run.precision10), append(precB, best.precision10)
 			precSD, precSDB = append(precSD, run.precision10SD), append(precSDB, best.precision10SD)
 		}
@@ -745,8 +749,8 @@ func TestAggregateRegimeNoise(t *testing.T) {
 			return fmt.Sprintf(format+" ± "+format, m, h)
 		}
 		// The median of Gamma(2, θ) is 1.678θ.
-		fmt.Fprintf(&table, "| 1/%.0f | %.1f | %s | %s | %s | %s | %s | %s | %s |\n", 1/theta, 1/math.Sqrt(1.678*theta), f(rmd, "%.2f"),
-			f(ratio, "%.3f"), f(bound, "%.3f"), f(prec, "%.2f"), f(precB, "%.2f"), f(precSD, "%.2f"), f(precSDB, "%.2f"))
+		fmt.Fprintf(&table, "| 1/%.0f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n", 1/theta, 1/math.Sqrt(1.678*theta), f(rmd, "%.2f"),
+			f(ratio, "%.3f"), f(gauss, "%.3f"), f(bound, "%.3f"), f(prec, "%.2f"), f(precB, "%.2f"), f(precSD, "%.2f"), f(precSDB, "%.2f"))
 		if m, _ := aggMeanCI(bound); m > 0.95 || m < 0.3 {
 			t.Errorf("θ = %v: Bayes-optimal ratio %.3f: check the computation", theta, m)
 		}
