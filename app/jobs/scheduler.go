@@ -56,11 +56,14 @@ func (s *Scheduler) Run(ctx context.Context, every time.Duration) {
 		s.RunOutbox(ctx, cmpInterval(s.NotifyInterval))
 	}()
 	defer func() { <-outboxDone }()
+	warmDone := make(chan struct{})
 	go func() {
+		defer close(warmDone)
 		if err := s.Grading.WarmQueues(ctx); err != nil && ctx.Err() == nil {
 			s.Log.Warn("scheduler: warm the correction queues", "err", err)
 		}
 	}()
+	defer func() { <-warmDone }()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
