@@ -7,7 +7,10 @@ import (
 	"testing"
 )
 
-var aggSimGapFlag = flag.Bool("aggsim.gap", false, "run TestAggregateRegimeGap (about 10 s)")
+var (
+	aggSimGapFlag   = flag.Bool("aggsim.gap", false, "run TestAggregateRegimeGap (about 10 s)")
+	aggSimThetaFlag = flag.Float64("aggsim.theta", 0, "TestAggregateRegimeGap: the reviewers' precision scale θ (0: the regimes' 1/200)")
+)
 
 // aggRubricVar is the variance, in points², that the rubric's rounding and
 // dither add to a review's latent percentage, for latent percentages
@@ -43,6 +46,7 @@ func TestAggregateRegimeGap(t *testing.T) {
 		t.Skip("opt-in: -aggsim.gap")
 	}
 	r := aggRegimes(false)[3]
+	r.precisionScale = *aggSimThetaFlag
 	rv := aggRubricVar(rand.New(rand.NewPCG(1, 2)))
 	t.Logf("rubric variance %.1f points² (sd %.2f)", rv, math.Sqrt(rv))
 	variants := []struct {
