@@ -14,8 +14,9 @@ import (
 //     consensus leaves the reviewer out, so that their own pull on a grade
 //     never flatters them: it is the animator's grade, or else the grade
 //     without their review, the model's prior included (ReviewerQualities;
-//     the same value as ReviewerStats.Quality's). A review of work nobody
-//     else reviewed and no animator graded has no agreement part;
+//     the same value as ReviewerStats.Quality's). A review of work not
+//     graded yet, or that nobody else reviewed and no animator graded, has
+//     no agreement part;
 //   - the comments: each counts min(1, characters/QualityCommentTarget), so
 //     an empty comment counts 0 and a developed one 100;
 //   - helpfulness: the authors' mean rating (1..5) mapped to 0..100.
