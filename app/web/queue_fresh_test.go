@@ -36,7 +36,7 @@ func TestCorrectionQueueSaysItIsStale(t *testing.T) {
 	// The save is in the list already (taken in without a computation),
 	// and the page says so too.
 	for lang, want := range map[string][2]string{
-		"fr": {"Cette liste date de quelques secondes", "1 relecture enregistrée depuis ce calcul est déjà dans cette liste"},
+		"fr": {"Cette liste date de quelques secondes", "1 évaluation enregistrée depuis ce calcul est déjà dans cette liste"},
 		"en": {"This list is a few seconds old", "1 review saved since that computation is already in this list"}} {
 		b.lang = lang
 		p := b.get(path)
