@@ -67,6 +67,9 @@ func queueRows(p *page, tz string, items []grading.QueueItem, first int) []queue
 		if !it.EnteredAt.IsZero() {
 			r.Since = p.Time(it.EnteredAt, tz)
 		}
+		if it.Urgent { // the head of the queue the session's animators can handle
+			r.Reasons = append(r.Reasons, reasonLabel{Code: "urgent", Label: p.T("queue.urgent")})
+		}
 		for _, code := range it.Reasons {
 			r.Reasons = append(r.Reasons, reasonLabel{Code: code, Label: p.T("app.reason." + code)})
 		}
@@ -237,11 +240,16 @@ type queueItemJSON struct {
 	Grade        *gradeJSON        `json:"grade"`
 	EnteredAt    string            `json:"entered_at,omitempty"`
 	Reviews      []staffReviewJSON `json:"reviews"`
+	// Doubt is the queue's key after appeals and calibration; Urgent marks
+	// the head of the queue the session's animators can handle.
+	Doubt  float64 `json:"doubt"`
+	Urgent bool    `json:"urgent"`
 }
 
 func toQueueItemJSON(it grading.QueueItem) queueItemJSON {
 	j := queueItemJSON{SubmissionID: it.Submission.ID, Part: it.Part, Reasons: append([]string{}, it.Reasons...),
-		Disagreement: math.Round(it.Disagreement*10) / 10, Grade: toGradeJSON(it.Submission.Grade), Reviews: []staffReviewJSON{}}
+		Disagreement: math.Round(it.Disagreement*10) / 10, Grade: toGradeJSON(it.Submission.Grade), Reviews: []staffReviewJSON{},
+		Doubt: math.Round(it.Doubt*1000) / 1000, Urgent: it.Urgent}
 	if !it.EnteredAt.IsZero() {
 		j.EnteredAt = rfc3339(it.EnteredAt)
 	}

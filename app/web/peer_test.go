@@ -455,6 +455,23 @@ func TestPeerExercisesThirtyParticipants(t *testing.T) {
 	{
 		ab := e.browser()
 		ab.login(w.anim)
+		// The head of the queue the animators can handle is urgent, on
+		// the API and as a badge on the queue page's rows.
+		urgent := 0
+		for i, it := range items {
+			if it.Urgent {
+				if i != urgent {
+					t.Errorf("urgent item %d after a non-urgent one", i)
+				}
+				urgent++
+			}
+		}
+		if urgent == 0 {
+			t.Error("no item of the queue is urgent")
+		}
+		if got := ab.get("/sessions/" + w.sess.ID + "/corrections").Doc.Find("tbody .badge.reason-urgent").Length(); got != min(urgent, 50) {
+			t.Errorf("%d urgent badges on the queue page, want %d", got, min(urgent, 50))
+		}
 		first := items[0].SubmissionID
 		// The resolved appeal's page leads to the queue's first item.
 		if href, _ := ab.get("/submissions/" + mine.ID).Doc.Find("a.next-item").First().Attr("href"); href != "/submissions/"+first {
