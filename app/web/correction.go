@@ -60,9 +60,21 @@ type reasonLabel struct{ Code, Label string }
 func queueRows(p *page, tz string, items []grading.QueueItem, first int) []queueRow {
 	rows := make([]queueRow, len(items))
 	for i, it := range items {
-		r := queueRow{SubmissionID: it.Submission.ID, Part: it.Part, Number: first + i, Disagreement: p.Pct(it.Disagreement), Grade: "–"}
-		if g := it.Submission.Grade; g != nil {
+		r := queueRow{SubmissionID: it.Submission.ID, Part: it.Part, Number: first + i, Disagreement: "–", Grade: "–"}
+		switch g := it.Submission.Grade; {
+		case g != nil:
 			r.Grade = p.Pct(g.Score)
+		case it.Model != nil: // the part is open: the model's grade so far, which ranks the item
+			r.Grade = p.T("queue.provisional", "Grade", p.Pct(it.Model.Grade))
+		}
+		done := 0
+		for _, sr := range it.Reviews {
+			if sr.Review.Status == grading.ReviewDone {
+				done++
+			}
+		}
+		if done >= 2 { // a spread needs two reviews
+			r.Disagreement = p.Pct(it.Disagreement)
 		}
 		if !it.EnteredAt.IsZero() {
 			r.Since = p.Time(it.EnteredAt, tz)
