@@ -14,8 +14,8 @@ func TestLoadSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the load smoke test runs without -short")
 	}
-	o := Options{Closed: []int{1}, ClosedSize: 4, Participants: []int{5}, Concurrency: 2,
-		Duration: 150 * time.Millisecond, ProfileDir: t.TempDir()}
+	o := Options{Closed: []int{1}, ClosedSize: 4, Participants: []int{8}, Concurrency: 2,
+		Duration: 150 * time.Millisecond, Warmup: 20 * time.Millisecond, ProfileDir: t.TempDir()}
 	rep, err := Run(t.Context(), o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +41,20 @@ func TestLoadSmoke(t *testing.T) {
 		}
 		if s.CPU <= 0 || s.PeakRSS <= 0 {
 			t.Errorf("%s: CPU %v per request, peak RSS %d", s.Name, s.CPU, s.PeakRSS)
+		}
+	}
+	// A pool used up once is warmed up on its first fifth (when it holds
+	// five requests per client) and measured on the rest, none twice.
+	for _, s := range run.Scenarios {
+		if s.Pool == 0 {
+			continue
+		}
+		want := 0
+		if s.Pool >= 5*o.Concurrency {
+			want = s.Pool / 5
+		}
+		if s.Warmed != want || s.Requests == 0 || s.Requests > s.Pool-s.Warmed {
+			t.Errorf("%s: pool %d, %d warmed, %d measured; want %d warmed and the rest measured", s.Name, s.Pool, s.Warmed, s.Requests, want)
 		}
 	}
 	if run.StartToReady <= 0 || run.TotalDocuments() == 0 || run.RSS == 0 {
