@@ -111,9 +111,9 @@ type Round struct {
 	// checks and Markdown aside.
 	StoreSave, StoreReviewSave float64
 	// RawSave and RawReviewSave are SQLite itself running the statements
-	// of those saves on the same database file, one writer, without the
-	// store's code (rawSaves): "what SQLite itself does for the same
-	// upsert", the baseline of the native-store issue's targets.
+	// of those saves on a fresh database of the store's schema, one writer,
+	// without the store's code (rawSaves): "what SQLite itself does for the
+	// same upsert", the baseline of the native-store issue's targets.
 	RawSave, RawReviewSave float64
 }
 
@@ -1445,7 +1445,7 @@ func writeScenarios(out io.Writer, run *Round) {
 		fmt.Fprintln(out)
 	}
 	writeSaveShares(out, run, "The store's own saves in the same run (one writer, the scenarios' texts)", run.StoreSave, run.StoreReviewSave)
-	writeSaveShares(out, run, "SQLite itself running those saves' statements in the same run (the same file, one writer, WAL, synchronous=NORMAL, no store code)",
+	writeSaveShares(out, run, "SQLite itself running those saves' statements in the same run (a fresh database of the store's schema, one writer, WAL, synchronous=NORMAL, no store code)",
 		run.RawSave, run.RawReviewSave)
 	for _, s := range run.Scenarios {
 		if s.FirstError != "" {
