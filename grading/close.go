@@ -331,10 +331,12 @@ type StaffReview struct {
 
 // QueueItem is a submission that needs an animator.
 type QueueItem struct {
-	Submission   *Submission
-	Part         int
-	Reasons      []string // why it is here, shown on the item; they do not rank it
-	Reviews      []StaffReview
+	Submission *Submission
+	Part       int
+	Reasons    []string // why it is here, shown on the item; they do not rank it
+	Reviews    []StaffReview
+	// ReviewsDone counts the reviews handed in; a disagreement needs two.
+	ReviewsDone  int
 	Disagreement float64
 	// Doubt ranks the queue: the grade's posterior standard deviation times
 	// the chance that it is on the wrong side of the pass mark
@@ -760,12 +762,11 @@ func (v *staffView) itemGraded(sub *Submission, rs []Review, g *AggregateGrade) 
 		it.Disagreement, it.Doubt = g.Disagreement, g.Doubt(PassMark)
 	}
 	var lastFlag time.Time
-	done := 0
 	for _, r := range rs {
 		rv := v.stats[r.ReviewerID]
 		it.Reviews = append(it.Reviews, StaffReview{Review: r, Reliability: rv.ReliabilityNorm, Quality: rv.Quality, Unreliable: rv.Unreliable, Estimated: rv.Estimated, Reviewer: v.quality[r.ReviewerID]})
 		if r.Status == ReviewDone {
-			done++
+			it.ReviewsDone++
 			if rv.Unreliable && !slices.Contains(it.Reasons, ReasonUnreliable) {
 				it.Reasons = append(it.Reasons, ReasonUnreliable)
 			}
@@ -779,10 +780,10 @@ func (v *staffView) itemGraded(sub *Submission, rs []Review, g *AggregateGrade) 
 			}
 		}
 	}
-	if st.Phase == PhaseClosed && done < max(min(v.k, st.EffectiveK), 1) {
+	if st.Phase == PhaseClosed && it.ReviewsDone < max(min(v.k, st.EffectiveK), 1) {
 		it.Reasons = append(it.Reasons, ReasonMissingReviews)
 	}
-	if it.Disagreement >= DisagreementThreshold && done >= 2 {
+	if it.Disagreement >= DisagreementThreshold && it.ReviewsDone >= 2 {
 		it.Reasons = append(it.Reasons, ReasonDisagreement)
 	}
 	if (st.Mode == AssignModeAllPairs || st.Mode == AssignModeLone) && st.Phase == PhaseClosed {

@@ -124,6 +124,9 @@ func sameView(t testing.TB, what string, want, got *staffView) {
 					done++
 				}
 			}
+			if it.ReviewsDone != done {
+				t.Errorf("%s: %s counts %d reviews done, its reviews say %d", what, it.Submission.ID, it.ReviewsDone, done)
+			}
 			var g AggregateGrade
 			if it.Model != nil {
 				g = *it.Model

@@ -67,13 +67,7 @@ func queueRows(p *page, tz string, items []grading.QueueItem, first int) []queue
 		case it.Model != nil: // the part is open: the model's grade so far, which ranks the item
 			r.Grade = p.T("queue.provisional", "Grade", p.Pct(it.Model.Grade))
 		}
-		done := 0
-		for _, sr := range it.Reviews {
-			if sr.Review.Status == grading.ReviewDone {
-				done++
-			}
-		}
-		if done >= 2 { // a spread needs two reviews
+		if it.ReviewsDone >= 2 { // a spread needs two reviews
 			r.Disagreement = p.Pct(it.Disagreement)
 		}
 		if !it.EnteredAt.IsZero() {

@@ -16,19 +16,12 @@ func TestQueueRowsGradeAndSpread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := func(n int) []grading.StaffReview {
-		rs := []grading.StaffReview{{Review: grading.Review{Status: grading.ReviewAssigned}}}
-		for range n {
-			rs = append(rs, grading.StaffReview{Review: grading.Review{Status: grading.ReviewDone}})
-		}
-		return rs
-	}
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	items := []grading.QueueItem{
-		{Submission: &grading.Submission{ID: "s1", Grade: &grading.Grade{Score: 72.5}}, Model: &grading.AggregateGrade{Grade: 60}, Reviews: done(3), Disagreement: 12.26, EnteredAt: at},
-		{Submission: &grading.Submission{ID: "s2"}, Model: &grading.AggregateGrade{Grade: 48.26}, Reviews: done(2), Disagreement: 8},
-		{Submission: &grading.Submission{ID: "s3"}, Model: &grading.AggregateGrade{Grade: 55}, Reviews: done(1), Disagreement: 0},
-		{Submission: &grading.Submission{ID: "s4"}, Reviews: done(0)},
+		{Submission: &grading.Submission{ID: "s1", Grade: &grading.Grade{Score: 72.5}}, Model: &grading.AggregateGrade{Grade: 60}, ReviewsDone: 3, Disagreement: 12.26, EnteredAt: at},
+		{Submission: &grading.Submission{ID: "s2"}, Model: &grading.AggregateGrade{Grade: 48.26}, ReviewsDone: 2, Disagreement: 8},
+		{Submission: &grading.Submission{ID: "s3"}, Model: &grading.AggregateGrade{Grade: 55}, ReviewsDone: 1, Disagreement: 0},
+		{Submission: &grading.Submission{ID: "s4"}, ReviewsDone: 0},
 	}
 	for _, tc := range []struct {
 		lang         string
