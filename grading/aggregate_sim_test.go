@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // aggSimSetting describes a synthetic cohort: n participants who each submit one
@@ -260,9 +262,11 @@ type aggRegime struct {
 	nLo, nHi         int     // people, drawn uniformly in [nLo, nHi]
 	max, min, random float64 // shares of adversarial reviewers
 	missing          float64 // share of reviews not handed in
-	// precisionScale is θ of the reviewers' precision τ ~ Gamma(shape 2,
+	// precisionScale is θ of the reviewers' precision τ ~ Gamma(shape a,
 	// scale θ); zero is 1/200 (noise sd median about 11 points).
 	precisionScale float64
+	// precisionShape is a; zero is 2.
+	precisionShape float64
 }
 
 // aggRegimes returns the regimes; short keeps (b) and (c) at 300 people.
@@ -286,13 +290,36 @@ type aggRegimeRun struct {
 	disconnected, parts       int     // review graphs (per part) not connected
 	precision10               float64 // share of the queue's first 10% among the 10% largest errors
 	precision10SD             float64 // the same with the grades ranked by SD alone
+	precision10Staff          float64 // the same with the first 10% of the staff's queue (aggRegimeStaffQueue)
+	queued                    float64 // share of the graded submissions in the staff's queue
 	wrongSide                 float64 // share of the grades on the wrong side of PassMark found in the queue's first 10%
 	fellBack                  int     // 1 when the model did not converge (grades are medians)
 }
 
-// aggGamma2 draws Gamma(shape 2, scale θ).
-func aggGamma2(rng *rand.Rand, theta float64) float64 {
-	return (rng.ExpFloat64() + rng.ExpFloat64()) * theta
+// aggGamma draws Gamma(shape a, scale θ): shape 2 as the sum of two
+// exponentials (the regimes' draws), any other by Marsaglia and Tsang
+// (2000), shapes below 1 boosted by U^(1/a).
+func aggGamma(rng *rand.Rand, a, theta float64) float64 {
+	if a == 2 {
+		return (rng.ExpFloat64() + rng.ExpFloat64()) * theta
+	}
+	boost := 1.0
+	if a < 1 {
+		boost, a = math.Pow(rng.Float64(), 1/a), a+1
+	}
+	d := a - 1.0/3
+	c := 1 / math.Sqrt(9*d)
+	for {
+		x := rng.NormFloat64()
+		v := 1 + c*x
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		if math.Log(rng.Float64()) < 0.5*x*x+d-d*v+d*math.Log(v) {
+			return boost * d * v * theta
+		}
+	}
 }
 
 // aggRegimeDraw is one drawn cohort of a regime: the input of Aggregate and
@@ -304,6 +331,7 @@ type aggRegimeDraw struct {
 	kind         map[string]byte    // per reviewer: 0 honest, '+' always max, '-' always min, '?' random
 	disconnected int                // review graphs (per part) not connected
 	parts        int
+	assigned     []Assignment // every review assigned, handed in or not
 }
 
 // aggRegimeCohort draws one cohort of regime r, grades it and measures it.
@@ -313,7 +341,9 @@ func aggRegimeCohort(tb testing.TB, r aggRegime, rng *rand.Rand) aggRegimeRun {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return aggRegimeMeasure(d, res)
+	run := aggRegimeMeasure(d, res)
+	run.precision10Staff, run.queued = aggRegimeStaffQueue(tb, d)
+	return run
 }
 
 // aggRegimeDrawCohort draws one cohort of regime r.
@@ -324,11 +354,14 @@ func aggRegimeDrawCohort(tb testing.TB, r aggRegime, rng *rand.Rand) aggRegimeDr
 	kind := make([]byte, n) // 0 honest, '+' always max, '-' always min, '?' random
 	for i := range n {
 		bias[i] = 6 * rng.NormFloat64()
-		theta := r.precisionScale
+		theta, shape := r.precisionScale, r.precisionShape
 		if theta == 0 {
 			theta = 1.0 / 200
 		}
-		noise[i] = 1 / math.Sqrt(aggGamma2(rng, theta))
+		if shape == 0 {
+			shape = 2
+		}
+		noise[i] = 1 / math.Sqrt(aggGamma(rng, shape, theta))
 	}
 	perm := rng.Perm(n)
 	nMax, nMin, nRand := int(r.max*float64(n)), int(r.min*float64(n)), int(r.random*float64(n))
@@ -366,6 +399,7 @@ func aggRegimeDrawCohort(tb testing.TB, r aggRegime, rng *rand.Rand) aggRegimeDr
 			tb.Fatal(err)
 		}
 		hist.Record(res.Assignments)
+		d.assigned = append(d.assigned, res.Assignments...)
 		if aggComponents(n, res.Assignments) != 1 {
 			d.disconnected++
 		}
@@ -517,10 +551,11 @@ var (
 
 // TestAggregateRegimes measures the targets of issue #12 on regimes (a), (b),
 // (c) and (e): RMSE ratio to the median, share within 10 points, connected
-// review graphs, precision@10% of the queue (ranked by doubt, as
-// Service.Corrections ranks it, and for comparison by SD alone), and the
-// share of the grades on the wrong side of the pass mark that the queue's
-// first 10% holds. The full form (20 seeds, 2,000 people) runs without
+// review graphs, precision@10% (every grade ranked by doubt, as
+// Service.Corrections ranks its queue, and for comparison by SD alone; and
+// the first 10% of the queue the staff see, aggRegimeStaffQueue), and the
+// share of the grades on the wrong side of the pass mark that the first 10%
+// by doubt holds. The full form (20 seeds, 2,000 people) runs without
 // -short; -short runs 4 seeds with (b) and (c) at 300 people. The table goes
 // to docs/performance.md:
 //
@@ -534,15 +569,16 @@ func TestAggregateRegimes(t *testing.T) {
 		seeds = *aggSimSeedsFlag
 	}
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n| regime | RMSE model | RMSE median | ratio | within 10: model | within 10: median | disconnected parts | precision@10%% (queue) | precision@10%% (by SD) | wrong side in the queue's 10%% | fell back |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&table, "\n| regime | RMSE model | RMSE median | ratio | within 10: model | within 10: median | disconnected parts | precision@10%%: all, by doubt | precision@10%%: the staff's queue | precision@10%%: all, by SD | queued | wrong side in the first 10%% by doubt | fell back |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range aggRegimes(testing.Short()) {
-		var rm, rd, ratio, wm, wd, prec, precSD, wrong []float64
+		var rm, rd, ratio, wm, wd, prec, precSD, precStaff, queued, wrong []float64
 		disc, parts, fell := 0, 0, 0
 		for seed := range seeds {
 			run := aggRegimeCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
 			rm, rd, ratio = append(rm, run.rmseModel), append(rd, run.rmseMedian), append(ratio, run.rmseModel/run.rmseMedian)
 			wm, wd, prec = append(wm, run.within10Model), append(wd, run.within10Md), append(prec, run.precision10)
 			precSD, wrong = append(precSD, run.precision10SD), append(wrong, run.wrongSide)
+			precStaff, queued = append(precStaff, run.precision10Staff), append(queued, run.queued)
 			disc, parts, fell = disc+run.disconnected, parts+run.parts, fell+run.fellBack
 		}
 		f := func(xs []float64, scale float64, format string) string {
@@ -554,9 +590,9 @@ func TestAggregateRegimes(t *testing.T) {
 		mWd, _ := aggMeanCI(wd)
 		mPrec, _ := aggMeanCI(prec)
 		mWrong, _ := aggMeanCI(wrong)
-		fmt.Fprintf(&table, "| %s | %s | %s | %s | %s%% | %s%% | %d of %d | %s | %s | %s%% | %d of %d |\n", r.name, f(rm, 1, "%.2f"), f(rd, 1, "%.2f"),
-			f(ratio, 1, "%.3f"), f(wm, 100, "%.1f"), f(wd, 100, "%.1f"), disc, parts, f(prec, 1, "%.2f"), f(precSD, 1, "%.2f"),
-			f(wrong, 100, "%.0f"), fell, seeds)
+		fmt.Fprintf(&table, "| %s | %s | %s | %s | %s%% | %s%% | %d of %d | %s | %s | %s | %s%% | %s%% | %d of %d |\n", r.name, f(rm, 1, "%.2f"), f(rd, 1, "%.2f"),
+			f(ratio, 1, "%.3f"), f(wm, 100, "%.1f"), f(wd, 100, "%.1f"), disc, parts, f(prec, 1, "%.2f"), f(precStaff, 1, "%.2f"), f(precSD, 1, "%.2f"),
+			f(queued, 100, "%.0f"), f(wrong, 100, "%.0f"), fell, seeds)
 		// The issue's targets: ≤ 0.85 for (a) and (b), ≤ 0.65 for (c) and (e).
 		// (e) cannot reach 0.65: the Bayes-optimal grades, which know every
 		// reviewer's bias and noise, reach 0.665 (TestAggregateRegimeBound),
@@ -587,8 +623,10 @@ func TestAggregateRegimes(t *testing.T) {
 		// ranks by doubt, which seeks the grades on the wrong side of the
 		// pass mark, not the largest errors: the Bayes-optimal grades ranked
 		// so reach 0.15 (0.27 by SD alone). The bounds guard what is reached.
-		if r.missing > 0 && (mPrec < 0.12 || mWrong < 0.30) {
-			t.Errorf("%s: precision@10%% of the queue %.2f, wrong side found %.0f%%; want ≥ 0.12 and 30%%", r.name, mPrec, 100*mWrong)
+		// The staff's queue (items with a reason, 72% of (e)'s) reaches
+		// 0.17 in (e) with 20 seeds.
+		if mStaff, _ := aggMeanCI(precStaff); r.missing > 0 && (mPrec < 0.12 || mStaff < 0.14 || mWrong < 0.30) {
+			t.Errorf("%s: precision@10%% by doubt %.2f, of the staff's queue %.2f, wrong side found %.0f%%; want ≥ 0.12, 0.14 and 30%%", r.name, mPrec, mStaff, 100*mWrong)
 		}
 	}
 	t.Logf("%d seeds per regime (mean ± 95%% CI):%s", seeds, table.String())
@@ -709,15 +747,18 @@ func aggBayes(d aggRegimeDraw) AggregateResult {
 	return res
 }
 
-var aggSimNoiseFlag = flag.Bool("aggsim.noise", false, "run TestAggregateRegimeNoise (about a minute)")
+var aggSimNoiseFlag = flag.Bool("aggsim.noise", false, "run TestAggregateRegimeNoise (about two minutes)")
 
 // TestAggregateRegimeNoise shows how regime (e)'s RMSE ratio to the median
-// depends on how noisy reviewers are, a parameter issue #12 leaves open
-// ("gamma-distributed precision"): for precision scales θ around the
-// regimes' 1/200, Aggregate's ratio, the model's Gaussian form given every
-// reviewer's true bias and noise (aggOracle), and the Bayes-optimal one,
-// which also knows the rubric's rounding (aggBayes); and precisions@10%. It measures;
-// the targets are TestAggregateRegimes'. Opt-in:
+// depends on how noisy reviewers are, which issue #12 leaves open
+// ("gamma-distributed precision" τ ~ Gamma(shape a, scale θ)): for scales
+// θ around the regimes' 1/200 at their shape 2, then for shapes 1 to 4 at
+// their mean precision 2θ = 1/100 (a smaller shape has more very noisy
+// reviewers), it gives Aggregate's ratio, the model's Gaussian form given
+// every reviewer's true bias and noise (aggOracle), and the Bayes-optimal
+// one, which also knows the rubric's rounding (aggBayes); and
+// precisions@10%. It measures; the targets are TestAggregateRegimes'.
+// Opt-in:
 //
 //	go test ./grading -run TestAggregateRegimeNoise -v -aggsim.noise
 func TestAggregateRegimeNoise(t *testing.T) {
@@ -726,11 +767,19 @@ func TestAggregateRegimeNoise(t *testing.T) {
 	}
 	var table strings.Builder
 	rv := aggRubricVar(rand.New(rand.NewPCG(1, 2)))
-	fmt.Fprintf(&table, "\n| θ | noise sd, median | RMSE median | ratio: Aggregate | ratio: Gaussian model, true reviewers | ratio: Bayes bound | precision@10%%: queue | precision@10%%: bound by doubt | by SD: Aggregate | by SD: bound |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&table, "\n| shape a | θ | noise sd, median | RMSE median | ratio: Aggregate | ratio: Gaussian model, true reviewers | ratio: Bayes bound | precision@10%%: queue | precision@10%%: bound by doubt | by SD: Aggregate | by SD: bound |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	type sweep struct{ shape, theta float64 }
+	var sweeps []sweep
 	for _, theta := range []float64{1.0 / 25, 1.0 / 50, 1.0 / 100, 1.0 / 200, 1.0 / 400} {
+		sweeps = append(sweeps, sweep{2, theta})
+	}
+	for _, shape := range []float64{1, 1.5, 3, 4} {
+		sweeps = append(sweeps, sweep{shape, 1 / (100 * shape)})
+	}
+	for _, sw := range sweeps {
 		r := aggRegimes(false)[3]
-		r.precisionScale = theta
-		var rmd, ratio, gauss, bound, prec, precB, precSD, precSDB []float64
+		r.precisionShape, r.precisionScale = sw.shape, sw.theta
+		var rmd, ratio, gauss, bound, prec, precB, precSD, precSDB, noise []float64
 		for seed := range 20 {
 			d := aggRegimeDrawCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
 			res, err := Aggregate(d.in, AggregateOptions{})
@@ -743,17 +792,109 @@ func TestAggregateRegimeNoise(t *testing.T) {
 			gauss = append(gauss, known.rmseModel/known.rmseMedian)
 			prec, precB = append(prec, run.precision10), append(precB, best.precision10)
 			precSD, precSDB = append(precSD, run.precision10SD), append(precSDB, best.precision10SD)
+			sds := slices.Collect(maps.Values(d.noise))
+			noise = append(noise, aggMedian(sds))
 		}
 		f := func(xs []float64, format string) string {
 			m, h := aggMeanCI(xs)
 			return fmt.Sprintf(format+" ± "+format, m, h)
 		}
-		// The median of Gamma(2, θ) is 1.678θ.
-		fmt.Fprintf(&table, "| 1/%.0f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n", 1/theta, 1/math.Sqrt(1.678*theta), f(rmd, "%.2f"),
+		mNoise, _ := aggMeanCI(noise)
+		fmt.Fprintf(&table, "| %g | 1/%.0f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n", sw.shape, 1/sw.theta, mNoise, f(rmd, "%.2f"),
 			f(ratio, "%.3f"), f(gauss, "%.3f"), f(bound, "%.3f"), f(prec, "%.2f"), f(precB, "%.2f"), f(precSD, "%.2f"), f(precSDB, "%.2f"))
 		if m, _ := aggMeanCI(bound); m > 0.95 || m < 0.3 {
-			t.Errorf("θ = %v: Bayes-optimal ratio %.3f: check the computation", theta, m)
+			t.Errorf("a = %v, θ = %v: Bayes-optimal ratio %.3f: check the computation", sw.shape, sw.theta, m)
 		}
 	}
 	t.Logf("(e) 300, 30%% missing, 20 seeds (mean ± 95%% CI):%s", table.String())
+}
+
+// TestAggGamma checks the simulation's gamma draws: mean aθ, variance aθ².
+func TestAggGamma(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, a := range []float64{0.5, 1, 1.5, 2, 4} {
+		const n, theta = 200_000, 0.01
+		var sum, sum2 float64
+		for range n {
+			x := aggGamma(rng, a, theta)
+			sum, sum2 = sum+x, sum2+x*x
+		}
+		mean := sum / n
+		variance := sum2/n - mean*mean
+		if math.Abs(mean-a*theta) > 0.02*a*theta || math.Abs(variance-a*theta*theta) > 0.06*a*theta*theta {
+			t.Errorf("Gamma(%v, %v): mean %.5f, variance %.7f; want %.5f, %.7f", a, theta, mean, variance, a*theta, a*theta*theta)
+		}
+	}
+}
+
+// aggRegimeStaffQueue measures precision@10% as issue #12 words it: of the
+// first 10% of the correction queue the staff see once every part closed
+// (newStaffView: the items with a reason, in queueOrder), the share among
+// the 10% largest errors of the view's grades. Work without a review has
+// no grade, hence no error, and is left out of both. It returns that
+// share and the share of the graded work the queue holds.
+func aggRegimeStaffQueue(tb testing.TB, d aggRegimeDraw) (precision, queued float64) {
+	v := aggRegimeQueue(tb, d)
+	graded := func(it *QueueItem) bool { return it.Model != nil && it.ReviewsDone > 0 }
+	errOf := func(it *QueueItem) float64 { return math.Abs(it.Model.Grade - d.truth[it.Submission.ID]) }
+	var errs []float64
+	for _, it := range v.all {
+		if graded(it) {
+			errs = append(errs, errOf(it))
+		}
+	}
+	var q []*QueueItem
+	for i := range v.queue {
+		if graded(&v.queue[i]) {
+			q = append(q, &v.queue[i])
+		}
+	}
+	if len(q) == 0 || len(errs) == 0 {
+		return 0, 0
+	}
+	slices.Sort(errs)
+	cut := errs[len(errs)-max(len(errs)/10, 1)]
+	top, hits := max(len(q)/10, 1), 0
+	for _, it := range q[:top] {
+		if errOf(it) >= cut {
+			hits++
+		}
+	}
+	return float64(hits) / float64(top), float64(len(q)) / float64(len(errs))
+}
+
+// aggRegimeQueue draws cohort d's correction queue as Service.Corrections
+// does once every part closed (newStaffView): each assigned review a row,
+// done when the cohort handed it in.
+func aggRegimeQueue(tb testing.TB, d aggRegimeDraw) *staffView {
+	done := map[[2]string]float64{}
+	for _, r := range d.in.Reviews {
+		done[[2]string{r.ReviewerID, r.SubmissionID}] = r.Score
+	}
+	var subs []*Submission
+	seen := map[string]bool{}
+	var rs []Review
+	for i, a := range d.assigned {
+		var part int
+		fmt.Sscanf(a.Submission, "p%d-", &part)
+		if !seen[a.Submission] {
+			seen[a.Submission] = true
+			subs = append(subs, &Submission{ID: a.Submission, SessionID: "s", Part: part + 1, AuthorID: a.Author})
+		}
+		r := Review{ID: fmt.Sprintf("r%06d", i), SessionID: "s", Part: part + 1, SubmissionID: a.Submission,
+			AuthorID: a.Author, ReviewerID: a.Reviewer, Status: ReviewAssigned, Required: true}
+		if pct, ok := done[[2]string{a.Reviewer, a.Submission}]; ok {
+			r.Status, r.Percent = ReviewDone, pct
+		}
+		rs = append(rs, r)
+	}
+	states := map[int]PartState{}
+	for p := range d.parts {
+		states[p+1] = PartState{SessionID: "s", Part: p + 1, Phase: PhaseClosed, Mode: AssignModeFull, EffectiveK: 3}
+	}
+	v, err := newStaffView(time.Time{}, subs, rs, states, 3, UrgentPerAnimator)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
 }
