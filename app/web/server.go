@@ -157,6 +157,12 @@ func NewServer(d Deps) (*Server, error) {
 		// (clientIP reads X-Forwarded-For itself, from the right).
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          proxyStrings(d.Config.TrustedProxies),
+
+		// Multipart bodies are parsed when a handler asks (c.MultipartForm):
+		// fasthttp's own early parse, on a malformed body, resets the request
+		// before the error handler sees it (no path, no Accept-Language), so
+		// an API call got the French HTML error page.
+		DisablePreParseMultipartForm: true,
 	})
 	s.app.Server().ConnState = s.conns.track
 	s.routes()
