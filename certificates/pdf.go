@@ -202,8 +202,8 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 	if c.Labels.AwardedTo != "" {
 		d.centered(c.Labels.AwardedTo, fontRegular, 13, 0, colorLabel, 170)
 	}
-	d.fitted(c.HolderName, fontBold, 30, 16, pageW-2*margin-40, colorText, 192)
-	d.rule(pageW/2-140, pageW/2+140, 238, colorGold, 0.75)
+	d.holderName(c.HolderName, pageW-2*margin-40)
+	d.rule(pageW/2-140, pageW/2+140, nameBottom, colorGold, 0.75)
 	d.fitted(c.LevelName, fontBold, 18, 10, pageW-2*margin, colorNavy, 254)
 	y := 284.0
 	if c.LevelMeaning != "" {
@@ -387,6 +387,119 @@ func (d *pdfDoc) fittedAt(text, family string, size, minSize float64, color rgb,
 	}
 	// Keep a shrunken line in the middle of the room the full size took.
 	d.cell(text, x, w, y+(full-size)*0.6, size, align)
+}
+
+// The holder's name sits between these two heights (points from the top),
+// above the gold rule.
+const (
+	nameTop    = 192.0
+	nameBottom = 238.0
+)
+
+// holderName writes the holder's name centred on the page within width:
+// on one line from 30 points down to 16, then on as many lines as the
+// band under "décerné à" holds, down to 8 points. A name of up to
+// course.MaxNameRunes characters, even one long word, is printed whole.
+func (d *pdfDoc) holderName(text string, width float64) {
+	const full, single, smallest, leading = 30.0, 16.0, 8.0, 1.15
+	if text == "" || !d.setFont(fontBold, full, 0, colorText) {
+		return
+	}
+	one, err := d.gp.MeasureTextWidth(text)
+	if d.err = err; err != nil {
+		return
+	}
+	if one*single/full <= width {
+		d.fitted(text, fontBold, full, single, width, colorText, nameTop)
+		return
+	}
+	room := nameBottom - 4 - nameTop
+	var lines []string
+	size := single
+	for ; ; size -= 0.5 {
+		if d.err = d.gp.SetFontSize(size); d.err != nil {
+			return
+		}
+		if lines, d.err = d.wrapName(text, width); d.err != nil {
+			return
+		}
+		if float64(len(lines))*size*leading <= room || size <= smallest {
+			break
+		}
+	}
+	y := nameTop + (room-float64(len(lines))*size*leading)/2
+	for i, line := range lines {
+		if i > 0 {
+			d.next = continued // the lines of the name are one P
+		}
+		d.cell(line, (pageW-width)/2, width, y, size, gopdf.Center)
+		if d.err != nil {
+			return
+		}
+		y += size * leading
+	}
+}
+
+// wrapName splits a name into lines no wider than width in the current
+// font: at spaces, else after a hyphen, else between two characters, for a
+// word wider than the line.
+func (d *pdfDoc) wrapName(text string, width float64) ([]string, error) {
+	fits := func(s string) (bool, error) {
+		w, err := d.gp.MeasureTextWidth(s)
+		return w <= width, err
+	}
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		for word != "" {
+			candidate := word
+			if line != "" {
+				candidate = line + " " + word
+			}
+			ok, err := fits(candidate)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				line, word = candidate, ""
+				continue
+			}
+			if line != "" {
+				// The word may still fit on a line of its own.
+				lines, line = append(lines, line), ""
+				continue
+			}
+			// A word wider than the line: cut it after its last hyphen that
+			// fits, or after as many characters as fit.
+			cut, hyphen := 0, 0
+			for i, r := range word {
+				end := i + utf8.RuneLen(r)
+				ok, err := fits(word[:end])
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					break
+				}
+				cut = end
+				if r == '-' && end < len(word) {
+					hyphen = end
+				}
+			}
+			if hyphen > 0 {
+				cut = hyphen
+			}
+			if cut == 0 { // not even one character fits: print it anyway
+				_, n := utf8.DecodeRuneInString(word)
+				cut = n
+			}
+			lines, word = append(lines, word[:cut]), word[cut:]
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines, nil
 }
 
 // paragraph writes text centred on the page, wrapped at spaces to width,

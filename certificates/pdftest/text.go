@@ -231,3 +231,63 @@ func decodeGlyphs(t testing.TB, cmap map[uint16]string, h string) string {
 	}
 	return sb.String()
 }
+
+// Placed is one text object of a page: its decoded text, the font
+// resource it uses (F1, F2…), its size, and where its baseline starts, in
+// points from the page's lower left corner.
+type Placed struct {
+	Text string
+	Font string
+	Size float64
+	X, Y float64
+}
+
+var rePlaced = regexp.MustCompile(`(?s)BT\s+(-?[\d.]+) (-?[\d.]+) TD\s+/(\w+) ([\d.]+) Tf(.*?)ET`)
+
+// Placed returns the text objects of every page with their position, as
+// gopdf writes them (BT x y TD /Fn size Tf … ET).
+func (doc *Document) Placed(t testing.TB) []Placed {
+	t.Helper()
+	var out []Placed
+	for _, page := range doc.Pages {
+		dict := doc.objects[page].dict
+		rm := reResources.FindStringSubmatch(dict)
+		if rm == nil {
+			t.Fatalf("page %d has no /Resources reference", page)
+		}
+		fonts := make(map[string]map[uint16]string)
+		if fm := reFontDict.FindStringSubmatch(doc.objects[atoi(rm[1])].dict); fm != nil {
+			for _, ref := range reFontRef.FindAllStringSubmatch(fm[1], -1) {
+				tu := reToUnicode.FindStringSubmatch(doc.objects[atoi(ref[2])].dict)
+				if tu == nil {
+					t.Fatalf("font %s has no /ToUnicode", ref[1])
+				}
+				fonts[ref[1]] = parseToUnicode(t, doc.objects[atoi(tu[1])].stream)
+			}
+		}
+		cm := reContents.FindStringSubmatch(dict)
+		if cm == nil {
+			t.Fatalf("page %d has no /Contents", page)
+		}
+		for _, ref := range reRef.FindAllStringSubmatch(cm[1], -1) {
+			for _, m := range rePlaced.FindAllStringSubmatch(string(doc.objects[atoi(ref[1])].stream), -1) {
+				p := Placed{Font: m[3]}
+				var err error
+				for dst, s := range map[*float64]string{&p.X: m[1], &p.Y: m[2], &p.Size: m[4]} {
+					if *dst, err = strconv.ParseFloat(s, 64); err != nil {
+						t.Fatalf("text object %q: %v", m[0], err)
+					}
+				}
+				cmap := fonts[p.Font]
+				if cmap == nil {
+					t.Fatalf("content uses unknown font /%s", p.Font)
+				}
+				for _, h := range reHex.FindAllStringSubmatch(m[5], -1) {
+					p.Text += decodeGlyphs(t, cmap, h[1])
+				}
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
