@@ -163,10 +163,25 @@ func (s *Server) handleEvaluationSave(c *fiber.Ctx, u *course.User) error {
 			if err != nil {
 				return err
 			}
+			limit, err := timeLimit(minutes)
+			if err != nil {
+				return err
+			}
 			return s.quiz.PutEvaluation(c.UserContext(), u, c.Params("id"), grading.Evaluation{Questions: qs,
-				Settings: grading.EvaluationSettings{Attempts: attempts, TimeLimit: time.Duration(minutes) * time.Minute}})
+				Settings: grading.EvaluationSettings{Attempts: attempts, TimeLimit: limit}})
 		},
 		func(p *page) error { return s.renderEvaluationEdit(c, u, p) })
+}
+
+// timeLimit is the evaluation's time limit of minutes typed or sent,
+// checked (0 to 1440) before it is multiplied: a larger count would wrap
+// time.Duration around to any value, 307445735 minutes to 26 seconds.
+func timeLimit(minutes int) (time.Duration, error) {
+	most := int(grading.EvaluationMaxTimeLimit / time.Minute)
+	if minutes < 0 || minutes > most {
+		return 0, &course.ValidationError{Field: "time_limit", Key: "grading.evaluation.time_limit_out_of_range", Args: map[string]any{"Max": most}}
+	}
+	return time.Duration(minutes) * time.Minute, nil
 }
 
 func (s *Server) handleCommitment(c *fiber.Ctx, u *course.User) error {
@@ -263,7 +278,11 @@ type evaluationInJSON struct {
 }
 
 func (s *Server) handleAPIEvaluationPut(c *fiber.Ctx, u *course.User, in *evaluationInJSON) (any, error) {
-	e := grading.Evaluation{Settings: grading.EvaluationSettings{Attempts: in.Attempts, TimeLimit: time.Duration(in.TimeLimitMinutes) * time.Minute}}
+	limit, err := timeLimit(in.TimeLimitMinutes)
+	if err != nil {
+		return nil, err
+	}
+	e := grading.Evaluation{Settings: grading.EvaluationSettings{Attempts: in.Attempts, TimeLimit: limit}}
 	for _, q := range in.Questions {
 		gq := grading.Question{ID: q.ID, Text: q.Text}
 		for _, ch := range q.Choices {
