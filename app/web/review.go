@@ -109,7 +109,9 @@ func scoresFromForm(c *fiber.Ctx) (map[string]int, error) {
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(string(v)))
 		if err != nil {
-			bad = &grading.ValidationError{Field: strings.TrimPrefix(key, "score_"), Key: "grading.review.score_out_of_range"}
+			// Not the service's out-of-range message: its criterion and
+			// bounds are not known here.
+			bad = &grading.ValidationError{Field: strings.TrimPrefix(key, "score_"), Key: "app.review.score_whole"}
 			return
 		}
 		scores[strings.TrimPrefix(key, "score_")] = n
