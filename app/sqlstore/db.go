@@ -452,20 +452,39 @@ func queryOn(ctx context.Context, q queryer, scan func(*sql.Rows) error, query s
 	return classify(rows.Err())
 }
 
-// errProbed rolls the readiness probe back.
-var errProbed = errors.New("sqlstore: probe done")
+// minFree is the free space below which the data folder's file system
+// counts as full: a save's few pages may still fit, but the next upload or
+// checkpoint will not, and the operator must act before they fail.
+const minFree = 1 << 20
 
-// Ready checks that the database answers and takes writes: a probe writes
-// 64 KiB in a transaction it then rolls back, so a full disk shows even
-// before a request fails, and the probe leaves nothing behind.
+// Ready checks that the database answers and takes writes. The data
+// folder's file system must have minFree bytes left; then a probe, in one
+// committed transaction, asks for 64 KiB of new pages (in a savepoint it
+// rolls back: SQLite's size limit and locks show) and writes a row it
+// deletes, so the commit reaches the WAL file as a save does (an I/O error
+// or a read-only file system shows). A probe rolled back whole never left
+// SQLite's page cache: it answered ready on a full disk while every save
+// failed. The table stays empty.
 func (db *DB) Ready(ctx context.Context) error {
-	err := db.txRaw(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO health (at, pad) VALUES (?, zeroblob(65536))`, time.Now().UnixNano()); err != nil {
-			return err
-		}
-		return errProbed
-	})
-	if errors.Is(err, errProbed) {
+	err := db.spaceLeft()
+	if err == nil {
+		err = db.txRaw(ctx, func(tx *sql.Tx) error {
+			for _, q := range []string{
+				`INSERT INTO health (at) VALUES (0)`,
+				`SAVEPOINT probe`,
+				`INSERT INTO health (at, pad) VALUES (1, zeroblob(65536))`,
+				`ROLLBACK TO probe`,
+				`RELEASE probe`,
+				`DELETE FROM health`,
+			} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err == nil {
 		db.failed.Store(false)
 		return nil
 	}
@@ -475,6 +494,24 @@ func (db *DB) Ready(ctx context.Context) error {
 	}
 	db.failed.Store(true)
 	return fmt.Errorf("sqlstore: not ready: %w", err)
+}
+
+// spaceLeft fails with ENOSPC when the data folder's file system has less
+// than minFree bytes left for this process (root may use the blocks
+// reserved for it).
+func (db *DB) spaceLeft() error {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(db.dir, &st); err != nil {
+		return fmt.Errorf("sqlstore: statfs %s: %w", db.dir, err)
+	}
+	avail := st.Bavail
+	if os.Geteuid() == 0 {
+		avail = st.Bfree
+	}
+	if free := avail * uint64(st.Bsize); free < minFree { // #nosec G115 -- a block size is positive
+		return fmt.Errorf("sqlstore: the disk holding %s is full (%d bytes free): %w", db.dir, free, syscall.ENOSPC)
+	}
+	return nil
 }
 
 // LimitSize lets the database grow by at most extra pages from now on
