@@ -156,10 +156,17 @@ const PassMark = 50.0
 // the posterior standard deviation times the chance that the true score
 // lies on the other side of pass than the grade, SD·Φ(−|grade − pass|/SD).
 func (g AggregateGrade) Doubt(pass float64) float64 {
+	return g.SD * g.WrongSide(pass)
+}
+
+// WrongSide is the chance that the true score lies on the other side of
+// pass than the grade, Φ(−|grade − pass|/SD); 0 for a certain grade (an
+// animator's).
+func (g AggregateGrade) WrongSide(pass float64) float64 {
 	if g.SD <= 0 {
 		return 0
 	}
-	return g.SD * 0.5 * math.Erfc(math.Abs(g.Grade-pass)/g.SD/math.Sqrt2)
+	return 0.5 * math.Erfc(math.Abs(g.Grade-pass)/g.SD/math.Sqrt2)
 }
 
 // ReviewerStats describes one reviewer over the session.

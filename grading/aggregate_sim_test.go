@@ -292,6 +292,7 @@ type aggRegimeRun struct {
 	precision10SD             float64 // the same with the grades ranked by SD alone
 	precision10Staff          float64 // the same with the first 10% of the staff's queue (aggRegimeStaffQueue)
 	queued                    float64 // share of the graded submissions in the staff's queue
+	wrongQueued               float64 // share of the grades on the wrong side of PassMark in the staff's queue
 	wrongSide                 float64 // share of the grades on the wrong side of PassMark found in the queue's first 10%
 	fellBack                  int     // 1 when the model did not converge (grades are medians)
 }
@@ -342,7 +343,7 @@ func aggRegimeCohort(tb testing.TB, r aggRegime, rng *rand.Rand) aggRegimeRun {
 		tb.Fatal(err)
 	}
 	run := aggRegimeMeasure(d, res)
-	run.precision10Staff, run.queued = aggRegimeStaffQueue(tb, d)
+	run.precision10Staff, run.queued, run.wrongQueued = aggRegimeStaffQueue(tb, d)
 	return run
 }
 
@@ -569,16 +570,16 @@ func TestAggregateRegimes(t *testing.T) {
 		seeds = *aggSimSeedsFlag
 	}
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n| regime | RMSE model | RMSE median | ratio | within 10: model | within 10: median | disconnected parts | precision@10%%: all, by doubt | precision@10%%: the staff's queue | precision@10%%: all, by SD | queued | wrong side in the first 10%% by doubt | fell back |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&table, "\n| regime | RMSE model | RMSE median | ratio | within 10: model | within 10: median | disconnected parts | precision@10%%: all, by doubt | precision@10%%: the staff's queue | precision@10%%: all, by SD | queued | wrong side: in the staff's queue | wrong side: in the first 10%% by doubt | fell back |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range aggRegimes(testing.Short()) {
-		var rm, rd, ratio, wm, wd, prec, precSD, precStaff, queued, wrong []float64
+		var rm, rd, ratio, wm, wd, prec, precSD, precStaff, queued, wrongQueued, wrong []float64
 		disc, parts, fell := 0, 0, 0
 		for seed := range seeds {
 			run := aggRegimeCohort(t, r, rand.New(rand.NewPCG(uint64(seed)+1+*aggSimOffsetFlag, 0x12e9)))
 			rm, rd, ratio = append(rm, run.rmseModel), append(rd, run.rmseMedian), append(ratio, run.rmseModel/run.rmseMedian)
 			wm, wd, prec = append(wm, run.within10Model), append(wd, run.within10Md), append(prec, run.precision10)
 			precSD, wrong = append(precSD, run.precision10SD), append(wrong, run.wrongSide)
-			precStaff, queued = append(precStaff, run.precision10Staff), append(queued, run.queued)
+			precStaff, queued, wrongQueued = append(precStaff, run.precision10Staff), append(queued, run.queued), append(wrongQueued, run.wrongQueued)
 			disc, parts, fell = disc+run.disconnected, parts+run.parts, fell+run.fellBack
 		}
 		f := func(xs []float64, scale float64, format string) string {
@@ -590,9 +591,9 @@ func TestAggregateRegimes(t *testing.T) {
 		mWd, _ := aggMeanCI(wd)
 		mPrec, _ := aggMeanCI(prec)
 		mWrong, _ := aggMeanCI(wrong)
-		fmt.Fprintf(&table, "| %s | %s | %s | %s | %s%% | %s%% | %d of %d | %s | %s | %s | %s%% | %s%% | %d of %d |\n", r.name, f(rm, 1, "%.2f"), f(rd, 1, "%.2f"),
+		fmt.Fprintf(&table, "| %s | %s | %s | %s | %s%% | %s%% | %d of %d | %s | %s | %s | %s%% | %s%% | %s%% | %d of %d |\n", r.name, f(rm, 1, "%.2f"), f(rd, 1, "%.2f"),
 			f(ratio, 1, "%.3f"), f(wm, 100, "%.1f"), f(wd, 100, "%.1f"), disc, parts, f(prec, 1, "%.2f"), f(precStaff, 1, "%.2f"), f(precSD, 1, "%.2f"),
-			f(queued, 100, "%.0f"), f(wrong, 100, "%.0f"), fell, seeds)
+			f(queued, 100, "%.0f"), f(wrongQueued, 100, "%.0f"), f(wrong, 100, "%.0f"), fell, seeds)
 		// The targets: ≤ 0.85 for (a) and (b), ≤ 0.65 for (c) and (e).
 		// (e) cannot reach 0.65: the Bayes-optimal grades, which know every
 		// reviewer's bias and noise, reach 0.665 (TestAggregateRegimeBound),
@@ -623,10 +624,15 @@ func TestAggregateRegimes(t *testing.T) {
 		// ranks by doubt, which seeks the grades on the wrong side of the
 		// pass mark, not the largest errors: the Bayes-optimal grades ranked
 		// so reach 0.15 (0.27 by SD alone). The bounds guard what is reached.
-		// The staff's queue (items with a reason, 72% of (e)'s) reaches
-		// 0.17 in (e) with 20 seeds.
-		if mStaff, _ := aggMeanCI(precStaff); r.missing > 0 && (mPrec < 0.12 || mStaff < 0.14 || mWrong < 0.30) {
-			t.Errorf("%s: precision@10%% by doubt %.2f, of the staff's queue %.2f, wrong side found %.0f%%; want ≥ 0.12, 0.14 and 30%%", r.name, mPrec, mStaff, 100*mWrong)
+		// The staff's queue reaches 0.19 in (e) with 20 seeds.
+		if mStaff, _ := aggMeanCI(precStaff); r.missing > 0 && (mPrec < 0.12 || mStaff < 0.15 || mWrong < 0.30) {
+			t.Errorf("%s: precision@10%% by doubt %.2f, of the staff's queue %.2f, wrong side found %.0f%%; want ≥ 0.12, 0.15 and 30%%", r.name, mPrec, mStaff, 100*mWrong)
+		}
+		// The queue is there to catch the grades on the wrong side of the
+		// pass mark (QueueWrongSide): it holds 90–92% of them in every
+		// regime, and 36–44% of the submissions (20 seeds).
+		if mWQ, _ := aggMeanCI(wrongQueued); mWQ < 0.80 {
+			t.Errorf("%s: the staff's queue holds %.0f%% of the grades on the wrong side, want ≥ 80%%", r.name, 100*mWQ)
 		}
 	}
 	t.Logf("%d seeds per regime (mean ± 95%% CI):%s", seeds, table.String())
@@ -832,25 +838,36 @@ func TestAggGamma(t *testing.T) {
 // (newStaffView: the items with a reason, in queueOrder), the share among
 // the 10% largest errors of the view's grades. Work without a review has
 // no grade, hence no error, and is left out of both. It returns that
-// share and the share of the graded work the queue holds.
-func aggRegimeStaffQueue(tb testing.TB, d aggRegimeDraw) (precision, queued float64) {
+// share, the share of the graded work the queue holds, and the share of
+// the grades on the wrong side of the pass mark that it holds.
+func aggRegimeStaffQueue(tb testing.TB, d aggRegimeDraw) (precision, queued, wrongIn float64) {
 	v := aggRegimeQueue(tb, d)
 	graded := func(it *QueueItem) bool { return it.Model != nil && it.ReviewsDone > 0 }
 	errOf := func(it *QueueItem) float64 { return math.Abs(it.Model.Grade - d.truth[it.Submission.ID]) }
+	wrong := func(it *QueueItem) bool {
+		return (it.Model.Grade >= PassMark) != (d.truth[it.Submission.ID] >= PassMark)
+	}
 	var errs []float64
+	wrongAll, wrongQueued := 0, 0
 	for _, it := range v.all {
 		if graded(it) {
 			errs = append(errs, errOf(it))
+			if wrong(it) {
+				wrongAll++
+			}
 		}
 	}
 	var q []*QueueItem
 	for i := range v.queue {
 		if graded(&v.queue[i]) {
 			q = append(q, &v.queue[i])
+			if wrong(&v.queue[i]) {
+				wrongQueued++
+			}
 		}
 	}
 	if len(q) == 0 || len(errs) == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	slices.Sort(errs)
 	cut := errs[len(errs)-max(len(errs)/10, 1)]
@@ -860,7 +877,7 @@ func aggRegimeStaffQueue(tb testing.TB, d aggRegimeDraw) (precision, queued floa
 			hits++
 		}
 	}
-	return float64(hits) / float64(top), float64(len(q)) / float64(len(errs))
+	return float64(hits) / float64(top), float64(len(q)) / float64(len(errs)), float64(wrongQueued) / float64(max(wrongAll, 1))
 }
 
 // aggRegimeQueue draws cohort d's correction queue as Service.Corrections

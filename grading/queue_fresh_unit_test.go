@@ -11,7 +11,7 @@ import (
 // computed, and a view kept while nothing changed keeps that time.
 func TestCorrectionQueueFreshness(t *testing.T) {
 	t.Parallel()
-	e, _ := closed(t)
+	e, _ := closedWith(t, map[string]int{"p4": 3}) // p4's grade is in doubt: queued
 	e.svc.Store = gradingtest.Stamped{Store: e.store}
 	at := e.clock.Now()
 	q, err := e.svc.CorrectionQueue(ctx, anim, sid)
