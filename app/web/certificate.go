@@ -284,9 +284,16 @@ func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// What the level attests, for this holder: their session's thresholds,
+	// or the coordination's decision, as their PDF says.
+	byCoordination, err := s.certs.ByCoordination(c.UserContext(), cert)
+	if err != nil {
+		return err
+	}
 	p := s.newPage(c, "app.verify.title")
 	linkedIn := s.linkedInURL(c, cert) // app/linkedin.go: for the holder only
-	p.Data = fiber.Map{"Cert": cert, "Organisation": s.cfg.Organisation, "JWKS": s.cfg.BaseURL + "/.well-known/jwks.json", "LinkedIn": linkedIn}
+	p.Data = fiber.Map{"Cert": cert, "Organisation": s.cfg.Organisation, "JWKS": s.cfg.BaseURL + "/.well-known/jwks.json", "LinkedIn": linkedIn,
+		"Meaning": levelMeaning(p.translator, cert, byCoordination)}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	if linkedIn != "" {
 		c.Set(fiber.HeaderCacheControl, "private, no-cache")

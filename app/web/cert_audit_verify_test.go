@@ -1,0 +1,89 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"librecours/certificates"
+)
+
+// TestVerifyPageStatesWhatWasMet: the public verification page says what
+// this holder met, as their PDF does: the thresholds of their session, or
+// that the coordination set the level. It once printed the default
+// thresholds ("at least four of the six…") for every certificate, even one
+// the coordination granted or one of a session with other rules.
+func TestVerifyPageStatesWhatWasMet(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	if err := f.e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, 1, "Jury de test"); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := f.e.srv.certs.Close(ctx, f.coord, f.session.ID)
+	if err != nil || len(closed.Issued) != 1 {
+		t.Fatalf("close: %+v %v", closed, err)
+	}
+	granted := closed.Issued[0].Code
+
+	// A certificate of a session that asked three exercises for level I.
+	rules := certificates.DefaultRules()
+	rules.Level1Exercises = 3
+	code, _ := certificates.NormalizeCode("LC3-7K2Q-M9XD-4TPA-Q8ZC")
+	met := certificates.Certificate{Code: code, SessionID: "s-other", SessionCode: "LCIII-009", SessionStart: "2026-03-02", SessionEnd: "2026-03-22",
+		UserID: f.part.ID, HolderName: f.part.Name, Level: certificates.LevelI, Lang: "fr", Salt: "sel", Badge: "b",
+		Rules: rules, IssuedAt: testStart, StatusIndex: 4242}
+	if err := f.e.srv.certs.Store.InsertCertificate(ctx, met); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		code, lang, want, wrong string
+	}{
+		{granted, "fr", "Niveau attribué par la coordination de la formation (Niveau I).", "quatre des six"},
+		{granted, "en", "Level set by the course coordination (Level I).", "four of the six"},
+		{code, "fr", "a réussi au moins 3 des 6 exercices", "quatre des six"},
+		{code, "en", "passed at least 3 of the 6 peer-reviewed exercises", "four of the six"},
+	} {
+		req := httptest.NewRequest("GET", "/certificates/"+tc.code, nil)
+		req.Header.Set("Accept-Language", tc.lang)
+		resp := f.e.do(req)
+		body := auditBody(t, resp)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s %s: %d", tc.code, tc.lang, resp.StatusCode)
+		}
+		text := strings.ReplaceAll(body, "&nbsp;", "\u00a0")
+		if !strings.Contains(text, tc.want) || strings.Contains(text, tc.wrong) {
+			t.Errorf("%s (%s): the page should say %q, not %q; it says:\n%s", tc.code, tc.lang, tc.want, tc.wrong, between(body, "<dl>", "</dl>"))
+		}
+	}
+}
+
+// between returns the part of s from the first from to the next to.
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return s
+	}
+	j := strings.Index(s[i:], to)
+	if j < 0 {
+		return s[i:]
+	}
+	return s[i : i+j+len(to)]
+}
+
+// auditBody reads a response's body.
+func auditBody(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
