@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"librecours/certificates"
+	"librecours/course"
 )
 
 // TestVerifyPageStatesWhatWasMet: the public verification page says what
@@ -60,6 +61,44 @@ func TestVerifyPageStatesWhatWasMet(t *testing.T) {
 		text := strings.ReplaceAll(body, "&nbsp;", "\u00a0")
 		if !strings.Contains(text, tc.want) || strings.Contains(text, tc.wrong) {
 			t.Errorf("%s (%s): the page should say %q, not %q; it says:\n%s", tc.code, tc.lang, tc.want, tc.wrong, between(body, "<dl>", "</dl>"))
+		}
+	}
+}
+
+// TestVerifyCodeAsTyped: the verification page and API read the code of
+// the address as it was typed: one with spaces (%20) is found, as the
+// form finds it; an unknown one is shown decoded ("été", not
+// "%C3%A9t%C3%A9") and cut short when very long.
+func TestVerifyCodeAsTyped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ada := e.user("ada@example.org", "Ada Lovelace", course.RoleParticipant)
+	code := verifyCerts(t, e, ada)[0]
+	spaced := strings.ReplaceAll(code, "-", "%20")
+	for _, path := range []string{"/certificates/" + spaced, "/api/v1/certificates/" + spaced, "/certificates/" + strings.ToLower(code) + "%20"} {
+		if resp := e.do(httptest.NewRequest("GET", path, nil)); resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d, want 200", path, resp.StatusCode)
+		}
+	}
+
+	resp := e.do(httptest.NewRequest("GET", "/certificates/%C3%A9t%C3%A9", nil))
+	body := auditBody(t, resp)
+	if alert := between(body, `role="alert"`, "</p>"); resp.StatusCode != 404 || !strings.Contains(alert, "«\u202fété\u202f»") || !strings.Contains(body, `name="code"`) || strings.Contains(between(body, `name="code"`, ">"), "%C3%A9") {
+		t.Errorf("unknown code: %d, the page should show « été »:\n%s", resp.StatusCode, between(body, `role="alert"`, "</p>"))
+	}
+	long := strings.Repeat("A", 1500)
+	resp = e.do(httptest.NewRequest("GET", "/certificates/"+long, nil))
+	body = auditBody(t, resp)
+	if shown := between(body, `role="alert"`, "</p>") + between(body, `name="code"`, ">"); resp.StatusCode != 404 || strings.Contains(shown, strings.Repeat("A", 41)) || !strings.Contains(shown, strings.Repeat("A", 40)+"…") {
+		t.Errorf("long code: %d, want 404 with the code cut short:\n%.500s", resp.StatusCode, body[strings.Index(body, "<main"):])
+	}
+	for _, raw := range []string{"%25", "..%2F..%2Fetc%2Fpasswd", "%00", "%FF%FE"} {
+		resp := e.do(httptest.NewRequest("GET", "/certificates/"+raw, nil))
+		if resp.StatusCode != 404 {
+			t.Errorf("GET /certificates/%s: %d, want 404", raw, resp.StatusCode)
+		}
+		if resp := e.do(httptest.NewRequest("GET", "/api/v1/certificates/"+raw, nil)); resp.StatusCode != 404 {
+			t.Errorf("GET /api/v1/certificates/%s: %d, want 404", raw, resp.StatusCode)
 		}
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
@@ -271,13 +273,35 @@ func (s *Server) handleVerifyLookup(c *fiber.Ctx) error {
 	return c.Redirect("/certificates/"+norm, http.StatusSeeOther)
 }
 
+// verifyCode is the :code of a verification address as it was typed: the
+// path is not unescaped, and a code pasted with spaces arrives as %20.
+func verifyCode(c *fiber.Ctx) string {
+	raw := c.Params("code")
+	if s, err := url.PathUnescape(raw); err == nil {
+		return s
+	}
+	return raw
+}
+
+// shownCode is a code typed in an address, to show back on the page of
+// an unknown code: valid UTF-8, cut to a few dozen characters.
+func shownCode(s string) string {
+	const most = 40
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.RuneCountInString(s) <= most {
+		return s
+	}
+	return string([]rune(s)[:most]) + "…"
+}
+
 func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
-	cert, err := s.certs.Lookup(c.UserContext(), c.Params("code"))
+	code := verifyCode(c)
+	cert, err := s.certs.Lookup(c.UserContext(), code)
 	if errors.Is(err, certificates.ErrNotFound) {
 		// A clear page, with the form to try again, for an unknown code.
 		p := s.newPage(c, "app.verify.title")
-		p.Form["code"] = c.Params("code")
-		p.Data = fiber.Map{"Unknown": c.Params("code")}
+		p.Form["code"] = shownCode(code)
+		p.Data = fiber.Map{"Unknown": shownCode(code)}
 		c.Status(http.StatusNotFound)
 		return s.render(c, "pages/certificates/lookup", p)
 	}
@@ -404,7 +428,7 @@ func (s *Server) toCertificateJSON(c certificates.Certificate) certificateJSON {
 }
 
 func (s *Server) handleAPIVerify(c *fiber.Ctx) error {
-	cert, err := s.certs.Lookup(c.UserContext(), c.Params("code"))
+	cert, err := s.certs.Lookup(c.UserContext(), verifyCode(c))
 	if err != nil {
 		return err
 	}
