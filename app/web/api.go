@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -25,6 +26,11 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("app.error.json_empty")
+	}
+	// checkUTF8 looks only at bodies labelled JSON; one sent as text/plain
+	// or unlabelled would be decoded with U+FFFD for each bad byte.
+	if !utf8.Valid(body) || hasLoneSurrogate(body) {
+		return errInvalidUTF8
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
