@@ -11,6 +11,7 @@ import (
 	"librecours/app"
 	"librecours/app/cli/verify"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -110,6 +111,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	defer p.Close()
+	// The address is taken before anything runs or says it runs: a port in
+	// use stops the start here, named, not after "running at" was printed
+	// and the scheduler had started.
+	network := p.Web.App().Config().Network
+	if network == "" {
+		network = "tcp4"
+	}
+	ln, err := net.Listen(network, cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("LIBRECOURS_ADDR %s: %w", cfg.Addr, err)
+	}
+	defer func() { _ = ln.Close() }()
 	if err := p.BootstrapAdmin(ctx); err != nil {
 		return err
 	}
@@ -137,7 +150,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		defer stopAdmin()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Listen(cfg.Addr) }()
+	go func() { errc <- srv.App().Listener(ln) }()
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	schedDone := make(chan struct{})
 	go func() { p.Scheduler.Run(schedCtx, 30*time.Second); close(schedDone) }()
