@@ -69,6 +69,16 @@ func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") 
 // Embedded reports whether the platform runs its own database.
 func (c Config) Embedded() bool { return c.MongoURI == "" }
 
+// durationFloors are the shortest durations accepted: below them a value is
+// a slip (1ns, 30s for a sign-in), and the outbox's pace would run its loop
+// without a pause, taking a core and the database's writer.
+var durationFloors = map[string]time.Duration{
+	"LIBRECOURS_NOTIFY_INTERVAL": time.Second,
+	"LIBRECOURS_SESSION_IDLE":    time.Minute,
+	"LIBRECOURS_SESSION_MAX":     time.Minute,
+	"LIBRECOURS_TOKEN_TTL":       time.Minute,
+}
+
 // FromEnv reads the configuration; getenv is os.Getenv outside tests.
 func FromEnv(getenv func(string) string) (Config, error) {
 	str := func(k, def string) string {
@@ -86,6 +96,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 30m or 12h", k, v))
+			return def
+		}
+		if least := durationFloors[k]; d < least {
+			errs = append(errs, fmt.Errorf("%s: %q is shorter than %s", k, v, least))
 			return def
 		}
 		return d
@@ -137,8 +151,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	} else {
 		c.TrustedProxies = ps
 	}
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_ADDR: %q is not host:port", c.Addr))
+	} else if _, err := net.LookupPort("tcp", port); err != nil {
+		errs = append(errs, fmt.Errorf("LIBRECOURS_ADDR: %q: %q is not a port (0 to 65535)", c.Addr, port))
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("LIBRECOURS_BASE_URL: %q is not an http(s) URL", c.BaseURL))
