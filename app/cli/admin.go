@@ -35,6 +35,10 @@ func adminSocket(cfg config.Config) string { return filepath.Join(cfg.DataDir, a
 // errNoServer says that no running server answered on the admin socket.
 var errNoServer = errors.New("no server answers on the admin socket")
 
+// errServerStopped says that the server took a command's request on the
+// admin socket, then went away without an answer.
+var errServerStopped = errors.New("the running server stopped before it answered")
+
 // adminUser is the body of POST /users.
 type adminUser struct {
 	Email    string        `json:"email"`
@@ -146,10 +150,13 @@ func (s admin) adminRotateKey(w http.ResponseWriter, r *http.Request) {
 // answer into out; errNoServer when nothing listens there.
 func adminCall(ctx context.Context, cfg config.Config, path string, in, out any) error {
 	sock := adminSocket(cfg)
+	dialed := false
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", sock)
+			c, err := d.DialContext(ctx, "unix", sock)
+			dialed = dialed || err == nil
+			return c, err
 		},
 	}}
 	body, err := json.Marshal(in)
@@ -162,6 +169,11 @@ func adminCall(ctx context.Context, cfg config.Config, path string, in, out any)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
+	if err != nil && dialed {
+		// It took the request, then went away (stopped, killed): the work
+		// may have begun.
+		return fmt.Errorf("%w (%s): %w", errServerStopped, sock, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%w (%s): %w", errNoServer, sock, err)
 	}

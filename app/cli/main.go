@@ -250,7 +250,13 @@ func backupCommand(ctx context.Context, cfg config.Config, verb string, args []s
 			return err
 		}, func() error {
 			m = &store.Manifest{}
-			return adminCall(ctx, cfg, "/backup", map[string]string{"dir": dir}, m)
+			err := adminCall(ctx, cfg, "/backup", map[string]string{"dir": dir}, m)
+			if errors.Is(err, errServerStopped) {
+				if _, serr := os.Stat(filepath.Join(dir, "manifest.json")); serr != nil {
+					return fmt.Errorf("backup: %w; the backup in %s is unfinished (no manifest.json): remove it and run backup again", err, dir)
+				}
+			}
+			return err
 		})
 	} else {
 		err = onPlatform(ctx, cfg, verb, func(p *app.Platform) (err error) {
