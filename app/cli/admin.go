@@ -194,7 +194,11 @@ func onPlatform(ctx context.Context, cfg config.Config, holder string, direct fu
 	var locked *sqlstore.LockedError
 	if errors.As(err, &locked) {
 		if viaServer == nil {
-			return fmt.Errorf("%s: %w", holder, err)
+			h := locked.Holder
+			if h == "" {
+				h = "another process"
+			}
+			return fmt.Errorf("%s: the data folder %s is in use by %s; stop it first (%s runs only on a folder no server holds)", holder, locked.Dir, h, holder)
 		}
 		if err := viaServer(); !errors.Is(err, errNoServer) {
 			return err

@@ -81,7 +81,9 @@ func TestCommandsBesideARunningServer(t *testing.T) {
 
 	// Restoring into the live folder is refused, naming the folder and the holder.
 	code, _, errOut := run("restore", dir)
-	if code != 1 || !strings.Contains(errOut, data) || !strings.Contains(errOut, "serve") {
+	// It cannot go through the server: the message does not suggest it.
+	if code != 1 || !strings.Contains(errOut, data) || !strings.Contains(errOut, "serve") ||
+		!strings.Contains(errOut, "stop it first") || strings.Contains(errOut, "through it") {
 		t.Fatalf("restore into a live folder: exit %d: %s", code, errOut)
 	}
 	// So is a second server.
