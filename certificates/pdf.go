@@ -2,11 +2,13 @@ package certificates
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"image"
 	"image/png"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/signintech/gopdf"
@@ -14,6 +16,7 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gomonobold"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
 
 	"librecours/course"
 )
@@ -103,22 +106,36 @@ func (c CertificatePDF) Validate() error {
 	return nil
 }
 
-// Font families registered in every document.
+// Font families registered in every document, and the one added to a
+// document whose holder's name has letters the Go fonts lack.
 const (
-	fontRegular = "go-regular"
-	fontBold    = "go-bold"
-	fontMono    = "go-mono-bold"
+	fontRegular  = "go-regular"
+	fontBold     = "go-bold"
+	fontMono     = "go-mono-bold"
+	fontFallback = "dejavu-bold"
 )
 
+// dejaVuBold is DejaVu Sans Bold (fonts/README.md): Arabic, Hebrew and
+// the other scripts of people's names that Go Bold does not have.
+//
+//go:embed fonts/DejaVuSans-Bold.ttf
+var dejaVuBold []byte
+
 // PDFRenderer draws certificates. Build it once with NewPDFRenderer: it
-// parses the embedded Go fonts then, and Render only subsets them. It holds
+// parses the embedded fonts then, and Render only subsets them. It holds
 // no mutable state, so Render is safe for concurrent use.
 type PDFRenderer struct {
 	fonts *gopdf.FontContainer
+	// bold and fallback tell which characters each font has, to print the
+	// holder's name.
+	bold, fallback *sfnt.Font
 }
 
-// NewPDFRenderer parses the fonts (Go Regular, Go Bold, Go Mono Bold, which
-// cover French: é è à ç œ « » ’ …).
+// NewPDFRenderer parses the fonts: Go Regular, Go Bold, Go Mono Bold, which
+// cover French (é è à ç œ « » ’ …) and the Latin, Greek and Cyrillic
+// alphabets, and DejaVu Sans Bold for the letters of a holder's name they
+// lack (Arabic, Hebrew…). Chinese, Japanese and Korean characters are in
+// neither: they print as "?".
 func NewPDFRenderer() (*PDFRenderer, error) {
 	fonts := &gopdf.FontContainer{}
 	for _, f := range []struct {
@@ -128,13 +145,54 @@ func NewPDFRenderer() (*PDFRenderer, error) {
 		{fontRegular, goregular.TTF},
 		{fontBold, gobold.TTF},
 		{fontMono, gomonobold.TTF},
+		{fontFallback, dejaVuBold},
 	} {
 		opt := gopdf.TtfOption{Style: gopdf.Regular, OnGlyphNotFoundSubstitute: substituteGlyph}
 		if err := fonts.AddTTFFontDataWithOption(f.family, f.data, opt); err != nil {
 			return nil, fmt.Errorf("certificates: parse font %s: %w", f.family, err)
 		}
 	}
-	return &PDFRenderer{fonts: fonts}, nil
+	r := &PDFRenderer{fonts: fonts}
+	for _, f := range []struct {
+		family string
+		data   []byte
+		dst    **sfnt.Font
+	}{
+		{fontBold, gobold.TTF, &r.bold},
+		{fontFallback, dejaVuBold, &r.fallback},
+	} {
+		var err error
+		if *f.dst, err = sfnt.Parse(f.data); err != nil {
+			return nil, fmt.Errorf("certificates: parse font %s: %w", f.family, err)
+		}
+	}
+	return r, nil
+}
+
+// has reports whether font has a glyph for r.
+func has(font *sfnt.Font, r rune) bool {
+	var buf sfnt.Buffer
+	g, err := font.GlyphIndex(&buf, r)
+	return err == nil && g != 0
+}
+
+// nameFont is the font of each character of a name: Go Bold when it has
+// the letter, else DejaVu Sans Bold when it does; a space or a mark takes
+// the font of the character before it. needed reports whether any
+// character takes DejaVu.
+func (r *PDFRenderer) nameFont(name string) (fonts []string, needed bool) {
+	font := fontBold
+	for _, c := range name {
+		switch {
+		case unicode.IsSpace(c) || unicode.Is(unicode.Mn, c):
+		case has(r.bold, c) || !has(r.fallback, c):
+			font = fontBold
+		default:
+			font, needed = fontFallback, true
+		}
+		fonts = append(fonts, font)
+	}
+	return fonts, needed
 }
 
 // substituteGlyph replaces characters the Go fonts lack: the narrow and
@@ -187,7 +245,18 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 
 	d := &pdfDoc{gp: &gopdf.GoPdf{}}
 	d.gp.Start(gopdf.Config{Unit: gopdf.UnitPT, PageSize: gopdf.Rect{W: pageW, H: pageH}})
-	for _, family := range []string{fontRegular, fontBold, fontMono} {
+	families := []string{fontRegular, fontBold, fontMono}
+	name := c.HolderName
+	if _, needed := r.nameFont(name); needed {
+		// Arabic letters joined, then DejaVu added only to the documents
+		// that use it.
+		name = shapeArabic(name)
+		if _, needed := r.nameFont(name); needed {
+			families = append(families, fontFallback)
+			d.nameFont = r.nameFont
+		}
+	}
+	for _, family := range families {
 		if err := d.gp.AddTTFFontFromFontContainer(family, r.fonts); err != nil {
 			return nil, fmt.Errorf("certificates: pdf font %s: %w", family, err)
 		}
@@ -202,7 +271,7 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 	if c.Labels.AwardedTo != "" {
 		d.centered(c.Labels.AwardedTo, fontRegular, 13, 0, colorLabel, 170)
 	}
-	d.holderName(c.HolderName, pageW-2*margin-40)
+	d.holderName(name, pageW-2*margin-40)
 	d.rule(pageW/2-140, pageW/2+140, nameBottom, colorGold, 0.75)
 	d.fitted(c.LevelName, fontBold, 18, 10, pageW-2*margin, colorNavy, 254)
 	y := 284.0
@@ -288,6 +357,9 @@ type pdfDoc struct {
 	// (archivePDF tags them); next is the type of the next one, P when "".
 	roles []string
 	next  string
+	// nameFont, when the holder's name needs the fallback font, gives the
+	// font of each of its characters (PDFRenderer.nameFont).
+	nameFont func(string) ([]string, bool)
 }
 
 func (d *pdfDoc) frame() {
@@ -400,39 +472,46 @@ const (
 // on one line from 30 points down to 16, then on as many lines as the
 // band under "décerné à" holds, down to 8 points. A name of up to
 // course.MaxNameRunes characters, even one long word, is printed whole.
+// A name with letters Go Bold lacks is measured and drawn run by run,
+// each in its font, right-to-left runs reversed (nameLine).
 func (d *pdfDoc) holderName(text string, width float64) {
 	const full, single, smallest, leading = 30.0, 16.0, 8.0, 1.15
 	if text == "" || !d.setFont(fontBold, full, 0, colorText) {
 		return
 	}
-	one, err := d.gp.MeasureTextWidth(text)
-	if d.err = err; err != nil {
-		return
-	}
-	if one*single/full <= width {
-		d.fitted(text, fontBold, full, single, width, colorText, nameTop)
-		return
-	}
-	room := nameBottom - 4 - nameTop
-	var lines []string
-	size := single
-	for ; ; size -= 0.5 {
-		if d.err = d.gp.SetFontSize(size); d.err != nil {
+	size := full
+	for ; size > single; size -= 0.5 {
+		w, err := d.nameWidth(text, size)
+		if d.err = err; err != nil {
 			return
 		}
-		if lines, d.err = d.wrapName(text, width); d.err != nil {
-			return
-		}
-		if float64(len(lines))*size*leading <= room || size <= smallest {
+		if w <= width {
 			break
 		}
 	}
-	y := nameTop + (room-float64(len(lines))*size*leading)/2
+	lines := []string{text}
+	if w, err := d.nameWidth(text, size); err != nil {
+		d.err = err
+		return
+	} else if w > width {
+		for ; ; size -= 0.5 {
+			if lines, d.err = wrapName(text, width, func(s string) (float64, error) { return d.nameWidth(s, size) }); d.err != nil {
+				return
+			}
+			if float64(len(lines))*size*leading <= nameBottom-4-nameTop || size <= smallest {
+				break
+			}
+		}
+	}
+	y := nameTop + (full-size)*0.6 // one line: in the middle of the room the full size took
+	if len(lines) > 1 {
+		y = nameTop + (nameBottom-4-nameTop-float64(len(lines))*size*leading)/2
+	}
 	for i, line := range lines {
 		if i > 0 {
 			d.next = continued // the lines of the name are one P
 		}
-		d.cell(line, (pageW-width)/2, width, y, size, gopdf.Center)
+		d.nameLine(line, (pageW-width)/2, width, y, size)
 		if d.err != nil {
 			return
 		}
@@ -440,12 +519,80 @@ func (d *pdfDoc) holderName(text string, width float64) {
 	}
 }
 
-// wrapName splits a name into lines no wider than width in the current
-// font: at spaces, else after a hyphen, else between two characters, for a
-// word wider than the line.
-func (d *pdfDoc) wrapName(text string, width float64) ([]string, error) {
+// nameRun is a piece of a name drawn in one font.
+type nameRun struct{ text, font string }
+
+// nameRuns splits a line of the name, in drawing order, into runs of one
+// font; one run in Go Bold when the name needs no other font.
+func (d *pdfDoc) nameRuns(line string) []nameRun {
+	if d.nameFont == nil {
+		return []nameRun{{line, fontBold}}
+	}
+	line = visualOrder(line)
+	fonts, _ := d.nameFont(line)
+	var runs []nameRun
+	i := 0
+	for _, c := range line {
+		f := fonts[i]
+		if n := len(runs); n > 0 && runs[n-1].font == f {
+			runs[n-1].text += string(c)
+		} else {
+			runs = append(runs, nameRun{string(c), f})
+		}
+		i++
+	}
+	return runs
+}
+
+// nameWidth measures a line of the name at size, run by run.
+func (d *pdfDoc) nameWidth(line string, size float64) (float64, error) {
+	total := 0.0
+	for _, run := range d.nameRuns(line) {
+		if err := d.gp.SetFont(run.font, "", size); err != nil {
+			return 0, err
+		}
+		w, err := d.gp.MeasureTextWidth(run.text)
+		if err != nil {
+			return 0, err
+		}
+		total += w
+	}
+	return total, nil
+}
+
+// nameLine draws a line of the name centred in the box from x of width w,
+// its runs side by side; they make one block of the tagged PDF.
+func (d *pdfDoc) nameLine(line string, x, w, y, size float64) {
+	width, err := d.nameWidth(line, size)
+	if d.err = err; err != nil {
+		return
+	}
+	x += max(0, (w-width)/2)
+	for i, run := range d.nameRuns(line) {
+		if d.err = d.gp.SetFont(run.font, "", size); d.err != nil {
+			return
+		}
+		rw, err := d.gp.MeasureTextWidth(run.text)
+		if d.err = err; err != nil {
+			return
+		}
+		if i > 0 {
+			d.next = continued
+		}
+		d.cell(run.text, x, rw, y, size, gopdf.Left)
+		if d.err != nil {
+			return
+		}
+		x += rw
+	}
+}
+
+// wrapName splits a name into lines no wider than width as measure
+// measures them: at spaces, else after a hyphen, else between two
+// characters, for a word wider than the line.
+func wrapName(text string, width float64, measure func(string) (float64, error)) ([]string, error) {
 	fits := func(s string) (bool, error) {
-		w, err := d.gp.MeasureTextWidth(s)
+		w, err := measure(s)
 		return w <= width, err
 	}
 	var lines []string
