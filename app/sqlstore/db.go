@@ -104,6 +104,12 @@ const (
 	walBackstop     = 16000 // 64 MB of 4 KB pages
 )
 
+// walKeep is the size, in bytes, to which the WAL file is cut back when
+// writing starts again from its beginning (SQLite's journal_size_limit):
+// SQLite reuses the file without shrinking it, so after a burst it kept its
+// largest size, up to walBackstop's 64 MB, until the server stopped.
+const walKeep = 4 << 20
+
 // Open takes the folder's lock, opens the database (creating it) and applies
 // the migrations.
 func Open(ctx context.Context, dir string, o Options) (*DB, error) {
@@ -135,6 +141,7 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(walBackstop)+")")
+		q.Add("_pragma", "journal_size_limit("+strconv.Itoa(walKeep)+")")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
