@@ -317,7 +317,7 @@ func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
 	p := s.newPage(c, "app.verify.title")
 	linkedIn := s.linkedInURL(c, cert) // app/linkedin.go: for the holder only
 	p.Data = fiber.Map{"Cert": cert, "Organisation": s.cfg.Organisation, "JWKS": s.cfg.BaseURL + "/.well-known/jwks.json", "LinkedIn": linkedIn,
-		"Meaning": levelMeaning(p.translator, cert, byCoordination)}
+		"Meaning": levelMeaning(p.translator, cert, byCoordination), "TimeZone": s.cfg.TimeZone}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	if linkedIn != "" {
 		c.Set(fiber.HeaderCacheControl, "private, no-cache")
@@ -327,7 +327,8 @@ func (s *Server) handleVerifyShow(c *fiber.Ctx) error {
 
 // certificatePDF renders the PDF of a certificate in its language; its text
 // states the thresholds its holder met, or that the coordination set the
-// level (byCoordination).
+// level (byCoordination). It is dated in the platform's time zone, as the
+// verification page is.
 func (s *Server) certificatePDF(cert *certificates.Certificate, byCoordination bool) ([]byte, error) {
 	tr := s.translators[cert.Lang]
 	if tr == nil {
@@ -344,7 +345,7 @@ func (s *Server) certificatePDF(cert *certificates.Certificate, byCoordination b
 		LevelMeaning: levelMeaning(tr, cert, byCoordination),
 		SessionCode:  cert.SessionCode,
 		SessionDates: tr.T("certificates.pdf.dates", "From", datePhrase(tr, cert.SessionStart), "To", datePhrase(tr, cert.SessionEnd)),
-		Issuer:       s.cfg.Organisation, IssuedOn: tr.T("certificates.pdf.issued_on", "Date", datePhrase(tr, cert.IssuedAt.Format(course.DateLayout))),
+		Issuer:       s.cfg.Organisation, IssuedOn: tr.T("certificates.pdf.issued_on", "Date", datePhrase(tr, cert.IssuedAt.In(s.zones.get(s.cfg.TimeZone)).Format(course.DateLayout))),
 		IssuedAt: cert.IssuedAt, Code: cert.Code, VerifyURL: certificates.VerifyURL(s.cfg.BaseURL, cert.Code),
 	})
 }
