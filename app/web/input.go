@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"strings"
 	"unicode/utf8"
 
@@ -143,4 +144,26 @@ func requestIDs() fiber.Handler {
 		}
 		return next(c)
 	}
+}
+
+var errNotForm = &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Key: "app.error.form_content_type"}
+
+// formOnly refuses, with 415, a page's POST whose body is not form data
+// (urlencoded or multipart): the handlers read fields with FormValue, which
+// finds none in a JSON or text body, so the action ran as if every field
+// had been left empty (a capacity cleared, every notification off). The
+// API (JSON) is not concerned.
+func formOnly(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if isAPI(c) {
+		return c.Next()
+	}
+	ct := strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentType)))
+	if !strings.HasPrefix(ct, fiber.MIMEApplicationForm) && !strings.HasPrefix(ct, fiber.MIMEMultipartForm) {
+		return errNotForm
+	}
+	return c.Next()
 }

@@ -204,6 +204,7 @@ func (s *Server) routes() {
 
 	a.Use(s.loadUser)
 	a.Use(s.checkCSRF)
+	a.Use(formOnly) // input.go
 	a.Use(s.hideObjects)
 
 	s.registerHomeRoutes()
