@@ -22,7 +22,7 @@ func TestCertificatePDFIssueDateLocal(t *testing.T) {
 	}{
 		{"Europe/Paris", "le 2 mars 2026", "le 1 mars 2026", "lundi 2 mars 2026 à 00:30"},
 		// Where the platform says it runs, the page too.
-		{"America/Montreal", "le 1 mars 2026", "le 2 mars 2026", "dimanche 1 mars 2026 à 18:30"},
+		{"America/Montreal", "le 1er mars 2026", "le 2 mars 2026", "dimanche 1 mars 2026 à 18:30"},
 	} {
 		t.Run(tc.zone, func(t *testing.T) {
 			t.Parallel()
@@ -53,5 +53,23 @@ func issueDateCase(t *testing.T, e *testEnv, wantPDF, wrongPDF, wantPage string)
 	page := e.api("GET", "/certificates/"+code, "", nil)
 	if !strings.Contains(string(page.Body), wantPage) {
 		t.Errorf("the verification page should say %q:\n%s", wantPage, between(string(page.Body), "<dl>", "</dl>"))
+	}
+}
+
+// TestDateFirstOfMonth: French writes the first day of a month « 1er »
+// (« du 1er décembre »), on the certificate and on the pages; English
+// keeps 1.
+func TestDateFirstOfMonth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct{ lang, date, want string }{
+		{"fr", "2026-12-01", "1er décembre 2026"},
+		{"fr", "2026-12-11", "11 décembre 2026"},
+		{"fr", "2026-12-21", "21 décembre 2026"},
+		{"en", "2026-12-01", "1 December 2026"},
+	} {
+		if got := datePhrase(e.srv.translators[tc.lang], tc.date); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.lang, tc.date, got, tc.want)
+		}
 	}
 }

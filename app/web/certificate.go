@@ -360,12 +360,18 @@ func certificateFileName(tr *translator, code string) string {
 	return name + "-" + code + ".pdf"
 }
 
+// datePhrase writes a YYYY-MM-DD date in words: "1er décembre 2026",
+// "1 December 2026".
 func datePhrase(tr *translator, d string) string {
 	t, err := time.Parse(course.DateLayout, d)
 	if err != nil {
 		return d
 	}
-	return tr.T("app.date.format", "Day", t.Day(), "Month", tr.T(fmt.Sprintf("app.month.%d", t.Month())), "Year", t.Year())
+	day := strconv.Itoa(t.Day())
+	if t.Day() == 1 {
+		day = tr.T("app.date.first_day") // French: 1er
+	}
+	return tr.T("app.date.format", "Day", day, "Month", tr.T(fmt.Sprintf("app.month.%d", t.Month())), "Year", t.Year())
 }
 
 func (s *Server) handleCertificatePDF(c *fiber.Ctx, u *course.User) error {
