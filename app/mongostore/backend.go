@@ -83,8 +83,11 @@ func (b *Backend) Export(ctx context.Context, w store.RecordWriter) error {
 	return nil
 }
 
-// Import implements store.Backend. Without transactions a failed restore
-// leaves what it wrote: drop the database before trying again.
+// Import implements store.Backend. There is no transaction around a
+// restore: when one fails halfway (a record the database refuses, the
+// connection lost), the documents it loaded are deleted, so the database
+// is left empty, as it was found, and the restore can be run again. Should
+// that fail too, the error says to drop the database.
 func (b *Backend) Import(ctx context.Context, r store.RecordReader) error {
 	empty, err := b.Empty(ctx)
 	if err != nil {
@@ -95,7 +98,29 @@ func (b *Backend) Import(ctx context.Context, r store.RecordReader) error {
 	}
 	for _, im := range importers {
 		if err := im(ctx, b.db, r); err != nil {
-			return err
+			if cerr := b.clear(context.WithoutCancel(ctx)); cerr != nil {
+				return fmt.Errorf("%w; the database keeps part of the backup (emptying it failed: %w): drop it before restoring again", err, cerr)
+			}
+			return fmt.Errorf("%w (nothing was kept: the database is empty again)", err)
+		}
+	}
+	return nil
+}
+
+// clear deletes every document of the database's collections (not the
+// collections, whose indexes stay): a failed restore's undo, on a database
+// that was empty when the restore began.
+func (b *Backend) clear(ctx context.Context) error {
+	names, err := b.db.write.ListCollectionNames(ctx, bson.M{})
+	if err != nil {
+		return fmt.Errorf("mongostore: list collections: %w", err)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "system.") {
+			continue
+		}
+		if _, err := b.db.W(n).DeleteMany(ctx, bson.M{}); err != nil {
+			return fmt.Errorf("mongostore: empty %s: %w", n, err)
 		}
 	}
 	return nil
