@@ -374,8 +374,25 @@ func datePhrase(tr *translator, d string) string {
 	return tr.T("app.date.format", "Day", day, "Month", tr.T(fmt.Sprintf("app.month.%d", t.Month())), "Year", t.Year())
 }
 
-func (s *Server) handleCertificatePDF(c *fiber.Ctx, u *course.User) error {
+// errRevokedFile answers a holder who asks for the PDF or the badge of a
+// certificate revoked since: the dashboard no longer offers them.
+var errRevokedFile = &httpError{Status: http.StatusGone, Code: "revoked", Key: "certificates.file.revoked"}
+
+// certificateFile is the certificate whose PDF or badge the caller asks
+// for: its holder's while it is valid, any for a coordinator.
+func (s *Server) certificateFile(c *fiber.Ctx, u *course.User) (*certificates.Certificate, error) {
 	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	if err != nil {
+		return nil, err
+	}
+	if cert.RevokedAt != nil && !u.IsCoordinator() {
+		return nil, errRevokedFile
+	}
+	return cert, nil
+}
+
+func (s *Server) handleCertificatePDF(c *fiber.Ctx, u *course.User) error {
+	cert, err := s.certificateFile(c, u)
 	if err != nil {
 		return err
 	}
@@ -391,7 +408,7 @@ func (s *Server) handleCertificatePDF(c *fiber.Ctx, u *course.User) error {
 }
 
 func (s *Server) handleCertificateBadge(c *fiber.Ctx, u *course.User) error {
-	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	cert, err := s.certificateFile(c, u)
 	if err != nil {
 		return err
 	}
@@ -402,7 +419,7 @@ func (s *Server) handleCertificateBadge(c *fiber.Ctx, u *course.User) error {
 // holder's signed credential baked in, for wallets and backpacks that take
 // images.
 func (s *Server) handleCertificateBakedBadge(c *fiber.Ctx, u *course.User) error {
-	cert, err := s.certs.Owned(c.UserContext(), u, c.Params("code"))
+	cert, err := s.certificateFile(c, u)
 	if err != nil {
 		return err
 	}

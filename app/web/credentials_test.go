@@ -277,8 +277,10 @@ func TestCredentialDocuments(t *testing.T) {
 	}
 
 	t.Run("baked badge", func(t *testing.T) {
+		// Revoked now: its holder gets no file of it any more
+		// (TestRevokedCertificateFiles), a coordinator does.
 		b := e.browser()
-		b.login(f.part)
+		b.login(f.coord)
 		page := b.get("/certificates/" + cert.Code + "/badge.svg")
 		res := apiResult{Status: page.Status, Body: []byte(page.HTML), Header: page.Header}
 		if res.Status != 200 || res.Header.Get("Content-Type") != "image/svg+xml" {
