@@ -147,9 +147,9 @@ func Seed(ctx context.Context, p *app.Platform, now func() time.Time, out io.Wri
 }
 
 var demoTexts = []string{
-	"## Mon analyse\n\nLe projet de Camille mêle des **photos prises par elle-même** (elle en est l'autrice, droits moraux et patrimoniaux compris) et des extraits d'un roman encore protégé : l'auteur est mort il y a moins de 70 ans. La courte citation est possible dans un but critique, en citant l'auteur et la source.",
-	"## Réponse\n\nLes droits patrimoniaux durent toute la vie de l'auteur et 70 ans après sa mort ; ensuite l'œuvre entre dans le *domaine public*. Les droits moraux, eux, sont perpétuels : il faut toujours citer l'auteur. Pour la musique de la vidéo, il faut une autorisation ou une œuvre sous licence libre.",
-	"## Synthèse\n\n1. Les photos de Camille : elle peut les utiliser librement.\n2. Le texte du roman : courte citation seulement.\n3. La carte : les données OpenStreetMap sont sous ODbL, il faut créditer « © les contributeurs d'OpenStreetMap ».",
+	"## Mon analyse\n\nLe projet de Camille mêle des **photos prises par elle-même** (elle en est l'autrice, droits moraux et patrimoniaux compris) et des extraits d'un roman encore protégé : l'auteur est mort il y a moins de 70 ans. La courte citation est possible dans un but critique, en citant l'auteur et la source.",
+	"## Réponse\n\nLes droits patrimoniaux durent toute la vie de l'auteur et 70 ans après sa mort ; ensuite l'œuvre entre dans le *domaine public*. Les droits moraux, eux, sont perpétuels : il faut toujours citer l'auteur. Pour la musique de la vidéo, il faut une autorisation ou une œuvre sous licence libre.",
+	"## Synthèse\n\n1. Les photos de Camille : elle peut les utiliser librement.\n2. Le texte du roman : courte citation seulement.\n3. La carte : les données OpenStreetMap sont sous ODbL, il faut créditer « © les contributeurs d'OpenStreetMap ».",
 }
 
 // seedPart1 gives the running LCIII demo session a realistic part 1: work
@@ -186,7 +186,7 @@ func seedPart1(ctx context.Context, grad *grading.Service, sess *course.Session,
 			for _, c := range ex.Rubric {
 				scores[c.ID] = max(1, c.MaxPoints-(i+j)%3)
 			}
-			comment := "Analyse claire et bien argumentée ; pensez à citer l'article du Code de la propriété intellectuelle."
+			comment := "Analyse claire et bien argumentée ; pensez à citer l'article du Code de la propriété intellectuelle."
 			if _, err := g.SaveReview(ctx, st, t.Review.ID, scores, comment); err != nil {
 				return err
 			}
