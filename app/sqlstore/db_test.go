@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestStartOnFullDisk: the message says so in plain words, and keeps the cause.
@@ -189,5 +191,40 @@ func waitForTurnWaiters(t *testing.T, n int) {
 			t.Fatalf("%d writers wait for their turn, want %d", waiting, n)
 		}
 		runtime.Gosched()
+	}
+}
+
+// TestMigrationNumberedBelowTheLast: a database that recorded a later step
+// but not an earlier one gets the earlier one at start. Step 9 ("late
+// work") was released before step 8 ("certificate status index"): a
+// database created in between recorded 1-7 and 9, and the version check
+// (MAX(version)) skipped 8 for ever, so every list of certificates and
+// every backup failed with "no such column: status_index".
+func TestMigrationNumberedBelowTheLast(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	w := openSQL(dsn(filepath.Join(dir, FileName), 5*time.Second, false), nil, nil)
+	var without8 []migration
+	for _, m := range migrations {
+		if m.version != 8 {
+			without8 = append(without8, m)
+		}
+	}
+	if err := migrateSteps(ctx, w, without8); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Close()
+	db, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	if _, err := db.r.ExecContext(ctx, `SELECT status_index FROM certificates LIMIT 0`); err != nil {
+		t.Fatalf("step 8 not applied: %v", err)
+	}
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations) {
+		t.Fatalf("recorded %d steps (%v), want %d", n, err, len(migrations))
 	}
 }

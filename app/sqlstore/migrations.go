@@ -108,7 +108,15 @@ CREATE TABLE health (
 `
 
 // migrate applies the steps the database lacks.
-func migrate(ctx context.Context, w *sql.DB) error {
+func migrate(ctx context.Context, w *sql.DB) error { return migrateSteps(ctx, w, migrations) }
+
+// migrateSteps applies, in order, every step of steps the database has not
+// recorded, including one numbered below the last recorded (steps were
+// numbered as their work began, and 9 was released before 8): comparing
+// with the highest version recorded skipped such a step for ever. A
+// database that recorded a step this program does not know is newer: it is
+// refused.
+func migrateSteps(ctx context.Context, w *sql.DB, steps []migration) error {
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		name TEXT NOT NULL,
@@ -116,15 +124,26 @@ func migrate(ctx context.Context, w *sql.DB) error {
 	) STRICT`); err != nil {
 		return fmt.Errorf("sqlstore: migrations table: %w", classify(err))
 	}
-	var current int
-	if err := w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("sqlstore: read schema version: %w", classify(err))
+	applied := map[int]bool{}
+	err := queryOn(ctx, w, func(rows *sql.Rows) error {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		applied[v] = true
+		return nil
+	}, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("sqlstore: read schema version: %w", err)
 	}
-	if last := migrations[len(migrations)-1].version; current > last {
-		return fmt.Errorf("sqlstore: the database is at schema version %d, newer than this program's %d: run the newer version", current, last)
+	last := steps[len(steps)-1].version
+	for v := range applied {
+		if v > last {
+			return fmt.Errorf("sqlstore: the database is at schema version %d, newer than this program's %d: run the newer version", v, last)
+		}
 	}
-	for _, m := range migrations {
-		if m.version <= current {
+	for _, m := range steps {
+		if applied[m.version] {
 			continue
 		}
 		tx, err := w.BeginTx(ctx, nil)
