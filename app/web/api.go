@@ -32,6 +32,9 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if !utf8.Valid(body) || hasLoneSurrogate(body) {
 		return errInvalidUTF8
 	}
+	if name, ok := duplicateName(body); ok {
+		return badRequest("app.error.json_duplicate_key", "Field", name)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -57,6 +60,61 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	default:
 		return badRequest("app.error.json_malformed")
 	}
+}
+
+// duplicateName returns a name given twice in one object of the JSON text
+// b, which encoding/json would decode with the last value winning. Names
+// are compared as the decoder matches fields, whatever their case, once
+// unescaped. One pass over the bytes, values skipped without copying (a
+// submission's text is most of its body); syntax errors are left to the
+// decoder.
+func duplicateName(b []byte) (string, bool) {
+	type level struct {
+		object bool
+		atName bool // the next string is a name
+		names  map[string]bool
+	}
+	var stack []level
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{':
+			stack = append(stack, level{object: true, atName: true})
+		case '[':
+			stack = append(stack, level{})
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].atName = true
+			}
+		case '"':
+			j := i + 1
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if n := len(stack); n > 0 && stack[n-1].atName {
+				var name string
+				if json.Unmarshal(b[i:min(j+1, len(b))], &name) != nil {
+					return "", false
+				}
+				l, key := &stack[n-1], strings.ToLower(name)
+				if l.names[key] {
+					return name, true
+				}
+				if l.names == nil {
+					l.names = map[string]bool{}
+				}
+				l.names[key], l.atName = true, false
+			}
+			i = j
+		}
+	}
+	return "", false
 }
 
 // parseTime reads an optional RFC 3339 time field.
