@@ -189,7 +189,7 @@ func (s *Server) handleAPIMyReviews(c *fiber.Ctx, u *course.User, _ *noBody) (an
 	if v := c.Query("part"); v != "" {
 		var err error
 		if part, err = strconv.Atoi(v); err != nil || part < 1 || part > course.PartCount {
-			return nil, course.Invalid("part", "app.error.number_invalid")
+			return nil, course.Invalid("part", "app.error.part_number")
 		}
 	}
 	if c.Query("session") == "" {
