@@ -104,8 +104,14 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 // bearerAllowed tells the page routes that also take an API token: the
 // certificate files, fetched by scripts and wallets.
 func bearerAllowed(c *fiber.Ctx) bool {
-	p := c.Path()
-	return c.Method() == fiber.MethodGet && strings.HasPrefix(p, "/certificates/") && (strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, "/badge.jwt"))
+	return c.Method() == fiber.MethodGet && certificateFile(c.Path())
+}
+
+// certificateFile tells a certificate's files, its holder's alone: the PDF,
+// the signed badge and the baked badge.
+func certificateFile(p string) bool {
+	return strings.HasPrefix(p, "/certificates/") &&
+		(strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, "/badge.jwt") || strings.HasSuffix(p, "/badge.svg"))
 }
 
 // checkCSRF guards every HTML form: a signed-in person's token is bound to

@@ -207,6 +207,14 @@ func TestTenPersonSession(t *testing.T) {
 		t.Fatalf("PDF: %d", pdf.Status)
 	}
 	badge := e.api("GET", "/certificates/"+code+"/badge.jwt", w.tokens[0], nil)
+	// The baked badge, like the PDF and the signed one, takes the holder's
+	// API token, and is not found for anyone else.
+	if svg := e.api("GET", "/certificates/"+code+"/badge.svg", w.tokens[0], nil); svg.Status != 200 || !strings.Contains(string(svg.Body), "<svg") {
+		t.Fatalf("baked badge with the holder's token: %d", svg.Status)
+	}
+	if svg := e.api("GET", "/certificates/"+code+"/badge.svg", w.tokens[1], nil); svg.Status != 404 {
+		t.Fatalf("someone else's baked badge: %d", svg.Status)
+	}
 	var jwks jose.JSONWebKeySet
 	if err := json.Unmarshal(e.api("GET", "/.well-known/jwks.json", "", nil).Body, &jwks); err != nil || len(jwks.Keys) != 2 { // one key, under its URL and its thumbprint
 		t.Fatalf("jwks: %v %d", err, len(jwks.Keys))

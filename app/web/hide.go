@@ -25,7 +25,7 @@ func hiddenPath(p string) bool {
 			return true
 		}
 	}
-	return strings.HasPrefix(p, "/certificates/") && (strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, "/badge.jwt"))
+	return certificateFile(p)
 }
 
 // hideObjects turns a refusal (403) on those paths into not found (404).
