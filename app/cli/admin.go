@@ -32,6 +32,26 @@ const adminSocketName = "admin.sock"
 
 func adminSocket(cfg config.Config) string { return filepath.Join(cfg.DataDir, adminSocketName) }
 
+// maxSocketPath is the longest path a Unix socket address holds (sun_path
+// is 108 bytes on Linux, with its final NUL; a little is kept in hand).
+const maxSocketPath = 100
+
+// socketAddr returns the address by which to listen on or dial the socket
+// at path: the path itself, or, when it is too long for a socket address
+// (a data folder deep in a volume), the same file reached through an open
+// descriptor of its folder, /proc/self/fd/N/admin.sock. release closes that
+// descriptor once the socket is no longer listened on or dialled.
+func socketAddr(path string) (addr string, release func(), err error) {
+	if len(path) <= maxSocketPath {
+		return path, func() {}, nil
+	}
+	dir, err := os.Open(filepath.Dir(path)) // #nosec G304 -- the operator's data folder
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("/proc/self/fd/%d/%s", dir.Fd(), filepath.Base(path)), func() { _ = dir.Close() }, nil
+}
+
 // errNoServer says that no running server answered on the admin socket.
 var errNoServer = errors.New("no server answers on the admin socket")
 
@@ -67,12 +87,18 @@ type createdUser struct {
 func listenAdmin(p *app.Platform, path string) (stop func(), err error) {
 	s := admin{p}
 	_ = os.Remove(path) // a socket left by a crash; the folder lock says we own it
-	ln, err := net.Listen("unix", path)
+	addr, release, err := socketAddr(path)
 	if err != nil {
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	ln, err := net.Listen("unix", addr)
+	if err != nil {
+		release()
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		_ = ln.Close()
+		release()
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
 	}
 	mux := http.NewServeMux()
@@ -83,6 +109,7 @@ func listenAdmin(p *app.Platform, path string) (stop func(), err error) {
 	return func() {
 		stopServing()
 		_ = os.Remove(path)
+		release()
 	}, nil
 }
 
@@ -150,11 +177,16 @@ func (s admin) adminRotateKey(w http.ResponseWriter, r *http.Request) {
 // answer into out; errNoServer when nothing listens there.
 func adminCall(ctx context.Context, cfg config.Config, path string, in, out any) error {
 	sock := adminSocket(cfg)
+	addr, release, err := socketAddr(sock)
+	if err != nil {
+		return fmt.Errorf("%w (%s): %w", errNoServer, sock, err)
+	}
+	defer release()
 	dialed := false
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			c, err := d.DialContext(ctx, "unix", sock)
+			c, err := d.DialContext(ctx, "unix", addr)
 			dialed = dialed || err == nil
 			return c, err
 		},
