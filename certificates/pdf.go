@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -106,13 +107,15 @@ func (c CertificatePDF) Validate() error {
 	return nil
 }
 
-// Font families registered in every document, and the one added to a
+// Font families registered in every document, and those added to a
 // document whose holder's name has letters the Go fonts lack.
 const (
 	fontRegular  = "go-regular"
 	fontBold     = "go-bold"
 	fontMono     = "go-mono-bold"
 	fontFallback = "dejavu-bold"
+	fontCJK      = "droid-fallback"
+	fontHangul   = "nanum-square-bold"
 )
 
 // dejaVuBold is DejaVu Sans Bold (fonts/README.md): Arabic, Hebrew and
@@ -121,21 +124,41 @@ const (
 //go:embed fonts/DejaVuSans-Bold.ttf
 var dejaVuBold []byte
 
+// droidFallback is Droid Sans Fallback (fonts/README.md): the Chinese and
+// Japanese characters of people's names, which neither Go Bold nor DejaVu
+// has.
+//
+//go:embed fonts/DroidSansFallbackFull.ttf
+var droidFallback []byte
+
+// nanumSquareBold is NanumSquare Bold (fonts/README.md): the Korean
+// syllables, which Droid Sans Fallback lacks.
+//
+//go:embed fonts/NanumSquareB.ttf
+var nanumSquareBold []byte
+
 // PDFRenderer draws certificates. Build it once with NewPDFRenderer: it
 // parses the embedded fonts then, and Render only subsets them. It holds
 // no mutable state, so Render is safe for concurrent use.
 type PDFRenderer struct {
 	fonts *gopdf.FontContainer
-	// bold and fallback tell which characters each font has, to print the
-	// holder's name.
-	bold, fallback *sfnt.Font
+	// bold and fallbacks tell which characters each font has, to print the
+	// holder's name: Go Bold, else the first fallback that has it.
+	bold      *sfnt.Font
+	fallbacks []nameFallback
+}
+
+// nameFallback is a font a holder's name falls back on.
+type nameFallback struct {
+	family string
+	font   *sfnt.Font
 }
 
 // NewPDFRenderer parses the fonts: Go Regular, Go Bold, Go Mono Bold, which
 // cover French (é è à ç œ « » ’ …) and the Latin, Greek and Cyrillic
-// alphabets, and DejaVu Sans Bold for the letters of a holder's name they
-// lack (Arabic, Hebrew…). Chinese, Japanese and Korean characters are in
-// neither: they print as "?".
+// alphabets, then for the letters of a holder's name they lack DejaVu Sans
+// Bold (Arabic, Hebrew…), Droid Sans Fallback (Chinese, Japanese) and
+// NanumSquare Bold (Korean). A character none has prints as "?".
 func NewPDFRenderer() (*PDFRenderer, error) {
 	fonts := &gopdf.FontContainer{}
 	for _, f := range []struct {
@@ -146,6 +169,8 @@ func NewPDFRenderer() (*PDFRenderer, error) {
 		{fontBold, gobold.TTF},
 		{fontMono, gomonobold.TTF},
 		{fontFallback, dejaVuBold},
+		{fontCJK, droidFallback},
+		{fontHangul, nanumSquareBold},
 	} {
 		opt := gopdf.TtfOption{Style: gopdf.Regular, OnGlyphNotFoundSubstitute: substituteGlyph}
 		if err := fonts.AddTTFFontDataWithOption(f.family, f.data, opt); err != nil {
@@ -153,18 +178,23 @@ func NewPDFRenderer() (*PDFRenderer, error) {
 		}
 	}
 	r := &PDFRenderer{fonts: fonts}
+	var err error
+	if r.bold, err = sfnt.Parse(gobold.TTF); err != nil {
+		return nil, fmt.Errorf("certificates: parse font %s: %w", fontBold, err)
+	}
 	for _, f := range []struct {
 		family string
 		data   []byte
-		dst    **sfnt.Font
 	}{
-		{fontBold, gobold.TTF, &r.bold},
-		{fontFallback, dejaVuBold, &r.fallback},
+		{fontFallback, dejaVuBold},
+		{fontCJK, droidFallback},
+		{fontHangul, nanumSquareBold},
 	} {
-		var err error
-		if *f.dst, err = sfnt.Parse(f.data); err != nil {
+		font, err := sfnt.Parse(f.data)
+		if err != nil {
 			return nil, fmt.Errorf("certificates: parse font %s: %w", f.family, err)
 		}
+		r.fallbacks = append(r.fallbacks, nameFallback{f.family, font})
 	}
 	return r, nil
 }
@@ -177,20 +207,29 @@ func has(font *sfnt.Font, r rune) bool {
 }
 
 // nameFont is the font of each character of a name: Go Bold when it has
-// the letter, else DejaVu Sans Bold when it does; a space or a mark takes
-// the font of the character before it. needed reports whether any
-// character takes DejaVu.
-func (r *PDFRenderer) nameFont(name string) (fonts []string, needed bool) {
+// the letter (or no font has it), else the first fallback that has it; a
+// space or a mark takes the font of the character before it. needed lists
+// the fallback families the name takes, in the fallbacks' order.
+func (r *PDFRenderer) nameFont(name string) (fonts, needed []string) {
 	font := fontBold
 	for _, c := range name {
-		switch {
-		case unicode.IsSpace(c) || unicode.Is(unicode.Mn, c):
-		case has(r.bold, c) || !has(r.fallback, c):
+		if !unicode.IsSpace(c) && !unicode.Is(unicode.Mn, c) {
 			font = fontBold
-		default:
-			font, needed = fontFallback, true
+			if !has(r.bold, c) {
+				for _, f := range r.fallbacks {
+					if has(f.font, c) {
+						font = f.family
+						break
+					}
+				}
+			}
 		}
 		fonts = append(fonts, font)
+	}
+	for _, f := range r.fallbacks {
+		if slices.Contains(fonts, f.family) {
+			needed = append(needed, f.family)
+		}
 	}
 	return fonts, needed
 }
@@ -247,12 +286,12 @@ func (r *PDFRenderer) Render(c CertificatePDF) ([]byte, error) {
 	d.gp.Start(gopdf.Config{Unit: gopdf.UnitPT, PageSize: gopdf.Rect{W: pageW, H: pageH}})
 	families := []string{fontRegular, fontBold, fontMono}
 	name := c.HolderName
-	if _, needed := r.nameFont(name); needed {
-		// Arabic letters joined, then DejaVu added only to the documents
-		// that use it.
+	if _, needed := r.nameFont(name); len(needed) > 0 {
+		// Arabic letters joined, then the fallback fonts added only to the
+		// documents that use them.
 		name = shapeArabic(name)
-		if _, needed := r.nameFont(name); needed {
-			families = append(families, fontFallback)
+		if _, needed := r.nameFont(name); len(needed) > 0 {
+			families = append(families, needed...)
 			d.nameFont = r.nameFont
 		}
 	}
@@ -359,7 +398,7 @@ type pdfDoc struct {
 	next  string
 	// nameFont, when the holder's name needs the fallback font, gives the
 	// font of each of its characters (PDFRenderer.nameFont).
-	nameFont func(string) ([]string, bool)
+	nameFont func(string) (fonts, needed []string)
 }
 
 func (d *pdfDoc) frame() {

@@ -1,6 +1,7 @@
 package certificates
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +41,12 @@ func TestRenderRightToLeftNames(t *testing.T) {
 		// A Latin name with an Arabic part: the Arabic part alone is reversed.
 		{"Dana محمد Lee", "Dana \uFEAA\uFEE4\uFEA4\uFEE3 Lee"},
 		{"Ωmega Ærøskøbing", "Ωmega Ærøskøbing"},
+		// Chinese, Japanese (Droid Sans Fallback) and Korean (NanumSquare
+		// Bold) names, alone and beside Latin letters.
+		{"王小明", "王小明"},
+		{"山田 はなこ", "山田 はなこ"},
+		{"김민준", "김민준"},
+		{"Li 王 Wei", "Li 王 Wei"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -53,8 +60,16 @@ func TestRenderRightToLeftNames(t *testing.T) {
 			if strings.Contains(got, "?") || got != tc.drawn {
 				t.Errorf("name drawn as %q (%U), want %q (%U)", got, []rune(got), tc.drawn, []rune(tc.drawn))
 			}
-			if tc.name == "Ωmega Ærøskøbing" && strings.Contains(string(out), "DejaVu") {
-				t.Error("a name the Go fonts cover embeds the fallback font")
+			// The fallback fonts are embedded in the documents that use them
+			// alone (their subsets are named "ABCDEF+family").
+			embeds := func(family string) bool { return strings.Contains(string(out), "+"+family) }
+			want := map[string][]string{"Ωmega Ærøskøbing": nil, "محمد": {fontFallback}, "王小明": {fontCJK}, "김민준": {fontHangul}}
+			if families, ok := want[tc.name]; ok {
+				for _, f := range []string{fontFallback, fontCJK, fontHangul} {
+					if embeds(f) != slices.Contains(families, f) {
+						t.Errorf("font %s embedded: %v, want %v", f, embeds(f), slices.Contains(families, f))
+					}
+				}
 			}
 		})
 	}
