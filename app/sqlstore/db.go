@@ -280,9 +280,16 @@ func acquireLock(dir, holder string) (*os.File, error) {
 	return f, nil
 }
 
-// plainStorageError rewords a full disk at start in plain words.
+// plainStorageError rewords a full disk at start in plain words. An I/O
+// error counts when the folder's file system has no room left: SQLite
+// sizes its WAL index (-shm) first, and reports a failure to do so as an
+// I/O error, not as a full disk.
 func plainStorageError(dir string, err error) error {
-	if errors.Is(err, syscall.ENOSPC) || sqliteCode(err) == sqlite3.SQLITE_FULL {
+	full := errors.Is(err, syscall.ENOSPC) || sqliteCode(err) == sqlite3.SQLITE_FULL
+	if !full && sqliteCode(err) == sqlite3.SQLITE_IOERR {
+		full = errors.Is((&DB{dir: dir}).spaceLeft(), syscall.ENOSPC)
+	}
+	if full {
 		return fmt.Errorf("the disk holding %s is full: free some space and start again (%w)", dir, err)
 	}
 	return err

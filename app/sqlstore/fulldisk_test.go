@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -74,4 +75,36 @@ func TestReadyOnRealFullDisk(t *testing.T) {
 	if err := db.Ready(ctx); err != nil {
 		t.Fatalf("ready once space is freed: %v", err)
 	}
+}
+
+// TestReopenOnRealFullDisk: starting on a full disk with an existing
+// database says the disk is full, as it does for a new one. SQLite fails
+// to size its WAL index (-shm) first and reports a disk I/O error
+// (SQLITE_IOERR_SHMSIZE), which was shown as is: "sqlstore: open …:
+// storage unavailable: disk I/O error (4874)".
+func TestReopenOnRealFullDisk(t *testing.T) {
+	t.Parallel()
+	dir := mountSmall(t, "4m")
+	ctx := context.Background()
+	data := filepath.Join(dir, "data")
+	db, err := Open(ctx, data, Options{Holder: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	filler := fill(t, dir)
+	_, err = Open(ctx, data, Options{Holder: "test"})
+	if err == nil || !strings.Contains(err.Error(), "the disk holding "+data+" is full: free some space") {
+		t.Fatalf("open on a full disk: %v", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, data, Options{Holder: "test"})
+	if err != nil {
+		t.Fatalf("open once space is freed: %v", err)
+	}
+	_ = db.Close()
 }
