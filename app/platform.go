@@ -44,7 +44,20 @@ type Platform struct {
 	*services.Set
 	Web *web.Server
 
-	raw store.Backend // the store itself, closed by Close
+	raw   store.Backend // the store itself, closed by Close
+	texts *web.Texts
+}
+
+// Explain words an invalid value for the operator, in English: "password:
+// the password must contain neither your address nor your name: …", where
+// the error itself names its message key ("invalid password
+// (course.user.password_personal)"). Other errors are returned as they are.
+func (p *Platform) Explain(err error) error {
+	var ve *course.ValidationError
+	if p.texts == nil || !errors.As(err, &ve) {
+		return err
+	}
+	return fmt.Errorf("%s: %s", ve.Field, p.texts.T("en", ve.Key, ve.Args))
 }
 
 // Open opens the store cfg names and wires the services, the scheduler
@@ -101,6 +114,7 @@ func (p *Platform) wire(now func() time.Time) error {
 	if err != nil {
 		return err
 	}
+	p.texts = texts
 	set, err := services.New(p.Store.Stores(), services.Options{Config: cfg, Log: p.Log, Now: now, Texts: texts, Metrics: p.Metrics})
 	if err != nil {
 		return err
@@ -149,7 +163,7 @@ func (p *Platform) BootstrapAdmin(ctx context.Context) error {
 	case errors.Is(err, course.ErrEmailTaken):
 		return nil
 	case err != nil:
-		return fmt.Errorf("create administrator %s: %w", p.Config.AdminEmail, err)
+		return fmt.Errorf("create administrator %s (LIBRECOURS_ADMIN_*): %w", p.Config.AdminEmail, p.Explain(err))
 	}
 	p.Log.Info("administrator created", "email", p.Config.AdminEmail)
 	return nil

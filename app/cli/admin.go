@@ -124,7 +124,7 @@ func (s admin) fail(w http.ResponseWriter, err error) {
 	var ve *course.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		err = fmt.Errorf("invalid %s (%s)", ve.Field, ve.Key)
+		err = s.p.Explain(err)
 		status = http.StatusUnprocessableEntity
 	case errors.Is(err, course.ErrEmailTaken):
 		status = http.StatusConflict

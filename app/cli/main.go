@@ -214,11 +214,7 @@ func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	err = onPlatform(ctx, cfg, "user add", func(p *app.Platform) error {
 		u, err := p.Course.Bootstrap(ctx, course.NewUser{Email: nu.Email, Name: nu.Name, Password: nu.Password, Roles: nu.Roles})
 		if err != nil {
-			var ve *course.ValidationError
-			if errors.As(err, &ve) {
-				return fmt.Errorf("invalid %s (%s)", ve.Field, ve.Key)
-			}
-			return err
+			return p.Explain(err)
 		}
 		created = createdUser{ID: u.ID, Email: u.Email, Name: u.Name, Roles: u.Roles}
 		return nil
