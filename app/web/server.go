@@ -300,6 +300,12 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 	limit := maxBodyBytes
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		limit = maxMultipartBytes
+		if !isAPI(c) {
+			// A page's form: its handler refuses the file or text too large
+			// and shows the form again with what was typed; the transport
+			// still refuses a body over fiberBodyLimit.
+			limit = fiberBodyLimit
+		}
 	}
 	if len(c.Request().Body()) > limit {
 		return errBodyTooLarge
