@@ -966,7 +966,7 @@ func (s *Service) FlagReview(ctx context.Context, actor *course.User, reviewID, 
 	}
 	reason = strings.TrimSpace(reason)
 	if n := utf8.RuneCountInString(reason); n < 10 || n > 5000 {
-		return &ValidationError{Field: "reason", Key: "grading.flag.reason_length", Args: map[string]any{"Min": 10}}
+		return &ValidationError{Field: "reason", Key: "grading.flag.reason_length", Args: map[string]any{"Min": 10, "Max": 5000}}
 	}
 	now := s.Now().UTC()
 	if err := s.Store.SetFlag(ctx, r.ID, Flag{Reason: reason, At: now}); err != nil {
