@@ -9,6 +9,7 @@ import (
 	"librecours/grading"
 	"librecours/notify"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -37,7 +38,25 @@ type Scheduler struct {
 	Now      func() time.Time
 	// NotifyInterval is how often the outbox is delivered (15 s when 0).
 	NotifyInterval time.Duration
+
+	// failing holds, per job, the failure last logged (failures).
+	mu      sync.Mutex
+	failing map[string]*jobFailure
 }
+
+// jobFailure is a job's failure as last logged: when, what, and how many
+// failures since went unlogged.
+type jobFailure struct {
+	at     time.Time
+	err    string
+	quiet  int
+	failed bool
+}
+
+// failureRepeat is how long the same failure of a job is not logged again:
+// a full disk or a stopped database fails every tick, and would write a
+// line every 15 or 30 seconds for as long as it lasts.
+const failureRepeat = 10 * time.Minute
 
 // jobGrace bounds how long a job begun before shutdown may go on after it.
 const jobGrace = 20 * time.Second
@@ -95,27 +114,27 @@ func (s *Scheduler) Tick(ctx context.Context) {
 	ok := true // every job succeeded (the metrics' last successful tick)
 	err := s.Grading.Tick(jctx)
 	if err != nil {
-		s.Log.Error("scheduler", "err", err)
 		ok = false
 	}
+	s.failure("grading", slog.LevelError, "scheduler", err)
 	s.job("grading", err)
 	if ctx.Err() != nil {
 		return
 	}
 	err = s.Rules.Remind(jctx)
 	if err != nil {
-		s.Log.Error("scheduler: deadline reminders", "err", err)
 		ok = false
 	}
+	s.failure("reminders", slog.LevelError, "scheduler: deadline reminders", err)
 	s.job("reminders", err)
 	if ctx.Err() != nil {
 		return
 	}
 	_, err = s.Auth.ExpireOld(jctx)
 	if err != nil {
-		s.Log.Warn("scheduler: expire sessions", "err", err)
 		ok = false
 	}
+	s.failure("expire_sessions", slog.LevelWarn, "scheduler: expire sessions", err)
 	s.job("expire_sessions", err)
 	if s.Metrics != nil {
 		s.Metrics.Tick(s.Now(), ok)
@@ -139,6 +158,43 @@ func jobContext(ctx context.Context, grace time.Duration) (context.Context, cont
 	return jctx, func() { stop(); cancel() }
 }
 
+// failure logs job's outcome err (nil: it succeeded) at level with msg:
+// a failure once, then again only when it changes or failureRepeat after
+// it was last logged, saying how many went unlogged; the first success
+// after a failure says the job works again. The metrics count every one.
+func (s *Scheduler) failure(job string, level slog.Level, msg string, err error) {
+	s.mu.Lock()
+	if s.failing == nil {
+		s.failing = map[string]*jobFailure{}
+	}
+	f := s.failing[job]
+	if f == nil {
+		f = &jobFailure{}
+		s.failing[job] = f
+	}
+	now := s.Now()
+	var args []any
+	switch {
+	case err == nil && !f.failed:
+		s.mu.Unlock()
+		return
+	case err == nil:
+		*f = jobFailure{}
+		s.mu.Unlock()
+		s.Log.Info(msg+": works again", "job", job)
+		return
+	case f.failed && f.err == err.Error() && now.Sub(f.at) < failureRepeat:
+		f.quiet++
+		s.mu.Unlock()
+		return
+	case f.quiet > 0:
+		args = append(args, "failures_not_logged", f.quiet)
+	}
+	*f = jobFailure{at: now, err: err.Error(), failed: true}
+	s.mu.Unlock()
+	s.Log.Log(context.Background(), level, msg, append([]any{"err", err}, args...)...)
+}
+
 // job records a job's outcome.
 func (s *Scheduler) job(name string, err error) {
 	if s.Metrics != nil {
@@ -150,10 +206,8 @@ func (s *Scheduler) job(name string, err error) {
 // failures. The outbox loop calls it; tests call it instead of waiting.
 func (s *Scheduler) DeliverOutbox(ctx context.Context) notify.Report {
 	rep, err := s.Dispatch.DeliverDue(ctx)
-	if err != nil && ctx.Err() == nil {
-		s.Log.Error("outbox", "err", err)
-	}
 	if ctx.Err() == nil {
+		s.failure("outbox", slog.LevelError, "outbox", err)
 		s.job("outbox", err)
 	}
 	for _, e := range rep.Errors {
@@ -172,8 +226,8 @@ func (s *Scheduler) RunOutbox(ctx context.Context, every time.Duration) {
 	for {
 		s.DeliverOutbox(ctx)
 		if now := s.Now(); ctx.Err() == nil && now.Sub(purged) >= outboxPurgeEvery {
-			if _, err := s.Dispatch.Purge(ctx, outboxRetention); err != nil && ctx.Err() == nil {
-				s.Log.Warn("outbox: purge", "err", err)
+			if _, err := s.Dispatch.Purge(ctx, outboxRetention); ctx.Err() == nil {
+				s.failure("outbox_purge", slog.LevelWarn, "outbox: purge", err)
 			}
 			purged = now
 		}
