@@ -122,6 +122,11 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if m.Format != BackupFormat {
 		return nil, fmt.Errorf("store: backup format %q, this version reads %q", m.Format, BackupFormat)
 	}
+	for _, name := range requiredCollections {
+		if _, ok := m.Collections[name]; !ok {
+			return nil, fmt.Errorf("store: the backup has no %s: every backup of this format does", name)
+		}
+	}
 	for name, fi := range m.Collections {
 		if !known(name) {
 			return nil, fmt.Errorf("store: the backup names an unknown collection %q", name)
@@ -132,6 +137,11 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	return &m, nil
 }
+
+// requiredCollections are in every backup of BackupFormat (Backup writes
+// every collection, empty or not; later collections may be missing from
+// older backups, never these).
+var requiredCollections = []string{"users", "sessions", "submissions", "reviews", "certificates"}
 
 // Verify checks every file of the backup against its count and SHA-256.
 func Verify(dir string, m *Manifest) error {
@@ -298,6 +308,9 @@ func (r *fileReader) Read(collection string, fn func(decode func(v any) error) e
 		data := sc.Bytes()
 		if len(bytes.TrimSpace(data)) == 0 {
 			continue
+		}
+		if t := bytes.TrimSpace(data); t[0] != '{' {
+			return fmt.Errorf("store: %s line %d: not a record (a JSON object)", fi.File, line)
 		}
 		err := fn(func(v any) error {
 			dec := json.NewDecoder(bytes.NewReader(data))
