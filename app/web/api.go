@@ -27,6 +27,11 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("app.error.json_empty")
 	}
+	// Every body is an object: null would decode as {} (a PUT setting every
+	// field to its zero value), an array or a string as "not valid JSON".
+	if bytes.TrimLeft(body, " \t\r\n")[0] != '{' {
+		return badRequest("app.error.json_not_object")
+	}
 	// checkUTF8 looks only at bodies labelled JSON; one sent as text/plain
 	// or unlabelled would be decoded with U+FFFD for each bad byte.
 	if !utf8.Valid(body) || hasLoneSurrogate(body) {
