@@ -219,21 +219,6 @@ func aggGibbs(t *testing.T, d aggRegimeDraw, rng *rand.Rand, sweeps, burn int) A
 	for u := range s {
 		s[u] = mu
 	}
-	gamma2 := func(shape float64) float64 { // Marsaglia–Tsang, shape ≥ 1
-		dd := shape - 1.0/3
-		c := 1 / math.Sqrt(9*dd)
-		for {
-			x := rng.NormFloat64()
-			v := 1 + c*x
-			if v <= 0 {
-				continue
-			}
-			v = v * v * v
-			if u := rng.Float64(); math.Log(u) < 0.5*x*x+dd-dd*v+dd*math.Log(v) {
-				return dd * v
-			}
-		}
-	}
 	for it := range sweeps {
 		for u := range s {
 			num, prec := gamma*mu, gamma
@@ -257,7 +242,7 @@ func aggGibbs(t *testing.T, d aggRegimeDraw, rng *rand.Rand, sweeps, burn int) A
 				e := g.revZ[p] - s[g.revSub[p]] - b[v]
 				ss += e * e
 			}
-			tau[v] = gamma2(alpha+n/2) / (beta + ss/2)
+			tau[v] = aggGammaMT(rng, alpha+n/2) / (beta + ss/2)
 		}
 		if it >= burn {
 			for u := range s {

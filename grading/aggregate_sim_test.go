@@ -298,12 +298,17 @@ type aggRegimeRun struct {
 }
 
 // aggGamma draws Gamma(shape a, scale θ): shape 2 as the sum of two
-// exponentials (the regimes' draws), any other by Marsaglia and Tsang
-// (2000), shapes below 1 boosted by U^(1/a).
+// exponentials (the regimes' draws), any other by aggGammaMT.
 func aggGamma(rng *rand.Rand, a, theta float64) float64 {
 	if a == 2 {
 		return (rng.ExpFloat64() + rng.ExpFloat64()) * theta
 	}
+	return aggGammaMT(rng, a) * theta
+}
+
+// aggGammaMT draws Gamma(shape a, scale 1) by Marsaglia and Tsang (2000),
+// shapes below 1 boosted by U^(1/a).
+func aggGammaMT(rng *rand.Rand, a float64) float64 {
 	boost := 1.0
 	if a < 1 {
 		boost, a = math.Pow(rng.Float64(), 1/a), a+1
@@ -318,7 +323,7 @@ func aggGamma(rng *rand.Rand, a, theta float64) float64 {
 		}
 		v = v * v * v
 		if math.Log(rng.Float64()) < 0.5*x*x+d-d*v+d*math.Log(v) {
-			return boost * d * v * theta
+			return boost * d * v
 		}
 	}
 }
