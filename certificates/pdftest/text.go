@@ -95,34 +95,40 @@ func Parse(t testing.TB, data []byte) *Document {
 	return doc
 }
 
+// page returns a page's fonts (resource name to ToUnicode map) and the
+// references of its content streams.
+func (doc *Document) page(t testing.TB, page int) (fonts map[string]map[uint16]string, contents [][]string) {
+	t.Helper()
+	dict := doc.objects[page].dict
+	rm := reResources.FindStringSubmatch(dict)
+	if rm == nil {
+		t.Fatalf("page %d has no /Resources reference", page)
+	}
+	fonts = make(map[string]map[uint16]string)
+	if fm := reFontDict.FindStringSubmatch(doc.objects[atoi(rm[1])].dict); fm != nil {
+		for _, ref := range reFontRef.FindAllStringSubmatch(fm[1], -1) {
+			tu := reToUnicode.FindStringSubmatch(doc.objects[atoi(ref[2])].dict)
+			if tu == nil {
+				t.Fatalf("font %s has no /ToUnicode", ref[1])
+			}
+			fonts[ref[1]] = parseToUnicode(t, doc.objects[atoi(tu[1])].stream)
+		}
+	}
+	cm := reContents.FindStringSubmatch(dict)
+	if cm == nil {
+		t.Fatalf("page %d has no /Contents", page)
+	}
+	return fonts, reRef.FindAllStringSubmatch(cm[1], -1)
+}
+
 // Text returns the text of every page, one line per text object, decoding
 // the Identity-H glyph IDs through each font's ToUnicode CMap.
 func (doc *Document) Text(t testing.TB) string {
 	t.Helper()
 	var sb strings.Builder
 	for _, page := range doc.Pages {
-		dict := doc.objects[page].dict
-		rm := reResources.FindStringSubmatch(dict)
-		if rm == nil {
-			t.Fatalf("page %d has no /Resources reference", page)
-		}
-		resources := doc.objects[atoi(rm[1])].dict
-		fonts := make(map[string]map[uint16]string)
-		if fm := reFontDict.FindStringSubmatch(resources); fm != nil {
-			for _, ref := range reFontRef.FindAllStringSubmatch(fm[1], -1) {
-				font := doc.objects[atoi(ref[2])].dict
-				tu := reToUnicode.FindStringSubmatch(font)
-				if tu == nil {
-					t.Fatalf("font %s has no /ToUnicode", ref[1])
-				}
-				fonts[ref[1]] = parseToUnicode(t, doc.objects[atoi(tu[1])].stream)
-			}
-		}
-		cm := reContents.FindStringSubmatch(dict)
-		if cm == nil {
-			t.Fatalf("page %d has no /Contents", page)
-		}
-		for _, ref := range reRef.FindAllStringSubmatch(cm[1], -1) {
+		fonts, contents := doc.page(t, page)
+		for _, ref := range contents {
 			var cmap map[uint16]string
 			for _, op := range reTextOp.FindAllStringSubmatch(string(doc.objects[atoi(ref[1])].stream), -1) {
 				switch {
@@ -250,26 +256,8 @@ func (doc *Document) Placed(t testing.TB) []Placed {
 	t.Helper()
 	var out []Placed
 	for _, page := range doc.Pages {
-		dict := doc.objects[page].dict
-		rm := reResources.FindStringSubmatch(dict)
-		if rm == nil {
-			t.Fatalf("page %d has no /Resources reference", page)
-		}
-		fonts := make(map[string]map[uint16]string)
-		if fm := reFontDict.FindStringSubmatch(doc.objects[atoi(rm[1])].dict); fm != nil {
-			for _, ref := range reFontRef.FindAllStringSubmatch(fm[1], -1) {
-				tu := reToUnicode.FindStringSubmatch(doc.objects[atoi(ref[2])].dict)
-				if tu == nil {
-					t.Fatalf("font %s has no /ToUnicode", ref[1])
-				}
-				fonts[ref[1]] = parseToUnicode(t, doc.objects[atoi(tu[1])].stream)
-			}
-		}
-		cm := reContents.FindStringSubmatch(dict)
-		if cm == nil {
-			t.Fatalf("page %d has no /Contents", page)
-		}
-		for _, ref := range reRef.FindAllStringSubmatch(cm[1], -1) {
+		fonts, contents := doc.page(t, page)
+		for _, ref := range contents {
 			for _, m := range rePlaced.FindAllStringSubmatch(string(doc.objects[atoi(ref[1])].stream), -1) {
 				p := Placed{Font: m[3]}
 				var err error
