@@ -49,6 +49,7 @@ func TestHostileFlagReasonTooLong(t *testing.T) {
 	}{
 		{strings.Repeat("trop long ", 600), map[string]string{"fr": "5000", "en": "5000"}},
 		{"court", map[string]string{"fr": "10", "en": "10"}},
+		{"ok" + strings.Repeat("\u200b\x00", 12), map[string]string{"fr": "10", "en": "10"}}, // invisible padding
 	} {
 		for _, lang := range []string{"fr", "en"} {
 			res := e.api("POST", "/api/v1/reviews/"+rid+"/flag", tok, map[string]string{"reason": tc.reason}, "Accept-Language", lang)
