@@ -151,7 +151,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, "5")
 	}
 	setRetryAfter(c, err)
-	if isAPI(c) {
+	// 431: the transport refused headers too large for its buffer and
+	// forgot the request (path and language), so whether it was an API call
+	// is unknown: the JSON body is what an API client needs, and a browser
+	// still shows it.
+	if isAPI(c) || p.Status == http.StatusRequestHeaderFieldsTooLarge {
 		body := fiber.Map{"code": p.Code, "message": msg}
 		if p.Field != "" {
 			body["field"] = p.Field
