@@ -75,8 +75,11 @@ func auditDays(from, to string, loc *time.Location) (time.Time, time.Time, error
 			return time.Time{}, nil
 		}
 		d, err := time.ParseInLocation(course.DateLayout, v, loc)
-		if err != nil || d.Year() < 2000 || d.Year() > 9999 {
+		if err != nil {
 			return time.Time{}, course.Invalid(field, "audit.filter.date_invalid")
+		}
+		if d.Year() < 2000 { // a well-written date the log cannot hold
+			return time.Time{}, course.Invalid(field, "audit.filter.date_range")
 		}
 		return d, nil
 	}

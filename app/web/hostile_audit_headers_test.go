@@ -25,7 +25,9 @@ func TestHostileHeadersTooLarge(t *testing.T) {
 		"long language": {"/api/v1/me", "en, " + strings.Repeat("fr;q=0.5, ", 800)},
 	} {
 		res := sendRaw(t, "GET", base+tc.path, "", "Authorization", "Bearer "+tok, "Accept-Language", tc.lang)
-		var b struct{ Error struct{ Code, Message string } }
+		var b struct {
+			Error struct{ Code, Message string }
+		}
 		if res.Status != http.StatusRequestHeaderFieldsTooLarge || json.Unmarshal(res.Body, &b) != nil || b.Error.Code == "" || b.Error.Message == "" {
 			t.Errorf("%s: %d %s %.120s", name, res.Status, res.Header.Get("Content-Type"), res.Body)
 		}
