@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"librecours/course"
 )
@@ -375,8 +374,8 @@ func (s *Service) ReleaseCommitment(ctx context.Context, actor *course.User, use
 		return nil, ErrNotFound
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) < 5 {
-		return nil, &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	if c.Status != CommitmentPending {
 		return nil, ErrCommitmentNotPending

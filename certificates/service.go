@@ -277,6 +277,24 @@ func levelDetail(l Level) string {
 	return course.AuditDetail("audit.detail.level", map[string]string{"Level": name})
 }
 
+// MaxReasonRunes bounds the reason of a coordinator's decision (a level set
+// by hand, a reopening, a revocation, a commitment closed by hand): it goes
+// to the audit log and, for a revocation made public, to the verification
+// page.
+const MaxReasonRunes = 1000
+
+// checkReason checks a decision's reason, trimmed: at least 5 characters one
+// can read (invisible ones do not count), at most MaxReasonRunes.
+func checkReason(reason string) error {
+	if course.VisibleRunes(reason) < 5 {
+		return &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	}
+	if utf8.RuneCountInString(reason) > MaxReasonRunes {
+		return &ValidationError{Field: "reason", Key: "certificates.reason_too_long", Args: map[string]any{"Max": MaxReasonRunes}}
+	}
+	return nil
+}
+
 func (s *Service) audit(ctx context.Context, actor *course.User, action, sessionID, target, detail, reason string) error {
 	return course.RecordAudit(ctx, s.Store, s.Now(), actor, AuditEntry{Action: action, SessionID: sessionID, Target: target, Detail: detail, Reason: reason})
 }
@@ -514,8 +532,8 @@ func (s *Service) SetOverride(ctx context.Context, actor *course.User, sessionID
 		return &ValidationError{Field: "user_id", Key: "certificates.override.not_enrolled"}
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) < 5 {
-		return &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	if err := checkReason(reason); err != nil {
+		return err
 	}
 	if level == -1 {
 		if err := s.Store.DeleteOverride(ctx, sessionID, userID); err != nil {
@@ -756,8 +774,8 @@ func (s *Service) Reopen(ctx context.Context, actor *course.User, sessionID, rea
 		return err
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) < 5 {
-		return &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	if err := checkReason(reason); err != nil {
+		return err
 	}
 	if sess.ClosedAt == nil {
 		return nil
@@ -778,8 +796,8 @@ func (s *Service) Revoke(ctx context.Context, actor *course.User, code, reason s
 		return err
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) < 5 {
-		return &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	if err := checkReason(reason); err != nil {
+		return err
 	}
 	if err := s.Store.Revoke(ctx, c.Code, reason, public, s.Now().UTC()); err != nil {
 		return err
@@ -802,8 +820,8 @@ func (s *Service) Reissue(ctx context.Context, actor *course.User, sessionID, us
 		return nil, course.ErrForbidden
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) < 5 {
-		return nil, &ValidationError{Field: "reason", Key: "certificates.reason_required"}
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	sess, err := s.Course.SessionByID(ctx, sessionID)
 	if err != nil {

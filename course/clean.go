@@ -17,6 +17,19 @@ func invisible(r rune) bool {
 	return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar
 }
 
+// VisibleRunes counts the characters of s one can read, so that a text's
+// minimum length cannot be met with invisible ones (zero-width spaces, NUL
+// bytes, bidi marks): those invisible drops are not counted.
+func VisibleRunes(s string) int {
+	n := 0
+	for _, r := range s {
+		if !invisible(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // CleanName returns a display name without invisible characters: control
 // and whitespace runs become one space, format characters (bidi overrides,
 // zero-width characters) are dropped, and the result is trimmed and in NFC.

@@ -965,7 +965,7 @@ func (s *Service) FlagReview(ctx context.Context, actor *course.User, reviewID, 
 		return ErrConflict
 	}
 	reason = strings.TrimSpace(reason)
-	if n := utf8.RuneCountInString(reason); visibleRunes(reason) < 10 || n > 5000 {
+	if n := utf8.RuneCountInString(reason); course.VisibleRunes(reason) < 10 || n > 5000 {
 		return &ValidationError{Field: "reason", Key: "grading.flag.reason_length", Args: map[string]any{"Min": 10, "Max": 5000}}
 	}
 	now := s.Now().UTC()

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"librecours/course"
@@ -824,7 +823,7 @@ func (s *Service) SaveReview(ctx context.Context, actor *course.User, reviewID s
 		return nil, err
 	}
 	comment = strings.TrimSpace(comment)
-	if min := sess.Settings.CommentMinLength; visibleRunes(comment) < min {
+	if min := sess.Settings.CommentMinLength; course.VisibleRunes(comment) < min {
 		return nil, &ValidationError{Field: "comment", Key: "grading.review.comment_too_short", Args: map[string]any{"Min": min}}
 	}
 	if len(comment) > 20_000 {
@@ -1063,17 +1062,4 @@ func (s *Service) fillLate(ctx context.Context, sess *course.Session, part int, 
 		return nil
 	}
 	return s.Store.InsertReviews(ctx, extra)
-}
-
-// visibleRunes counts the characters of s one can read: control and format
-// characters (NUL, line breaks, zero-width spaces, bidi marks, soft
-// hyphens) do not fill a comment's minimum length.
-func visibleRunes(s string) int {
-	n := 0
-	for _, r := range s {
-		if !unicode.Is(unicode.Cc, r) && !unicode.Is(unicode.Cf, r) {
-			n++
-		}
-	}
-	return n
 }

@@ -562,11 +562,69 @@ func (s *Server) handleAPIRulesShow(c *fiber.Ctx, u *course.User, _ *noBody) (an
 	return rulesJSON(r), nil
 }
 
-func (s *Server) handleAPIRulesPut(c *fiber.Ctx, u *course.User, in *rulesJSON) (any, error) {
-	if err := s.certs.SetRules(c.UserContext(), u, c.Params("id"), certificates.Rules(*in)); err != nil {
+// rulesPutJSON is the body of PUT .../rules: every rule, none left out or
+// null (a rule left out used to become 0: a pass grade of 0 passed
+// everything).
+type rulesPutJSON struct {
+	PassGrade           *float64 `json:"pass_grade"`
+	Level1Exercises     *int     `json:"level1_exercises"`
+	Level1Evaluation    *float64 `json:"level1_evaluation"`
+	Level2Exercises     *int     `json:"level2_exercises"`
+	Level2Evaluation    *float64 `json:"level2_evaluation"`
+	Level2ReviewsOnTime *bool    `json:"level2_reviews_on_time"`
+	Level2Commitment    *bool    `json:"level2_commitment"`
+	ReviewQualityMin    *float64 `json:"review_quality_min"`
+}
+
+// rules returns the rules of in, or the first one missing.
+func (in *rulesPutJSON) rules() (rulesJSON, error) {
+	var r rulesJSON
+	for _, f := range []struct {
+		name string
+		set  func() bool
+	}{
+		{"pass_grade", func() bool { return set(&r.PassGrade, in.PassGrade) }},
+		{"level1_exercises", func() bool { return set(&r.Level1Exercises, in.Level1Exercises) }},
+		{"level1_evaluation", func() bool { return set(&r.Level1Evaluation, in.Level1Evaluation) }},
+		{"level2_exercises", func() bool { return set(&r.Level2Exercises, in.Level2Exercises) }},
+		{"level2_evaluation", func() bool { return set(&r.Level2Evaluation, in.Level2Evaluation) }},
+		{"level2_reviews_on_time", func() bool { return set(&r.Level2ReviewsOnTime, in.Level2ReviewsOnTime) }},
+		{"level2_commitment", func() bool { return set(&r.Level2Commitment, in.Level2Commitment) }},
+		{"review_quality_min", func() bool { return set(&r.ReviewQualityMin, in.ReviewQualityMin) }},
+	} {
+		if !f.set() {
+			return r, &course.ValidationError{Field: f.name, Key: "certificates.rules.field_missing"}
+		}
+	}
+	return r, nil
+}
+
+// set copies *from to *to when from is not nil, and says so.
+func set[T any](to *T, from *T) bool {
+	if from == nil {
+		return false
+	}
+	*to = *from
+	return true
+}
+
+func (s *Server) handleAPIRulesPut(c *fiber.Ctx, u *course.User, in *rulesPutJSON) (any, error) {
+	r, err := in.rules()
+	if err != nil {
+		// The caller must be allowed to change the rules before being
+		// told what the body lacks.
+		if _, aerr := s.certs.SessionRules(c.UserContext(), u, c.Params("id")); aerr != nil {
+			return nil, aerr
+		}
+		if !u.IsCoordinator() { // SetRules is the coordinators'
+			return nil, course.ErrForbidden
+		}
 		return nil, err
 	}
-	return *in, nil
+	if err := s.certs.SetRules(c.UserContext(), u, c.Params("id"), certificates.Rules(r)); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 type overrideJSON struct {
