@@ -22,7 +22,7 @@ func TestCertificatePDFIssueDateLocal(t *testing.T) {
 	}{
 		{"Europe/Paris", "le 2 mars 2026", "le 1 mars 2026", "lundi 2 mars 2026 à 00:30"},
 		// Where the platform says it runs, the page too.
-		{"America/Montreal", "le 1er mars 2026", "le 2 mars 2026", "dimanche 1 mars 2026 à 18:30"},
+		{"America/Montreal", "le 1er mars 2026", "le 2 mars 2026", "dimanche 1er mars 2026 à 18:30"},
 	} {
 		t.Run(tc.zone, func(t *testing.T) {
 			t.Parallel()

@@ -367,11 +367,16 @@ func datePhrase(tr *translator, d string) string {
 	if err != nil {
 		return d
 	}
-	day := strconv.Itoa(t.Day())
-	if t.Day() == 1 {
-		day = tr.T("app.date.first_day") // French: 1er
+	return tr.T("app.date.format", "Day", dayOfMonth(tr, t.Day()), "Month", tr.T(fmt.Sprintf("app.month.%d", t.Month())), "Year", t.Year())
+}
+
+// dayOfMonth writes a day of the month as dates write it: the first is
+// "1er" in French.
+func dayOfMonth(tr *translator, day int) string {
+	if day == 1 {
+		return tr.T("app.date.first_day")
 	}
-	return tr.T("app.date.format", "Day", day, "Month", tr.T(fmt.Sprintf("app.month.%d", t.Month())), "Year", t.Year())
+	return strconv.Itoa(day)
 }
 
 // errRevokedFile answers a holder who asks for the PDF or the badge of a

@@ -401,7 +401,7 @@ func (p *page) Time(t time.Time, tz string) string {
 	lt := t.In(p.zones.get(tz))
 	return p.T("app.time.format",
 		"Weekday", p.T("app.weekday."+strconv.Itoa(int(lt.Weekday()))),
-		"Day", lt.Day(),
+		"Day", dayOfMonth(p.translator, lt.Day()),
 		"Month", p.T("app.month."+strconv.Itoa(int(lt.Month()))),
 		"Year", lt.Year(),
 		"Clock", lt.Format("15:04"),
