@@ -16,7 +16,8 @@ import (
 	"librecours/course"
 )
 
-// serveBrowser serves the fixture's platform on loopback for a browser and
+// serveBrowser serves the fixture's platform on loopback, for a browser or
+// for requests fiber's app.Test would not carry (hostile ones), and
 // returns its address.
 func serveBrowser(t *testing.T, e *testEnv) string {
 	t.Helper()

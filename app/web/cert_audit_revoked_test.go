@@ -13,17 +13,7 @@ func TestRevokedCertificateFiles(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	if err := f.e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, 2, "Jury de test"); err != nil {
-		t.Fatal(err)
-	}
-	closed, err := f.e.srv.certs.Close(ctx, f.coord, f.session.ID)
-	if err != nil || len(closed.Issued) != 1 {
-		t.Fatalf("close: %+v %v", closed, err)
-	}
-	code := closed.Issued[0].Code
+	code := f.granted(t, 2).Code
 	files := []string{"/certificates/" + code + ".pdf", "/certificates/" + code + "/badge.jwt", "/certificates/" + code + "/badge.svg"}
 	holder, coord := f.e.token(f.part), f.e.token(f.coord)
 	for _, path := range files[:2] { // badge.svg takes the web session only

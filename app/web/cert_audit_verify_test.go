@@ -20,17 +20,7 @@ func TestVerifyPageStatesWhatWasMet(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	if err := f.e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, 1, "Jury de test"); err != nil {
-		t.Fatal(err)
-	}
-	closed, err := f.e.srv.certs.Close(ctx, f.coord, f.session.ID)
-	if err != nil || len(closed.Issued) != 1 {
-		t.Fatalf("close: %+v %v", closed, err)
-	}
-	granted := closed.Issued[0].Code
+	granted := f.granted(t, 1).Code
 
 	// A certificate of a session that asked three exercises for level I.
 	rules := certificates.DefaultRules()

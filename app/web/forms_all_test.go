@@ -227,14 +227,7 @@ func TestEveryFormMarksItsField(t *testing.T) {
 	})
 
 	// A closed session: its certificates, and the form to reopen it.
-	if err := e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, 1, "Jury de test"); err != nil {
-		t.Fatal(err)
-	}
-	closed, err := e.srv.certs.Close(ctx, f.coord, f.session.ID)
-	if err != nil || len(closed.Issued) != 1 {
-		t.Fatalf("close: %+v %v", closed, err)
-	}
-	code := closed.Issued[0].Code
+	code := f.granted(t, 1).Code
 	run([]formCase{
 		{name: "reopen", post: func(b *langBrowsers) page2 {
 			return b.coord.post(sp+"/reopen", form(b.coord, sp+"/close", "reason", "oups"))

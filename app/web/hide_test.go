@@ -17,17 +17,10 @@ func TestUniformNotFound(t *testing.T) {
 	e := f.e
 	ctx := t.Context()
 	sid, rid := f.peerWork(t) // another's submission; one of f.part's reviews
-	if err := e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, 1, "Jury de test"); err != nil {
-		t.Fatal(err)
-	}
-	closed, err := e.srv.certs.Close(ctx, f.coord, f.session.ID)
-	if err != nil || len(closed.Issued) != 1 {
-		t.Fatalf("close: %v", err)
-	}
+	code := f.granted(t, 1).Code
 	if err := e.srv.course.Store.SetClosed(ctx, f.session.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	code := closed.Issued[0].Code
 	other, _ := e.srv.course.CreateSession(ctx, f.coord, course.NewSession{Format: "LCVI", StartsOn: "2026-03-02"})
 	xAnim := e.user("x@example.org", "Autre animatrice", course.RoleAnimator)
 	if err := e.srv.course.AddAnimator(ctx, f.coord, other.ID, xAnim.ID); err != nil {

@@ -19,7 +19,7 @@ func TestHostileHeadersTooLarge(t *testing.T) {
 	e := newEnv(t)
 	u := e.user("headers@example.org", "Hélène Entêtes", course.RoleParticipant)
 	tok := e.token(u)
-	base := serveHostile(t, e)
+	base := serveBrowser(t, e)
 	for name, tc := range map[string]struct{ path, lang string }{
 		"long id":       {"/api/v1/sessions/" + strings.Repeat("a", 6000), "en"},
 		"long language": {"/api/v1/me", "en, " + strings.Repeat("fr;q=0.5, ", 800)},

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,7 +21,7 @@ func TestHostileMultipartMalformedAPI(t *testing.T) {
 	e := newEnv(t)
 	u := e.user("multipart@example.org", "Multi Part", course.RoleParticipant)
 	tok := e.token(u)
-	base := serveHostile(t, e)
+	base := serveBrowser(t, e)
 	bodies := map[string]string{
 		"unterminated":  "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n",
 		"no part":       "garbage without any boundary",
@@ -54,19 +52,6 @@ func TestHostileMultipartMalformedAPI(t *testing.T) {
 			}
 		})
 	}
-}
-
-// serveHostile serves e on loopback: some hostile requests are refused by
-// the transport before fiber's app.Test would see an answer.
-func serveHostile(t *testing.T, e *testEnv) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = e.srv.App().Listener(ln) }()
-	t.Cleanup(func() { _ = e.srv.Shutdown(context.Background()) })
-	return "http://" + ln.Addr().String()
 }
 
 // sendRaw sends body to url over a real connection with the headers given

@@ -14,17 +14,7 @@ func TestLinkedInLink(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	if err := f.e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, 2, "Jury de test"); err != nil {
-		t.Fatal(err)
-	}
-	closed, err := f.e.srv.certs.Close(ctx, f.coord, f.session.ID)
-	if err != nil || len(closed.Issued) != 1 {
-		t.Fatalf("close: %+v %v", closed, err)
-	}
-	cert := closed.Issued[0]
+	cert := f.granted(t, 2)
 	path := "/certificates/" + cert.Code
 	holder := f.e.browser()
 	holder.login(f.part)

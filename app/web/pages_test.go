@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"librecours/assets"
+	"librecours/certificates"
 	"librecours/course"
 )
 
@@ -187,6 +188,25 @@ func (f *fixture) peerWork(t *testing.T) (submissionID, reviewID string) {
 		t.Fatalf("reviews of the fixture participant: %d, %v", len(tasks), err)
 	}
 	return submissionID, tasks[0].Review.ID
+}
+
+// granted closes the fixture's session with its participant at level by
+// the coordination's decision ("Jury de test"), enrolling them first when
+// they are not, and returns the one certificate issued.
+func (f *fixture) granted(t *testing.T, level int) certificates.Certificate {
+	t.Helper()
+	ctx := t.Context()
+	if err := f.e.srv.course.Enrol(ctx, f.coord, f.session.ID, f.part.ID); err != nil && !errors.Is(err, course.ErrAlreadyEnrolled) {
+		t.Fatal(err)
+	}
+	if err := f.e.srv.certs.SetOverride(ctx, f.coord, f.session.ID, f.part.ID, level, "Jury de test"); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := f.e.srv.certs.Close(ctx, f.coord, f.session.ID)
+	if err != nil || len(closed.Issued) != 1 {
+		t.Fatalf("close: %+v %v", closed, err)
+	}
+	return closed.Issued[0]
 }
 
 // renderCase is a page that shows a template: who asks, where, and a
