@@ -392,6 +392,22 @@ func (s *Service) Corrections(ctx context.Context, actor *course.User, sessionID
 	return v.queue, nil
 }
 
+// StaffSubmissions returns every submission of the session as the staff
+// examine it (reasons, doubt, grade), by part then time of submission,
+// queued or not: the correction queue holds only those that need an
+// animator, and the staff may look at any other.
+func (s *Service) StaffSubmissions(ctx context.Context, actor *course.User, sessionID string) ([]QueueItem, error) {
+	v, _, err := s.review(ctx, actor, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]QueueItem, len(v.all))
+	for i, it := range v.all {
+		items[i] = *v.item(it.Submission.ID)
+	}
+	return items, nil
+}
+
 // CorrectionQueue is the correction queue as the staff's page shows it.
 type CorrectionQueue struct {
 	Items []QueueItem

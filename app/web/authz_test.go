@@ -75,7 +75,7 @@ var matrix = map[string]authz{
 	"POST /sessions/:id/parts/:n/extra": {allowed: "ER"}, "POST /api/v1/sessions/:id/parts/:n/reviews/extra": {allowed: "ER"},
 	"POST /reviews/:rid/flag": {allowed: ""}, "POST /api/v1/reviews/:rid/flag": {allowed: ""}, // the author only, not a caller here
 	"POST /reviews/:rid/reply": {allowed: ""}, "PUT /api/v1/reviews/:rid/reply": {allowed: ""}, // the author only, not a caller here
-	"GET /sessions/:id/corrections": {allowed: "NC"}, "GET /api/v1/sessions/:id/corrections": {allowed: "NC"},
+	"GET /sessions/:id/corrections": {allowed: "NC"}, "GET /sessions/:id/submissions": {allowed: "NC"}, "GET /api/v1/sessions/:id/corrections": {allowed: "NC"},
 	"GET /submissions/:sid": {allowed: "NC", strict: true}, "GET /api/v1/submissions/:sid": {allowed: "NC", strict: true},
 	"POST /submissions/:sid/grade": {allowed: "NC"}, "PUT /api/v1/submissions/:sid/grade": {allowed: "NC"},
 	"POST /submissions/:sid/confirm": {allowed: "NC"}, "POST /api/v1/submissions/:sid/confirm": {allowed: "NC"},

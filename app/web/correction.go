@@ -14,6 +14,7 @@ import (
 func (s *Server) registerCorrectionRoutes() {
 	a := s.app
 	a.Get("/sessions/:id/corrections", s.handleCorrectionIndex)
+	a.Get("/sessions/:id/submissions", s.handleStaffSubmissionIndex)
 	a.Get("/submissions/:sid", signedIn(s.handleStaffSubmissionShow))
 	a.Post("/submissions/:sid/grade", signedIn(s.handleStaffGrade))
 	a.Post("/submissions/:sid/confirm", signedIn(s.handleStaffConfirm))
@@ -45,11 +46,46 @@ func (s *Server) handleCorrectionIndex(c *fiber.Ctx) error {
 	return s.render(c, "pages/corrections/index", p)
 }
 
+// handleStaffSubmissionIndex lists every submission of the session for
+// its staff, queued or not, by part: the correction queue holds only those
+// that need an animator.
+func (s *Server) handleStaffSubmissionIndex(c *fiber.Ctx) error {
+	u, sess, err := s.callerSession(c)
+	if err != nil {
+		return err
+	}
+	items, err := s.grading.StaffSubmissions(c.UserContext(), u, sess.ID)
+	if err != nil {
+		return err
+	}
+	pg, err := pageOf(c, len(items), queuePageSize)
+	if err != nil {
+		return err
+	}
+	items = items[pg.From:pg.To]
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.Submission.AuthorID
+	}
+	names, err := s.course.Names(c.UserContext(), u, ids)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, "app.submissions.title")
+	rows := queueRows(p, sess.TimeZone, items, pg.FirstOnPage)
+	for i := range rows {
+		rows[i].Author = names[items[i].Submission.AuthorID]
+	}
+	p.Data = fiber.Map{"Session": sess, "Items": rows, "Pager": pg}
+	return s.render(c, "pages/corrections/all", p)
+}
+
 // queueRow is a line of the correction queue page, its texts written once
 // here: a template calling the page's methods on each of 50 rows spent most
 // of the page's time in reflection.
 type queueRow struct {
 	SubmissionID, Grade, Disagreement, Since string
+	Author                                   string // on the list of every submission
 	Part                                     int
 	Number                                   int // in the whole queue, from 1
 	Reasons                                  []reasonLabel

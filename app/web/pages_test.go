@@ -315,6 +315,7 @@ func everyPage(t *testing.T) (*fixture, map[string]renderCase) {
 		"pages/reviews/index":          {reviewer, "/sessions/" + f.session.ID + "/reviews", "table"},
 		"pages/reviews/show":           {reviewer, "/reviews/" + rid, `form textarea[name="comment"]`},
 		"pages/corrections/index":      {anim, "/sessions/" + f.session.ID + "/corrections", "h1"},
+		"pages/corrections/all":        {anim, "/sessions/" + f.session.ID + "/submissions", "table"},
 		"pages/corrections/submission": {anim, "/submissions/" + sid, `form[action$="/grade"]`},
 		"pages/evaluation/show":        {coord, sp + "/evaluation", "ol.questions li"},
 		"pages/evaluation/edit":        {coord, sp + "/evaluation/edit", `textarea[name="questions"]`},
