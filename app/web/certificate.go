@@ -583,34 +583,26 @@ type rulesPutJSON struct {
 
 // rules returns the rules of in, or the first one missing.
 func (in *rulesPutJSON) rules() (rulesJSON, error) {
-	var r rulesJSON
 	for _, f := range []struct {
-		name string
-		set  func() bool
+		name    string
+		missing bool
 	}{
-		{"pass_grade", func() bool { return set(&r.PassGrade, in.PassGrade) }},
-		{"level1_exercises", func() bool { return set(&r.Level1Exercises, in.Level1Exercises) }},
-		{"level1_evaluation", func() bool { return set(&r.Level1Evaluation, in.Level1Evaluation) }},
-		{"level2_exercises", func() bool { return set(&r.Level2Exercises, in.Level2Exercises) }},
-		{"level2_evaluation", func() bool { return set(&r.Level2Evaluation, in.Level2Evaluation) }},
-		{"level2_reviews_on_time", func() bool { return set(&r.Level2ReviewsOnTime, in.Level2ReviewsOnTime) }},
-		{"level2_commitment", func() bool { return set(&r.Level2Commitment, in.Level2Commitment) }},
-		{"review_quality_min", func() bool { return set(&r.ReviewQualityMin, in.ReviewQualityMin) }},
+		{"pass_grade", in.PassGrade == nil},
+		{"level1_exercises", in.Level1Exercises == nil},
+		{"level1_evaluation", in.Level1Evaluation == nil},
+		{"level2_exercises", in.Level2Exercises == nil},
+		{"level2_evaluation", in.Level2Evaluation == nil},
+		{"level2_reviews_on_time", in.Level2ReviewsOnTime == nil},
+		{"level2_commitment", in.Level2Commitment == nil},
+		{"review_quality_min", in.ReviewQualityMin == nil},
 	} {
-		if !f.set() {
-			return r, &course.ValidationError{Field: f.name, Key: "certificates.rules.field_missing"}
+		if f.missing {
+			return rulesJSON{}, &course.ValidationError{Field: f.name, Key: "certificates.rules.field_missing"}
 		}
 	}
-	return r, nil
-}
-
-// set copies *from to *to when from is not nil, and says so.
-func set[T any](to *T, from *T) bool {
-	if from == nil {
-		return false
-	}
-	*to = *from
-	return true
+	return rulesJSON{PassGrade: *in.PassGrade, Level1Exercises: *in.Level1Exercises, Level1Evaluation: *in.Level1Evaluation,
+		Level2Exercises: *in.Level2Exercises, Level2Evaluation: *in.Level2Evaluation, Level2ReviewsOnTime: *in.Level2ReviewsOnTime,
+		Level2Commitment: *in.Level2Commitment, ReviewQualityMin: *in.ReviewQualityMin}, nil
 }
 
 func (s *Server) handleAPIRulesPut(c *fiber.Ctx, u *course.User, in *rulesPutJSON) (any, error) {
